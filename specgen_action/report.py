@@ -1,0 +1,252 @@
+"""The RunReport: what a run did and how fast, as data (JSON version 1).
+
+Everything that reports (console, JSON file, step summary, annotations, the PR
+comment) reads this model; nothing reports from anywhere else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .errors import UsageError
+
+__all__ = [
+    "CallOutcome",
+    "CallRecord",
+    "FileRecord",
+    "FileStatus",
+    "RunReport",
+    "Totals",
+    "finish_report",
+    "load_report",
+    "merge_reports",
+    "recommend",
+    "summarise",
+]
+
+FileStatus = Literal["written", "unchanged", "cached", "failed", "skipped", "timeout", "orphaned"]
+CallOutcome = Literal[
+    "ok",
+    "rate_limited",
+    "server_error",
+    "timeout",
+    "invalid",
+    "blocked",
+    "quota",
+    "auth",
+    "error",
+    "cancelled",
+]
+
+
+class FileRecord(BaseModel):
+    """One selected file's fate."""
+
+    path: str
+    spec_path: str | None = None
+    status: FileStatus
+    reason: str | None = None
+    chunks: int = 0
+    api_calls: int = 0
+    retries: int = 0
+    duration_s: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    dropped_symbols: int = 0
+    """Symbol notes the model wrote about names the parser did not find."""
+
+
+class CallRecord(BaseModel):
+    """One attempt of one provider call; ``start_s``/``end_s`` are seconds since the run began."""
+
+    file: str
+    chunk: str
+    """A chunk id, or ``synthesis`` for the map-reduce merge call."""
+    start_s: float
+    end_s: float
+    attempt: int
+    outcome: CallOutcome
+    queue_s: float = 0.0
+    """Time spent waiting for the rate limiters and the concurrency cap before sending."""
+
+
+class Totals(BaseModel):
+    """Aggregates over ``files`` and ``calls``."""
+
+    files: int = 0
+    written: int = 0
+    unchanged: int = 0
+    cached: int = 0
+    failed: int = 0
+    skipped: int = 0
+    timeout: int = 0
+    orphaned: int = 0
+    api_calls: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = None
+    call_s_sum: float = 0.0
+    queue_s_sum: float = 0.0
+    dropped_symbols: int = 0
+
+
+class RunReport(BaseModel):
+    """The whole run, as written by ``--report`` and read by ``specgen report``."""
+
+    version: Literal[1] = 1
+    tool_version: str
+    provider: str
+    model: str | None = None
+    started_at: str
+    """ISO 8601, UTC."""
+    wall_s: float = 0.0
+    timed_out: bool = False
+    interrupted: bool = False
+    shard: str | None = None
+    out_dir: str = "specs"
+    totals: Totals = Field(default_factory=Totals)
+    files: list[FileRecord] = Field(default_factory=list)
+    calls: list[CallRecord] = Field(default_factory=list)
+    recommendations: list[str] = Field(default_factory=list)
+
+    @property
+    def speedup(self) -> float:
+        """Sum of call time over wall time: what concurrency bought."""
+        return self.totals.call_s_sum / self.wall_s if self.wall_s > 0 else 0.0
+
+
+def summarise(
+    files: Sequence[FileRecord],
+    calls: Sequence[CallRecord],
+    price: tuple[float, float] | None = None,
+) -> Totals:
+    """Aggregate per-file and per-call records; ``price`` is USD per million (in, out) tokens."""
+    totals = Totals(files=len(files))
+    for record in files:
+        setattr(totals, record.status, getattr(totals, record.status) + 1)
+        totals.retries += record.retries
+        totals.tokens_in += record.tokens_in
+        totals.tokens_out += record.tokens_out
+        totals.dropped_symbols += record.dropped_symbols
+    totals.api_calls = len(calls)
+    totals.rate_limited = sum(call.outcome == "rate_limited" for call in calls)
+    totals.call_s_sum = round(sum(call.end_s - call.start_s for call in calls), 3)
+    totals.queue_s_sum = round(sum(call.queue_s for call in calls), 3)
+    if price is not None:
+        cost = (totals.tokens_in * price[0] + totals.tokens_out * price[1]) / 1_000_000
+        totals.cost_usd = round(cost, 6)
+    return totals
+
+
+def recommend(report: RunReport, rpm: int | None = None) -> list[str]:
+    """Advice computed from the measured figures of ``report``; empty when nothing stands out."""
+    t = report.totals
+    advice: list[str] = []
+    busy = t.call_s_sum + t.queue_s_sum
+    if t.api_calls and busy > 0 and t.queue_s_sum / busy > 0.5:
+        share = round(100 * t.queue_s_sum / busy)
+        raise_rpm = f" (now {rpm})" if rpm else ""
+        advice.append(
+            f"{share}% of call time was spent waiting on the rate limiter; "
+            f"raise --rpm{raise_rpm} if your quota tier allows."
+        )
+    if t.rate_limited:
+        advice.append(
+            f"The server rejected {t.rate_limited} call(s) with 429; set --rpm/--tpm to "
+            "your tier's limits so the limiter paces calls instead."
+        )
+    if t.timeout:
+        advice.append(
+            f"{t.timeout} file(s) hit the {report.wall_s:.0f} s deadline; raise --timeout "
+            "or split the job with --shard K/N."
+        )
+    invalid = sum(call.outcome == "invalid" for call in report.calls)
+    if invalid:
+        advice.append(
+            f"{invalid} response(s) failed validation or were cut at MAX_TOKENS; "
+            "lower --chunk-tokens so each answer is shorter."
+        )
+    if t.api_calls >= 4 and report.wall_s > 0 and report.speedup < 1.5 and t.queue_s_sum < 1:
+        advice.append(
+            f"Calls overlapped only {report.speedup:.1f}x; raise --concurrency to run more at once."
+        )
+    if t.files and t.cached + t.unchanged == 0 and t.api_calls and report.provider != "static":
+        advice.append(
+            "No cache hits: keep --cache-dir between runs (actions/cache in CI) "
+            "so unchanged chunks cost nothing."
+        )
+    return advice
+
+
+def finish_report(
+    report: RunReport, price: tuple[float, float] | None = None, rpm: int | None = None
+) -> RunReport:
+    """Fill in totals and recommendations from the records; returns the same object."""
+    report.files.sort(key=lambda record: record.path)
+    report.calls.sort(key=lambda call: (call.start_s, call.file, call.chunk, call.attempt))
+    report.totals = summarise(report.files, report.calls, price)
+    report.recommendations = recommend(report, rpm)
+    return report
+
+
+def load_report(path: Path) -> RunReport:
+    """Read a JSON report; raises ``UsageError`` with one line when it is missing or invalid."""
+    try:
+        return RunReport.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot read report {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid"
+        raise UsageError(f"{path} is not a specgen report: {first}") from None
+
+
+def merge_reports(reports: Iterable[RunReport]) -> RunReport:
+    """Merge shard reports into one: calls are placed on one shared clock."""
+    items = list(reports)
+    if not items:
+        raise UsageError("no reports to merge")
+    if len(items) == 1:
+        return items[0]
+    starts = [_parse_time(report.started_at) for report in items]
+    origin = min(starts)
+    files: list[FileRecord] = []
+    calls: list[CallRecord] = []
+    end = 0.0
+    for report, start in zip(items, starts, strict=True):
+        offset = (start - origin).total_seconds()
+        files.extend(report.files)
+        calls.extend(
+            call.model_copy(update={"start_s": call.start_s + offset, "end_s": call.end_s + offset})
+            for call in report.calls
+        )
+        end = max(end, offset + report.wall_s)
+    first = items[0]
+    merged = RunReport(
+        tool_version=first.tool_version,
+        provider=first.provider,
+        model=first.model,
+        started_at=min(items, key=lambda r: _parse_time(r.started_at)).started_at,
+        wall_s=round(end, 3),
+        timed_out=any(report.timed_out for report in items),
+        interrupted=any(report.interrupted for report in items),
+        out_dir=first.out_dir,
+        files=files,
+        calls=calls,
+    )
+    costs = [report.totals.cost_usd for report in items]
+    finish_report(merged)
+    if all(cost is not None for cost in costs):
+        merged.totals.cost_usd = round(math.fsum(c for c in costs if c is not None), 6)
+    return merged
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value)

@@ -1,0 +1,136 @@
+"""The data a spec is made of.
+
+``FileSpec`` is the whole document for one source file. The static provider
+fills it from the parse tree (the *skeleton*: symbols, signatures, line ranges,
+docstrings, imports, raised exceptions). The Gemini provider answers with
+``ChunkAnalysis`` objects (also its structured-output response schema) and
+``assemble`` grounds that prose on the skeleton: symbols come from the parser
+only, prose the model wrote about symbols that do not exist is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ChunkAnalysis",
+    "FileSpec",
+    "SymbolNote",
+    "Symbol",
+    "assemble",
+]
+
+SCHEMA_VERSION = 1
+"""Bumped whenever ``ChunkAnalysis`` changes shape; part of every cache key."""
+
+
+class Symbol(BaseModel):
+    """One public name defined by a source file, as the parser saw it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    """Qualified within the file, e.g. ``Client.send``."""
+    kind: str
+    """function, method, class, struct, interface, enum, trait, type, constant, ..."""
+    signature: str
+    line_start: int
+    line_end: int
+    docstring: str = ""
+    description: str = ""
+    """Prose about the symbol (from the model, or the docstring's first paragraph)."""
+
+
+class FileSpec(BaseModel):
+    """Everything one spec document says about one source file."""
+
+    source: str
+    language: str
+    purpose: str = ""
+    symbols: list[Symbol] = Field(default_factory=list)
+    behaviour: list[str] = Field(default_factory=list)
+    dependencies: list[str] = Field(default_factory=list)
+    raises: list[str] = Field(default_factory=list)
+    """Exception or error names raised, as the parser found them."""
+    edge_cases: list[str] = Field(default_factory=list)
+
+
+class SymbolNote(BaseModel):
+    """The model's prose about one symbol it was shown."""
+
+    name: str = Field(description="Exact name of a symbol listed in the skeleton.")
+    description: str = Field(description="What the symbol does, for a reader of the API.")
+
+
+class ChunkAnalysis(BaseModel):
+    """The analysis of one chunk (or, for the synthesis call, of the whole file).
+
+    This model is sent to Gemini as the response schema, so field descriptions
+    are part of the prompt.
+    """
+
+    purpose: str = Field(description="One or two sentences: what this code is for.")
+    symbols: list[SymbolNote] = Field(
+        default_factory=list, description="Prose for symbols of the skeleton shown."
+    )
+    behaviour: list[str] = Field(
+        default_factory=list, description="Notable behaviour, one statement per item."
+    )
+    edge_cases: list[str] = Field(
+        default_factory=list, description="Errors raised and edge cases, one per item."
+    )
+
+
+def assemble(
+    skeleton: FileSpec, chunks: list[ChunkAnalysis], synthesis: ChunkAnalysis | None = None
+) -> tuple[FileSpec, int]:
+    """Ground model prose on the parsed skeleton.
+
+    Returns the finished spec and the number of symbol notes dropped because
+    the skeleton has no symbol of that name (invented by the model).
+    """
+    known = {symbol.name for symbol in skeleton.symbols}
+    notes: dict[str, str] = {}
+    invented = 0
+    for analysis in chunks:
+        for note in analysis.symbols:
+            if note.name in known:
+                notes.setdefault(note.name, note.description.strip())
+            else:
+                invented += 1
+    symbols = [
+        symbol.model_copy(update={"description": notes[symbol.name]})
+        if notes.get(symbol.name)
+        else symbol
+        for symbol in skeleton.symbols
+    ]
+    overall = synthesis if synthesis is not None else (chunks[0] if len(chunks) == 1 else None)
+    if overall is not None:
+        purpose = overall.purpose.strip() or skeleton.purpose
+        behaviour = _clean(overall.behaviour)
+        edge_cases = _clean(overall.edge_cases)
+    else:
+        purpose = skeleton.purpose
+        behaviour = _clean(item for analysis in chunks for item in analysis.behaviour)
+        edge_cases = _clean(item for analysis in chunks for item in analysis.edge_cases)
+    spec = skeleton.model_copy(
+        update={
+            "purpose": purpose,
+            "symbols": symbols,
+            "behaviour": behaviour or skeleton.behaviour,
+            "edge_cases": edge_cases or skeleton.edge_cases,
+        }
+    )
+    return spec, invented
+
+
+def _clean(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        text = " ".join(item.split())
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
