@@ -18,8 +18,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "ChunkAnalysis",
     "FileSpec",
-    "SymbolNote",
     "Symbol",
+    "SymbolNote",
     "assemble",
 ]
 

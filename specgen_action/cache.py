@@ -1,0 +1,68 @@
+"""Content-addressed analysis results on disk.
+
+A key covers everything that can change an answer (the chunk text, its
+language, provider, model, prompt and schema versions), so a hit is always safe
+to reuse and nothing ever needs invalidating. A corrupt entry reads as a miss
+and is overwritten by the next store: the cache can never fail a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .spec import SCHEMA_VERSION, ChunkAnalysis
+
+__all__ = ["cache_key", "load_cached", "store_cached"]
+
+
+def cache_key(
+    *, text: str, language: str, provider: str, model: str | None, prompt_version: int, kind: str
+) -> str:
+    """The hex key of one analysis; ``kind`` is ``chunk`` or ``synthesis``."""
+    header = json.dumps(
+        [kind, language, provider, model, prompt_version, SCHEMA_VERSION], ensure_ascii=True
+    )
+    digest = hashlib.sha256(header.encode())
+    digest.update(b"\0")
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def load_cached(cache_dir: Path | None, key: str) -> ChunkAnalysis | None:
+    """The stored analysis for ``key``, or None on a miss, a disabled cache or a bad entry."""
+    if cache_dir is None:
+        return None
+    try:
+        return ChunkAnalysis.model_validate_json(_entry(cache_dir, key).read_bytes())
+    except (OSError, ValidationError, ValueError):
+        return None
+
+
+def store_cached(cache_dir: Path | None, key: str, analysis: ChunkAnalysis) -> None:
+    """Store ``analysis`` atomically; a cache that cannot be written is silently skipped."""
+    if cache_dir is None:
+        return
+    path = _entry(cache_dir, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(analysis.model_dump_json().encode())
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        # A read-only or full disk must not fail the run: the result is already in memory.
+        return
+
+
+def _entry(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / f"{key[2:]}.json"

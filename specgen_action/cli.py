@@ -1,0 +1,346 @@
+"""The ``specgen`` command: flags -> Config -> real objects -> an exit code.
+
+This is the only module that maps errors to exit codes:
+
+    0    done
+    1    changes found (``check``, ``generate --fail-on-change``)
+    2    usage or configuration error (also a rejected API key)
+    3    some files failed or hit the deadline (finished specs are written)
+    130  interrupted
+
+Subcommands import what they need lazily, so ``specgen check`` never loads a
+parser or google-genai.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from . import __version__
+from .errors import SpecgenError, UsageError
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .providers.base import Provider
+    from .report import RunReport
+    from .selection import Filters, Selection
+
+__all__ = ["EXIT_CHANGED", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+EXIT_CHANGED = 1
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
+
+_KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (``sys.exit(main())`` in the console script)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    try:
+        if args.command == "generate":
+            return _generate(args, env)
+        if args.command == "check":
+            return _check(args, env)
+        return _report(args, env)
+    except KeyboardInterrupt:
+        print("specgen: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SpecgenError as exc:
+        from .console import safe
+
+        print(f"specgen: error: {safe(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from .console import ConsoleProgress, print_summary
+    from .pipeline import GenerateOptions, generate
+    from .providers.pricing import price_for
+    from .scheduler import Limits
+    from .selection import parse_shard
+
+    _mask_key(env)
+    root, config, filters = _setup(args, env)
+    shard = parse_shard(args.shard) if args.shard else None
+    selection = _select(args, root, filters, env, shard)
+    provider = _provider(config, env)
+    options = GenerateOptions(
+        out_dir=_resolve(root, config.out),
+        limits=Limits(
+            rpm=config.rpm,
+            tpm=config.tpm,
+            concurrency=config.concurrency,
+            attempts=config.max_attempts,
+        ),
+        deadline_s=config.timeout,
+        cache_dir=_resolve(root, config.cache_dir) if config.cache else None,
+        max_bytes=config.max_bytes,
+        chunk_tokens=config.chunk_tokens,
+        prune=args.prune,
+        find_orphans=args.all or not (args.paths or args.staged or args.since or args.github_event),
+        shard=args.shard,
+        price=price_for(provider.model, config.prices) if provider.model else None,
+    )
+    progress = ConsoleProgress(
+        sys.stderr, len(selection.paths), live=sys.stderr.isatty() and "GITHUB_ACTIONS" not in env
+    )
+    try:
+        report, result = generate(root, selection, provider, options, progress=progress)
+    finally:
+        progress.close()
+    if args.report:
+        _write_report(report, Path(args.report))
+    print_summary(report, sys.stdout)
+    if result.fatal is not None:
+        from .console import safe
+
+        print(f"specgen: error: {safe(str(result.fatal))}", file=sys.stderr)
+        return EXIT_USAGE
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    totals = report.totals
+    if totals.failed or totals.timeout:
+        return EXIT_FAILED
+    changed = totals.written + totals.cached + (totals.orphaned if args.prune else 0)
+    if args.fail_on_change and (changed or selection.renamed):
+        return EXIT_CHANGED
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from .console import safe
+    from .drift import find_drift
+    from .writer import orphaned_sources
+
+    root, config, filters = _setup(args, env)
+    selection = _select(args, root, filters, env, None)
+    out_dir = _resolve(root, config.out)
+    orphans: list[str] = list(selection.deleted)
+    if args.all or not (args.paths or args.staged or args.since or args.github_event):
+        orphans = sorted({*orphans, *orphaned_sources(root, out_dir)})
+    drift = find_drift(root, out_dir, selection.paths, orphans, config.max_bytes)
+    for item in drift:
+        print(f"{item.problem:<8} {safe(item.path)}")
+    if drift:
+        print(
+            f"specgen: {len(drift)} spec(s) out of date; run `specgen generate` and commit the "
+            "result",
+            file=sys.stderr,
+        )
+        return EXIT_CHANGED
+    print(f"specgen: {len(selection.paths)} spec(s) up to date", file=sys.stderr)
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from .github.publish import publish
+    from .report import load_report, merge_reports
+
+    _mask_key(env)
+    report = merge_reports(load_report(Path(name)) for name in args.files)
+    report_path = args.files[0]
+    if args.json:
+        _write_report(report, Path(args.json))
+        report_path = args.json
+    publish(
+        report,
+        report_path=report_path,
+        env=env,
+        summary=args.summary,
+        comment=args.comment,
+        stdout=sys.stdout,
+    )
+    return EXIT_OK
+
+
+# -- wiring -----------------------------------------------------------------------------
+
+
+def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, Config, Filters]:
+    from .config import build_config, read_pyproject
+    from .selection import Filters, repo_root
+
+    root = repo_root(Path.cwd())
+    flags = {
+        name: getattr(args, name, None)
+        for name in (
+            "out",
+            "provider",
+            "model",
+            "timeout",
+            "request_timeout",
+            "rpm",
+            "tpm",
+            "concurrency",
+            "cache_dir",
+            "max_bytes",
+            "chunk_tokens",
+            "include",
+            "exclude",
+        )
+    }
+    if getattr(args, "no_cache", False):
+        flags["cache"] = False
+    config = build_config(flags, env, read_pyproject(root))
+    out_dir = _resolve(root, config.out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"the output directory {config.out} exists and is not a directory")
+    try:
+        out_rel = out_dir.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        out_rel = ""  # outside the repository: nothing selected can be inside it
+    return root, config, Filters(tuple(config.include), tuple(config.exclude), out_rel)
+
+
+def _select(
+    args: argparse.Namespace,
+    root: Path,
+    filters: Filters,
+    env: Mapping[str, str],
+    shard: tuple[int, int] | None,
+) -> Selection:
+    from . import selection as sel
+
+    modes = [bool(args.paths), args.staged, bool(args.since), args.github_event, args.all]
+    if sum(modes) > 1:
+        raise UsageError("choose one of PATHS, --staged, --since, --github-event, --all")
+    if args.paths:
+        chosen = sel.select_paths(root, args.paths, filters)
+    elif args.staged:
+        chosen = sel.select_staged(root, filters)
+    elif args.since:
+        chosen = sel.select_since(root, args.since, filters)
+    elif args.github_event:
+        from .github.event import load_event
+
+        event_name = env.get("GITHUB_EVENT_NAME", "")
+        event_path = env.get("GITHUB_EVENT_PATH", "")
+        if not event_name or not event_path:
+            raise UsageError("--github-event needs GITHUB_EVENT_NAME and GITHUB_EVENT_PATH")
+        chosen = sel.select_github_event(root, event_name, load_event(Path(event_path)), filters)
+    else:
+        chosen = sel.select_all(root, filters)
+    if shard is None:
+        return chosen
+    return sel.Selection(
+        paths=tuple(p for p in chosen.paths if sel.in_shard(p, shard)),
+        deleted=tuple(p for p in chosen.deleted if sel.in_shard(p, shard)),
+        renamed=tuple(pair for pair in chosen.renamed if sel.in_shard(pair[1], shard)),
+    )
+
+
+def _provider(config: Config, env: Mapping[str, str]) -> Provider:
+    from .providers.static import StaticProvider
+
+    vertex = env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true")
+    has_key = vertex or any(env.get(name) for name in _KEY_VARS)
+    choice = config.provider
+    if choice == "auto":
+        choice = "gemini" if has_key else "static"
+    if choice == "static":
+        return StaticProvider()
+    if not has_key:
+        raise UsageError(
+            "the gemini provider needs GEMINI_API_KEY or GOOGLE_API_KEY in the environment "
+            "(or --provider static)"
+        )
+    import stamina.instrumentation
+
+    # Retries are counted in the report; stamina's default log lines would print
+    # server text unescaped.
+    stamina.instrumentation.set_on_retry_hooks([])
+    from .providers.gemini import make_gemini_provider
+
+    return make_gemini_provider(model=config.model, request_timeout_s=config.request_timeout)
+
+
+def _mask_key(env: Mapping[str, str]) -> None:
+    if env.get("GITHUB_ACTIONS") != "true":
+        return
+    from .github.commands import mask
+
+    for name in _KEY_VARS:
+        if env.get(name):
+            print(mask(env[name]), flush=True)
+
+
+def _write_report(report: RunReport, path: Path) -> None:
+    from .writer import write_atomic
+
+    try:
+        write_atomic(path, report.model_dump_json(indent=2) + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {path}: {exc.strerror}") from None
+
+
+def _resolve(root: Path, path: str) -> Path:
+    return Path(path) if Path(path).is_absolute() else root / path
+
+
+# -- argument parsing -------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="specgen",
+        description="Keep an up-to-date Markdown spec beside every source file.",
+    )
+    parser.add_argument("--version", action="version", version=f"specgen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    gen = commands.add_parser("generate", help="write or update specs for the selected files")
+    _selection_args(gen)
+    gen.add_argument("--provider", choices=("auto", "gemini", "static"), default=None)
+    gen.add_argument("--model", default=None, help="Gemini model name")
+    gen.add_argument("--timeout", type=float, default=None, help="job-wide deadline in seconds")
+    gen.add_argument("--request-timeout", type=float, default=None, help="per call, in seconds")
+    gen.add_argument("--rpm", type=int, default=None, help="requests per minute (0: no limit)")
+    gen.add_argument("--tpm", type=int, default=None, help="tokens per minute (0: no limit)")
+    gen.add_argument("--concurrency", type=int, default=None, help="calls in flight at most")
+    cache = gen.add_mutually_exclusive_group()
+    cache.add_argument("--cache-dir", default=None, help="default .specgen-cache")
+    cache.add_argument("--no-cache", action="store_true")
+    gen.add_argument("--chunk-tokens", type=int, default=None, help="token budget per chunk")
+    gen.add_argument("--report", metavar="FILE", help="write the JSON RunReport here")
+    gen.add_argument(
+        "--fail-on-change", action="store_true", help="exit 1 when a spec was written or changed"
+    )
+    gen.add_argument("--shard", metavar="K/N", help="only files in shard K of N")
+    gen.add_argument("--prune", action="store_true", help="remove specs whose source is gone")
+
+    chk = commands.add_parser("check", help="offline: exit 1 listing missing or stale specs")
+    _selection_args(chk)
+
+    rep = commands.add_parser("report", help="merge reports; publish them to GitHub")
+    rep.add_argument("files", nargs="+", metavar="FILE")
+    rep.add_argument("--summary", action="store_true", help="write the step summary")
+    rep.add_argument("--comment", action="store_true", help="create or update the PR comment")
+    rep.add_argument("--json", metavar="OUT", help="write the merged report here")
+    return parser
+
+
+def _selection_args(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("paths", nargs="*", metavar="PATHS", help="files or directories")
+    sub.add_argument("--staged", action="store_true", help="files staged for commit")
+    sub.add_argument("--since", metavar="REF", help="files changed in REF...HEAD")
+    sub.add_argument("--github-event", action="store_true", help="files changed by this event")
+    sub.add_argument("--all", action="store_true", help="every tracked file that matches")
+    sub.add_argument("--out", default=None, help="spec root (default specs)")
+    sub.add_argument("--include", action="append", default=None, metavar="GLOB")
+    sub.add_argument("--exclude", action="append", default=None, metavar="GLOB")
+    sub.add_argument("--max-bytes", type=int, default=None, help="skip larger files")

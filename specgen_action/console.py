@@ -1,0 +1,121 @@
+"""What a person sees on the terminal: live progress and the closing summary.
+
+Every line starts with text of ours and every piece of outside text (file
+names, reasons, model or server messages) goes through ``safe``, so nothing
+printed can start a GitHub Actions workflow command or a terminal escape.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+from .report import CallOutcome, FileRecord, RunReport
+from .scheduler import Progress
+
+__all__ = ["ConsoleProgress", "print_summary", "safe"]
+
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+
+
+def safe(text: str) -> str:
+    """``text`` on one line with control characters shown as escapes."""
+    return text.translate(_CONTROL)
+
+
+class ConsoleProgress(Progress):
+    """One live status line on a terminal; one line per finished file otherwise."""
+
+    def __init__(self, stream: TextIO, total: int, *, live: bool) -> None:
+        self._stream = stream
+        self._total = total
+        self._live = live
+        self._done = 0
+        self._in_flight = 0
+        self._rate_limited = 0
+        self._start = time.monotonic()
+        self._last_draw = 0.0
+
+    def call_started(self) -> None:
+        """Count a call in flight."""
+        self._in_flight += 1
+        self._draw()
+
+    def call_finished(self, outcome: CallOutcome) -> None:
+        """Count a returned call and a rate-limited wait."""
+        self._in_flight -= 1
+        if outcome == "rate_limited":
+            self._rate_limited += 1
+        self._draw()
+
+    def file_finished(self, record: FileRecord) -> None:
+        """Advance the count; off a terminal, print the file's line."""
+        self._done += 1
+        if self._live:
+            self._draw(force=self._done == self._total)
+            return
+        detail = f"{record.duration_s:.1f} s, {record.api_calls} call(s)"
+        if record.reason:
+            detail += f": {record.reason}"
+        print(
+            f"[{self._done}/{self._total}] {record.status:<9} {safe(record.path)} ({safe(detail)})",
+            file=self._stream,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        """End the live line."""
+        if self._live and self._last_draw:
+            print(file=self._stream, flush=True)
+
+    def _draw(self, force: bool = False) -> None:
+        if not self._live:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_draw < 0.1:
+            return
+        self._last_draw = now
+        line = (
+            f"specgen: {self._done}/{self._total} files, {self._in_flight} call(s) in flight, "
+            f"{self._rate_limited} rate-limited, {now - self._start:.0f} s"
+        )
+        print(f"\r\x1b[2K{line}", end="", file=self._stream, flush=True)
+
+
+def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None:
+    """The closing lines: counts, time, where the specs went, and what went wrong."""
+    t = report.totals
+    counts = ", ".join(
+        f"{value} {name}"
+        for name, value in (
+            ("written", t.written),
+            ("unchanged", t.unchanged),
+            ("cached", t.cached),
+            ("failed", t.failed),
+            ("timeout", t.timeout),
+            ("skipped", t.skipped),
+            ("orphaned", t.orphaned),
+        )
+        if value
+    )
+    calls = ""
+    if t.api_calls:
+        calls = f"; {t.api_calls} API call(s), {t.retries} retried, {t.rate_limited} rate-limited"
+        if t.tokens_in or t.tokens_out:
+            calls += f", {t.tokens_in}+{t.tokens_out} tokens"
+        if t.cost_usd is not None:
+            calls += f", ~${t.cost_usd:.4f}"
+    print(
+        f"specgen: {t.files} file(s) ({counts or 'nothing to do'}) in {report.wall_s:.1f} s "
+        f"with {report.provider}{calls}; specs in {safe(report.out_dir)}/",
+        file=stream,
+    )
+    trouble = [r for r in report.files if r.status in ("failed", "timeout", "skipped", "orphaned")]
+    for record in trouble[:limit]:
+        reason = f": {safe(record.reason)}" if record.reason else ""
+        print(f"  {record.status:<9} {safe(record.path)}{reason}", file=stream)
+    if len(trouble) > limit:
+        print(f"  ... and {len(trouble) - limit} more (see the JSON report)", file=stream)
+    for advice in report.recommendations:
+        print(f"  hint: {safe(advice)}", file=stream)

@@ -1,0 +1,397 @@
+"""Run every provider call of a job on one event loop, fast and within quota.
+
+Per call, in order: the shared 429 cool-down, the concurrency cap, the
+requests-per-minute limiter, the tokens-per-minute limiter (weighted by the
+chunk's estimated tokens), then the call itself. ``stamina`` retries what is
+worth retrying; a 429 that carries ``RetryInfo`` is waited out exactly, and
+every other worker waits with it. The whole job runs under ``asyncio.timeout``:
+a file is written the moment its last call lands, so a deadline or Ctrl-C
+loses only the files still in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import stamina
+from aiolimiter import AsyncLimiter
+
+from .cache import cache_key, load_cached, store_cached
+from .chunking import Chunk, estimate_tokens
+from .errors import (
+    AuthenticationError,
+    ContentBlocked,
+    InvalidResponse,
+    ProviderError,
+    QuotaExhausted,
+    RateLimited,
+    RequestTimeout,
+    RetryableError,
+    ServerError,
+)
+from .providers.base import Analysis, ChunkRequest, Provider
+from .report import CallOutcome, CallRecord, FileRecord, FileStatus
+from .source import Source
+from .spec import ChunkAnalysis, FileSpec, assemble
+
+__all__ = ["FileJob", "Limits", "OnFile", "Progress", "ScheduleResult", "schedule"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How hard the job may push the provider."""
+
+    rpm: int = 10
+    """Requests per ``period_s``; 0 = no limiter."""
+    tpm: int = 250_000
+    """Estimated input tokens per ``period_s``; 0 = no limiter."""
+    concurrency: int = 8
+    attempts: int = 6
+    period_s: float = 60.0
+    wait_initial: float = 1.0
+    wait_max: float = 60.0
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One file that needs analysing: its source, chunks and parsed skeleton."""
+
+    source: Source
+    spec_path: str
+    chunks: Sequence[Chunk]
+    skeleton: FileSpec
+
+
+class Progress:
+    """Receives progress events; the default ignores them."""
+
+    def call_started(self) -> None:
+        """A call was sent."""
+
+    def call_finished(self, outcome: CallOutcome) -> None:
+        """A call came back (or failed)."""
+
+    def file_finished(self, record: FileRecord) -> None:
+        """A file reached its final status."""
+
+
+@dataclass
+class ScheduleResult:
+    """What ``schedule`` hands back: one record per job, every call, and why it stopped."""
+
+    files: list[FileRecord]
+    calls: list[CallRecord]
+    timed_out: bool = False
+    interrupted: bool = False
+    fatal: ProviderError | None = None
+    """An error that stopped the whole run (a rejected key)."""
+
+
+OnFile = Callable[[FileJob, FileSpec], bool]
+"""Writes a finished spec; returns False when the file on disk already had these bytes."""
+
+
+async def schedule(
+    jobs: Sequence[FileJob],
+    provider: Provider,
+    limits: Limits,
+    *,
+    on_file: OnFile,
+    cache_dir: Path | None = None,
+    deadline_s: float | None = None,
+    progress: Progress | None = None,
+    stop: asyncio.Event | None = None,
+) -> ScheduleResult:
+    """Analyse every job, calling ``on_file`` with each finished spec as soon as it is ready.
+
+    ``stop``, when set (by a signal handler), ends the run like the deadline
+    does, but marks it interrupted.
+    """
+    run = _Run(provider, limits, cache_dir, progress or Progress())
+    done: dict[int, FileRecord] = {}
+    tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]
+
+    async def gather_all() -> None:
+        for index, task in enumerate(tasks):
+            done[index] = await task
+
+    timed_out = interrupted = False
+    waiter = asyncio.ensure_future(gather_all())
+    stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
+    try:
+        async with asyncio.timeout(deadline_s):
+            pending = {waiter} if stopper is None else {waiter, stopper}
+            finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if waiter in finished:
+                waiter.result()
+            else:
+                interrupted = True
+    except TimeoutError:
+        timed_out = True
+    finally:
+        if stopper is not None:
+            stopper.cancel()
+        for task in tasks:
+            task.cancel()
+        waiter.cancel()
+        await asyncio.gather(*tasks, waiter, return_exceptions=True)
+        run.close_open_calls()
+
+    reason = "interrupted" if interrupted else f"deadline of {deadline_s:g} s reached"
+    files: list[FileRecord] = []
+    for index, (job, task) in enumerate(zip(jobs, tasks, strict=True)):
+        if index in done:
+            files.append(done[index])
+        elif task.done() and not task.cancelled() and task.exception() is None:
+            files.append(task.result())
+        else:
+            record = run.partial_record(job, "timeout", reason)
+            files.append(record)
+            run.progress.file_finished(record)
+    return ScheduleResult(files, run.calls, timed_out, interrupted, run.fatal)
+
+
+@dataclass
+class _Run:
+    provider: Provider
+    limits: Limits
+    cache_dir: Path | None
+    progress: Progress
+    calls: list[CallRecord] = field(default_factory=list)
+    fatal: ProviderError | None = None
+    stopped: ProviderError | None = None
+    _origin: float = field(default_factory=time.monotonic)
+    _cooldown_until: float = 0.0
+    _blind_cooldown: float = 0.0
+    _open: dict[int, CallRecord] = field(default_factory=dict)
+    _per_file: dict[str, list[CallRecord]] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        limits = self.limits
+        self._slots = asyncio.Semaphore(limits.concurrency)
+        self._rpm = AsyncLimiter(limits.rpm, limits.period_s) if limits.rpm else None
+        self._tpm = AsyncLimiter(limits.tpm, limits.period_s) if limits.tpm else None
+
+    def now(self) -> float:
+        return time.monotonic() - self._origin
+
+    # -- one call, with limits and retries -------------------------------------------------
+
+    async def call(
+        self, path: str, chunk_id: str, tokens: int, send: Callable[[], Awaitable[Analysis]]
+    ) -> Analysis:
+        if not self.provider.makes_calls:
+            return await send()
+        attempt = 0
+        async for retry in stamina.retry_context(
+            on=self._backoff,
+            attempts=self.limits.attempts,
+            timeout=None,
+            wait_initial=self.limits.wait_initial,
+            wait_max=self.limits.wait_max,
+        ):
+            with retry:
+                attempt += 1
+                return await self._attempt(path, chunk_id, tokens, attempt, send)
+        raise AssertionError("unreachable: stamina re-raises the last error")
+
+    async def _attempt(
+        self,
+        path: str,
+        chunk_id: str,
+        tokens: int,
+        attempt: int,
+        send: Callable[[], Awaitable[Analysis]],
+    ) -> Analysis:
+        queued = self.now()
+        self._check_stopped()
+        await self._wait_cooldown()
+        async with self._slots:
+            if self._rpm is not None:
+                await self._rpm.acquire()
+            if self._tpm is not None:
+                await self._tpm.acquire(min(tokens, self.limits.tpm))
+            await self._wait_cooldown()
+            self._check_stopped()
+            start = self.now()
+            record = CallRecord(
+                file=path,
+                chunk=chunk_id,
+                start_s=round(start, 3),
+                end_s=round(start, 3),
+                attempt=attempt,
+                outcome="cancelled",
+                queue_s=round(start - queued, 3),
+            )
+            self._open[id(record)] = record
+            self.calls.append(record)
+            self._per_file.setdefault(path, []).append(record)
+            self._started.setdefault(path, start)
+            self.progress.call_started()
+            outcome: CallOutcome = "error"
+            try:
+                result = await send()
+                outcome = "ok"
+                self._blind_cooldown = 0.0
+                return result
+            except ProviderError as exc:
+                outcome = _outcome_of(exc)
+                self._on_error(exc)
+                raise
+            except asyncio.CancelledError:
+                outcome = "cancelled"
+                raise
+            finally:
+                record.end_s = round(self.now(), 3)
+                record.outcome = outcome
+                self._open.pop(id(record), None)
+                self.progress.call_finished(outcome)
+
+    def _backoff(self, exc: Exception) -> bool | float:
+        if isinstance(exc, RateLimited):
+            # Wait out exactly what the server asked for; with no hint, the shared
+            # escalating cool-down already set in _on_error is the right wait.
+            if exc.retry_after is not None:
+                return exc.retry_after
+            return max(self._cooldown_until - self.now(), self.limits.wait_initial)
+        return isinstance(exc, RetryableError)
+
+    def _on_error(self, exc: ProviderError) -> None:
+        if isinstance(exc, RateLimited):
+            if exc.retry_after is not None:
+                pause = exc.retry_after
+            else:
+                self._blind_cooldown = min(
+                    max(self._blind_cooldown * 2, self.limits.wait_initial), self.limits.wait_max
+                )
+                pause = self._blind_cooldown
+            self._cooldown_until = max(self._cooldown_until, self.now() + pause)
+        elif isinstance(exc, AuthenticationError):
+            self.fatal = self.fatal or exc
+            self.stopped = self.stopped or exc
+        elif isinstance(exc, QuotaExhausted):
+            self.stopped = self.stopped or exc
+
+    async def _wait_cooldown(self) -> None:
+        # Another 429 may push the end of the cool-down further while we sleep.
+        while (pause := self._cooldown_until - self.now()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(pause)
+
+    def _check_stopped(self) -> None:
+        if self.stopped is not None:
+            raise type(self.stopped)(str(self.stopped))
+
+    def close_open_calls(self) -> None:
+        end = round(self.now(), 3)
+        for record in self._open.values():
+            record.end_s = end
+        self._open.clear()
+
+    # -- per-file bookkeeping -------------------------------------------------------------
+
+    def partial_record(self, job: FileJob, status: FileStatus, reason: str | None) -> FileRecord:
+        calls = self._per_file.get(job.source.path, [])
+        started = self._started.get(job.source.path)
+        return FileRecord(
+            path=job.source.path,
+            spec_path=job.spec_path,
+            status=status,
+            reason=reason,
+            chunks=len(job.chunks),
+            api_calls=len(calls),
+            retries=sum(call.attempt > 1 for call in calls),
+            duration_s=round(self.now() - started, 3) if started is not None else 0.0,
+        )
+
+
+async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
+    path = job.source.path
+    provider = run.provider
+    usage = [0, 0]
+    fresh = 0
+
+    async def analysis_for(
+        chunk_id: str, text: str, kind: str, send: Callable[[], Awaitable[Analysis]]
+    ) -> ChunkAnalysis:
+        nonlocal fresh
+        key = cache_key(
+            text=text,
+            language=job.source.language,
+            provider=provider.name,
+            model=provider.model,
+            prompt_version=provider.prompt_version,
+            kind=kind,
+        )
+        cached = load_cached(run.cache_dir, key)
+        if cached is not None:
+            return cached
+        result = await run.call(path, chunk_id, estimate_tokens(text), send)
+        usage[0] += result.usage.tokens_in
+        usage[1] += result.usage.tokens_out
+        fresh += 1
+        store_cached(run.cache_dir, key, result.analysis)
+        return result.analysis
+
+    def analyse(chunk: Chunk) -> Awaitable[ChunkAnalysis]:
+        request = ChunkRequest(path, job.source.language, chunk, len(job.chunks), job.skeleton)
+        return analysis_for(chunk.id, chunk.text, "chunk", lambda: provider.analyse(request))
+
+    tasks = [asyncio.ensure_future(analyse(chunk)) for chunk in job.chunks]
+    try:
+        analyses = list(await asyncio.gather(*tasks))
+        synthesis = None
+        if len(analyses) > 1:
+            # The synthesis answer depends on the file's skeleton and its chunk answers only.
+            merged = job.skeleton.model_dump_json() + "".join(a.model_dump_json() for a in analyses)
+            synthesis = await analysis_for(
+                "synthesis",
+                merged,
+                "synthesis",
+                lambda: provider.synthesise(path, job.skeleton, analyses),
+            )
+        spec, dropped = assemble(job.skeleton, analyses, synthesis)
+        changed = on_file(job, spec)
+    except ProviderError as exc:
+        record = run.partial_record(job, "failed", _reason(exc))
+    except OSError as exc:
+        record = run.partial_record(job, "failed", f"could not write the spec: {exc.strerror}")
+    else:
+        status: FileStatus = "unchanged" if not changed else "written" if fresh else "cached"
+        record = run.partial_record(job, status, None)
+        record.dropped_symbols = dropped
+    finally:
+        # A failed chunk makes its siblings' answers useless: stop paying for them.
+        for task in tasks:
+            task.cancel()
+    record.tokens_in, record.tokens_out = usage
+    run.progress.file_finished(record)
+    return record
+
+
+def _reason(exc: ProviderError) -> str:
+    if isinstance(exc, QuotaExhausted):
+        return f"daily quota exhausted: {exc}"
+    return str(exc) or exc.__class__.__name__
+
+
+def _outcome_of(exc: ProviderError) -> CallOutcome:
+    for kind, outcome in _OUTCOMES:
+        if isinstance(exc, kind):
+            return outcome
+    return "error"
+
+
+_OUTCOMES: tuple[tuple[type[ProviderError], CallOutcome], ...] = (
+    (RateLimited, "rate_limited"),
+    (ServerError, "server_error"),
+    (RequestTimeout, "timeout"),
+    (InvalidResponse, "invalid"),
+    (ContentBlocked, "blocked"),
+    (QuotaExhausted, "quota"),
+    (AuthenticationError, "auth"),
+)
