@@ -1,0 +1,146 @@
+"""Parse the GitHub Actions event payload (``GITHUB_EVENT_PATH``): pure data, no git.
+
+``event_range`` turns an event into the revision range to diff:
+
+- ``pull_request``, ``pull_request_target`` and the review events: the PR's
+  ``base.sha...head.sha`` (from the merge base).
+- ``merge_group``: ``base_sha...head_sha``.
+- ``push``: ``before..after``. A new branch (all-zero ``before``) is compared
+  with ``refs/remotes/origin/<default branch>`` from the merge base; a push
+  that creates the default branch itself, a deleted branch, or missing data
+  means every file.
+- anything else (``workflow_dispatch``, ``schedule``, ...): every file.
+
+A range with ``base`` of ``None`` means "every matching file".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+
+__all__ = [
+    "PULL_REQUEST_EVENTS",
+    "EventRange",
+    "event_range",
+    "load_event",
+    "pull_request_number",
+]
+
+PULL_REQUEST_EVENTS = frozenset(
+    {
+        "pull_request",
+        "pull_request_target",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "merge_group",
+    }
+)
+"""Events diffed from the merge base of two commits that must both be reachable."""
+
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_BRANCH = re.compile(r"[A-Za-z0-9._/][A-Za-z0-9._/+-]*")
+
+
+@dataclass(frozen=True)
+class EventRange:
+    """The revisions an event asks to compare; ``base=None`` means every file."""
+
+    base: str | None
+    head: str | None
+    merge_base: bool
+    """Diff from the merge base of ``base`` and ``head`` (``base...head``), not ``base`` itself."""
+
+
+_ALL = EventRange(base=None, head=None, merge_base=False)
+
+
+def load_event(path: Path) -> dict[str, object]:
+    """Read the event payload JSON at ``path`` (the runner's ``GITHUB_EVENT_PATH``)."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"GitHub event file not found: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read GitHub event file {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UsageError(f"GitHub event file {path} is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"GitHub event file {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
+        ) from None
+    if not isinstance(data, dict):
+        raise UsageError(f"GitHub event file {path} does not hold a JSON object")
+    return data
+
+
+def _get(payload: Mapping[str, object], *keys: str) -> object:
+    node: object = payload
+    for key in keys:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _sha(value: object) -> str | None:
+    if isinstance(value, str) and _SHA.fullmatch(value.lower()):
+        return value.lower()
+    return None
+
+
+def _is_zero(sha: str | None) -> bool:
+    return sha is not None and set(sha) == {"0"}
+
+
+def pull_request_number(payload: Mapping[str, object]) -> int | None:
+    """The pull request number an event is about, if any."""
+    candidates = [_get(payload, "pull_request", "number")]
+    if isinstance(_get(payload, "issue", "pull_request"), Mapping):
+        candidates.append(_get(payload, "issue", "number"))
+    if isinstance(payload.get("pull_request"), Mapping):
+        candidates.append(payload.get("number"))
+    for value in candidates:
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def _push_range(payload: Mapping[str, object]) -> EventRange:
+    before, after = _sha(payload.get("before")), _sha(payload.get("after"))
+    if after is None or _is_zero(after) or payload.get("deleted") is True:
+        return _ALL
+    if before is None:
+        return _ALL
+    if not _is_zero(before):
+        return EventRange(base=before, head=after, merge_base=False)
+    default = _get(payload, "repository", "default_branch")
+    if not isinstance(default, str) or not _BRANCH.fullmatch(default) or ".." in default:
+        return _ALL
+    if payload.get("ref") == f"refs/heads/{default}":
+        return _ALL
+    return EventRange(base=f"refs/remotes/origin/{default}", head=after, merge_base=True)
+
+
+def event_range(event_name: str, payload: Mapping[str, object]) -> EventRange:
+    """The range of commits ``event_name`` with ``payload`` asks to examine."""
+    if event_name == "merge_group":
+        base = _sha(_get(payload, "merge_group", "base_sha"))
+        head = _sha(_get(payload, "merge_group", "head_sha"))
+    elif event_name in PULL_REQUEST_EVENTS:
+        base = _sha(_get(payload, "pull_request", "base", "sha"))
+        head = _sha(_get(payload, "pull_request", "head", "sha"))
+    elif event_name == "push":
+        return _push_range(payload)
+    else:
+        return _ALL
+    if base is None or head is None or _is_zero(base) or _is_zero(head):
+        return _ALL
+    return EventRange(base=base, head=head, merge_base=True)

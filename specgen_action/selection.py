@@ -1,0 +1,516 @@
+"""Which files to process: explicit paths, the index, a revision range or a GitHub event.
+
+Git is driven through ``subprocess`` with NUL-separated output everywhere, so
+any file name git can store (spaces, quotes, newlines, non-UTF-8 bytes) comes
+through intact. Paths are repository-relative POSIX strings decoded with
+``os.fsdecode`` so they round-trip to the file system.
+
+Rules shared by every mode:
+
+- ``Filters.include`` / ``Filters.exclude`` are gitignore-syntax patterns
+  relative to the repository root; an empty ``include`` means everything.
+  Explicitly named files skip ``include`` (the user asked for them) but not
+  ``exclude``.
+- Files ignored by git are never selected. As in git itself, a tracked file
+  is not ignored even when a ``.gitignore`` pattern matches it.
+- Nothing under ``Filters.out_dir`` is ever selected.
+- ``Selection.paths`` holds only files that exist in the work tree.
+- ``select_all`` takes tracked files only (a clean checkout in CI and a
+  developer's tree give the same set; build output and caches that are not
+  ignored stay out). Naming a directory also takes its untracked, not ignored
+  files.
+- In diffs, a renamed source whose old and new names are both selected is a
+  rename (its spec moves); the new name is also in ``paths``. A deleted source
+  is in ``deleted`` only while the file is really absent from the work tree.
+
+GitHub events (``select_github_event``):
+
+- pull requests and merge groups: ``base...head`` (from the merge base). In a
+  shallow clone the missing history is fetched from ``origin`` a bounded
+  number of times; when that fails a ``GitError`` asks for ``fetch-depth: 0``.
+- push: ``before..after``. A missing ``before`` commit is fetched once; when
+  it cannot be found (a force-push, or no network) every matching file is
+  selected. A new branch is compared with the default branch's merge base when
+  ``origin/<default>`` is present, else every matching file is selected.
+  Selecting every file is always correct: unchanged specs cost no work.
+- any other event (``workflow_dispatch``, ``schedule``, ...): every matching file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pathspec
+
+from .errors import GitError, UsageError
+from .github.event import PULL_REQUEST_EVENTS, event_range
+
+__all__ = [
+    "Filters",
+    "Selection",
+    "in_shard",
+    "parse_shard",
+    "repo_root",
+    "select_all",
+    "select_github_event",
+    "select_paths",
+    "select_range",
+    "select_since",
+    "select_staged",
+]
+
+_FETCH_DEPTHS = (64, 1024)
+"""Depths tried, in order, before ``--unshallow`` when a merge base is missing."""
+_FETCH_TIMEOUT_S = 600.0
+_GIT_TIMEOUT_S = 300.0
+_SHALLOW_HINT = "set `fetch-depth: 0` on actions/checkout so the full history is available"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which files are eligible, whatever the selection mode."""
+
+    include: tuple[str, ...] = ()
+    """Gitignore-syntax patterns; empty means every file."""
+    exclude: tuple[str, ...] = ()
+    """Gitignore-syntax patterns; a match is never selected."""
+    out_dir: str = "specs"
+    """The spec directory, relative to the repository root (POSIX); never selected."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The outcome of selecting files."""
+
+    paths: tuple[str, ...]
+    """Existing files to process: repository-relative POSIX, sorted, unique."""
+    deleted: tuple[str, ...] = ()
+    """Sources deleted by the diff; their specs are orphaned."""
+    renamed: tuple[tuple[str, str], ...] = ()
+    """``(old, new)`` pairs: the spec moves with the source."""
+
+
+# --- git plumbing -------------------------------------------------------------
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # English messages so error lines are predictable; never prompt for credentials.
+    env["LC_ALL"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.pop("GIT_LITERAL_PATHSPECS", None)
+    return env
+
+
+def _first_line(stderr: bytes) -> str:
+    for raw in stderr.decode("utf-8", "replace").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("hint:"):
+            for prefix in ("fatal: ", "error: "):
+                line = line.removeprefix(prefix)
+            return "".join(ch if ch.isprintable() else "?" for ch in line)
+    return "no error message"
+
+
+def _run(
+    root: Path,
+    args: Sequence[str],
+    *,
+    stdin: bytes | None = None,
+    ok: Iterable[int] = (0,),
+    timeout: float = _GIT_TIMEOUT_S,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git ARGS`` in ``root``; a failure becomes a one-line ``GitError``."""
+    cmd = ["git", "-c", "core.quotepath=off", "-c", "color.ui=false", *args]
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=root,
+            input=stdin,
+            capture_output=True,
+            env=_git_env(),
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        if not Path(root).is_dir():
+            raise GitError(f"{root} is not a directory") from exc
+        raise GitError("git is not installed or not on PATH") from exc
+    except NotADirectoryError as exc:
+        raise GitError(f"{root} is not a directory") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git {args[0]} did not finish within {timeout:.0f} s") from exc
+    if proc.returncode not in tuple(ok):
+        raise GitError(f"git {args[0]} failed: {_first_line(proc.stderr)}")
+    return proc
+
+
+def _split_z(out: bytes) -> list[str]:
+    return [os.fsdecode(item) for item in out.split(b"\0") if item]
+
+
+def _git_ok(root: Path, args: Sequence[str], timeout: float = _GIT_TIMEOUT_S) -> bool:
+    try:
+        return _run(root, args, ok=(0,), timeout=timeout).returncode == 0
+    except GitError:
+        return False
+
+
+def repo_root(start: Path) -> Path:
+    """The top of the work tree containing ``start`` (a directory or a file in one)."""
+    start = Path(start)
+    if not start.exists():
+        raise GitError(f"{start} does not exist")
+    where = start if start.is_dir() else start.parent
+    proc = _run(where, ["rev-parse", "--show-toplevel"], ok=(0, 128))
+    if proc.returncode != 0:
+        message = _first_line(proc.stderr)
+        if "not a git repository" in message:
+            raise GitError(f"{start} is not inside a git repository")
+        if "must be run in a work tree" in message:
+            raise GitError(f"{start} is not inside a git work tree")
+        raise GitError(f"git rev-parse failed: {message}")
+    top = os.fsdecode(proc.stdout.removesuffix(b"\n"))
+    if not top:
+        raise GitError(f"{start} is not inside a git work tree")
+    return Path(os.path.realpath(top))
+
+
+# --- filters --------------------------------------------------------------------
+
+
+def _norm_out_dir(out_dir: str) -> str:
+    text = out_dir.replace(os.sep, "/") if os.sep != "/" else out_dir
+    norm = os.path.normpath(text) if text else "."
+    return "" if norm == "." else norm.replace(os.sep, "/")
+
+
+def _matcher(filters: Filters, *, explicit: bool = False) -> Callable[[str], bool]:
+    include = pathspec.GitIgnoreSpec.from_lines(filters.include) if filters.include else None
+    exclude = pathspec.GitIgnoreSpec.from_lines(filters.exclude) if filters.exclude else None
+    out = _norm_out_dir(filters.out_dir)
+
+    def match(path: str) -> bool:
+        # An out_dir equal to the root (specs beside sources) cannot exclude anything.
+        if out and (path == out or path.startswith(out + "/")):
+            return False
+        if path == ".git" or path.startswith(".git/"):
+            return False
+        if exclude is not None and exclude.match_file(path):
+            return False
+        return explicit or include is None or include.match_file(path)
+
+    return match
+
+
+def _is_file(root: Path, path: str) -> bool:
+    """A file (or a symlink, judged later by ``source``) that exists in the work tree."""
+    full = root / path
+    return full.is_symlink() or full.is_file()
+
+
+def _selection(
+    paths: Iterable[str],
+    deleted: Iterable[str] = (),
+    renamed: Iterable[tuple[str, str]] = (),
+) -> Selection:
+    return Selection(
+        paths=tuple(sorted(set(paths))),
+        deleted=tuple(sorted(set(deleted))),
+        renamed=tuple(sorted(set(renamed))),
+    )
+
+
+# --- selection modes ---------------------------------------------------------------
+
+
+def _ls_files(root: Path, args: Sequence[str]) -> list[str]:
+    # Literal pathspecs: a directory named `[a]` or `*` means itself, not a glob.
+    out = _run(root, ["--literal-pathspecs", "ls-files", "-z", *args]).stdout
+    return [p for p in _split_z(out) if not p.endswith("/")]
+
+
+def _ignored(root: Path, paths: Sequence[str]) -> set[str]:
+    """Which of ``paths`` git ignores (tracked files never are)."""
+    if not paths:
+        return set()
+    # A leading "./" stops a name such as ":(top)x" from being read as pathspec magic.
+    stdin = b"".join(os.fsencode("./" + p) + b"\0" for p in paths)
+    out = _run(root, ["check-ignore", "-z", "--stdin"], stdin=stdin, ok=(0, 1)).stdout
+    return {p.removeprefix("./") for p in _split_z(out)}
+
+
+def _relative_to_root(root: Path, arg: str) -> str:
+    """``arg`` (relative to the cwd, or absolute) as a repository-relative POSIX path."""
+    absolute = Path(os.path.normpath(Path(arg).absolute()))
+    if not os.path.lexists(absolute):
+        raise UsageError(f"{arg}: no such file or directory")
+    # Resolve the directories but not the last component: a symlink stays itself.
+    candidates = [absolute, absolute.parent.resolve() / absolute.name]
+    for candidate in candidates:
+        try:
+            rel = PurePosixPath(candidate.relative_to(root).as_posix())
+        except ValueError:
+            continue
+        text = rel.as_posix()
+        if text == ".git" or text.startswith(".git/"):
+            raise UsageError(f"{arg}: inside the .git directory")
+        return text
+    raise UsageError(f"{arg}: outside the repository {root}")
+
+
+def select_paths(root: Path, paths: Sequence[str], filters: Filters) -> Selection:
+    """Explicit files and directories (relative to the cwd, or absolute, inside ``root``).
+
+    Directories contribute their tracked and untracked-not-ignored files that
+    pass the filters; named files are taken unless excluded, ignored by git or
+    inside the spec directory.
+    """
+    root = Path(os.path.realpath(root))
+    match_dir = _matcher(filters)
+    match_file = _matcher(filters, explicit=True)
+    chosen: set[str] = set()
+    dirs: list[str] = []
+    files: list[str] = []
+    for arg in paths:
+        rel = _relative_to_root(root, arg)
+        full = root / rel
+        if full.is_dir() and not full.is_symlink():
+            dirs.append(rel)
+        else:
+            files.append(rel)
+    if dirs:
+        listed = _ls_files(root, ["--cached", "--others", "--exclude-standard", "--", *dirs])
+        chosen.update(p for p in listed if match_dir(p) and _is_file(root, p))
+    candidates = [p for p in files if match_file(p)]
+    ignored = _ignored(root, candidates)
+    chosen.update(p for p in candidates if p not in ignored)
+    return _selection(chosen)
+
+
+def select_all(root: Path, filters: Filters) -> Selection:
+    """Every tracked file that passes the filters and exists in the work tree."""
+    match = _matcher(filters)
+    listed = _ls_files(root, ["--cached"])
+    return _selection(p for p in listed if match(p) and _is_file(root, p))
+
+
+def _parse_name_status(out: bytes) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    changed: list[str] = []
+    deleted: list[str] = []
+    renamed: list[tuple[str, str]] = []
+    items = _split_z(out)
+    i = 0
+    while i < len(items):
+        status = items[i][:1]
+        if status in ("R", "C"):
+            if i + 2 >= len(items):
+                break
+            old, new = items[i + 1], items[i + 2]
+            if status == "R":
+                renamed.append((old, new))
+            else:
+                changed.append(new)
+            i += 3
+            continue
+        if i + 1 >= len(items):
+            break
+        path = items[i + 1]
+        if status == "D":
+            deleted.append(path)
+        else:  # A, M, T, U, X: content to (re)read
+            changed.append(path)
+        i += 2
+    return changed, deleted, renamed
+
+
+def _from_diff(root: Path, out: bytes, filters: Filters) -> Selection:
+    match = _matcher(filters)
+    changed, deleted, renamed = _parse_name_status(out)
+    paths: set[str] = set()
+    gone: set[str] = set()
+    moves: set[tuple[str, str]] = set()
+    for path in changed:
+        if match(path) and _is_file(root, path):
+            paths.add(path)
+    for path in deleted:
+        if not match(path):
+            continue
+        if _is_file(root, path):  # re-created in the work tree: its spec is not orphaned
+            paths.add(path)
+        else:
+            gone.add(path)
+    for old, new in renamed:
+        old_in, new_in = match(old), match(new) and _is_file(root, new)
+        if new_in:
+            paths.add(new)
+        if old_in and _is_file(root, old):
+            paths.add(old)
+        elif old_in and new_in:
+            moves.add((old, new))
+        elif old_in:
+            gone.add(old)
+    return _selection(paths, gone, moves)
+
+
+_DIFF = ["diff", "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", "--no-relative"]
+
+
+def select_staged(root: Path, filters: Filters) -> Selection:
+    """Files added, modified or renamed in the index; deletions go to ``deleted``."""
+    out = _run(root, [*_DIFF, "--cached", "--"]).stdout
+    return _from_diff(root, out, filters)
+
+
+def _commit(root: Path, ref: str) -> str | None:
+    """The commit ``ref`` names, or ``None`` when it is unknown here."""
+    if not ref or ref.startswith("-") or "\0" in ref:
+        return None
+    proc = _run(
+        root,
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"],
+        ok=(0, 1, 128),
+    )
+    sha = proc.stdout.decode("ascii", "replace").strip()
+    return sha if proc.returncode == 0 and sha else None
+
+
+def _resolve(root: Path, ref: str) -> str:
+    sha = _commit(root, ref)
+    if sha is None:
+        raise GitError(f"unknown git revision {ref!r}")
+    return sha
+
+
+def _merge_base(root: Path, a: str, b: str) -> str | None:
+    proc = _run(root, ["merge-base", a, b], ok=(0, 1, 128))
+    sha = proc.stdout.decode("ascii", "replace").strip()
+    return sha if proc.returncode == 0 and sha else None
+
+
+def _diff(root: Path, base: str, head: str, filters: Filters) -> Selection:
+    out = _run(root, [*_DIFF, base, head, "--"]).stdout
+    return _from_diff(root, out, filters)
+
+
+def select_range(
+    root: Path, base: str, head: str, *, merge_base: bool, filters: Filters
+) -> Selection:
+    """Files changed from ``base`` to ``head``; from their merge base when ``merge_base``."""
+    head_sha = _resolve(root, head)
+    base_sha = _resolve(root, base)
+    if merge_base:
+        found = _merge_base(root, base_sha, head_sha)
+        if found is None:
+            raise GitError(f"{base} and {head} have no common ancestor in this clone")
+        base_sha = found
+    return _diff(root, base_sha, head_sha, filters)
+
+
+def select_since(root: Path, ref: str, filters: Filters) -> Selection:
+    """Files changed on ``HEAD`` since it left ``ref`` (``REF...HEAD``)."""
+    return select_range(root, ref, "HEAD", merge_base=True, filters=filters)
+
+
+# --- GitHub events ----------------------------------------------------------------
+
+
+def _is_shallow(root: Path) -> bool:
+    out = _run(root, ["rev-parse", "--is-shallow-repository"]).stdout
+    return out.strip() == b"true"
+
+
+def _fetch(root: Path, args: Sequence[str]) -> bool:
+    return _git_ok(
+        root,
+        ["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", *args],
+        timeout=_FETCH_TIMEOUT_S,
+    )
+
+
+def _pull_request_base(root: Path, base: str, head: str) -> str:
+    """The merge base of a pull request, fetching history a bounded number of times."""
+    if _commit(root, base) and _commit(root, head):
+        found = _merge_base(root, base, head)
+        if found is not None:
+            return found
+        if not _is_shallow(root):
+            raise GitError(f"the pull request's base {base} and head {head} share no history")
+    # Each step names the commits first; a server refusing unadvertised commits
+    # gets the plain deepen/unshallow of the configured branches instead.
+    if _is_shallow(root):
+        steps = [
+            ([f"--depth={depth}", "origin", base, head], [f"--deepen={depth}", "origin"])
+            for depth in _FETCH_DEPTHS
+        ]
+        steps.append((["--unshallow", "origin", base, head], ["--unshallow", "origin"]))
+    else:
+        steps = [(["origin", base, head], ["origin"])]
+    for by_commit, fallback in steps:
+        if not (_fetch(root, by_commit) or _fetch(root, fallback)):
+            break  # fetching does not work here (no origin, no network): more depth won't help
+        if _commit(root, base) and _commit(root, head):
+            found = _merge_base(root, base, head)
+            if found is not None:
+                return found
+    raise GitError(
+        "the pull request's merge base is missing from this clone and fetching more "
+        f"history failed; {_SHALLOW_HINT}"
+    )
+
+
+def _present_or_fetched(root: Path, ref: str) -> str | None:
+    sha = _commit(root, ref)
+    if sha is None and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", ref):
+        # One cheap try: a single commit is enough for a two-dot diff.
+        depth = ["--depth=1"] if _is_shallow(root) else []
+        if _fetch(root, [*depth, "origin", ref]):
+            sha = _commit(root, ref)
+    return sha
+
+
+def select_github_event(
+    root: Path, event_name: str, payload: Mapping[str, object], filters: Filters
+) -> Selection:
+    """Select files for a GitHub Actions event (see the module docstring for the rules)."""
+    rng = event_range(event_name, payload)
+    if rng.base is None or rng.head is None:
+        return select_all(root, filters)
+    if event_name in PULL_REQUEST_EVENTS:
+        start = _pull_request_base(root, rng.base, rng.head) if rng.merge_base else rng.base
+        return _diff(root, start, rng.head, filters)
+    head = _present_or_fetched(root, rng.head)
+    base = _present_or_fetched(root, rng.base)
+    if head is None or base is None:
+        return select_all(root, filters)
+    found = _merge_base(root, base, head) if rng.merge_base else base
+    if found is None:
+        return select_all(root, filters)
+    return _diff(root, found, head, filters)
+
+
+# --- sharding --------------------------------------------------------------------------
+
+
+def in_shard(path: str, shard: tuple[int, int]) -> bool:
+    """Whether ``path`` belongs to shard ``(K, N)`` (1-based K); stable across runs and hosts."""
+    k, n = shard
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big") % n == k - 1
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """Parse ``"K/N"`` with ``1 <= K <= N``."""
+    found = re.fullmatch(r"\s*([0-9]{1,6})\s*/\s*([0-9]{1,6})\s*", text, flags=re.ASCII)
+    if found is None:
+        raise UsageError(f"invalid shard {text!r}: expected K/N, for example 1/4")
+    k, n = int(found.group(1)), int(found.group(2))
+    if not 1 <= k <= n:
+        raise UsageError(f"invalid shard {text!r}: K must be between 1 and N")
+    return k, n

@@ -1,0 +1,117 @@
+"""GitHub event payload parsing (pure, no git)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from specgen_action.errors import UsageError
+from specgen_action.github.event import (
+    EventRange,
+    event_range,
+    load_event,
+    pull_request_number,
+)
+
+A = "a" * 40
+B = "b" * 40
+ZERO = "0" * 40
+ALL = EventRange(base=None, head=None, merge_base=False)
+
+
+def test_load_event(tmp_path: Path) -> None:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps({"pull_request": {"number": 3}}), encoding="utf-8")
+    assert load_event(path) == {"pull_request": {"number": 3}}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "does not hold a JSON object"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b"", "not valid JSON"),
+    ],
+)
+def test_load_event_invalid(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "event.json"
+    path.write_bytes(content)
+    with pytest.raises(UsageError, match=message) as info:
+        load_event(path)
+    assert "\n" not in str(info.value)
+
+
+def test_load_event_missing(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not found"):
+        load_event(tmp_path / "missing.json")
+    with pytest.raises(UsageError, match="cannot read"):
+        load_event(tmp_path)  # a directory
+
+
+def test_pull_request_number() -> None:
+    assert pull_request_number({"number": 9, "pull_request": {"number": 9}}) == 9
+    assert pull_request_number({"pull_request": {}, "number": 4}) == 4
+    # issue_comment on a pull request
+    assert pull_request_number({"issue": {"number": 5, "pull_request": {"url": "u"}}}) == 5
+    assert pull_request_number({"issue": {"number": 5}}) is None
+    assert pull_request_number({"number": 4}) is None  # e.g. an issue event
+    assert pull_request_number({"pull_request": {"number": True}}) is None
+    assert pull_request_number({"pull_request": {"number": "7"}}) is None
+    assert pull_request_number({"pull_request": "nonsense"}) is None
+    assert pull_request_number({}) is None
+
+
+def test_pull_request_range() -> None:
+    payload = {"pull_request": {"base": {"sha": A}, "head": {"sha": B.upper()}}}
+    expected = EventRange(base=A, head=B, merge_base=True)
+    for name in ("pull_request", "pull_request_target", "pull_request_review"):
+        assert event_range(name, payload) == expected
+
+
+def test_pull_request_range_missing_or_invalid() -> None:
+    assert event_range("pull_request", {}) == ALL
+    assert event_range("pull_request", {"pull_request": {"base": {"sha": A}}}) == ALL
+    bad = {"pull_request": {"base": {"sha": "HEAD~1"}, "head": {"sha": B}}}
+    assert event_range("pull_request", bad) == ALL
+    odd = {"pull_request": {"base": {"sha": "--upload-pack=x"}, "head": {"sha": B}}}
+    assert event_range("pull_request", odd) == ALL
+
+
+def test_merge_group_range() -> None:
+    payload = {"merge_group": {"base_sha": A, "head_sha": B}}
+    assert event_range("merge_group", payload) == EventRange(A, B, merge_base=True)
+
+
+def test_push_range() -> None:
+    assert event_range("push", {"before": A, "after": B}) == EventRange(A, B, merge_base=False)
+
+
+def test_push_new_branch() -> None:
+    payload = {
+        "before": ZERO,
+        "after": B,
+        "ref": "refs/heads/topic",
+        "repository": {"default_branch": "main"},
+    }
+    assert event_range("push", payload) == EventRange(
+        base="refs/remotes/origin/main", head=B, merge_base=True
+    )
+    # The default branch itself, or no default branch known: every file.
+    assert event_range("push", {**payload, "ref": "refs/heads/main"}) == ALL
+    assert event_range("push", {**payload, "repository": {}}) == ALL
+    hostile = {**payload, "repository": {"default_branch": "-x"}}
+    assert event_range("push", hostile) == ALL
+
+
+def test_push_deleted_branch_or_missing_data() -> None:
+    assert event_range("push", {"before": A, "after": ZERO, "deleted": True}) == ALL
+    assert event_range("push", {"after": B}) == ALL
+    assert event_range("push", {}) == ALL
+
+
+def test_other_events_mean_every_file() -> None:
+    for name in ("workflow_dispatch", "schedule", "release", ""):
+        assert event_range(name, {"before": A, "after": B}) == ALL
