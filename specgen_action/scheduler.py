@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import stamina
 from aiolimiter import AsyncLimiter
@@ -112,41 +113,33 @@ async def schedule(
     does, but marks it interrupted.
     """
     run = _Run(provider, limits, cache_dir, progress or Progress())
-    done: dict[int, FileRecord] = {}
     tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]
-
-    async def gather_all() -> None:
-        for index, task in enumerate(tasks):
-            done[index] = await task
-
-    timed_out = interrupted = False
-    waiter = asyncio.ensure_future(gather_all())
+    everything = asyncio.gather(*tasks)
     stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
+    timed_out = interrupted = False
     try:
         async with asyncio.timeout(deadline_s):
-            pending = {waiter} if stopper is None else {waiter, stopper}
-            finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            if waiter in finished:
-                waiter.result()
-            else:
-                interrupted = True
+            waiters: set[asyncio.Future[Any]] = {everything}
+            if stopper is not None:
+                waiters.add(stopper)
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        if everything.done():
+            everything.result()  # a bug in a file task surfaces here, not as a silent timeout
+        else:
+            interrupted = True
     except TimeoutError:
         timed_out = True
     finally:
-        if stopper is not None:
-            stopper.cancel()
-        for task in tasks:
-            task.cancel()
-        waiter.cancel()
-        await asyncio.gather(*tasks, waiter, return_exceptions=True)
+        for pending in (*tasks, everything, stopper):
+            if pending is not None:
+                pending.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         run.close_open_calls()
 
-    reason = "interrupted" if interrupted else f"deadline of {deadline_s:g} s reached"
+    reason = "interrupted" if interrupted else f"deadline of {deadline_s or 0:g} s reached"
     files: list[FileRecord] = []
-    for index, (job, task) in enumerate(zip(jobs, tasks, strict=True)):
-        if index in done:
-            files.append(done[index])
-        elif task.done() and not task.cancelled() and task.exception() is None:
+    for job, task in zip(jobs, tasks, strict=True):
+        if task.done() and not task.cancelled() and task.exception() is None:
             files.append(task.result())
         else:
             record = run.partial_record(job, "timeout", reason)

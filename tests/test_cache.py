@@ -1,0 +1,60 @@
+"""The content-addressed cache: keys cover every input, bad entries never fail a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from specgen_action.cache import cache_key, load_cached, store_cached
+from specgen_action.spec import ChunkAnalysis
+
+BASE = {
+    "text": "def f(): pass\n",
+    "language": "python",
+    "provider": "gemini",
+    "model": "m",
+    "prompt_version": 1,
+    "kind": "chunk",
+}
+
+
+def test_key_covers_every_input() -> None:
+    keys = {cache_key(**BASE)}  # type: ignore[arg-type]
+    for field, other in [
+        ("text", "def g(): pass\n"),
+        ("language", "text"),
+        ("provider", "static"),
+        ("model", "n"),
+        ("prompt_version", 2),
+        ("kind", "synthesis"),
+    ]:
+        keys.add(cache_key(**{**BASE, field: other}))  # type: ignore[arg-type]
+    assert len(keys) == 7
+    assert cache_key(**BASE) == cache_key(**BASE)  # type: ignore[arg-type]
+
+
+def test_round_trip_and_disabled(tmp_path: Path) -> None:
+    analysis = ChunkAnalysis(purpose="p", behaviour=["b"])
+    key = cache_key(**BASE)  # type: ignore[arg-type]
+    assert load_cached(tmp_path, key) is None
+    store_cached(tmp_path, key, analysis)
+    assert load_cached(tmp_path, key) == analysis
+    store_cached(None, key, analysis)
+    assert load_cached(None, key) is None
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_corrupt_entry_is_a_miss_and_is_rewritten(tmp_path: Path) -> None:
+    key = cache_key(**BASE)  # type: ignore[arg-type]
+    store_cached(tmp_path, key, ChunkAnalysis(purpose="p"))
+    (entry,) = tmp_path.rglob("*.json")
+    entry.write_bytes(b'{"purpose": ')
+    assert load_cached(tmp_path, key) is None
+    store_cached(tmp_path, key, ChunkAnalysis(purpose="q"))
+    assert load_cached(tmp_path, key) == ChunkAnalysis(purpose="q")
+
+
+def test_unwritable_cache_is_skipped(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    store_cached(blocker, cache_key(**BASE), ChunkAnalysis(purpose="p"))  # type: ignore[arg-type]
+    assert load_cached(blocker, cache_key(**BASE)) is None  # type: ignore[arg-type]

@@ -1,0 +1,69 @@
+"""Configuration layers and their errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from specgen_action.config import DEFAULT_INCLUDE, Config, build_config, read_pyproject
+from specgen_action.errors import ConfigError
+
+
+def test_defaults() -> None:
+    config = build_config({}, {}, {})
+    assert config == Config()
+    assert config.out == "specs"
+    assert config.provider == "auto"
+    assert config.include == DEFAULT_INCLUDE
+
+
+def test_precedence_defaults_pyproject_env_flags() -> None:
+    pyproject = {"rpm": 5, "tpm": 1000, "concurrency": 3, "out": "docs/specs"}
+    env = {"SPECGEN_TPM": "2000", "SPECGEN_CONCURRENCY": "4", "PATH": "/bin"}
+    flags = {"concurrency": 6, "model": None}
+    config = build_config(flags, env, pyproject)
+    assert (config.rpm, config.tpm, config.concurrency, config.out) == (5, 2000, 6, "docs/specs")
+
+
+def test_kebab_case_keys_and_list_strings() -> None:
+    config = build_config(
+        {}, {"SPECGEN_EXCLUDE": "gen/, *_pb2.py"}, {"request-timeout": 30, "cache": False}
+    )
+    assert config.request_timeout == 30
+    assert config.cache is False
+    assert config.exclude == ("gen/", "*_pb2.py")
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "pyproject", "needle"),
+    [
+        ({}, {}, {"rmp": 5}, "unknown key [tool.specgen] rmp in pyproject.toml"),
+        ({}, {"SPECGEN_RMP": "5"}, {}, "unknown setting SPECGEN_RMP"),
+        ({}, {"SPECGEN_RPM": "lots"}, {}, "SPECGEN_RPM: "),
+        ({"concurrency": 0}, {}, {}, "--concurrency: "),
+        ({}, {}, {"provider": "openai"}, "[tool.specgen] provider in pyproject.toml: "),
+        ({}, {}, {"timeout": -1}, "[tool.specgen] timeout in pyproject.toml: "),
+        ({}, {}, {"out": "  "}, "out"),
+    ],
+)
+def test_bad_values_name_the_key(
+    flags: dict[str, object], env: dict[str, str], pyproject: dict[str, object], needle: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_config(flags, env, pyproject)
+    message = str(caught.value)
+    assert needle in message
+    assert "\n" not in message
+
+
+def test_read_pyproject(tmp_path: Path) -> None:
+    assert read_pyproject(tmp_path) == {}
+    (tmp_path / "pyproject.toml").write_text("[tool.specgen]\nrpm = 7\n[tool.other]\nx = 1\n")
+    assert read_pyproject(tmp_path) == {"rpm": 7}
+
+
+def test_read_pyproject_invalid_toml(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.specgen\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        read_pyproject(tmp_path)

@@ -1,0 +1,249 @@
+"""The scheduler against a scripted provider (our own Provider protocol, no network)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from specgen_action.chunking import Chunk
+from specgen_action.errors import (
+    AuthenticationError,
+    ContentBlocked,
+    ProviderError,
+    QuotaExhausted,
+    RateLimited,
+    ServerError,
+)
+from specgen_action.providers.base import Analysis, ChunkRequest, Usage
+from specgen_action.scheduler import FileJob, Limits, ScheduleResult, schedule
+from specgen_action.source import Source
+from specgen_action.spec import ChunkAnalysis, FileSpec, Symbol
+
+FAST = Limits(rpm=0, tpm=0, concurrency=4, attempts=4, wait_initial=0.01, wait_max=0.05)
+
+Script = Callable[[str, int], ProviderError | float | None]
+"""(chunk id, attempt number for that chunk) -> error to raise, seconds to hang, or None."""
+
+
+class ScriptedProvider:
+    name = "scripted"
+    model = "m"
+    prompt_version = 1
+    makes_calls = True
+
+    def __init__(self, script: Script | None = None, latency: float = 0.0) -> None:
+        self.script = script or (lambda _chunk, _attempt: None)
+        self.latency = latency
+        self.attempts: dict[str, int] = {}
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    async def _answer(self, key: str) -> Analysis:
+        self.attempts[key] = self.attempts.get(key, 0) + 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.latency)
+            action = self.script(key, self.attempts[key])
+            if isinstance(action, ProviderError):
+                raise action
+            if isinstance(action, float):
+                await asyncio.sleep(action)
+            return Analysis(ChunkAnalysis(purpose=f"about {key}"), Usage(10, 5))
+        finally:
+            self.in_flight -= 1
+
+    async def analyse(self, request: ChunkRequest) -> Analysis:
+        return await self._answer(f"{request.path}#{request.chunk.index}")
+
+    async def synthesise(
+        self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
+    ) -> Analysis:
+        return await self._answer(f"{path}#synthesis")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def make_job(path: str, chunks: int = 1) -> FileJob:
+    pieces = [Chunk(f"{i:03d}-{path}", i, f"line {i}\n", i + 1, i + 1, 3) for i in range(chunks)]
+    source = Source(path, "".join(c.text for c in pieces), "0" * 64, "text")
+    skeleton = FileSpec(
+        source=path,
+        language="text",
+        symbols=[Symbol(name="x", kind="function", signature="x()", line_start=1, line_end=1)],
+    )
+    return FileJob(source, f"specs/{path}.md", pieces, skeleton)
+
+
+def run(
+    jobs: list[FileJob],
+    provider: ScriptedProvider,
+    limits: Limits = FAST,
+    **kwargs: object,
+) -> tuple[ScheduleResult, dict[str, FileSpec]]:
+    written: dict[str, FileSpec] = {}
+
+    def on_file(job: FileJob, spec: FileSpec) -> bool:
+        written[job.source.path] = spec
+        return True
+
+    result = asyncio.run(schedule(jobs, provider, limits, on_file=on_file, **kwargs))  # type: ignore[arg-type]
+    return result, written
+
+
+def test_every_file_is_written_with_calls_recorded() -> None:
+    provider = ScriptedProvider()
+    result, written = run([make_job("a"), make_job("b", chunks=3)], provider)
+    assert sorted(written) == ["a", "b"]
+    statuses = {r.path: (r.status, r.api_calls, r.chunks) for r in result.files}
+    assert statuses == {"a": ("written", 1, 1), "b": ("written", 4, 3)}  # 3 chunks + synthesis
+    assert {c.outcome for c in result.calls} == {"ok"}
+    assert written["b"].purpose == "about b#synthesis"
+    assert sum(r.tokens_in for r in result.files) == 50
+
+
+def test_concurrency_cap() -> None:
+    provider = ScriptedProvider(latency=0.02)
+    limits = Limits(rpm=0, tpm=0, concurrency=3, wait_initial=0.01)
+    run([make_job(f"f{i}", chunks=2) for i in range(6)], provider, limits)
+    assert provider.max_in_flight == 3
+
+
+def test_transient_errors_are_retried() -> None:
+    def script(_key: str, attempt: int) -> ProviderError | None:
+        return ServerError("503 unavailable") if attempt <= 2 else None
+
+    result, written = run([make_job("a")], ScriptedProvider(script))
+    (record,) = result.files
+    assert record.status == "written"
+    assert "a" in written
+    assert [c.outcome for c in result.calls] == ["server_error", "server_error", "ok"]
+    assert record.retries == 2
+    assert record.api_calls == 3
+
+
+def test_retries_are_bounded() -> None:
+    result, written = run([make_job("a")], ScriptedProvider(lambda _k, _a: ServerError("down")))
+    (record,) = result.files
+    assert record.status == "failed"
+    assert record.reason == "down"
+    assert record.api_calls == FAST.attempts
+    assert written == {}
+
+
+def test_rate_limit_is_one_shared_cool_down() -> None:
+    hits: list[str] = []
+
+    def script(key: str, attempt: int) -> ProviderError | None:
+        if key == "f0#0" and attempt == 1:
+            hits.append(key)
+            return RateLimited("quota", retry_after=0.3)
+        return None
+
+    provider = ScriptedProvider(script, latency=0.01)
+    limits = Limits(rpm=0, tpm=0, concurrency=1, wait_initial=0.01)
+    result, written = run([make_job(f"f{i}") for i in range(5)], provider, limits)
+    assert len(written) == 5
+    calls = result.calls
+    rejected = [c for c in calls if c.outcome == "rate_limited"]
+    assert len(rejected) == 1
+    later = [c for c in calls if c.start_s > rejected[0].start_s]
+    # Nobody sent anything while the server's retry delay lasted.
+    assert all(c.start_s >= rejected[0].end_s + 0.3 - 0.02 for c in later)
+
+
+def test_daily_quota_stops_new_work() -> None:
+    def script(key: str, _attempt: int) -> ProviderError | None:
+        return QuotaExhausted("per-day quota") if key == "f0#0" else None
+
+    provider = ScriptedProvider(script, latency=0.01)
+    limits = Limits(rpm=0, tpm=0, concurrency=1, wait_initial=0.01)
+    result, written = run([make_job(f"f{i}") for i in range(4)], provider, limits)
+    assert written == {}
+    assert {r.status for r in result.files} == {"failed"}
+    assert all("daily quota" in (r.reason or "") for r in result.files)
+    assert len(result.calls) == 1
+
+
+def test_rejected_key_is_fatal() -> None:
+    provider = ScriptedProvider(lambda _k, _a: AuthenticationError("bad key"))
+    result, _ = run([make_job("a"), make_job("b")], provider, Limits(rpm=0, tpm=0, concurrency=1))
+    assert isinstance(result.fatal, AuthenticationError)
+    assert len(result.calls) == 1
+
+
+def test_blocked_content_is_not_retried() -> None:
+    provider = ScriptedProvider(lambda _k, _a: ContentBlocked("blocked: SAFETY"))
+    result, _ = run([make_job("a")], provider)
+    assert [c.outcome for c in result.calls] == ["blocked"]
+    assert result.files[0].status == "failed"
+
+
+def test_failed_chunk_stops_its_siblings() -> None:
+    def script(key: str, _attempt: int) -> ProviderError | float | None:
+        return ContentBlocked("blocked") if key.endswith("#0") else 5.0
+
+    provider = ScriptedProvider(script)
+    result, _ = run([make_job("a", chunks=3)], provider, deadline_s=3.0)
+    assert not result.timed_out
+    assert result.files[0].status == "failed"
+
+
+def test_deadline_keeps_finished_files_and_reports_the_rest() -> None:
+    def script(key: str, _attempt: int) -> float | None:
+        return 30.0 if key.startswith("slow") else None
+
+    provider = ScriptedProvider(script)
+    jobs = [make_job("fast1"), make_job("slow"), make_job("fast2")]
+    result, written = run(jobs, provider, deadline_s=0.5)
+    assert result.timed_out
+    assert sorted(written) == ["fast1", "fast2"]
+    status = {r.path: r.status for r in result.files}
+    assert status == {"fast1": "written", "slow": "timeout", "fast2": "written"}
+    assert [c.outcome for c in result.calls if c.file == "slow"] == ["cancelled"]
+
+
+def test_stop_event_interrupts() -> None:
+    async def main() -> ScheduleResult:
+        stop = asyncio.Event()
+        provider = ScriptedProvider(lambda _k, _a: 30.0)
+        asyncio.get_running_loop().call_later(0.2, stop.set)
+        return await schedule(
+            [make_job("a")], provider, FAST, on_file=lambda _j, _s: True, stop=stop
+        )
+
+    result = asyncio.run(main())
+    assert result.interrupted
+    assert result.files[0].status == "timeout"
+    assert result.files[0].reason == "interrupted"
+
+
+def test_cache_makes_the_second_run_free(tmp_path: Path) -> None:
+    jobs = [make_job("a", chunks=2)]
+    run(jobs, ScriptedProvider(), cache_dir=tmp_path)
+    provider = ScriptedProvider()
+    second, written = run(jobs, provider, cache_dir=tmp_path)
+    assert provider.attempts == {}
+    assert second.files[0].status == "cached"
+    assert written["a"].purpose == "about a#synthesis"
+
+
+def test_rpm_limiter_paces_requests() -> None:
+    provider = ScriptedProvider()
+    limits = Limits(rpm=2, tpm=0, concurrency=8, period_s=0.4, wait_initial=0.01)
+    result, _ = run([make_job(f"f{i}") for i in range(4)], provider, limits)
+    starts = sorted(c.start_s for c in result.calls)
+    # Two go at once (the bucket's burst); each later one waits for a fifth of... a slot.
+    assert starts[2] - starts[0] >= 0.15
+
+
+@pytest.mark.parametrize("tokens_per_period", [5, 1000])
+def test_tpm_limiter_never_rejects_a_large_chunk(tokens_per_period: int) -> None:
+    provider = ScriptedProvider()
+    limits = Limits(rpm=0, tpm=tokens_per_period, concurrency=2, period_s=0.2, wait_initial=0.01)
+    _, written = run([make_job("a", chunks=2)], provider, limits)
+    assert "a" in written
