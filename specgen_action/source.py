@@ -1,16 +1,27 @@
-"""Read one selected file safely: a ``Source`` to analyse or a ``Skipped`` with a reason."""
+"""Read one selected file safely: a ``Source`` to analyse or a ``Skipped`` with a reason.
+
+``read_source`` never raises for a bad file. It checks the size before reading
+(a huge file is never loaded), reads the file once, and skips binary content
+(NUL bytes), text that is not UTF-8, anything that is not a regular file,
+and symlinks that are broken, loop, or lead outside the repository or into
+its ``.git`` directory (whose config may hold credentials).
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .chunking import language_for
 
 __all__ = ["DEFAULT_MAX_BYTES", "Skipped", "Source", "read_source"]
 
 DEFAULT_MAX_BYTES = 1024 * 1024
+_READ_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -34,25 +45,79 @@ class Skipped:
     reason: str
 
 
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _real_target(root: str, path: str) -> str | Skipped:
+    """The real path to open, or why it must not be opened."""
+    full = Path(root).joinpath(*PurePosixPath(path).parts)
+    try:
+        real = str(full.resolve(strict=True))
+    except RuntimeError:  # Python 3.11 reports a symlink loop this way
+        return Skipped(path, "symlink loop")
+    except FileNotFoundError:
+        if full.is_symlink():
+            return Skipped(path, "broken symlink")
+        return Skipped(path, "file not found")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # newer Pythons raise OSError for a loop
+            return Skipped(path, "symlink loop")
+        return Skipped(path, f"unreadable: {exc.strerror or type(exc).__name__}")
+    if not _inside(real, root):
+        return Skipped(path, "symlink points outside the repository")
+    if _inside(real, str(Path(root) / ".git")):
+        return Skipped(path, "symlink points into the .git directory")
+    return real
+
+
+def _read_capped(fd: int, max_bytes: int) -> bytes | None:
+    """Up to ``max_bytes`` bytes from ``fd``; ``None`` when there is more."""
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        block = os.read(fd, min(_READ_BLOCK, max_bytes + 1 - total))
+        if not block:
+            return b"".join(parts)
+        parts.append(block)
+        total += len(block)
+        if total > max_bytes:
+            return None
+
+
 def read_source(root: Path, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source | Skipped:
     """Read ``root / path``; never raises for a bad file, returns ``Skipped`` instead."""
-    full = root / path
+    rel = PurePosixPath(path)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts or "\0" in path:
+        return Skipped(path, "path is not inside the repository")
     try:
-        if full.is_symlink():
-            target = full.resolve(strict=True)
-            if not target.is_relative_to(root.resolve()):
-                return Skipped(path, "symlink points outside the repository")
-        if not full.is_file():
+        real_root = str(Path(root).resolve(strict=True))
+    except (OSError, RuntimeError):
+        return Skipped(path, "repository root is not readable")
+    target = _real_target(real_root, path)
+    if isinstance(target, Skipped):
+        return target
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(target, flags)
+    except OSError as exc:
+        return Skipped(path, f"unreadable: {exc.strerror or type(exc).__name__}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return Skipped(path, "not a regular file")
-        size = full.stat().st_size
-        if size > max_bytes:
-            return Skipped(path, f"larger than the size cap ({size} > {max_bytes} bytes)")
-        data = full.read_bytes()
-    except (OSError, RuntimeError) as exc:
-        return Skipped(path, f"unreadable: {exc.strerror or exc.__class__.__name__}"
-                       if isinstance(exc, OSError) else "symlink loop")
-    if b"\0" in data[:8192]:
-        return Skipped(path, "binary file")
+        if info.st_size > max_bytes:
+            return Skipped(path, f"larger than the size cap ({info.st_size} > {max_bytes} bytes)")
+        data = _read_capped(fd, max_bytes)
+    except OSError as exc:
+        return Skipped(path, f"unreadable: {exc.strerror or type(exc).__name__}")
+    finally:
+        os.close(fd)
+    if data is None:  # grew after the size check
+        return Skipped(path, f"larger than the size cap (> {max_bytes} bytes)")
+    if b"\0" in data:
+        return Skipped(path, "binary file (contains NUL bytes)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
