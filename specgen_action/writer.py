@@ -1,0 +1,200 @@
+"""Where specs live and how they reach the disk.
+
+The spec of ``a/b.py`` is ``<out_dir>/a/b.py.md``. Every spec path is
+confined to the output directory: ``..``, absolute paths and symlinked
+directories that lead elsewhere raise ``OutputPathError``. Writes are atomic
+(a temporary file in the same directory, fsynced, then ``os.replace``), so a
+killed run leaves either the old spec or the new one, never half of one, and
+no temporary files. I/O failures other than a file standing where a
+directory must be propagate as ``OSError`` after cleaning up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path, PurePosixPath
+
+from .errors import OutputPathError
+
+__all__ = [
+    "SPEC_SUFFIX",
+    "move_spec",
+    "orphaned_sources",
+    "remove_spec",
+    "spec_path_for",
+    "write_atomic",
+]
+
+SPEC_SUFFIX = ".md"
+_TEMP_SUFFIX = ".tmp"
+_FRONT_MATTER_PEEK = 4096
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputPathError(f"output directory {out_dir} exists and is not a directory")
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    return path == directory or path.is_relative_to(directory)
+
+
+def _resolve(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on Python 3.11
+        raise OutputPathError(f"cannot resolve {path}: symlink loop or unreadable") from exc
+
+
+def spec_path_for(out_dir: Path, source: str) -> Path:
+    """The spec file for repository-relative ``source``: ``out_dir/source.md``."""
+    _check_out_dir(out_dir)
+    pure = PurePosixPath(source)
+    if (
+        not source
+        or "\0" in source
+        or pure.is_absolute()
+        or source.startswith("\\")
+        or (len(source) > 1 and source[1] == ":" and source[0].isalpha())
+        or any(part == ".." for part in pure.parts)
+        or (os.sep != "/" and "\\" in source)
+        or not pure.parts
+    ):
+        raise OutputPathError(f"spec for {source!r} would land outside {out_dir}")
+    spec = out_dir.joinpath(*pure.parts[:-1], pure.parts[-1] + SPEC_SUFFIX)
+    # Existing symlinked directories under out_dir must not lead the write elsewhere.
+    if not _inside(_resolve(spec.parent), _resolve(out_dir)):
+        raise OutputPathError(f"spec for {source!r} would land outside {out_dir}")
+    return spec
+
+
+def _make_parents(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise OutputPathError(
+            f"cannot create the directory for {path}: a file is in the way"
+        ) from exc
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` exactly (no newline translation), atomically."""
+    data = text.encode("utf-8")
+    _make_parents(path)
+    if path.is_dir() and not path.is_symlink():
+        raise OutputPathError(f"cannot write {path}: a directory is in the way")
+    fd = -1
+    tmp = path
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{_TEMP_SUFFIX}")
+        try:
+            # 0o666 so the process umask decides the final mode, as for any new file.
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            )
+            break
+        except FileExistsError:
+            continue
+    if fd < 0:
+        raise OutputPathError(f"cannot create a temporary file beside {path}")
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        tmp.replace(path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _prune_empty_parents(start: Path, out_dir: Path) -> None:
+    """Remove now-empty directories from ``start`` up to, not including, ``out_dir``."""
+    stop = Path(os.path.normpath(out_dir.absolute()))
+    current = Path(os.path.normpath(start.absolute()))
+    while current != stop and current.is_relative_to(stop):
+        try:
+            current.rmdir()
+        except OSError:  # not empty (or already gone): stop climbing
+            return
+        current = current.parent
+
+
+def move_spec(out_dir: Path, old: str, new: str) -> bool:
+    """Move the spec of ``old`` to be the spec of ``new``; ``True`` if one was moved."""
+    src = spec_path_for(out_dir, old)
+    dst = spec_path_for(out_dir, new)
+    if not (src.is_file() or src.is_symlink()) or src == dst:
+        return False
+    _make_parents(dst)
+    if dst.is_dir() and not dst.is_symlink():
+        raise OutputPathError(f"cannot move a spec to {dst}: a directory is in the way")
+    src.replace(dst)
+    _prune_empty_parents(src.parent, out_dir)
+    return True
+
+
+def remove_spec(out_dir: Path, source: str) -> bool:
+    """Delete the spec of ``source`` and the directories it leaves empty; ``True`` if removed."""
+    spec = spec_path_for(out_dir, source)
+    if not (spec.is_file() or spec.is_symlink()):
+        return False
+    try:
+        spec.unlink()
+    except FileNotFoundError:
+        return False
+    _prune_empty_parents(spec.parent, out_dir)
+    return True
+
+
+def _looks_like_spec(path: Path) -> bool:
+    """A file written by this tool: YAML front matter with a ``source:`` key."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_FRONT_MATTER_PEEK)
+    except OSError:
+        return False
+    lines = head.decode("utf-8", "replace").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return False
+    for line in lines[1:]:
+        if line.strip() == "---":
+            return False
+        if line.startswith("source:"):
+            return True
+    return False
+
+
+def orphaned_sources(root: Path, out_dir: Path) -> list[str]:
+    """Sources (sorted) that have a spec under ``out_dir`` but no file under ``root``.
+
+    Only files that carry spec front matter count, so a hand-written README in
+    the spec directory is never reported (nor pruned).
+    """
+    _check_out_dir(out_dir)
+    if not out_dir.is_dir():
+        return []
+    orphans: list[str] = []
+    for current, dirs, files in os.walk(out_dir):
+        dirs.sort()
+        base = Path(current)
+        for name in files:
+            if not name.endswith(SPEC_SUFFIX) or name == SPEC_SUFFIX:
+                continue
+            spec = base / name
+            rel = spec.relative_to(out_dir).as_posix()
+            source = rel[: -len(SPEC_SUFFIX)]
+            full = root.joinpath(*PurePosixPath(source).parts)
+            if os.path.lexists(full) and not (full.is_dir() and not full.is_symlink()):
+                continue
+            if spec.is_file() and _looks_like_spec(spec):
+                orphans.append(source)
+    return sorted(orphans)
