@@ -1,0 +1,54 @@
+"""The package stays ruff-clean and mypy-strict-clean, and `check` stays light."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (pip install '.[test]')")
+    return path
+
+
+def test_ruff_clean() -> None:
+    result = subprocess.run(
+        [_tool("ruff"), "check", "specgen_action", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_clean() -> None:
+    result = subprocess.run(
+        [_tool("mypy"), "--strict", "-p", "specgen_action"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_path_imports_neither_parsers_nor_genai() -> None:
+    code = (
+        "import sys\n"
+        "import specgen_action.cli, specgen_action.drift, specgen_action.selection\n"
+        "import specgen_action.config\n"
+        "heavy = [m for m in sys.modules if m.startswith(('google.genai', 'tree_sitter', "
+        "'httpx', 'stamina', 'aiolimiter'))]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
