@@ -1,0 +1,341 @@
+"""The Gemini provider: one google-genai async call per chunk, mapped onto ``errors``.
+
+This is the only module that imports ``google.genai``; the package imports it
+only when the gemini provider runs. It never retries: the SDK's retries are
+off and the scheduler owns retries, rate limits and the deadline. Every
+failure leaves as a ``ProviderError`` subclass with a one-line message that
+never contains the API key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import importlib
+import json
+import math
+import os
+import re
+from typing import Any
+
+import httpx
+from google import genai
+from google.auth import exceptions as auth_exceptions
+from google.genai import errors as genai_errors
+from google.genai import types
+from pydantic import ValidationError
+
+from ..errors import (
+    AuthenticationError,
+    ContentBlocked,
+    InvalidResponse,
+    ProviderError,
+    QuotaExhausted,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+)
+from ..spec import ChunkAnalysis, FileSpec
+from . import prompts
+from .base import Analysis, ChunkRequest, Usage
+
+__all__ = ["GeminiProvider", "make_gemini_provider"]
+
+MAX_OUTPUT_TOKENS = 32_768
+"""Room for thinking plus a long analysis; a chunk's JSON needs a few thousand at most."""
+
+_GRACE_S = 1.0
+"""Beyond the SDK's own timeout, a hard bound in case the transport does not enforce it."""
+
+_BLOCKED_FINISH = frozenset(
+    {
+        "SAFETY",
+        "RECITATION",
+        "LANGUAGE",
+        "BLOCKLIST",
+        "PROHIBITED_CONTENT",
+        "SPII",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "MODEL_ARMOR",
+        "ESCALATION",
+        "PUP_LIMITED_DISABLED",
+    }
+)
+_TRUNCATED_FINISH = frozenset({"MAX_TOKENS", "CONTINUATION"})
+_AUTH_REASONS = frozenset(
+    {"API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_SERVICE_BLOCKED", "ACCESS_TOKEN_EXPIRED"}
+)
+_GOOGLE_KEY = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
+_URL_KEY = re.compile(r"(?i)([?&]key=)[^&\s'\"]+")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)s\s*$")
+_MAX_MESSAGE = 200
+
+
+def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(every transport failure, the timeouts among them) of each HTTP stack the SDK may use."""
+    # The SDK sends through httpx2 by default, httpx when GOOGLE_GENAI_HTTP_CLIENT=httpx,
+    # and aiohttp when that is installed.
+    failures: list[type[BaseException]] = [httpx.RequestError, OSError]
+    timeouts: list[type[BaseException]] = [httpx.TimeoutException, TimeoutError]
+    try:
+        import httpx2
+
+        failures.append(httpx2.RequestError)
+        timeouts.append(httpx2.TimeoutException)
+    except ImportError:
+        pass
+    try:
+        aiohttp = importlib.import_module("aiohttp")
+        failures.append(aiohttp.ClientError)
+    except ImportError:
+        pass
+    return tuple(failures), tuple(timeouts)
+
+
+_TRANSPORT_ERRORS, _TIMEOUT_ERRORS = _transport_errors()
+
+
+def _response_schema() -> dict[str, Any]:
+    """``ChunkAnalysis`` as JSON Schema with every field required and no titles."""
+    schema = ChunkAnalysis.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def clean(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return clean(copy.deepcopy(definitions[node["$ref"].rsplit("/", 1)[-1]]))
+            out = {key: clean(value) for key, value in node.items() if key != "title"}
+            if isinstance(node.get("properties"), dict):
+                # The keys here are field names, so one called "title" must stay.
+                out["properties"] = {name: clean(sub) for name, sub in node["properties"].items()}
+                out["required"] = list(out["properties"])
+                out["propertyOrdering"] = list(out["properties"])
+            return out
+        if isinstance(node, list):
+            return [clean(item) for item in node]
+        return node
+
+    cleaned: dict[str, Any] = clean(schema)
+    cleaned.pop("description", None)
+    return cleaned
+
+
+_SCHEMA = _response_schema()
+
+
+class GeminiProvider:
+    """Analyses chunks with a Gemini model (implements ``providers.base.Provider``)."""
+
+    name = "gemini"
+    makes_calls = True
+    prompt_version = prompts.PROMPT_VERSION
+
+    def __init__(
+        self, client: genai.Client, *, model: str, request_timeout_s: float, secrets: list[str]
+    ) -> None:
+        self.model = model
+        self._client = client
+        self._timeout_s = request_timeout_s
+        self._secrets = [secret for secret in secrets if secret]
+        self._config = types.GenerateContentConfig(
+            system_instruction=prompts.system_instruction(),
+            response_mime_type="application/json",
+            response_json_schema=_SCHEMA,
+            max_output_tokens=MAX_OUTPUT_TOKENS,
+            automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+            automatic_continuation=False,
+            http_options=_http_options(request_timeout_s),
+        )
+
+    async def analyse(self, request: ChunkRequest) -> Analysis:
+        """Analyse one chunk."""
+        where = f"{request.path} chunk {request.chunk.index + 1}/{request.chunk_count}"
+        return await self._generate(prompts.chunk_prompt(request), where)
+
+    async def synthesise(
+        self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
+    ) -> Analysis:
+        """Merge the analyses of a multi-chunk file into one file-level analysis."""
+        prompt = prompts.synthesis_prompt(path, skeleton, analyses)
+        return await self._generate(prompt, f"{path} synthesis")
+
+    async def aclose(self) -> None:
+        """Close the SDK's connection pools."""
+        await self._client.aio.aclose()
+        self._client.close()
+
+    async def _generate(self, prompt: str, where: str) -> Analysis:
+        try:
+            async with asyncio.timeout(self._timeout_s + _GRACE_S):
+                response = await self._client.aio.models.generate_content(
+                    model=self.model, contents=prompt, config=self._config
+                )
+        except genai_errors.APIError as exc:
+            raise _api_error(exc, self.model, self._secrets) from None
+        except _TIMEOUT_ERRORS:
+            raise RequestTimeout(
+                f"Gemini did not answer {where} within {self._timeout_s:g} s"
+            ) from None
+        except _TRANSPORT_ERRORS as exc:
+            detail = _one_line(f"{type(exc).__name__}: {exc}".rstrip(": "), self._secrets)
+            raise RequestTimeout(f"connection to Gemini failed for {where}: {detail}") from None
+        except (json.JSONDecodeError, ValidationError):
+            raise InvalidResponse(f"Gemini's response for {where} is not valid JSON") from None
+        return _interpret(response, where)
+
+
+def make_gemini_provider(
+    *,
+    model: str,
+    request_timeout_s: float,
+    api_key: str | None = None,
+    vertex: bool = False,
+    project: str | None = None,
+    location: str | None = None,
+) -> GeminiProvider:
+    """Build the provider; the SDK reads the key, base URL and Vertex settings from the environment.
+
+    ``api_key`` overrides GEMINI_API_KEY / GOOGLE_API_KEY; ``vertex`` (or
+    GOOGLE_GENAI_USE_VERTEXAI=true) selects Vertex AI with ``project`` and
+    ``location`` (or GOOGLE_CLOUD_PROJECT / GOOGLE_CLOUD_LOCATION). The base
+    URL comes from GOOGLE_GEMINI_BASE_URL (GOOGLE_VERTEX_BASE_URL for Vertex).
+    Raises ``AuthenticationError`` when no usable credentials are configured.
+    """
+    secrets = [
+        value
+        for value in (api_key, os.environ.get("GEMINI_API_KEY"), os.environ.get("GOOGLE_API_KEY"))
+        if value
+    ]
+    kwargs: dict[str, Any] = {"http_options": _http_options(request_timeout_s)}
+    if api_key:
+        kwargs["api_key"] = api_key
+    if vertex:
+        kwargs["vertexai"] = True
+    if project:
+        kwargs["project"] = project
+    if location:
+        kwargs["location"] = location
+    try:
+        client = genai.Client(**kwargs)
+    except (ValueError, auth_exceptions.GoogleAuthError) as exc:
+        message = _one_line(str(exc), secrets)
+        if "API key" in message:
+            message = "no Gemini API key: set GEMINI_API_KEY or GOOGLE_API_KEY"
+        raise AuthenticationError(f"cannot set up the Gemini client: {message}") from None
+    return GeminiProvider(client, model=model, request_timeout_s=request_timeout_s, secrets=secrets)
+
+
+def _http_options(request_timeout_s: float) -> types.HttpOptions:
+    # attempts=1: a single try, no SDK retry of any status; having retry_options
+    # set also turns off the SDK's hidden reconnect-and-retry on the aiohttp path.
+    return types.HttpOptions(
+        timeout=max(1, math.ceil(request_timeout_s * 1000)),
+        retry_options=types.HttpRetryOptions(attempts=1),
+    )
+
+
+def _interpret(response: types.GenerateContentResponse, where: str) -> Analysis:
+    feedback = response.prompt_feedback
+    if feedback is not None and feedback.block_reason is not None:
+        reason = _enum(feedback.block_reason)
+        raise ContentBlocked(f"Gemini blocked the prompt for {where} ({reason})")
+    if not response.candidates:
+        raise InvalidResponse(f"Gemini returned no answer for {where}")
+    finish = _enum(response.candidates[0].finish_reason)
+    if finish in _BLOCKED_FINISH:
+        raise ContentBlocked(f"Gemini withheld the answer for {where} ({finish})")
+    if finish in _TRUNCATED_FINISH:
+        raise InvalidResponse(f"Gemini's answer for {where} was cut off ({finish})")
+    text = response.text
+    if not text:
+        raise InvalidResponse(
+            f"Gemini returned an empty answer for {where} ({finish or 'no reason'})"
+        )
+    try:
+        analysis = ChunkAnalysis.model_validate_json(text)
+    except ValidationError:
+        raise InvalidResponse(f"Gemini's answer for {where} does not match the schema") from None
+    return Analysis(analysis, _usage(response.usage_metadata))
+
+
+def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage:
+    if metadata is None:
+        return Usage()
+    # Thinking tokens are billed as output, so they count as output here.
+    tokens_out = (metadata.candidates_token_count or 0) + (metadata.thoughts_token_count or 0)
+    return Usage(tokens_in=metadata.prompt_token_count or 0, tokens_out=tokens_out)
+
+
+def _api_error(exc: genai_errors.APIError, model: str, secrets: list[str]) -> ProviderError:
+    code = int(exc.code or 0)
+    status = str(exc.status or "")
+    error = _error_body(exc.details)
+    details = [item for item in error.get("details") or [] if isinstance(item, dict)]
+    reasons = {str(item.get("reason")) for item in details if _is(item, "ErrorInfo")}
+    message = _one_line(str(exc.message or error.get("message") or ""), secrets)
+    label = f"{code} {status}".strip()
+    if code == 429:
+        quota_ids = [
+            str(violation.get("quotaId", ""))
+            for item in details
+            if _is(item, "QuotaFailure")
+            for violation in item.get("violations") or []
+            if isinstance(violation, dict)
+        ]
+        daily = [quota for quota in quota_ids if "PerDay" in quota]
+        if daily:
+            return QuotaExhausted(f"Gemini daily quota exhausted ({daily[0]}) for {model}")
+        retry_after = _retry_delay(details)
+        quota = f" ({quota_ids[0]})" if quota_ids else ""
+        wait = f", retry in {retry_after:g} s" if retry_after is not None else ""
+        return RateLimited(f"Gemini rate limit hit{quota}{wait}", retry_after=retry_after)
+    if reasons & _AUTH_REASONS:
+        reason = sorted(reasons & _AUTH_REASONS)[0]
+        return AuthenticationError(f"Gemini rejected the API key ({reason})")
+    if code in (401, 403):
+        return AuthenticationError(f"Gemini refused the credentials ({label}): {message}")
+    if code == 408:
+        return RequestTimeout(f"Gemini timed out the request ({label})")
+    if 500 <= code < 600:
+        return ServerError(f"Gemini server error ({label}): {message}")
+    if code == 404:
+        return ProviderError(f"Gemini does not know model {model!r} ({label}): {message}")
+    return ProviderError(f"Gemini rejected the request ({label}): {message}")
+
+
+def _error_body(details: Any) -> dict[str, Any]:
+    if isinstance(details, list) and len(details) == 1:
+        details = details[0]
+    if not isinstance(details, dict):
+        return {}
+    inner = details.get("error", details)
+    return inner if isinstance(inner, dict) else {}
+
+
+def _is(item: dict[str, Any], kind: str) -> bool:
+    return str(item.get("@type", "")).endswith(f"google.rpc.{kind}")
+
+
+def _retry_delay(details: list[dict[str, Any]]) -> float | None:
+    for item in details:
+        if _is(item, "RetryInfo"):
+            delay = item.get("retryDelay")
+            if isinstance(delay, str) and (match := _DURATION.match(delay)):
+                return float(match[1])
+            if isinstance(delay, dict):  # the protobuf form {"seconds": .., "nanos": ..}
+                return float(delay.get("seconds", 0)) + float(delay.get("nanos", 0)) / 1e9
+    return None
+
+
+def _enum(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+def _one_line(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    text = _URL_KEY.sub(r"\1***", text)
+    text = _GOOGLE_KEY.sub("***", text)
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"

@@ -1,0 +1,775 @@
+"""A fake Gemini REST API: real HTTP/1.1 on 127.0.0.1, in a background thread.
+
+It speaks the wire format of ``POST /{version}/models/{model}:generateContent``
+as the google-genai SDK sends it (key in ``x-goog-api-key`` or ``?key=``) and
+answers like the real service: a ``ChunkAnalysis`` JSON text in
+``candidates[0].content.parts[0].text`` with ``usageMetadata``, or an error body
+``{"error": {"code", "message", "status", "details"}}``.
+
+Usage::
+
+    with FakeGemini(latency=0.05, rpm_limit=10, window_s=1.0) as fake:
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", fake.url)
+        monkeypatch.setenv("GEMINI_API_KEY", fake.api_key)
+        fake.faults = first(2, Fault.server_error())
+        ...
+        assert fake.requests == 3
+
+Faults are scripted per request by ``faults``: a callable ``(index, body) ->
+Fault | None``, where ``index`` counts generateContent requests from 0 in
+arrival order (bad-key and quota-rejected requests included). ``sequence``,
+``first`` and ``at_rate`` build common scripts. Every wait is bounded: hung
+requests end when the client hangs up or the server stops, and ``stop()``
+returns promptly with requests in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from specgen_action.providers.prompts import SYMBOLS_BEGIN, SYMBOLS_END
+
+__all__ = [
+    "DEFAULT_KEY",
+    "FakeGemini",
+    "Fault",
+    "FaultKind",
+    "FaultScript",
+    "RequestRecord",
+    "analysis_for",
+    "at_rate",
+    "first",
+    "sequence",
+    "skeleton_names",
+]
+
+DEFAULT_KEY = "fake-gemini-key-0123456789"
+
+FaultKind = Literal[
+    "server_error",
+    "hang",
+    "garbage",
+    "max_tokens",
+    "reset",
+    "rate_limit",
+    "daily_quota",
+    "blocked",
+    "down",
+    "http_error",
+]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted misbehaviour; build it with the class methods."""
+
+    kind: FaultKind
+    status: int = 0
+    """HTTP status for ``server_error`` and ``http_error``."""
+    status_name: str = ""
+    """Canonical status text for ``http_error`` (``PERMISSION_DENIED``...)."""
+    message: str = ""
+    reason: str | None = None
+    """ErrorInfo reason for ``http_error`` (``API_KEY_INVALID``...)."""
+    retry_delay: float | None = None
+    """Seconds sent as RetryInfo.retryDelay with a 429; None sends no RetryInfo."""
+    duration: float = 0.0
+    """For ``down``: seconds during which every connection is dropped."""
+    where: Literal["prompt", "candidate"] = "prompt"
+    """For ``blocked``: promptFeedback.blockReason, or a candidate with finishReason SAFETY."""
+
+    @classmethod
+    def server_error(cls, status: int = 503) -> Fault:
+        """A 5xx error body (503 UNAVAILABLE "model overloaded" by default)."""
+        return cls("server_error", status=status)
+
+    @classmethod
+    def hang(cls) -> Fault:
+        """Never answer; the request ends when the client gives up or the server stops."""
+        return cls("hang")
+
+    @classmethod
+    def garbage(cls) -> Fault:
+        """200 with candidate text that is not valid JSON for the schema."""
+        return cls("garbage")
+
+    @classmethod
+    def max_tokens(cls) -> Fault:
+        """200 with truncated JSON text and finishReason MAX_TOKENS."""
+        return cls("max_tokens")
+
+    @classmethod
+    def reset(cls) -> Fault:
+        """Send the status line, headers and half the body, then drop the connection."""
+        return cls("reset")
+
+    @classmethod
+    def rate_limit(cls, retry_delay: float | None = 1.0) -> Fault:
+        """429 RESOURCE_EXHAUSTED on a per-minute quota, with RetryInfo unless ``None``."""
+        return cls("rate_limit", retry_delay=retry_delay)
+
+    @classmethod
+    def daily_quota(cls, retry_delay: float | None = 30.0) -> Fault:
+        """429 RESOURCE_EXHAUSTED whose QuotaFailure names a per-day quota."""
+        return cls("daily_quota", retry_delay=retry_delay)
+
+    @classmethod
+    def blocked(cls, where: Literal["prompt", "candidate"] = "prompt") -> Fault:
+        """A safety block: promptFeedback.blockReason SAFETY, or finishReason SAFETY."""
+        return cls("blocked", where=where)
+
+    @classmethod
+    def down(cls, duration: float) -> Fault:
+        """Drop this connection and every connection for ``duration`` seconds."""
+        return cls("down", duration=duration)
+
+    @classmethod
+    def http_error(
+        cls, status: int, status_name: str, message: str, reason: str | None = None
+    ) -> Fault:
+        """Any error status with a canonical body (403 PERMISSION_DENIED, 404 NOT_FOUND...)."""
+        return cls(
+            "http_error", status=status, status_name=status_name, message=message, reason=reason
+        )
+
+
+FaultScript = Callable[[int, dict[str, Any]], Fault | None]
+
+
+def sequence(*faults: Fault | None) -> FaultScript:
+    """Request ``i`` gets ``faults[i]``; requests past the end succeed."""
+    script = list(faults)
+    return lambda index, body: script[index] if index < len(script) else None
+
+
+def first(count: int, fault: Fault) -> FaultScript:
+    """The first ``count`` requests get ``fault``; the rest succeed."""
+    return lambda index, body: fault if index < count else None
+
+
+def at_rate(rate: float, faults: Fault | Iterable[Fault], seed: int = 0) -> FaultScript:
+    """Each request fails with probability ``rate``, decided by ``seed`` and its index only.
+
+    With several faults, the failing request gets one of them, also by seed and index.
+    """
+    choices = [faults] if isinstance(faults, Fault) else list(faults)
+
+    def script(index: int, body: dict[str, Any]) -> Fault | None:
+        rng = random.Random(seed * 1_000_003 + index)
+        return rng.choice(choices) if rng.random() < rate else None
+
+    return script
+
+
+@dataclass
+class RequestRecord:
+    """One generateContent request as the server saw it."""
+
+    index: int
+    arrival_s: float
+    """Seconds since the server started."""
+    model: str
+    api_key: str | None
+    prompt: str
+    """All text parts of ``contents``, joined by newlines."""
+    body: dict[str, Any]
+    outcome: str = "pending"
+    """ok, bad_key, rate_limited (the rpm quota), bad_request, or the fault kind."""
+    end_s: float | None = None
+
+
+def skeleton_names(prompt: str) -> list[str]:
+    """The symbol names listed in a prompt built by ``specgen_action.providers.prompts``."""
+    lines = prompt.splitlines()
+    try:
+        start = lines.index(SYMBOLS_BEGIN) + 1
+        stop = lines.index(SYMBOLS_END, start)
+    except ValueError:
+        return []
+    names: list[str] = []
+    for line in lines[start:stop]:
+        with contextlib.suppress(ValueError, TypeError, KeyError):
+            names.append(str(json.loads(line)["name"]))
+    return names
+
+
+def analysis_for(prompt: str, invent_symbol: str | None = None) -> dict[str, Any]:
+    """The ChunkAnalysis JSON the fake answers for ``prompt`` (deterministic)."""
+    digest = hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    names = skeleton_names(prompt)
+    if invent_symbol is not None:
+        names.append(invent_symbol)
+    return {
+        "purpose": f"Fake purpose {digest}.",
+        "symbols": [
+            {"name": name, "description": f"Fake description of {name}."} for name in names
+        ],
+        "behaviour": [f"Fake behaviour {digest}."],
+        "edge_cases": [],
+    }
+
+
+_PATH = re.compile(r"^/.*models/(?P<model>[^/:]+):generateContent$")
+
+
+class FakeGemini:
+    """The fake server; a context manager that starts and stops it."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str = DEFAULT_KEY,
+        latency: float = 0.0,
+        rpm_limit: int | None = None,
+        window_s: float = 60.0,
+        retry_info: bool = True,
+        faults: FaultScript | None = None,
+        invent_symbol: str | None = None,
+    ) -> None:
+        self.api_key = api_key
+        """The only key accepted; any other gets 400 API_KEY_INVALID."""
+        self.latency = latency
+        """Seconds before each 200 answer (awaited, so requests overlap)."""
+        self.rpm_limit = rpm_limit
+        """At most this many admitted requests per sliding ``window_s``; more get 429."""
+        self.window_s = window_s
+        self.retry_info = retry_info
+        """Whether the quota 429 carries RetryInfo (the time until a slot frees)."""
+        self.faults = faults
+        self.invent_symbol = invent_symbol
+        """A symbol name, absent from the skeleton, that every answer describes too."""
+        self.url = ""
+        """Base URL for GOOGLE_GEMINI_BASE_URL; set by ``start()``."""
+        self._lock = threading.Lock()
+        self._log: list[RequestRecord] = []
+        self._admitted: deque[float] = deque()
+        self._in_flight = 0
+        self._max_in_flight = 0
+        self._rejected_429 = 0
+        self._dropped = 0
+        self._down_until = 0.0
+        self._started = time.monotonic()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+        self._closing: asyncio.Event | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start(self) -> FakeGemini:
+        """Start serving on an ephemeral port of 127.0.0.1."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                self._closing = asyncio.Event()
+                self._server = loop.run_until_complete(
+                    asyncio.start_server(self._serve, "127.0.0.1", 0)
+                )
+            except BaseException as exc:  # reported to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.close()
+
+        self._started = time.monotonic()
+        self._thread = threading.Thread(target=run, name="fake-gemini", daemon=True)
+        self._thread.start()
+        if not ready.wait(10) or failure:
+            raise RuntimeError(f"fake Gemini server did not start: {failure}")
+        assert self._server is not None
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; drops every open connection, hung requests included."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
+            with contextlib.suppress(Exception):
+                future.result(timeout=5)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        self._loop = self._thread = None
+
+    def __enter__(self) -> FakeGemini:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- controls and records ------------------------------------------------
+
+    def env(self) -> dict[str, str]:
+        """The environment that points the SDK at this server."""
+        return {"GOOGLE_GEMINI_BASE_URL": self.url, "GEMINI_API_KEY": self.api_key}
+
+    def go_down(self, seconds: float) -> None:
+        """Drop every connection for ``seconds`` from now."""
+        with self._lock:
+            self._down_until = max(self._down_until, time.monotonic() + seconds)
+
+    @property
+    def requests(self) -> int:
+        """generateContent requests received so far."""
+        with self._lock:
+            return len(self._log)
+
+    @property
+    def log(self) -> list[RequestRecord]:
+        """A copy of the per-request records, in arrival order."""
+        with self._lock:
+            return list(self._log)
+
+    @property
+    def in_flight(self) -> int:
+        """Requests received and not yet answered."""
+        with self._lock:
+            return self._in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests in flight at once."""
+        with self._lock:
+            return self._max_in_flight
+
+    @property
+    def rejected_429(self) -> int:
+        """429 answers sent (quota and scripted)."""
+        with self._lock:
+            return self._rejected_429
+
+    @property
+    def dropped_connections(self) -> int:
+        """Connections dropped unanswered while the server was down."""
+        with self._lock:
+            return self._dropped
+
+    def outcomes(self) -> list[str]:
+        """The outcome of every request so far, in arrival order."""
+        return [record.outcome for record in self.log]
+
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
+        """Block until ``count`` requests have arrived (or ``timeout``); True when they have."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.requests >= count:
+                return True
+            time.sleep(0.005)
+        return self.requests >= count
+
+    def clear(self) -> None:
+        """Forget the records and the quota window (configuration stays)."""
+        with self._lock:
+            self._log.clear()
+            self._admitted.clear()
+            self._max_in_flight = self._in_flight
+            self._rejected_429 = 0
+            self._dropped = 0
+
+    # -- serving --------------------------------------------------------------
+
+    def _now(self) -> float:
+        return time.monotonic() - self._started
+
+    def _is_down(self) -> bool:
+        with self._lock:
+            down = time.monotonic() < self._down_until
+            if down:
+                self._dropped += 1
+            return down
+
+    async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        if self._closing is not None:
+            self._closing.set()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        for task in list(self._handlers):
+            task.cancel()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers), timeout=2)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        self._writers.add(writer)
+        try:
+            if self._is_down():
+                return
+            while await self._one_request(reader, writer):
+                pass
+        except (
+            ConnectionError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ValueError,
+        ):
+            pass
+        finally:
+            self._handlers.discard(task)
+            self._writers.discard(writer)
+            writer.transport.abort()
+
+    async def _one_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        """Read and answer one request; False when the connection must close."""
+        request_line = await reader.readline()
+        if not request_line:
+            return False
+        method, target, _ = request_line.decode("latin-1").split(" ", 2)
+        headers: dict[str, str] = {}
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        if self._is_down():
+            return False
+        url = urlsplit(target)
+        match = _PATH.match(url.path)
+        if method != "POST" or match is None:
+            await _send(writer, 404, _error(404, "NOT_FOUND", f"No route for {url.path}."))
+            return True
+        key = headers.get("x-goog-api-key") or next(iter(parse_qs(url.query).get("key", [])), None)
+        try:
+            payload = json.loads(body)
+            if not isinstance(payload, dict):
+                raise ValueError("body is not an object")
+        except ValueError:
+            payload = {}
+        record = RequestRecord(
+            index=0,
+            arrival_s=self._now(),
+            model=match["model"],
+            api_key=key,
+            prompt=_prompt_text(payload),
+            body=payload,
+        )
+        with self._lock:
+            record.index = len(self._log)
+            self._log.append(record)
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        try:
+            return await self._answer(record, reader, writer)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+            record.end_s = self._now()
+
+    async def _answer(
+        self, record: RequestRecord, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        if record.api_key != self.api_key:
+            record.outcome = "bad_key"
+            await _send(writer, 400, _bad_key())
+            return True
+        if not record.body.get("contents"):
+            record.outcome = "bad_request"
+            await _send(writer, 400, _error(400, "INVALID_ARGUMENT", "contents is not specified"))
+            return True
+        delay = self._admit()
+        if delay is not None:
+            record.outcome = "rate_limited"
+            self._count_429()
+            retry = delay if self.retry_info else None
+            await _send(
+                writer,
+                429,
+                _quota_error("GenerateRequestsPerMinutePerProjectPerModel", record.model, retry),
+            )
+            return True
+        fault = self.faults(record.index, record.body) if self.faults is not None else None
+        if fault is None:
+            await asyncio.sleep(self.latency)
+            record.outcome = "ok"
+            await _send(writer, 200, self._success(record))
+            return True
+        record.outcome = fault.kind
+        return await self._fault(fault, record, reader, writer)
+
+    def _admit(self) -> float | None:
+        """Count the request against the rpm quota; the wait until a slot frees if over."""
+        limit = self.rpm_limit
+        if limit is None:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            while self._admitted and self._admitted[0] <= now - self.window_s:
+                self._admitted.popleft()
+            if len(self._admitted) >= limit:
+                return max(0.0, self._admitted[0] + self.window_s - now)
+            self._admitted.append(now)
+            return None
+
+    def _count_429(self) -> None:
+        with self._lock:
+            self._rejected_429 += 1
+
+    async def _fault(
+        self,
+        fault: Fault,
+        record: RequestRecord,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        kind = fault.kind
+        if kind == "server_error":
+            status = fault.status or 503
+            name = "UNAVAILABLE" if status == 503 else "INTERNAL"
+            message = (
+                "The model is overloaded. Please try again later."
+                if status == 503
+                else "An internal error has occurred."
+            )
+            await _send(writer, status, _error(status, name, message))
+            return True
+        if kind == "http_error":
+            details = [] if fault.reason is None else [_error_info(fault.reason)]
+            await _send(
+                writer,
+                fault.status,
+                _error(fault.status, fault.status_name, fault.message, details),
+            )
+            return True
+        if kind == "rate_limit":
+            self._count_429()
+            await _send(
+                writer,
+                429,
+                _quota_error(
+                    "GenerateRequestsPerMinutePerProjectPerModel", record.model, fault.retry_delay
+                ),
+            )
+            return True
+        if kind == "daily_quota":
+            self._count_429()
+            await _send(
+                writer,
+                429,
+                _quota_error(
+                    "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+                    record.model,
+                    fault.retry_delay,
+                ),
+            )
+            return True
+        if kind == "hang":
+            await self._until_hangup(reader)
+            return False
+        if kind == "down":
+            self.go_down(fault.duration)
+            return False
+        if kind == "reset":
+            data = json.dumps(self._success(record)).encode()
+            head = (
+                f"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=UTF-8\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n"
+            ).encode()
+            writer.write(head + data[: len(data) // 2])
+            await writer.drain()
+            return False
+        await asyncio.sleep(self.latency)
+        if kind == "garbage":
+            await _send(
+                writer, 200, _response(record, "Sure! Here is the analysis: {purpose:", "STOP")
+            )
+        elif kind == "max_tokens":
+            text = json.dumps(analysis_for(record.prompt, self.invent_symbol))
+            await _send(writer, 200, _response(record, text[: len(text) // 2], "MAX_TOKENS"))
+        elif fault.where == "candidate":
+            await _send(writer, 200, _response(record, None, "SAFETY"))
+        else:
+            await _send(
+                writer,
+                200,
+                {
+                    "promptFeedback": {"blockReason": "SAFETY"},
+                    "usageMetadata": _usage(record.prompt, ""),
+                    "modelVersion": record.model,
+                },
+            )
+        return True
+
+    async def _until_hangup(self, reader: asyncio.StreamReader) -> None:
+        """Wait until the client closes the connection or the server stops."""
+        assert self._closing is not None
+        hangup = asyncio.ensure_future(reader.read(1))
+        closing = asyncio.ensure_future(self._closing.wait())
+        try:
+            await asyncio.wait([hangup, closing], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            hangup.cancel()
+            closing.cancel()
+
+    def _success(self, record: RequestRecord) -> dict[str, Any]:
+        text = json.dumps(analysis_for(record.prompt, self.invent_symbol))
+        return _response(record, text, "STOP")
+
+
+def _prompt_text(payload: dict[str, Any]) -> str:
+    texts: list[str] = []
+    contents = payload.get("contents")
+    for content in contents if isinstance(contents, list) else []:
+        parts = content.get("parts") if isinstance(content, dict) else None
+        for part in parts if isinstance(parts, list) else []:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+    return "\n".join(texts)
+
+
+def _usage(prompt: str, text: str) -> dict[str, int]:
+    prompt_tokens = len(prompt) // 4 + 1
+    output_tokens = len(text) // 4 + 1 if text else 0
+    return {
+        "promptTokenCount": prompt_tokens,
+        "candidatesTokenCount": output_tokens,
+        "totalTokenCount": prompt_tokens + output_tokens,
+    }
+
+
+def _response(record: RequestRecord, text: str | None, finish: str) -> dict[str, Any]:
+    candidate: dict[str, Any] = {"finishReason": finish, "index": 0}
+    if text is not None:
+        candidate["content"] = {"parts": [{"text": text}], "role": "model"}
+    return {
+        "candidates": [candidate],
+        "usageMetadata": _usage(record.prompt, text or ""),
+        "modelVersion": record.model,
+        "responseId": f"fake-{record.index}",
+    }
+
+
+def _error(
+    code: int, status: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message, "status": status}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def _error_info(reason: str) -> dict[str, Any]:
+    return {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": reason,
+        "domain": "googleapis.com",
+        "metadata": {"service": "generativelanguage.googleapis.com"},
+    }
+
+
+def _bad_key() -> dict[str, Any]:
+    message = "API key not valid. Please pass a valid API key."
+    return _error(
+        400,
+        "INVALID_ARGUMENT",
+        message,
+        [
+            _error_info("API_KEY_INVALID"),
+            {
+                "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+                "locale": "en-US",
+                "message": message,
+            },
+        ],
+    )
+
+
+def _quota_error(quota_id: str, model: str, retry_delay: float | None) -> dict[str, Any]:
+    details: list[dict[str, Any]] = [
+        {
+            "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+            "violations": [
+                {
+                    "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests",
+                    "quotaId": quota_id,
+                    "quotaDimensions": {"location": "global", "model": model},
+                    "quotaValue": "10",
+                }
+            ],
+        },
+        {
+            "@type": "type.googleapis.com/google.rpc.Help",
+            "links": [
+                {
+                    "description": "Learn more about Gemini API quotas",
+                    "url": "https://ai.google.dev/gemini-api/docs/rate-limits",
+                }
+            ],
+        },
+    ]
+    if retry_delay is not None:
+        details.append(
+            {
+                "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                "retryDelay": f"{retry_delay:.3f}s",
+            }
+        )
+    message = (
+        "You exceeded your current quota, please check your plan and billing details. "
+        "For more information on this error, head to: "
+        "https://ai.google.dev/gemini-api/docs/rate-limits."
+    )
+    return _error(429, "RESOURCE_EXHAUSTED", message, details)
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+async def _send(writer: asyncio.StreamWriter, status: int, payload: dict[str, Any]) -> None:
+    data = json.dumps(payload).encode()
+    head = (
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
+        "Content-Type: application/json; charset=UTF-8\r\n"
+        f"Content-Length: {len(data)}\r\n\r\n"
+    ).encode()
+    writer.write(head + data)
+    await writer.drain()
