@@ -1,0 +1,169 @@
+"""GitHub Actions workflow commands, escaped exactly as ``@actions/core`` escapes them.
+
+Every function returns one command as a string (no trailing newline) and prints
+nothing: the caller writes it to stdout. Anything that came from outside (file
+names, model text, error messages) goes through :func:`escape_data` or
+:func:`escape_property`, so it can never end the command line early or start a
+new command.
+"""
+
+import secrets
+from collections.abc import Mapping
+
+from ..report import RunReport
+
+__all__ = [
+    "ANNOTATION_LIMIT",
+    "annotations",
+    "endgroup",
+    "error",
+    "escape_data",
+    "escape_property",
+    "format_command",
+    "group",
+    "in_github_actions",
+    "mask",
+    "notice",
+    "verbatim",
+    "warning",
+]
+
+ANNOTATION_LIMIT = 10
+"""GitHub shows at most 10 annotations of each kind per step; more are dropped."""
+
+_NO_ANNOTATION = frozenset({"failed", "timeout", "skipped", "orphaned", "unchanged"})
+
+
+def escape_data(value: str) -> str:
+    """Escape a command message: ``%`` first, then CR and LF (as ``escapeData``)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a command property value: as :func:`escape_data`, plus ``:`` and ``,``."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_command(command: str, properties: Mapping[str, str], message: str) -> str:
+    """``::command key=value,key=value::message`` with empty properties left out."""
+    line = "::" + command
+    props = ",".join(
+        f"{key}={escape_property(value)}" for key, value in properties.items() if value
+    )
+    if props:
+        line += " " + props
+    return line + "::" + escape_data(message)
+
+
+def mask(value: str) -> str:
+    """``::add-mask::`` so the runner replaces ``value`` with ``***`` in every later log line."""
+    return format_command("add-mask", {}, value)
+
+
+def _annotation(
+    level: str, message: str, file: str | None, title: str | None, line: int | None
+) -> str:
+    properties = {
+        "title": title or "",
+        "file": file or "",
+        "line": str(line) if line is not None else "",
+    }
+    return format_command(level, properties, message)
+
+
+def notice(
+    message: str, *, file: str | None = None, title: str | None = None, line: int | None = None
+) -> str:
+    """A notice annotation, optionally attached to ``file`` (and ``line``)."""
+    return _annotation("notice", message, file, title, line)
+
+
+def warning(
+    message: str, *, file: str | None = None, title: str | None = None, line: int | None = None
+) -> str:
+    """A warning annotation, optionally attached to ``file`` (and ``line``)."""
+    return _annotation("warning", message, file, title, line)
+
+
+def error(
+    message: str, *, file: str | None = None, title: str | None = None, line: int | None = None
+) -> str:
+    """An error annotation, optionally attached to ``file`` (and ``line``)."""
+    return _annotation("error", message, file, title, line)
+
+
+def group(title: str) -> str:
+    """Start a collapsible log group."""
+    return format_command("group", {}, title)
+
+
+def endgroup() -> str:
+    """End the current log group."""
+    return "::endgroup::"
+
+
+def verbatim(text: str, token: str | None = None) -> str:
+    """Wrap raw text so the runner shows it as-is and runs none of the commands in it.
+
+    The text is framed by ``::stop-commands::TOKEN`` and ``::TOKEN::``; the token
+    is fresh and random, so the text cannot guess it and resume processing early.
+    """
+    for _ in range(8):
+        chosen = token or secrets.token_hex(16)
+        if chosen not in text:
+            break
+        token = None
+    else:  # pragma: no cover - 128 random bits colliding eight times
+        raise RuntimeError("could not pick a stop-commands token")
+    body = text if text.endswith("\n") else text + "\n"
+    return f"::stop-commands::{chosen}\n{body}::{chosen}::"
+
+
+def in_github_actions(env: Mapping[str, str]) -> bool:
+    """True inside a GitHub Actions job (the runner sets ``GITHUB_ACTIONS=true``)."""
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {words or word + 's'}"
+
+
+def annotations(
+    report: RunReport, limit: int = ANNOTATION_LIMIT
+) -> tuple[list[str], dict[str, int]]:
+    """Timing notices on the slowest files and warnings on failed or timed-out files.
+
+    At most ``limit`` of each kind; returns the command lines and how many of
+    each kind were left out (``{"notice": n, "warning": m}``) so the summary
+    can say so.
+    """
+    limit = max(limit, 0)
+    timed = sorted(
+        (r for r in report.files if r.status not in _NO_ANNOTATION and r.duration_s > 0),
+        key=lambda r: (-r.duration_s, r.path),
+    )
+    broken = [r for r in report.files if r.status in ("failed", "timeout")]
+    lines: list[str] = []
+    for record in timed[:limit]:
+        message = (
+            f"Spec took {record.duration_s:.1f} s: {_plural(record.chunks, 'chunk')}, "
+            f"{_plural(record.api_calls, 'API call')}"
+        )
+        if record.retries:
+            message += f" ({_plural(record.retries, 'retry', 'retries')})"
+        lines.append(notice(message, file=record.path, title="specgen: slowest files"))
+    for record in broken[:limit]:
+        what = "hit the deadline" if record.status == "timeout" else "failed"
+        reason = record.reason or "no reason recorded"
+        lines.append(
+            warning(
+                f"Spec {what}: {reason}",
+                file=record.path,
+                title=f"specgen: spec {what}",
+            )
+        )
+    overflow = {
+        "notice": max(len(timed) - limit, 0),
+        "warning": max(len(broken) - limit, 0),
+    }
+    return lines, overflow

@@ -1,0 +1,79 @@
+"""Step outputs: the figures a workflow can read as ``steps.<id>.outputs.<name>``.
+
+Outputs are appended to the file named by ``GITHUB_OUTPUT`` in the multi-line
+form ``name<<DELIMITER`` / value / ``DELIMITER``, as ``@actions/core`` writes
+them, so no value (a path with a newline in it, say) can forge another output.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..errors import UsageError
+from ..report import RunReport
+
+__all__ = ["OUTPUT_NAMES", "action_outputs", "write_outputs"]
+
+OUTPUT_NAMES = (
+    "files",
+    "written",
+    "failed",
+    "api-calls",
+    "cache-hits",
+    "duration-seconds",
+    "report-path",
+)
+"""Every output the action declares, in ``action.yml`` order."""
+
+
+def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
+    """The action's outputs for ``report``.
+
+    - ``files``: files selected; ``written``: specs written or rewritten;
+    - ``failed``: files that failed or hit the deadline;
+    - ``api-calls``: model calls made, retries included;
+    - ``cache-hits``: files that needed no model call, because their spec was
+      already current (``unchanged``) or was rebuilt entirely from the chunk
+      cache (``cached``);
+    - ``duration-seconds``: wall time of the run, one decimal;
+    - ``report-path``: where the JSON report is.
+    """
+    totals = report.totals
+    return {
+        "files": str(totals.files),
+        "written": str(totals.written),
+        "failed": str(totals.failed + totals.timeout),
+        "api-calls": str(totals.api_calls),
+        "cache-hits": str(totals.cached + totals.unchanged),
+        "duration-seconds": f"{report.wall_s:.1f}",
+        "report-path": report_path,
+    }
+
+
+def _delimiter(name: str, value: str) -> str:
+    for _ in range(8):
+        candidate = f"ghadelimiter_{uuid.uuid4()}"
+        if candidate not in value and candidate not in name:
+            return candidate
+    raise UsageError(f"cannot pick a delimiter for output {name!r}")  # pragma: no cover
+
+
+def write_outputs(path: Path, values: Mapping[str, str]) -> None:
+    """Append ``values`` to the ``GITHUB_OUTPUT`` file at ``path``.
+
+    Raises ``UsageError`` for a name that is not one line or for a file that
+    cannot be written.
+    """
+    chunks: list[str] = []
+    for name, value in values.items():
+        if not name or any(ch in name for ch in "\r\n") or "<<" in name:
+            raise UsageError(f"invalid output name {name!r}")
+        delimiter = _delimiter(name, value)
+        chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    try:
+        with path.open("a", encoding="utf-8", newline="") as handle:
+            handle.write("".join(chunks))
+    except OSError as exc:
+        raise UsageError(f"cannot write step outputs to {path}: {exc.strerror}") from None

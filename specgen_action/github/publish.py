@@ -1,0 +1,124 @@
+"""``specgen report``'s GitHub side: annotations, step summary, outputs and the PR comment.
+
+Inside GitHub Actions (``GITHUB_ACTIONS=true``) it writes to the files and API
+the runner provides; outside it only prints the Markdown summary when asked.
+The summary and outputs are written before the comment is attempted, so a
+failing comment never loses them. Tokens and keys are masked, never printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+import httpx
+
+from ..errors import GitHubPermissionError, UsageError
+from ..report import RunReport
+from . import commands
+from .commands import in_github_actions, mask, notice, warning
+from .comment import github_client, render_comment, upsert_comment
+from .event import load_event, pull_request_number
+from .outputs import action_outputs, write_outputs
+from .summary import render_summary, write_summary
+
+__all__ = ["publish", "run_url"]
+
+_SECRET_VARIABLES = ("GITHUB_TOKEN", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+
+
+def run_url(env: Mapping[str, str]) -> str | None:
+    """This workflow run's URL (``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``/``GITHUB_RUN_ID``)."""
+    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    repo, run_id = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")
+    if not repo or not run_id or not run_id.isdigit():
+        return None
+    return f"{server}/{repo}/actions/runs/{run_id}"
+
+
+def _say(stdout: TextIO, line: str) -> None:
+    stdout.write(line + "\n")
+
+
+def publish(
+    report: RunReport,
+    *,
+    report_path: str,
+    env: Mapping[str, str],
+    summary: bool,
+    comment: bool,
+    stdout: TextIO,
+    http: httpx.Client | None = None,
+) -> None:
+    """Publish ``report``; ``env`` is the process environment, ``stdout`` the job log.
+
+    In Actions: annotations go to ``stdout``, the summary (when ``summary``) to
+    ``GITHUB_STEP_SUMMARY``, the outputs to ``GITHUB_OUTPUT``, and (when
+    ``comment``) a sticky comment to the pull request of the event. A token
+    that may not comment (fork PRs) gives one warning and no error; other
+    GitHub API failures raise ``GitHubError`` after everything else is written.
+    ``http`` replaces the client built from ``GITHUB_TOKEN``/``GITHUB_API_URL``.
+    """
+    if not in_github_actions(env):
+        if summary:
+            stdout.write(render_summary(report))
+        return
+    for name in _SECRET_VARIABLES:
+        if env.get(name):
+            _say(stdout, mask(env[name]))
+    lines, overflow = commands.annotations(report)
+    for line in lines:
+        _say(stdout, line)
+    if summary:
+        summary_path = env.get("GITHUB_STEP_SUMMARY")
+        if summary_path:
+            write_summary(Path(summary_path), render_summary(report, overflow))
+        else:
+            _say(stdout, warning("GITHUB_STEP_SUMMARY is not set; no job summary written."))
+    output_path = env.get("GITHUB_OUTPUT")
+    if output_path:
+        write_outputs(Path(output_path), action_outputs(report, report_path))
+    if comment:
+        _comment(report, env, stdout, http)
+
+
+def _comment(
+    report: RunReport, env: Mapping[str, str], stdout: TextIO, http: httpx.Client | None
+) -> None:
+    event_path = env.get("GITHUB_EVENT_PATH")
+    if not event_path:
+        _say(stdout, notice("No GitHub event payload; the PR comment is skipped."))
+        return
+    try:
+        pr_number = pull_request_number(load_event(Path(event_path)))
+    except UsageError as exc:
+        _say(stdout, warning(f"PR comment skipped: {exc}"))
+        return
+    if pr_number is None:
+        _say(stdout, notice("Not a pull request event; the PR comment is skipped."))
+        return
+    repo, token = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_TOKEN")
+    if not repo:
+        _say(stdout, warning("GITHUB_REPOSITORY is not set; the PR comment is skipped."))
+        return
+    if http is None and not token:
+        _say(stdout, warning("No GitHub token (github-token input); the PR comment is skipped."))
+        return
+    body = render_comment(report, run_url(env))
+    client = http or github_client(token or "", env.get("GITHUB_API_URL"))
+    try:
+        result = upsert_comment(client, repo, pr_number, body)
+    except GitHubPermissionError as exc:
+        _say(
+            stdout,
+            warning(
+                f"Could not comment on PR #{pr_number}: {exc}. Pull requests from forks get a "
+                "read-only token; the job summary has the full report."
+            ),
+        )
+        return
+    finally:
+        if http is None:
+            client.close()
+    _say(stdout, f"specgen: PR #{pr_number} comment {result}.")

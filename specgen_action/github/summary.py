@@ -1,0 +1,338 @@
+"""The job summary: a Markdown page of what the run did and where the time went.
+
+Everything in it that came from outside (file paths, reasons, the model name)
+is escaped, so a hostile file name cannot inject HTML, break a table, start a
+Mermaid statement or mention anybody. The page is bounded by construction
+(row caps on every table and list) and checked against GitHub's 1 MiB limit.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from ..errors import UsageError
+from ..report import CallRecord, FileRecord, RunReport
+
+__all__ = [
+    "MAX_SUMMARY_BYTES",
+    "code_span",
+    "escape_markdown",
+    "fit_sections",
+    "mermaid_label",
+    "outcome",
+    "render_summary",
+    "write_summary",
+]
+
+MAX_SUMMARY_BYTES = 1024 * 1024
+"""GitHub refuses a step summary over 1 MiB (and shows nothing)."""
+
+_BUDGET = MAX_SUMMARY_BYTES - 8 * 1024
+_FILE_ROWS = 50
+_GANTT_FILES = 40
+_GANTT_TASKS = 200
+_DETAIL_ROWS = 500
+_REASON_CHARS = 300
+_LABEL_CHARS = 40
+_ZWSP = "\u200b"
+_BACKSLASHED = frozenset("\\`*_{}[]()#+-.!|~\"'")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_LABEL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./- ")
+
+
+def _one_line(text: str) -> str:
+    """Control, format and line/paragraph separator characters become spaces."""
+    return "".join(
+        " " if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029" else ch for ch in text
+    )
+
+
+def _clip(text: str, limit: int | None) -> str:
+    if limit is not None and len(text) > limit:
+        return text[: max(limit - 1, 0)] + "…"
+    return text
+
+
+def escape_markdown(text: str, limit: int | None = None) -> str:
+    """Untrusted text as inert inline Markdown, on one line, at most ``limit`` characters.
+
+    HTML is entity-escaped, Markdown punctuation is backslash-escaped, ``$`` is
+    wrapped so it starts no math, and a zero-width space after ``@`` and ``#``
+    stops mentions and issue cross-references; so do breaks in ``://`` and
+    ``www.`` for autolinks.
+    """
+    clipped = _clip(_one_line(text), limit)
+    out: list[str] = []
+    for ch in clipped:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch == "$":
+            out.append("<span>$</span>")
+        elif ch in ("@", "#"):
+            out.append(("\\" if ch == "#" else "") + ch + _ZWSP)
+        elif ch in _BACKSLASHED:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    return escaped.replace(":/", ":" + _ZWSP + "/").replace("www\\.", "www" + _ZWSP + "\\.")
+
+
+def code_span(text: str, *, table: bool = False, limit: int | None = None) -> str:
+    """Untrusted text as a Markdown code span (literal: no HTML, no mentions, no links).
+
+    The fence is one backtick longer than any run inside; ``table=True`` also
+    escapes ``|`` as GitHub tables require, even inside code.
+    """
+    content = _clip(_one_line(text), limit)
+    if not content.strip():
+        return escape_markdown(content) or "(empty)"
+    longest = run = 0
+    for ch in content:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    if content[0] in "` " or content[-1] in "` ":
+        content = f" {content} "
+    if table:
+        content = content.replace("|", "\\|")
+    return f"{fence}{content}{fence}"
+
+
+def mermaid_label(text: str, limit: int = _LABEL_CHARS) -> str:
+    """Text safe as a Mermaid gantt task or section name.
+
+    Only letters, digits and ``_./-`` and spaces survive, so no ``:``, ``#``,
+    ``;``, ``%%`` or backtick can end the name or the diagram; long names keep
+    their tail (the file name is the telling part of a path).
+    """
+    cleaned = "".join(ch if ch in _LABEL_SAFE else "_" for ch in text).strip()
+    if len(cleaned) > limit:
+        cleaned = "..." + cleaned[-(limit - 3) :]
+    return cleaned or "_"
+
+
+def outcome(report: RunReport) -> str:
+    """One-line verdict for titles: interrupted, failures, deadline or done."""
+    t = report.totals
+    bad = t.failed + t.timeout
+    if report.interrupted:
+        return "🛑 interrupted"
+    if bad:
+        return f"❌ {bad} of {t.files} file(s) failed"
+    if report.timed_out:
+        return "⏱️ stopped at the deadline"
+    return f"✅ {t.written} written, {t.unchanged + t.cached} already current"
+
+
+def _byline(report: RunReport) -> str:
+    parts = [f"provider {code_span(report.provider)}"]
+    if report.model:
+        parts.append(f"model {code_span(report.model)}")
+    if report.shard:
+        parts.append(f"shard {code_span(report.shard)}")
+    parts.append(f"specgen-action {escape_markdown(report.tool_version, 40)}")
+    return " · ".join(parts)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def _totals_table(report: RunReport) -> str:
+    t = report.totals
+    cost = f"${t.cost_usd:.4f}" if t.cost_usd is not None else "n/a"
+    rows = [
+        ("Files", t.files),
+        ("Written", t.written),
+        ("Unchanged", t.unchanged),
+        ("Cached", t.cached),
+        ("Failed", t.failed),
+        ("Skipped", t.skipped),
+        ("Timed out", t.timeout),
+        ("Orphaned", t.orphaned),
+        ("API calls", t.api_calls),
+        ("Retries", t.retries),
+        ("Rate-limited (429) answers", t.rate_limited),
+        ("Waiting on the rate limiter (s)", f"{t.queue_s_sum:.1f}"),
+        ("Tokens in", f"{t.tokens_in:,}"),
+        ("Tokens out", f"{t.tokens_out:,}"),
+        ("Estimated cost (USD)", cost.replace("$", "<span>$</span>")),
+        ("Wall time (s)", f"{report.wall_s:.1f}"),
+        ("Summed call time (s)", f"{t.call_s_sum:.1f}"),
+        ("Speed-up (call time / wall time)", f"{report.speedup:.1f}x"),
+    ]
+    return _table(("Metric", "Value"), ((name, str(value)) for name, value in rows))
+
+
+def _by_duration(files: Iterable[FileRecord]) -> list[FileRecord]:
+    return sorted(files, key=lambda r: (-r.duration_s, r.path))
+
+
+def _file_table(files: Sequence[FileRecord], limit: int) -> str:
+    ordered = _by_duration(files)
+    rows = [
+        (
+            code_span(r.path, table=True, limit=200),
+            r.status,
+            str(r.chunks),
+            str(r.api_calls),
+            str(r.retries),
+            f"{r.duration_s:.2f}",
+            f"{r.tokens_in:,}",
+            f"{r.tokens_out:,}",
+        )
+        for r in ordered[:limit]
+    ]
+    header = ("File", "Status", "Chunks", "API calls", "Retries", "Time (s)", "In", "Out")
+    text = _table(header, rows)
+    if len(ordered) > limit:
+        text += (
+            f"\n\n_{len(ordered) - limit} more file(s) not shown; "
+            "every file is in the JSON report._"
+        )
+    return text
+
+
+def _gantt(report: RunReport) -> str | None:
+    """A Mermaid timeline of the calls of the slowest files, or None without calls."""
+    if not report.calls:
+        return None
+    slowest = [r.path for r in _by_duration(report.files) if r.api_calls][:_GANTT_FILES]
+    keep = set(slowest)
+    by_file: dict[str, list[CallRecord]] = {}
+    for call in report.calls:
+        if call.file in keep or not slowest:
+            by_file.setdefault(call.file, []).append(call)
+    order = slowest or sorted(by_file)
+    span = max(call.end_s for call in report.calls)
+    seconds = span >= 120
+    scale, unit = (1, "seconds") if seconds else (1000, "milliseconds")
+    lines = [
+        "```mermaid",
+        "gantt",
+        f"    title API calls of the slowest files ({unit} since start)",
+        "    dateFormat X",
+        "    axisFormat %s",
+    ]
+    shown = 0
+    for path in order:
+        calls = by_file.get(path, [])
+        if not calls or shown >= _GANTT_TASKS:
+            continue
+        lines.append(f"    section {mermaid_label(path)}")
+        for call in calls[: _GANTT_TASKS - shown]:
+            start = round(call.start_s * scale)
+            end = max(round(call.end_s * scale), start + 1)
+            tag = {"ok": "done, ", "rate_limited": "active, "}.get(call.outcome, "crit, ")
+            name = mermaid_label(f"a{call.attempt} {call.chunk}")
+            lines.append(f"    {name} :{tag}{start}, {end}")
+            shown += 1
+    lines.append("```")
+    total = len(report.calls)
+    note = "Grey: answered; blue: rate-limited (429); red: failed."
+    if shown < total:
+        note += f" {shown} of {total} calls shown."
+    return "\n".join(lines) + "\n\n_" + note + "_"
+
+
+def _details(title: str, records: Sequence[FileRecord], limit: int) -> str:
+    items = [
+        f"- {code_span(r.path, limit=200)}: {escape_markdown(r.reason or r.status, _REASON_CHARS)}"
+        for r in records[:limit]
+    ]
+    if len(records) > limit:
+        items.append(f"- _{len(records) - limit} more; every file is in the JSON report._")
+    body = "\n".join(items)
+    return f"<details><summary>{title} ({len(records)})</summary>\n\n{body}\n\n</details>"
+
+
+def _problem_sections(report: RunReport, limit: int) -> list[str]:
+    sections: list[str] = []
+    groups = (
+        ("Failed or timed-out files", ("failed", "timeout")),
+        ("Skipped files", ("skipped",)),
+        ("Orphaned specs (source is gone)", ("orphaned",)),
+    )
+    for title, statuses in groups:
+        records = [r for r in report.files if r.status in statuses]
+        if records:
+            sections.append(_details(title, records, limit))
+    return sections
+
+
+def _overflow_note(overflow: Mapping[str, int] | None) -> str | None:
+    if not overflow:
+        return None
+    parts = [
+        f"{count} more {'timing notice' if kind == 'notice' else kind}(s)"
+        for kind, count in sorted(overflow.items())
+        if count > 0
+    ]
+    if not parts:
+        return None
+    return (
+        "_GitHub shows at most 10 annotations of a kind: "
+        + " and ".join(parts)
+        + " are in the tables here instead._"
+    )
+
+
+def fit_sections(sections: Sequence[str], max_bytes: int, note: str) -> str:
+    """Join ``sections`` with blank lines; drop trailing ones (adding ``note``) to fit."""
+    full = "\n\n".join(sections) + "\n"
+    if len(full.encode()) <= max_bytes:
+        return full
+    tail = "\n\n" + note + "\n"
+    budget = max_bytes - len(tail.encode())
+    kept: list[str] = []
+    used = 0
+    for section in sections:
+        size = len(section.encode()) + (2 if kept else 0)
+        if used + size > budget:
+            break
+        kept.append(section)
+        used += size
+    if not kept:
+        return note.encode()[:max_bytes].decode(errors="ignore")
+    return "\n\n".join(kept) + tail
+
+
+def render_summary(
+    report: RunReport,
+    overflow: Mapping[str, int] | None = None,
+    *,
+    max_bytes: int = _BUDGET,
+) -> str:
+    """The step summary for ``report``; ``overflow`` is what :func:`annotations` left out."""
+    sections = [f"## specgen-action: {outcome(report)}", _byline(report)]
+    note = _overflow_note(overflow)
+    if note:
+        sections.append(note)
+    sections += ["### Totals", _totals_table(report)]
+    if report.recommendations:
+        sections.append("### Recommendations")
+        sections.append("\n".join(f"- {escape_markdown(r, 500)}" for r in report.recommendations))
+    if report.files:
+        sections += ["### Files by time", _file_table(report.files, _FILE_ROWS)]
+    gantt = _gantt(report)
+    if gantt:
+        sections += ["### Timeline", gantt]
+    sections += _problem_sections(report, _DETAIL_ROWS)
+    truncation = (
+        "_The summary was cut to stay under GitHub's 1 MiB limit; the JSON report has everything._"
+    )
+    return fit_sections(sections, max_bytes, truncation)
+
+
+def write_summary(path: Path, text: str) -> None:
+    """Append ``text`` to the ``GITHUB_STEP_SUMMARY`` file; ``UsageError`` if it cannot."""
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write the step summary to {path}: {exc.strerror}") from None

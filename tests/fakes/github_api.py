@@ -1,0 +1,279 @@
+"""A fake GitHub REST API for issue comments, served over real HTTP on 127.0.0.1.
+
+Implements what the sticky PR comment needs:
+
+- ``GET  /repos/{owner}/{repo}/issues/{n}/comments`` with ``per_page`` (max 100)
+  and ``page``, and a ``Link`` header with ``rel="next"``/``"last"`` etc.;
+- ``POST /repos/{owner}/{repo}/issues/{n}/comments``;
+- ``PATCH /repos/{owner}/{repo}/issues/comments/{id}``.
+
+Knobs: ``token`` (the bearer token it accepts), ``read_only`` (writes answer
+403 "Resource not accessible by integration", as a fork PR's token does),
+``state.link_origin`` (put another host in ``Link`` URLs),
+``fail_with`` (statuses to answer, one per request, before behaving), and
+:meth:`FakeGitHub.seed` for pre-existing comments. Every request is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["FakeGitHub", "Recorded"]
+
+_LIST_OR_CREATE = re.compile(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments")
+_UPDATE = re.compile(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)")
+
+
+@dataclass
+class Recorded:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    authorization: str | None
+    headers: dict[str, str]
+    body: Any = None
+
+
+@dataclass
+class _State:
+    token: str
+    read_only: bool = False
+    link_origin: str | None = None
+    """Scheme and host for ``Link`` URLs; None means this server."""
+    fail_with: list[int] = field(default_factory=list)
+    next_id: int = 1000
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """id -> {"id", "body", "repo", "issue", "user"}; dicts keep insertion (creation) order."""
+    requests: list[Recorded] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class FakeGitHub:
+    """Start with ``with FakeGitHub() as api:``; ``api.url`` is the ``GITHUB_API_URL``."""
+
+    def __init__(self, token: str = "ghs_fake_token", *, read_only: bool = False) -> None:
+        self.state = _State(token=token, read_only=read_only)
+        state = self.state
+
+        class Handler(_Handler):
+            shared = state
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def requests(self) -> list[Recorded]:
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def comments(self, repo: str, issue: int) -> list[dict[str, Any]]:
+        """The comments on ``repo``'s issue ``issue``, oldest first."""
+        with self.state.lock:
+            return [
+                dict(c)
+                for c in self.state.comments.values()
+                if c["repo"] == repo and c["issue"] == issue
+            ]
+
+    def seed(self, repo: str, issue: int, bodies: list[str], user: str = "someone") -> list[int]:
+        """Add comments as if posted earlier; returns their ids."""
+        ids = []
+        with self.state.lock:
+            for body in bodies:
+                ids.append(_add(self.state, repo, issue, body, user))
+        return ids
+
+    def fail_next(self, *statuses: int) -> None:
+        """Answer the next requests with these statuses (one each) before behaving."""
+        with self.state.lock:
+            self.state.fail_with.extend(statuses)
+
+    def start(self) -> FakeGitHub:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeGitHub:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _add(state: _State, repo: str, issue: int, body: str, user: str) -> int:
+    state.next_id += 1
+    state.comments[state.next_id] = {
+        "id": state.next_id,
+        "body": body,
+        "repo": repo,
+        "issue": issue,
+        "user": {"login": user, "type": "Bot" if user.endswith("[bot]") else "User"},
+    }
+    return state.next_id
+
+
+def _public(comment: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": comment["id"],
+        "body": comment["body"],
+        "user": comment["user"],
+        "html_url": f"https://github.invalid/{comment['repo']}/issues/{comment['issue']}"
+        f"#issuecomment-{comment['id']}",
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    shared: _State
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw.decode(errors="replace")
+
+    def _handle(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        body = self._body() if method in ("POST", "PATCH") else None
+        state = self.shared
+        with state.lock:
+            state.requests.append(
+                Recorded(
+                    method=method,
+                    path=parts.path,
+                    query=query,
+                    authorization=self.headers.get("Authorization"),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+            )
+            forced = state.fail_with.pop(0) if state.fail_with else None
+        if forced is not None:
+            self._send(forced, {"message": f"Forced failure {forced}"})
+            return
+        if self.headers.get("Authorization") != f"Bearer {state.token}":
+            self._send(401, {"message": "Bad credentials"})
+            return
+        if method == "GET" and (match := _LIST_OR_CREATE.fullmatch(parts.path)):
+            self._list(f"{match[1]}/{match[2]}", int(match[3]), query)
+        elif method == "POST" and (match := _LIST_OR_CREATE.fullmatch(parts.path)):
+            self._write(body, repo=f"{match[1]}/{match[2]}", issue=int(match[3]))
+        elif method == "PATCH" and (match := _UPDATE.fullmatch(parts.path)):
+            self._write(body, repo=f"{match[1]}/{match[2]}", comment_id=int(match[3]))
+        else:
+            self._send(404, {"message": "Not Found"})
+
+    def _list(self, repo: str, issue: int, query: dict[str, list[str]]) -> None:
+        try:
+            per_page = min(max(int(query.get("per_page", ["30"])[0]), 1), 100)
+            page = max(int(query.get("page", ["1"])[0]), 1)
+        except ValueError:
+            self._send(422, {"message": "Validation Failed"})
+            return
+        with self.shared.lock:
+            items = [
+                _public(c)
+                for c in self.shared.comments.values()
+                if c["repo"] == repo and c["issue"] == issue
+            ]
+        last = max((len(items) + per_page - 1) // per_page, 1)
+        chunk = items[(page - 1) * per_page : page * per_page]
+        origin = self.shared.link_origin or f"http://{self.headers.get('Host', '127.0.0.1')}"
+        base = f"{origin}/repos/{repo}/issues/{issue}/comments"
+        links = []
+        if page < last:
+            links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
+            links.append(f'<{base}?per_page={per_page}&page={last}>; rel="last"')
+        if page > 1:
+            links.append(f'<{base}?per_page={per_page}&page=1>; rel="first"')
+            links.append(f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"')
+        self._send(200, chunk, {"Link": ", ".join(links)} if links else None)
+
+    def _write(
+        self, body: Any, *, repo: str, issue: int | None = None, comment_id: int | None = None
+    ) -> None:
+        state = self.shared
+        if state.read_only:
+            self._send(
+                403,
+                {
+                    "message": "Resource not accessible by integration",
+                    "documentation_url": "https://docs.github.com/rest/issues/comments",
+                    "status": "403",
+                },
+            )
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("body"), str):
+            self._send(422, {"message": 'Invalid request.\n\n"body" wasn\'t supplied.'})
+            return
+        if len(body["body"]) > 65_536:
+            self._send(422, {"message": "Validation Failed: body is too long (maximum is 65536)"})
+            return
+        with state.lock:
+            if issue is not None:
+                new_id = _add(state, repo, issue, body["body"], "github-actions[bot]")
+                created = _public(state.comments[new_id])
+            else:
+                existing = state.comments.get(comment_id or -1)
+                if existing is None or existing["repo"] != repo:
+                    created = None
+                else:
+                    existing["body"] = body["body"]
+                    created = _public(existing)
+        if created is None:
+            self._send(404, {"message": "Not Found"})
+        else:
+            self._send(201 if issue is not None else 200, created)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")

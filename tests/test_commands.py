@@ -1,0 +1,165 @@
+"""Workflow commands: @actions/core escaping, annotation caps, the stop-commands frame."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from specgen_action.github import commands
+from specgen_action.report import FileRecord, RunReport, finish_report
+
+# Hostile strings: each must stay inside the one command line that carries it.
+VECTORS = [
+    "100%",
+    "%0A already escaped",
+    "a\rb",
+    "a\nb",
+    "a\r\nb",
+    "\n::set-output name=x::y",
+    "\n::add-mask::",
+    "\r::stop-commands::abc",
+    "\n##[error]legacy",
+    "key:value,other",
+    "::warning::inner",
+    "tab\tand unicode line\u2028sep",
+]
+
+
+def _unescape_data(text: str) -> str:
+    return text.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+
+
+def _unescape_property(text: str) -> str:
+    return _unescape_data(text.replace("%3A", ":").replace("%2C", ","))
+
+
+@pytest.mark.parametrize(
+    ("raw", "data", "prop"),
+    [
+        ("%", "%25", "%25"),
+        ("\r", "%0D", "%0D"),
+        ("\n", "%0A", "%0A"),
+        (":", ":", "%3A"),
+        (",", ",", "%2C"),
+        ("%0A", "%250A", "%250A"),
+        ("a:b,c\r\n%", "a:b,c%0D%0A%25", "a%3Ab%2Cc%0D%0A%25"),
+    ],
+)
+def test_escaping_matches_actions_core(raw: str, data: str, prop: str) -> None:
+    assert commands.escape_data(raw) == data
+    assert commands.escape_property(raw) == prop
+
+
+@pytest.mark.parametrize("raw", VECTORS)
+def test_escaping_round_trips(raw: str) -> None:
+    assert _unescape_data(commands.escape_data(raw)) == raw
+    assert _unescape_property(commands.escape_property(raw)) == raw
+
+
+def _printers(raw: str) -> list[str]:
+    return [
+        commands.format_command("debug", {"title": raw}, raw),
+        commands.mask(raw),
+        commands.notice(raw, file=raw, title=raw, line=3),
+        commands.warning(raw, file=raw, title=raw),
+        commands.error(raw, file=raw, title=raw),
+        commands.group(raw),
+    ]
+
+
+@pytest.mark.parametrize("raw", VECTORS)
+def test_every_printer_keeps_one_line(raw: str) -> None:
+    for line in _printers(raw):
+        assert "\n" not in line and "\r" not in line
+        assert line.startswith("::")
+        # exactly one "::" separates properties from the message
+        head, _, message = line[2:].partition("::")
+        assert ":" not in head.partition(" ")[2]
+        assert _unescape_data(message) == raw
+
+
+def test_format_command_properties() -> None:
+    line = commands.format_command("warning", {"file": "a,b.py", "title": "", "line": "3"}, "m")
+    assert line == "::warning file=a%2Cb.py,line=3::m"
+    assert commands.format_command("notice", {}, "x") == "::notice::x"
+    assert commands.notice("x", title="t: 1") == "::notice title=t%3A 1::x"
+    assert commands.endgroup() == "::endgroup::"
+    assert commands.mask("s%e\ncret") == "::add-mask::s%25e%0Acret"
+
+
+def test_verbatim_frames_text_with_a_fresh_token() -> None:
+    text = "::error::not a command\n::set-output name=a::b\n"
+    framed = commands.verbatim(text)
+    first, *middle, last = framed.split("\n")
+    token = first.removeprefix("::stop-commands::")
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    assert last == f"::{token}::"
+    assert "\n".join(middle) == text.rstrip("\n")
+    assert commands.verbatim(text) != framed  # a new token each time
+
+
+def test_verbatim_refuses_a_token_found_in_the_text() -> None:
+    framed = commands.verbatim("see deadbeef here", token="deadbeef")
+    assert not framed.startswith("::stop-commands::deadbeef\n")
+
+
+def test_in_github_actions() -> None:
+    assert commands.in_github_actions({"GITHUB_ACTIONS": "true"})
+    assert not commands.in_github_actions({"GITHUB_ACTIONS": "false"})
+    assert not commands.in_github_actions({})
+
+
+def _report(files: list[FileRecord]) -> RunReport:
+    report = RunReport(
+        tool_version="0.1.0", provider="gemini", started_at="2025-01-01T00:00:00+00:00"
+    )
+    report.files = files
+    return finish_report(report)
+
+
+def test_annotations_cap_each_kind_and_count_the_rest() -> None:
+    files = [
+        FileRecord(
+            path=f"src/m{i:02}.py", status="written", duration_s=float(i), chunks=2, api_calls=3
+        )
+        for i in range(1, 16)
+    ] + [
+        FileRecord(path=f"src/bad{i}.py", status="failed" if i % 2 else "timeout", reason=f"r{i}")
+        for i in range(13)
+    ]
+    lines, overflow = commands.annotations(_report(files))
+    notices = [line for line in lines if line.startswith("::notice")]
+    warnings = [line for line in lines if line.startswith("::warning")]
+    assert len(notices) == 10 and len(warnings) == 10
+    assert overflow == {"notice": 5, "warning": 3}
+    assert "file=src/m15.py" in notices[0]  # slowest first
+    assert "15.0 s" in notices[0] and "2 chunks" in notices[0] and "3 API calls" in notices[0]
+    assert "title=specgen%3A slowest files" in notices[0]
+    assert any("hit the deadline" in w for w in warnings)
+    assert any("failed: r1" in w for w in warnings)
+
+
+def test_annotations_escape_hostile_paths_and_reasons() -> None:
+    evil = "x,y:z\n::set-output name=a::b.py"
+    files = [
+        FileRecord(path=evil, status="written", duration_s=1.0, api_calls=1, retries=1),
+        FileRecord(path=evil, status="failed", reason="boom\r\n::add-mask::x"),
+    ]
+    lines, overflow = commands.annotations(_report(files), limit=1)
+    assert overflow == {"notice": 0, "warning": 0}
+    assert len(lines) == 2
+    for line in lines:
+        assert "\n" not in line and "\r" not in line
+        assert "file=x%2Cy%3Az%0A%3A%3Aset-output name=a%3A%3Ab.py" in line
+    assert "1 retry" in lines[0]
+
+
+def test_annotations_skip_unchanged_and_zero_time() -> None:
+    files = [
+        FileRecord(path="a.py", status="unchanged", duration_s=5.0),
+        FileRecord(path="b.py", status="written", duration_s=0.0),
+        FileRecord(path="c.py", status="skipped", reason="binary"),
+    ]
+    assert commands.annotations(_report(files)) == ([], {"notice": 0, "warning": 0})
+    assert commands.annotations(_report(files), limit=0)[0] == []

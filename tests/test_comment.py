@@ -1,0 +1,197 @@
+"""The sticky PR comment: rendering bounds and escaping, and upserts against a fake GitHub API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from specgen_action.errors import GitHubError, GitHubPermissionError, UsageError
+from specgen_action.github.comment import (
+    MARKER,
+    MAX_COMMENT_CHARS,
+    github_client,
+    render_comment,
+    upsert_comment,
+)
+from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report, merge_reports
+from tests.fakes.github_api import FakeGitHub
+
+REPO = "octo/widgets"
+TOKEN = "ghs_fake_token"
+
+
+def _report(files: list[FileRecord], **fields: object) -> RunReport:
+    report = RunReport(
+        tool_version="0.1.0",
+        provider="gemini",
+        model="gemini-2.5-flash",
+        started_at=str(fields.pop("started_at", "2025-01-01T00:00:00+00:00")),
+        wall_s=4.0,
+        files=files,
+    )
+    finish_report(report)
+    for name, value in fields.items():
+        setattr(report, name, value)
+    return report
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with FakeGitHub(TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def client(api: FakeGitHub) -> Iterator[httpx.Client]:
+    with github_client(TOKEN, api.url, timeout=5) as http:
+        yield http
+
+
+def test_render_starts_with_the_marker_and_links_the_run() -> None:
+    files = [FileRecord(path="a.py", status="written", api_calls=2, duration_s=1.5)]
+    body = render_comment(_report(files), "https://github.com/o/r/actions/runs/42")
+    assert body.startswith(MARKER + "\n")
+    assert "### specgen-action: ✅ 1 written, 0 already current" in body
+    assert "| `a.py` | written | 2 | 1.5 |" in body
+    assert body.rstrip().endswith("(https://github.com/o/r/actions/runs/42)")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "https://x/y) [z](https://evil", None])
+def test_render_drops_unsafe_run_urls(url: str | None) -> None:
+    body = render_comment(_report([FileRecord(path="a.py", status="written")]), url)
+    assert "Full report" not in body
+
+
+def test_render_cannot_ping_or_inject() -> None:
+    files = [
+        FileRecord(
+            path="@octocat/<b>x</b>.py",
+            status="failed",
+            reason="@org/team please look <script>x</script> https://evil.example",
+            api_calls=1,
+            duration_s=1,
+        )
+    ]
+    body = render_comment(_report(files))
+    outside = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", body)
+    assert not re.search(r"@(?!\u200b)", outside)
+    assert "<script>" not in outside and "&lt;script&gt;" in outside
+    assert "https://evil" not in outside
+    for tag in re.findall(r"<[^>]*>", outside):
+        assert tag in {
+            MARKER,
+            "<details>",
+            "</details>",
+            "<summary>",
+            "</summary>",
+            "<span>",
+            "</span>",
+        }
+
+
+def test_render_is_bounded_with_a_note() -> None:
+    files = [
+        FileRecord(path=f"{'x' * 300}/{i}.py", status="failed", reason="y" * 5000, api_calls=1)
+        for i in range(5000)
+    ]
+    report = _report(files, recommendations=["z" * 5000] * 500)
+    body = render_comment(report)
+    assert len(body) < MAX_COMMENT_CHARS and len(body.encode()) < MAX_COMMENT_CHARS
+    assert "_4970 more in the job summary._" in body
+    assert body.rstrip().endswith("see the job summary._")
+    small = render_comment(report, max_chars=3000)
+    assert len(small.encode()) <= 3000 and small.startswith(MARKER)
+
+
+def test_merged_shards_render_one_comment() -> None:
+    one = _report([FileRecord(path="a.py", status="written", api_calls=1)], shard="1/2")
+    two = _report(
+        [FileRecord(path="b.py", status="failed", reason="boom")],
+        shard="2/2",
+        started_at="2025-01-01T00:00:03+00:00",
+    )
+    one.calls = [CallRecord(file="a.py", chunk="c", start_s=0, end_s=1, attempt=1, outcome="ok")]
+    body = render_comment(merge_reports([one, two]))
+    assert body.count(MARKER) == 1
+    assert "2 files · 1 written" in body and "- `b.py`: boom" in body
+    assert "shard" not in body
+
+
+def test_created_once_then_updated(api: FakeGitHub, client: httpx.Client) -> None:
+    api.seed(REPO, 7, ["unrelated", "also unrelated"])
+    assert upsert_comment(client, REPO, 7, MARKER + "\nfirst") == "created"
+    assert upsert_comment(client, REPO, 7, MARKER + "\nsecond") == "updated"
+    bodies = [c["body"] for c in api.comments(REPO, 7)]
+    assert bodies == ["unrelated", "also unrelated", MARKER + "\nsecond"]
+    methods = [(r.method, r.path) for r in api.requests]
+    assert methods[-1][0] == "PATCH" and methods[-1][1].startswith(
+        "/repos/octo/widgets/issues/comments/"
+    )
+    first = api.requests[0]
+    assert first.query["per_page"] == ["100"]
+    assert first.authorization == f"Bearer {TOKEN}"
+    assert first.headers["accept"] == "application/vnd.github+json"
+    assert first.headers["x-github-api-version"] == "2022-11-28"
+
+
+def test_pagination_finds_the_latest_marker_past_100(api: FakeGitHub, client: httpx.Client) -> None:
+    bodies = [f"comment {i}" for i in range(250)]
+    bodies[20] = MARKER + "\nold"
+    bodies[180] = MARKER + "\nnewer"
+    ids = api.seed(REPO, 3, bodies)
+    assert upsert_comment(client, REPO, 3, MARKER + "\nnew") == "updated"
+    gets = [r for r in api.requests if r.method == "GET"]
+    assert [r.query.get("page", ["1"])[0] for r in gets] == ["1", "2", "3"]
+    patch = api.requests[-1]
+    assert patch.path == f"/repos/{REPO}/issues/comments/{ids[180]}"
+    assert api.comments(REPO, 3)[20]["body"] == MARKER + "\nold"
+
+
+def test_links_to_another_host_are_not_followed(api: FakeGitHub, client: httpx.Client) -> None:
+    bodies = [f"comment {i}" for i in range(150)]
+    bodies[120] = MARKER
+    api.seed(REPO, 4, bodies)
+    api.state.link_origin = "http://evil.invalid"
+    assert upsert_comment(client, REPO, 4, MARKER + "\nnew") == "created"
+    assert [r.method for r in api.requests] == ["GET", "POST"]
+
+
+def test_read_only_token_is_a_permission_error() -> None:
+    with (
+        FakeGitHub(TOKEN, read_only=True) as ro,
+        github_client(TOKEN, ro.url) as http,
+        pytest.raises(GitHubPermissionError) as info,
+    ):
+        upsert_comment(http, REPO, 1, MARKER)
+    message = str(info.value)
+    assert "403" in message and "Resource not accessible by integration" in message
+    assert "\n" not in message and TOKEN not in message
+
+
+def test_bad_token_and_server_errors(api: FakeGitHub) -> None:
+    with github_client("wrong", api.url) as http, pytest.raises(GitHubPermissionError, match="401"):
+        upsert_comment(http, REPO, 1, MARKER)
+    api.fail_next(500)
+    with github_client(TOKEN, api.url) as http, pytest.raises(GitHubError, match="500") as info:
+        upsert_comment(http, REPO, 1, MARKER)
+    assert not isinstance(info.value, GitHubPermissionError)
+
+
+def test_unreachable_api_is_one_line() -> None:
+    with FakeGitHub(TOKEN) as gone:
+        url = gone.url
+    with github_client(TOKEN, url, timeout=2) as http, pytest.raises(GitHubError) as info:
+        upsert_comment(http, REPO, 1, MARKER)
+    assert "could not reach the GitHub API" in str(info.value)
+    assert TOKEN not in str(info.value)
+
+
+def test_refuses_bad_input(client: httpx.Client) -> None:
+    with pytest.raises(UsageError):
+        upsert_comment(client, "../etc", 1, MARKER)
+    with pytest.raises(UsageError):
+        upsert_comment(client, REPO, 1, "x" * (MAX_COMMENT_CHARS + 1))

@@ -1,0 +1,86 @@
+"""Step outputs: the values and the GITHUB_OUTPUT file format."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from specgen_action.errors import UsageError
+from specgen_action.github.outputs import OUTPUT_NAMES, action_outputs, write_outputs
+from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report
+
+
+def _parse(text: str) -> dict[str, str]:
+    """Parse the file as the runner does: ``name<<DELIM`` ... ``DELIM``."""
+    values: dict[str, str] = {}
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines) and lines[i]:
+        name, _, delimiter = lines[i].partition("<<")
+        end = lines.index(delimiter, i + 1)
+        values[name] = "\n".join(lines[i + 1 : end])
+        i = end + 1
+    return values
+
+
+def test_action_outputs_from_a_report() -> None:
+    report = RunReport(
+        tool_version="0.1.0",
+        provider="gemini",
+        started_at="2025-01-01T00:00:00+00:00",
+        wall_s=12.345,
+    )
+    report.files = [
+        FileRecord(path="a.py", status="written"),
+        FileRecord(path="b.py", status="unchanged"),
+        FileRecord(path="c.py", status="cached"),
+        FileRecord(path="d.py", status="failed"),
+        FileRecord(path="e.py", status="timeout"),
+    ]
+    report.calls = [
+        CallRecord(file="a.py", chunk="c1", start_s=0, end_s=1, attempt=1, outcome="ok"),
+        CallRecord(file="d.py", chunk="c1", start_s=0, end_s=1, attempt=1, outcome="server_error"),
+    ]
+    finish_report(report)
+    values = action_outputs(report, "/tmp/r.json")
+    assert tuple(values) == OUTPUT_NAMES
+    assert values == {
+        "files": "5",
+        "written": "1",
+        "failed": "2",
+        "api-calls": "2",
+        "cache-hits": "2",
+        "duration-seconds": "12.3",
+        "report-path": "/tmp/r.json",
+    }
+
+
+def test_write_outputs_appends_heredocs(tmp_path: Path) -> None:
+    target = tmp_path / "output"
+    target.write_text("earlier<<EOF\nx\nEOF\n", encoding="utf-8")
+    write_outputs(target, {"files": "3", "report-path": "/a b/r.json"})
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("earlier<<EOF\nx\nEOF\n")
+    assert _parse(text) == {"earlier": "x", "files": "3", "report-path": "/a b/r.json"}
+    delimiters = re.findall(r"<<(ghadelimiter_[0-9a-f-]{36})\n", text)
+    assert len(delimiters) == 2 and len(set(delimiters)) == 2
+
+
+def test_a_value_cannot_forge_another_output(tmp_path: Path) -> None:
+    target = tmp_path / "output"
+    hostile = "x\nEOF\nfailed<<EOF\n0\nEOF\nghadelimiter_\r\n"
+    write_outputs(target, {"report-path": hostile, "failed": "7"})
+    assert _parse(target.read_bytes().decode()) == {"report-path": hostile, "failed": "7"}
+
+
+@pytest.mark.parametrize("name", ["", "a\nb", "a<<b"])
+def test_bad_names_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(UsageError):
+        write_outputs(tmp_path / "o", {name: "v"})
+
+
+def test_unwritable_file_is_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot write step outputs"):
+        write_outputs(tmp_path / "missing" / "o", {"files": "1"})

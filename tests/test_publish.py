@@ -1,0 +1,206 @@
+"""``publish`` end to end: runner files in tmp_path, the PR comment on a fake GitHub API."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from specgen_action.errors import GitHubError
+from specgen_action.github.comment import MARKER
+from specgen_action.github.publish import publish, run_url
+from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report, merge_reports
+from tests.fakes.github_api import FakeGitHub
+
+REPO = "octo/widgets"
+TOKEN = "ghs_secret_token_value"
+API_KEY = "AIza-secret-key"
+
+
+def _report(shard: str | None = None, started_at: str = "2025-01-01T00:00:00+00:00") -> RunReport:
+    prefix = shard.replace("/", "_") if shard else "x"
+    files = [
+        FileRecord(
+            path=f"src/{prefix}_{i}.py",
+            status="written",
+            duration_s=float(i + 1),
+            api_calls=2,
+            chunks=1,
+        )
+        for i in range(12)
+    ] + [
+        FileRecord(
+            path=f"src/{prefix}_bad.py", status="failed", reason="server error\n::add-mask::x"
+        )
+    ]
+    calls = [
+        CallRecord(
+            file=f"src/{prefix}_{i}.py", chunk="c1", start_s=i, end_s=i + 1, attempt=1, outcome="ok"
+        )
+        for i in range(12)
+    ]
+    report = RunReport(
+        tool_version="0.1.0",
+        provider="gemini",
+        started_at=started_at,
+        wall_s=13.0,
+        shard=shard,
+        files=files,
+        calls=calls,
+    )
+    return finish_report(report)
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with FakeGitHub(TOKEN) as server:
+        yield server
+
+
+def _env(tmp_path: Path, api_url: str, event: dict[str, object] | None = None) -> dict[str, str]:
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(event or {"number": 5, "pull_request": {"number": 5}}))
+    for name in ("summary.md", "output.txt"):
+        (tmp_path / name).touch()
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        "GITHUB_EVENT_PATH": str(event_path),
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_TOKEN": TOKEN,
+        "GEMINI_API_KEY": API_KEY,
+        "GITHUB_API_URL": api_url,
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RUN_ID": "99",
+    }
+
+
+def _publish(report: RunReport, env: dict[str, str], **flags: bool) -> str:
+    out = io.StringIO()
+    publish(
+        report,
+        report_path="/tmp/specgen-report.json",
+        env=env,
+        summary=flags.get("summary", True),
+        comment=flags.get("comment", True),
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+def _secrets_only_in_masks(log: str) -> None:
+    for line in log.splitlines():
+        if TOKEN in line or API_KEY in line:
+            assert line.startswith("::add-mask::"), line
+
+
+def test_publishes_everything_and_updates_the_comment(tmp_path: Path, api: FakeGitHub) -> None:
+    env = _env(tmp_path, api.url)
+    log = _publish(_report(), env)
+    lines = log.splitlines()
+    assert lines[:2] == [f"::add-mask::{TOKEN}", f"::add-mask::{API_KEY}"]
+    assert sum(line.startswith("::notice ") for line in lines) == 10
+    assert sum(line.startswith("::warning ") for line in lines) == 1
+    assert (
+        "::warning title=specgen%3A spec failed,file=src/x_bad.py::"
+        "Spec failed: server error%0A::add-mask::x"
+    ) in lines
+    assert lines[-1] == "specgen: PR #5 comment created."
+    _secrets_only_in_masks(log)
+
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith("## specgen-action: ❌ 1 of 13 file(s) failed")
+    assert "2 more timing notice(s)" in summary
+    outputs = (tmp_path / "output.txt").read_text(encoding="utf-8")
+    assert "files<<ghadelimiter_" in outputs and "\n13\n" in outputs
+    assert "\n/tmp/specgen-report.json\n" in outputs
+
+    comments = api.comments(REPO, 5)
+    assert len(comments) == 1 and comments[0]["body"].startswith(MARKER)
+    assert "(https://github.com/octo/widgets/actions/runs/99)" in comments[0]["body"]
+
+    log = _publish(_report(), env)
+    assert log.splitlines()[-1] == "specgen: PR #5 comment updated."
+    assert len(api.comments(REPO, 5)) == 1
+    assert all(TOKEN not in json.dumps(r.body) for r in api.requests)
+
+
+def test_fork_token_warns_and_carries_on(tmp_path: Path) -> None:
+    with FakeGitHub(TOKEN, read_only=True) as ro:
+        env = _env(tmp_path, ro.url)
+        log = _publish(_report(), env)
+    warnings = [line for line in log.splitlines() if "Could not comment" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("::warning::Could not comment on PR #5")
+    assert "Resource not accessible by integration" in warnings[0]
+    assert (tmp_path / "summary.md").read_text(encoding="utf-8").startswith("## specgen-action")
+    assert "api-calls<<" in (tmp_path / "output.txt").read_text(encoding="utf-8")
+    _secrets_only_in_masks(log)
+
+
+def test_other_api_failures_raise_after_writing_the_rest(tmp_path: Path, api: FakeGitHub) -> None:
+    api.fail_next(502)
+    with pytest.raises(GitHubError, match="502"):
+        _publish(_report(), _env(tmp_path, api.url))
+    assert (tmp_path / "summary.md").stat().st_size > 0
+    assert (tmp_path / "output.txt").stat().st_size > 0
+
+
+def test_no_pull_request_skips_the_comment(tmp_path: Path, api: FakeGitHub) -> None:
+    env = _env(tmp_path, api.url, event={"ref": "refs/heads/main", "before": "0" * 40})
+    log = _publish(_report(), env)
+    assert "::notice::Not a pull request event; the PR comment is skipped." in log.splitlines()
+    assert api.requests == []
+
+
+def test_missing_token_or_event(tmp_path: Path, api: FakeGitHub) -> None:
+    env = _env(tmp_path, api.url)
+    del env["GITHUB_TOKEN"]
+    assert "No GitHub token" in _publish(_report(), env)
+    del env["GITHUB_EVENT_PATH"]
+    assert "No GitHub event payload" in _publish(_report(), env)
+    env["GITHUB_EVENT_PATH"] = str(tmp_path / "missing.json")
+    assert "::warning::PR comment skipped: GitHub event file not found" in _publish(_report(), env)
+    assert api.requests == []
+
+
+def test_comment_and_summary_flags_are_honoured(tmp_path: Path, api: FakeGitHub) -> None:
+    env = _env(tmp_path, api.url)
+    _publish(_report(), env, summary=False, comment=False)
+    assert (tmp_path / "summary.md").read_text(encoding="utf-8") == ""
+    assert "files<<" in (tmp_path / "output.txt").read_text(encoding="utf-8")
+    assert api.requests == []
+
+
+def test_outside_actions_prints_the_summary(tmp_path: Path) -> None:
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "s.md"), "GITHUB_TOKEN": TOKEN}
+    log = _publish(_report(), env)
+    assert log.startswith("## specgen-action:")
+    assert not [line for line in log.splitlines() if line.startswith("::")]
+    assert not (tmp_path / "s.md").exists()
+    assert _publish(_report(), env, summary=False) == ""
+
+
+def test_sharded_reports_publish_as_one(tmp_path: Path, api: FakeGitHub) -> None:
+    merged = merge_reports([_report("1/2"), _report("2/2", started_at="2025-01-01T00:00:02+00:00")])
+    _publish(merged, _env(tmp_path, api.url))
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "| Files | 26 |" in summary and "| API calls | 24 |" in summary
+    assert "section src/1_2_11.py" in summary and "section src/2_2_11.py" in summary
+    comments = api.comments(REPO, 5)
+    assert len(comments) == 1 and "26 files" in comments[0]["body"]
+
+
+def test_run_url() -> None:
+    env = {
+        "GITHUB_SERVER_URL": "https://ghe.example/",
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_RUN_ID": "7",
+    }
+    assert run_url(env) == "https://ghe.example/octo/widgets/actions/runs/7"
+    assert run_url({"GITHUB_REPOSITORY": REPO, "GITHUB_RUN_ID": "7; x"}) is None

@@ -1,0 +1,293 @@
+"""The job summary: content, escaping of outside text, Mermaid safety and the 1 MiB bound."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from specgen_action.errors import UsageError
+from specgen_action.github.summary import (
+    MAX_SUMMARY_BYTES,
+    code_span,
+    escape_markdown,
+    mermaid_label,
+    render_summary,
+    write_summary,
+)
+from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report, merge_reports
+
+ZWSP = "\u200b"
+ALLOWED_TAGS = {"<details>", "</details>", "<summary>", "</summary>", "<span>", "</span>"}
+
+
+def _report(
+    files: list[FileRecord],
+    calls: list[CallRecord] | None = None,
+    *,
+    wall_s: float = 10.0,
+    started_at: str = "2025-01-01T00:00:00+00:00",
+    shard: str | None = None,
+) -> RunReport:
+    report = RunReport(
+        tool_version="0.1.0",
+        provider="gemini",
+        model="gemini-2.5-flash",
+        started_at=started_at,
+        wall_s=wall_s,
+        shard=shard,
+        files=files,
+        calls=calls or [],
+    )
+    return finish_report(report, price=(0.3, 2.5))
+
+
+def _calls(path: str, count: int, start: float = 0.0) -> list[CallRecord]:
+    return [
+        CallRecord(
+            file=path,
+            chunk=f"c{i}",
+            start_s=start + i,
+            end_s=start + i + 1.5,
+            attempt=1,
+            outcome="ok" if i else "rate_limited",
+        )
+        for i in range(count)
+    ]
+
+
+def _outside_code(text: str) -> str:
+    """The text with code spans and fenced blocks removed."""
+    text = re.sub(r"```mermaid\n.*?\n```", "", text, flags=re.S)
+    return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text)
+
+
+def _mermaid(text: str) -> list[str]:
+    match = re.search(r"```mermaid\n(.*?)\n```", text, flags=re.S)
+    assert match, "no mermaid block"
+    return match[1].split("\n")
+
+
+def test_title_totals_and_speedup() -> None:
+    files = [
+        FileRecord(
+            path="src/a.py",
+            status="written",
+            chunks=2,
+            api_calls=2,
+            duration_s=3.0,
+            tokens_in=1000,
+            tokens_out=200,
+        ),
+        FileRecord(path="src/b.py", status="unchanged"),
+    ]
+    text = render_summary(_report(files, _calls("src/a.py", 4), wall_s=2.0))
+    assert text.startswith("## specgen-action: ✅ 1 written, 1 already current\n")
+    assert "| Files | 2 |" in text
+    assert "| API calls | 4 |" in text
+    assert "| Rate-limited (429) answers | 1 |" in text
+    assert "| Summed call time (s) | 6.0 |" in text
+    assert "| Speed-up (call time / wall time) | 3.0x |" in text
+    assert "| Tokens in | 1,000 |" in text
+    assert "Estimated cost (USD) | <span>$</span>0.0008 |" in text
+    assert "model `gemini-2.5-flash`" in text
+
+
+def test_failure_outcome_and_details() -> None:
+    files = [
+        FileRecord(path="ok.py", status="written", duration_s=1.0, api_calls=1),
+        FileRecord(path="bad.py", status="failed", reason="server said no"),
+        FileRecord(path="slow.py", status="timeout", reason="deadline"),
+        FileRecord(path="img.png", status="skipped", reason="binary file"),
+        FileRecord(path="gone.py", status="orphaned"),
+    ]
+    text = render_summary(_report(files))
+    assert text.startswith("## specgen-action: ❌ 2 of 5 file(s) failed")
+    assert (
+        "<details><summary>Failed or timed-out files (2)</summary>\n\n- `bad.py`: server said no"
+        in text
+    )
+    assert "<summary>Skipped files (1)</summary>\n\n- `img.png`: binary file" in text
+    assert "<summary>Orphaned specs (source is gone) (1)</summary>" in text
+
+
+def test_interrupted_and_deadline_titles() -> None:
+    report = _report([FileRecord(path="a.py", status="written")])
+    report.timed_out = True
+    assert "⏱️ stopped at the deadline" in render_summary(report)
+    report.interrupted = True
+    assert "🛑 interrupted" in render_summary(report)
+
+
+def test_file_table_sorted_by_duration_and_bounded() -> None:
+    files = [
+        FileRecord(path=f"f{i:03}.py", status="written", duration_s=float(i), api_calls=1)
+        for i in range(120)
+    ]
+    text = render_summary(_report(files))
+    rows = [line for line in text.splitlines() if line.startswith("| `f")]
+    assert len(rows) == 50
+    assert rows[0].startswith("| `f119.py` |") and rows[-1].startswith("| `f070.py` |")
+    assert "_70 more file(s) not shown; every file is in the JSON report._" in text
+
+
+def test_hostile_text_is_escaped() -> None:
+    path = "<script>alert(1)</script>|@octocat`x.py"
+    files = [
+        FileRecord(
+            path=path,
+            status="failed",
+            duration_s=1.0,
+            api_calls=1,
+            reason="<img src=x onerror=alert(1)> cc @octocat fixes #12 `rm` | $x$ https://evil.example",
+        ),
+    ]
+    text = render_summary(_report(files, _calls(path, 2)))
+    outside = _outside_code(text)
+    assert "@octocat" not in outside.replace(f"@{ZWSP}", "")
+    assert f"@{ZWSP}octocat" in outside
+    assert f"\\#{ZWSP}12" in outside
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in outside
+    assert "https://" not in outside
+    assert "<span>$</span>x<span>$</span>" in outside
+    for tag in re.findall(r"<[^>]*>", outside):
+        assert tag in ALLOWED_TAGS, tag
+    # in the file table the path is one code span and the pipe is escaped, so the row keeps 8 cells
+    row = next(line for line in text.splitlines() if line.startswith("| ``<script>"))
+    assert row.startswith("| ``<script>alert(1)</script>\\|@octocat`x.py`` | failed |")
+    assert len(re.split(r"(?<!\\)\|", row)) == 10
+
+
+def test_markdown_helpers() -> None:
+    assert code_span("a`b") == "``a`b``"
+    assert code_span("`a") == "`` `a ``"
+    assert code_span("a|b", table=True) == "`a\\|b`"
+    assert code_span("a\nb\u202ec") == "`a b c`"
+    assert code_span("") == "(empty)"
+    assert escape_markdown("*bold* [x](y)") == "\\*bold\\* \\[x\\]\\(y\\)"
+    assert escape_markdown("line1\r\nline2\u2028three") == "line1  line2 three"
+    assert escape_markdown("www.example.com") == f"www{ZWSP}\\.example\\.com"
+    assert len(escape_markdown("x" * 1000, 300)) == 300
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["a:b", "x#y", "semi;colon", "%%comment", "`tick`", "new\nline", "title", "section x", "é", ""],
+)
+def test_mermaid_label_is_inert(raw: str) -> None:
+    label = mermaid_label(raw)
+    assert re.fullmatch(r"[A-Za-z0-9_./ -]+", label)
+    assert len(label) <= 40
+
+
+def test_mermaid_timeline_is_well_formed_and_bounded() -> None:
+    files = [
+        FileRecord(
+            path=f"dir/evil:#;%%`{i}.py", status="written", duration_s=float(i), api_calls=10
+        )
+        for i in range(60)
+    ]
+    calls = [c for i in range(60) for c in _calls(f"dir/evil:#;%%`{i}.py", 10, start=i * 0.1)]
+    calls.append(
+        CallRecord(
+            file="dir/evil:#;%%`59.py",
+            chunk="title",
+            start_s=1,
+            end_s=2,
+            attempt=2,
+            outcome="server_error",
+        )
+    )
+    text = render_summary(_report(files, calls))
+    lines = _mermaid(text)
+    assert lines[:4] == [
+        "gantt",
+        "    title API calls of the slowest files (milliseconds since start)",
+        "    dateFormat X",
+        "    axisFormat %s",
+    ]
+    sections = [line for line in lines if line.startswith("    section ")]
+    tasks = [line for line in lines[4:] if not line.startswith("    section ")]
+    assert 0 < len(sections) <= 40
+    assert len(tasks) == 200
+    for line in sections:
+        assert re.fullmatch(r"    section [A-Za-z0-9_./ -]+", line)
+    for line in tasks:
+        assert re.fullmatch(r"    a\d+ [A-Za-z0-9_./ -]* :(done|active|crit), \d+, \d+", line)
+        start, end = map(int, line.rsplit(":", 1)[1].split(", ")[1:])
+        assert end > start
+    assert "    a2 title :crit, 1000, 2000" in lines  # the slowest file's retry, marked failed
+    assert "200 of 601 calls shown." in text
+
+
+def test_long_runs_use_seconds() -> None:
+    files = [FileRecord(path="a.py", status="written", duration_s=300, api_calls=1)]
+    calls = [CallRecord(file="a.py", chunk="c", start_s=10.2, end_s=300.4, attempt=1, outcome="ok")]
+    lines = _mermaid(render_summary(_report(files, calls, wall_s=301)))
+    assert "(seconds since start)" in lines[1]
+    assert "    a1 c :done, 10, 300" in lines
+
+
+def test_no_calls_no_timeline() -> None:
+    text = render_summary(_report([FileRecord(path="a.py", status="unchanged")]))
+    assert "mermaid" not in text
+
+
+def test_ten_thousand_files_stay_under_the_limit() -> None:
+    files = [
+        FileRecord(
+            path=f"pkg/{'deep/' * 20}module_{i:05}.py",
+            status="failed" if i % 2 else "written",
+            reason="x" * 2000,
+            duration_s=i / 100,
+            api_calls=3,
+        )
+        for i in range(10_000)
+    ]
+    calls = [c for i in range(0, 10_000, 50) for c in _calls(files[i].path, 3, start=i / 10)]
+    text = render_summary(_report(files, calls), {"notice": 9990, "warning": 4990})
+    assert len(text.encode()) < MAX_SUMMARY_BYTES
+    assert "9950 more file(s) not shown" in text
+    assert "- _4500 more; every file is in the JSON report._" in text
+    assert "9990 more timing notice(s)" in text and "4990 more warning(s)" in text
+
+
+def test_truncation_keeps_whole_sections_and_says_so() -> None:
+    files = [FileRecord(path=f"f{i}.py", status="failed", reason="r" * 200) for i in range(400)]
+    text = render_summary(_report(files), max_bytes=6000)
+    assert len(text.encode()) <= 6000
+    assert text.startswith("## specgen-action:")
+    assert text.rstrip().endswith("the JSON report has everything._")
+    assert text.count("<details>") == text.count("</details>")
+
+
+def test_merged_shards_render_as_one(tmp_path: Path) -> None:
+    one = _report(
+        [FileRecord(path="a.py", status="written", duration_s=2, api_calls=2)],
+        _calls("a.py", 2),
+        shard="1/2",
+        wall_s=3,
+    )
+    two = _report(
+        [FileRecord(path="b.py", status="written", duration_s=2, api_calls=2)],
+        _calls("b.py", 2),
+        started_at="2025-01-01T00:00:05+00:00",
+        shard="2/2",
+        wall_s=3,
+    )
+    text = render_summary(merge_reports([one, two]))
+    assert "| Files | 2 |" in text and "| API calls | 4 |" in text
+    assert "| Wall time (s) | 8.0 |" in text
+    lines = _mermaid(text)
+    assert "    section b.py" in lines and "    section a.py" in lines
+    assert "    a1 c0 :active, 5000, 6500" in lines  # shard two sits 5 s later on the shared clock
+
+
+def test_write_summary_appends(tmp_path: Path) -> None:
+    target = tmp_path / "summary.md"
+    write_summary(target, "one")
+    write_summary(target, "two\n")
+    assert target.read_text(encoding="utf-8") == "one\ntwo\n"
+    with pytest.raises(UsageError, match="cannot write the step summary"):
+        write_summary(tmp_path / "no" / "dir.md", "x")
