@@ -1,0 +1,209 @@
+"""The fake Gemini server itself, driven with plain httpx so its wire format is pinned down."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from specgen_action.chunking import chunk_source
+from specgen_action.providers import prompts
+from specgen_action.providers.base import ChunkRequest
+from specgen_action.spec import FileSpec, Symbol
+from tests.fakes.gemini_server import (
+    FakeGemini,
+    Fault,
+    at_rate,
+    first,
+    sequence,
+    skeleton_names,
+)
+
+PATH = "/v1/models/gemini-3.8-flash:generateContent"
+
+
+def _prompt() -> str:
+    text = "def run():\n    pass\n"
+    skeleton = FileSpec(
+        source="a.py",
+        language="python",
+        symbols=[
+            Symbol(name="run", kind="function", signature="def run()", line_start=1, line_end=2)
+        ],
+    )
+    chunk = chunk_source(text, "python")[0]
+    return prompts.chunk_prompt(
+        ChunkRequest(path="a.py", language="python", chunk=chunk, chunk_count=1, skeleton=skeleton)
+    )
+
+
+def _body(prompt: str = "hello") -> dict[str, Any]:
+    return {"contents": [{"role": "user", "parts": [{"text": prompt}]}]}
+
+
+def _post(
+    fake: FakeGemini,
+    body: dict[str, Any] | None = None,
+    key: str | None = None,
+    timeout: float = 5.0,
+) -> httpx.Response:
+    return httpx.post(
+        fake.url + PATH,
+        json=_body() if body is None else body,
+        headers={"x-goog-api-key": fake.api_key if key is None else key},
+        timeout=timeout,
+    )
+
+
+def _details(response: httpx.Response, kind: str) -> list[dict[str, Any]]:
+    return [
+        item for item in response.json()["error"].get("details", []) if item["@type"].endswith(kind)
+    ]
+
+
+def test_success_answers_notes_for_the_skeleton_and_the_invented_symbol() -> None:
+    with FakeGemini(invent_symbol="ghost") as fake:
+        response = _post(fake, _body(_prompt()))
+    assert response.status_code == 200
+    payload = response.json()
+    candidate = payload["candidates"][0]
+    assert candidate["finishReason"] == "STOP"
+    analysis = json.loads(candidate["content"]["parts"][0]["text"])
+    assert [note["name"] for note in analysis["symbols"]] == ["run", "ghost"]
+    usage = payload["usageMetadata"]
+    assert usage["promptTokenCount"] > 0 and usage["candidatesTokenCount"] > 0
+    assert usage["totalTokenCount"] == usage["promptTokenCount"] + usage["candidatesTokenCount"]
+    [record] = fake.log
+    assert (record.model, record.outcome, record.api_key) == (
+        "gemini-3.8-flash",
+        "ok",
+        fake.api_key,
+    )
+    assert skeleton_names(record.prompt) == ["run"]
+
+
+def test_key_in_query_is_accepted_and_a_wrong_key_is_api_key_invalid() -> None:
+    with FakeGemini() as fake:
+        by_query = httpx.post(f"{fake.url}{PATH}?key={fake.api_key}", json=_body(), timeout=5)
+        wrong = _post(fake, key="nope")
+        missing_route = httpx.post(fake.url + "/v1/models", json=_body(), timeout=5)
+    assert by_query.status_code == 200
+    assert wrong.status_code == 400
+    assert wrong.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert _details(wrong, "ErrorInfo")[0]["reason"] == "API_KEY_INVALID"
+    assert missing_route.status_code == 404
+    assert fake.outcomes() == ["ok", "bad_key"]
+
+
+def test_sliding_window_quota_sends_retry_delay_until_a_slot_frees() -> None:
+    with FakeGemini(rpm_limit=2, window_s=1.0) as fake:
+        assert [_post(fake).status_code for _ in range(3)] == [200, 200, 429]
+        rejected = _post(fake)
+        [info] = _details(rejected, "RetryInfo")
+        delay = float(info["retryDelay"].removesuffix("s"))
+        assert 0 <= delay <= 1.0
+        [quota] = _details(rejected, "QuotaFailure")
+        assert "PerMinute" in quota["violations"][0]["quotaId"]
+        time.sleep(delay + 0.05)
+        assert _post(fake).status_code == 200
+        assert fake.rejected_429 == 2
+    with FakeGemini(rpm_limit=1, window_s=30.0, retry_info=False) as fake:
+        assert _post(fake).status_code == 200
+        assert _details(_post(fake), "RetryInfo") == []
+        assert fake.outcomes() == ["ok", "rate_limited"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "check"),
+    [
+        (Fault.server_error(), 503, lambda p: p["error"]["status"] == "UNAVAILABLE"),
+        (Fault.rate_limit(None), 429, lambda p: len(p["error"]["details"]) == 2),
+        (Fault.daily_quota(), 429, lambda p: "PerDay" in json.dumps(p)),
+        (Fault.garbage(), 200, lambda p: p["candidates"][0]["finishReason"] == "STOP"),
+        (Fault.max_tokens(), 200, lambda p: p["candidates"][0]["finishReason"] == "MAX_TOKENS"),
+        (Fault.blocked(), 200, lambda p: p["promptFeedback"]["blockReason"] == "SAFETY"),
+        (Fault.blocked("candidate"), 200, lambda p: p["candidates"][0]["finishReason"] == "SAFETY"),
+        (
+            Fault.http_error(403, "PERMISSION_DENIED", "no", "SERVICE_DISABLED"),
+            403,
+            lambda p: p["error"]["details"][0]["reason"] == "SERVICE_DISABLED",
+        ),
+    ],
+)
+def test_answering_faults(fault: Fault, status: int, check: Any) -> None:
+    with FakeGemini(faults=first(1, fault)) as fake:
+        response = _post(fake)
+        assert response.status_code == status
+        assert check(response.json())
+        assert _post(fake).status_code == 200
+    assert fake.outcomes() == [fault.kind, "ok"]
+
+
+def test_reset_and_down_drop_connections_then_recover() -> None:
+    with FakeGemini(faults=sequence(Fault.reset(), Fault.down(0.3))) as fake:
+        with pytest.raises(httpx.RemoteProtocolError):
+            _post(fake)
+        with pytest.raises(httpx.TransportError):
+            _post(fake)
+        with pytest.raises(httpx.TransportError):
+            _post(fake)
+        assert fake.dropped_connections >= 1
+        time.sleep(0.35)
+        assert _post(fake).status_code == 200
+    assert fake.outcomes() == ["reset", "down", "ok"]
+
+
+def test_stop_returns_with_a_hung_request_in_flight() -> None:
+    fake = FakeGemini(faults=lambda index, body: Fault.hang()).start()
+    errors: list[BaseException] = []
+
+    def client() -> None:
+        try:
+            _post(fake, timeout=30.0)
+        except httpx.HTTPError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=client, daemon=True)
+    thread.start()
+    assert fake.wait_for_requests(1)
+    assert fake.in_flight == 1
+    fake.stop()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert len(errors) == 1
+    assert fake.log[0].outcome == "hang"
+
+
+async def test_latency_overlaps_requests() -> None:
+    with FakeGemini(latency=0.2) as fake:
+        async with httpx.AsyncClient(timeout=5) as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        fake.url + PATH, json=_body(), headers={"x-goog-api-key": fake.api_key}
+                    )
+                    for _ in range(5)
+                )
+            )
+        assert {response.status_code for response in responses} == {200}
+        assert fake.max_in_flight == 5
+        fake.clear()
+        assert (fake.requests, fake.rejected_429) == (0, 0)
+
+
+def test_fault_scripts_are_deterministic() -> None:
+    fault = Fault.server_error()
+    script = sequence(None, fault)
+    assert [script(index, {}) for index in range(3)] == [None, fault, None]
+    assert [first(2, fault)(index, {}) for index in range(3)] == [fault, fault, None]
+    mixed = [Fault.server_error(), Fault.rate_limit()]
+    one = [at_rate(0.3, mixed, seed=7)(index, {}) for index in range(200)]
+    two = [at_rate(0.3, mixed, seed=7)(index, {}) for index in reversed(range(200))][::-1]
+    assert one == two
+    assert 30 < sum(item is not None for item in one) < 90
+    assert {item.kind for item in one if item is not None} == {"server_error", "rate_limit"}
