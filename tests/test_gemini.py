@@ -95,6 +95,7 @@ async def test_success_parses_the_analysis_and_records_usage(
 
     [record] = fake.log
     assert record.outcome == "ok"
+    assert record.path == f"/v1/models/{MODEL}:generateContent"
     assert record.model == MODEL
     assert record.api_key == fake.api_key
     assert result.analysis == ChunkAnalysis.model_validate(analysis_for(record.prompt))
@@ -398,3 +399,20 @@ def test_default_model_has_a_price() -> None:
     assert price_for("gemini-unknown") is None
     assert price_for("gemini-unknown", {"gemini-unknown": (1.0, 2.0)}) == (1.0, 2.0)
     assert price_for(DEFAULT_MODEL, {DEFAULT_MODEL: (9.0, 9.0)}) == (9.0, 9.0)
+
+
+async def test_vertex_express_mode_goes_through_the_same_sdk(
+    fake: FakeGemini, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOOGLE_VERTEX_BASE_URL", fake.url)
+    made = make_gemini_provider(
+        model=MODEL, request_timeout_s=5.0, api_key=fake.api_key, vertex=True
+    )
+    try:
+        result = await made.analyse(make_request())
+    finally:
+        await made.aclose()
+    [record] = fake.log
+    assert record.outcome == "ok"
+    assert record.path.endswith(f"/publishers/google/models/{MODEL}:generateContent")
+    assert [note.name for note in result.analysis.symbols] == ["load", "Config"]

@@ -173,6 +173,12 @@ class GeminiProvider:
                 )
         except genai_errors.APIError as exc:
             raise _api_error(exc, self.model, self._secrets) from None
+        except auth_exceptions.TransportError as exc:
+            detail = _one_line(str(exc), self._secrets)
+            raise RequestTimeout(f"fetching Google credentials failed: {detail}") from None
+        except auth_exceptions.GoogleAuthError as exc:
+            detail = _one_line(str(exc), self._secrets)
+            raise AuthenticationError(f"no usable Google credentials: {detail}") from None
         except _TIMEOUT_ERRORS:
             raise RequestTimeout(
                 f"Gemini did not answer {where} within {self._timeout_s:g} s"

@@ -186,6 +186,8 @@ class RequestRecord:
     prompt: str
     """All text parts of ``contents``, joined by newlines."""
     body: dict[str, Any]
+    path: str = ""
+    """The URL path, e.g. ``/v1/models/gemini-3.8-flash:generateContent``."""
     outcome: str = "pending"
     """ok, bad_key, rate_limited (the rpm quota), bad_request, or the fault kind."""
     end_s: float | None = None
@@ -482,6 +484,7 @@ class FakeGemini:
             api_key=key,
             prompt=_prompt_text(payload),
             body=payload,
+            path=url.path,
         )
         with self._lock:
             record.index = len(self._log)
