@@ -44,7 +44,7 @@ import re
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pathspec
 
@@ -248,17 +248,20 @@ def _ignored(root: Path, paths: Sequence[str]) -> set[str]:
 
 def _relative_to_root(root: Path, arg: str) -> str:
     """``arg`` (relative to the cwd, or absolute) as a repository-relative POSIX path."""
-    absolute = Path(os.path.normpath(Path(arg).absolute()))
-    if not os.path.lexists(absolute):
+    given = Path(arg).absolute()
+    if not os.path.lexists(given):
         raise UsageError(f"{arg}: no such file or directory")
-    # Resolve the directories but not the last component: a symlink stays itself.
-    candidates = [absolute, absolute.parent.resolve() / absolute.name]
-    for candidate in candidates:
+    # Resolve every directory on the way (git refuses paths "beyond a symbolic
+    # link"), but keep a symlink inside the repository as itself: git tracks the
+    # link, and ``source`` judges its target. A link from outside is followed.
+    candidates = [given.resolve()]
+    if given.is_symlink():
+        candidates.insert(0, given.parent.resolve() / given.name)
+    for real in candidates:
         try:
-            rel = PurePosixPath(candidate.relative_to(root).as_posix())
+            text = real.relative_to(root).as_posix()
         except ValueError:
             continue
-        text = rel.as_posix()
         if text == ".git" or text.startswith(".git/"):
             raise UsageError(f"{arg}: inside the .git directory")
         return text

@@ -205,6 +205,31 @@ def test_select_paths_symlink_is_selected_as_itself(repo: GitRepo) -> None:
     assert "link.py" in select_all(repo.root, F).paths
 
 
+def test_select_paths_through_symlinked_directories(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write("real/target.py", "t\n")
+    (repo.root / "linkdir").symlink_to("real")
+    repo.commit()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.py").write_text("x\n")
+    (repo.root / "outdir").symlink_to(elsewhere)
+    # A file named through a symlinked directory is its real path in the repository.
+    sel = select_paths(repo.root, [str(repo.root / "linkdir" / "target.py")], F)
+    assert sel.paths == ("real/target.py",)
+    with pytest.raises(UsageError, match="outside the repository"):
+        select_paths(repo.root, [str(repo.root / "outdir" / "x.py")], F)
+    # The working directory may itself be reached through a symlink.
+    alias = tmp_path / "alias"
+    alias.symlink_to(repo.root)
+    monkeypatch.chdir(alias / "real")
+    assert select_paths(repo.root, ["target.py", "."], F).paths == ("real/target.py",)
+    # Untracked symlinks are listed too; reading them is where they get judged.
+    whole = select_paths(repo.root, [str(alias)], F).paths
+    assert whole == ("linkdir", "outdir", "real/target.py")
+
+
 # --- odd names everywhere -------------------------------------------------------------
 
 
@@ -491,3 +516,30 @@ def test_pull_request_without_shas_selects_everything(
 ) -> None:
     repo, *_ = forked
     assert select_github_event(repo.root, "pull_request", {}, F) == select_all(repo.root, F)
+
+
+def test_pull_request_head_fetched_into_full_clone(
+    forked: tuple[GitRepo, str, str, str], tmp_path: Path
+) -> None:
+    origin, _fork, main, feat = forked
+    clone = tmp_path / "full"
+    url = origin.root.as_uri()
+    _git(tmp_path, "clone", "-q", "--single-branch", "--branch", "main", url, str(clone))
+    # The head commit (as for a fork's pull request) is not in the clone yet.
+    assert subprocess.run(["git", "cat-file", "-e", feat], cwd=clone, check=False).returncode
+    sel = select_github_event(clone, "pull_request", _pr(main, feat), F)
+    # The work tree is main's: feat.py is not on disk, so only a.py can be read.
+    assert sel == Selection(paths=("a.py",))
+
+
+def test_push_before_fetched_into_shallow_clone(
+    forked: tuple[GitRepo, str, str, str], tmp_path: Path
+) -> None:
+    origin, fork, _main, feat = forked
+    clone = tmp_path / "shallow"
+    url = origin.root.as_uri()
+    _git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", url, str(clone))
+    payload = {"before": fork, "after": feat, "ref": "refs/heads/feature"}
+    sel = select_github_event(clone, "push", payload, F)
+    assert sel.paths == ("a.py", "feat.py")
+    assert sel != select_all(clone, F)
