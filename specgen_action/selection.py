@@ -104,7 +104,14 @@ def _git_env() -> dict[str, str]:
     # English messages so error lines are predictable; never prompt for credentials.
     env["LC_ALL"] = "C"
     env["GIT_TERMINAL_PROMPT"] = "0"
-    env.pop("GIT_LITERAL_PATHSPECS", None)
+    # Global pathspec modes conflict with the --literal-pathspecs used below.
+    for name in (
+        "GIT_LITERAL_PATHSPECS",
+        "GIT_GLOB_PATHSPECS",
+        "GIT_NOGLOB_PATHSPECS",
+        "GIT_ICASE_PATHSPECS",
+    ):
+        env.pop(name, None)
     return env
 
 
@@ -132,7 +139,7 @@ def _run(
         proc = subprocess.run(
             cmd,
             cwd=root,
-            input=stdin,
+            input=stdin if stdin is not None else b"",
             capture_output=True,
             env=_git_env(),
             timeout=timeout,

@@ -186,7 +186,10 @@ def test_select_paths_git_directory_rejected(basic: GitRepo) -> None:
         select_paths(basic.root, [str(basic.root / ".git" / "config")], F)
 
 
-def test_select_paths_directory_names_are_literal(repo: GitRepo) -> None:
+def test_select_paths_directory_names_are_literal(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_GLOB_PATHSPECS", "1")  # a caller's pathspec mode must not leak in
     repo.write("[a]/x.py", "x\n")
     repo.write("a/y.py", "y\n")
     repo.write("*/z.py", "z\n")
