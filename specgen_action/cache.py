@@ -50,7 +50,9 @@ def store_cached(cache_dir: Path | None, key: str, analysis: ChunkAnalysis) -> N
         return
     path = _entry(cache_dir, key)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _ignore_in_git(cache_dir)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -62,6 +64,13 @@ def store_cached(cache_dir: Path | None, key: str, analysis: ChunkAnalysis) -> N
     except OSError:
         # A read-only or full disk must not fail the run: the result is already in memory.
         return
+
+
+def _ignore_in_git(cache_dir: Path) -> None:
+    # A cache inside the repository must never be selected or committed.
+    marker = cache_dir / ".gitignore"
+    if not marker.exists():
+        marker.write_text("*\n", encoding="utf-8")
 
 
 def _entry(cache_dir: Path, key: str) -> Path:

@@ -41,6 +41,8 @@ def test_round_trip_and_disabled(tmp_path: Path) -> None:
     store_cached(None, key, analysis)
     assert load_cached(None, key) is None
     assert not list(tmp_path.rglob(".tmp-*"))
+    # A cache kept inside the repository ignores itself, so it is never selected or committed.
+    assert (tmp_path / ".gitignore").read_text() == "*\n"
 
 
 def test_corrupt_entry_is_a_miss_and_is_rewritten(tmp_path: Path) -> None:
