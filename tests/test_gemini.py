@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import socket
@@ -15,6 +16,7 @@ import pytest
 from specgen_action.chunking import chunk_source
 from specgen_action.errors import (
     AuthenticationError,
+    ConfigError,
     ContentBlocked,
     InvalidResponse,
     ProviderError,
@@ -376,11 +378,15 @@ def test_missing_key_is_an_authentication_error(monkeypatch: pytest.MonkeyPatch)
         make_gemini_provider(model=MODEL, request_timeout_s=5.0)
 
 
+# The SDK keeps one connection pool per event loop; the pool of a loop that has
+# closed can only be dropped, so its socket is reclaimed by the garbage collector.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_one_provider_serves_two_event_loops(fake: FakeGemini) -> None:
     made = make_gemini_provider(model=MODEL, request_timeout_s=5.0)
     first = asyncio.run(made.analyse(make_request()))
     second = asyncio.run(made.analyse(make_request()))
     asyncio.run(made.aclose())
+    gc.collect()  # reclaim the first loop's pool here, under this test's warning filter
     assert first.analysis == second.analysis
     assert fake.outcomes() == ["ok", "ok"]
 
@@ -416,3 +422,15 @@ async def test_vertex_express_mode_goes_through_the_same_sdk(
     assert record.outcome == "ok"
     assert record.path.endswith(f"/publishers/google/models/{MODEL}:generateContent")
     assert [note.name for note in result.analysis.symbols] == ["load", "Config"]
+
+
+def test_project_without_vertex_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigError, match="project/location"):
+        make_gemini_provider(model=MODEL, request_timeout_s=5.0, api_key="k", project="p")
+
+
+async def test_aclose_is_idempotent(fake: FakeGemini) -> None:
+    made = make_gemini_provider(model=MODEL, request_timeout_s=5.0)
+    await made.analyse(make_request())
+    await made.aclose()
+    await made.aclose()

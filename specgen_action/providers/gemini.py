@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from ..errors import (
     AuthenticationError,
+    ConfigError,
     ContentBlocked,
     InvalidResponse,
     ProviderError,
@@ -138,6 +139,7 @@ class GeminiProvider:
         self._client = client
         self._timeout_s = request_timeout_s
         self._secrets = [secret for secret in secrets if secret]
+        self._closed = False
         self._config = types.GenerateContentConfig(
             system_instruction=prompts.system_instruction(),
             response_mime_type="application/json",
@@ -161,7 +163,10 @@ class GeminiProvider:
         return await self._generate(prompt, f"{path} synthesis")
 
     async def aclose(self) -> None:
-        """Close the SDK's connection pools."""
+        """Close the SDK's connection pools (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
         await self._client.aio.aclose()
         self._client.close()
 
@@ -224,11 +229,18 @@ def make_gemini_provider(
         kwargs["location"] = location
     try:
         client = genai.Client(**kwargs)
-    except (ValueError, auth_exceptions.GoogleAuthError) as exc:
+    except auth_exceptions.GoogleAuthError as exc:
         message = _one_line(str(exc), secrets)
-        if "API key" in message:
-            message = "no Gemini API key: set GEMINI_API_KEY or GOOGLE_API_KEY"
-        raise AuthenticationError(f"cannot set up the Gemini client: {message}") from None
+        raise AuthenticationError(f"no usable Google credentials: {message}") from None
+    except ValueError as exc:
+        message = _one_line(str(exc), secrets)
+        if "No API key" in message:
+            raise AuthenticationError(
+                "no Gemini API key: set GEMINI_API_KEY or GOOGLE_API_KEY"
+            ) from None
+        if "API key must be set" in message:
+            raise AuthenticationError(f"no Vertex AI credentials: {message}") from None
+        raise ConfigError(f"cannot set up the Gemini client: {message}") from None
     return GeminiProvider(client, model=model, request_timeout_s=request_timeout_s, secrets=secrets)
 
 
