@@ -15,7 +15,9 @@ below it raises the most specific class and lets it travel up.
     │   │   ├── RequestTimeout     the per-request timeout or a transport failure
     │   │   └── InvalidResponse    output that does not parse, or was cut at MAX_TOKENS
     │   ├── ContentBlocked         a safety block: not retried, reported for the file
-    │   ├── AuthenticationError    bad or missing key: fatal for the whole run
+    │   ├── FatalProviderError     every later call would fail the same way: the run stops
+    │   │   ├── AuthenticationError    bad or missing key
+    │   │   └── ModelUnavailable       unknown model, or not served here
     │   └── QuotaExhausted         per-day quota: no new work is scheduled
     └── GitHubError                a GitHub REST call failed
         └── GitHubPermissionError  read-only token (fork PRs) or a missing permission
@@ -27,10 +29,12 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "ContentBlocked",
+    "FatalProviderError",
     "GitError",
     "GitHubError",
     "GitHubPermissionError",
     "InvalidResponse",
+    "ModelUnavailable",
     "OutputPathError",
     "ProviderError",
     "QuotaExhausted",
@@ -98,8 +102,16 @@ class ContentBlocked(ProviderError):
     """The provider refused to answer (safety block); retrying will not help."""
 
 
-class AuthenticationError(ProviderError):
-    """The API key is missing, wrong or lacks permission; the whole run stops."""
+class FatalProviderError(ProviderError):
+    """A failure every later call would repeat; the whole run stops (exit 2)."""
+
+
+class AuthenticationError(FatalProviderError):
+    """The API key is missing, wrong or lacks permission."""
+
+
+class ModelUnavailable(FatalProviderError):
+    """The model does not exist or is not served to this project or region."""
 
 
 class QuotaExhausted(ProviderError):

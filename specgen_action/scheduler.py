@@ -26,6 +26,7 @@ from .chunking import Chunk, estimate_tokens
 from .errors import (
     AuthenticationError,
     ContentBlocked,
+    FatalProviderError,
     InvalidResponse,
     ProviderError,
     QuotaExhausted,
@@ -89,7 +90,7 @@ class ScheduleResult:
     timed_out: bool = False
     interrupted: bool = False
     fatal: ProviderError | None = None
-    """An error that stopped the whole run (a rejected key)."""
+    """An error that stopped the whole run (a rejected key, an unknown model)."""
 
 
 OnFile = Callable[[FileJob, FileSpec], bool]
@@ -264,7 +265,7 @@ class _Run:
                 )
                 pause = self._blind_cooldown
             self._cooldown_until = max(self._cooldown_until, self.now() + pause)
-        elif isinstance(exc, AuthenticationError):
+        elif isinstance(exc, FatalProviderError):
             self.fatal = self.fatal or exc
             self.stopped = self.stopped or exc
         elif isinstance(exc, QuotaExhausted):

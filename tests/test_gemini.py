@@ -19,6 +19,7 @@ from specgen_action.errors import (
     ConfigError,
     ContentBlocked,
     InvalidResponse,
+    ModelUnavailable,
     ProviderError,
     QuotaExhausted,
     RateLimited,
@@ -277,22 +278,22 @@ async def test_server_side_quota_answers_429_with_the_time_until_a_slot_frees(
     assert fake.outcomes() == ["ok", "rate_limited"]
 
 
-@pytest.mark.parametrize(
-    ("fault", "retryable"),
-    [
-        (Fault.http_error(404, "NOT_FOUND", "models/x is not found."), False),
-        (Fault.http_error(400, "INVALID_ARGUMENT", "Request contains an invalid argument."), False),
-    ],
-)
+async def test_unknown_model_stops_the_run(fake: FakeGemini, provider: GeminiProvider) -> None:
+    fake.faults = lambda index, body: Fault.http_error(404, "NOT_FOUND", "models/x is not found.")
+    with pytest.raises(ModelUnavailable, match="404"):
+        await provider.analyse(make_request())
+
+
 async def test_other_client_errors_are_plain_provider_errors(
-    fake: FakeGemini, provider: GeminiProvider, fault: Fault, retryable: bool
+    fake: FakeGemini, provider: GeminiProvider
 ) -> None:
+    fault = Fault.http_error(400, "INVALID_ARGUMENT", "Request contains an invalid argument.")
     fake.faults = lambda index, body: fault
     with pytest.raises(ProviderError) as caught:
         await provider.analyse(make_request())
     assert type(caught.value) is ProviderError
-    assert isinstance(caught.value, RetryableError) is retryable
-    assert str(fault.status) in str(caught.value)
+    assert not isinstance(caught.value, RetryableError)
+    assert "400" in str(caught.value)
 
 
 async def test_hang_becomes_request_timeout(fake: FakeGemini) -> None:

@@ -30,6 +30,7 @@ from ..errors import (
     ConfigError,
     ContentBlocked,
     InvalidResponse,
+    ModelUnavailable,
     ProviderError,
     QuotaExhausted,
     RateLimited,
@@ -318,7 +319,7 @@ def _api_error(exc: genai_errors.APIError, model: str, secrets: list[str]) -> Pr
     if 500 <= code < 600:
         return ServerError(f"Gemini server error ({label}): {message}")
     if code == 404:
-        return ProviderError(f"Gemini does not know model {model!r} ({label}): {message}")
+        return ModelUnavailable(f"Gemini does not know model {model!r} ({label}): {message}")
     return ProviderError(f"Gemini rejected the request ({label}): {message}")
 
 
