@@ -91,13 +91,16 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
         shard=args.shard,
         price=price_for(provider.model, config.prices) if provider.model else None,
     )
-    progress = ConsoleProgress(
-        sys.stderr, len(selection.paths), live=sys.stderr.isatty() and "GITHUB_ACTIONS" not in env
-    )
+    # Offline runs take a blink; progress is for runs that wait on a model.
+    progress = None
+    if provider.makes_calls:
+        live = sys.stderr.isatty() and "GITHUB_ACTIONS" not in env
+        progress = ConsoleProgress(sys.stderr, live=live)
     try:
         report, result = generate(root, selection, provider, options, progress=progress)
     finally:
-        progress.close()
+        if progress is not None:
+            progress.close()
     if args.report:
         _write_report(report, Path(args.report))
     print_summary(report, sys.stdout)

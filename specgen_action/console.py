@@ -27,15 +27,20 @@ def safe(text: str) -> str:
 class ConsoleProgress(Progress):
     """One live status line on a terminal; one line per finished file otherwise."""
 
-    def __init__(self, stream: TextIO, total: int, *, live: bool) -> None:
+    def __init__(self, stream: TextIO, *, live: bool) -> None:
         self._stream = stream
-        self._total = total
+        self._total = 0
         self._live = live
         self._done = 0
         self._in_flight = 0
         self._rate_limited = 0
         self._start = time.monotonic()
         self._last_draw = 0.0
+
+    def started(self, total: int) -> None:
+        """Remember how many files are to come."""
+        self._total = total
+        self._start = time.monotonic()
 
     def call_started(self) -> None:
         """Count a call in flight."""

@@ -26,7 +26,7 @@ FRONT_MATTER_KEYS = (
     "prompt_version",
 )
 
-_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./+-]*\Z")
+_PLAIN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_./+ -]*[A-Za-z0-9_./+-])?\Z")
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "~"}
 _FENCE_LANG = {"tsx": "tsx", "text": ""}
 

@@ -71,6 +71,9 @@ class FileJob:
 class Progress:
     """Receives progress events; the default ignores them."""
 
+    def started(self, total: int) -> None:
+        """Scheduling begins for ``total`` files."""
+
     def call_started(self) -> None:
         """A call was sent."""
 
@@ -114,6 +117,7 @@ async def schedule(
     does, but marks it interrupted.
     """
     run = _Run(provider, limits, cache_dir, progress or Progress())
+    run.progress.started(len(jobs))
     tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]
     everything = asyncio.gather(*tasks)
     stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None

@@ -42,7 +42,7 @@ def test_layout_matches_the_contract() -> None:
     text = render_spec(SPEC, META)
     assert text.startswith(
         "---\nsource: src/pkg/mod.py\nsource_sha256: " + "ab" * 32 + "\n"
-        'generator: "specgen-action 1.0"\nprovider: gemini\nmodel: gemini-x-flash\n'
+        "generator: specgen-action 1.0\nprovider: gemini\nmodel: gemini-x-flash\n"
         "prompt_version: 3\n---\n# src/pkg/mod.py\n"
     )
     headings = [line for line in text.splitlines() if line.startswith("#")]
