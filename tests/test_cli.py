@@ -1,0 +1,343 @@
+"""``specgen`` end to end on the offline provider, in real git repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from specgen_action.cli import main
+from specgen_action.render import parse_front_matter
+from tests.conftest import GitRepo
+
+PY = (
+    '"""Tools for {name}."""\n\n\n'
+    'def {name}(x: int) -> int:\n    """Double x."""\n    return 2 * x\n'
+)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+CLI = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CLI:
+    monkeypatch.chdir(repo.root)
+
+    def run(*args: str) -> Result:
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse exits by itself on bad flags
+            code = int(exit.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def spec_of(repo: GitRepo, path: str, out: str = "specs") -> Path:
+    return repo.root / out / f"{path}.md"
+
+
+def report(repo: GitRepo, name: str = "report.json") -> dict[str, object]:
+    return json.loads((repo.root / name).read_text())  # type: ignore[no-any-return]
+
+
+def statuses(data: dict[str, object]) -> dict[str, str]:
+    return {f["path"]: f["status"] for f in data["files"]}  # type: ignore[index, union-attr]
+
+
+def test_generate_explicit_paths_writes_specs_and_report(repo: GitRepo, cli: CLI) -> None:
+    repo.write("src/a.py", PY.format(name="a"))
+    repo.write("src/sub/b.go", "package sub\n\n// B is b.\nfunc B() int { return 1 }\n")
+    repo.write("notes.txt", "not selected by the default include\n")
+    repo.commit()
+    result = cli("generate", "src", "--report", "report.json")
+    assert result.code == 0, result.err
+    text = spec_of(repo, "src/a.py").read_text()
+    meta = parse_front_matter(text)
+    assert meta is not None and meta.provider == "static" and meta.source == "src/a.py"
+    assert "def a(x: int) -> int" in text
+    assert spec_of(repo, "src/sub/b.go").is_file()
+    assert not spec_of(repo, "notes.txt").exists()
+    data = report(repo)
+    assert data["version"] == 1
+    assert data["provider"] == "static"
+    assert statuses(data) == {"src/a.py": "written", "src/sub/b.go": "written"}
+    totals = data["totals"]
+    assert isinstance(totals, dict)
+    assert set(totals) >= {
+        "files", "written", "unchanged", "cached", "failed", "skipped", "timeout", "api_calls",
+        "retries", "rate_limited", "tokens_in", "tokens_out", "cost_usd", "call_s_sum",
+    }  # fmt: skip
+    assert "2 file(s)" in result.out and "specs/" in result.out
+
+
+def test_second_run_is_unchanged_and_byte_identical(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.write("b.ts", "/** B. */\nexport function b(): number { return 1; }\n")
+    repo.commit()
+    assert cli("generate").code == 0
+    first = {p: p.read_bytes() for p in (repo.root / "specs").rglob("*.md")}
+    again = cli("generate", "--report", "report.json", "--fail-on-change")
+    assert again.code == 0
+    assert set(statuses(report(repo)).values()) == {"unchanged"}
+    # Regenerating from scratch without the cache gives the very same bytes.
+    for path in first:
+        path.unlink()
+    assert cli("generate", "--no-cache").code == 0
+    assert {p: p.read_bytes() for p in (repo.root / "specs").rglob("*.md")} == first
+
+
+def test_cache_serves_a_regeneration(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    assert cli("generate").code == 0
+    spec_of(repo, "a.py").unlink()
+    assert cli("generate", "--report", "report.json").code == 0
+    assert statuses(report(repo)) == {"a.py": "cached"}
+    assert (repo.root / ".specgen-cache" / ".gitignore").is_file()
+
+
+def test_staged_and_since(repo: GitRepo, cli: CLI) -> None:
+    repo.write("old.py", PY.format(name="old"))
+    base = repo.commit("base")
+    repo.write("new.py", PY.format(name="new"))
+    repo.commit("second")
+    repo.write("staged.py", PY.format(name="staged"))
+    repo.git("add", "staged.py")
+    repo.write("unstaged.py", PY.format(name="unstaged"))
+
+    assert cli("generate", "--staged", "--report", "report.json").code == 0
+    assert statuses(report(repo)) == {"staged.py": "written"}
+    assert cli("generate", "--since", base, "--report", "report.json").code == 0
+    assert statuses(report(repo)) == {"new.py": "written"}
+    assert cli("generate", "--all", "--report", "report.json").code == 0
+    assert statuses(report(repo)) == {
+        "old.py": "written",
+        "new.py": "unchanged",
+        "staged.py": "unchanged",
+    }
+
+
+def test_rename_moves_the_spec_and_deletion_orphans_it(repo: GitRepo, cli: CLI) -> None:
+    repo.write("keep.py", PY.format(name="keep"))
+    repo.write("moved.py", PY.format(name="moved"))
+    repo.write("gone.py", PY.format(name="gone"))
+    base = repo.commit("base")
+    assert cli("generate").code == 0
+    repo.git("mv", "moved.py", "renamed.py")
+    repo.git("rm", "-q", "gone.py")
+    repo.commit("rename and delete")
+
+    result = cli("generate", "--since", base, "--report", "report.json")
+    assert result.code == 0, result.err
+    assert not spec_of(repo, "moved.py").exists()
+    assert parse_front_matter(spec_of(repo, "renamed.py").read_text()).source == "renamed.py"  # type: ignore[union-attr]
+    # The content did not change, so the analysis comes from the cache.
+    assert statuses(report(repo)) == {"renamed.py": "cached", "gone.py": "orphaned"}
+    assert spec_of(repo, "gone.py").exists()
+
+    assert cli("generate", "--all", "--prune", "--report", "report.json").code == 0
+    assert statuses(report(repo))["gone.py"] == "orphaned"
+    assert not spec_of(repo, "gone.py").exists()
+
+
+def test_bad_files_are_skipped_with_reasons(repo: GitRepo, cli: CLI, tmp_path: Path) -> None:
+    repo.write("good.py", PY.format(name="good"))
+    repo.write("binary.py", b"\x00\x01\x02 not text")
+    repo.write("latin1.py", "caf\xe9 = 1\n".encode("latin-1"))
+    repo.write("big.py", "x = 1\n" * 400)
+    outside = tmp_path / "outside.py"
+    outside.write_text("secret = 1\n")
+    (repo.root / "link.py").symlink_to(outside)
+    repo.commit()
+    result = cli("generate", "--max-bytes", "1000", "--report", "report.json")
+    assert result.code == 0, result.err
+    files = {f["path"]: f for f in report(repo)["files"]}  # type: ignore[union-attr]
+    assert files["good.py"]["status"] == "written"
+    reasons = {
+        path: files[path]["reason"] for path in ("binary.py", "latin1.py", "big.py", "link.py")
+    }
+    assert {files[p]["status"] for p in reasons} == {"skipped"}
+    assert "binary" in reasons["binary.py"]
+    assert "UTF-8" in reasons["latin1.py"]
+    assert "size cap" in reasons["big.py"]
+    assert "outside the repository" in reasons["link.py"]
+    assert "skipped" in result.out
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["with space.py", "ünï cødé.py", "quote'\"s.py", "new\nline.py", "::set-output name=x::y.py",
+     "100%,done.py"],
+)  # fmt: skip
+def test_odd_file_names(repo: GitRepo, cli: CLI, name: str) -> None:
+    repo.write(name, PY.format(name="f"))
+    repo.commit()
+    result = cli("generate", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert spec_of(repo, name).is_file()
+    assert parse_front_matter(spec_of(repo, name).read_text()).source == name  # type: ignore[union-attr]
+    assert statuses(report(repo)) == {name: "written"}
+    assert "\n" not in result.out.splitlines()[0]
+    assert cli("check").code == 0
+
+
+def test_check_detects_edits_and_missing_specs(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.write("b.py", PY.format(name="b"))
+    repo.commit()
+    missing = cli("check")
+    assert missing.code == 1
+    assert "missing  a.py" in missing.out and "missing  b.py" in missing.out
+    assert cli("generate").code == 0
+    assert cli("check").code == 0
+    repo.write("a.py", PY.format(name="a") + "\nY = 2\n")
+    stale = cli("check")
+    assert stale.code == 1
+    assert stale.out.splitlines() == ["stale    a.py"]
+    assert cli("check", "b.py").code == 0
+    assert cli("generate", "a.py").code == 0
+    assert cli("check").code == 0
+
+
+def test_check_lists_orphans_of_deleted_sources(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    assert cli("generate").code == 0
+    (repo.root / "a.py").unlink()
+    result = cli("check")
+    assert result.code == 1
+    assert "orphaned a.py" in result.out
+
+
+def test_fail_on_change(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    assert cli("generate", "--fail-on-change").code == 1
+    assert cli("generate", "--fail-on-change").code == 0
+
+
+def test_shards_partition_the_files(repo: GitRepo, cli: CLI) -> None:
+    for index in range(12):
+        repo.write(f"m{index}.py", PY.format(name=f"m{index}"))
+    repo.commit()
+    seen: list[str] = []
+    for shard in ("1/3", "2/3", "3/3"):
+        assert cli("generate", "--shard", shard, "--report", "report.json").code == 0
+        data = report(repo)
+        assert data["shard"] == shard
+        seen += list(statuses(data))
+    assert sorted(seen) == sorted(f"m{index}.py" for index in range(12))
+
+
+def test_out_dir_is_never_selected(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.write("docs/specs/old.py", "x = 1\n")
+    repo.commit()
+    assert cli("generate", "--out", "docs/specs", "--report", "report.json").code == 0
+    assert statuses(report(repo)) == {"a.py": "written"}
+
+
+def test_pyproject_configuration_and_its_errors(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.write("pyproject.toml", '[tool.specgen]\nout = "api-specs"\n')
+    repo.commit()
+    assert cli("generate").code == 0
+    assert spec_of(repo, "a.py", out="api-specs").is_file()
+    assert cli("generate", "--out", "flag-specs").code == 0
+    assert spec_of(repo, "a.py", out="flag-specs").is_file()
+
+    repo.write("pyproject.toml", "[tool.specgen]\nrmp = 10\n")
+    result = cli("generate")
+    assert result.code == 2
+    assert result.err == "specgen: error: unknown key [tool.specgen] rmp in pyproject.toml\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "needle"),
+    [
+        (["generate", "--rpm", "many"], {}, "argument --rpm: invalid int value"),
+        (["generate", "--staged", "--all"], {}, "choose one of"),
+        (["generate", "--since", "no-such-ref"], {}, "no-such-ref"),
+        (["generate", "--shard", "4/3"], {}, "shard"),
+        (["generate", "--concurrency", "0"], {}, "--concurrency"),
+        (["generate", "--provider", "gemini"], {}, "GEMINI_API_KEY"),
+        (["generate", "missing.py"], {}, "missing.py"),
+        (["generate"], {"SPECGEN_TIMEOUT": "soon"}, "SPECGEN_TIMEOUT"),
+        (["report", "nope.json"], {}, "nope.json"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(
+    repo: GitRepo,
+    cli: CLI,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    needle: str,
+) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = cli(*args)
+    assert result.code == 2
+    assert result.err.count("\n") == 1, result.err
+    assert needle in result.err
+    assert "Traceback" not in result.err
+
+
+def test_output_dir_that_is_a_file(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.write("specs", "I am a file\n")
+    repo.commit()
+    result = cli("generate")
+    assert result.code == 2
+    assert "not a directory" in result.err
+
+
+def _run_process(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI", "GOOGLE"))}
+    return subprocess.run(
+        [sys.executable, "-m", "specgen_action", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_python_dash_m_and_argparse_errors_are_one_line(repo: GitRepo) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    ok = _run_process(repo.root, "generate")
+    assert ok.returncode == 0, ok.stderr
+    bad = _run_process(repo.root, "generate", "--rpm", "many")
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "--rpm" in bad.stderr
+    version = _run_process(repo.root, "--version")
+    assert version.returncode == 0 and version.stdout.startswith("specgen ")
+
+
+def test_not_a_git_repository(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.py").write_text("x = 1\n")
+    result = _run_process(plain, "generate", "a.py")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "git" in result.stderr and "Traceback" not in result.stderr
