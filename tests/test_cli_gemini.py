@@ -1,0 +1,284 @@
+"""``specgen generate`` with Gemini: the real SDK against the fake server over HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from specgen_action.cli import main
+from specgen_action.pipeline import GenerateOptions, generate
+from specgen_action.providers.gemini import make_gemini_provider
+from specgen_action.render import parse_front_matter
+from specgen_action.scheduler import Limits
+from specgen_action.selection import Filters, select_all
+from tests.conftest import GitRepo
+from tests.fakes.gemini_server import FakeGemini, Fault, first
+
+MODEL = "gemini-3.8-flash"
+
+
+def module(name: str, functions: int = 2) -> str:
+    body = "".join(
+        f'def {name}_{i}(x: int) -> int:\n    """Step {i}."""\n    return x + {i}\n\n\n'
+        for i in range(functions)
+    )
+    return f'"""Module {name}."""\n\n\n{body}'
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+CLI = Callable[..., Result]
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeGemini() as server:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+@pytest.fixture
+def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CLI:
+    monkeypatch.chdir(repo.root)
+
+    def run(*args: str) -> Result:
+        try:
+            code = main(list(args))
+        except SystemExit as exit:
+            code = int(exit.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def load_report(repo: GitRepo) -> dict[str, object]:
+    return json.loads((repo.root / "report.json").read_text())  # type: ignore[no-any-return]
+
+
+def test_gemini_writes_grounded_specs(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    fake.invent_symbol = "ghost_function"
+    repo.write("pkg/a.py", module("a"))
+    repo.write("pkg/b.py", module("b"))
+    repo.commit()
+    result = cli("generate", "--report", "report.json", "--rpm", "0")
+    assert result.code == 0, result.err
+    text = (repo.root / "specs/pkg/a.py.md").read_text()
+    meta = parse_front_matter(text)
+    assert meta is not None
+    assert (meta.provider, meta.model) == ("gemini", MODEL)
+    assert "def a_0(x: int) -> int" in text
+    assert "ghost_function" not in text
+    data = load_report(repo)
+    totals = data["totals"]
+    assert isinstance(totals, dict)
+    assert totals["written"] == 2
+    assert totals["api_calls"] == 2 == fake.requests
+    assert totals["tokens_in"] > 0 and totals["tokens_out"] > 0
+    assert totals["cost_usd"] is not None and totals["cost_usd"] > 0
+    assert totals["dropped_symbols"] == 2
+    assert data["model"] == MODEL
+    assert {call["outcome"] for call in data["calls"]} == {"ok"}  # type: ignore[union-attr]
+
+
+def test_multi_chunk_file_is_map_reduce(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    repo.write("big.py", module("big", functions=40))
+    repo.commit()
+    result = cli("generate", "--report", "report.json", "--chunk-tokens", "200", "--rpm", "0")
+    assert result.code == 0, result.err
+    (record,) = load_report(repo)["files"]  # type: ignore[misc]
+    assert record["chunks"] > 2
+    assert record["api_calls"] == record["chunks"] + 1 == fake.requests
+    calls = load_report(repo)["calls"]
+    synthesis = [c for c in calls if c["chunk"] == "synthesis"]  # type: ignore[union-attr]
+    assert len(synthesis) == 1
+    assert synthesis[0]["start_s"] >= max(c["end_s"] for c in calls if c["chunk"] != "synthesis")  # type: ignore[union-attr]
+
+
+def test_second_run_costs_nothing(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    repo.write("a.py", module("a"))
+    repo.commit()
+    assert cli("generate", "--rpm", "0").code == 0
+    assert fake.requests == 1
+    assert cli("generate", "--report", "report.json").code == 0
+    assert fake.requests == 1
+    (repo.root / "specs/a.py.md").unlink()
+    assert cli("generate", "--report", "report.json").code == 0
+    assert fake.requests == 1
+    assert load_report(repo)["files"][0]["status"] == "cached"  # type: ignore[index]
+
+
+def test_transient_failures_are_retried(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    fake.faults = first(2, Fault.server_error(503))
+    repo.write("a.py", module("a"))
+    repo.commit()
+    result = cli("generate", "--report", "report.json", "--rpm", "0")
+    assert result.code == 0, result.err
+    data = load_report(repo)
+    assert data["totals"]["retries"] == 2  # type: ignore[index]
+    assert [c["outcome"] for c in data["calls"]] == ["server_error", "server_error", "ok"]  # type: ignore[union-attr]
+
+
+def test_hang_hits_the_request_timeout_and_is_retried(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    fake.faults = first(1, Fault.hang())
+    repo.write("a.py", module("a"))
+    repo.commit()
+    result = cli("generate", "--report", "report.json", "--request-timeout", "0.5", "--rpm", "0")
+    assert result.code == 0, result.err
+    outcomes = [c["outcome"] for c in load_report(repo)["calls"]]  # type: ignore[union-attr]
+    assert outcomes == ["timeout", "ok"]
+
+
+def test_garbage_and_truncated_answers_are_retried(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    faults = iter([Fault.garbage(), Fault.max_tokens()])
+    fake.faults = lambda index, body: next(faults, None)
+    repo.write("a.py", module("a"))
+    repo.commit()
+    assert cli("generate", "--report", "report.json", "--rpm", "0").code == 0
+    outcomes = [c["outcome"] for c in load_report(repo)["calls"]]  # type: ignore[union-attr]
+    assert outcomes == ["invalid", "invalid", "ok"]
+
+
+def test_deadline_keeps_finished_specs(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    fake.faults = lambda index, body: Fault.hang() if "slow.py" in json.dumps(body) else None
+    repo.write("fast.py", module("fast"))
+    repo.write("slow.py", module("slow"))
+    repo.commit()
+    result = cli("generate", "--report", "report.json", "--timeout", "1.5", "--rpm", "0")
+    assert result.code == 3
+    assert (repo.root / "specs/fast.py.md").is_file()
+    assert not (repo.root / "specs/slow.py.md").exists()
+    data = load_report(repo)
+    assert data["timed_out"] is True
+    assert {f["path"]: f["status"] for f in data["files"]} == {  # type: ignore[union-attr]
+        "fast.py": "written",
+        "slow.py": "timeout",
+    }
+    assert "timeout" in result.out
+
+
+def test_blocked_file_fails_alone(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    fake.faults = lambda index, body: Fault.blocked() if "bad.py" in json.dumps(body) else None
+    repo.write("good.py", module("good"))
+    repo.write("bad.py", module("bad"))
+    repo.commit()
+    result = cli("generate", "--report", "report.json", "--rpm", "0")
+    assert result.code == 3
+    files = {f["path"]: f for f in load_report(repo)["files"]}  # type: ignore[union-attr]
+    assert files["good.py"]["status"] == "written"
+    assert files["bad.py"]["status"] == "failed"
+    assert "block" in files["bad.py"]["reason"].lower()
+
+
+def test_daily_quota_stops_the_run(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    fake.faults = lambda index, body: Fault.daily_quota()
+    for name in "abc":
+        repo.write(f"{name}.py", module(name))
+    repo.commit()
+    result = cli("generate", "--report", "report.json", "--concurrency", "1", "--rpm", "0")
+    assert result.code == 3
+    files = load_report(repo)["files"]
+    assert {f["status"] for f in files} == {"failed"}  # type: ignore[union-attr]
+    assert all("daily quota" in f["reason"] for f in files)  # type: ignore[union-attr]
+    assert fake.requests == 1
+
+
+def test_bad_key_is_one_line_and_never_printed(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = "AIzaSyTHIS-IS-NOT-THE-KEY-000000000000"
+    monkeypatch.setenv("GEMINI_API_KEY", wrong)
+    for name in "ab":
+        repo.write(f"{name}.py", module(name))
+    repo.commit()
+    result = cli("generate", "--report", "report.json", "--concurrency", "1")
+    assert result.code == 2
+    errors = [line for line in result.err.splitlines() if "error" in line]
+    assert len(errors) == 1
+    assert "API key" in errors[0]
+    assert fake.requests == 1
+    leaked = [result.out, result.err, (repo.root / "report.json").read_text()]
+    assert not any(wrong in text for text in leaked)
+
+
+def test_key_never_reaches_any_output_or_file(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    fake.faults = first(1, Fault.server_error(500))
+    repo.write("a.py", module("a"))
+    repo.commit()
+    result = cli("generate", "--report", "report.json", "--rpm", "0")
+    assert result.code == 0, result.err
+    # In Actions the key is masked first: that line is the only one that may carry it.
+    lines = result.out.splitlines()
+    assert lines[0] == f"::add-mask::{fake.api_key}"
+    outputs = ["\n".join(lines[1:]), result.err]
+    outputs += [
+        p.read_text() for p in repo.root.rglob("*") if p.is_file() and ".git" not in p.parts
+    ]
+    assert not any(fake.api_key in text for text in outputs)
+
+
+def test_rpm_limit_is_respected_with_at_most_one_rejection(repo: GitRepo, fake: FakeGemini) -> None:
+    """Through the pipeline API with a 2-second 'minute', so the test stays quick."""
+    fake.rpm_limit, fake.window_s = 4, 2.0
+    for index in range(7):
+        repo.write(f"m{index}.py", module(f"m{index}"))
+    repo.commit()
+    root = repo.root
+    selection = select_all(root, Filters(("*.py",), (), "specs"))
+    provider = make_gemini_provider(model=MODEL, request_timeout_s=10)
+    options = GenerateOptions(
+        out_dir=root / "specs",
+        limits=Limits(rpm=4, tpm=0, concurrency=8, period_s=2.0, wait_initial=0.1),
+        deadline_s=60,
+        cache_dir=None,
+        max_bytes=1 << 20,
+        chunk_tokens=4000,
+    )
+    start = time.monotonic()
+    report, _ = generate(root, selection, provider, options)
+    assert time.monotonic() - start < 30  # bounded, not a performance claim
+    assert report.totals.written == 7
+    assert fake.rejected_429 <= 1
+    assert report.totals.rate_limited == fake.rejected_429
+
+
+def test_no_rpm_still_completes_under_a_binding_quota(repo: GitRepo, fake: FakeGemini) -> None:
+    fake.rpm_limit, fake.window_s = 3, 1.0
+    for index in range(8):
+        repo.write(f"m{index}.py", module(f"m{index}"))
+    repo.commit()
+    root = repo.root
+    selection = select_all(root, Filters(("*.py",), (), "specs"))
+    provider = make_gemini_provider(model=MODEL, request_timeout_s=10)
+    options = GenerateOptions(
+        out_dir=root / "specs",
+        limits=Limits(rpm=0, tpm=0, concurrency=8, wait_initial=0.1, attempts=10),
+        deadline_s=60,
+        cache_dir=None,
+        max_bytes=1 << 20,
+        chunk_tokens=4000,
+    )
+    report, _ = generate(root, selection, provider, options)
+    assert report.totals.written == 8
+    assert report.totals.rate_limited >= 1
+    assert all(p.is_file() for p in (Path(root) / "specs").glob("*.md"))
