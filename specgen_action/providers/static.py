@@ -57,7 +57,9 @@ _SPACE_BEFORE_CLOSE = re.compile(r" ([)\],])")
 _EXCEPTION_NAME = re.compile(r"[^\W\d]\w*(?:(?:\.|::)[^\W\d]\w*)*")
 _GENERIC_ARGS = re.compile(r"<.*>")
 _LICENCE = re.compile(
-    r"\b(copyright|licen[cs]ed?|spdx-license-identifier|all rights reserved)\b", re.IGNORECASE
+    r"\b(copyright|spdx-license-identifier|all rights reserved|licensed under|"
+    r"license,? version|permission is hereby granted)\b|\(c\)",
+    re.IGNORECASE,
 )
 _DIRECTIVE = re.compile(
     r"^(!|-\*-|vim?:|go:|\+build|eslint|jshint|jscs|@ts-|prettier|global\s|"
@@ -454,7 +456,7 @@ _ACCEPT: dict[str, Callable[[str], bool]] = {"rust": _rust_doc, "java": _javadoc
 def _purpose(file: _File, root: Node) -> str:
     """The module docstring, else the first leading comment block that describes the file."""
     if file.docstring:
-        return _first_paragraph(file.docstring)[:_PURPOSE_PARAGRAPH_MAX]
+        return _clip(_first_paragraph(file.docstring))
     blocks: list[list[Node]] = []
     first_code: Node | None = None
     previous_end = -1
@@ -488,8 +490,15 @@ def _purpose(file: _File, root: Node) -> str:
         ]
         paragraph = _first_paragraph(_dedent(lines))
         if paragraph and not _LICENCE.search(paragraph):
-            return paragraph[:_PURPOSE_PARAGRAPH_MAX]
+            return _clip(paragraph)
     return ""
+
+
+def _clip(paragraph: str) -> str:
+    """At most ``_PURPOSE_PARAGRAPH_MAX`` characters, cut at a word."""
+    if len(paragraph) <= _PURPOSE_PARAGRAPH_MAX:
+        return paragraph
+    return paragraph[: _PURPOSE_PARAGRAPH_MAX + 1].rsplit(" ", 1)[0] + " …"
 
 
 def _fallback_purpose(file: _File, text: str) -> str:
@@ -499,7 +508,7 @@ def _fallback_purpose(file: _File, text: str) -> str:
     display = _DISPLAY.get(file.language, file.language)
     top = [symbol for symbol in file.symbols if "." not in symbol.name]
     if len(top) == 1 and top[0].description:
-        return top[0].description[:_PURPOSE_PARAGRAPH_MAX]
+        return _clip(top[0].description)
     names = [symbol.name for symbol in top]
     if not names:
         return f"{display} file with no public symbols."
@@ -1095,7 +1104,7 @@ def _js_declaration(
         file.add(name, "type", _value_signature(file, outer, value), outer, doc)
     elif kind in ("internal_module", "module"):
         signature = _signature(file, outer, _body_cut(declaration, body))
-        file.add(name, "namespace", signature, outer, doc)
+        file.add(name.strip("\"'"), "namespace", signature, outer, doc)
 
 
 def _js_declarator(

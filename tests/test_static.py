@@ -1,0 +1,864 @@
+"""The static skeleton: honest facts from one parse, for every supported language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from specgen_action.chunking import chunk_source
+from specgen_action.parsing import language_for, parse
+from specgen_action.providers.base import ChunkRequest, Provider
+from specgen_action.providers.static import StaticProvider, build_skeleton
+from specgen_action.source import Source
+from specgen_action.spec import ChunkAnalysis, FileSpec
+
+PYTHON = '''\
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+"""Client for the widget service.
+
+More details here.
+"""
+
+from __future__ import annotations
+
+import os.path as osp, sys
+from . import errors, util
+from ..pkg.sub import thing
+from collections import (
+    OrderedDict,  # ordered
+)
+
+__all__ = ["Client", "connect", "DEFAULT_TIMEOUT", "Alias"]
+
+DEFAULT_TIMEOUT: float = 3.0
+"""Seconds before a call gives up."""
+
+Alias: TypeAlias = "dict[str, int]"
+_private = 1
+hidden = 2
+
+
+def connect(
+    host: str,  # the host
+    port: int = 80,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    label: str = "a  (b)",
+) -> "Client":
+    """Open a connection.
+
+    Raises ValueError on a bad port.
+    """
+    if port < 0:
+        raise ValueError("bad port")
+    raise errors.ConnectError(host) from None
+
+
+@dataclass(frozen=True)
+class Client(Base, metaclass=Meta):
+    """A connected client."""
+
+    host: str
+    """The host name."""
+    port: int = 80
+    _secret: str = ""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    @property
+    def address(self) -> str:
+        """Host and port."""
+        return f"{self.host}:{self.port}"
+
+    async def send(self, data: bytes) -> int:
+        """Send bytes."""
+        raise NotImplementedError
+
+    def _internal(self):
+        raise RuntimeError
+
+    def __repr__(self):
+        return "Client"
+
+    class Options:
+        """Options."""
+
+        def get(self): ...
+
+
+class _Hidden:
+    def visible(self): ...
+
+
+def ünïcode_näme(x):
+    """Non-ASCII identifiers work."""
+    raise exc
+
+
+if __name__ == "__main__":
+    connect("x")
+'''
+
+PYTHON_PLAIN = '''\
+# Helpers for reading configuration files.
+#
+# Second paragraph.
+
+import json
+
+try:
+    import tomllib
+except ImportError:  # pragma: no cover
+    def load(path):
+        """Fallback loader."""
+        raise RuntimeError("no tomllib")
+else:
+    def load(path):
+        """Load with tomllib."""
+        return tomllib.load(path)
+
+__all__ = [name for name in dir() if not name.startswith("_")]
+
+
+def _private():
+    pass
+
+
+class Config:
+    def get(self, key, default=None):  # a trailing comment
+        raise KeyError(key)
+
+    def _hidden(self):
+        pass
+
+
+async def fetch(url,  # where
+                retries=3):
+    raise
+'''
+
+TYPESCRIPT = """\
+// Copyright 2024 Example Corp. Licensed under MIT.
+
+/**
+ * @fileoverview Widget helpers for the dashboard.
+ */
+
+import { readFile } from "fs/promises";
+import * as path from 'node:path';
+export * from "./types";
+
+/**
+ * Parse a widget.
+ * @param text the source
+ */
+export function parseWidget<T>(text: string, opts?: Options): T {
+  if (!text) throw new TypeError("empty");
+  throw new errors.ParseError(text);
+}
+
+/** The default size. */
+export const DEFAULT_SIZE = 10;
+
+// Builds a widget.
+export const build = async (name: string): Promise<Widget> => {
+  return { name };
+};
+
+let internal = 1;
+function helper() {}
+
+export { helper as publicHelper };
+
+/** A widget. */
+@Component({ selector: "w" })
+export class Widget extends Base implements Sized {
+  /** The name. */
+  name: string;
+  private secret = 1;
+  protected guarded = 2;
+  #hidden = 3;
+  _conventional = 4;
+
+  constructor(name: string) {
+    super();
+  }
+
+  /** Area in px. */
+  get area(): number { return 1; }
+
+  @memo()
+  render(ctx: Context): void {}
+
+  static create(): Widget { return new Widget("x"); }
+}
+
+export interface Sized {
+  /** Size in px. */
+  size(): number;
+  readonly label?: string;
+}
+
+export type Size = "s" | "m" | "l";
+
+export enum Color { Red = "r", Green }
+
+export default class {
+  run() {}
+}
+"""
+
+COMMONJS = """\
+'use strict';
+const fs = require('fs');
+/** Add two numbers. */
+function add(a, b) { return a + b; }
+function _private() {}
+class Store { get(key) { throw new Error('x'); } }
+module.exports = { add, Store };
+exports.version = '1.0';
+"""
+
+SCRIPT = """\
+// A browser script that greets.
+function greet(name) { alert(name); }
+var counter = 0;
+"""
+
+GO = """\
+// Copyright 2024 The Authors. All rights reserved.
+
+//go:build linux
+
+// Package server serves widgets over HTTP.
+//
+// More text.
+package server
+
+import (
+	"fmt"
+	nethttp "net/http"
+)
+
+// MaxConns is the connection cap.
+const MaxConns = 10
+
+const (
+	// ModeA is mode A.
+	ModeA Mode = iota
+	modeB
+)
+
+var ErrClosed = errors.New("closed")
+
+// Server serves.
+type Server[T any] struct {
+	// Addr is the address.
+	Addr string `json:"addr"`
+	port int
+	Name, Alias string
+}
+
+// Handler handles.
+type Handler interface {
+	// Serve serves one request.
+	Serve(w Writer, r *Request) error
+	private()
+}
+
+type Mode int
+
+// Start starts the server.
+func (s *Server[T]) Start(ctx context.Context) (err error) {
+	panic("not yet")
+}
+
+func (s *Server[T]) stop() {}
+
+// New makes a Server.
+func New[T any](addr string,
+	opts ...Option) *Server[T] {
+	return nil
+}
+
+func helper() {}
+
+func main() {}
+"""
+
+RUST = """\
+//! Widget storage.
+//!
+//! Details.
+
+use std::collections::{HashMap, HashSet};
+use crate::error::Error as E;
+use std::io::*;
+extern crate serde;
+
+/// A stored widget.
+#[derive(Debug, Clone)]
+pub struct Widget<'a> {
+    /// Its name.
+    pub name: &'a str,
+    size: u32,
+}
+
+pub(crate) struct Hidden;
+
+/// Errors.
+pub enum StoreError { NotFound, Io(std::io::Error) }
+
+/// Store behaviour.
+pub trait Store {
+    /// Get one.
+    fn get(&self, key: &str) -> Option<Widget<'_>>;
+    fn len(&self) -> usize { 0 }
+}
+
+impl<'a> Widget<'a> {
+    /// Make one.
+    pub fn new(name: &'a str) -> Self {
+        if name.is_empty() { panic!("empty"); }
+        Widget { name, size: 0 }
+    }
+    fn private(&self) {}
+}
+
+impl Store for Widget<'_> { fn get(&self, key: &str) -> Option<Widget<'_>> { None } }
+
+pub const MAX: u32 = 10;
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub fn load<P: AsRef<str>>(path: P) -> Result<Widget<'static>>
+where
+    P: Clone,
+{
+    Err(StoreError::NotFound)
+}
+
+fn main() { unreachable!() }
+"""
+
+JAVA = """\
+/*
+ * Copyright (c) 2024 Example. Licensed under Apache 2.0.
+ */
+package com.example.widgets;
+
+import java.util.List;
+import java.io.*;
+import static java.lang.Math.max;
+
+/**
+ * A widget on the dashboard.
+ *
+ * @author someone
+ */
+@Deprecated
+public final class Widget<T> extends Base implements Sized {
+    /** Largest size. */
+    public static final int MAX = 10;
+    public String label;
+    private int secret;
+
+    /** Make a widget. */
+    public Widget(String label) throws IOException {
+        if (label == null) throw new IllegalArgumentException("label");
+        this.label = label;
+    }
+
+    /**
+     * Render it.
+     * @param g graphics
+     */
+    @Override
+    public <U> List<U> render(Graphics g, U... extra) throws java.io.IOException {
+        throw new UnsupportedOperationException();
+    }
+
+    void packagePrivate() {}
+
+    public static void main(String[] args) {}
+
+    public interface Listener { void changed(Widget w); int ZERO = 0; }
+
+    public enum Kind { SMALL, LARGE; public int px() { return 1; } }
+}
+
+class Hidden {}
+"""
+
+
+def skeleton(text: str, path: str) -> FileSpec:
+    return build_skeleton(Source(path, text, "0" * 64, language_for(path)))
+
+
+def table(spec: FileSpec) -> list[tuple[str, str, str, int, int]]:
+    return [(s.name, s.kind, s.signature, s.line_start, s.line_end) for s in spec.symbols]
+
+
+def descriptions(spec: FileSpec) -> dict[str, str]:
+    return {s.name: s.description for s in spec.symbols if s.description}
+
+
+def test_python() -> None:
+    spec = skeleton(PYTHON, "pkg/mod.py")
+    assert spec.source == "pkg/mod.py"
+    assert spec.language == "python"
+    assert spec.purpose == "Client for the widget service."
+    # __all__ decides: `hidden` and `ünïcode_näme` are not listed, `_private` neither.
+    assert table(spec) == [
+        ("DEFAULT_TIMEOUT", "constant", "DEFAULT_TIMEOUT: float = 3.0", 19, 19),
+        ("Alias", "type", 'Alias: TypeAlias = "dict[str, int]"', 22, 22),
+        (
+            "connect",
+            "function",
+            "def connect(host: str, port: int = 80, *, timeout: float = DEFAULT_TIMEOUT, "
+            'label: str = "a  (b)",) -> "Client"',
+            27,
+            40,
+        ),
+        ("Client", "class", "@dataclass(frozen=True) class Client(Base, metaclass=Meta)", 43, 73),
+        ("Client.host", "attribute", "host: str", 47, 47),
+        ("Client.port", "attribute", "port: int = 80", 49, 49),
+        ("Client.__init__", "method", "def __init__(self, host: str) -> None", 52, 53),
+        ("Client.address", "property", "@property def address(self) -> str", 55, 58),
+        ("Client.send", "method", "async def send(self, data: bytes) -> int", 60, 62),
+        ("Client.__repr__", "method", "def __repr__(self)", 67, 68),
+        ("Client.Options", "class", "class Options", 70, 73),
+        ("Client.Options.get", "method", "def get(self)", 73, 73),
+    ]
+    assert descriptions(spec) == {
+        "DEFAULT_TIMEOUT": "Seconds before a call gives up.",
+        "connect": "Open a connection.",
+        "Client": "A connected client.",
+        "Client.host": "The host name.",
+        "Client.address": "Host and port.",
+        "Client.send": "Send bytes.",
+        "Client.Options": "Options.",
+    }
+    connect = spec.symbols[2]
+    assert connect.docstring == "Open a connection.\n\nRaises ValueError on a bad port."
+    assert spec.dependencies == [
+        "__future__",
+        "os.path",
+        "sys",
+        ".errors",
+        ".util",
+        "..pkg.sub",
+        "collections",
+    ]
+    # `raise exc` (a variable) and a bare `raise` name no exception type.
+    assert spec.raises == [
+        "ValueError",
+        "errors.ConnectError",
+        "NotImplementedError",
+        "RuntimeError",
+    ]
+    assert spec.behaviour == ['Runs as a script (`if __name__ == "__main__"`).']
+    assert spec.edge_cases == []
+
+
+def test_python_without_literal_all() -> None:
+    spec = skeleton(PYTHON_PLAIN, "plain.py")
+    # A leading comment block is the purpose when there is no docstring.
+    assert spec.purpose == "Helpers for reading configuration files."
+    # A computed __all__ falls back to the underscore rule; definitions inside
+    # top-level try/except count, the first one wins.
+    assert table(spec) == [
+        ("load", "function", "def load(path)", 10, 12),
+        ("Config", "class", "class Config", 25, 30),
+        ("Config.get", "method", "def get(self, key, default=None)", 26, 27),
+        ("fetch", "function", "async def fetch(url, retries=3)", 33, 35),
+    ]
+    assert spec.dependencies == ["json", "tomllib"]
+    assert spec.raises == ["RuntimeError", "KeyError"]
+    assert spec.behaviour == []
+
+
+def test_typescript() -> None:
+    spec = skeleton(TYPESCRIPT, "src/lib.ts")
+    assert spec.purpose == "Widget helpers for the dashboard."
+    assert table(spec) == [
+        (
+            "parseWidget",
+            "function",
+            "export function parseWidget<T>(text: string, opts?: Options): T",
+            15,
+            18,
+        ),
+        ("DEFAULT_SIZE", "constant", "export const DEFAULT_SIZE = 10", 21, 21),
+        (
+            "build",
+            "function",
+            "export const build = async (name: string): Promise<Widget> =>",
+            24,
+            26,
+        ),
+        ("helper", "function", "function helper()", 29, 29),
+        (
+            "Widget",
+            "class",
+            '@Component({ selector: "w" }) export class Widget extends Base implements Sized',
+            34,
+            54,
+        ),
+        ("Widget.name", "attribute", "name: string", 37, 37),
+        ("Widget.constructor", "method", "constructor(name: string)", 43, 45),
+        ("Widget.area", "property", "get area(): number", 48, 48),
+        ("Widget.render", "method", "render(ctx: Context): void", 51, 51),
+        ("Widget.create", "method", "static create(): Widget", 53, 53),
+        ("Sized", "interface", "export interface Sized", 56, 60),
+        ("Sized.size", "method", "size(): number", 58, 58),
+        ("Sized.label", "attribute", "readonly label?: string", 59, 59),
+        ("Size", "type", 'export type Size = "s" | "m" | "l"', 62, 62),
+        ("Color", "enum", "export enum Color", 64, 64),
+        ("Color.Red", "constant", 'Red = "r"', 64, 64),
+        ("Color.Green", "constant", "Green", 64, 64),
+        ("default", "class", "export default class", 66, 68),
+        ("default.run", "method", "run()", 67, 67),
+    ]
+    assert descriptions(spec) == {
+        "parseWidget": "Parse a widget.",
+        "DEFAULT_SIZE": "The default size.",
+        "build": "Builds a widget.",
+        "Widget": "A widget.",
+        "Widget.name": "The name.",
+        "Widget.area": "Area in px.",
+        "Sized.size": "Size in px.",
+    }
+    assert spec.symbols[0].docstring == "Parse a widget.\n@param text the source"
+    assert spec.dependencies == ["fs/promises", "node:path", "./types"]
+    assert spec.raises == ["TypeError", "errors.ParseError"]
+
+
+def test_tsx_and_javascript_share_the_rules() -> None:
+    tsx = "/** A button. */\nexport const Button = (p: Props) => <button>{p.label}</button>;\n"
+    spec = skeleton(tsx, "Button.tsx")
+    assert table(spec) == [
+        ("Button", "function", "export const Button = (p: Props) =>", 2, 2),
+    ]
+    assert spec.purpose == "A button."  # the only definition's documentation
+
+
+def test_commonjs() -> None:
+    spec = skeleton(COMMONJS, "app.js")
+    assert table(spec) == [
+        ("add", "function", "function add(a, b)", 4, 4),
+        ("Store", "class", "class Store", 6, 6),
+        ("Store.get", "method", "get(key)", 6, 6),
+        ("version", "value", "exports.version = '1.0'", 8, 8),
+    ]
+    assert spec.dependencies == ["fs"]
+    assert spec.raises == ["Error"]
+    assert spec.purpose == "JavaScript file defining add, Store, version."
+
+
+def test_a_script_without_exports_exposes_its_top_level() -> None:
+    spec = skeleton(SCRIPT, "script.js")
+    assert table(spec) == [
+        ("greet", "function", "function greet(name)", 2, 2),
+        ("counter", "variable", "var counter = 0", 3, 3),
+    ]
+    assert descriptions(spec) == {"greet": "A browser script that greets."}
+
+
+def test_go() -> None:
+    spec = skeleton(GO, "server/server.go")
+    # Licence and build-constraint blocks are not the purpose; the package doc is.
+    assert spec.purpose == "Package server serves widgets over HTTP."
+    assert table(spec) == [
+        ("MaxConns", "constant", "const MaxConns = 10", 16, 16),
+        ("ModeA", "constant", "ModeA Mode = iota", 20, 20),
+        ("ErrClosed", "variable", 'var ErrClosed = errors.New("closed")', 24, 24),
+        ("Server", "struct", "type Server[T any] struct", 27, 32),
+        ("Server.Addr", "field", 'Addr string `json:"addr"`', 29, 29),
+        ("Server.Name", "field", "Name, Alias string", 31, 31),
+        ("Server.Alias", "field", "Name, Alias string", 31, 31),
+        ("Handler", "interface", "type Handler interface", 35, 39),
+        ("Handler.Serve", "method", "Serve(w Writer, r *Request) error", 37, 37),
+        ("Mode", "type", "type Mode int", 41, 41),
+        (
+            "Server.Start",
+            "method",
+            "func (s *Server[T]) Start(ctx context.Context) (err error)",
+            44,
+            46,
+        ),
+        ("New", "function", "func New[T any](addr string, opts ...Option) *Server[T]", 51, 54),
+    ]
+    assert descriptions(spec) == {
+        "MaxConns": "MaxConns is the connection cap.",
+        "ModeA": "ModeA is mode A.",
+        "Server": "Server serves.",
+        "Server.Addr": "Addr is the address.",
+        "Handler": "Handler handles.",
+        "Handler.Serve": "Serve serves one request.",
+        "Server.Start": "Start starts the server.",
+        "New": "New makes a Server.",
+    }
+    assert spec.dependencies == ["fmt", "net/http"]
+    assert spec.raises == ["panic"]
+    assert spec.behaviour == []  # func main outside package main is not a program
+
+
+def test_go_main_package() -> None:
+    spec = skeleton("package main\n\nfunc main() {}\n", "cmd/main.go")
+    assert spec.behaviour == ["Runs as a program (`func main` in package main)."]
+    assert spec.symbols == []
+    assert spec.purpose == "Go file with no public symbols."
+
+
+def test_rust() -> None:
+    spec = skeleton(RUST, "src/lib.rs")
+    assert spec.purpose == "Widget storage."
+    assert table(spec) == [
+        ("Widget", "struct", "pub struct Widget<'a>", 12, 16),
+        ("Widget.name", "field", "pub name: &'a str", 14, 14),
+        ("StoreError", "enum", "pub enum StoreError", 21, 21),
+        ("StoreError.NotFound", "variant", "NotFound", 21, 21),
+        ("StoreError.Io", "variant", "Io(std::io::Error)", 21, 21),
+        ("Store", "trait", "pub trait Store", 24, 28),
+        ("Store.get", "method", "fn get(&self, key: &str) -> Option<Widget<'_>>", 26, 26),
+        ("Store.len", "method", "fn len(&self) -> usize", 27, 27),
+        ("Widget.new", "method", "pub fn new(name: &'a str) -> Self", 32, 35),
+        ("MAX", "constant", "pub const MAX: u32 = 10", 41, 41),
+        ("Result", "type", "pub type Result<T> = std::result::Result<T, StoreError>", 42, 42),
+        (
+            "load",
+            "function",
+            "pub fn load<P: AsRef<str>>(path: P) -> Result<Widget<'static>> where P: Clone",
+            44,
+            49,
+        ),
+    ]
+    assert descriptions(spec) == {
+        "Widget": "A stored widget.",
+        "Widget.name": "Its name.",
+        "StoreError": "Errors.",
+        "Store": "Store behaviour.",
+        "Store.get": "Get one.",
+        "Widget.new": "Make one.",
+    }
+    assert spec.dependencies == ["std::collections", "crate::error::Error", "std::io", "serde"]
+    assert spec.raises == ["panic!", "StoreError::NotFound", "unreachable!"]
+    assert spec.behaviour == ["Runs as a program (`fn main`)."]
+
+
+def test_java() -> None:
+    spec = skeleton(JAVA, "src/com/example/widgets/Widget.java")
+    # The licence header is skipped; the only public type's Javadoc is the purpose.
+    assert spec.purpose == "A widget on the dashboard."
+    assert table(spec) == [
+        (
+            "Widget",
+            "class",
+            "@Deprecated public final class Widget<T> extends Base implements Sized",
+            15,
+            44,
+        ),
+        ("Widget.MAX", "constant", "public static final int MAX = 10", 18, 18),
+        ("Widget.label", "field", "public String label", 19, 19),
+        ("Widget.Widget", "constructor", "public Widget(String label) throws IOException", 23, 26),
+        (
+            "Widget.render",
+            "method",
+            "@Override public <U> List<U> render(Graphics g, U... extra) "
+            "throws java.io.IOException",
+            32,
+            35,
+        ),
+        ("Widget.main", "method", "public static void main(String[] args)", 39, 39),
+        ("Widget.Listener", "interface", "public interface Listener", 41, 41),
+        ("Widget.Listener.changed", "method", "void changed(Widget w)", 41, 41),
+        ("Widget.Listener.ZERO", "constant", "int ZERO = 0", 41, 41),
+        ("Widget.Kind", "enum", "public enum Kind", 43, 43),
+        ("Widget.Kind.SMALL", "constant", "SMALL", 43, 43),
+        ("Widget.Kind.LARGE", "constant", "LARGE", 43, 43),
+        ("Widget.Kind.px", "method", "public int px()", 43, 43),
+    ]
+    assert descriptions(spec) == {
+        "Widget": "A widget on the dashboard.",
+        "Widget.MAX": "Largest size.",
+        "Widget.Widget": "Make a widget.",
+        "Widget.render": "Render it.",
+    }
+    assert spec.symbols[0].docstring == "A widget on the dashboard.\n\n@author someone"
+    assert spec.dependencies == ["java.util.List", "java.io", "java.lang.Math.max"]
+    assert spec.raises == ["IllegalArgumentException", "UnsupportedOperationException"]
+    assert spec.behaviour == ["Runs as a program (`public static void main`)."]
+
+
+ALL_SAMPLES = [
+    (PYTHON, "mod.py"),
+    (PYTHON_PLAIN, "plain.py"),
+    (TYPESCRIPT, "lib.ts"),
+    (COMMONJS, "app.js"),
+    (SCRIPT, "script.js"),
+    (GO, "server.go"),
+    (RUST, "lib.rs"),
+    (JAVA, "Widget.java"),
+]
+
+
+@pytest.mark.parametrize(("text", "path"), ALL_SAMPLES)
+def test_signatures_come_from_the_source(text: str, path: str) -> None:
+    without_comments = re.sub(r"(#|//).*", "", text)
+    flat = "".join(without_comments.split())
+    for symbol in skeleton(text, path).symbols:
+        assert "".join(symbol.signature.split()) in flat, symbol.signature
+        assert "\n" not in symbol.signature
+        assert symbol.signature == symbol.signature.strip()
+
+
+@pytest.mark.parametrize(("text", "path"), ALL_SAMPLES)
+def test_a_given_tree_gives_the_same_skeleton(text: str, path: str) -> None:
+    tree = parse(text, language_for(path))
+    source = Source(path, text, "0" * 64, language_for(path))
+    assert build_skeleton(source, tree) == build_skeleton(source)
+
+
+@pytest.mark.parametrize(("text", "path"), ALL_SAMPLES)
+def test_crlf_files_give_the_same_skeleton(text: str, path: str) -> None:
+    assert skeleton(text.replace("\n", "\r\n"), path) == skeleton(text, path)
+
+
+def test_non_ascii_identifiers() -> None:
+    text = (
+        '"""Module über Daten."""\n\n'
+        "def größe(wert: int = 'ä') -> int:\n"
+        '    """Die Größe."""\n'
+        "    raise FehlerÄ()\n\n"
+        "class Ñandú:\n"
+        "    def 走る(self): ...\n"
+    )
+    spec = skeleton(text, "daten.py")
+    assert spec.purpose == "Module über Daten."
+    assert table(spec) == [
+        ("größe", "function", "def größe(wert: int = 'ä') -> int", 3, 5),
+        ("Ñandú", "class", "class Ñandú", 7, 8),
+        ("Ñandú.走る", "method", "def 走る(self)", 8, 8),
+    ]
+    assert spec.raises == ["FehlerÄ"]
+    go = "package p\n\n// Ärger is trouble.\nfunc Ärger() {}\nfunc ärger() {}\n"
+    assert table(skeleton(go, "p.go")) == [("Ärger", "function", "func Ärger()", 4, 4)]
+
+
+def test_signatures_drop_comments_but_keep_strings() -> None:
+    text = (
+        "def f(\n"
+        "    a,  # first\n"
+        '    b="# not a comment",\n'
+        "    c='x  y',  # third\n"
+        "):  # trailing\n"
+        "    pass\n"
+    )
+    assert table(skeleton(text, "f.py")) == [
+        ("f", "function", "def f(a, b=\"# not a comment\", c='x  y',)", 1, 6)
+    ]
+    ts = "export function g(/* inline */ a: string = '//  x', // end\n b = `t  ${1}`) {}\n"
+    assert table(skeleton(ts, "g.ts")) == [
+        ("g", "function", "export function g(a: string = '//  x', b = `t  ${1}`)", 1, 2)
+    ]
+
+
+def test_long_values_stop_at_the_value() -> None:
+    text = "TABLE = {\n    'a': 1,\n}\nLONG = " + "1 + " * 40 + "1\n"
+    assert table(skeleton(text, "t.py")) == [
+        ("TABLE", "constant", "TABLE", 1, 3),
+        ("LONG", "constant", "LONG", 4, 4),
+    ]
+
+
+def test_broken_code_is_reported_not_fatal() -> None:
+    text = (
+        '"""Half written."""\n\n'
+        "def good(a):\n    return a\n\n"
+        "def broken(a:\n    return ]\n\n"
+        "class Later:\n    pass\n"
+    )
+    spec = skeleton(text, "broken.py")
+    assert spec.purpose == "Half written."
+    assert spec.symbols[0].name == "good"
+    assert spec.edge_cases == [
+        "The file has syntax errors; the parse, and so this spec, may be incomplete."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "deep.py"),
+        ("def f(a=" + "(" * 5000 + "1" + ")" * 5000 + "):\n    raise E\n", "deep.py"),
+        ("".join(" " * n + "if x:\n" for n in range(300)) + " " * 300 + "raise Deep\n", "deep.py"),
+        ("export function f() {\n" + "if (a) {\n" * 5000 + "}\n" * 5001, "deep.js"),
+        ("package p\nfunc F() {\n" + "if x {\n" * 5000 + "}\n" * 5001, "deep.go"),
+        ("pub fn f() {" + "{" * 5000 + "}" * 5001, "deep.rs"),
+        ("public class A { public void f() {" + "if (x) {" * 5000 + "}" * 5000 + "} }", "A.java"),
+    ],
+)
+def test_deeply_nested_code(text: str, path: str) -> None:
+    spec = skeleton(text, path)
+    assert spec.source == path
+
+
+def test_text_files() -> None:
+    text_spec = skeleton("# Deployment notes\n\nStep one.\n", "NOTES.md")
+    assert text_spec.language == "text"
+    assert text_spec.purpose == "Deployment notes"
+    assert text_spec.symbols == []
+    shell = skeleton("#!/bin/sh\n# Build the site.\nmake\n", "build")
+    assert shell.purpose == "Build the site."
+    assert shell.behaviour == ["Executable script (`#!/bin/sh`)."]
+    c_file = skeleton("#include <stdio.h>\nint main() {}\n", "main.c")
+    assert c_file.purpose == "Text file of 2 lines; no parser for this language."
+    assert skeleton("", "empty.txt").purpose == "Empty file."
+    assert skeleton("", "empty.py").purpose == "Empty file."
+    assert skeleton("one line", "x.cfg").purpose == (
+        "Text file of 1 line; no parser for this language."
+    )
+
+
+def test_fallback_purpose_names_what_is_defined() -> None:
+    text = "".join(f"def f{n}(): pass\n" for n in range(10))
+    assert skeleton(text, "many.py").purpose == (
+        "Python file defining f0, f1, f2, f3, f4, f5, f6, f7 and 2 more."
+    )
+    assert skeleton("let x = 1;\n", "ts.ts").purpose == "TypeScript file defining x."
+
+
+def test_leading_comment_attached_to_a_definition_is_its_doc_not_the_purpose() -> None:
+    text = "// Adds numbers.\nexport function add(a: number) {}\nexport const b = 1;\n"
+    spec = skeleton(text, "a.ts")
+    assert descriptions(spec) == {"add": "Adds numbers."}
+    assert spec.purpose == "TypeScript file defining add, b."
+
+
+async def test_static_provider() -> None:
+    provider: Provider = StaticProvider()
+    assert (provider.name, provider.model, provider.prompt_version) == ("static", None, 1)
+    assert provider.makes_calls is False
+    source = Source("pkg/mod.py", PYTHON, "0" * 64, "python")
+    tree = parse(PYTHON, "python")
+    spec = build_skeleton(source, tree)
+    chunks = chunk_source(PYTHON, "python", 120, tree=tree)
+    assert len(chunks) > 2
+    noted: dict[str, str] = {}
+    for chunk in chunks:
+        request = ChunkRequest(source.path, "python", chunk, len(chunks), spec)
+        result = await provider.analyse(request)
+        assert result.usage.tokens_in == result.usage.tokens_out == 0
+        assert result.analysis.purpose == spec.purpose
+        for note in result.analysis.symbols:
+            symbol = next(s for s in spec.symbols if s.name == note.name)
+            assert chunk.line_start <= symbol.line_start <= chunk.line_end
+            noted[note.name] = note.description
+    # Every documented symbol exactly once, undocumented ones not at all.
+    assert noted == descriptions(spec)
+    synthesis = await provider.synthesise(source.path, spec, [ChunkAnalysis(purpose="x")])
+    assert synthesis.analysis == ChunkAnalysis(purpose=spec.purpose)
+    await provider.aclose()
