@@ -1,0 +1,49 @@
+"""The README stays true to the code: workflows, action inputs/outputs, CLI flags."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from specgen_action.cli import _parser
+from specgen_action.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _yaml_blocks() -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", README, flags=re.DOTALL)
+
+
+def test_workflow_in_the_readme_is_the_checked_example() -> None:
+    workflows = [block for block in _yaml_blocks() if "\njobs:\n" in block]
+    examples = {p.read_text(encoding="utf-8") for p in (ROOT / "examples/workflows").glob("*.yml")}
+    assert workflows
+    assert all(block in examples for block in workflows)
+
+
+def _action_names(section: str) -> list[str]:
+    text = (ROOT / "action.yml").read_text(encoding="utf-8")
+    body = text.split(f"\n{section}:\n", 1)[1]
+    body = re.split(r"\n[a-z]+:\n", body, maxsplit=1)[0]
+    return re.findall(r"^  ([a-z][a-z-]*):$", body, flags=re.MULTILINE)
+
+
+def test_every_action_input_and_output_is_documented() -> None:
+    inputs = _action_names("inputs")
+    outputs = _action_names("outputs")
+    assert "gemini-api-key" in inputs and "report-path" in outputs
+    for name in [*inputs, *outputs]:
+        assert f"`{name}`" in README, name
+
+
+def test_every_cli_flag_and_config_key_is_documented() -> None:
+    parser = _parser()
+    for action in parser._subparsers._group_actions[0].choices.values():  # type: ignore[union-attr]
+        for option in action._actions:
+            for flag in option.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    assert flag in README, flag
+    for key in Config.model_fields:
+        assert f"`{key}`" in README, key
