@@ -459,7 +459,10 @@ def test_python() -> None:
         "NotImplementedError",
         "RuntimeError",
     ]
-    assert spec.behaviour == ['Runs as a script (`if __name__ == "__main__"`).']
+    assert spec.behaviour == [
+        "Executable script (`#!/usr/bin/env python3`).",
+        'Runs as a script (`if __name__ == "__main__"`).',
+    ]
     assert spec.edge_cases == []
 
 
@@ -556,6 +559,48 @@ def test_commonjs() -> None:
     assert spec.dependencies == ["fs"]
     assert spec.raises == ["Error"]
     assert spec.purpose == "JavaScript file defining add, Store, version."
+
+
+def test_commonjs_forms() -> None:
+    whole = "/** Main entry. */\nmodule.exports = (options, time) => {\n  return 1;\n};\n"
+    spec = skeleton(whole, "main.js")
+    assert table(spec) == [
+        ("module.exports", "function", "module.exports = (options, time) =>", 2, 4)
+    ]
+    assert spec.purpose == "Main entry."
+    inline = (
+        "const util = require('util');\n"
+        "module.exports = {\n"
+        "  /** Parse it. */\n"
+        "  parse: function (text) { return text; },\n"
+        "  format(value, opts) { return String(value); },\n"
+        "  kName: Symbol('name'),\n"
+        "  util,\n"
+        "};\n"
+    )
+    assert table(skeleton(inline, "inline.js")) == [
+        ("util", "constant", "const util = require('util')", 1, 1),
+        ("parse", "function", "parse: function (text)", 4, 4),
+        ("format", "function", "format(value, opts)", 5, 5),
+        ("kName", "value", "kName: Symbol('name')", 6, 6),
+    ]
+    compiled = (
+        '"use strict";\n'
+        'Object.defineProperty(exports, "__esModule", { value: true });\n'
+        "exports.parse = exports.format = void 0;\n"
+        "/** Parses. */\n"
+        "function parse(text) { return text; }\n"
+        "exports.parse = parse;\n"
+        "const format = (v) => String(v);\n"
+        "exports.format = format;\n"
+        "exports.helper = function helper(a) {};\n"
+        "function internal() {}\n"
+    )
+    assert table(skeleton(compiled, "compiled.js")) == [
+        ("parse", "function", "function parse(text)", 5, 5),
+        ("format", "function", "const format = (v) =>", 7, 7),
+        ("helper", "function", "exports.helper = function helper(a)", 9, 9),
+    ]
 
 
 def test_a_script_without_exports_exposes_its_top_level() -> None:

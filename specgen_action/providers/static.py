@@ -180,6 +180,8 @@ def build_skeleton(source: Source, tree: Tree | None = None) -> FileSpec:
     if tree is None:
         return _text_skeleton(source)
     file = _File(source_bytes(source.text), source.language)
+    if source.text.startswith("#!"):
+        file.behaviour.append(f"Executable script (`{source.text.split(chr(10), 1)[0].strip()}`).")
     root = tree.root_node
     _EXTRACTORS[_family(source.language)](file, root)
     dependencies, raises = _imports_and_raises(file, root)
@@ -1015,11 +1017,13 @@ def _js_exports(file: _File, root: Node) -> tuple[set[str], bool]:
             if assignment.type != "assignment_expression":
                 continue
             left = "".join(file.text(assignment.child_by_field_name("left")).split())
+            right = assignment.child_by_field_name("right")
             if left.startswith(("exports.", "module.exports.")):
                 exports = True
+                if right is not None and right.type == "identifier":
+                    names.add(file.text(right))
             elif left == "module.exports":
                 exports = True
-                right = assignment.child_by_field_name("right")
                 if right is not None and right.type == "identifier":
                     names.add(file.text(right))
                 elif right is not None and right.type == "object":
@@ -1034,20 +1038,50 @@ def _js_exports(file: _File, root: Node) -> tuple[set[str], bool]:
 
 
 def _js_commonjs_member(file: _File, statement: Node) -> None:
-    """``exports.name = value`` and ``module.exports.name = value``."""
+    """``module.exports = value``, ``exports.name = value``, ``module.exports.name = value``."""
     if not statement.named_child_count:
         return
     assignment = statement.named_children[0]
     if assignment.type != "assignment_expression":
         return
     left = "".join(file.text(assignment.child_by_field_name("left")).split())
+    value = assignment.child_by_field_name("right")
+    if value is None:
+        return
+    if left == "module.exports":
+        if value.type == "object":
+            _js_object_members(file, value)
+        elif value.type != "identifier":  # an exported local name is found by its declaration
+            _js_value(file, statement, "module.exports", value)
+        return
+    if value.type in ("identifier", "assignment_expression", "unary_expression"):
+        # `exports.a = a` is found by a's declaration; `exports.a = exports.b = void 0`
+        # only declares names ahead of their definitions.
+        return
     for prefix in ("module.exports.", "exports."):
         if left.startswith(prefix):
             name = left[len(prefix) :]
-            value = assignment.child_by_field_name("right")
-            if name.isidentifier() and value is not None:
+            if name.isidentifier():
                 _js_value(file, statement, name, value)
             return
+
+
+def _js_object_members(file: _File, value: Node) -> None:
+    """The members of ``module.exports = {...}`` written inline."""
+    for item in value.named_children:
+        if item.type == "method_definition":
+            name = _js_member_name(file, item)
+            body = item.child_by_field_name("body")
+            if name:
+                signature = _signature(file, item, _body_cut(item, body))
+                file.add(name, "function", signature, item, _doc_comment(file, item))
+        elif item.type == "pair":
+            key = item.child_by_field_name("key")
+            member = item.child_by_field_name("value")
+            name = file.text(key).strip("\"'")
+            # A local name (``{ a: b }``) is found by its own declaration instead.
+            if member is not None and member.type != "identifier" and name.isidentifier():
+                _js_value(file, item, name, member)
 
 
 def _js_value(file: _File, outer: Node, name: str, value: Node) -> None:
