@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from specgen_action.cli import main
 
 
 class GitRepo:
@@ -64,3 +67,31 @@ def repo(tmp_path: Path) -> GitRepo:
     root.mkdir()
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     return GitRepo(root)
+
+
+@dataclass
+class Result:
+    """What one in-process ``specgen`` run returned and printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+CLI = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CLI:
+    """Run ``specgen ARGS...`` in-process from the root of ``repo``."""
+    monkeypatch.chdir(repo.root)
+
+    def run(*args: str) -> Result:
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse exits by itself on bad flags
+            code = int(exit.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run

@@ -6,45 +6,17 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from specgen_action.cli import main
 from specgen_action.render import parse_front_matter
-from tests.conftest import GitRepo
+from tests.conftest import CLI, GitRepo
 
 PY = (
     '"""Tools for {name}."""\n\n\n'
     'def {name}(x: int) -> int:\n    """Double x."""\n    return 2 * x\n'
 )
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-CLI = Callable[..., Result]
-
-
-@pytest.fixture
-def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CLI:
-    monkeypatch.chdir(repo.root)
-
-    def run(*args: str) -> Result:
-        try:
-            code = main(list(args))
-        except SystemExit as exit:  # argparse exits by itself on bad flags
-            code = int(exit.code or 0)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 def spec_of(repo: GitRepo, path: str, out: str = "specs") -> Path:
