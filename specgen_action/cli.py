@@ -69,7 +69,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .scheduler import Limits
     from .selection import parse_shard
 
-    _mask_key(env)
+    _mask_secrets(env)
     root, config, filters = _setup(args, env)
     shard = parse_shard(args.shard) if args.shard else None
     selection = _select(args, root, filters, env, shard)
@@ -149,7 +149,6 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .github.publish import publish
     from .report import load_report, merge_reports
 
-    _mask_key(env)
     report = merge_reports(load_report(Path(name)) for name in args.files)
     report_path = args.files[0]
     if args.json:
@@ -267,14 +266,12 @@ def _provider(config: Config, env: Mapping[str, str]) -> Provider:
     return make_gemini_provider(model=config.model, request_timeout_s=config.request_timeout)
 
 
-def _mask_key(env: Mapping[str, str]) -> None:
-    if env.get("GITHUB_ACTIONS") != "true":
-        return
-    from .github.commands import mask
+def _mask_secrets(env: Mapping[str, str]) -> None:
+    from .github.commands import in_github_actions, mask_secrets
 
-    for name in _KEY_VARS:
-        if env.get(name):
-            print(mask(env[name]), flush=True)
+    if in_github_actions(env):
+        for line in mask_secrets(env):
+            print(line, flush=True)
 
 
 def _write_report(report: RunReport, path: Path) -> None:

@@ -103,7 +103,7 @@ def test_publishes_everything_and_updates_the_comment(tmp_path: Path, api: FakeG
     env = _env(tmp_path, api.url)
     log = _publish(_report(), env)
     lines = log.splitlines()
-    assert lines[:2] == [f"::add-mask::{TOKEN}", f"::add-mask::{API_KEY}"]
+    assert lines[:2] == [f"::add-mask::{API_KEY}", f"::add-mask::{TOKEN}"]
     assert sum(line.startswith("::notice ") for line in lines) == 10
     assert sum(line.startswith("::warning ") for line in lines) == 1
     assert (

@@ -14,6 +14,7 @@ from ..report import RunReport
 
 __all__ = [
     "ANNOTATION_LIMIT",
+    "SECRET_VARIABLES",
     "annotations",
     "endgroup",
     "error",
@@ -23,6 +24,7 @@ __all__ = [
     "group",
     "in_github_actions",
     "mask",
+    "mask_secrets",
     "notice",
     "verbatim",
     "warning",
@@ -53,6 +55,15 @@ def format_command(command: str, properties: Mapping[str, str], message: str) ->
     if props:
         line += " " + props
     return line + "::" + escape_data(message)
+
+
+SECRET_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GITHUB_TOKEN")
+"""Environment variables whose values are masked before anything else is printed."""
+
+
+def mask_secrets(env: Mapping[str, str]) -> list[str]:
+    """``::add-mask::`` lines for every secret set in ``env`` (print them first)."""
+    return [mask(env[name]) for name in SECRET_VARIABLES if env.get(name)]
 
 
 def mask(value: str) -> str:

@@ -17,15 +17,13 @@ import httpx
 from ..errors import GitHubPermissionError, UsageError
 from ..report import RunReport
 from . import commands
-from .commands import in_github_actions, mask, notice, warning
+from .commands import in_github_actions, mask_secrets, notice, warning
 from .comment import github_client, render_comment, upsert_comment
 from .event import load_event, pull_request_number
 from .outputs import action_outputs, write_outputs
 from .summary import render_summary, write_summary
 
 __all__ = ["publish", "run_url"]
-
-_SECRET_VARIABLES = ("GITHUB_TOKEN", "GEMINI_API_KEY", "GOOGLE_API_KEY")
 
 
 def run_url(env: Mapping[str, str]) -> str | None:
@@ -64,9 +62,8 @@ def publish(
         if summary:
             stdout.write(render_summary(report))
         return
-    for name in _SECRET_VARIABLES:
-        if env.get(name):
-            _say(stdout, mask(env[name]))
+    for line in mask_secrets(env):
+        _say(stdout, line)
     lines, overflow = commands.annotations(report)
     for line in lines:
         _say(stdout, line)
