@@ -163,10 +163,10 @@ def recommend(report: RunReport, rpm: int | None = None) -> list[str]:
             f"The server rejected {t.rate_limited} call(s) with 429; set --rpm/--tpm to "
             "your tier's limits so the limiter paces calls instead."
         )
-    if t.timeout:
+    if t.timeout and report.timed_out:
         advice.append(
-            f"{t.timeout} file(s) hit the {report.wall_s:.0f} s deadline; raise --timeout "
-            "or split the job with --shard K/N."
+            f"{t.timeout} file(s) were cut off by the deadline after {report.wall_s:.0f} s; "
+            "raise --timeout or split the job with --shard K/N."
         )
     invalid = sum(call.outcome == "invalid" for call in report.calls)
     if invalid:
@@ -177,11 +177,6 @@ def recommend(report: RunReport, rpm: int | None = None) -> list[str]:
     if t.api_calls >= 4 and report.wall_s > 0 and report.speedup < 1.5 and t.queue_s_sum < 1:
         advice.append(
             f"Calls overlapped only {report.speedup:.1f}x; raise --concurrency to run more at once."
-        )
-    if t.files and t.cached + t.unchanged == 0 and t.api_calls and report.provider != "static":
-        advice.append(
-            "No cache hits: keep --cache-dir between runs (actions/cache in CI) "
-            "so unchanged chunks cost nothing."
         )
     return advice
 

@@ -139,6 +139,8 @@ async def schedule(
             if pending is not None:
                 pending.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if everything.done() and not everything.cancelled():
+            everything.exception()  # read here so asyncio does not log it; tasks are read below
         run.close_open_calls()
 
     reason = "interrupted" if interrupted else f"deadline of {deadline_s or 0:g} s reached"

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -244,3 +249,40 @@ def test_no_rpm_still_completes_under_a_binding_quota(repo: GitRepo, fake: FakeG
     assert report.totals.written == 8
     assert report.totals.rate_limited >= 1
     assert len(list((repo.root / "specs").glob("*.md"))) == 8
+
+
+def test_ctrl_c_keeps_finished_specs_and_writes_the_report(repo: GitRepo, fake: FakeGemini) -> None:
+    fake.latency = 0.3
+    for index in range(12):
+        repo.write(f"m{index:02d}.py", module(f"m{index}"))
+    repo.commit()
+    env = {**os.environ, **fake.env()}
+    command = [sys.executable, "-m", "specgen_action", "generate", "--report", "report.json"]
+    process = subprocess.Popen(
+        [*command, "--concurrency", "1", "--rpm", "0"],
+        cwd=repo.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        specs = repo.root / "specs"
+        for _ in range(200):  # bounded: at most ~20 s
+            if specs.is_dir() and len(list(specs.glob("*.md"))) >= 2:
+                break
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    data = load_report(repo)
+    assert data["interrupted"] is True
+    files = {f["path"]: f for f in data["files"]}  # type: ignore[union-attr]
+    written = [p for p, f in files.items() if f["status"] == "written"]
+    assert len(written) >= 2
+    assert all((repo.root / "specs" / f"{p}.md").is_file() for p in written)
+    rest = [f for f in files.values() if f["status"] != "written"]
+    assert rest and all(f["status"] == "timeout" and f["reason"] == "interrupted" for f in rest)
