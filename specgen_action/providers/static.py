@@ -181,7 +181,8 @@ def build_skeleton(source: Source, tree: Tree | None = None) -> FileSpec:
         return _text_skeleton(source)
     file = _File(source_bytes(source.text), source.language)
     if source.text.startswith("#!"):
-        file.behaviour.append(f"Executable script (`{source.text.split(chr(10), 1)[0].strip()}`).")
+        shebang = source.text.partition("\n")[0].strip()
+        file.behaviour.append(f"Executable script (`{shebang}`).")
     root = tree.root_node
     _EXTRACTORS[_family(source.language)](file, root)
     dependencies, raises = _imports_and_raises(file, root)
