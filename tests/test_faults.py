@@ -1,0 +1,309 @@
+"""Faults at scale: every file ends written or with an explicit reason, and no spec is lost.
+
+Each run sends at least 200 requests through the real SDK to the fake Gemini
+server on 127.0.0.1 while the fake misbehaves (5xx, hangs, garbage JSON,
+connections reset mid-response, 429 storms, an outage, no answer at all).
+The pipeline API runs with scaled-down retry waits so a run takes seconds; the
+CLI runs check the exit codes of the same promises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from specgen_action.cli import main
+from specgen_action.pipeline import GenerateOptions, generate
+from specgen_action.providers.gemini import make_gemini_provider
+from specgen_action.render import parse_front_matter
+from specgen_action.report import RunReport
+from specgen_action.scheduler import Limits
+from specgen_action.selection import Filters, select_all
+from specgen_action.writer import spec_path_for
+from tests.conftest import GitRepo
+from tests.fakes.gemini_server import FakeGemini, Fault, at_rate, first
+
+MODEL = "gemini-3.8-flash"
+FILES = 200
+MULTI_CHUNK = 8
+"""Files among ``FILES`` that split into several chunks (map-reduce: chunks + synthesis)."""
+LAST_SECTION = "\n## Errors and edge cases\n"
+
+
+def module(index: int, functions: int = 1) -> str:
+    body = "".join(
+        f'def f{index}_{i}(x: int) -> int:\n    """Add {i} to x."""\n    return x + {i}\n\n\n'
+        for i in range(functions)
+    )
+    return f'"""Module {index}."""\n\n\n{body}'
+
+
+def fill(repo: GitRepo, count: int = FILES, multi: int = MULTI_CHUNK) -> list[str]:
+    paths = []
+    for index in range(count):
+        path = f"pkg/m{index:03d}.py"
+        repo.write(path, module(index, functions=12 if index < multi else 1))
+        paths.append(path)
+    repo.commit()
+    return paths
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeGemini(latency=0.01) as server:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+def run_pipeline(
+    repo: GitRepo,
+    *,
+    request_timeout: float = 5.0,
+    attempts: int = 10,
+    wait_max: float = 0.05,
+    deadline: float = 120.0,
+) -> RunReport:
+    root = repo.root
+    selection = select_all(root, Filters(("*.py",), (), "specs"))
+    provider = make_gemini_provider(model=MODEL, request_timeout_s=request_timeout)
+    options = GenerateOptions(
+        out_dir=root / "specs",
+        limits=Limits(
+            rpm=0,
+            tpm=0,
+            concurrency=16,
+            attempts=attempts,
+            wait_initial=0.01,
+            wait_max=wait_max,
+        ),
+        deadline_s=deadline,
+        cache_dir=None,
+        max_bytes=1 << 20,
+        chunk_tokens=200,
+    )
+    report, _ = generate(root, selection, provider, options)
+    return report
+
+
+def assert_promises(root: Path, report: RunReport, paths: list[str]) -> None:
+    """Every file is written or says why not; every written spec is whole and current."""
+    records = {record.path: record for record in report.files}
+    assert sorted(records) == sorted(paths)
+    for path, record in records.items():
+        spec = spec_path_for(root / "specs", path)
+        if record.status == "written":
+            text = spec.read_text(encoding="utf-8")
+            meta = parse_front_matter(text)
+            assert meta is not None, path
+            assert meta.source == path
+            assert meta.source_sha256 == hashlib.sha256((root / path).read_bytes()).hexdigest()
+            assert LAST_SECTION in text and text.endswith("\n"), path
+        else:
+            assert record.status in ("failed", "timeout"), (path, record.status)
+            assert record.reason, path
+            assert not spec.exists(), path
+    leftovers = [p for p in (root / "specs").rglob("*") if p.is_file() and p.suffix != ".md"]
+    assert leftovers == []
+
+
+def call_outcomes(report: RunReport) -> Counter[str]:
+    return Counter(call.outcome for call in report.calls)
+
+
+CASES = [
+    # (id, share of requests that fail, the fault, its outcome at the fake, its call outcome)
+    ("503s_at_20_percent", 0.2, Fault.server_error(503), "server_error", "server_error"),
+    ("garbage_json_at_10_percent", 0.1, Fault.garbage(), "garbage", "invalid"),
+    ("reset_mid_response_at_10_percent", 0.1, Fault.reset(), "reset", "timeout"),
+    ("hangs_at_5_percent", 0.05, Fault.hang(), "hang", "timeout"),
+    ("429_storm_with_retry_info", 0.25, Fault.rate_limit(0.02), "rate_limit", "rate_limited"),
+    ("429_storm_without_retry_info", 0.25, Fault.rate_limit(None), "rate_limit", "rate_limited"),
+]
+
+
+@pytest.mark.parametrize(
+    ("rate", "fault", "fake_outcome", "call_outcome"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_transient_faults_end_with_every_spec_written(
+    repo: GitRepo,
+    fake: FakeGemini,
+    rate: float,
+    fault: Fault,
+    fake_outcome: str,
+    call_outcome: str,
+) -> None:
+    paths = fill(repo)
+    fake.faults = at_rate(rate, fault, seed=7)
+    report = run_pipeline(repo, request_timeout=0.3)
+    assert fake.requests >= 200
+    assert_promises(repo.root, report, paths)
+    # Ten attempts against these rates: every file recovers, so the CLI would exit 0.
+    assert report.totals.written == FILES
+    assert report.totals.failed == report.totals.timeout == 0
+    injected = Counter(fake.outcomes())[fake_outcome]
+    assert injected > 0
+    # Every request the server saw is one call in the report, with the matching outcome.
+    assert report.totals.api_calls == fake.requests
+    assert call_outcomes(report)[call_outcome] == injected
+    assert report.totals.retries == injected
+
+
+@pytest.mark.parametrize("retry_info", [True, False], ids=["retry_info", "no_retry_info"])
+def test_binding_quota_storm_completes(repo: GitRepo, fake: FakeGemini, retry_info: bool) -> None:
+    """The client overdrives a quota of 20 requests per 0.2 s: 429s, then every spec."""
+    paths = fill(repo)
+    fake.rpm_limit, fake.window_s, fake.retry_info = 20, 0.2, retry_info
+    # With no hint the blind cool-down may grow to the quota window, as wait_max does in CI.
+    report = run_pipeline(repo, wait_max=0.2)
+    assert_promises(repo.root, report, paths)
+    assert report.totals.written == FILES
+    assert fake.rejected_429 > 0
+    assert report.totals.rate_limited == fake.rejected_429
+
+
+def test_server_goes_away_and_comes_back(repo: GitRepo, fake: FakeGemini) -> None:
+    paths = fill(repo)
+    fake.faults = lambda index, body: Fault.down(0.3) if index == 60 else None
+    report = run_pipeline(repo, wait_max=0.1)
+    assert_promises(repo.root, report, paths)
+    assert report.totals.written == FILES
+    assert fake.dropped_connections > 0
+    assert call_outcomes(report)["timeout"] > 0
+    # Dropped connections never reach the request log; everything else matches one to one.
+    assert report.totals.api_calls >= fake.requests >= 200
+
+
+def test_permanent_failures_among_transient_ones_are_reported(
+    repo: GitRepo, fake: FakeGemini
+) -> None:
+    paths = fill(repo)
+    blocked = {"pkg/m013.py", "pkg/m100.py", "pkg/m150.py"}
+    transient = at_rate(
+        0.15,
+        [
+            Fault.server_error(503),
+            Fault.server_error(500),
+            Fault.garbage(),
+            Fault.max_tokens(),
+            Fault.reset(),
+            Fault.hang(),
+            Fault.rate_limit(0.02),
+            Fault.rate_limit(None),
+        ],
+        seed=7,
+    )
+
+    def script(index: int, body: dict[str, object]) -> Fault | None:
+        text = json.dumps(body)
+        if any(path in text for path in blocked):
+            return Fault.blocked()
+        return transient(index, body)
+
+    fake.faults = script
+    report = run_pipeline(repo, request_timeout=0.3)
+    assert fake.requests >= 200
+    assert_promises(repo.root, report, paths)
+    failed = {r.path: r.reason or "" for r in report.files if r.status != "written"}
+    assert set(failed) == blocked
+    assert all("blocked" in reason for reason in failed.values())
+    # A safety block is final: one call per blocked file, never retried.
+    assert all(r.api_calls == 1 for r in report.files if r.path in blocked)
+
+
+# -- the same promises through the CLI, exit codes included ---------------------------------
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+CLI = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CLI:
+    monkeypatch.chdir(repo.root)
+
+    def run(*args: str) -> Result:
+        try:
+            code = main(list(args))
+        except SystemExit as exit:
+            code = int(exit.code or 0)
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def load(repo: GitRepo) -> RunReport:
+    return RunReport.model_validate_json((repo.root / "report.json").read_bytes())
+
+
+def test_cli_exits_0_when_every_fault_was_retried_away(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    paths = fill(repo, count=24, multi=2)
+    fake.faults = first(3, Fault.server_error(503))
+    result = cli("generate", "--report", "report.json", "--rpm", "0", "--concurrency", "16")
+    assert result.code == 0, result.err
+    report = load(repo)
+    assert_promises(repo.root, report, paths)
+    assert report.totals.written == 24 and report.totals.retries == 3
+
+
+def test_cli_exits_3_with_a_reason_for_each_file_that_failed(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = fill(repo, count=60, multi=4)
+    monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "1")  # no retries: every fault is final
+    kinds = [Fault.server_error(503), Fault.garbage(), Fault.reset(), Fault.hang(), Fault.blocked()]
+    # Every fifth request fails, cycling through the kinds: each appears, whatever the order.
+    fake.faults = lambda index, body: kinds[index // 5 % 5] if index % 5 == 0 else None
+    result = cli(
+        "generate", "--report", "report.json", "--rpm", "0", "--concurrency", "16",
+        "--request-timeout", "0.3", "--chunk-tokens", "200",
+    )  # fmt: skip
+    assert result.code == 3, result.err
+    report = load(repo)
+    assert_promises(repo.root, report, paths)
+    failed = [r for r in report.files if r.status == "failed"]
+    assert failed and report.totals.written == len(paths) - len(failed)
+    for record in failed:
+        assert record.path in result.out  # the closing summary names each failed file
+    reasons = " ".join(r.reason or "" for r in failed).lower()
+    for word in ("server error", "schema", "connection", "within", "blocked"):
+        assert word in reasons, (word, reasons)
+
+
+def test_server_never_answering_ends_at_the_deadline_with_exit_3(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    paths = fill(repo, count=20, multi=2)
+    fake.faults = lambda index, body: Fault.hang()
+    result = cli(
+        "generate", "--report", "report.json", "--rpm", "0", "--concurrency", "16",
+        "--timeout", "1", "--request-timeout", "30", "--chunk-tokens", "200",
+    )  # fmt: skip
+    assert result.code == 3, result.err
+    report = load(repo)
+    assert report.timed_out is True
+    assert {r.status for r in report.files} == {"timeout"}
+    assert all(r.reason == "deadline of 1 s reached" for r in report.files)
+    assert_promises(repo.root, report, paths)
+    assert not (repo.root / "specs").exists() or not any((repo.root / "specs").rglob("*.md"))
+    assert fake.requests > 0
+    assert "timeout" in result.out
