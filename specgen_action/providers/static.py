@@ -772,12 +772,11 @@ def _is_main_guard(file: _File, node: Node) -> bool:
 
 
 def _first_statement(block: Node | None) -> Node | None:
-    if block is None:
-        return None
-    for child in block.children:
-        if "comment" not in child.type:
-            return child if child.is_named else None
-    return None
+    # Step through siblings: a block's full child list can be long.
+    child = block.child(0) if block is not None and block.child_count else None
+    while child is not None and "comment" in child.type:
+        child = child.next_sibling
+    return child if child is not None and child.is_named else None
 
 
 def _python_string(file: _File, node: Node) -> str | None:
