@@ -8,10 +8,10 @@ printed can start a GitHub Actions workflow command or a terminal escape.
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .report import CallOutcome, FileRecord, RunReport
-from .scheduler import Progress
+if TYPE_CHECKING:  # the check path prints through here and must stay light
+    from .report import CallOutcome, FileRecord, RunReport
 
 __all__ = ["ConsoleProgress", "print_summary", "safe"]
 
@@ -24,8 +24,11 @@ def safe(text: str) -> str:
     return text.translate(_CONTROL)
 
 
-class ConsoleProgress(Progress):
-    """One live status line on a terminal; one line per finished file otherwise."""
+class ConsoleProgress:
+    """One live status line on a terminal; one line per finished file otherwise.
+
+    Implements ``scheduler.Progress``.
+    """
 
     def __init__(self, stream: TextIO, *, live: bool) -> None:
         self._stream = stream

@@ -12,8 +12,10 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .spec import FileSpec, Symbol
+if TYPE_CHECKING:  # `specgen check` parses front matter only and never builds the models
+    from .spec import FileSpec, Symbol
 
 __all__ = ["FRONT_MATTER_KEYS", "FrontMatter", "parse_front_matter", "render_spec"]
 

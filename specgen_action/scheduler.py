@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import stamina
 from aiolimiter import AsyncLimiter
@@ -68,8 +68,8 @@ class FileJob:
     skeleton: FileSpec
 
 
-class Progress:
-    """Receives progress events; the default ignores them."""
+class Progress(Protocol):
+    """Receives progress events (``console.ConsoleProgress`` draws them)."""
 
     def started(self, total: int) -> None:
         """Scheduling begins for ``total`` files."""
@@ -82,6 +82,20 @@ class Progress:
 
     def file_finished(self, record: FileRecord) -> None:
         """A file reached its final status."""
+
+
+class _Silent:
+    def started(self, total: int) -> None:
+        return None
+
+    def call_started(self) -> None:
+        return None
+
+    def call_finished(self, outcome: CallOutcome) -> None:
+        return None
+
+    def file_finished(self, record: FileRecord) -> None:
+        return None
 
 
 @dataclass
@@ -116,7 +130,7 @@ async def schedule(
     ``stop``, when set (by a signal handler), ends the run like the deadline
     does, but marks it interrupted.
     """
-    run = _Run(provider, limits, cache_dir, progress or Progress())
+    run = _Run(provider, limits, cache_dir, progress or _Silent())
     run.progress.started(len(jobs))
     tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]
     everything = asyncio.gather(*tasks)
