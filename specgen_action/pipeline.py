@@ -27,7 +27,14 @@ from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedu
 from .selection import Selection
 from .source import Skipped, Source, read_source
 from .spec import FileSpec
-from .writer import move_spec, orphaned_sources, remove_spec, spec_path_for, write_atomic
+from .writer import (
+    move_spec,
+    orphaned_sources,
+    remove_spec,
+    remove_stale_temps,
+    spec_path_for,
+    write_atomic,
+)
 
 __all__ = ["GenerateOptions", "generate"]
 
@@ -64,6 +71,7 @@ def generate(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.monotonic()
     out = options.out_dir
+    remove_stale_temps(out)
     records = _move_and_prune(root, selection, options)
     jobs: list[FileJob] = []
     for path in selection.paths:

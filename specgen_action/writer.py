@@ -4,15 +4,18 @@ The spec of ``a/b.py`` is ``<out_dir>/a/b.py.md``. Every spec path is
 confined to the output directory: ``..``, absolute paths and symlinked
 directories that lead elsewhere raise ``OutputPathError``. Writes are atomic
 (a temporary file in the same directory, fsynced, then ``os.replace``), so a
-killed run leaves either the old spec or the new one, never half of one, and
-no temporary files. I/O failures other than a file standing where a
-directory must be propagate as ``OSError`` after cleaning up.
+killed run leaves either the old spec or the new one, never half of one. A
+temporary file names its writer's process; one that a killed process left
+behind is removed by ``remove_stale_temps`` at the start of the next run. I/O
+failures other than a file standing where a directory must be propagate as
+``OSError`` after cleaning up.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from pathlib import Path, PurePosixPath
 
@@ -23,12 +26,14 @@ __all__ = [
     "move_spec",
     "orphaned_sources",
     "remove_spec",
+    "remove_stale_temps",
     "spec_path_for",
     "write_atomic",
 ]
 
 SPEC_SUFFIX = ".md"
 _TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"\..+\.(\d+)\.[0-9a-f]{12}\.tmp")
 _FRONT_MATTER_PEEK = 4096
 
 
@@ -88,7 +93,7 @@ def write_atomic(path: Path, text: str) -> None:
     fd = -1
     tmp = path
     for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{_TEMP_SUFFIX}")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}{_TEMP_SUFFIX}")
         try:
             # 0o666 so the process umask decides the final mode, as for any new file.
             fd = os.open(
@@ -114,6 +119,40 @@ def write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: a live process of another user
+        return True
+    return True
+
+
+def remove_stale_temps(out_dir: Path) -> int:
+    """Delete the temporary files that killed writers left under ``out_dir``; how many went.
+
+    Only files named like ``write_atomic``'s temporaries count, and only when
+    the process named in them is gone: a concurrent writer's file is left alone.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return 0
+    removed = 0
+    for current, dirs, files in os.walk(out_dir):
+        if ".git" in dirs:  # an output directory at the repository root
+            dirs.remove(".git")
+        for name in files:
+            match = _TEMP_NAME.fullmatch(name)
+            if match is None or _alive(int(match[1])):
+                continue
+            with contextlib.suppress(OSError):
+                (Path(current) / name).unlink()
+                removed += 1
+    return removed
 
 
 def _prune_empty_parents(start: Path, out_dir: Path) -> None:
