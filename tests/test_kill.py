@@ -1,0 +1,190 @@
+"""SIGKILL mid-run: finished specs survive whole, and the next run redoes only the rest.
+
+``python -m specgen_action generate`` runs as a real process against the fake
+Gemini server; it is killed at a seeded random point once some specs exist,
+then run again to completion. The result must equal, byte for byte, an
+uninterrupted run in a fresh clone. Set ``KILL_SEED`` to replay a failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from specgen_action.render import parse_front_matter
+from tests.conftest import GitRepo
+from tests.fakes.gemini_server import FakeGemini
+
+FILES = 40
+MULTI_CHUNK = 4
+"""Files among ``FILES`` big enough to be map-reduced (several chunks, then a synthesis)."""
+CONCURRENCY = 4
+SEEDS = [int(os.environ["KILL_SEED"])] if os.environ.get("KILL_SEED") else [11, 29]
+LAST_SECTION = "\n## Errors and edge cases\n"
+ARGS = (
+    "generate", "--rpm", "0", "--concurrency", str(CONCURRENCY), "--chunk-tokens", "100",
+    "--report", "report.json",
+)  # fmt: skip
+
+
+def module(index: int, functions: int) -> str:
+    body = "".join(
+        f'def f{index}_{i}(x: int) -> int:\n    """Add {i} to x."""\n    return x + {i}\n\n\n'
+        for i in range(functions)
+    )
+    return f'"""Module {index}."""\n\n\n{body}'
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeGemini(latency=0.1) as server:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+def start(cwd: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "specgen_action", *ARGS],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err.decode(errors="replace")
+
+
+def specs(root: Path) -> dict[str, bytes]:
+    out = root / "specs"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def cache_entries(root: Path) -> int:
+    return sum(1 for p in (root / ".specgen-cache").glob("*/*.json"))
+
+
+def assert_whole_and_current(root: Path, name: str, data: bytes) -> None:
+    text = data.decode("utf-8")
+    meta = parse_front_matter(text)
+    assert meta is not None, f"{name}: no front matter"
+    assert f"{meta.source}.md" == name
+    source = (root / meta.source).read_bytes()
+    assert meta.source_sha256 == hashlib.sha256(source).hexdigest(), name
+    assert LAST_SECTION in text and text.endswith("\n"), f"{name}: cut short"
+
+
+def wait_idle(fake: FakeGemini) -> None:
+    deadline = time.monotonic() + 10
+    while fake.in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_killed_run_keeps_finished_specs_and_resumes(
+    repo: GitRepo, fake: FakeGemini, tmp_path: Path, seed: int
+) -> None:
+    rng = random.Random(seed)
+    target = rng.randint(1, FILES * 3 // 4)
+    pause = rng.uniform(0, 0.3)
+    print(f"KILL_SEED={seed}: kill once {target} spec(s) exist, {pause:.3f} s later")
+    for index in range(FILES):
+        repo.write(f"src/m{index:02d}.py", module(index, 14 if index < MULTI_CHUNK else 1))
+    repo.commit()
+    root = repo.root
+
+    # The uninterrupted run in a fresh clone: the bytes the resumed run must match.
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+    code, err = finish(start(clone))
+    assert code == 0, err
+    expected = specs(clone)
+    assert len(expected) == FILES
+    reference = json.loads((clone / "report.json").read_text())
+    needed = reference["totals"]["api_calls"]
+    wait_idle(fake)
+    fake.clear()
+
+    # Run 1, killed.
+    proc = start(root)
+    deadline = time.monotonic() + 60
+    count = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        count = len(list((root / "specs").rglob("*.md")))
+        if count >= target:
+            break
+        time.sleep(0.005)
+    time.sleep(pause)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    assert finish(proc)[0] == -signal.SIGKILL
+    assert count >= target, "no spec appeared in time"
+    wait_idle(fake)
+    first_ok = fake.outcomes().count("ok")
+    fake.clear()
+
+    after_kill = specs(root)
+    done = {name: data for name, data in after_kill.items() if name.endswith(".md")}
+    assert done, "killed before any spec was written"
+    for name, data in done.items():
+        assert_whole_and_current(root, name, data)
+    # A write cut by the kill can leave only its hidden temporary file, never a partial spec.
+    for name in after_kill.keys() - done.keys():
+        assert Path(name).name.startswith(".") and name.endswith(".tmp"), name
+    cached = cache_entries(root)
+    # Every answer that arrived was cached; at most the calls in flight were lost.
+    assert 0 <= first_ok - cached <= CONCURRENCY
+
+    # Run 2, to completion.
+    code, err = finish(start(root))
+    assert code == 0, err
+    assert "Traceback" not in err
+    report = json.loads((root / "report.json").read_text())
+    status = {f["path"]: f["status"] for f in report["files"]}
+    finished = {name.removesuffix(".md") for name in done}
+    assert {p for p, s in status.items() if s == "unchanged"} == finished
+    assert {s for p, s in status.items() if p not in finished} <= {"written", "cached"}
+    # Only the work that had not finished is redone: cached chunks cost no call.
+    calls = report["totals"]["api_calls"]
+    assert calls == fake.requests == sum(f["api_calls"] for f in report["files"])
+    assert calls == needed - cached
+    assert all(f["api_calls"] == 0 for f in report["files"] if f["status"] != "written")
+    assert specs(root) == expected
+
+
+def test_next_run_removes_the_temporary_file_a_killed_writer_left(repo: GitRepo) -> None:
+    """A kill between the temp file's creation and its rename leaves it; the next run cleans up."""
+    repo.write("a.py", module(1, 1))
+    repo.commit()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    out = repo.root / "specs"
+    (out / "sub").mkdir(parents=True)
+    stale = out / "sub" / f".b.py.md.{gone.pid}.0123456789ab.tmp"
+    stale.write_text("---\nsource: sub/b.py\n")  # half a spec, as the kill left it
+    live = out / f".c.py.md.{os.getpid()}.0123456789ab.tmp"  # a writer still at work
+    live.write_text("---\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "specgen_action", "generate", "--provider", "static"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not stale.exists()
+    assert live.exists()
+    assert (out / "a.py.md").is_file()
