@@ -61,10 +61,10 @@ def spec_path_for(out_dir: Path, source: str) -> Path:
         not source
         or "\0" in source
         or pure.is_absolute()
-        or source.startswith("\\")
-        or (len(source) > 1 and source[1] == ":" and source[0].isalpha())
         or any(part == ".." for part in pure.parts)
-        or (os.sep != "/" and "\\" in source)
+        # Drives and backslashes only mean something on Windows; elsewhere "a:b.py"
+        # and "\\x.py" are ordinary file names that stay inside out_dir.
+        or (os.sep != "/" and ("\\" in source or ":" in source))
         or not pure.parts
     ):
         raise OutputPathError(f"spec for {source!r} would land outside {out_dir}")
