@@ -394,8 +394,13 @@ def _commit(root: Path, ref: str) -> str | None:
 def _resolve(root: Path, ref: str) -> str:
     sha = _commit(root, ref)
     if sha is None:
-        raise GitError(f"unknown git revision {ref!r}")
+        raise GitError(f"unknown git revision {ref!r}{_shallow_note(root)}")
     return sha
+
+
+def _shallow_note(root: Path) -> str:
+    # In CI the usual cause of a missing ref or merge base is actions/checkout's depth of 1.
+    return f" (this clone is shallow: {_SHALLOW_HINT})" if _is_shallow(root) else ""
 
 
 def _merge_base(root: Path, a: str, b: str) -> str | None:
@@ -418,7 +423,9 @@ def select_range(
     if merge_base:
         found = _merge_base(root, base_sha, head_sha)
         if found is None:
-            raise GitError(f"{base} and {head} have no common ancestor in this clone")
+            raise GitError(
+                f"{base} and {head} have no common ancestor in this clone{_shallow_note(root)}"
+            )
         base_sha = found
     return _diff(root, base_sha, head_sha, filters)
 
