@@ -2,7 +2,8 @@
 
 Every line starts with text of ours and every piece of outside text (file
 names, reasons, model or server messages) goes through ``safe``, so nothing
-printed can start a GitHub Actions workflow command or a terminal escape.
+printed can start a GitHub Actions workflow command (``::`` at the start of
+a line, ``##[`` anywhere in it) or a terminal escape.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ _CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
 
 
 def safe(text: str) -> str:
-    """``text`` on one line with control characters shown as escapes."""
-    return text.translate(_CONTROL)
+    """``text`` on one line with control characters shown as escapes.
+
+    ``##[`` becomes ``##\\x5b`` as well: the Actions runner takes that legacy
+    command prefix anywhere in a line, not only at its start.
+    """
+    return text.translate(_CONTROL).replace("##[", "##\\x5b")
 
 
 class ConsoleProgress:
