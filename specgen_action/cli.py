@@ -195,8 +195,13 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, Conf
         flags["cache"] = False
     config = build_config(flags, env, read_pyproject(root))
     out_dir = _resolve(root, config.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"the output directory {config.out} exists and is not a directory")
+    for place in (out_dir, *out_dir.parents):
+        if place.exists():
+            if not place.is_dir():
+                raise UsageError(
+                    f"the output directory {config.out} cannot be made: {place} is not a directory"
+                )
+            break
     try:
         out_rel = out_dir.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

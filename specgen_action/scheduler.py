@@ -28,6 +28,7 @@ from .errors import (
     ContentBlocked,
     FatalProviderError,
     InvalidResponse,
+    OutputPathError,
     ProviderError,
     QuotaExhausted,
     RateLimited,
@@ -374,6 +375,8 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
         record = run.partial_record(job, "failed", _reason(exc))
     except OSError as exc:
         record = run.partial_record(job, "failed", f"could not write the spec: {exc.strerror}")
+    except OutputPathError as exc:
+        record = run.partial_record(job, "failed", str(exc))
     else:
         status: FileStatus = "unchanged" if not changed else "written" if fresh else "cached"
         record = run.partial_record(job, status, None)

@@ -362,7 +362,7 @@ def test_output_directory_below_a_file_is_one_line(repo: GitRepo, cli: CLI) -> N
     repo.write("a.py", PY)
     repo.write("notes", "a file, not a directory\n")
     repo.commit()
-    assert_fatal(cli("generate", "--out", "notes/specs"), "a file is in the way")
+    assert_fatal(cli("generate", "--out", "notes/specs"), "notes is not a directory")
     assert (repo.root / "notes").read_text() == "a file, not a directory\n"
 
 
