@@ -291,67 +291,76 @@ def _quota_section(
     assert all(len(job.requests) == 1 for job in jobs)
     ideal = ideal_quota_schedule(count, limit, window, concurrency, latency)
     rows: list[list[object]] = []
-    completed: dict[str, list[float]] = {}
+    ours: dict[str, list[_QuotaRun]] = {}
     with FakeGemini(latency=latency, rpm_limit=limit, window_s=window) as fake:
         os.environ.update(fake.env())
         ok, _failed, wall = _bare_gather(jobs)
-        rows.append(
-            _quota_row(
-                "bare `asyncio.gather`, no limiter, no retries",
-                ok,
-                count,
-                wall,
-                ideal,
-                fake.rejected_429,
-                fake.requests,
-            )
-        )
+        bare = _QuotaRun(ok, wall, fake.rejected_429, fake.requests, _rejections(fake))
+        rows.append(_quota_row("bare `asyncio.gather`, no limiter, no retries", bare, count, ideal))
         for rpm in (limit, 0):
             label = f"ours, `rpm={rpm}`" + (" (429 + RetryInfo only)" if rpm == 0 else "")
             for run in range(1, args.repeat + 1):
                 fake.clear()
                 limits = Limits(
-                    rpm=rpm,
-                    tpm=0,
-                    concurrency=concurrency,
-                    period_s=window,
-                    attempts=args.attempts,
+                    rpm=rpm, tpm=0, concurrency=concurrency, period_s=window, attempts=args.attempts
                 )
                 wall, report = _generate(root, limits, _BIG_CHUNK_TOKENS)
-                done = report.totals.written
-                completed.setdefault(label, []).append(100 * done / count)
-                rows.append(
-                    _quota_row(
-                        f"{label}, run {run}",
-                        done,
-                        count,
-                        wall,
-                        ideal,
-                        fake.rejected_429,
-                        fake.requests,
-                    )
+                result = _QuotaRun(
+                    report.totals.written, wall, fake.rejected_429, fake.requests, _rejections(fake)
                 )
-    rows.append(["ideal (simulated)", "100%", f"{ideal:.3f}", "1.00x", 0, count])
-    runs = "; ".join(
-        f"{label}: " + ", ".join(f"{value:.0f}%" for value in values)
-        for label, values in completed.items()
-    )
+                ours.setdefault(label, []).append(result)
+                rows.append(_quota_row(f"{label}, run {run}", result, count, ideal))
+    rows.append(["ideal (simulated)", "100%", f"{ideal:.3f}", "1.00x", 0, count, ""])
+    summary = []
+    for label, results in ours.items():
+        done = ", ".join(f"{100 * r.done / count:.0f}%" for r in results)
+        worst = max(r.wall for r in results) / ideal
+        most = max(r.rejected for r in results)
+        summary.append(
+            f"{label}: completed {done}; worst ratio {worst:.2f}x; at most {most} 429(s) a run"
+        )
+    header = [
+        "run",
+        "completed",
+        "wall s",
+        "ratio to ideal",
+        "429s received",
+        "API calls",
+        "429s at (s after the first request)",
+    ]
     lines = [
         f"### Case 2: binding quota, N = {count} single-chunk files, R = {limit} requests per "
         f"W = {window:g} s sliding window, L = {latency:g} s, C = {concurrency}",
         "",
-        _table(
-            ["run", "completed", "wall s", "ratio to ideal", "429s received", "API calls"], rows
-        ),
+        _table(header, rows),
         "",
         f"W is a scaled minute: the server's window is {window:g} s and ours is "
         f"`Limits(period_s={window:g})`, so the run takes seconds, not minutes. Ours: "
         f"`Limits(rpm=R or 0, tpm=0, concurrency={concurrency}, attempts={args.attempts})`, "
         "a fresh SDK provider per run, no cache. 429s and API calls are what the server "
         "counted. The ideal admits R calls at t=0, R more at t=W, ... under the "
-        f"concurrency cap: {ideal:.3f} s. Completed per run: {runs}.",
+        f"concurrency cap: {ideal:.3f} s.",
+        "",
+        *(f"- {line}." for line in summary),
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _QuotaRun:
+    done: int
+    wall: float
+    rejected: int
+    requests: int
+    rejected_at: list[float]
+
+
+def _rejections(fake: FakeGemini) -> list[float]:
+    log = fake.log
+    if not log:
+        return []
+    origin = log[0].arrival_s
+    return [r.arrival_s - origin for r in log if r.outcome == "rate_limited"]
 
 
 def _small_module(index: int) -> str:
@@ -389,16 +398,18 @@ def _bare_gather(jobs: Sequence[_Job]) -> tuple[int, int, float]:
     return asyncio.run(run())
 
 
-def _quota_row(
-    label: str, done: int, count: int, wall: float, ideal: float, rejected: int, requests: int
-) -> list[object]:
+def _quota_row(label: str, run: _QuotaRun, count: int, ideal: float) -> list[object]:
+    times = ", ".join(f"{t:.2f}" for t in run.rejected_at[:12])
+    if len(run.rejected_at) > 12:
+        times += ", ..."
     return [
         label,
-        f"{100 * done / count:.0f}% ({done}/{count})",
-        f"{wall:.3f}",
-        f"{wall / ideal:.2f}x",
-        rejected,
-        requests,
+        f"{100 * run.done / count:.0f}% ({run.done}/{count})",
+        f"{run.wall:.3f}",
+        f"{run.wall / ideal:.2f}x" + ("" if run.done == count else " (incomplete)"),
+        run.rejected,
+        run.requests,
+        times,
     ]
 
 
