@@ -47,3 +47,10 @@ def test_every_cli_flag_and_config_key_is_documented() -> None:
                     assert flag in README, flag
     for key in Config.model_fields:
         assert f"`{key}`" in README, key
+
+
+def test_every_promised_test_exists() -> None:
+    named = re.findall(r"`(tests/test_\w+\.py)::(test_\w+)`", README)
+    assert len(named) >= 20
+    for path, name in named:
+        assert re.search(rf"^def {name}\(", (ROOT / path).read_text(), flags=re.MULTILINE), name
