@@ -49,9 +49,32 @@ def _inside(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
-def _real_target(root: str, path: str) -> str | Skipped:
-    """The real path to open, or why it must not be opened."""
-    full = Path(root).joinpath(*PurePosixPath(path).parts)
+def _real_target(root: Path, path: str) -> str | Skipped:
+    """The path to open, or why it must not be opened.
+
+    Only a symlink below ``root`` can lead outside it, so the costly full
+    resolution runs just for paths that have one (most have none).
+    """
+    current = root
+    for part in PurePosixPath(path).parts:
+        current = current / part
+        try:
+            mode = current.lstat().st_mode
+        except FileNotFoundError:
+            return Skipped(path, "file not found")
+        except OSError as exc:
+            return Skipped(path, f"unreadable: {exc.strerror or type(exc).__name__}")
+        if stat.S_ISLNK(mode):
+            return _resolved_target(root, path)
+    return str(current)
+
+
+def _resolved_target(root: Path, path: str) -> str | Skipped:
+    try:
+        real_root = str(root.resolve(strict=True))
+    except (OSError, RuntimeError):
+        return Skipped(path, "repository root is not readable")
+    full = root.joinpath(*PurePosixPath(path).parts)
     try:
         real = str(full.resolve(strict=True))
     except RuntimeError:  # Python 3.11 reports a symlink loop this way
@@ -64,9 +87,9 @@ def _real_target(root: str, path: str) -> str | Skipped:
         if exc.errno == errno.ELOOP:  # newer Pythons raise OSError for a loop
             return Skipped(path, "symlink loop")
         return Skipped(path, f"unreadable: {exc.strerror or type(exc).__name__}")
-    if not _inside(real, root):
+    if not _inside(real, real_root):
         return Skipped(path, "symlink points outside the repository")
-    if _inside(real, str(Path(root) / ".git")):
+    if _inside(real, str(Path(real_root) / ".git")):
         return Skipped(path, "symlink points into the .git directory")
     return real
 
@@ -90,11 +113,7 @@ def read_source(root: Path, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> So
     rel = PurePosixPath(path)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or "\0" in path:
         return Skipped(path, "path is not inside the repository")
-    try:
-        real_root = str(Path(root).resolve(strict=True))
-    except (OSError, RuntimeError):
-        return Skipped(path, "repository root is not readable")
-    target = _real_target(real_root, path)
+    target = _real_target(Path(root), path)
     if isinstance(target, Skipped):
         return target
     # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.

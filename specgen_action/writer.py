@@ -17,6 +17,7 @@ import contextlib
 import os
 import re
 import secrets
+import stat
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputPathError
@@ -70,9 +71,24 @@ def spec_path_for(out_dir: Path, source: str) -> Path:
         raise OutputPathError(f"spec for {source!r} would land outside {out_dir}")
     spec = out_dir.joinpath(*pure.parts[:-1], pure.parts[-1] + SPEC_SUFFIX)
     # Existing symlinked directories under out_dir must not lead the write elsewhere.
-    if not _inside(_resolve(spec.parent), _resolve(out_dir)):
+    if _has_symlink_below(out_dir, pure.parts[:-1]) and not _inside(
+        _resolve(spec.parent), _resolve(out_dir)
+    ):
         raise OutputPathError(f"spec for {source!r} would land outside {out_dir}")
     return spec
+
+
+def _has_symlink_below(directory: Path, parts: tuple[str, ...]) -> bool:
+    # Cheaper than resolving every path from / : only links below `directory` matter.
+    current = directory
+    for part in parts:
+        current = current / part
+        try:
+            if stat.S_ISLNK(current.lstat().st_mode):
+                return True
+        except OSError:
+            return False  # nothing exists below here, so nothing can redirect
+    return False
 
 
 def _make_parents(path: Path) -> None:
