@@ -327,6 +327,8 @@ class _Run:
 async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
     path = job.source.path
     provider = run.provider
+    # The cache saves model calls; an offline analysis is cheaper to redo than to read.
+    cache_dir = run.cache_dir if provider.makes_calls else None
     usage = [0, 0]
     fresh = 0
 
@@ -342,14 +344,14 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
             prompt_version=provider.prompt_version,
             kind=kind,
         )
-        cached = load_cached(run.cache_dir, key)
+        cached = load_cached(cache_dir, key)
         if cached is not None:
             return cached
         result = await run.call(path, chunk_id, estimate_tokens(text), send)
         usage[0] += result.usage.tokens_in
         usage[1] += result.usage.tokens_out
         fresh += 1
-        store_cached(run.cache_dir, key, result.analysis)
+        store_cached(cache_dir, key, result.analysis)
         return result.analysis
 
     def analyse(chunk: Chunk) -> Awaitable[ChunkAnalysis]:
