@@ -1,10 +1,10 @@
 """Run every provider call of a job on one event loop, fast and within quota.
 
 Per call, in order: the shared 429 cool-down, the concurrency cap, the
-requests-per-minute limiter, the tokens-per-minute limiter (weighted by the
-chunk's estimated tokens), then the call itself. ``stamina`` retries what is
-worth retrying; a 429 that carries ``RetryInfo`` is waited out exactly, and
-every other worker waits with it. The whole job runs under ``asyncio.timeout``:
+requests-per-minute window, the tokens-per-minute limiter (``aiolimiter``,
+weighted by the chunk's estimated tokens), then the call itself. ``stamina``
+retries what is worth retrying; a 429 that carries ``RetryInfo`` is waited
+out exactly, and every other worker waits with it. The whole job runs under ``asyncio.timeout``:
 a file is written the moment its last call lands, so a deadline or Ctrl-C
 loses only the files still in flight.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,6 +171,32 @@ async def schedule(
     return ScheduleResult(files, run.calls, timed_out, interrupted, run.fatal)
 
 
+class _RequestWindow:
+    """At most ``limit`` request starts in any ``period_s``: the rule a per-minute quota applies.
+
+    aiolimiter's leaky bucket (kept for tokens per minute) refills continuously, so
+    after a burst of ``limit`` it admits one more request ``period_s / limit`` later,
+    which a windowed quota rejects with a 429 in every period of a long job.
+    """
+
+    def __init__(self, limit: int, period_s: float) -> None:
+        self._limit = limit
+        # A little slack for the trip to the server, whose clock starts on arrival.
+        self._period = period_s * 1.02
+        self._starts: deque[float] = deque()
+
+    async def acquire(self) -> None:
+        """Wait until one more start fits in the window, then take it."""
+        while True:
+            now = time.monotonic()
+            while self._starts and self._starts[0] <= now - self._period:
+                self._starts.popleft()
+            if len(self._starts) < self._limit:
+                self._starts.append(now)
+                return
+            await asyncio.sleep(self._starts[0] + self._period - now)
+
+
 @dataclass
 class _Run:
     provider: Provider
@@ -189,7 +216,7 @@ class _Run:
     def __post_init__(self) -> None:
         limits = self.limits
         self._slots = asyncio.Semaphore(limits.concurrency)
-        self._rpm = AsyncLimiter(limits.rpm, limits.period_s) if limits.rpm else None
+        self._rpm = _RequestWindow(limits.rpm, limits.period_s) if limits.rpm else None
         self._tpm = AsyncLimiter(limits.tpm, limits.period_s) if limits.tpm else None
 
     def now(self) -> float:
