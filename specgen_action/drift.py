@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import OutputPathError
-from .render import FrontMatter, parse_front_matter
+from .render import read_front_matter
 from .source import Skipped, read_source
 from .writer import spec_path_for
 
-__all__ = ["Drift", "find_drift", "read_front_matter"]
+__all__ = ["Drift", "find_drift"]
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,3 @@ def find_drift(
             continue
     return drift
 
-
-def read_front_matter(spec_file: Path) -> FrontMatter | None:
-    """The front matter of a spec, reading only its head; None when absent or unreadable."""
-    try:
-        with spec_file.open("rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return None
-    return parse_front_matter(head.decode("utf-8", "replace"))

@@ -16,12 +16,11 @@ from pathlib import Path
 
 from . import __version__
 from .chunking import chunk_source
-from .drift import read_front_matter
 from .errors import OutputPathError
 from .parsing import parse
 from .providers.base import Provider
 from .providers.static import build_skeleton
-from .render import FrontMatter, render_spec
+from .render import FrontMatter, read_front_matter, render_spec
 from .report import FileRecord, RunReport, finish_report
 from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule
 from .selection import Selection

@@ -2,8 +2,8 @@
 
 The output is deterministic: no timestamps, a fixed section order, symbols in
 source order. The front matter is a strict subset of YAML that this module
-also parses back (``read_front_matter``), so ``specgen check`` needs neither a
-YAML library nor the body of the spec.
+also parses back (``read_front_matter`` reads just a spec's head), so
+``specgen check`` needs neither a YAML library nor the body of the spec.
 """
 
 from __future__ import annotations
@@ -12,12 +12,19 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # `specgen check` parses front matter only and never builds the models
     from .spec import FileSpec, Symbol
 
-__all__ = ["FRONT_MATTER_KEYS", "FrontMatter", "parse_front_matter", "render_spec"]
+__all__ = [
+    "FRONT_MATTER_KEYS",
+    "FrontMatter",
+    "parse_front_matter",
+    "read_front_matter",
+    "render_spec",
+]
 
 FRONT_MATTER_KEYS = (
     "source",
@@ -106,6 +113,16 @@ def parse_front_matter(text: str) -> FrontMatter | None:
         )
     except (KeyError, ValueError):
         return None
+
+
+def read_front_matter(spec_file: Path) -> FrontMatter | None:
+    """The front matter of a spec file, reading only its head; None when absent or unreadable."""
+    try:
+        with spec_file.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    return parse_front_matter(head.decode("utf-8", "replace"))
 
 
 def _required(values: dict[str, str | None], key: str) -> str:

@@ -21,6 +21,7 @@ import stat
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputPathError
+from .render import read_front_matter
 
 __all__ = [
     "SPEC_SUFFIX",
@@ -35,7 +36,6 @@ __all__ = [
 SPEC_SUFFIX = ".md"
 _TEMP_SUFFIX = ".tmp"
 _TEMP_NAME = re.compile(r"\..+\.(\d+)\.[0-9a-f]{12}\.tmp")
-_FRONT_MATTER_PEEK = 4096
 
 
 def _check_out_dir(out_dir: Path) -> None:
@@ -210,24 +210,6 @@ def remove_spec(out_dir: Path, source: str) -> bool:
     return True
 
 
-def _looks_like_spec(path: Path) -> bool:
-    """A file written by this tool: YAML front matter with a ``source:`` key."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_FRONT_MATTER_PEEK)
-    except OSError:
-        return False
-    lines = head.decode("utf-8", "replace").splitlines()
-    if not lines or lines[0].strip() != "---":
-        return False
-    for line in lines[1:]:
-        if line.strip() == "---":
-            return False
-        if line.startswith("source:"):
-            return True
-    return False
-
-
 def orphaned_sources(root: Path, out_dir: Path) -> list[str]:
     """Sources (sorted) that have a spec under ``out_dir`` but no file under ``root``.
 
@@ -250,6 +232,6 @@ def orphaned_sources(root: Path, out_dir: Path) -> list[str]:
             full = root.joinpath(*PurePosixPath(source).parts)
             if os.path.lexists(full) and not (full.is_dir() and not full.is_symlink()):
                 continue
-            if spec.is_file() and _looks_like_spec(spec):
+            if spec.is_file() and read_front_matter(spec) is not None:
                 orphans.append(source)
     return sorted(orphans)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from specgen_action.errors import OutputPathError
+from specgen_action.render import FrontMatter, render_spec
+from specgen_action.spec import FileSpec
 from specgen_action.writer import (
     move_spec,
     orphaned_sources,
@@ -16,7 +18,10 @@ from specgen_action.writer import (
     write_atomic,
 )
 
-SPEC = "---\nsource: {}\nsource_sha256: abc\n---\n# {}\n"
+
+def spec_text(source: str) -> str:
+    meta = FrontMatter(source, "ab" * 32, "specgen-action 0", "static", None, 1)
+    return render_spec(FileSpec(source=source, language="text"), meta)
 
 
 def _all_files(root: Path) -> list[str]:
@@ -159,7 +164,7 @@ def test_orphaned_sources(tmp_path: Path) -> None:
     (root / "src" / "alive.py").write_text("x\n")
     (root / "was_file").mkdir()  # a directory now stands where a source was
     for source in ("src/alive.py", "src/gone.py", "deep/er/gone.go", "was_file", "a b\nc.py"):
-        write_atomic(spec_path_for(out, source), SPEC.format(source, source))
+        write_atomic(spec_path_for(out, source), spec_text(source))
     write_atomic(out / "README.md", "# Hand-written notes, not a spec\n")
     write_atomic(out / "notes.txt", "not markdown\n")
     assert orphaned_sources(root, out) == [
