@@ -5,8 +5,8 @@ The tree is this interpreter's standard library (its Python files; ``test/``,
 repository. Printed:
 
 1. ``generate`` (static provider) in-process via the pipeline API and as a
-   whole ``specgen`` process, with no cache, a cold cache, a warm cache, and
-   with every spec already up to date; files/second and the ratio to the
+   whole ``specgen`` process, writing every spec and with every spec already
+   up to date; files/second and the ratio to the
    floor, which is reading and parsing the same files with the same parser
    (``specgen_action.parsing.parse``).
 2. ``specgen check`` over N spec'd files as a whole process (best of 5 after
@@ -156,7 +156,7 @@ def _floor(root: Path, paths: Sequence[str]) -> tuple[float, float]:
     return total, time.perf_counter() - start
 
 
-def _run_pipeline(root: Path, cache_dir: Path | None) -> tuple[float, RunReport]:
+def _run_pipeline(root: Path) -> tuple[float, RunReport]:
     start = time.perf_counter()
     selection = select_all(root, Filters(DEFAULT_INCLUDE, DEFAULT_EXCLUDE, "specs"))
     report, _ = generate(
@@ -167,7 +167,7 @@ def _run_pipeline(root: Path, cache_dir: Path | None) -> tuple[float, RunReport]
             out_dir=root / "specs",
             limits=Limits(),
             deadline_s=3600,
-            cache_dir=cache_dir,
+            cache_dir=None,
             max_bytes=DEFAULT_MAX_BYTES,
             chunk_tokens=DEFAULT_CHUNK_TOKENS,
             find_orphans=True,
@@ -176,25 +176,14 @@ def _run_pipeline(root: Path, cache_dir: Path | None) -> tuple[float, RunReport]
     return time.perf_counter() - start, report
 
 
-def _run_process(root: Path, env: dict[str, str], cache: list[str]) -> float:
-    command = [*_specgen(), "generate", "--all", "--provider", "static", *cache]
+def _run_process(root: Path, env: dict[str, str]) -> float:
+    command = [*_specgen(), "generate", "--all", "--provider", "static", "--no-cache"]
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {proc.returncode}: {proc.stderr.strip()}")
     return elapsed
-
-
-def _prepare(specs: Path, cache: Path, kind: str, clear_specs: bool, *, warm: Path) -> None:
-    """Set the stage for one timed run: specs removed or kept, cache emptied or filled."""
-    if clear_specs:
-        shutil.rmtree(specs, ignore_errors=True)
-    if kind in ("cold", "warm"):
-        shutil.rmtree(cache, ignore_errors=True)
-    if kind == "warm":
-        _run_pipeline(warm, cache)
-        shutil.rmtree(specs, ignore_errors=True)
 
 
 def _generate_row(
@@ -212,11 +201,10 @@ def _generate_row(
     ]
 
 
+# (label, remove the specs first); the static provider never uses the cache.
 _SCENARIOS = (
-    ("no cache (`--no-cache`), no specs", "none", True),
-    ("cold cache, no specs", "cold", True),
-    ("warm cache, no specs", "warm", True),
-    ("every spec up to date (no-op)", "none", False),
+    ("every spec written, no specs before", True),
+    ("every spec up to date (no-op)", False),
 )
 
 
@@ -224,13 +212,12 @@ def _pipeline_section(
     root: Path, stdlib: Path, count: int, repeat: int, env: dict[str, str]
 ) -> str:
     specs = root / "specs"
-    cache = root.parent / "cache"
     # Warm-up: load the grammar, fill the page cache, and learn what the pipeline selects.
-    _, report = _run_pipeline(root, None)
+    _, report = _run_pipeline(root)
     selected = [f.path for f in report.files if f.status != "skipped"]
     skipped = report.totals.skipped
     shutil.rmtree(specs, ignore_errors=True)
-    _run_process(root, env, ["--no-cache"])  # and fills the child processes' bytecode cache
+    _run_process(root, env)  # and fills the child processes' bytecode cache
     _floor(root, selected)
     floors = [_floor(root, selected) for _ in range(repeat)]
     floor = min(f[0] for f in floors)
@@ -241,18 +228,18 @@ def _pipeline_section(
         _generate_row("floor: parse only", count_ok, parse_only, None, floor),
     ]
     full: tuple[float, float] = (0.0, 0.0)
-    for label, kind, clear_specs in _SCENARIOS:
-        where = cache if kind != "none" else None
-        flags = ["--cache-dir", str(cache)] if where else ["--no-cache"]
+    for label, clear_specs in _SCENARIOS:
         inner_runs, outer_runs = [], []
         for _ in range(repeat):
-            _prepare(specs, cache, kind, clear_specs, warm=root)
-            inner_runs.append(_run_pipeline(root, where)[0])
+            if clear_specs:
+                shutil.rmtree(specs, ignore_errors=True)
+            inner_runs.append(_run_pipeline(root)[0])
         for _ in range(repeat):
-            _prepare(specs, cache, kind, clear_specs, warm=root)
-            outer_runs.append(_run_process(root, env, flags))
+            if clear_specs:
+                shutil.rmtree(specs, ignore_errors=True)
+            outer_runs.append(_run_process(root, env))
         inner, outer = min(inner_runs), min(outer_runs)
-        if kind == "none" and clear_specs:
+        if clear_specs:
             full = (inner, outer)
         rows.append(_generate_row(label, count_ok, inner, outer, floor))
     header = [
@@ -288,7 +275,7 @@ def _pipeline_section(
 def _check_section(
     root: Path, count: int, repeat: int, env: dict[str, str], as_is: dict[str, str]
 ) -> str:
-    _, report = _run_pipeline(root, None)
+    _, report = _run_pipeline(root)
     check = [*_specgen(), "check", "--all"]
     bytecode = ", ".join(
         f"{name}={as_is.get(name, 'unset')}"
