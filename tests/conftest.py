@@ -82,9 +82,8 @@ CLI = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CLI:
-    """Run ``specgen ARGS...`` in-process from the root of ``repo``."""
-    monkeypatch.chdir(repo.root)
+def specgen(capsys: pytest.CaptureFixture[str]) -> CLI:
+    """Run ``specgen ARGS...`` in-process in the current directory; never a traceback."""
 
     def run(*args: str) -> Result:
         try:
@@ -92,6 +91,14 @@ def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
         except SystemExit as exit:  # argparse exits by itself on bad flags
             code = int(exit.code or 0)
         captured = capsys.readouterr()
+        assert "Traceback" not in captured.err + captured.out
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, specgen: CLI) -> CLI:
+    """``specgen`` run from the root of ``repo``."""
+    monkeypatch.chdir(repo.root)
+    return specgen

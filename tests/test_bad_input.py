@@ -8,43 +8,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from specgen_action.cli import main
 from specgen_action.render import parse_front_matter
-from tests.conftest import GitRepo
+from tests.conftest import CLI, GitRepo, Result
 
 PY = '"""Tools."""\n\n\ndef double(x: int) -> int:\n    """Double x."""\n    return 2 * x\n'
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-CLI = Callable[..., Result]
-
-
-@pytest.fixture
-def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CLI:
-    monkeypatch.chdir(repo.root)
-
-    def run(*args: str) -> Result:
-        try:
-            code = main(list(args))
-        except SystemExit as exit:
-            code = int(exit.code or 0)
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err + captured.out
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 def report(root: Path) -> dict[str, dict[str, str]]:
@@ -238,16 +211,14 @@ def test_a_spec_path_leading_out_of_the_output_directory_is_skipped(
 
 
 def test_outside_a_git_repository(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, specgen: CLI
 ) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "a.py").write_text(PY)
     monkeypatch.chdir(plain)
     for command in ("generate", "check"):
-        code = main([command])
-        captured = capsys.readouterr()
-        assert_fatal(Result(code, captured.out, captured.err), "not inside a git repository")
+        assert_fatal(specgen(command), "not inside a git repository")
         assert not (plain / "specs").exists()
 
 

@@ -12,13 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from specgen_action.cli import main
 from specgen_action.pipeline import GenerateOptions, generate
 from specgen_action.providers.gemini import make_gemini_provider
 from specgen_action.render import parse_front_matter
@@ -26,7 +24,7 @@ from specgen_action.report import RunReport
 from specgen_action.scheduler import Limits
 from specgen_action.selection import Filters, select_all
 from specgen_action.writer import spec_path_for
-from tests.conftest import GitRepo
+from tests.conftest import CLI, GitRepo
 from tests.fakes.gemini_server import FakeGemini, Fault, at_rate, first
 
 MODEL = "gemini-3.8-flash"
@@ -221,32 +219,6 @@ def test_permanent_failures_among_transient_ones_are_reported(
 
 
 # -- the same promises through the CLI, exit codes included ---------------------------------
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-CLI = Callable[..., Result]
-
-
-@pytest.fixture
-def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CLI:
-    monkeypatch.chdir(repo.root)
-
-    def run(*args: str) -> Result:
-        try:
-            code = main(list(args))
-        except SystemExit as exit:
-            code = int(exit.code or 0)
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 def load(repo: GitRepo) -> RunReport:

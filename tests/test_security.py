@@ -15,17 +15,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from specgen_action.cli import main
 from specgen_action.github.commands import escape_data, escape_property
 from specgen_action.providers import prompts
 from specgen_action.render import parse_front_matter
-from tests.conftest import GitRepo
+from tests.conftest import CLI, GitRepo, Result
 from tests.fakes.gemini_server import FakeGemini, Fault, RequestRecord, skeleton_names
 from tests.fakes.github_api import FakeGitHub
 
@@ -123,16 +121,6 @@ def hostile_faults() -> Callable[[int, dict[str, Any]], Fault | None]:
     return script
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-CLI = Callable[..., Result]
-
-
 @pytest.fixture
 def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileGemini]:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
@@ -186,17 +174,8 @@ def actions(
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> CLI:
-    def run(*args: str) -> Result:
-        try:
-            code = main(list(args))
-        except SystemExit as exit:
-            code = int(exit.code or 0)
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err + captured.out
-        return Result(code, captured.out, captured.err)
-
-    return run
+def cli(specgen: CLI) -> CLI:
+    return specgen
 
 
 def full_flow(cli: CLI) -> tuple[Result, Result]:
