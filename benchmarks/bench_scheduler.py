@@ -23,7 +23,6 @@ import asyncio
 import logging
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -40,6 +39,7 @@ if str(REPO) not in sys.path:
 
 import stamina.instrumentation  # noqa: E402
 
+from benchmarks._common import machine, table  # noqa: E402
 from specgen_action.chunking import chunk_source  # noqa: E402
 from specgen_action.errors import ProviderError, RateLimited  # noqa: E402
 from specgen_action.parsing import parse  # noqa: E402
@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("asyncio").addFilter(_drop_shutdown_noise)
     # Retries are counted in the report; stamina's log lines would only add noise here.
     stamina.instrumentation.set_on_retry_hooks([])
-    print(f"Machine: {_machine()}\n")
+    print(f"Machine: {machine()}\n")
     with tempfile.TemporaryDirectory(prefix="specgen-bench-") as temp:
         work = Path(temp)
         git_env = _git_env(work / "home")
@@ -169,7 +169,7 @@ def _baseline_section(root: Path, args: argparse.Namespace, git_env: dict[str, s
         f"### Case 1: one file, N = {_CHUNKS} chunks + 1 synthesis call, L = {latency:g} s "
         "per call, quota not binding",
         "",
-        _table(header, rows),
+        table(header, rows),
         "",
         f"Median of {args.repeat} run(s) per row. Ours: `Limits(rpm=1000, tpm=1000000, "
         "concurrency=C)` (limiters on, never binding), a fresh SDK provider per run, no cache, "
@@ -332,7 +332,7 @@ def _quota_section(
         f"### Case 2: binding quota, N = {count} single-chunk files, R = {limit} requests per "
         f"W = {window:g} s sliding window, L = {latency:g} s, C = {concurrency}",
         "",
-        _table(header, rows),
+        table(header, rows),
         "",
         f"W is a scaled minute: the server's window is {window:g} s and ours is "
         f"`Limits(period_s={window:g})`, so the run takes seconds, not minutes. Ours: "
@@ -488,19 +488,6 @@ def _git_env(home: Path) -> dict[str, str]:
         "GIT_COMMITTER_NAME": "Bench",
         "GIT_COMMITTER_EMAIL": "bench@example.invalid",
     }
-
-
-def _machine() -> str:
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
-    )
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import cProfile
 import io
 import os
-import platform
 import pstats
 import re
 import shutil
@@ -39,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from benchmarks._common import machine, table  # noqa: E402
 from specgen_action.chunking import DEFAULT_CHUNK_TOKENS  # noqa: E402
 from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE  # noqa: E402
 from specgen_action.parsing import language_for, parse  # noqa: E402
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # otherwise recompile the package on every start).
         env = {k: v for k, v in as_is.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-        print(f"Machine: {_machine()}\n")
+        print(f"Machine: {machine()}\n")
         tree_files = _stdlib_files(stdlib, include_tests=False)[: args.files or None]
         root = _make_tree(work / "tree", stdlib, tree_files, env)
         print(_pipeline_section(root, stdlib, len(tree_files), args.repeat, env))
@@ -257,7 +257,7 @@ def _pipeline_section(
         f"### Offline pipeline: `specgen generate --all --provider static` over the stdlib "
         f"({stdlib}, {count} `.py` files, `test/` and `site-packages` excluded)",
         "",
-        _table(header, rows),
+        table(header, rows),
         "",
         f"Best of {repeat} runs each, after one warm-up run. In-process = `select_all` + "
         "`pipeline.generate` in this interpreter; process = a whole `specgen` run "
@@ -303,7 +303,7 @@ def _check_section(
     lines = [
         f"### `specgen check --all` as a whole process ({count} spec'd files)",
         "",
-        _table(["command", "best s", "median s", "exit"], rows),
+        table(["command", "best s", "median s", "exit"], rows),
         "",
         f"Best and median of {repeat} runs after one warm-up, bytecode cached (in a private "
         "`PYTHONPYCACHEPREFIX`) unless the row says otherwise. Specs written by the static "
@@ -394,17 +394,17 @@ def _profile_section(root: Path, env: dict[str, str]) -> str:
         "Phases, measured in one fresh process (imports in the order `check` needs them; "
         "each import row is the increment over the rows above):",
         "",
-        _table(["phase", "ms", "share"], phase_rows),
+        table(["phase", "ms", "share"], phase_rows),
         "",
         "Imports by top-level package (`python -X importtime -m specgen_action check --all`, "
         "self times summed; importtime inflates absolute numbers, read the shares):",
         "",
-        _table(["package", "ms", "share"], import_rows),
+        table(["package", "ms", "share"], import_rows),
         "",
         "cProfile of `find_drift` + selection in process (imports already loaded), "
         "top functions by own time:",
         "",
-        _table(["function", "calls", "own ms", "cumulative ms"], profile_rows),
+        table(["function", "calls", "own ms", "cumulative ms"], profile_rows),
     ]
     return "\n".join(lines)
 
@@ -463,19 +463,6 @@ def _clean_env(home: Path) -> dict[str, str]:
         GIT_COMMITTER_EMAIL="bench@example.invalid",
     )
     return env
-
-
-def _machine() -> str:
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
-    )
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _s(seconds: float) -> str:
