@@ -100,7 +100,8 @@ def generate(
         files=[*records, *result.files],
         calls=result.calls,
     )
-    return finish_report(report, options.price, options.limits.rpm or None), result
+    limits = options.limits
+    return finish_report(report, options.price, limits.rpm or None, limits.concurrency), result
 
 
 async def _schedule(

@@ -73,7 +73,9 @@ class CallRecord(BaseModel):
     attempt: int
     outcome: CallOutcome
     queue_s: float = 0.0
-    """Time spent waiting for the rate limiters and the concurrency cap before sending."""
+    """Time spent waiting for the rate limits and the concurrency cap before sending."""
+    limit_s: float = 0.0
+    """The part of ``queue_s`` spent on the rate limits and 429 cool-downs (the rest: the cap)."""
 
 
 class Totals(BaseModel):
@@ -95,6 +97,7 @@ class Totals(BaseModel):
     cost_usd: float | None = None
     call_s_sum: float = 0.0
     queue_s_sum: float = 0.0
+    limit_s_sum: float = 0.0
     dropped_symbols: int = 0
 
 
@@ -140,23 +143,34 @@ def summarise(
     totals.rate_limited = sum(call.outcome == "rate_limited" for call in calls)
     totals.call_s_sum = round(sum(call.end_s - call.start_s for call in calls), 3)
     totals.queue_s_sum = round(sum(call.queue_s for call in calls), 3)
+    totals.limit_s_sum = round(sum(call.limit_s for call in calls), 3)
     if price is not None:
         cost = (totals.tokens_in * price[0] + totals.tokens_out * price[1]) / 1_000_000
         totals.cost_usd = round(cost, 6)
     return totals
 
 
-def recommend(report: RunReport, rpm: int | None = None) -> list[str]:
+def recommend(
+    report: RunReport, rpm: int | None = None, concurrency: int | None = None
+) -> list[str]:
     """Advice computed from the measured figures of ``report``; empty when nothing stands out."""
     t = report.totals
     advice: list[str] = []
     busy = t.call_s_sum + t.queue_s_sum
-    if t.api_calls and busy > 0 and t.queue_s_sum / busy > 0.5:
-        share = round(100 * t.queue_s_sum / busy)
-        raise_rpm = f" (now {rpm})" if rpm else ""
+    capped = t.queue_s_sum - t.limit_s_sum
+    if t.api_calls and busy > 0 and t.limit_s_sum / busy > 0.5:
+        share = round(100 * t.limit_s_sum / busy)
+        now = f" (now {rpm})" if rpm else ""
         advice.append(
-            f"{share}% of call time was spent waiting on the rate limiter; "
-            f"raise --rpm{raise_rpm} if your quota tier allows."
+            f"{share}% of call time was spent waiting on the rate limits; "
+            f"raise --rpm{now} if your quota tier allows."
+        )
+    elif t.api_calls and busy > 0 and capped / busy > 0.5:
+        share = round(100 * capped / busy)
+        now = f" (now {concurrency})" if concurrency else ""
+        advice.append(
+            f"{share}% of call time was spent waiting for a free slot; "
+            f"raise --concurrency{now} if your quota allows more calls at once."
         )
     if t.rate_limited:
         advice.append(
@@ -182,13 +196,16 @@ def recommend(report: RunReport, rpm: int | None = None) -> list[str]:
 
 
 def finish_report(
-    report: RunReport, price: tuple[float, float] | None = None, rpm: int | None = None
+    report: RunReport,
+    price: tuple[float, float] | None = None,
+    rpm: int | None = None,
+    concurrency: int | None = None,
 ) -> RunReport:
     """Fill in totals and recommendations from the records; returns the same object."""
     report.files.sort(key=lambda record: record.path)
     report.calls.sort(key=lambda call: (call.start_s, call.file, call.chunk, call.attempt))
     report.totals = summarise(report.files, report.calls, price)
-    report.recommendations = recommend(report, rpm)
+    report.recommendations = recommend(report, rpm, concurrency)
     return report
 
 

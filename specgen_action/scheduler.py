@@ -253,7 +253,9 @@ class _Run:
         queued = self.now()
         self._check_stopped()
         await self._wait_cooldown()
+        cooled = self.now()
         async with self._slots:
+            slotted = self.now()
             if self._rpm is not None:
                 await self._rpm.acquire()
             if self._tpm is not None:
@@ -261,6 +263,7 @@ class _Run:
             await self._wait_cooldown()
             self._check_stopped()
             start = self.now()
+            limited = (cooled - queued) + (start - slotted)
             record = CallRecord(
                 file=path,
                 chunk=chunk_id,
@@ -269,6 +272,7 @@ class _Run:
                 attempt=attempt,
                 outcome="cancelled",
                 queue_s=round(start - queued, 3),
+                limit_s=round(limited, 3),
             )
             self._open[id(record)] = record
             self.calls.append(record)

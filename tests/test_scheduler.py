@@ -247,3 +247,16 @@ def test_tpm_limiter_never_rejects_a_large_chunk(tokens_per_period: int) -> None
     limits = Limits(rpm=0, tpm=tokens_per_period, concurrency=2, period_s=0.2, wait_initial=0.01)
     _, written = run([make_job("a", chunks=2)], provider, limits)
     assert "a" in written
+
+
+def test_queue_time_is_split_between_the_limits_and_the_cap() -> None:
+    provider = ScriptedProvider(latency=0.05)
+    capped = Limits(rpm=0, tpm=0, concurrency=1, wait_initial=0.01)
+    result, _ = run([make_job(f"f{i}") for i in range(4)], provider, capped)
+    waited = [c for c in result.calls if c.queue_s > 0.02]
+    assert waited and all(c.limit_s < 0.01 for c in waited)  # only the cap held them
+
+    limited = Limits(rpm=1, tpm=0, concurrency=8, period_s=0.2, wait_initial=0.01)
+    result, _ = run([make_job(f"g{i}") for i in range(3)], ScriptedProvider(), limited)
+    waited = [c for c in result.calls if c.queue_s > 0.1]
+    assert waited and all(c.limit_s == pytest.approx(c.queue_s, abs=0.01) for c in waited)
