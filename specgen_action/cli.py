@@ -146,6 +146,8 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from .console import print_summary
+    from .github.commands import in_github_actions
     from .github.publish import publish
     from .report import load_report, merge_reports
 
@@ -154,6 +156,8 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
     if args.json:
         _write_report(report, Path(args.json))
         report_path = args.json
+    if not (args.summary or in_github_actions(env)):
+        print_summary(report, sys.stdout)  # the merged figures, for a terminal
     publish(
         report,
         report_path=report_path,

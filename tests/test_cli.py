@@ -314,3 +314,17 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "git" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_report_merges_shards_and_prints_the_totals(repo: GitRepo, cli: CLI) -> None:
+    for index in range(6):
+        repo.write(f"m{index}.py", PY.format(name=f"m{index}"))
+    repo.commit()
+    for shard in ("1/2", "2/2"):
+        assert cli("generate", "--shard", shard, "--report", f"r{shard[0]}.json").code == 0
+    result = cli("report", "r1.json", "r2.json", "--json", "merged.json")
+    assert result.code == 0, result.err
+    assert result.out.startswith("specgen: 6 file(s) (6 written)")
+    merged = report(repo, "merged.json")
+    assert merged["shard"] is None
+    assert sorted(statuses(merged)) == [f"m{index}.py" for index in range(6)]
