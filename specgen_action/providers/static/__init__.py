@@ -1,0 +1,33 @@
+"""The offline provider: a spec from the parse tree alone, no network and no model.
+
+``build_skeleton`` reads one parse of a file and states only what the parse
+shows: the purpose from the module docstring or leading comment, every public
+symbol with its signature exactly as written (whitespace normalised, comments
+dropped), line range and documentation, the imported modules, and the
+exception names raised. The Gemini provider writes its prose on top of the
+same skeleton, so signatures are never invented.
+
+Public means: Python, no leading underscore, or listed in a literal
+``__all__`` when there is one (methods of public classes too, dunder methods
+included); JavaScript/TypeScript, exported (``export``, ``export {...}``,
+CommonJS ``exports``), or every top-level declaration of a file that exports
+nothing (a script); Go, capitalised; Rust, ``pub``; Java, ``public`` (and
+interface members).
+
+The modules below are private to this package, and so are their names (a
+leading underscore even where a sibling module imports them). Read them top
+down: ``_provider`` (the ``Provider``), ``_skeleton`` (one file: dispatch to a
+language, then imports and raised errors), ``_purpose`` (the file's one-line
+purpose), one module per language (``_python``, ``_javascript`` for JavaScript,
+TypeScript and TSX, ``_go``, ``_rust``, ``_java``) and ``_text`` for files
+without a grammar; all of them build on ``_common`` (the ``_File`` being
+filled in, signatures, doc comments, exception names) and ``_docs`` (the text
+of docstrings and comments). Imports only flow in that order, downwards.
+"""
+
+from __future__ import annotations
+
+from ._provider import StaticProvider
+from ._skeleton import build_skeleton
+
+__all__ = ["StaticProvider", "build_skeleton"]

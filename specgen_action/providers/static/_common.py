@@ -1,0 +1,209 @@
+"""What every language extractor reads a tree with.
+
+``_File`` collects the symbols of one file; ``_signature`` and
+``_value_signature`` cut a declaration's source text at its body or value;
+``_doc_comment`` finds the documentation comments above a node; and
+``_exception_name`` tells whether raised text names an exception type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ...parsing import node_lines
+from ...spec import Symbol
+from ._docs import _ACCEPT, _comment_text, _dedent, _first_paragraph
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_MAX_NESTING = 3
+"""Levels of nested classes (and Python top-level ``if``/``try`` blocks) looked into."""
+_MAX_DOC_COMMENTS = 500
+_SHORT_VALUE = 100
+"""A one-line declaration up to this long keeps its value in the signature."""
+
+_PLACEHOLDER = re.compile("\0(\\d+)\0")
+_SPACE_AFTER_OPEN = re.compile(r"([(\[]) ")
+_SPACE_BEFORE_CLOSE = re.compile(r" ([)\],])")
+_EXCEPTION_NAME = re.compile(r"[^\W\d]\w*(?:(?:\.|::)[^\W\d]\w*)*")
+_GENERIC_ARGS = re.compile(r"<.*>")
+_TRIGGERS = {"python": re.compile(rb"[#'\"]")}
+_DEFAULT_TRIGGER = re.compile(rb"[/'\"`]")
+
+
+@dataclass
+class _File:
+    """What the extractors share while reading one tree."""
+
+    data: bytes
+    language: str
+    symbols: list[Symbol] = field(default_factory=list)
+    behaviour: list[str] = field(default_factory=list)
+    docstring: str = ""
+    """Python's module docstring, when there is one."""
+    seen: set[str] = field(default_factory=set)
+
+    def text(self, node: Node | None) -> str:
+        if node is None:
+            return ""
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def add(self, name: str, kind: str, signature: str, node: Node, docstring: str) -> None:
+        """Record a symbol; the first definition of a name wins (overloads, setters)."""
+        if not name or name in self.seen:
+            return
+        self.seen.add(name)
+        first, last = node_lines(node)
+        self.symbols.append(
+            Symbol(
+                name=name,
+                kind=kind,
+                signature=signature,
+                line_start=first,
+                line_end=last,
+                docstring=docstring,
+                description=_first_paragraph(docstring),
+            )
+        )
+
+
+def _comments_text(file: _File, comments: list[Node]) -> str:
+    lines: list[str] = []
+    for comment in comments:
+        lines.extend(_comment_text(file.text(comment)))
+    return _dedent(lines)
+
+
+def _tidy(text: str) -> str:
+    text = " ".join(text.split())
+    text = _SPACE_AFTER_OPEN.sub(r"\1", text)
+    text = _SPACE_BEFORE_CLOSE.sub(r"\1", text)
+    return text.rstrip(" :;={,") or text
+
+
+def _is_string(kind: str) -> bool:
+    return (
+        "string" in kind
+        or kind.endswith(("char_literal", "character_literal"))
+        or kind == "text_block"
+    )
+
+
+def _signature(file: _File, outer: Node, cut: int) -> str:
+    """The source text of ``outer`` up to byte ``cut``, comments dropped, whitespace tidied."""
+    start = outer.start_byte
+    cut = max(start, min(cut, outer.end_byte))
+    data = file.data
+    if not _TRIGGERS.get(file.language, _DEFAULT_TRIGGER).search(data, start, cut):
+        return _tidy(data[start:cut].decode("utf-8", "replace"))
+    spans: list[tuple[int, int, bool]] = []
+    stack = [outer]
+    while stack:
+        node = stack.pop()
+        if node.end_byte <= start or node.start_byte >= cut:
+            continue
+        kind = node.type
+        if "comment" in kind:
+            spans.append((node.start_byte, node.end_byte, False))
+        elif _is_string(kind) and node.is_named:
+            spans.append((node.start_byte, node.end_byte, True))
+        elif node.child_count:
+            stack.extend(node.children)
+    spans.sort()
+    pieces: list[str] = []
+    kept: list[str] = []
+    position = start
+    for begin, end, keep in spans:
+        if begin < position:
+            continue
+        end = min(end, cut)
+        pieces.append(data[position:begin].decode("utf-8", "replace"))
+        if keep:
+            pieces.append(f"\0{len(kept)}\0")
+            kept.append(data[begin:end].decode("utf-8", "replace"))
+        else:
+            pieces.append(" ")
+        position = end
+    pieces.append(data[position:cut].decode("utf-8", "replace"))
+    tidy = _tidy("".join(pieces))
+    return _PLACEHOLDER.sub(lambda match: kept[int(match[1])], tidy) if kept else tidy
+
+
+def _value_signature(file: _File, outer: Node, value: Node | None) -> str:
+    """A declaration with its value when short and on one line, else up to the value."""
+    one_line = outer.start_point.row == outer.end_point.row
+    if value is None or (one_line and outer.end_byte - outer.start_byte <= 2 * _SHORT_VALUE):
+        full = _signature(file, outer, outer.end_byte)
+        if value is None or len(full) <= _SHORT_VALUE:
+            return full
+    return _signature(file, outer, value.start_byte)
+
+
+def _body_cut(node: Node, body: Node | None) -> int:
+    return body.start_byte if body is not None else node.end_byte
+
+
+def _preceding_comments(node: Node) -> list[Node]:
+    """The comments directly above ``node`` (no blank line), skipping decorators and attributes."""
+    comments: list[Node] = []
+    following = node.start_point.row
+    sibling = node.prev_sibling
+    for _ in range(_MAX_DOC_COMMENTS):
+        if sibling is None:
+            break
+        kind = sibling.type
+        if kind in ("decorator", "attribute_item"):
+            following = sibling.start_point.row
+            sibling = sibling.prev_sibling
+            continue
+        if "comment" not in kind or node_lines(sibling)[1] < following:
+            break
+        previous = sibling.prev_sibling
+        if (
+            previous is not None
+            and "comment" not in previous.type
+            and previous.end_point.row == sibling.start_point.row
+        ):
+            break
+        comments.append(sibling)
+        following = sibling.start_point.row
+        sibling = previous
+    comments.reverse()
+    return comments
+
+
+def _doc_comment(file: _File, node: Node) -> str:
+    """Documentation comments above ``node``, in the language's own convention."""
+    comments = _preceding_comments(node)
+    if not comments:
+        return ""
+    accept = _ACCEPT.get(file.language)
+    if accept is not None:
+        texts = [file.text(comment) for comment in comments]
+        index = len(comments)
+        while index and accept(texts[index - 1]):
+            index -= 1
+        comments = comments[index:]
+    return _comments_text(file, comments)
+
+
+def _exception_name(text: str) -> str:
+    """``text`` when it reads as the name of an exception type (CapWords last part)."""
+    name = _GENERIC_ARGS.sub("", "".join(text.split()))
+    if not _EXCEPTION_NAME.fullmatch(name):
+        return ""
+    last = re.split(r"\.|::", name)[-1].lstrip("_")
+    return name if last[:1].isupper() else ""
+
+
+def _callee_name(
+    file: _File, node: Node | None, callee_field: str, call_types: tuple[str, ...]
+) -> str:
+    if node is None:
+        return ""
+    if node.type in call_types:
+        node = node.child_by_field_name(callee_field)
+    return _exception_name(file.text(node)) if node is not None else ""

@@ -1,0 +1,119 @@
+"""Java: ``public`` types and their public members (every member of an interface)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._common import (
+    _MAX_NESTING,
+    _body_cut,
+    _callee_name,
+    _doc_comment,
+    _File,
+    _signature,
+    _value_signature,
+)
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_JAVA_QUERY = """
+        (import_declaration (scoped_identifier) @import)
+        (import_declaration (identifier) @import)
+        (throw_statement) @raise
+    """
+
+
+_JAVA_TYPES = {
+    "class_declaration": "class",
+    "interface_declaration": "interface",
+    "enum_declaration": "enum",
+    "record_declaration": "record",
+    "annotation_type_declaration": "annotation",
+}
+
+
+def _java_modifiers(file: _File, node: Node) -> set[str]:
+    for child in node.children:
+        if child.type == "modifiers":
+            return {file.text(item) for item in child.children if not item.is_named}
+    return set()
+
+
+def _java(file: _File, root: Node) -> None:
+    for node in root.children:
+        if node.type in _JAVA_TYPES and "public" in _java_modifiers(file, node):
+            _java_type(file, node, file.text(node.child_by_field_name("name")), 0)
+
+
+def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
+    body = node.child_by_field_name("body")
+    kind = _JAVA_TYPES[node.type]
+    file.add(
+        name, kind, _signature(file, node, _body_cut(node, body)), node, _doc_comment(file, node)
+    )
+    if body is None:
+        return
+    members = list(body.named_children)
+    for member in body.named_children:
+        if member.type == "enum_body_declarations":
+            members.extend(member.named_children)
+    interface = kind in ("interface", "annotation")
+    for member in members:
+        member_kind = member.type
+        modifiers = _java_modifiers(file, member)
+        public = "public" in modifiers or (interface and "private" not in modifiers)
+        doc = _doc_comment(file, member) if public or member_kind == "enum_constant" else ""
+        if member_kind in (
+            "method_declaration",
+            "constructor_declaration",
+            "compact_constructor_declaration",
+        ):
+            if not public:
+                continue
+            member_name = file.text(member.child_by_field_name("name")) or name.rsplit(".")[-1]
+            if member_name == "main" and {"public", "static"} <= modifiers:
+                file.behaviour.append("Runs as a program (`public static void main`).")
+            member_body = member.child_by_field_name("body")
+            file.add(
+                f"{name}.{member_name}",
+                "method" if member_kind == "method_declaration" else "constructor",
+                _signature(file, member, _body_cut(member, member_body)),
+                member,
+                doc,
+            )
+        elif member_kind in ("field_declaration", "constant_declaration"):
+            if not public:
+                continue
+            constant = interface or {"static", "final"} <= modifiers
+            for declarator in member.children_by_field_name("declarator"):
+                member_name = file.text(declarator.child_by_field_name("name"))
+                file.add(
+                    f"{name}.{member_name}",
+                    "constant" if constant else "field",
+                    _value_signature(file, member, declarator.child_by_field_name("value")),
+                    member,
+                    doc,
+                )
+        elif member_kind == "enum_constant":
+            member_name = file.text(member.child_by_field_name("name"))
+            member_body = member.child_by_field_name("body")
+            file.add(
+                f"{name}.{member_name}",
+                "constant",
+                _signature(file, member, _body_cut(member, member_body)),
+                member,
+                doc,
+            )
+        elif member_kind in _JAVA_TYPES and public and depth < _MAX_NESTING:
+            member_name = file.text(member.child_by_field_name("name"))
+            _java_type(file, member, f"{name}.{member_name}", depth + 1)
+
+
+def _java_imports(file: _File, node: Node) -> list[str]:
+    return ["".join(file.text(node).split())]
+
+
+def _java_raised(file: _File, node: Node) -> str:
+    value = node.named_child(0) if node.named_child_count else None
+    return _callee_name(file, value, "type", ("object_creation_expression",))

@@ -1,0 +1,334 @@
+"""JavaScript, TypeScript and TSX: exported declarations, or a script's top level.
+
+Exported means ``export``, ``export {...}`` or CommonJS ``exports``; a file
+that exports nothing is a script, and all its top-level declarations count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ._common import (
+    _body_cut,
+    _callee_name,
+    _doc_comment,
+    _exception_name,
+    _File,
+    _signature,
+    _value_signature,
+)
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_JS_QUERY = """
+        (import_statement source: (string) @import)
+        (export_statement source: (string) @import)
+        (call_expression function: (identifier) @_require
+            arguments: (arguments . (string) @import) (#eq? @_require "require"))
+        (call_expression function: (import) arguments: (arguments . (string) @import))
+        (throw_statement) @raise
+    """
+
+
+_JS_DECLARATIONS = frozenset(
+    {
+        "function_declaration",
+        "generator_function_declaration",
+        "function_signature",
+        "class_declaration",
+        "abstract_class_declaration",
+        "interface_declaration",
+        "type_alias_declaration",
+        "enum_declaration",
+        "lexical_declaration",
+        "variable_declaration",
+        "internal_module",
+        "module",
+        "ambient_declaration",
+    }
+)
+_JS_FUNCTIONS = frozenset(
+    {"arrow_function", "function_expression", "function", "generator_function"}
+)
+_JS_CLASSES = frozenset({"class", "class_expression"})
+
+
+def _js(file: _File, root: Node) -> None:
+    names, exports = _js_exports(file, root)
+    for node in root.children:
+        kind = node.type
+        if kind == "export_statement":
+            declaration = node.child_by_field_name("declaration")
+            if declaration is not None:
+                _js_declaration(file, node, declaration, lambda name: True)
+                continue
+            value = node.child_by_field_name("value")
+            if value is not None and value.type != "identifier":
+                _js_value(file, node, "default", value)
+        elif kind in _JS_DECLARATIONS:
+            if exports:
+                _js_declaration(file, node, node, names.__contains__)
+            else:
+                _js_declaration(file, node, node, lambda name: not name.startswith("_"))
+        elif kind == "expression_statement":
+            _js_commonjs_member(file, node)
+
+
+def _js_exports(file: _File, root: Node) -> tuple[set[str], bool]:
+    """Local names exported by ``export {...}``, ``export default x`` and ``module.exports``.
+
+    Also whether the file exports anything at all (else it is a script).
+    """
+    names: set[str] = set()
+    exports = False
+    for node in root.children:
+        if node.type == "export_statement":
+            exports = True
+            value = node.child_by_field_name("value")
+            if value is not None and value.type == "identifier":
+                names.add(file.text(value))
+            if node.child_by_field_name("source") is not None:
+                continue
+            for clause in node.named_children:
+                if clause.type == "export_clause":
+                    for specifier in clause.named_children:
+                        names.add(file.text(specifier.child_by_field_name("name")))
+        elif node.type == "expression_statement" and node.named_child_count:
+            assignment = node.named_children[0]
+            if assignment.type != "assignment_expression":
+                continue
+            left = "".join(file.text(assignment.child_by_field_name("left")).split())
+            right = assignment.child_by_field_name("right")
+            if left.startswith(("exports.", "module.exports.")):
+                exports = True
+                if right is not None and right.type == "identifier":
+                    names.add(file.text(right))
+            elif left == "module.exports":
+                exports = True
+                if right is not None and right.type == "identifier":
+                    names.add(file.text(right))
+                elif right is not None and right.type == "object":
+                    for item in right.named_children:
+                        if item.type == "shorthand_property_identifier":
+                            names.add(file.text(item))
+                        elif item.type == "pair":
+                            value = item.child_by_field_name("value")
+                            if value is not None and value.type == "identifier":
+                                names.add(file.text(value))
+    return names, exports
+
+
+def _js_commonjs_member(file: _File, statement: Node) -> None:
+    """``module.exports = value``, ``exports.name = value``, ``module.exports.name = value``."""
+    if not statement.named_child_count:
+        return
+    assignment = statement.named_children[0]
+    if assignment.type != "assignment_expression":
+        return
+    left = "".join(file.text(assignment.child_by_field_name("left")).split())
+    value = assignment.child_by_field_name("right")
+    if value is None:
+        return
+    if left == "module.exports":
+        if value.type == "object":
+            _js_object_members(file, value)
+        elif value.type != "identifier":  # an exported local name is found by its declaration
+            _js_value(file, statement, "module.exports", value)
+        return
+    if value.type in ("identifier", "assignment_expression", "unary_expression"):
+        # `exports.a = a` is found by a's declaration; `exports.a = exports.b = void 0`
+        # only declares names ahead of their definitions.
+        return
+    for prefix in ("module.exports.", "exports."):
+        if left.startswith(prefix):
+            name = left[len(prefix) :]
+            if name.isidentifier():
+                _js_value(file, statement, name, value)
+            return
+
+
+def _js_object_members(file: _File, value: Node) -> None:
+    """The members of ``module.exports = {...}`` written inline."""
+    for item in value.named_children:
+        if item.type == "method_definition":
+            name = _js_member_name(file, item)
+            body = item.child_by_field_name("body")
+            if name:
+                signature = _signature(file, item, _body_cut(item, body))
+                file.add(name, "function", signature, item, _doc_comment(file, item))
+        elif item.type == "pair":
+            key = item.child_by_field_name("key")
+            member = item.child_by_field_name("value")
+            name = file.text(key).strip("\"'")
+            # A local name (``{ a: b }``) is found by its own declaration instead.
+            if member is not None and member.type != "identifier" and name.isidentifier():
+                _js_value(file, item, name, member)
+
+
+def _js_value(file: _File, outer: Node, name: str, value: Node) -> None:
+    """A symbol whose definition is an expression (default export, CommonJS member)."""
+    doc = _doc_comment(file, outer)
+    if value.type in _JS_FUNCTIONS:
+        body = value.child_by_field_name("body")
+        file.add(name, "function", _signature(file, outer, _body_cut(value, body)), outer, doc)
+    elif value.type in _JS_CLASSES:
+        body = value.child_by_field_name("body")
+        file.add(name, "class", _signature(file, outer, _body_cut(value, body)), outer, doc)
+        _js_class_members(file, name, body)
+    else:
+        file.add(name, "value", _value_signature(file, outer, value), outer, doc)
+
+
+def _js_declaration(
+    file: _File, outer: Node, declaration: Node, public: Callable[[str], bool]
+) -> None:
+    kind = declaration.type
+    if kind == "ambient_declaration":
+        for child in declaration.named_children:
+            if child.type in _JS_DECLARATIONS and child.type != "ambient_declaration":
+                _js_declaration(file, outer, child, public)
+                return
+        return
+    if kind in ("lexical_declaration", "variable_declaration"):
+        constant = file.text(declaration.child_by_field_name("kind")) == "const"
+        for declarator in declaration.named_children:
+            if declarator.type == "variable_declarator":
+                _js_declarator(file, outer, declarator, constant, public)
+        return
+    name_node = declaration.child_by_field_name("name")
+    name = file.text(name_node)
+    if not name or not public(name):
+        return
+    body = declaration.child_by_field_name("body")
+    doc = _doc_comment(file, outer)
+    if kind in ("function_declaration", "generator_function_declaration", "function_signature"):
+        signature = _signature(file, outer, _body_cut(declaration, body))
+        file.add(name, "function", signature, outer, doc)
+    elif kind in ("class_declaration", "abstract_class_declaration"):
+        file.add(name, "class", _signature(file, outer, _body_cut(declaration, body)), outer, doc)
+        _js_class_members(file, name, body)
+    elif kind == "interface_declaration":
+        signature = _signature(file, outer, _body_cut(declaration, body))
+        file.add(name, "interface", signature, outer, doc)
+        _js_interface_members(file, name, body)
+    elif kind == "enum_declaration":
+        file.add(name, "enum", _signature(file, outer, _body_cut(declaration, body)), outer, doc)
+        _js_enum_members(file, name, body)
+    elif kind == "type_alias_declaration":
+        value = declaration.child_by_field_name("value")
+        file.add(name, "type", _value_signature(file, outer, value), outer, doc)
+    elif kind in ("internal_module", "module"):
+        signature = _signature(file, outer, _body_cut(declaration, body))
+        file.add(name.strip("\"'"), "namespace", signature, outer, doc)
+
+
+def _js_declarator(
+    file: _File, outer: Node, declarator: Node, constant: bool, public: Callable[[str], bool]
+) -> None:
+    name_node = declarator.child_by_field_name("name")
+    if name_node is None or name_node.type != "identifier":
+        return
+    name = file.text(name_node)
+    if not public(name):
+        return
+    value = declarator.child_by_field_name("value")
+    doc = _doc_comment(file, outer)
+    if value is not None and value.type in _JS_FUNCTIONS:
+        body = value.child_by_field_name("body")
+        file.add(name, "function", _signature(file, outer, _body_cut(value, body)), outer, doc)
+    elif value is not None and value.type in _JS_CLASSES:
+        body = value.child_by_field_name("body")
+        file.add(name, "class", _signature(file, outer, _body_cut(value, body)), outer, doc)
+        _js_class_members(file, name, body)
+    else:
+        kind = "constant" if constant else "variable"
+        file.add(name, kind, _value_signature(file, outer, value), outer, doc)
+
+
+def _js_member_name(file: _File, member: Node) -> str:
+    """The member's public name, or "" for ``#private``, ``_private`` and TS private/protected."""
+    name_node = member.child_by_field_name("name") or member.child_by_field_name("property")
+    if name_node is None or name_node.type == "private_property_identifier":
+        return ""
+    name = file.text(name_node)
+    if name.startswith(("_", "#")):
+        return ""
+    for child in member.children:
+        if child.type == "accessibility_modifier" and file.text(child) in ("private", "protected"):
+            return ""
+    return name
+
+
+def _js_class_members(file: _File, owner: str, body: Node | None) -> None:
+    if body is None:
+        return
+    for member in body.named_children:
+        kind = member.type
+        if kind in ("method_definition", "method_signature", "abstract_method_signature"):
+            name = _js_member_name(file, member)
+            if not name:
+                continue
+            accessor = any(child.type in ("get", "set") for child in member.children)
+            member_body = member.child_by_field_name("body")
+            file.add(
+                f"{owner}.{name}",
+                "property" if accessor else "method",
+                _signature(file, member, _body_cut(member, member_body)),
+                member,
+                _doc_comment(file, member),
+            )
+        elif kind in ("public_field_definition", "field_definition"):
+            name = _js_member_name(file, member)
+            if name:
+                value = member.child_by_field_name("value")
+                file.add(
+                    f"{owner}.{name}",
+                    "attribute",
+                    _value_signature(file, member, value),
+                    member,
+                    _doc_comment(file, member),
+                )
+
+
+def _js_interface_members(file: _File, owner: str, body: Node | None) -> None:
+    if body is None:
+        return
+    for member in body.named_children:
+        if member.type in ("method_signature", "property_signature"):
+            name = _js_member_name(file, member)
+            if name:
+                file.add(
+                    f"{owner}.{name}",
+                    "method" if member.type == "method_signature" else "attribute",
+                    _signature(file, member, member.end_byte),
+                    member,
+                    _doc_comment(file, member),
+                )
+
+
+def _js_enum_members(file: _File, owner: str, body: Node | None) -> None:
+    if body is None:
+        return
+    for member in body.named_children:
+        if member.type == "property_identifier":
+            name = file.text(member)
+        elif member.type == "enum_assignment":
+            name = file.text(member.child_by_field_name("name"))
+        else:
+            continue
+        file.add(
+            f"{owner}.{name}",
+            "constant",
+            _signature(file, member, member.end_byte),
+            member,
+            _doc_comment(file, member),
+        )
+
+
+def _js_raised(file: _File, node: Node) -> str:
+    value = node.named_child(0) if node.named_child_count else None
+    if value is not None and value.type == "new_expression":
+        return _exception_name(file.text(value.child_by_field_name("constructor")))
+    return _callee_name(file, value, "function", ("call_expression",))

@@ -1,0 +1,51 @@
+"""``StaticProvider``: the ``Provider`` that makes no calls."""
+
+from __future__ import annotations
+
+from ...spec import ChunkAnalysis, FileSpec, SymbolNote
+from ..base import Analysis, ChunkRequest
+from ._docs import _first_paragraph
+
+
+class StaticProvider:
+    """A ``Provider`` that makes no calls: prose comes from the skeleton's docstrings."""
+
+    @property
+    def name(self) -> str:
+        """Always ``static``."""
+        return "static"
+
+    @property
+    def model(self) -> str | None:
+        """None: there is no model."""
+        return None
+
+    @property
+    def prompt_version(self) -> int:
+        """Bumped when the skeleton's content changes shape."""
+        return 1
+
+    @property
+    def makes_calls(self) -> bool:
+        """False: no quota, so no limits or retries."""
+        return False
+
+    async def analyse(self, request: ChunkRequest) -> Analysis:
+        """Notes for the skeleton's documented symbols that start in this chunk."""
+        chunk = request.chunk
+        notes = [
+            SymbolNote(name=symbol.name, description=description)
+            for symbol in request.skeleton.symbols
+            if chunk.line_start <= symbol.line_start <= chunk.line_end
+            and (description := symbol.description or _first_paragraph(symbol.docstring))
+        ]
+        return Analysis(ChunkAnalysis(purpose=request.skeleton.purpose, symbols=notes))
+
+    async def synthesise(
+        self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
+    ) -> Analysis:
+        """The skeleton's purpose; everything else is already in the skeleton."""
+        return Analysis(ChunkAnalysis(purpose=skeleton.purpose))
+
+    async def aclose(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,116 @@
+"""A file's purpose: its module docstring or leading comment, else what it defines."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ...parsing import node_lines
+from ._docs import _comment_text, _dedent, _first_paragraph, _rust_doc
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from ._common import _File
+
+_DISPLAY = {
+    "python": "Python",
+    "javascript": "JavaScript",
+    "typescript": "TypeScript",
+    "tsx": "TypeScript (TSX)",
+    "go": "Go",
+    "rust": "Rust",
+    "java": "Java",
+}
+_PURPOSE_PARAGRAPH_MAX = 600
+_LICENCE = re.compile(
+    r"\b(copyright|spdx-license-identifier|all rights reserved|licensed under|"
+    r"license,? version|permission is hereby granted)\b|\(c\)",
+    re.IGNORECASE,
+)
+_DIRECTIVE = re.compile(
+    r"^(!|-\*-|vim?:|go:|\+build|eslint|jshint|jscs|@ts-|prettier|global\s|"
+    r"type:|noqa|pylint|mypy:|flake8|fmt:|pragma|nolint|#?region\b|#?endregion\b)",
+    re.IGNORECASE,
+)
+_FILE_TAG = re.compile(r"^\s*@(fileoverview|file|overview)\b\s*", re.IGNORECASE)
+
+# Nodes a leading comment is never the documentation of.
+_HEADER_NODES = frozenset(
+    {
+        "import_statement",
+        "import_from_statement",
+        "future_import_statement",
+        "expression_statement",
+        "package_clause",
+        "package_declaration",
+        "import_declaration",
+        "use_declaration",
+        "extern_crate_declaration",
+        "inner_attribute_item",
+    }
+)
+
+
+def _purpose(file: _File, root: Node) -> str:
+    """The module docstring, else the first leading comment block that describes the file."""
+    if file.docstring:
+        return _clip(_first_paragraph(file.docstring))
+    blocks: list[list[Node]] = []
+    first_code: Node | None = None
+    previous_end = -1
+    for child in root.children:
+        kind = child.type
+        if kind == "inner_attribute_item":
+            continue
+        if "comment" not in kind:
+            first_code = child
+            break
+        if not blocks or child.start_point.row > previous_end:
+            blocks.append([])
+        blocks[-1].append(child)
+        previous_end = node_lines(child)[1]
+    if (
+        blocks
+        and first_code is not None
+        and first_code.type not in _HEADER_NODES
+        and node_lines(blocks[-1][-1])[1] >= first_code.start_point.row
+    ):
+        blocks.pop()  # documents the definition below it, not the file
+    for block in blocks:
+        texts = [file.text(node) for node in block]
+        if file.language == "rust" and all(_rust_doc(text) for text in texts):
+            continue
+        lines = [
+            _FILE_TAG.sub("", line)
+            for text in texts
+            for line in _comment_text(text)
+            if not text.startswith("#!") and not _DIRECTIVE.match(line.strip())
+        ]
+        paragraph = _first_paragraph(_dedent(lines))
+        if paragraph and not _LICENCE.search(paragraph):
+            return _clip(paragraph)
+    return ""
+
+
+def _clip(paragraph: str) -> str:
+    """At most ``_PURPOSE_PARAGRAPH_MAX`` characters, cut at a word."""
+    if len(paragraph) <= _PURPOSE_PARAGRAPH_MAX:
+        return paragraph
+    return paragraph[: _PURPOSE_PARAGRAPH_MAX + 1].rsplit(" ", 1)[0] + " …"
+
+
+def _fallback_purpose(file: _File, text: str) -> str:
+    """The documentation of the file's only public definition, else the names it defines."""
+    if not text.strip():
+        return "Empty file."
+    display = _DISPLAY.get(file.language, file.language)
+    top = [symbol for symbol in file.symbols if "." not in symbol.name]
+    if len(top) == 1 and top[0].description:
+        return _clip(top[0].description)
+    names = [symbol.name for symbol in top]
+    if not names:
+        return f"{display} file with no public symbols."
+    shown = ", ".join(names[:8])
+    more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+    return f"{display} file defining {shown}{more}."
