@@ -54,4 +54,3 @@ def find_drift(
         except OutputPathError:
             continue
     return drift
-
