@@ -29,6 +29,16 @@ def test_ruff_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_clean() -> None:
+    result = subprocess.run(
+        [_tool("ruff"), "format", "--check", "specgen_action", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_mypy_strict_clean() -> None:
     result = subprocess.run(
         [_tool("mypy"), "--strict", "-p", "specgen_action"],
