@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from specgen_action.cli import main
+from tests.fakes.gemini_server import FakeGemini
 
 
 class GitRepo:
@@ -102,3 +103,34 @@ def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, specgen: CLI) -> CLI:
     """``specgen`` run from the root of ``repo``."""
     monkeypatch.chdir(repo.root)
     return specgen
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
+    """A fake Gemini server the SDK is pointed at; no proxy can take traffic off loopback.
+
+    Tests tune it by attribute (``fake.latency = 0.1``, ``fake.faults = ...``).
+    """
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    with FakeGemini() as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+def python_module(name: str, functions: int = 2) -> str:
+    """A small Python module defining ``{name}_0`` ... with docstrings (one chunk each)."""
+    body = "".join(
+        f'def {name}_{i}(x: int) -> int:\n    """Add {i} to x."""\n    return x + {i}\n\n\n'
+        for i in range(functions)
+    )
+    return f'"""Module {name}."""\n\n\n{body}'

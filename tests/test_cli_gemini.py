@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,28 +17,10 @@ from specgen_action.render import parse_front_matter
 from specgen_action.report import RunReport
 from specgen_action.scheduler import Limits
 from specgen_action.selection import Filters, select_all
-from tests.conftest import CLI, GitRepo
+from tests.conftest import CLI, GitRepo, python_module
 from tests.fakes.gemini_server import FakeGemini, Fault, first
 
 MODEL = "gemini-3.8-flash"
-
-
-def module(name: str, functions: int = 2) -> str:
-    body = "".join(
-        f'def {name}_{i}(x: int) -> int:\n    """Step {i}."""\n    return x + {i}\n\n\n'
-        for i in range(functions)
-    )
-    return f'"""Module {name}."""\n\n\n{body}'
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    with FakeGemini() as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
-        yield server
 
 
 def load_report(repo: GitRepo) -> dict[str, object]:
@@ -48,8 +29,8 @@ def load_report(repo: GitRepo) -> dict[str, object]:
 
 def test_gemini_writes_grounded_specs(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
     fake.invent_symbol = "ghost_function"
-    repo.write("pkg/a.py", module("a"))
-    repo.write("pkg/b.py", module("b"))
+    repo.write("pkg/a.py", python_module("a"))
+    repo.write("pkg/b.py", python_module("b"))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--rpm", "0")
     assert result.code == 0, result.err
@@ -72,7 +53,7 @@ def test_gemini_writes_grounded_specs(repo: GitRepo, fake: FakeGemini, cli: CLI)
 
 
 def test_multi_chunk_file_is_map_reduce(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
-    repo.write("big.py", module("big", functions=40))
+    repo.write("big.py", python_module("big", functions=40))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--chunk-tokens", "200", "--rpm", "0")
     assert result.code == 0, result.err
@@ -86,7 +67,7 @@ def test_multi_chunk_file_is_map_reduce(repo: GitRepo, fake: FakeGemini, cli: CL
 
 
 def test_second_run_costs_nothing(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
-    repo.write("a.py", module("a"))
+    repo.write("a.py", python_module("a"))
     repo.commit()
     assert cli("generate", "--rpm", "0").code == 0
     assert fake.requests == 1
@@ -100,7 +81,7 @@ def test_second_run_costs_nothing(repo: GitRepo, fake: FakeGemini, cli: CLI) -> 
 
 def test_transient_failures_are_retried(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
     fake.faults = first(2, Fault.server_error(503))
-    repo.write("a.py", module("a"))
+    repo.write("a.py", python_module("a"))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--rpm", "0")
     assert result.code == 0, result.err
@@ -113,7 +94,7 @@ def test_hang_hits_the_request_timeout_and_is_retried(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
     fake.faults = first(1, Fault.hang())
-    repo.write("a.py", module("a"))
+    repo.write("a.py", python_module("a"))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--request-timeout", "0.5", "--rpm", "0")
     assert result.code == 0, result.err
@@ -126,7 +107,7 @@ def test_garbage_and_truncated_answers_are_retried(
 ) -> None:
     faults = iter([Fault.garbage(), Fault.max_tokens()])
     fake.faults = lambda index, body: next(faults, None)
-    repo.write("a.py", module("a"))
+    repo.write("a.py", python_module("a"))
     repo.commit()
     assert cli("generate", "--report", "report.json", "--rpm", "0").code == 0
     outcomes = [c["outcome"] for c in load_report(repo)["calls"]]  # type: ignore[union-attr]
@@ -135,8 +116,8 @@ def test_garbage_and_truncated_answers_are_retried(
 
 def test_deadline_keeps_finished_specs(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
     fake.faults = lambda index, body: Fault.hang() if "slow.py" in json.dumps(body) else None
-    repo.write("fast.py", module("fast"))
-    repo.write("slow.py", module("slow"))
+    repo.write("fast.py", python_module("fast"))
+    repo.write("slow.py", python_module("slow"))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--timeout", "1.5", "--rpm", "0")
     assert result.code == 3
@@ -153,8 +134,8 @@ def test_deadline_keeps_finished_specs(repo: GitRepo, fake: FakeGemini, cli: CLI
 
 def test_blocked_file_fails_alone(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
     fake.faults = lambda index, body: Fault.blocked() if "bad.py" in json.dumps(body) else None
-    repo.write("good.py", module("good"))
-    repo.write("bad.py", module("bad"))
+    repo.write("good.py", python_module("good"))
+    repo.write("bad.py", python_module("bad"))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--rpm", "0")
     assert result.code == 3
@@ -167,7 +148,7 @@ def test_blocked_file_fails_alone(repo: GitRepo, fake: FakeGemini, cli: CLI) -> 
 def test_daily_quota_stops_the_run(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
     fake.faults = lambda index, body: Fault.daily_quota()
     for name in "abc":
-        repo.write(f"{name}.py", module(name))
+        repo.write(f"{name}.py", python_module(name))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--concurrency", "1", "--rpm", "0")
     assert result.code == 3
@@ -183,7 +164,7 @@ def test_bad_key_is_one_line_and_never_printed(
     wrong = "AIzaSyTHIS-IS-NOT-THE-KEY-000000000000"
     monkeypatch.setenv("GEMINI_API_KEY", wrong)
     for name in "ab":
-        repo.write(f"{name}.py", module(name))
+        repo.write(f"{name}.py", python_module(name))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--concurrency", "1")
     assert result.code == 2
@@ -200,7 +181,7 @@ def test_key_never_reaches_any_output_or_file(
 ) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     fake.faults = first(1, Fault.server_error(500))
-    repo.write("a.py", module("a"))
+    repo.write("a.py", python_module("a"))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--rpm", "0")
     assert result.code == 0, result.err
@@ -217,7 +198,7 @@ def test_key_never_reaches_any_output_or_file(
 def generate_files(repo: GitRepo, count: int, limits: Limits) -> RunReport:
     """``count`` one-chunk files through the pipeline API, with scaled limits."""
     for index in range(count):
-        repo.write(f"m{index}.py", module(f"m{index}"))
+        repo.write(f"m{index}.py", python_module(f"m{index}"))
     repo.commit()
     selection = select_all(repo.root, Filters(("*.py",), (), "specs"))
     provider = make_gemini_provider(model=MODEL, request_timeout_s=10)
@@ -254,7 +235,7 @@ def test_no_rpm_still_completes_under_a_binding_quota(repo: GitRepo, fake: FakeG
 def test_ctrl_c_keeps_finished_specs_and_writes_the_report(repo: GitRepo, fake: FakeGemini) -> None:
     fake.latency = 0.3
     for index in range(12):
-        repo.write(f"m{index:02d}.py", module(f"m{index}"))
+        repo.write(f"m{index:02d}.py", python_module(f"m{index}"))
     repo.commit()
     env = {**os.environ, **fake.env()}
     command = [sys.executable, "-m", "specgen_action", "generate", "--report", "report.json"]

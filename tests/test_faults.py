@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from specgen_action.report import RunReport
 from specgen_action.scheduler import Limits
 from specgen_action.selection import Filters, select_all
 from specgen_action.writer import spec_path_for
-from tests.conftest import CLI, GitRepo
+from tests.conftest import CLI, GitRepo, python_module
 from tests.fakes.gemini_server import FakeGemini, Fault, at_rate, first
 
 MODEL = "gemini-3.8-flash"
@@ -34,32 +33,20 @@ MULTI_CHUNK = 8
 LAST_SECTION = "\n## Errors and edge cases\n"
 
 
-def module(index: int, functions: int = 1) -> str:
-    body = "".join(
-        f'def f{index}_{i}(x: int) -> int:\n    """Add {i} to x."""\n    return x + {i}\n\n\n'
-        for i in range(functions)
-    )
-    return f'"""Module {index}."""\n\n\n{body}'
+@pytest.fixture
+def fake(fake: FakeGemini) -> FakeGemini:
+    fake.latency = 0.01
+    return fake
 
 
 def fill(repo: GitRepo, count: int = FILES, multi: int = MULTI_CHUNK) -> list[str]:
     paths = []
     for index in range(count):
         path = f"pkg/m{index:03d}.py"
-        repo.write(path, module(index, functions=12 if index < multi else 1))
+        repo.write(path, python_module(f"f{index}", 12 if index < multi else 1))
         paths.append(path)
     repo.commit()
     return paths
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    with FakeGemini(latency=0.01) as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
-        yield server
 
 
 def run_pipeline(

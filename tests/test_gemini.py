@@ -8,7 +8,7 @@ import json
 import logging
 import socket
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
@@ -63,25 +63,6 @@ def make_request(text: str = SOURCE) -> ChunkRequest:
     return ChunkRequest(
         path="pkg/mod.py", language="python", chunk=chunk, chunk_count=1, skeleton=skeleton
     )
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
-    """A fake server the SDK is pointed at; no proxy can take traffic off loopback."""
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    with FakeGemini() as server:
-        assert server.url.startswith("http://127.0.0.1:")
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
-        yield server
 
 
 @pytest.fixture

@@ -16,13 +16,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from specgen_action.render import parse_front_matter
-from tests.conftest import GitRepo
+from tests.conftest import GitRepo, python_module
 from tests.fakes.gemini_server import FakeGemini
 
 FILES = 40
@@ -35,24 +34,6 @@ ARGS = (
     "generate", "--rpm", "0", "--concurrency", str(CONCURRENCY), "--chunk-tokens", "100",
     "--report", "report.json",
 )  # fmt: skip
-
-
-def module(index: int, functions: int) -> str:
-    body = "".join(
-        f'def f{index}_{i}(x: int) -> int:\n    """Add {i} to x."""\n    return x + {i}\n\n\n'
-        for i in range(functions)
-    )
-    return f'"""Module {index}."""\n\n\n{body}'
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    with FakeGemini(latency=0.1) as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
-        yield server
 
 
 def start(cwd: Path) -> subprocess.Popen[bytes]:
@@ -94,6 +75,12 @@ def wait_idle(fake: FakeGemini) -> None:
         time.sleep(0.01)
 
 
+@pytest.fixture
+def fake(fake: FakeGemini) -> FakeGemini:
+    fake.latency = 0.1
+    return fake
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_killed_run_keeps_finished_specs_and_resumes(
     repo: GitRepo, fake: FakeGemini, tmp_path: Path, seed: int
@@ -103,7 +90,9 @@ def test_killed_run_keeps_finished_specs_and_resumes(
     pause = rng.uniform(0, 0.3)
     print(f"KILL_SEED={seed}: kill once {target} spec(s) exist, {pause:.3f} s later")
     for index in range(FILES):
-        repo.write(f"src/m{index:02d}.py", module(index, 14 if index < MULTI_CHUNK else 1))
+        repo.write(
+            f"src/m{index:02d}.py", python_module(f"f{index}", 14 if index < MULTI_CHUNK else 1)
+        )
     repo.commit()
     root = repo.root
 
@@ -168,7 +157,7 @@ def test_killed_run_keeps_finished_specs_and_resumes(
 
 def test_next_run_removes_the_temporary_file_a_killed_writer_left(repo: GitRepo) -> None:
     """A kill between the temp file's creation and its rename leaves it; the next run cleans up."""
-    repo.write("a.py", module(1, 1))
+    repo.write("a.py", python_module("f1", 1))
     repo.commit()
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,13 +82,9 @@ def totals(root: Path) -> dict[str, int]:
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    with FakeGemini(latency=0.01) as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
-        yield server
+def fake(fake: FakeGemini) -> FakeGemini:
+    fake.latency = 0.01
+    return fake
 
 
 def test_2000_files_offline_in_bounded_memory(repo: GitRepo) -> None:
