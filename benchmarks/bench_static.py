@@ -345,10 +345,10 @@ mark("git ls-files + filters (select_all)")
 from specgen_action.writer import orphaned_sources
 orphans = orphaned_sources(root, root / "specs")
 mark("orphaned_sources (walk specs/)")
-from specgen_action.drift import find_drift
-drift = find_drift(root, root / "specs", sel.paths, orphans, config.max_bytes)
-mark("find_drift (resolve paths, read + sha256 sources, read spec heads)")
-assert not drift, drift
+from specgen_action.drift import check_specs
+checks = check_specs(root, root / "specs", sel.paths, orphans, config.max_bytes)
+mark("check_specs (read + sha256 sources, read spec heads)")
+assert not any(c.drifted for c in checks), checks
 for (_, a), (name, b) in zip(t, t[1:]):
     print(f"{name}\t{b - a:.4f}")
 """
@@ -401,7 +401,7 @@ def _profile_section(root: Path, env: dict[str, str]) -> str:
         "",
         table(["package", "ms", "share"], import_rows),
         "",
-        "cProfile of `find_drift` + selection in process (imports already loaded), "
+        "cProfile of `check_specs` + selection in process (imports already loaded), "
         "top functions by own time:",
         "",
         table(["function", "calls", "own ms", "cumulative ms"], profile_rows),
@@ -410,13 +410,13 @@ def _profile_section(root: Path, env: dict[str, str]) -> str:
 
 
 def _cprofile_check(root: Path) -> list[list[object]]:
-    from specgen_action.drift import find_drift
+    from specgen_action.drift import check_specs
     from specgen_action.writer import orphaned_sources
 
     def work() -> None:
         selection = select_all(root, Filters(DEFAULT_INCLUDE, DEFAULT_EXCLUDE, "specs"))
         orphans = orphaned_sources(root, root / "specs")
-        find_drift(root, root / "specs", selection.paths, orphans, DEFAULT_MAX_BYTES)
+        check_specs(root, root / "specs", selection.paths, orphans, DEFAULT_MAX_BYTES)
 
     work()
     profiler = cProfile.Profile()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -26,6 +27,7 @@ from .errors import SpecgenError, UsageError
 
 if TYPE_CHECKING:
     from .config import Config
+    from .drift import SpecCheck
     from .providers.base import Provider
     from .report import RunReport
     from .selection import Filters, Selection
@@ -102,7 +104,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
         if progress is not None:
             progress.close()
     if args.report:
-        _write_report(report, Path(args.report))
+        _write_report(report, args.report)
     print_summary(report, sys.stdout)
     if result.fatal is not None:
         from .console import safe
@@ -122,18 +124,22 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .console import safe
-    from .drift import find_drift
+    from .drift import check_specs
     from .writer import orphaned_sources
 
+    started = time.monotonic()
     root, config, filters = _setup(args, env)
     selection = _select(args, root, filters, env, None)
     out_dir = _resolve(root, config.out)
     orphans: list[str] = list(selection.deleted)
     if args.all or not (args.paths or args.staged or args.since or args.github_event):
         orphans = sorted({*orphans, *orphaned_sources(root, out_dir)})
-    drift = find_drift(root, out_dir, selection.paths, orphans, config.max_bytes)
+    checks = check_specs(root, out_dir, selection.paths, orphans, config.max_bytes)
+    drift = [check for check in checks if check.drifted]
     for item in drift:
-        print(f"{item.problem:<8} {safe(item.path)}")
+        print(f"{item.state:<8} {safe(item.path)}")
+    if args.report:
+        _write_report(_check_report(checks, root, out_dir, time.monotonic() - started), args.report)
     if drift:
         print(
             f"specgen: {len(drift)} spec(s) out of date; run `specgen generate` and commit the "
@@ -145,6 +151,38 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     return EXIT_OK
 
 
+def _check_report(checks: list[SpecCheck], root: Path, out_dir: Path, wall_s: float) -> RunReport:
+    """``check`` as a RunReport, so CI publishes it like a run: drifted specs are failures."""
+    from datetime import UTC, datetime
+
+    from .report import FileRecord, FileStatus, RunReport, finish_report
+
+    status: dict[str, FileStatus] = {
+        "current": "unchanged",
+        "missing": "failed",
+        "stale": "failed",
+        "orphaned": "orphaned",
+        "skipped": "skipped",
+    }
+    files = [
+        FileRecord(path=check.path, status=status[check.state], reason=check.reason or None)
+        for check in checks
+    ]
+    try:
+        shown = out_dir.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = str(out_dir)
+    report = RunReport(
+        tool_version=__version__,
+        provider="check",
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        wall_s=round(wall_s, 3),
+        out_dir=shown,
+        files=files,
+    )
+    return finish_report(report)
+
+
 def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .console import print_summary
     from .github.commands import in_github_actions
@@ -154,7 +192,7 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
     report = merge_reports(load_report(Path(name)) for name in args.files)
     report_path = args.files[0]
     if args.json:
-        _write_report(report, Path(args.json))
+        _write_report(report, args.json)
         report_path = args.json
     if not (args.summary or in_github_actions(env)):
         print_summary(report, sys.stdout)  # the merged figures, for a terminal
@@ -283,9 +321,10 @@ def _mask_secrets(env: Mapping[str, str]) -> None:
             print(line, flush=True)
 
 
-def _write_report(report: RunReport, path: Path) -> None:
+def _write_report(report: RunReport, name: str) -> None:
     from .writer import write_atomic
 
+    path = Path(name)
     try:
         write_atomic(path, report.model_dump_json(indent=2) + "\n")
     except OSError as exc:
@@ -334,6 +373,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chk = commands.add_parser("check", help="offline: exit 1 listing missing or stale specs")
     _selection_args(chk)
+    chk.add_argument("--report", metavar="FILE", help="write the result as a JSON RunReport")
 
     rep = commands.add_parser("report", help="merge reports; publish them to GitHub")
     rep.add_argument("files", nargs="+", metavar="FILE")

@@ -1,4 +1,4 @@
-"""``specgen check``: which selected sources have a missing or stale spec.
+"""``specgen check``: how each selected source's spec stands against the source.
 
 Offline and light on purpose: it hashes sources and reads the head of each
 spec, and imports neither a parser nor google-genai, so a pre-commit hook that
@@ -17,40 +17,50 @@ from .render import read_front_matter
 from .source import Skipped, read_source
 from .writer import spec_path_for
 
-__all__ = ["Drift", "find_drift"]
+__all__ = ["SpecCheck", "SpecState", "check_specs"]
+
+SpecState = Literal["current", "missing", "stale", "orphaned", "skipped"]
 
 
 @dataclass(frozen=True)
-class Drift:
-    """One source whose spec does not match it."""
+class SpecCheck:
+    """One source (or orphaned spec) and how its spec stands."""
 
     path: str
-    problem: Literal["missing", "stale", "orphaned"]
+    state: SpecState
+    reason: str = ""
+
+    @property
+    def drifted(self) -> bool:
+        """True when ``specgen generate`` (or ``--prune``) would change the spec."""
+        return self.state in ("missing", "stale", "orphaned")
 
 
-def find_drift(
+def check_specs(
     root: Path, out_dir: Path, paths: Iterable[str], orphans: Iterable[str], max_bytes: int
-) -> list[Drift]:
-    """Missing and stale specs of ``paths``, then specs of ``orphans`` that still exist."""
-    drift: list[Drift] = []
+) -> list[SpecCheck]:
+    """The state of each of ``paths``' specs, then the specs of ``orphans`` that still exist."""
+    checks: list[SpecCheck] = []
     for path in paths:
         try:
             spec_file = spec_path_for(out_dir, path)
-        except OutputPathError:
+        except OutputPathError as exc:
+            checks.append(SpecCheck(path, "skipped", str(exc)))
             continue
         source = read_source(root, path, max_bytes)
         if isinstance(source, Skipped):
-            continue  # generate skips it too, so it can never have a spec
-        if not spec_file.exists():
-            drift.append(Drift(path, "missing"))
-            continue
-        meta = read_front_matter(spec_file)
-        if meta is None or meta.source_sha256 != source.sha256:
-            drift.append(Drift(path, "stale"))
+            # generate skips it too, so it can never have a spec
+            checks.append(SpecCheck(path, "skipped", source.reason))
+        elif not spec_file.exists():
+            checks.append(SpecCheck(path, "missing", "no spec yet"))
+        elif (meta := read_front_matter(spec_file)) is None or meta.source_sha256 != source.sha256:
+            checks.append(SpecCheck(path, "stale", "the source changed since its spec was written"))
+        else:
+            checks.append(SpecCheck(path, "current"))
     for path in orphans:
         try:
             if spec_path_for(out_dir, path).exists():
-                drift.append(Drift(path, "orphaned"))
+                checks.append(SpecCheck(path, "orphaned", "the source is gone; its spec remains"))
         except OutputPathError:
             continue
-    return drift
+    return checks

@@ -314,11 +314,12 @@ def test_failures_are_recorded_not_raised(runner: Runner) -> None:
     assert runner.output.read_text(encoding="utf-8") == "exit-code=3\n"
 
 
-def test_check_mode_passes_only_selection_flags(runner: Runner) -> None:
+def test_check_mode_passes_only_selection_flags_and_the_report(runner: Runner) -> None:
     env = {**GENERATE_ENV, "INPUT_MODE": "check", "INPUT_MODEL": "m", "INPUT_RPM": "5"}
     result = runner.run("Run specgen", env, fake_exit=1)
     assert result.returncode == 0
-    assert runner.args() == ["check", "--out", "specs", "--github-event"]
+    report = f"{runner.temp}/specgen-report.json"
+    assert runner.args() == ["check", "--out", "specs", "--report", report, "--github-event"]
     assert runner.output.read_text(encoding="utf-8") == "exit-code=1\n"
 
 

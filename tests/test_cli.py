@@ -328,3 +328,26 @@ def test_report_merges_shards_and_prints_the_totals(repo: GitRepo, cli: CLI) -> 
     merged = report(repo, "merged.json")
     assert merged["shard"] is None
     assert sorted(statuses(merged)) == [f"m{index}.py" for index in range(6)]
+
+
+def test_check_report_lists_each_spec_state(repo: GitRepo, cli: CLI) -> None:
+    repo.write("current.py", PY.format(name="current"))
+    repo.write("stale.py", PY.format(name="stale"))
+    repo.write("gone.py", PY.format(name="gone"))
+    repo.write("binary.py", b"\x00\x01")
+    repo.commit()
+    assert cli("generate").code == 0
+    repo.write("stale.py", PY.format(name="stale") + "\nX = 1\n")
+    repo.write("missing.py", PY.format(name="missing"))
+    repo.git("add", "missing.py")
+    (repo.root / "gone.py").unlink()
+    result = cli("check", "--report", "report.json")
+    assert result.code == 1
+    data = report(repo)
+    assert data["provider"] == "check"
+    files = {f["path"]: (f["status"], f["reason"]) for f in data["files"]}  # type: ignore[union-attr]
+    assert files["current.py"] == ("unchanged", None)
+    assert files["stale.py"][0] == files["missing.py"][0] == "failed"
+    assert files["gone.py"][0] == "orphaned"
+    assert files["binary.py"][0] == "skipped"
+    assert "missing  missing.py" in result.out and "binary" not in result.out
