@@ -157,7 +157,6 @@ async def schedule(
         await asyncio.gather(*tasks, return_exceptions=True)
         if everything.done() and not everything.cancelled():
             everything.exception()  # read here so asyncio does not log it; tasks are read below
-        run.close_open_calls()
 
     reason = "interrupted" if interrupted else f"deadline of {deadline_s or 0:g} s reached"
     files: list[FileRecord] = []
@@ -204,20 +203,22 @@ class _Run:
     cache_dir: Path | None
     progress: Progress
     calls: list[CallRecord] = field(default_factory=list)
-    fatal: ProviderError | None = None
     stopped: ProviderError | None = None
+    """The error that ends all new work: a fatal one, or an exhausted daily quota."""
     _origin: float = field(default_factory=time.monotonic)
     _cooldown_until: float = 0.0
     _blind_cooldown: float = 0.0
-    _open: dict[int, CallRecord] = field(default_factory=dict)
     _per_file: dict[str, list[CallRecord]] = field(default_factory=dict)
-    _started: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         limits = self.limits
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._rpm = _RequestWindow(limits.rpm, limits.period_s) if limits.rpm else None
         self._tpm = AsyncLimiter(limits.tpm, limits.period_s) if limits.tpm else None
+
+    @property
+    def fatal(self) -> FatalProviderError | None:
+        return self.stopped if isinstance(self.stopped, FatalProviderError) else None
 
     def now(self) -> float:
         return time.monotonic() - self._origin
@@ -274,10 +275,8 @@ class _Run:
                 queue_s=round(start - queued, 3),
                 limit_s=round(limited, 3),
             )
-            self._open[id(record)] = record
             self.calls.append(record)
             self._per_file.setdefault(path, []).append(record)
-            self._started.setdefault(path, start)
             self.progress.call_started()
             outcome: CallOutcome = "error"
             try:
@@ -292,10 +291,9 @@ class _Run:
             except asyncio.CancelledError:
                 outcome = "cancelled"
                 raise
-            finally:
+            finally:  # cancellation by the deadline or Ctrl-C included
                 record.end_s = round(self.now(), 3)
                 record.outcome = outcome
-                self._open.pop(id(record), None)
                 self.progress.call_finished(outcome)
 
     def _backoff(self, exc: Exception) -> bool | float:
@@ -317,10 +315,7 @@ class _Run:
                 )
                 pause = self._blind_cooldown
             self._cooldown_until = max(self._cooldown_until, self.now() + pause)
-        elif isinstance(exc, FatalProviderError):
-            self.fatal = self.fatal or exc
-            self.stopped = self.stopped or exc
-        elif isinstance(exc, QuotaExhausted):
+        elif isinstance(exc, FatalProviderError | QuotaExhausted):
             self.stopped = self.stopped or exc
 
     async def _wait_cooldown(self) -> None:
@@ -332,17 +327,10 @@ class _Run:
         if self.stopped is not None:
             raise type(self.stopped)(str(self.stopped))
 
-    def close_open_calls(self) -> None:
-        end = round(self.now(), 3)
-        for record in self._open.values():
-            record.end_s = end
-        self._open.clear()
-
     # -- per-file bookkeeping -------------------------------------------------------------
 
     def partial_record(self, job: FileJob, status: FileStatus, reason: str | None) -> FileRecord:
         calls = self._per_file.get(job.source.path, [])
-        started = self._started.get(job.source.path)
         return FileRecord(
             path=job.source.path,
             spec_path=job.spec_path,
@@ -351,7 +339,7 @@ class _Run:
             chunks=len(job.chunks),
             api_calls=len(calls),
             retries=sum(call.attempt > 1 for call in calls),
-            duration_s=round(self.now() - started, 3) if started is not None else 0.0,
+            duration_s=round(self.now() - calls[0].start_s, 3) if calls else 0.0,
         )
 
 
