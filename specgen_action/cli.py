@@ -156,6 +156,7 @@ def _check_report(checks: list[SpecCheck], root: Path, out_dir: Path, wall_s: fl
     from datetime import UTC, datetime
 
     from .report import FileRecord, FileStatus, RunReport, finish_report
+    from .writer import shown_path
 
     status: dict[str, FileStatus] = {
         "current": "unchanged",
@@ -168,16 +169,12 @@ def _check_report(checks: list[SpecCheck], root: Path, out_dir: Path, wall_s: fl
         FileRecord(path=check.path, status=status[check.state], reason=check.reason or None)
         for check in checks
     ]
-    try:
-        shown = out_dir.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        shown = str(out_dir)
     report = RunReport(
         tool_version=__version__,
         provider="check",
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         wall_s=round(wall_s, 3),
-        out_dir=shown,
+        out_dir=shown_path(out_dir, root) or str(out_dir),
         files=files,
     )
     return finish_report(report)
@@ -213,6 +210,7 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, Config, Filters]:
     from .config import build_config, read_pyproject
     from .selection import Filters, repo_root
+    from .writer import shown_path
 
     root = repo_root(Path.cwd())
     flags = {
@@ -244,10 +242,8 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, Conf
                     f"the output directory {config.out} cannot be made: {place} is not a directory"
                 )
             break
-    try:
-        out_rel = out_dir.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        out_rel = ""  # outside the repository: nothing selected can be inside it
+    # Outside the repository ("") nothing selected can be inside the output directory.
+    out_rel = shown_path(out_dir, root) or ""
     return root, config, Filters(tuple(config.include), tuple(config.exclude), out_rel)
 
 

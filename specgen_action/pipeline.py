@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import __version__
 from .chunking import chunk_source
@@ -27,10 +27,12 @@ from .selection import Selection
 from .source import Skipped, Source, read_source
 from .spec import FileSpec
 from .writer import (
+    SPEC_SUFFIX,
     move_spec,
     orphaned_sources,
     remove_spec,
     remove_stale_temps,
+    shown_path,
     spec_path_for,
     write_atomic,
 )
@@ -70,11 +72,12 @@ def generate(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.monotonic()
     out = options.out_dir
+    shown_out = _shown_out(out, root)
     remove_stale_temps(out)
-    records = _move_and_prune(root, selection, options)
+    records = _move_and_prune(root, selection, options, shown_out)
     jobs: list[FileJob] = []
     for path in selection.paths:
-        record, job = _plan(root, path, provider, options)
+        record, job = _plan(root, path, provider, options, shown_out)
         if record is not None:
             records.append(record)
         if job is not None:
@@ -82,7 +85,7 @@ def generate(
 
     def write(job: FileJob, spec: FileSpec) -> bool:
         text = render_spec(spec, _front_matter(job.source, provider))
-        return _write_if_changed(spec_path_for(out, job.source.path), text)
+        return _write_if_changed(job.spec_file, text)
 
     result = ScheduleResult([], [])
     if jobs:
@@ -96,7 +99,7 @@ def generate(
         timed_out=result.timed_out,
         interrupted=result.interrupted,
         shard=options.shard,
-        out_dir=_display(out, root),
+        out_dir=shown_out.as_posix(),
         files=[*records, *result.files],
         calls=result.calls,
     )
@@ -141,14 +144,14 @@ async def _schedule(
 
 
 def _plan(
-    root: Path, path: str, provider: Provider, options: GenerateOptions
+    root: Path, path: str, provider: Provider, options: GenerateOptions, shown_out: PurePosixPath
 ) -> tuple[FileRecord | None, FileJob | None]:
     out = options.out_dir
     try:
         spec_file = spec_path_for(out, path)
     except OutputPathError as exc:
         return FileRecord(path=path, status="skipped", reason=str(exc)), None
-    spec_path = _display(spec_file, root)
+    spec_path = (shown_out / f"{path}{SPEC_SUFFIX}").as_posix()
     source = read_source(root, path, options.max_bytes)
     if isinstance(source, Skipped):
         return FileRecord(
@@ -160,10 +163,12 @@ def _plan(
     tree = parse(source.text, source.language)
     chunks = chunk_source(source.text, source.language, options.chunk_tokens, tree=tree)
     skeleton = build_skeleton(source, tree)
-    return None, FileJob(source, spec_path, chunks, skeleton)
+    return None, FileJob(source, spec_path, spec_file, chunks, skeleton)
 
 
-def _move_and_prune(root: Path, selection: Selection, options: GenerateOptions) -> list[FileRecord]:
+def _move_and_prune(
+    root: Path, selection: Selection, options: GenerateOptions, shown_out: PurePosixPath
+) -> list[FileRecord]:
     out = options.out_dir
     for old, new in selection.renamed:
         # A failed move only means the new spec is generated from scratch.
@@ -188,7 +193,10 @@ def _move_and_prune(root: Path, selection: Selection, options: GenerateOptions) 
             reason = "source deleted; spec removed (--prune)"
         records.append(
             FileRecord(
-                path=path, spec_path=_display(spec_file, root), status="orphaned", reason=reason
+                path=path,
+                spec_path=(shown_out / f"{path}{SPEC_SUFFIX}").as_posix(),
+                status="orphaned",
+                reason=reason,
             )
         )
     return records
@@ -216,8 +224,6 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+def _shown_out(out: Path, root: Path) -> PurePosixPath:
+    shown = shown_path(out, root)
+    return PurePosixPath(shown if shown is not None else out.as_posix())

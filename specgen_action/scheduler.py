@@ -66,6 +66,8 @@ class FileJob:
 
     source: Source
     spec_path: str
+    """Where the spec goes, as shown in the report."""
+    spec_file: Path
     chunks: Sequence[Chunk]
     skeleton: FileSpec
 

@@ -29,6 +29,7 @@ __all__ = [
     "orphaned_sources",
     "remove_spec",
     "remove_stale_temps",
+    "shown_path",
     "spec_path_for",
     "write_atomic",
 ]
@@ -52,6 +53,14 @@ def _resolve(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on Python 3.11
         raise OutputPathError(f"cannot resolve {path}: symlink loop or unreadable") from exc
+
+
+def shown_path(path: Path, root: Path) -> str | None:
+    """``path`` relative to ``root`` in POSIX form (``.`` for the root); None when outside."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def spec_path_for(out_dir: Path, source: str) -> Path:

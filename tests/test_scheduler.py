@@ -76,7 +76,7 @@ def make_job(path: str, chunks: int = 1) -> FileJob:
         language="text",
         symbols=[Symbol(name="x", kind="function", signature="x()", line_start=1, line_end=1)],
     )
-    return FileJob(source, f"specs/{path}.md", pieces, skeleton)
+    return FileJob(source, f"specs/{path}.md", Path(f"specs/{path}.md"), pieces, skeleton)
 
 
 def run(
