@@ -89,7 +89,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
         max_bytes=config.max_bytes,
         chunk_tokens=config.chunk_tokens,
         prune=args.prune,
-        find_orphans=args.all or not (args.paths or args.staged or args.since or args.github_event),
+        find_orphans=_selects_everything(args),
         shard=args.shard,
         price=price_for(provider.model, config.prices) if provider.model else None,
     )
@@ -132,7 +132,7 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     selection = _select(args, root, filters, env, None)
     out_dir = _resolve(root, config.out)
     orphans: list[str] = list(selection.deleted)
-    if args.all or not (args.paths or args.staged or args.since or args.github_event):
+    if _selects_everything(args):
         orphans = sorted({*orphans, *orphaned_sources(root, out_dir)})
     checks = check_specs(root, out_dir, selection.paths, orphans, config.max_bytes)
     drift = [check for check in checks if check.drifted]
@@ -256,8 +256,7 @@ def _select(
 ) -> Selection:
     from . import selection as sel
 
-    modes = [bool(args.paths), args.staged, bool(args.since), args.github_event, args.all]
-    if sum(modes) > 1:
+    if sum(map(bool, _modes(args))) > 1:
         raise UsageError("choose one of PATHS, --staged, --since, --github-event, --all")
     if args.paths:
         chosen = sel.select_paths(root, args.paths, filters)
@@ -282,6 +281,15 @@ def _select(
         deleted=tuple(p for p in chosen.deleted if sel.in_shard(p, shard)),
         renamed=tuple(pair for pair in chosen.renamed if sel.in_shard(pair[1], shard)),
     )
+
+
+def _modes(args: argparse.Namespace) -> tuple[object, ...]:
+    return (args.paths, args.staged, args.since, args.github_event, args.all)
+
+
+def _selects_everything(args: argparse.Namespace) -> bool:
+    """``--all``, or no selection at all (which means ``--all``)."""
+    return bool(args.all) or not any(_modes(args))
 
 
 def _provider(config: Config, env: Mapping[str, str]) -> Provider:
