@@ -75,6 +75,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     root, config, filters = _setup(args, env)
     shard = parse_shard(args.shard) if args.shard else None
     selection = _select(args, root, filters, env, shard)
+    _say_notes(selection)
     provider = _provider(config, env)
     options = GenerateOptions(
         out_dir=_resolve(root, config.out),
@@ -103,6 +104,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     finally:
         if progress is not None:
             progress.close()
+    report.notes = list(selection.notes)
     if args.report:
         _write_report(report, args.report)
     print_summary(report, sys.stdout)
@@ -130,6 +132,7 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     started = time.monotonic()
     root, config, filters = _setup(args, env)
     selection = _select(args, root, filters, env, None)
+    _say_notes(selection)
     out_dir = _resolve(root, config.out)
     orphans: list[str] = list(selection.deleted)
     if _selects_everything(args):
@@ -139,7 +142,9 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     for item in drift:
         print(f"{item.state:<8} {safe(item.path)}")
     if args.report:
-        _write_report(_check_report(checks, root, out_dir, time.monotonic() - started), args.report)
+        report = _check_report(checks, root, out_dir, time.monotonic() - started)
+        report.notes = list(selection.notes)
+        _write_report(report, args.report)
     if drift:
         print(
             f"specgen: {len(drift)} spec(s) out of date; run `specgen generate` and commit the "
@@ -280,7 +285,15 @@ def _select(
         paths=tuple(p for p in chosen.paths if sel.in_shard(p, shard)),
         deleted=tuple(p for p in chosen.deleted if sel.in_shard(p, shard)),
         renamed=tuple(pair for pair in chosen.renamed if sel.in_shard(pair[1], shard)),
+        notes=chosen.notes,
     )
+
+
+def _say_notes(selection: Selection) -> None:
+    from .console import safe
+
+    for note in selection.notes:
+        print(f"specgen: {safe(note)}", file=sys.stderr)
 
 
 def _modes(args: argparse.Namespace) -> tuple[object, ...]:
