@@ -58,6 +58,7 @@ __all__ = [
     "in_shard",
     "parse_shard",
     "repo_root",
+    "run_git",
     "select_all",
     "select_github_event",
     "select_paths",
@@ -135,8 +136,12 @@ def _run(
     stdin: bytes | None = None,
     ok: Iterable[int] = (0,),
     timeout: float = _GIT_TIMEOUT_S,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git ARGS`` in ``root``; a failure becomes a one-line ``GitError``."""
+    """Run ``git ARGS`` in ``root``; a failure becomes a one-line ``GitError``.
+
+    ``env`` adds variables to the environment (a temporary index, say).
+    """
     cmd = ["git", "-c", "core.quotepath=off", "-c", "color.ui=false", *args]
     try:
         proc = subprocess.run(
@@ -144,7 +149,7 @@ def _run(
             cwd=root,
             input=stdin if stdin is not None else b"",
             capture_output=True,
-            env=_git_env(),
+            env={**_git_env(), **(env or {})},
             timeout=timeout,
             check=False,
         )
@@ -159,6 +164,10 @@ def _run(
     if proc.returncode not in tuple(ok):
         raise GitError(f"git {args[0]} failed: {_first_line(proc.stderr)}")
     return proc
+
+
+run_git = _run
+"""Run ``git`` the way selection does (NUL-safe, no prompts, one-line ``GitError``)."""
 
 
 def _split_z(out: bytes) -> list[str]:
