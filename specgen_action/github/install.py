@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         started = time.monotonic()
         built = ensure_environment(venv, key, action_path)
         how = "installed" if built else "reused the cached environment"
-        print(f"specgen-action: {how} in {time.monotonic() - started:.1f} s ({venv})")
+        print(f"specgen-action: {how} in {time.monotonic() - started:.2f} s ({venv})")
         _write_outputs(
             env, {"python": str(venv_python(venv)), "installed": "true" if built else "false"}
         )
