@@ -60,6 +60,12 @@ def venv_python(venv: Path) -> Path:
     return scripts if scripts.exists() else venv / "bin" / "python"
 
 
+def _clean_env() -> dict[str, str]:
+    # PYTHONPATH points at the action's checkout for this module only: the
+    # environment must import (and pip must install) the package on its own.
+    return {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+
+
 def _complete(venv: Path, key: str) -> bool:
     stamp = venv / STAMP
     try:
@@ -69,7 +75,10 @@ def _complete(venv: Path, key: str) -> bool:
         return False
     check = [str(venv_python(venv)), "-c", "import specgen_action.cli"]
     try:
-        return subprocess.run(check, capture_output=True, timeout=120, check=False).returncode == 0
+        proc = subprocess.run(
+            check, capture_output=True, timeout=120, check=False, env=_clean_env()
+        )
+        return proc.returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -84,9 +93,10 @@ def ensure_environment(venv: Path, key: str, action_path: Path) -> bool:
     if _complete(venv, key):
         return False
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = _clean_env()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env)
     pip = [str(venv_python(venv)), "-m", "pip", "install", "--disable-pip-version-check"]
-    subprocess.run([*pip, "--quiet", "--no-input", str(action_path)], check=True)
+    subprocess.run([*pip, "--quiet", "--no-input", str(action_path)], check=True, env=env)
     (venv / STAMP).write_text(key + "\n", encoding="utf-8")
     return True
 
@@ -102,6 +112,11 @@ def _write_outputs(env: Mapping[str, str], values: Mapping[str, str]) -> None:
         for name, value in values.items():
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
             handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def _escape(text: str) -> str:
+    # As github/commands.py escape_data, which cannot be imported before the install.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _os_name(env: Mapping[str, str]) -> str:
@@ -132,7 +147,15 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         if not key:
             raise SystemExit("specgen-action: VENV_KEY (the key step's output) must be set")
         started = time.monotonic()
-        built = ensure_environment(venv, key, action_path)
+        try:
+            built = ensure_environment(venv, key, action_path)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            cause = str(exc)
+            if isinstance(exc, subprocess.CalledProcessError):
+                what = " ".join(map(str, exc.cmd[1:4]))
+                cause = f"`{what}` exited with {exc.returncode} (see the log above)"
+            print(f"::error title=specgen-action::installing specgen failed: {_escape(cause)}")
+            return 1
         how = "installed" if built else "reused the cached environment"
         print(f"specgen-action: {how} in {time.monotonic() - started:.2f} s ({venv})")
         _write_outputs(
