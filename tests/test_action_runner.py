@@ -25,6 +25,7 @@ import pytest
 
 from specgen_action.github.install import STAMP, environment_key
 from tests.conftest import python_module
+from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.github_api import FakeGitHub
 from tests.runner import ActionRun, CacheStore, run_action
 
@@ -177,6 +178,7 @@ class Job:
         event: Mapping[str, Any],
         inputs: Mapping[str, str] | None = None,
         github: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> ActionRun:
         temp = self.tmp / f"runner-temp-{len(self.runs)}"
         result = run_action(
@@ -189,6 +191,7 @@ class Job:
             event_name=event_name,
             event=event,
             github={"repository": REPO, "token": TOKEN, **(github or {})},
+            env=env,
         )
         self.runs.append(result)
         # Nothing from outside may forge a command; nothing we print may be a traceback.
@@ -513,6 +516,39 @@ def test_comment_api_failure_is_a_warning(
     (warning,) = [m for m in run.messages("warning") if "Could not comment" in m]
     assert "usage or configuration" not in warning
     assert run.step("Publish the specgen report").outcome == "success"
+
+
+def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
+    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
+) -> None:
+    head = _base_project(origin)
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    inputs = {"gemini-api-key": fake.api_key, "rpm": "0", "comment": "false"}
+    server = {"GOOGLE_GEMINI_BASE_URL": fake.url}
+    first_ws = tmp_path / "first"
+    checkout(origin, first_ws, head, "refs/remotes/origin/main")
+
+    first = job.run(first_ws, "workflow_dispatch", event, inputs=inputs, env=server)
+
+    assert not first.failed, first.log
+    assert int(first.outputs["api-calls"]) > 0 and first.outputs["written"] == "2"
+    assert first.step("Run specgen").outputs["save-cache"] == "true"
+    assert first.step("Save the specgen cache").outcome == "success"
+    assert fake.api_key in first.masks and fake.api_key not in first.log
+    calls = fake.requests
+
+    # The next run (another run id, a fresh clone) restores the cache by its prefix.
+    second_ws = tmp_path / "second"
+    checkout(origin, second_ws, head, "refs/remotes/origin/main")
+    second = job.run(
+        second_ws, "workflow_dispatch", event, inputs=inputs, env=server, github={"run_id": "4243"}
+    )
+
+    assert not second.failed, second.log
+    assert fake.requests == calls
+    assert second.outputs["api-calls"] == "0" and second.outputs["cache-hits"] == "2"
+    assert _specs(second_ws) == _specs(first_ws)
+    _assert_no_cache_warning(second)
 
 
 # -- commit ----------------------------------------------------------------------------------
