@@ -102,7 +102,7 @@ def _flag(env: Mapping[str, str], var: str, name: str, default: bool) -> bool:
 
 def read_inputs(env: Mapping[str, str]) -> ActionInputs:
     """The action's inputs from ``INPUT_*``; an empty input takes its default."""
-    mode = env.get("INPUT_MODE", "").strip() or "generate"
+    mode = env.get("INPUT_MODE", "").strip().lower() or "generate"
     if mode not in ("generate", "check", "report"):
         raise UsageError(f"the mode input must be generate, check or report (got {mode!r})")
     shard = env.get("INPUT_SHARD", "").strip() or None
@@ -181,7 +181,7 @@ def fixes_for(cause: str, inputs: ActionInputs) -> list[str]:
         )
     if "api key" in lower or "api_key" in lower:
         fixes.append("Check the `gemini-api-key` secret, or leave it empty to write specs offline.")
-    if " input " in f" {lower} " or lower.startswith("the "):
+    if "input" in lower:
         fixes.append("The README's GitHub Action section lists each input and its values.")
     if inputs.mode == "report":
         fixes.append(

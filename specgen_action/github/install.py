@@ -119,6 +119,19 @@ def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _fail(env: Mapping[str, str], cause: str, fix: str) -> int:
+    """An ``::error`` with the cause and a step summary with the fix; exit code 1."""
+    print(f"::error title=specgen-action: set-up failed::{_escape(cause)}")
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(
+                "## specgen-action: ❌ set-up failed\n\n"
+                f"**What went wrong:** {cause}\n\n**How to fix it:** {fix}\n"
+            )
+    return 1
+
+
 def _os_name(env: Mapping[str, str]) -> str:
     return env.get("RUNNER_OS") or platform.system() or "unknown"
 
@@ -138,6 +151,13 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     action_path, venv = _paths(env)
     if args == ["key"]:
         version = ".".join(map(str, sys.version_info[:3]))
+        # This runs on the interpreter the user picked, before pip could refuse it.
+        if sys.version_info < (3, 11):  # noqa: UP036
+            return _fail(
+                env,
+                f"specgen needs Python 3.11 or newer; the python-version input gave {version}",
+                "set `python-version` to 3.11 or newer (its default is 3.12).",
+            )
         key = environment_key(action_path, version, _os_name(env))
         _write_outputs(env, {"key": key, "path": str(venv)})
         print(f"specgen-action: environment key {key}")
@@ -154,8 +174,12 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             if isinstance(exc, subprocess.CalledProcessError):
                 what = " ".join(map(str, exc.cmd[1:4]))
                 cause = f"`{what}` exited with {exc.returncode} (see the log above)"
-            print(f"::error title=specgen-action::installing specgen failed: {_escape(cause)}")
-            return 1
+            return _fail(
+                env,
+                f"installing specgen failed: {cause}",
+                "re-run the job if the package index was unreachable; the log of the "
+                "Install specgen step has pip's own message.",
+            )
         how = "installed" if built else "reused the cached environment"
         print(f"specgen-action: {how} in {time.monotonic() - started:.2f} s ({venv})")
         _write_outputs(
