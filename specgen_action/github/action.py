@@ -30,6 +30,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,8 @@ _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 _ERROR_LINE = re.compile(r"^specgen(?: [a-z]+)?: error: (.+?)(?: \(see specgen [a-z ]*--help\))?$")
 _REPORT_NAME = "specgen-report.json"
+_KEPT_LINES = 200
+_EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -218,18 +221,27 @@ def _usage_error(cause: str, inputs: ActionInputs, env: Mapping[str, str], stdou
 
 
 def _run_cli(args: Sequence[str], stdout: TextIO) -> tuple[int, list[str]]:
-    """Run the installed ``specgen``; its stderr goes to the log and is kept for the cause."""
+    """Run the installed ``specgen``; its stderr goes to the log and its end is kept for the cause.
+
+    A ``specgen`` ended by a signal (the job was cancelled) counts as interrupted (130).
+    """
     stdout.flush()
     command = [sys.executable, "-m", "specgen_action", *args]
-    kept: list[str] = []
+    kept: deque[str] = deque(maxlen=_KEPT_LINES)
     with subprocess.Popen(command, stderr=subprocess.PIPE) as proc:
         assert proc.stderr is not None
-        for raw in proc.stderr:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
-            kept.append(line)
-    return proc.returncode, kept
+        try:
+            for raw in proc.stderr:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+                kept.append(line)
+        except KeyboardInterrupt:
+            # The runner signals the whole group on cancel: specgen is finishing up too.
+            proc.wait()
+            return _EXIT_INTERRUPTED, list(kept)
+    code = proc.returncode
+    return (_EXIT_INTERRUPTED if code < 0 else code), list(kept)
 
 
 def _cache_is_worth_saving(env: Mapping[str, str]) -> bool:
