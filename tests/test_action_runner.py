@@ -652,6 +652,37 @@ def test_commit_from_a_fork_warns_and_leaves_the_specs(
     assert origin.ref("main") == base
 
 
+def test_commit_refused_by_the_remote_is_a_warning(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    before = _base_project(origin)
+    after = origin.commit({"src/c.py": python_module("c")})
+    origin.push("main")
+    # As GitHub answers a push with a read-only token.
+    hook = origin.bare / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\necho 'Permission to octo/widgets.git denied to github-actions[bot].' >&2\n"
+        "exit 1\n"
+    )
+    hook.chmod(0o755)
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, after, "refs/remotes/origin/main")
+
+    run = job.run(
+        workspace,
+        "push",
+        push_event(before, after),
+        inputs={"commit": "true"},
+        github={"sha": after},
+    )
+
+    assert not run.failed, run.log
+    (warning,) = [m for m in run.messages("warning") if "Specs not committed" in m]
+    assert "cannot push to main" in warning and "contents: write" in warning
+    assert _specs(workspace) == ["src/c.py.md"]
+    assert origin.ref("main") == after
+
+
 # -- set-up ------------------------------------------------------------------------------------
 
 
