@@ -39,7 +39,7 @@ from typing import Literal, TextIO
 from ..errors import GitError, SpecgenError, UsageError
 from .commands import error, warning
 from .outputs import OUTPUT_NAMES, write_outputs
-from .summary import render_failure, write_summary
+from .summary import code_span, render_failure, write_summary
 
 __all__ = [
     "ActionInputs",
@@ -421,7 +421,8 @@ def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
     if summary:
         write_summary(
             Path(summary),
-            f"specgen-action committed {len(paths)} spec file(s) to `{branch}` ({sha[:12]}).",
+            f"specgen-action committed {len(paths)} spec file(s) to {code_span(branch)} "
+            f"({sha[:12]}).",
         )
     return 0
 
