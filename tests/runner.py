@@ -45,8 +45,10 @@ __all__ = [
     "CacheStore",
     "ExpressionError",
     "StepResult",
+    "condition",
     "evaluate",
     "interpolate",
+    "read_file_command",
     "run_action",
 ]
 
@@ -235,7 +237,8 @@ def interpolate(text: str, context: Mapping[str, Any]) -> str:
     )
 
 
-def _condition(text: str | bool | None, context: Mapping[str, Any], failed: bool) -> bool:
+def condition(text: str | bool | None, context: Mapping[str, Any], failed: bool) -> bool:
+    """Whether a step with ``if: text`` runs, ``failed`` saying whether an earlier step failed."""
     status = {"always": True, "success": not failed, "failure": failed, "cancelled": False}
     if text is None:
         return not failed
@@ -254,7 +257,8 @@ def _condition(text: str | bool | None, context: Mapping[str, Any], failed: bool
 # -- file and workflow commands ------------------------------------------------------------
 
 
-def _read_file_command(path: Path) -> dict[str, str]:
+def read_file_command(path: Path) -> dict[str, str]:
+    """The values a step wrote to a file command (``GITHUB_OUTPUT``, ``GITHUB_ENV``...)."""
     values: dict[str, str] = {}
     if not path.exists():
         return values
@@ -543,7 +547,7 @@ def run_action(
     for index, step in enumerate(action["runs"]["steps"]):
         name = step.get("name") or step.get("uses") or f"step {index}"
         step_id = step.get("id") or f"__{index}"
-        if not _condition(step.get("if"), context, failed):
+        if not condition(step.get("if"), context, failed):
             results.append(StepResult(name, step_id, "skipped", {}, "", 0.0))
             context["steps"][step_id] = {"outputs": {}, "outcome": "skipped",
                                          "conclusion": "skipped"}  # fmt: skip
@@ -599,8 +603,8 @@ def run_action(
             ok = proc.returncode == 0
             if not ok:
                 step_log.append(f"##[error]Process completed with exit code {proc.returncode}.")
-            outputs = _read_file_command(files["output"])
-            extra_env.update(_read_file_command(files["env"]))
+            outputs = read_file_command(files["output"])
+            extra_env.update(read_file_command(files["env"]))
             extra_path += [p for p in files["path"].read_text().splitlines() if p]
             summary = files["summary"].read_text(encoding="utf-8")
             if summary:

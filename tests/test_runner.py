@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.runner import ExpressionError, _condition, _read_file_command, evaluate, interpolate
+from tests.runner import ExpressionError, condition, read_file_command, evaluate, interpolate
 
 CONTEXT: dict[str, Any] = {
     "inputs": {"mode": "generate", "cache": "true", "shard": "", "output-dir": "specs"},
@@ -52,18 +52,18 @@ def test_interpolate_and_unknown_contexts() -> None:
 
 
 def test_conditions_imply_success_unless_they_name_a_status_function() -> None:
-    assert _condition(None, CONTEXT, failed=False)
-    assert not _condition(None, CONTEXT, failed=True)
-    assert not _condition("inputs.cache == 'true'", CONTEXT, failed=True)
-    assert _condition("always() && inputs.cache == 'true'", CONTEXT, failed=True)
-    assert _condition("${{ failure() }}", CONTEXT, failed=True)
-    assert not _condition("success()", CONTEXT, failed=True)
+    assert condition(None, CONTEXT, failed=False)
+    assert not condition(None, CONTEXT, failed=True)
+    assert not condition("inputs.cache == 'true'", CONTEXT, failed=True)
+    assert condition("always() && inputs.cache == 'true'", CONTEXT, failed=True)
+    assert condition("${{ failure() }}", CONTEXT, failed=True)
+    assert not condition("success()", CONTEXT, failed=True)
 
 
 def test_file_commands_both_forms(tmp_path: Path) -> None:
     path = tmp_path / "out"
     path.write_text("a=1\nb<<EOF\nline 1\nline 2\nEOF\nc=x=y\n", encoding="utf-8")
-    assert _read_file_command(path) == {"a": "1", "b": "line 1\nline 2", "c": "x=y"}
+    assert read_file_command(path) == {"a": "1", "b": "line 1\nline 2", "c": "x=y"}
     path.write_text("d<<EOF\nnever ended\n", encoding="utf-8")
     with pytest.raises(ExpressionError):
-        _read_file_command(path)
+        read_file_command(path)
