@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.runner import ExpressionError, condition, read_file_command, evaluate, interpolate
+from tests.runner import ExpressionError, condition, evaluate, interpolate, read_file_command
 
 CONTEXT: dict[str, Any] = {
     "inputs": {"mode": "generate", "cache": "true", "shard": "", "output-dir": "specs"},
