@@ -119,7 +119,9 @@ def test_the_environment_is_cached_under_the_computed_key() -> None:
     for step in (restore, save):
         assert step["with"]["key"] == "${{ steps.venv.outputs.key }}"
         assert step["with"]["path"] == "${{ steps.venv.outputs.path }}"
-    assert save["if"] == "steps.install.outputs.installed == 'true'"
+    assert save["if"] == (
+        "steps.install.outputs.installed == 'true' && steps.venv-cache.outputs.cache-hit != 'true'"
+    )
 
 
 def test_publishing_and_failing_run_after_a_failed_generate() -> None:
