@@ -24,6 +24,9 @@ OUTPUT_NAMES = (
     "cache-hits",
     "duration-seconds",
     "report-path",
+    "missing",
+    "stale",
+    "orphaned",
 )
 """Every output the action declares, in ``action.yml`` order."""
 
@@ -38,7 +41,13 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
       already current (``unchanged``) or was rebuilt entirely from the chunk
       cache (``cached``);
     - ``duration-seconds``: wall time of the run, one decimal;
-    - ``report-path``: where the JSON report is.
+    - ``report-path``: where the JSON report is;
+    - ``missing``, ``stale``: check mode's sources without a spec, and specs
+      written from another version of their source (0 in other modes);
+    - ``orphaned``: specs whose source is gone (removed with ``--prune``).
+
+    A check never reports ``failed``: its findings are ``missing``, ``stale``
+    and ``orphaned``, the same counts the console and the step summary show.
     """
     totals = report.totals
     return {
@@ -49,6 +58,9 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
         "cache-hits": str(totals.cached + totals.unchanged),
         "duration-seconds": f"{report.wall_s:.1f}",
         "report-path": report_path,
+        "missing": str(totals.missing),
+        "stale": str(totals.stale),
+        "orphaned": str(totals.orphaned),
     }
 
 
