@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from specgen_action.errors import UsageError
-from specgen_action.github.outputs import OUTPUT_NAMES, action_outputs, write_outputs
+from specgen_action.github.outputs import (
+    DRIFT_OUTPUT_NAMES,
+    OUTPUT_NAMES,
+    action_outputs,
+    write_outputs,
+)
 from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report
 
 
@@ -45,7 +50,7 @@ def test_action_outputs_from_a_report() -> None:
     ]
     finish_report(report)
     values = action_outputs(report, "/tmp/r.json")
-    assert tuple(values) == OUTPUT_NAMES
+    assert tuple(values) == OUTPUT_NAMES + DRIFT_OUTPUT_NAMES
     assert values == {
         "files": "5",
         "written": "1",

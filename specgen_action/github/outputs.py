@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..report import RunReport
 
-__all__ = ["OUTPUT_NAMES", "action_outputs", "write_outputs"]
+__all__ = ["DRIFT_OUTPUT_NAMES", "OUTPUT_NAMES", "action_outputs", "write_outputs"]
 
 OUTPUT_NAMES = (
     "files",
@@ -24,11 +24,11 @@ OUTPUT_NAMES = (
     "cache-hits",
     "duration-seconds",
     "report-path",
-    "missing",
-    "stale",
-    "orphaned",
 )
 """Every output the action declares, in ``action.yml`` order."""
+
+DRIFT_OUTPUT_NAMES = ("missing", "stale", "orphaned")
+"""Drift counts, written after ``OUTPUT_NAMES`` (``action.yml`` passes on those it declares)."""
 
 
 def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
