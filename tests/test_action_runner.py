@@ -368,7 +368,8 @@ def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: P
     assert run.step("Run specgen").outputs["exit-code"] == "1"
     assert run.step("Fail on specgen's exit code").outcome == "failure"
     (message,) = run.messages("error")
-    assert message.startswith("specgen exited with 1: specs are missing or out of date")
+    assert message.startswith("specgen exited with 1: specs are missing, stale or orphaned")
+    assert run.outputs["missing"] == "2" and run.outputs["failed"] == "0"
     assert run.outputs["files"] == "2"
     assert _specs(workspace) == []
     assert run.step("Restore the specgen cache").outcome == "skipped"

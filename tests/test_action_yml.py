@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from specgen_action.github.outputs import OUTPUT_NAMES
+from specgen_action.github.outputs import DRIFT_OUTPUT_NAMES, OUTPUT_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"
@@ -73,7 +73,7 @@ def test_inputs_and_outputs() -> None:
     assert action["inputs"]["output-dir"]["default"] == ""
     assert action["inputs"]["prune"]["default"] == "true"
     assert action["inputs"]["commit"]["default"] == "false"
-    assert tuple(action["outputs"]) == OUTPUT_NAMES
+    assert tuple(action["outputs"]) == OUTPUT_NAMES + DRIFT_OUTPUT_NAMES
     for name, output in action["outputs"].items():
         assert output["value"] == f"${{{{ steps.report.outputs.{name} }}}}"
 

@@ -38,7 +38,7 @@ from typing import Literal, TextIO
 
 from ..errors import GitError, SpecgenError, UsageError
 from .commands import error, warning
-from .outputs import OUTPUT_NAMES, write_outputs
+from .outputs import DRIFT_OUTPUT_NAMES, OUTPUT_NAMES, write_outputs
 from .summary import code_span, render_failure, write_summary
 
 __all__ = [
@@ -56,7 +56,7 @@ __all__ = [
 Mode = Literal["generate", "check", "report"]
 
 _EXIT_MEANINGS = {
-    1: "specs are missing or out of date; run `specgen generate` and commit the result",
+    1: "specs are missing, stale or orphaned; the job summary names the command that fixes them",
     2: "usage or configuration error (the error above says which)",
     3: "some files failed or hit the deadline (see the job summary)",
     130: "interrupted",
@@ -308,7 +308,7 @@ def step_publish(env: Mapping[str, str], stdout: TextIO) -> int:
     report = _report_path(env)
     if not report.is_file():
         _say(stdout, "specgen-action: no report to publish (the error above says why)")
-        empty = dict.fromkeys(OUTPUT_NAMES, "0")
+        empty = dict.fromkeys((*OUTPUT_NAMES, *DRIFT_OUTPUT_NAMES), "0")
         empty["report-path"] = ""
         _outputs(env, empty)
         return 0

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..report import RunReport
 
-__all__ = ["OUTPUT_NAMES", "action_outputs", "write_outputs"]
+__all__ = ["DRIFT_OUTPUT_NAMES", "OUTPUT_NAMES", "action_outputs", "write_outputs"]
 
 OUTPUT_NAMES = (
     "files",
@@ -25,7 +25,10 @@ OUTPUT_NAMES = (
     "duration-seconds",
     "report-path",
 )
-"""Every output the action declares, in ``action.yml`` order."""
+"""The run's figures, the first outputs ``action.yml`` declares, in its order."""
+
+DRIFT_OUTPUT_NAMES = ("missing", "stale", "orphaned")
+"""Drift counts, written after ``OUTPUT_NAMES`` and declared after them in ``action.yml``."""
 
 
 def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
@@ -39,7 +42,13 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
       cache (``cached``);
     - ``duration-seconds``: wall time of the run, to the millisecond (a fast
       offline run is well under a tenth of a second);
-    - ``report-path``: where the JSON report is.
+    - ``report-path``: where the JSON report is;
+    - ``missing``, ``stale``: check mode's sources without a spec, and specs
+      written from another version of their source (0 in other modes);
+    - ``orphaned``: specs whose source is gone (removed with ``--prune``).
+
+    A check never reports ``failed``: its findings are ``missing``, ``stale``
+    and ``orphaned``, the same counts the console and the step summary show.
     """
     totals = report.totals
     return {
@@ -50,6 +59,9 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
         "cache-hits": str(totals.cached + totals.unchanged),
         "duration-seconds": f"{report.wall_s:.3f}",
         "report-path": report_path,
+        "missing": str(totals.missing),
+        "stale": str(totals.stale),
+        "orphaned": str(totals.orphaned),
     }
 
 
