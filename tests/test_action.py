@@ -56,7 +56,7 @@ def test_read_inputs_values() -> None:
         "INPUT_PATHS": "a.py\nsrc/",
         "INPUT_SHARD": " 2/4 ",
         "INPUT_PRUNE": "False",
-        "INPUT_COMMENT": "no",
+        "INPUT_COMMENT": "false",
         "INPUT_COMMIT": "TRUE",
     }
     assert read_inputs(env) == ActionInputs(
@@ -74,6 +74,7 @@ def test_read_inputs_values() -> None:
     [
         ({"INPUT_MODE": "fix"}, "the mode input must be generate, check or report (got 'fix')"),
         ({"INPUT_PRUNE": "maybe"}, "the prune input must be true or false (got 'maybe')"),
+        ({"INPUT_COMMIT": "yes"}, "the commit input must be true or false (got 'yes')"),
         ({"INPUT_MODE": "check", "INPUT_SHARD": "1/2"}, "only applies to generate mode"),
     ],
 )

@@ -61,8 +61,6 @@ _EXIT_MEANINGS = {
     3: "some files failed or hit the deadline (see the job summary)",
     130: "interrupted",
 }
-_TRUE = frozenset({"true", "yes", "on", "1"})
-_FALSE = frozenset({"false", "no", "off", "0"})
 _ERROR_LINE = re.compile(r"^specgen(?: [a-z]+)?: error: (.+?)(?: \(see specgen [a-z ]*--help\))?$")
 _REPORT_NAME = "specgen-report.json"
 _KEPT_LINES = 200
@@ -93,13 +91,12 @@ def split_list(text: str) -> list[str]:
 
 
 def _flag(env: Mapping[str, str], var: str, name: str, default: bool) -> bool:
+    # Only true/false (any case), as action.yml's own `inputs.X == 'true'` conditions read them.
     value = env.get(var, "").strip().lower()
     if not value:
         return default
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
+    if value in ("true", "false"):
+        return value == "true"
     raise UsageError(f"the {name} input must be true or false (got {env[var].strip()!r})")
 
 
