@@ -4,7 +4,7 @@ Every scenario works on real git repositories in ``tmp_path``: a bare
 ``origin`` that serves commits by SHA as GitHub does, and a workspace checked
 out the way actions/checkout does it (depth 1, the merge ref for a pull
 request). Event payloads have the webhook's shape. The install step runs for
-real on a warm environment: the session builds one (the package from this
+real on a warm environment: the test run builds one (the package from this
 checkout, its dependencies from the test interpreter) and every run restores
 it through the emulated actions/cache, so the step skips pip exactly as it
 does on a warm runner.
@@ -36,7 +36,7 @@ TOKEN = "ghs_job_token_for_tests"
 pytest.importorskip("yaml")
 
 
-# -- a warm environment, once per session ---------------------------------------------------
+# -- a warm environment, built once per test run ------------------------------------------
 
 
 @pytest.fixture(scope="session")
