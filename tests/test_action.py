@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +30,8 @@ from specgen_action.github.action import (
     step_publish,
     step_run,
 )
+from tests.conftest import python_module
+from tests.fakes.gemini_server import FakeGemini
 
 SHA = "a" * 40
 
@@ -226,3 +233,40 @@ def test_merged_report_is_written_for_publishing(tmp_path: Path) -> None:
     assert _outputs(tmp_path / "out")["exit-code"] == "0"
     merged = json.loads((tmp_path / "specgen-report.json").read_text())
     assert merged["files"][0]["path"] == "a.py"
+
+
+def test_a_cancelled_run_is_recorded_as_interrupted(tmp_path: Path, fake: FakeGemini) -> None:
+    """The runner signals the whole process group on cancel: the step records 130, no traceback."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    (repo / "a.py").write_text(python_module("a"), encoding="utf-8")
+    fake.latency = 60.0  # every call waits: the run is surely mid-call when cancelled
+    env = {
+        **os.environ,
+        **fake.env(),
+        "GITHUB_ACTIONS": "true",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "INPUT_PATHS": "a.py",
+        "SPECGEN_RPM": "0",
+        "SPECGEN_CACHE": "false",
+    }
+    (tmp_path / "out").touch()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specgen_action.github.action", "run"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while fake.requests == 0 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert fake.requests > 0
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode(errors="replace")
+    assert b"Traceback" not in out + err
+    assert _outputs(tmp_path / "out")["exit-code"] == "130"
