@@ -81,12 +81,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     provider = _provider(config, env)
     options = GenerateOptions(
         out_dir=out_dir,
-        limits=Limits(
-            rpm=config.rpm,
-            tpm=config.tpm,
-            concurrency=config.concurrency,
-            attempts=config.max_attempts,
-        ),
+        limits=Limits.from_config(config),
         deadline_s=config.timeout,
         cache_dir=_resolve(root, config.cache_dir) if config.cache else None,
         max_bytes=config.max_bytes,
@@ -239,31 +234,12 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, Config, Filters]:
-    from .config import build_config, read_pyproject
+    from .config import build_config, flag_values, read_pyproject
     from .selection import Filters, repo_root
     from .writer import shown_path
 
     root = repo_root(Path.cwd())
-    flags = {
-        name: getattr(args, name, None)
-        for name in (
-            "out",
-            "provider",
-            "model",
-            "timeout",
-            "request_timeout",
-            "rpm",
-            "tpm",
-            "concurrency",
-            "cache_dir",
-            "max_bytes",
-            "chunk_tokens",
-            "include",
-            "exclude",
-        )
-    }
-    if getattr(args, "no_cache", False):
-        flags["cache"] = False
+    flags = flag_values(args)
     config = build_config(flags, env, read_pyproject(root))
     out_dir = _resolve(root, config.out)
     for place in (out_dir, *out_dir.parents):
@@ -402,6 +378,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .config import add_setting_options
+
     parser = _Parser(
         prog="specgen",
         description="Keep an up-to-date Markdown spec beside every source file.",
@@ -411,17 +389,7 @@ def _parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser("generate", help="write or update specs for the selected files")
     _selection_args(gen)
-    gen.add_argument("--provider", choices=("auto", "gemini", "static"), default=None)
-    gen.add_argument("--model", default=None, help="Gemini model name")
-    gen.add_argument("--timeout", type=float, default=None, help="job-wide deadline in seconds")
-    gen.add_argument("--request-timeout", type=float, default=None, help="per call, in seconds")
-    gen.add_argument("--rpm", type=int, default=None, help="requests per minute (0: no limit)")
-    gen.add_argument("--tpm", type=int, default=None, help="tokens per minute (0: no limit)")
-    gen.add_argument("--concurrency", type=int, default=None, help="calls in flight at most")
-    cache = gen.add_mutually_exclusive_group()
-    cache.add_argument("--cache-dir", default=None, help="default .specgen-cache")
-    cache.add_argument("--no-cache", action="store_true")
-    gen.add_argument("--chunk-tokens", type=int, default=None, help="token budget per chunk")
+    add_setting_options(gen, "generate")
     gen.add_argument("--report", metavar="FILE", help="write the JSON RunReport here")
     gen.add_argument(
         "--fail-on-change", action="store_true", help="exit 1 when a spec was written or changed"
@@ -431,6 +399,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chk = commands.add_parser("check", help="offline: exit 1 listing missing or stale specs")
     _selection_args(chk)
+    add_setting_options(chk, "check")
     chk.add_argument("--report", metavar="FILE", help="write the result as a JSON RunReport")
 
     rep = commands.add_parser("report", help="merge reports; publish them to GitHub")
@@ -453,7 +422,3 @@ def _selection_args(sub: argparse.ArgumentParser) -> None:
         help="as a pre-commit hook: PATHS filtered like --all, plus the renames and deletions "
         "staged in the index (no PATHS: only those)",
     )
-    sub.add_argument("--out", default=None, help="spec root (default specs)")
-    sub.add_argument("--include", action="append", default=None, metavar="GLOB")
-    sub.add_argument("--exclude", action="append", default=None, metavar="GLOB")
-    sub.add_argument("--max-bytes", type=int, default=None, help="skip larger files")

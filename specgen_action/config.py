@@ -1,19 +1,29 @@
 """Configuration: defaults < ``[tool.specgen]`` in pyproject.toml < ``SPECGEN_*`` env < flags.
 
-``build_config`` is one pure function of those three layers; reading the
+``Config`` is the one definition of every setting: each field carries a
+``Setting`` that says what it accepts, its flag and the commands that take
+it, its environment variable, the action input that feeds it and its help
+text. The CLI's options (``add_setting_options``), the README's table
+(``settings_table``) and the scheduler's ``Limits`` are all derived from it.
+
+``build_config`` is one pure function of the three layers; reading the
 pyproject file is the only I/O and lives in ``read_pyproject``. Every error
 names the key and where it came from, in one line. An empty ``SPECGEN_*``
 variable means "not set" (the GitHub Action passes every input, empty or not).
+
+Stdlib only, on purpose: ``specgen check`` reads its settings here and must
+start fast, so validation is a few small functions rather than a model library.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .chunking import DEFAULT_CHUNK_TOKENS
 from .errors import ConfigError
@@ -25,9 +35,16 @@ __all__ = [
     "DEFAULT_EXCLUDE",
     "DEFAULT_INCLUDE",
     "ENV_PREFIX",
+    "Command",
     "Config",
+    "Setting",
+    "action_inputs",
+    "add_setting_options",
     "build_config",
+    "flag_values",
     "read_pyproject",
+    "settings",
+    "settings_table",
 ]
 
 ENV_PREFIX = "SPECGEN_"
@@ -37,50 +54,333 @@ DEFAULT_INCLUDE = tuple(f"*{ext}" for ext in EXTENSIONS)
 
 DEFAULT_EXCLUDE = ("node_modules/", "vendor/", "third_party/", "*.min.js")
 
+Command = Literal["generate", "check"]
+_BOTH: tuple[Command, ...] = ("generate", "check")
+_PROVIDERS = ("auto", "gemini", "static")
 
-class Config(BaseModel):
+# -- what a value may be -------------------------------------------------------------------
+# Each check takes the raw value (a TOML value, an environment string or a parsed
+# flag) and returns it converted, or raises ValueError with the message the user sees.
+
+Check = Callable[[Any], Any]
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("Input should be a valid string")
+    return value
+
+
+def _filled_text(value: Any) -> str:
+    if not _text(value).strip():
+        raise ValueError("must not be empty")
+    return str(value)
+
+
+def _choice(*options: str) -> Check:
+    def check(value: Any) -> str:
+        if value not in options:
+            *first, last = (repr(option) for option in options)
+            raise ValueError(f"Input should be {', '.join(first)} or {last}")
+        return str(value)
+
+    return check
+
+
+def _bounded(value: int | float, gt: float | None, ge: float | None, le: float | None) -> None:
+    # `not value > gt` rather than `value <= gt`, so that NaN fails every bound.
+    if gt is not None and not value > gt:
+        raise ValueError(f"Input should be greater than {gt:g}")
+    if ge is not None and not value >= ge:
+        raise ValueError(f"Input should be greater than or equal to {ge:g}")
+    if le is not None and not value <= le:
+        raise ValueError(f"Input should be less than or equal to {le:g}")
+
+
+def _integer(*, ge: int | None = None, le: int | None = None) -> Check:
+    def check(value: Any) -> int:
+        number: int | float = value
+        if isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                raise ValueError(
+                    "Input should be a valid integer, unable to parse string as an integer"
+                ) from None
+        if not isinstance(number, int | float):
+            raise ValueError("Input should be a valid integer")
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError("Input should be a valid integer, got a number with a fractional part")
+        _bounded(int(number), None, ge, le)
+        return int(number)
+
+    return check
+
+
+def _number(*, gt: float | None = None) -> Check:
+    def check(value: Any) -> float:
+        if isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise ValueError(
+                    "Input should be a valid number, unable to parse string as a number"
+                ) from None
+        if not isinstance(value, int | float):
+            raise ValueError("Input should be a valid number")
+        _bounded(value, gt, None, None)
+        return float(value)
+
+    return check
+
+
+def _optional(check: Check) -> Check:
+    def optional(value: Any) -> Any:
+        return None if value is None else check(value)
+
+    return optional
+
+
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError("Input should be a valid boolean, unable to interpret input")
+
+
+def _patterns(value: Any) -> tuple[str, ...]:
+    """A list of globs; one string holds several, separated by commas or newlines."""
+    if isinstance(value, str):
+        parts = value.replace(",", "\n").splitlines()
+        return tuple(part.strip() for part in parts if part.strip())
+    if not isinstance(value, list | tuple):
+        raise ValueError("Input should be a valid tuple")
+    return tuple(_text(item) for item in value)
+
+
+def _prices(value: Any) -> dict[str, tuple[float, float]]:
+    if not isinstance(value, Mapping):
+        raise ValueError("Input should be a valid dictionary")
+    number = _number()
+    prices: dict[str, tuple[float, float]] = {}
+    for model, pair in value.items():
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise ValueError(f"{model}: Input should be a pair of numbers [input, output]")
+        prices[_text(model)] = (number(pair[0]), number(pair[1]))
+    return prices
+
+
+# -- the settings ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How users write one ``Config`` field, and what it accepts."""
+
+    check: Check
+    """Converts a raw value or raises ``ValueError`` with the message shown."""
+    help: str
+    """One line for ``--help`` and the README."""
+    flag: str | None = None
+    """The command-line option (``--out``), or None when only files and the environment set it."""
+    commands: tuple[Command, ...] = ("generate",)
+    """The subcommands that take ``flag``."""
+    env: bool = True
+    """Whether ``SPECGEN_<NAME>`` sets it."""
+    action_input: str | None = None
+    """The action input that feeds ``SPECGEN_<NAME>`` (action.yml), if any."""
+    flag_help: str | None = None
+    """``--help``'s line when the flag turns the setting off (``--no-cache``)."""
+    choices: tuple[str, ...] | None = None
+    """The only values allowed, when they are few."""
+    metavar: str | None = None
+    group: str | None = None
+    """Flags sharing a group are mutually exclusive."""
+    shown_default: str | None = None
+    """The README's default, when the value itself would not read well there."""
+    env_note: str = ""
+    """Said after the variable's name in the README."""
+
+
+def _setting(default: Any, setting: Setting) -> Any:
+    return dataclasses.field(default=default, metadata={"setting": setting})
+
+
+@dataclass(frozen=True)
+class Config:
     """Validated settings for one run. Field names are the keys users write."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    out: str = _setting(
+        "specs",
+        Setting(
+            _filled_text,
+            "spec root, relative to the repository root",
+            flag="--out",
+            metavar="DIR",
+            commands=_BOTH,
+            action_input="output-dir",
+        ),
+    )
+    provider: Literal["auto", "gemini", "static"] = _setting(
+        "auto",
+        Setting(
+            _choice(*_PROVIDERS),
+            "auto = gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else static",
+            flag="--provider",
+            choices=_PROVIDERS,
+        ),
+    )
+    model: str = _setting(
+        DEFAULT_MODEL,
+        Setting(
+            _filled_text, "Gemini model name", flag="--model", metavar="NAME", action_input="model"
+        ),
+    )
+    timeout: float = _setting(
+        600.0,
+        Setting(
+            _number(gt=0),
+            "job-wide deadline in seconds",
+            flag="--timeout",
+            metavar="S",
+            action_input="timeout",
+        ),
+    )
+    request_timeout: float = _setting(
+        300.0,
+        Setting(
+            _number(gt=0),
+            "per call, in seconds",
+            flag="--request-timeout",
+            metavar="S",
+            action_input="request-timeout",
+        ),
+    )
+    rpm: int = _setting(
+        10,
+        Setting(
+            _integer(ge=0),
+            "requests per minute (0: no limit); 10 suits the free tier of Flash models",
+            flag="--rpm",
+            metavar="N",
+            action_input="rpm",
+        ),
+    )
+    tpm: int = _setting(
+        250_000,
+        Setting(
+            _integer(ge=0),
+            "estimated input tokens per minute (0: no limit)",
+            flag="--tpm",
+            metavar="N",
+            action_input="tpm",
+        ),
+    )
+    concurrency: int = _setting(
+        8,
+        Setting(
+            _integer(ge=1, le=512),
+            "calls in flight at most",
+            flag="--concurrency",
+            metavar="N",
+            action_input="concurrency",
+        ),
+    )
+    max_attempts: int = _setting(
+        6, Setting(_integer(ge=1, le=50), "attempts per call, the first included")
+    )
+    cache: bool = _setting(
+        True,
+        Setting(
+            _boolean,
+            "reuse model answers kept in the cache directory",
+            flag="--no-cache",
+            flag_help="do not read or write the cache",
+            group="cache",
+            action_input="cache",
+        ),
+    )
+    cache_dir: str = _setting(
+        ".specgen-cache",
+        Setting(
+            _filled_text,
+            "the cache directory, relative to the repository root",
+            flag="--cache-dir",
+            metavar="DIR",
+            group="cache",
+        ),
+    )
+    include: tuple[str, ...] = _setting(
+        DEFAULT_INCLUDE,
+        Setting(
+            _patterns,
+            "files to select (gitignore syntax; repeatable)",
+            flag="--include",
+            commands=_BOTH,
+            action_input="include",
+            metavar="GLOB",
+            shown_default="source files of common languages",
+            env_note="(comma or newline separated)",
+        ),
+    )
+    exclude: tuple[str, ...] = _setting(
+        DEFAULT_EXCLUDE,
+        Setting(
+            _patterns,
+            "files never to select (gitignore syntax; repeatable)",
+            flag="--exclude",
+            commands=_BOTH,
+            action_input="exclude",
+            metavar="GLOB",
+        ),
+    )
+    max_bytes: int = _setting(
+        DEFAULT_MAX_BYTES,
+        Setting(
+            _integer(ge=1), "skip larger files", flag="--max-bytes", metavar="N", commands=_BOTH
+        ),
+    )
+    chunk_tokens: int = _setting(
+        DEFAULT_CHUNK_TOKENS,
+        Setting(_integer(ge=100), "token budget per chunk", flag="--chunk-tokens", metavar="N"),
+    )
+    prices: dict[str, tuple[float, float]] = dataclasses.field(
+        default_factory=dict,
+        metadata={
+            "setting": Setting(
+                _prices,
+                "USD per million [input, output] tokens by model, over the built-in table",
+                env=False,
+                shown_default="built-in table",
+            )
+        },
+    )
 
-    out: str = "specs"
-    """Spec root, relative to the repository root."""
-    provider: Literal["auto", "gemini", "static"] = "auto"
-    model: str = DEFAULT_MODEL
-    timeout: float = Field(600.0, gt=0)
-    """Job-wide deadline in seconds."""
-    request_timeout: float = Field(300.0, gt=0)
-    """Per-call timeout in seconds."""
-    rpm: int = Field(10, ge=0)
-    """Requests per minute; 0 turns the limiter off. 10 suits the free tier of Flash models."""
-    tpm: int = Field(250_000, ge=0)
-    """Estimated input tokens per minute; 0 turns the limiter off."""
-    concurrency: int = Field(8, ge=1, le=512)
-    max_attempts: int = Field(6, ge=1, le=50)
-    """Attempts per call, the first included."""
-    cache: bool = True
-    cache_dir: str = ".specgen-cache"
-    include: tuple[str, ...] = DEFAULT_INCLUDE
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0)
-    chunk_tokens: int = Field(DEFAULT_CHUNK_TOKENS, ge=100)
-    prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
-    """USD per million (input, output) tokens by model, over the built-in table."""
 
-    @field_validator("include", "exclude", mode="before")
-    @classmethod
-    def _split_lists(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            parts = value.replace(",", "\n").splitlines()
-            return tuple(part.strip() for part in parts if part.strip())
-        return value
+def settings() -> Iterator[tuple[str, Setting, dataclasses.Field[Any]]]:
+    """Every setting in declaration order: its name, its ``Setting`` and its dataclass field."""
+    for field in dataclasses.fields(Config):
+        yield field.name, field.metadata["setting"], field
 
-    @field_validator("model", "out", "cache_dir")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
+
+def _env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def _default_of(field: dataclasses.Field[Any]) -> Any:
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return field.default
+
+
+# -- the layers --------------------------------------------------------------------------
 
 
 def read_pyproject(root: Path) -> dict[str, Any]:
@@ -107,35 +407,106 @@ def build_config(
 
     ``flags`` holds only the options given on the command line (None values are ignored).
     """
+    known = {name: setting for name, setting, _ in settings()}
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
-    fields = Config.model_fields
     for key, value in pyproject.items():
         name = key.replace("-", "_")
         label = f"[tool.specgen] {key} in pyproject.toml"
-        if name not in fields:
+        if name not in known:
             raise ConfigError(f"unknown key {label}")
         values[name], origin[name] = value, label
     for var, value in env.items():
         if not var.startswith(ENV_PREFIX):
             continue
         name = var[len(ENV_PREFIX) :].lower()
-        if name not in fields:
+        if name not in known or not known[name].env:
             raise ConfigError(f"unknown setting {var} in the environment")
         if value.strip():
             values[name], origin[name] = value, var
     for name, value in flags.items():
         if value is not None:
-            values[name], origin[name] = value, f"--{name.replace('_', '-')}"
-    try:
-        return Config.model_validate(values)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else "?"
-        label = origin.get(name, name)
-        raise ConfigError(f"{label}: {error['msg']} (got {_short(error.get('input'))})") from None
+            values[name], origin[name] = value, known[name].flag or f"--{name}"
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        try:
+            checked[name] = known[name].check(value)
+        except ValueError as exc:
+            raise ConfigError(f"{origin[name]}: {exc} (got {_short(value)})") from None
+    return Config(**checked)
 
 
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# -- derived: the command line and the README --------------------------------------------
+
+
+def add_setting_options(parser: argparse.ArgumentParser, command: Command) -> None:
+    """Add the flag of every setting ``command`` takes; each defaults to None (not given)."""
+    groups: dict[str, argparse._MutuallyExclusiveGroup] = {}
+    for name, setting, field in settings():
+        if setting.flag is None or command not in setting.commands:
+            continue
+        target: Any = parser
+        if setting.group is not None:
+            if setting.group not in groups:
+                groups[setting.group] = parser.add_mutually_exclusive_group()
+            target = groups[setting.group]
+        options: dict[str, Any] = {"dest": name, "default": None}
+        options["help"] = setting.flag_help or setting.help
+        default = _default_of(field)
+        if isinstance(default, bool):
+            # The flag says the opposite of the default: --no-cache.
+            options.update(action="store_const", const=not default)
+        elif isinstance(default, tuple):
+            options.update(action="append")
+        elif isinstance(default, int | float):
+            options.update(type=type(default))
+        if setting.choices is not None:
+            options.update(choices=setting.choices)
+        if setting.metavar is not None:
+            options.update(metavar=setting.metavar)
+        target.add_argument(setting.flag, **options)
+
+
+def flag_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given as flags in ``args`` (parsed with ``add_setting_options``)."""
+    return {name: getattr(args, name, None) for name, setting, _ in settings() if setting.flag}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, float) and value.is_integer():
+        return f"`{int(value)}`"
+    if isinstance(value, tuple):
+        return ", ".join(f"`{item}`" for item in value)
+    return f"`{value}`"
+
+
+def settings_table() -> str:
+    """The README's configuration table, one row per setting."""
+    rows = [
+        "| Key (`pyproject.toml`) | Environment | Flag | Default | Meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for name, setting, field in settings():
+        env = f"`{_env_name(name)}`" if setting.env else ""
+        if env and setting.env_note:
+            env += f" {setting.env_note}"
+        flag = f"`{setting.flag}`" if setting.flag else ""
+        default = setting.shown_default or _shown(_default_of(field))
+        rows.append(f"| `{name}` | {env} | {flag} | {default} | {setting.help} |")
+    return "\n".join(rows) + "\n"
+
+
+def action_inputs() -> dict[str, str]:
+    """The action inputs that set a setting, as ``{SPECGEN_NAME: input}``."""
+    return {
+        _env_name(name): setting.action_input
+        for name, setting, _ in settings()
+        if setting.action_input is not None
+    }

@@ -24,6 +24,7 @@ from aiolimiter import AsyncLimiter
 
 from .cache import cache_key, load_cached, store_cached
 from .chunking import Chunk, estimate_tokens
+from .config import Config
 from .errors import (
     AuthenticationError,
     ContentBlocked,
@@ -47,17 +48,27 @@ __all__ = ["FileJob", "Limits", "OnFile", "Progress", "ScheduleResult", "schedul
 
 @dataclass(frozen=True)
 class Limits:
-    """How hard the job may push the provider."""
+    """How hard the job may push the provider; the defaults are ``Config``'s."""
 
-    rpm: int = 10
+    rpm: int = Config.rpm
     """Requests per ``period_s``; 0 = no limiter."""
-    tpm: int = 250_000
+    tpm: int = Config.tpm
     """Estimated input tokens per ``period_s``; 0 = no limiter."""
-    concurrency: int = 8
-    attempts: int = 6
+    concurrency: int = Config.concurrency
+    attempts: int = Config.max_attempts
     period_s: float = 60.0
     wait_initial: float = 1.0
     wait_max: float = 60.0
+
+    @classmethod
+    def from_config(cls, config: Config) -> Limits:
+        """The limits ``config`` sets (the timing constants keep their defaults)."""
+        return cls(
+            rpm=config.rpm,
+            tpm=config.tpm,
+            concurrency=config.concurrency,
+            attempts=config.max_attempts,
+        )
 
 
 @dataclass(frozen=True)

@@ -89,14 +89,30 @@ def test_inputs_reach_scripts_only_through_env() -> None:
 
 
 def test_no_variable_of_the_action_uses_the_configuration_prefix() -> None:
-    from specgen_action.config import ENV_PREFIX, Config
+    from specgen_action.config import ENV_PREFIX, settings
 
+    names = {name for name, _, _ in settings()}
     for step in _action()["runs"]["steps"]:
         for name, value in (step.get("env") or {}).items():
             if name.startswith(ENV_PREFIX):
                 # Only real settings, each straight from an input or the runner.
-                assert name[len(ENV_PREFIX) :].lower() in Config.model_fields, name
+                assert name[len(ENV_PREFIX) :].lower() in names, name
                 assert str(value).startswith(("${{ inputs.", "${{ runner.temp }}")), name
+
+
+def test_each_setting_input_is_the_one_config_names() -> None:
+    from specgen_action.config import action_inputs
+
+    declared = action_inputs()
+    inputs = _action()["inputs"]
+    passed: dict[str, str] = {}
+    for step in _action()["runs"]["steps"]:
+        for name, value in (step.get("env") or {}).items():
+            found = re.fullmatch(r"\$\{\{ inputs\.([a-z-]+) \}\}", str(value))
+            if name in declared and found:
+                passed[name] = found[1]
+    assert passed == declared
+    assert set(declared.values()) <= set(inputs)
 
 
 def test_actions_are_pinned_by_commit_sha() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from specgen_action.cli import _parser
-from specgen_action.config import Config
+from specgen_action.config import settings, settings_table
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -48,8 +48,18 @@ def test_every_cli_flag_and_config_key_is_documented() -> None:
             for flag in option.option_strings:
                 if flag.startswith("--") and flag != "--help":
                     assert flag in README, flag
-    for key in Config.model_fields:
+    for key, _, _ in settings():
         assert f"`{key}`" in README, key
+
+
+def test_the_settings_table_is_the_one_config_generates() -> None:
+    start = "<!-- settings table: generated from specgen_action/config.py by settings_table() -->\n"
+    end = "<!-- end of settings table -->\n"
+    block = README.split(start, 1)[1].split(end, 1)[0]
+    assert block == settings_table(), (
+        "README.md's settings table is out of date: replace it with "
+        "specgen_action.config.settings_table()"
+    )
 
 
 def test_every_promised_test_exists() -> None:
