@@ -133,10 +133,12 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
+    # No pydantic on this path unless a report is asked for: it runs on every commit.
+    from collections import Counter
+
     from .console import safe
-    from .drift import check_specs
-    from .report import fix_command
-    from .writer import orphaned_sources
+    from .drift import check_specs, fix_command_for
+    from .writer import orphaned_sources, shown_path
 
     started = time.monotonic()
     root, config, filters = _setup(args, env)
@@ -148,32 +150,32 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     if _selects_everything(args):
         orphans.update(orphaned_sources(root, out_dir))
     checks = check_specs(root, out_dir, selection.paths, sorted(orphans), config.max_bytes)
-    report = _check_report(checks, root, out_dir, time.monotonic() - started)
-    report.notes = list(selection.notes)
+    shown_out = shown_path(out_dir, root) or str(out_dir)
     if args.report:
+        report = _check_report(checks, shown_out, time.monotonic() - started)
+        report.notes = list(selection.notes)
         _write_report(report, args.report)
     for item in checks:
         if item.drifted:
             print(f"{item.state:<8} {safe(item.path)}")
-    t = report.totals
-    drift = t.missing + t.stale + t.orphaned
-    if not drift:
-        print(f"specgen: {t.unchanged} spec(s) up to date", file=sys.stderr)
+    states = Counter(item.state for item in checks)
+    drifted = [(item.path, item.state) for item in checks if item.drifted]
+    if not drifted:
+        print(f"specgen: {states['current']} spec(s) up to date", file=sys.stderr)
         return EXIT_OK
     counts = ", ".join(
-        f"{count} {name}"
-        for name, count in (("missing", t.missing), ("stale", t.stale), ("orphaned", t.orphaned))
-        if count
+        f"{states[name]} {name}" for name in ("missing", "stale", "orphaned") if states[name]
     )
+    fix = fix_command_for(drifted, shown_out) or "specgen generate"
     print(
-        f"specgen: {drift} spec(s) out of date ({counts}); fix with "
-        f"`{safe(fix_command(report) or 'specgen generate')}` and commit the result",
+        f"specgen: {len(drifted)} spec(s) out of date ({counts}); fix with "
+        f"`{safe(fix)}` and commit the result",
         file=sys.stderr,
     )
     return EXIT_CHANGED
 
 
-def _check_report(checks: list[SpecCheck], root: Path, out_dir: Path, wall_s: float) -> RunReport:
+def _check_report(checks: list[SpecCheck], shown_out: str, wall_s: float) -> RunReport:
     """``check`` as a RunReport (provider ``check``), so CI publishes it like a run.
 
     Specs keep check's own words: missing, stale and orphaned; a current spec is
@@ -182,7 +184,6 @@ def _check_report(checks: list[SpecCheck], root: Path, out_dir: Path, wall_s: fl
     from datetime import UTC, datetime
 
     from .report import CHECK_PROVIDER, FileRecord, FileStatus, RunReport, finish_report
-    from .writer import shown_path
 
     status: dict[str, FileStatus] = {
         "current": "unchanged",
@@ -200,7 +201,7 @@ def _check_report(checks: list[SpecCheck], root: Path, out_dir: Path, wall_s: fl
         provider=CHECK_PROVIDER,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         wall_s=round(wall_s, 3),
-        out_dir=shown_path(out_dir, root) or str(out_dir),
+        out_dir=shown_out,
         files=files,
     )
     return finish_report(report)

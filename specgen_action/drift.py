@@ -7,6 +7,7 @@ runs it starts fast.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,10 @@ from .render import read_front_matter
 from .source import Skipped, read_source
 from .writer import spec_path_for
 
-__all__ = ["SpecCheck", "SpecState", "check_specs"]
+__all__ = ["FIX_PATHS", "SpecCheck", "SpecState", "check_specs", "fix_command_for"]
+
+FIX_PATHS = 20
+"""Paths named in a fix command at most; more become ``--all``."""
 
 SpecState = Literal["current", "missing", "stale", "orphaned", "skipped"]
 
@@ -64,3 +68,30 @@ def check_specs(
         except OutputPathError:
             continue
     return checks
+
+
+def fix_command_for(
+    drifted: Iterable[tuple[str, str]], out_dir: str, limit: int = FIX_PATHS
+) -> str | None:
+    """A ``specgen generate`` command line that fixes the ``(path, state)`` pairs, or None.
+
+    It names the files (``--all`` past ``limit`` of them), adds ``--prune`` for
+    orphans and ``--out`` for a spec root other than the default; it is meant
+    to be run from the repository root.
+    """
+    items = list(drifted)
+    if not items:
+        return None
+    words = ["specgen", "generate"]
+    if out_dir != "specs":
+        words += ["--out", out_dir]
+    if any(state == "orphaned" for _, state in items):
+        words.append("--prune")
+    paths = sorted({path for path, _ in items})
+    if len(paths) > limit:
+        words.append("--all")
+    else:
+        if any(path.startswith("-") for path in paths):
+            words.append("--")
+        words += paths
+    return shlex.join(words)

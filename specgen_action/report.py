@@ -7,7 +7,6 @@ comment) reads this model; nothing reports from anywhere else.
 from __future__ import annotations
 
 import math
-import shlex
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from .drift import FIX_PATHS, fix_command_for
 from .errors import UsageError
 
 __all__ = [
@@ -60,8 +60,6 @@ PRUNED_REASON = "source deleted; spec removed (--prune)"
 
 _CHECK_MISSING_REASON = "no spec yet"
 """The reason ``drift.check_specs`` gives a missing spec (read back from old check reports)."""
-_FIX_PATHS = 20
-"""Paths named in a fix command at most; more become ``--all``."""
 CallOutcome = Literal[
     "ok",
     "rate_limited",
@@ -173,7 +171,7 @@ def is_offline(report: RunReport) -> bool:
     return report.is_check or report.provider == "static"
 
 
-def fix_command(report: RunReport, limit: int = _FIX_PATHS) -> str | None:
+def fix_command(report: RunReport, limit: int = FIX_PATHS) -> str | None:
     """A ``specgen generate`` command line that fixes the drift in ``report``, or None.
 
     Drift is a missing or stale spec, or an orphaned spec that is still on disk.
@@ -182,25 +180,11 @@ def fix_command(report: RunReport, limit: int = _FIX_PATHS) -> str | None:
     it is meant to be run from the repository root.
     """
     drifted = [
-        record
+        (record.path, record.status)
         for record in report.files
         if record.status in DRIFT_STATUSES and record.reason != PRUNED_REASON
     ]
-    if not drifted:
-        return None
-    words = ["specgen", "generate"]
-    if report.out_dir != "specs":
-        words += ["--out", report.out_dir]
-    if any(record.status == "orphaned" for record in drifted):
-        words.append("--prune")
-    paths = sorted({record.path for record in drifted})
-    if len(paths) > limit:
-        words.append("--all")
-    else:
-        if any(path.startswith("-") for path in paths):
-            words.append("--")
-        words += paths
-    return shlex.join(words)
+    return fix_command_for(drifted, report.out_dir, limit)
 
 
 def summarise(

@@ -62,3 +62,25 @@ def test_check_path_imports_neither_parsers_nor_genai() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_a_whole_check_run_imports_no_pydantic_nor_package_metadata(tmp_path: Path) -> None:
+    # `specgen check` runs on every commit: its start-up is what users wait for.
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "mod.py").write_text("def f():\n    return 1\n")
+    git("add", "mod.py")
+    code = (
+        "import sys\n"
+        "from specgen_action.cli import main\n"
+        "code = main(['check', '--all'])\n"
+        "heavy = [m for m in sys.modules if m.startswith(('pydantic', 'importlib.metadata', "
+        "'google.genai', 'tree_sitter', 'httpx', 'stamina', 'aiolimiter', 'asyncio'))]\n"
+        "print(code, ','.join(sorted(heavy)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == "1 ", result.stdout + result.stderr
