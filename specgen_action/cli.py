@@ -1,10 +1,11 @@
 """The ``specgen`` command: flags -> Config -> real objects -> an exit code.
 
-This is the only module that maps errors to exit codes:
+Exit codes, and which error class ends a run with which, are defined in
+``errors`` (``EXIT_*``, ``exit_code``); ``main`` applies them:
 
     0    done
     1    changes found (``check``, ``generate --fail-on-change``)
-    2    usage or configuration error (also a rejected API key)
+    2    usage, configuration, git or file error (also a rejected API key)
     3    some files failed or hit the deadline (finished specs are written)
     130  interrupted
 
@@ -24,7 +25,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .errors import SpecgenError, UsageError
+from .errors import (
+    EXIT_CHANGED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    FileAccessError,
+    SpecgenError,
+    UsageError,
+    exit_code,
+)
 
 if TYPE_CHECKING:
     from .config import Config
@@ -34,12 +45,6 @@ if TYPE_CHECKING:
     from .selection import Filters, Selection
 
 __all__ = ["EXIT_CHANGED", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
-
-EXIT_OK = 0
-EXIT_CHANGED = 1
-EXIT_USAGE = 2
-EXIT_FAILED = 3
-EXIT_INTERRUPTED = 130
 
 _KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
@@ -62,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .console import safe
 
         print(f"specgen: error: {safe(str(exc))}", file=sys.stderr)
-        return EXIT_USAGE
+        return exit_code(exc)
 
 
 def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -363,7 +368,7 @@ def _write_report(report: RunReport, name: str) -> None:
     try:
         write_atomic(path, report.model_dump_json(indent=2) + "\n")
     except OSError as exc:
-        raise UsageError(f"cannot write the report to {path}: {exc.strerror}") from None
+        raise FileAccessError(f"cannot write the report to {path}: {exc.strerror}") from None
 
 
 def _resolve(root: Path, path: str) -> Path:

@@ -1,35 +1,48 @@
-"""One exception tree for everything specgen can fail at.
+"""One exception tree for everything specgen can fail at; the exit code follows from the class.
 
-The CLI maps the tree to exit codes in one place (``cli.main``); everything
-below it raises the most specific class and lets it travel up.
+Everything raises the most specific class and lets it travel up; the entry
+points (``cli.main``, the action's steps) turn what reaches them into one line
+and ``exit_code(exc)``. What each class means and the code it ends a run with:
 
     SpecgenError
-    ├── UsageError                 exit 2: bad flags, bad paths
-    │   └── ConfigError            exit 2: bad or unknown configuration key
-    ├── GitError                   exit 2: git missing, not a repository, unknown ref
-    ├── OutputPathError            a spec path would leave the output directory
-    ├── ProviderError              one model call failed
-    │   ├── RetryableError         worth another attempt
-    │   │   ├── RateLimited        HTTP 429 (per-minute quota), maybe with a retry delay
-    │   │   ├── ServerError        HTTP 5xx
-    │   │   ├── RequestTimeout     the per-request timeout or a transport failure
-    │   │   └── InvalidResponse    output that does not parse, or was cut at MAX_TOKENS
-    │   ├── ContentBlocked         a safety block: not retried, reported for the file
-    │   ├── FatalProviderError     every later call would fail the same way: the run stops
-    │   │   ├── AuthenticationError    bad or missing key
-    │   │   └── ModelUnavailable       unknown model, or not served here
-    │   └── QuotaExhausted         per-day quota: no new work is scheduled
-    └── GitHubError                a GitHub REST call failed
-        └── GitHubPermissionError  read-only token (fork PRs) or a missing permission
+    ├── UsageError                 2  bad flags, bad paths, an impossible request
+    │   └── ConfigError            2  a bad or unknown configuration key
+    ├── GitError                   2  git missing, not a repository, an unknown ref
+    ├── FileAccessError            2  a file specgen must read or write cannot be: the
+    │                                 report, the event payload, the step summary, outputs
+    ├── GitHubError                3  a GitHub REST call failed (the work itself is done)
+    │   └── GitHubPermissionError  3  read-only token (fork PRs) or a missing permission
+    ├── OutputPathError            -  a spec path would leave the output directory:
+    │                                 that file is skipped or failed, the run goes on
+    └── ProviderError              -  one model call failed: the file is failed (exit 3)
+        ├── RetryableError            worth another attempt
+        │   ├── RateLimited           HTTP 429 (per-minute quota), maybe with a retry delay
+        │   ├── ServerError           HTTP 5xx
+        │   ├── RequestTimeout        the per-request timeout or a transport failure
+        │   └── InvalidResponse       output that does not parse, or was cut at MAX_TOKENS
+        ├── ContentBlocked            a safety block: not retried, reported for the file
+        ├── FatalProviderError     2  every later call would fail the same way: the run stops
+        │   ├── AuthenticationError   bad or missing key
+        │   └── ModelUnavailable      unknown model, or not served here
+        └── QuotaExhausted            per-day quota: no new work is scheduled (exit 3)
+
+The exit codes themselves (``EXIT_*``) are defined here too, so the CLI and the
+action read one table.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "EXIT_CHANGED",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
     "AuthenticationError",
     "ConfigError",
     "ContentBlocked",
     "FatalProviderError",
+    "FileAccessError",
     "GitError",
     "GitHubError",
     "GitHubPermissionError",
@@ -44,7 +57,19 @@ __all__ = [
     "ServerError",
     "SpecgenError",
     "UsageError",
+    "exit_code",
 ]
+
+EXIT_OK = 0
+"""Done."""
+EXIT_CHANGED = 1
+"""Changes found: ``check`` saw drift, or ``generate --fail-on-change`` wrote a spec."""
+EXIT_USAGE = 2
+"""The run could not do what was asked: usage, configuration, git, a file, a rejected key."""
+EXIT_FAILED = 3
+"""Some work failed: files failed or hit the deadline, or publishing to GitHub failed."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C or SIGTERM."""
 
 
 class SpecgenError(Exception):
@@ -61,6 +86,10 @@ class ConfigError(UsageError):
 
 class GitError(SpecgenError):
     """A git command failed or the directory is not a repository."""
+
+
+class FileAccessError(SpecgenError):
+    """A file specgen must read or write (not a spec) cannot be: the report, the event, outputs."""
 
 
 class OutputPathError(SpecgenError):
@@ -124,3 +153,10 @@ class GitHubError(SpecgenError):
 
 class GitHubPermissionError(GitHubError):
     """The token may not do this (read-only fork token or missing permission)."""
+
+
+def exit_code(exc: SpecgenError) -> int:
+    """The exit code a run that ``exc`` ended returns (see the tree above)."""
+    if isinstance(exc, GitHubError):
+        return EXIT_FAILED
+    return EXIT_USAGE

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .drift import FIX_PATHS, fix_command_for
-from .errors import UsageError
+from .errors import FileAccessError, UsageError
 
 __all__ = [
     "CHECK_PROVIDER",
@@ -271,11 +271,11 @@ def finish_report(
 
 
 def load_report(path: Path) -> RunReport:
-    """Read a JSON report; raises ``UsageError`` with one line when it is missing or invalid."""
+    """Read a JSON report; ``FileAccessError`` when unreadable, ``UsageError`` when invalid."""
     try:
         report = RunReport.model_validate_json(path.read_bytes())
     except OSError as exc:
-        raise UsageError(f"cannot read report {path}: {exc.strerror}") from None
+        raise FileAccessError(f"cannot read report {path}: {exc.strerror}") from None
     except ValueError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid"
         raise UsageError(f"{path} is not a specgen report: {first}") from None

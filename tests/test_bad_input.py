@@ -14,6 +14,18 @@ from pathlib import Path
 import pytest
 
 from specgen_action.cli import main
+from specgen_action.errors import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    AuthenticationError,
+    ConfigError,
+    FileAccessError,
+    GitError,
+    GitHubError,
+    GitHubPermissionError,
+    UsageError,
+    exit_code,
+)
 from specgen_action.render import parse_front_matter
 from tests.conftest import CLI, GitRepo, Result
 
@@ -377,6 +389,29 @@ def test_a_corrupt_report_is_one_line(repo: GitRepo, cli: CLI) -> None:
     repo.write("r.json", '{"version": 1')
     assert_fatal(cli("report", "r.json"), "r.json")
     assert_fatal(cli("report", "missing.json"), "missing.json")
+
+
+def test_a_report_that_cannot_be_written_is_one_line(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY)
+    repo.commit()
+    (repo.root / "taken").mkdir()
+    (repo.root / "taken" / "report.json").mkdir()  # a directory where the report goes
+    for command in ("generate", "check"):
+        assert_fatal(cli(command, "--report", "taken/report.json"), "cannot", "report")
+
+
+def test_exit_codes_follow_the_error_class() -> None:
+    # A failed call to GitHub is not the user's mistake: the work is done, publishing failed.
+    assert exit_code(GitHubError("502 Bad Gateway")) == EXIT_FAILED
+    assert exit_code(GitHubPermissionError("read-only token")) == EXIT_FAILED
+    for usage in (
+        UsageError("x"),
+        ConfigError("x"),
+        GitError("x"),
+        FileAccessError("x"),
+        AuthenticationError("x"),
+    ):
+        assert exit_code(usage) == EXIT_USAGE, usage
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from specgen_action.errors import UsageError
+from specgen_action.errors import FileAccessError
 from specgen_action.github.event import (
     EventRange,
     event_range,
@@ -40,15 +40,15 @@ def test_load_event(tmp_path: Path) -> None:
 def test_load_event_invalid(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "event.json"
     path.write_bytes(content)
-    with pytest.raises(UsageError, match=message) as info:
+    with pytest.raises(FileAccessError, match=message) as info:
         load_event(path)
     assert "\n" not in str(info.value)
 
 
 def test_load_event_missing(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="not found"):
+    with pytest.raises(FileAccessError, match="not found"):
         load_event(tmp_path / "missing.json")
-    with pytest.raises(UsageError, match="cannot read"):
+    with pytest.raises(FileAccessError, match="cannot read"):
         load_event(tmp_path)  # a directory
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from specgen_action.errors import UsageError
+from specgen_action.errors import FileAccessError, UsageError
 from specgen_action.github.outputs import (
     DRIFT_OUTPUT_NAMES,
     OUTPUT_NAMES,
@@ -106,5 +106,5 @@ def test_bad_names_are_refused(tmp_path: Path, name: str) -> None:
 
 
 def test_unwritable_file_is_one_line_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot write step outputs"):
+    with pytest.raises(FileAccessError, match="cannot write step outputs"):
         write_outputs(tmp_path / "missing" / "o", {"files": "1"})

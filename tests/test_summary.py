@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from specgen_action.errors import UsageError
+from specgen_action.errors import FileAccessError
 from specgen_action.github.summary import (
     MAX_SUMMARY_BYTES,
     code_span,
@@ -324,7 +324,7 @@ def test_write_summary_appends(tmp_path: Path) -> None:
     write_summary(target, "one")
     write_summary(target, "two\n")
     assert target.read_text(encoding="utf-8") == "one\ntwo\n"
-    with pytest.raises(UsageError, match="cannot write the step summary"):
+    with pytest.raises(FileAccessError, match="cannot write the step summary"):
         write_summary(tmp_path / "no" / "dir.md", "x")
 
 

@@ -36,7 +36,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
-from ..errors import GitError, SpecgenError, UsageError
+from ..errors import (
+    EXIT_INTERRUPTED,
+    FileAccessError,
+    GitError,
+    SpecgenError,
+    UsageError,
+    exit_code,
+)
 from .commands import error, warning
 from .outputs import DRIFT_OUTPUT_NAMES, OUTPUT_NAMES, write_outputs
 from .summary import code_span, render_failure, write_summary
@@ -64,7 +71,6 @@ _EXIT_MEANINGS = {
 _ERROR_LINE = re.compile(r"^specgen(?: [a-z]+)?: error: (.+?)(?: \(see specgen [a-z ]*--help\))?$")
 _REPORT_NAME = "specgen-report.json"
 _KEPT_LINES = 200
-_EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -236,9 +242,9 @@ def _run_cli(args: Sequence[str], stdout: TextIO) -> tuple[int, list[str]]:
         except KeyboardInterrupt:
             # The runner signals the whole group on cancel: specgen is finishing up too.
             proc.wait()
-            return _EXIT_INTERRUPTED, list(kept)
+            return EXIT_INTERRUPTED, list(kept)
     code = proc.returncode
-    return (_EXIT_INTERRUPTED if code < 0 else code), list(kept)
+    return (EXIT_INTERRUPTED if code < 0 else code), list(kept)
 
 
 def _cache_is_worth_saving(env: Mapping[str, str]) -> bool:
@@ -265,7 +271,7 @@ def step_run(env: Mapping[str, str], stdout: TextIO) -> int:
                 cause = error_cause(stderr_lines) or "specgen exited with 2; see the log above"
                 _usage_error(cause, inputs, env, stdout)
     except SpecgenError as exc:
-        code = 2
+        code = exit_code(exc)
         _usage_error(str(exc), inputs, env, stdout)
     save = inputs.mode == "generate" and _cache_is_worth_saving(env)
     _outputs(env, {"exit-code": str(code), "save-cache": "true" if save else "false"})
@@ -384,7 +390,7 @@ def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
         return 0
     try:
         payload = load_event(Path(env.get("GITHUB_EVENT_PATH", "")))
-    except UsageError as exc:
+    except FileAccessError as exc:
         _say(stdout, warning(f"Specs not committed: {exc}. {keep}"))
         return 0
     target = commit_target(env.get("GITHUB_EVENT_NAME", ""), payload, env)
@@ -452,7 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _STEPS[args[0]](os.environ, sys.stdout)
     except SpecgenError as exc:
         _say(sys.stdout, error(str(exc), title="specgen-action"))
-        return 2
+        return exit_code(exc)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import FileAccessError
 
 __all__ = [
     "PULL_REQUEST_EVENTS",
@@ -73,19 +73,19 @@ def load_event(path: Path) -> dict[str, object]:
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"GitHub event file not found: {path}") from None
+        raise FileAccessError(f"GitHub event file not found: {path}") from None
     except OSError as exc:
-        raise UsageError(f"cannot read GitHub event file {path}: {exc.strerror}") from None
+        raise FileAccessError(f"cannot read GitHub event file {path}: {exc.strerror}") from None
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise UsageError(f"GitHub event file {path} is not UTF-8") from None
+        raise FileAccessError(f"GitHub event file {path} is not UTF-8") from None
     except json.JSONDecodeError as exc:
-        raise UsageError(
+        raise FileAccessError(
             f"GitHub event file {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
         ) from None
     if not isinstance(data, dict):
-        raise UsageError(f"GitHub event file {path} does not hold a JSON object")
+        raise FileAccessError(f"GitHub event file {path} does not hold a JSON object")
     return data
 
 

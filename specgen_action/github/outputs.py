@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import FileAccessError, UsageError
 from ..report import RunReport
 
 __all__ = ["DRIFT_OUTPUT_NAMES", "OUTPUT_NAMES", "action_outputs", "write_outputs"]
@@ -76,8 +76,8 @@ def _delimiter(name: str, value: str) -> str:
 def write_outputs(path: Path, values: Mapping[str, str]) -> None:
     """Append ``values`` to the ``GITHUB_OUTPUT`` file at ``path``.
 
-    Raises ``UsageError`` for a name that is not one line or for a file that
-    cannot be written.
+    Raises ``UsageError`` for a name that is not one line, ``FileAccessError``
+    for a file that cannot be written.
     """
     chunks: list[str] = []
     for name, value in values.items():
@@ -89,4 +89,4 @@ def write_outputs(path: Path, values: Mapping[str, str]) -> None:
         with path.open("a", encoding="utf-8", newline="") as handle:
             handle.write("".join(chunks))
     except OSError as exc:
-        raise UsageError(f"cannot write step outputs to {path}: {exc.strerror}") from None
+        raise FileAccessError(f"cannot write step outputs to {path}: {exc.strerror}") from None

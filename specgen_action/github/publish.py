@@ -14,7 +14,7 @@ from typing import TextIO
 
 import httpx
 
-from ..errors import GitHubError, GitHubPermissionError, UsageError
+from ..errors import FileAccessError, GitHubError, GitHubPermissionError
 from ..report import RunReport
 from . import commands
 from .commands import in_github_actions, mask_secrets, warning
@@ -89,7 +89,7 @@ def _comment(
         return
     try:
         pr_number = pull_request_number(load_event(Path(event_path)))
-    except UsageError as exc:
+    except FileAccessError as exc:
         _say(stdout, warning(f"PR comment skipped: {exc}"))
         return
     if pr_number is None:

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import FileAccessError
 from ..report import CallRecord, FileRecord, RunReport, fix_command, is_offline
 
 __all__ = [
@@ -429,9 +429,9 @@ def render_failure(title: str, cause: str, fixes: Sequence[str]) -> str:
 
 
 def write_summary(path: Path, text: str) -> None:
-    """Append ``text`` to the ``GITHUB_STEP_SUMMARY`` file; ``UsageError`` if it cannot."""
+    """Append ``text`` to the ``GITHUB_STEP_SUMMARY`` file; ``FileAccessError`` if it cannot."""
     try:
         with path.open("a", encoding="utf-8") as handle:
             handle.write(text if text.endswith("\n") else text + "\n")
     except OSError as exc:
-        raise UsageError(f"cannot write the step summary to {path}: {exc.strerror}") from None
+        raise FileAccessError(f"cannot write the step summary to {path}: {exc.strerror}") from None
