@@ -293,23 +293,17 @@ def _select(
     elif args.since:
         chosen = sel.select_since(root, args.since, filters)
     elif args.github_event:
-        from .github.event import load_event
+        from .github.event import event_range, load_event
 
         event_name = env.get("GITHUB_EVENT_NAME", "")
         event_path = env.get("GITHUB_EVENT_PATH", "")
         if not event_name or not event_path:
             raise UsageError("--github-event needs GITHUB_EVENT_NAME and GITHUB_EVENT_PATH")
-        chosen = sel.select_github_event(root, event_name, load_event(Path(event_path)), filters)
+        rng = event_range(event_name, load_event(Path(event_path)))
+        chosen = sel.select_event_range(root, rng, filters)
     else:
         chosen = sel.select_all(root, filters)
-    if shard is None:
-        return chosen
-    return sel.Selection(
-        paths=tuple(p for p in chosen.paths if sel.in_shard(p, shard)),
-        deleted=tuple(p for p in chosen.deleted if sel.in_shard(p, shard)),
-        renamed=tuple(pair for pair in chosen.renamed if sel.in_shard(pair[1], shard)),
-        notes=chosen.notes,
-    )
+    return chosen if shard is None else sel.shard_of(chosen, shard)
 
 
 def _say_notes(selection: Selection) -> None:

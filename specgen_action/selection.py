@@ -23,7 +23,7 @@ Rules shared by every mode:
   rename (its spec moves); the new name is also in ``paths``. A deleted source
   is in ``deleted`` only while the file is really absent from the work tree.
 
-GitHub events (``select_github_event``):
+GitHub events (``select_event_range``, given the range ``github.event.event_range`` reads):
 
 - pull requests and merge groups: ``base...head`` (from the merge base). In a
   shallow clone the missing history is fetched from ``origin`` a bounded
@@ -50,22 +50,23 @@ from pathlib import Path
 import pathspec
 
 from .errors import GitError, UsageError
-from .github.event import PULL_REQUEST_EVENTS, event_range
 
 __all__ = [
     "Filters",
+    "RevisionRange",
     "Selection",
     "in_shard",
     "parse_shard",
     "repo_root",
     "run_git",
     "select_all",
-    "select_github_event",
+    "select_event_range",
     "select_paths",
     "select_pre_commit",
     "select_range",
     "select_since",
     "select_staged",
+    "shard_of",
 ]
 
 _FETCH_DEPTHS = (64, 1024)
@@ -99,6 +100,22 @@ class Selection:
     """``(old, new)`` pairs: the spec moves with the source."""
     notes: tuple[str, ...] = ()
     """What selecting had to do that the user should know (a fetch, a fallback to every file)."""
+
+
+@dataclass(frozen=True)
+class RevisionRange:
+    """The revisions a GitHub event asks to compare; ``base=None`` means every file."""
+
+    base: str | None
+    head: str | None
+    merge_base: bool
+    """Diff from the merge base of ``base`` and ``head`` (``base...head``), not ``base`` itself."""
+    note: str | None = None
+    """Why a push selects every file instead of its commits (said in the log and summary)."""
+    pull_request: bool = False
+    """Both commits must be reachable (a pull request or merge group): history is
+    fetched until their merge base is found, and an error says when it cannot be.
+    Otherwise (a push) a commit that cannot be found means every file."""
 
 
 # --- git plumbing -------------------------------------------------------------
@@ -571,17 +588,14 @@ def _present_or_fetched(root: Path, ref: str) -> tuple[str | None, bool]:
     return sha, False
 
 
-def select_github_event(
-    root: Path, event_name: str, payload: Mapping[str, object], filters: Filters
-) -> Selection:
-    """Select files for a GitHub Actions event (see the module docstring for the rules).
+def select_event_range(root: Path, rng: RevisionRange, filters: Filters) -> Selection:
+    """Select files for a GitHub Actions event's range (see the module docstring for the rules).
 
     ``Selection.notes`` says when history was fetched or a push fell back to every file.
     """
-    rng = event_range(event_name, payload)
     if rng.base is None or rng.head is None:
         return _with_notes(select_all(root, filters), rng.note)
-    if event_name in PULL_REQUEST_EVENTS:
+    if rng.pull_request:
         note = None
         start = rng.base
         if rng.merge_base:
@@ -619,6 +633,16 @@ def _with_notes(selection: Selection, *notes: str | None) -> Selection:
 
 
 # --- sharding --------------------------------------------------------------------------
+
+
+def shard_of(selection: Selection, shard: tuple[int, int]) -> Selection:
+    """The part of ``selection`` in shard ``(K, N)``; a rename goes where its new name goes."""
+    return Selection(
+        paths=tuple(p for p in selection.paths if in_shard(p, shard)),
+        deleted=tuple(p for p in selection.deleted if in_shard(p, shard)),
+        renamed=tuple(pair for pair in selection.renamed if in_shard(pair[1], shard)),
+        notes=selection.notes,
+    )
 
 
 def in_shard(path: str, shard: tuple[int, int]) -> bool:

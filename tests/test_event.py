@@ -10,16 +10,16 @@ import pytest
 
 from specgen_action.errors import FileAccessError
 from specgen_action.github.event import (
-    EventRange,
     event_range,
     load_event,
     pull_request_number,
 )
+from specgen_action.selection import RevisionRange
 
 A = "a" * 40
 B = "b" * 40
 ZERO = "0" * 40
-ALL = EventRange(base=None, head=None, merge_base=False)
+ALL = RevisionRange(base=None, head=None, merge_base=False)
 
 
 def test_load_event(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_pull_request_number() -> None:
 
 def test_pull_request_range() -> None:
     payload = {"pull_request": {"base": {"sha": A}, "head": {"sha": B.upper()}}}
-    expected = EventRange(base=A, head=B, merge_base=True)
+    expected = RevisionRange(base=A, head=B, merge_base=True, pull_request=True)
     for name in ("pull_request", "pull_request_target", "pull_request_review"):
         assert event_range(name, payload) == expected
 
@@ -83,11 +83,13 @@ def test_pull_request_range_missing_or_invalid() -> None:
 
 def test_merge_group_range() -> None:
     payload = {"merge_group": {"base_sha": A, "head_sha": B}}
-    assert event_range("merge_group", payload) == EventRange(A, B, merge_base=True)
+    assert event_range("merge_group", payload) == RevisionRange(
+        A, B, merge_base=True, pull_request=True
+    )
 
 
 def test_push_range() -> None:
-    assert event_range("push", {"before": A, "after": B}) == EventRange(A, B, merge_base=False)
+    assert event_range("push", {"before": A, "after": B}) == RevisionRange(A, B, merge_base=False)
 
 
 def test_push_new_branch() -> None:
@@ -98,7 +100,7 @@ def test_push_new_branch() -> None:
         "repository": {"default_branch": "main"},
     }
     found = event_range("push", payload)
-    assert replace(found, note=None) == EventRange(
+    assert replace(found, note=None) == RevisionRange(
         base="refs/remotes/origin/main", head=B, merge_base=True
     )
     assert found.note is not None and "compared with origin/main" in found.note

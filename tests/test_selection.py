@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from specgen_action.errors import GitError, UsageError
+from specgen_action.github.event import event_range
 from specgen_action.selection import (
     Filters,
     Selection,
@@ -15,7 +16,7 @@ from specgen_action.selection import (
     parse_shard,
     repo_root,
     select_all,
-    select_github_event,
+    select_event_range,
     select_paths,
     select_range,
     select_since,
@@ -428,28 +429,30 @@ def forked(repo: GitRepo) -> tuple[GitRepo, str, str, str]:
 def test_pull_request_event(forked: tuple[GitRepo, str, str, str]) -> None:
     repo, _fork, main, feat = forked
     for event in ("pull_request", "pull_request_target"):
-        sel = select_github_event(repo.root, event, _pr(main, feat), F)
+        sel = select_event_range(repo.root, event_range(event, _pr(main, feat)), F)
         assert sel.paths == ("a.py", "feat.py")
 
 
 def test_pull_request_event_filters_apply(forked: tuple[GitRepo, str, str, str]) -> None:
     repo, _fork, main, feat = forked
-    sel = select_github_event(
-        repo.root, "pull_request", _pr(main, feat), Filters(exclude=("feat.py",))
-    )
+    rng = event_range("pull_request", _pr(main, feat))
+    sel = select_event_range(repo.root, rng, Filters(exclude=("feat.py",)))
     assert sel.paths == ("a.py",)
 
 
 def test_push_event_two_dot(forked: tuple[GitRepo, str, str, str]) -> None:
     repo, fork, _main, feat = forked
     payload = {"before": fork, "after": feat, "ref": "refs/heads/feature"}
-    assert select_github_event(repo.root, "push", payload, F).paths == ("a.py", "feat.py")
+    assert select_event_range(repo.root, event_range("push", payload), F).paths == (
+        "a.py",
+        "feat.py",
+    )
 
 
 def test_push_unreachable_before_selects_everything(forked: tuple[GitRepo, str, str, str]) -> None:
     repo, _fork, _main, feat = forked
     payload = {"before": "1" * 40, "after": feat, "ref": "refs/heads/feature"}
-    sel = select_github_event(repo.root, "push", payload, F)
+    sel = select_event_range(repo.root, event_range("push", payload), F)
     assert sel.paths == select_all(repo.root, F).paths == ("a.py", "b.py", "feat.py")
     (note,) = sel.notes
     assert "`before` commit 111111111111 is not in this clone" in note
@@ -465,7 +468,7 @@ def test_push_new_branch_without_default_branch_ref(forked: tuple[GitRepo, str, 
         "repository": {"default_branch": "main"},
     }
     # No refs/remotes/origin/main in this repository: every file.
-    sel = select_github_event(repo.root, "push", payload, F)
+    sel = select_event_range(repo.root, event_range("push", payload), F)
     assert sel.paths == select_all(repo.root, F).paths
     assert sel.notes and sel.notes[0].endswith("every matching file was selected")
 
@@ -482,14 +485,14 @@ def test_push_new_branch_against_default_branch(
         "ref": "refs/heads/feature",
         "repository": {"default_branch": "main"},
     }
-    sel = select_github_event(clone, "push", payload, F)
+    sel = select_event_range(clone, event_range("push", payload), F)
     assert sel.paths == ("a.py", "feat.py")
 
 
 def test_other_events_select_everything(forked: tuple[GitRepo, str, str, str]) -> None:
     repo, *_ = forked
     for event in ("workflow_dispatch", "schedule", "release", "made_up"):
-        assert select_github_event(repo.root, event, {}, F) == select_all(repo.root, F)
+        assert select_event_range(repo.root, event_range(event, {}), F) == select_all(repo.root, F)
 
 
 def test_pull_request_shallow_clone_is_deepened(
@@ -500,7 +503,7 @@ def test_pull_request_shallow_clone_is_deepened(
     url = origin.root.as_uri()
     _git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", url, str(clone))
     assert _git(clone, "rev-parse", "--is-shallow-repository").strip() == "true"
-    sel = select_github_event(clone, "pull_request", _pr(main, feat), F)
+    sel = select_event_range(clone, event_range("pull_request", _pr(main, feat)), F)
     assert sel.paths == ("a.py", "feat.py")
     assert _git(clone, "merge-base", main, feat).strip() == fork
 
@@ -514,7 +517,7 @@ def test_pull_request_shallow_clone_without_origin(
     _git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", url, str(clone))
     _git(clone, "remote", "remove", "origin")
     with pytest.raises(GitError, match="fetch-depth: 0") as info:
-        select_github_event(clone, "pull_request", _pr(main, feat), F)
+        select_event_range(clone, event_range("pull_request", _pr(main, feat)), F)
     assert "\n" not in str(info.value)
 
 
@@ -522,7 +525,9 @@ def test_pull_request_without_shas_selects_everything(
     forked: tuple[GitRepo, str, str, str],
 ) -> None:
     repo, *_ = forked
-    assert select_github_event(repo.root, "pull_request", {}, F) == select_all(repo.root, F)
+    assert select_event_range(repo.root, event_range("pull_request", {}), F) == select_all(
+        repo.root, F
+    )
 
 
 def test_pull_request_head_fetched_into_full_clone(
@@ -534,7 +539,7 @@ def test_pull_request_head_fetched_into_full_clone(
     _git(tmp_path, "clone", "-q", "--single-branch", "--branch", "main", url, str(clone))
     # The head commit (as for a fork's pull request) is not in the clone yet.
     assert subprocess.run(["git", "cat-file", "-e", feat], cwd=clone, check=False).returncode
-    sel = select_github_event(clone, "pull_request", _pr(main, feat), F)
+    sel = select_event_range(clone, event_range("pull_request", _pr(main, feat)), F)
     # The work tree is main's: feat.py is not on disk, so only a.py can be read.
     assert sel.paths == ("a.py",)
     assert "fetched from origin to find their merge base" in sel.notes[0]
@@ -548,6 +553,6 @@ def test_push_before_fetched_into_shallow_clone(
     url = origin.root.as_uri()
     _git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", url, str(clone))
     payload = {"before": fork, "after": feat, "ref": "refs/heads/feature"}
-    sel = select_github_event(clone, "push", payload, F)
+    sel = select_event_range(clone, event_range("push", payload), F)
     assert sel.paths == ("a.py", "feat.py")
     assert sel != select_all(clone, F)

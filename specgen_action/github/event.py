@@ -1,6 +1,6 @@
 """Parse the GitHub Actions event payload (``GITHUB_EVENT_PATH``): pure data, no git.
 
-``event_range`` turns an event into the revision range to diff:
+``event_range`` turns an event into the ``selection.RevisionRange`` to diff:
 
 - ``pull_request``, ``pull_request_target`` and the review events: the PR's
   ``base.sha...head.sha`` (from the merge base).
@@ -19,14 +19,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FileAccessError
+from ..selection import RevisionRange
 
 __all__ = [
     "PULL_REQUEST_EVENTS",
-    "EventRange",
     "event_range",
     "load_event",
     "pull_request_number",
@@ -47,23 +46,11 @@ _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _BRANCH = re.compile(r"[A-Za-z0-9._/][A-Za-z0-9._/+-]*")
 
 
-@dataclass(frozen=True)
-class EventRange:
-    """The revisions an event asks to compare; ``base=None`` means every file."""
-
-    base: str | None
-    head: str | None
-    merge_base: bool
-    """Diff from the merge base of ``base`` and ``head`` (``base...head``), not ``base`` itself."""
-    note: str | None = None
-    """Why a push selects every file instead of its commits (said in the log and summary)."""
+_ALL = RevisionRange(base=None, head=None, merge_base=False)
 
 
-_ALL = EventRange(base=None, head=None, merge_base=False)
-
-
-def _all_files(why: str) -> EventRange:
-    return EventRange(
+def _all_files(why: str) -> RevisionRange:
+    return RevisionRange(
         base=None, head=None, merge_base=False, note=f"{why}; every matching file was selected"
     )
 
@@ -121,21 +108,21 @@ def pull_request_number(payload: Mapping[str, object]) -> int | None:
     return None
 
 
-def _push_range(payload: Mapping[str, object]) -> EventRange:
+def _push_range(payload: Mapping[str, object]) -> RevisionRange:
     before, after = _sha(payload.get("before")), _sha(payload.get("after"))
     if after is None or _is_zero(after) or payload.get("deleted") is True:
         return _all_files("the push deleted its branch or names no new commit")
     if before is None:
         return _all_files("the push event has no `before` commit")
     if not _is_zero(before):
-        return EventRange(base=before, head=after, merge_base=False)
+        return RevisionRange(base=before, head=after, merge_base=False)
     new_branch = "the push created a branch (its `before` is all zeros)"
     default = _get(payload, "repository", "default_branch")
     if not isinstance(default, str) or not _BRANCH.fullmatch(default) or ".." in default:
         return _all_files(f"{new_branch} and the payload names no default branch")
     if payload.get("ref") == f"refs/heads/{default}":
         return _all_files(f"{new_branch}: the default branch itself")
-    return EventRange(
+    return RevisionRange(
         base=f"refs/remotes/origin/{default}",
         head=after,
         merge_base=True,
@@ -143,7 +130,7 @@ def _push_range(payload: Mapping[str, object]) -> EventRange:
     )
 
 
-def event_range(event_name: str, payload: Mapping[str, object]) -> EventRange:
+def event_range(event_name: str, payload: Mapping[str, object]) -> RevisionRange:
     """The range of commits ``event_name`` with ``payload`` asks to examine."""
     if event_name == "merge_group":
         base = _sha(_get(payload, "merge_group", "base_sha"))
@@ -157,4 +144,4 @@ def event_range(event_name: str, payload: Mapping[str, object]) -> EventRange:
         return _ALL
     if base is None or head is None or _is_zero(base) or _is_zero(head):
         return _ALL
-    return EventRange(base=base, head=head, merge_base=True)
+    return RevisionRange(base=base, head=head, merge_base=True, pull_request=True)
