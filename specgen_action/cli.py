@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("specgen: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except SpecgenError as exc:
-        from .console import safe
+        from .text import safe
 
         print(f"specgen: error: {safe(str(exc))}", file=sys.stderr)
         return exit_code(exc)
@@ -111,7 +111,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
         _write_report(report, args.report)
     print_summary(report, sys.stdout)
     if result.fatal is not None:
-        from .console import safe
+        from .text import safe
 
         print(f"specgen: error: {safe(str(result.fatal))}", file=sys.stderr)
         return EXIT_USAGE
@@ -123,7 +123,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     # A moved spec names its old source, so it is rewritten and counted as written.
     changed = totals.written + totals.cached + (totals.orphaned if args.prune else 0)
     if args.fail_on_change and changed:
-        from .console import safe
+        from .text import safe
         from .writer import shown_path
 
         shown = shown_path(out_dir, root)
@@ -141,8 +141,8 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     # No pydantic on this path unless a report is asked for: it runs on every commit.
     from collections import Counter
 
-    from .console import safe
     from .drift import check_specs, fix_command_for
+    from .text import safe
     from .writer import orphaned_sources, shown_path
 
     started = time.monotonic()
@@ -307,7 +307,7 @@ def _select(
 
 
 def _say_notes(selection: Selection) -> None:
-    from .console import safe
+    from .text import safe
 
     for note in selection.notes:
         print(f"specgen: {safe(note)}", file=sys.stderr)

@@ -30,6 +30,7 @@ from .errors import ConfigError
 from .parsing import EXTENSIONS
 from .providers.pricing import DEFAULT_MODEL
 from .source import DEFAULT_MAX_BYTES
+from .text import clip
 
 __all__ = [
     "DEFAULT_EXCLUDE",
@@ -432,13 +433,9 @@ def build_config(
         try:
             checked[name] = known[name].check(value)
         except ValueError as exc:
-            raise ConfigError(f"{origin[name]}: {exc} (got {_short(value)})") from None
+            got = clip(repr(value), 60, marker="...")
+            raise ConfigError(f"{origin[name]}: {exc} (got {got})") from None
     return Config(**checked)
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # -- derived: the command line and the README --------------------------------------------

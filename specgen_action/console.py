@@ -1,7 +1,7 @@
 """What a person sees on the terminal: live progress and the closing summary.
 
 Every line starts with text of ours and every piece of outside text (file
-names, reasons, model or server messages) goes through ``safe``, so nothing
+names, reasons, model or server messages) goes through ``text.safe``, so nothing
 printed can start a GitHub Actions workflow command (``::`` at the start of
 a line, ``##[`` anywhere in it) or a terminal escape.
 """
@@ -11,22 +11,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, TextIO
 
+from .text import safe
+
 if TYPE_CHECKING:  # the check path prints through here and must stay light
     from .report import CallOutcome, FileRecord, RunReport
 
-__all__ = ["ConsoleProgress", "print_summary", "safe"]
-
-_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)}
-_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
-
-
-def safe(text: str) -> str:
-    """``text`` on one line with control characters shown as escapes.
-
-    ``##[`` becomes ``##\\x5b`` as well: the Actions runner takes that legacy
-    command prefix anywhere in a line, not only at its start.
-    """
-    return text.translate(_CONTROL).replace("##[", "##\\x5b")
+__all__ = ["ConsoleProgress", "print_summary"]
 
 
 class ConsoleProgress:

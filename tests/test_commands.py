@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from specgen_action.github import commands
 from specgen_action.report import FileRecord, RunReport, finish_report
+from specgen_action.text import escape_data, escape_property
 
 # Hostile strings: each must stay inside the one command line that carries it.
 VECTORS = [
@@ -47,14 +46,14 @@ def _unescape_property(text: str) -> str:
     ],
 )
 def test_escaping_matches_actions_core(raw: str, data: str, prop: str) -> None:
-    assert commands.escape_data(raw) == data
-    assert commands.escape_property(raw) == prop
+    assert escape_data(raw) == data
+    assert escape_property(raw) == prop
 
 
 @pytest.mark.parametrize("raw", VECTORS)
 def test_escaping_round_trips(raw: str) -> None:
-    assert _unescape_data(commands.escape_data(raw)) == raw
-    assert _unescape_property(commands.escape_property(raw)) == raw
+    assert _unescape_data(escape_data(raw)) == raw
+    assert _unescape_property(escape_property(raw)) == raw
 
 
 def _printers(raw: str) -> list[str]:
@@ -64,7 +63,6 @@ def _printers(raw: str) -> list[str]:
         commands.notice(raw, file=raw, title=raw, line=3),
         commands.warning(raw, file=raw, title=raw),
         commands.error(raw, file=raw, title=raw),
-        commands.group(raw),
     ]
 
 
@@ -84,24 +82,7 @@ def test_format_command_properties() -> None:
     assert line == "::warning file=a%2Cb.py,line=3::m"
     assert commands.format_command("notice", {}, "x") == "::notice::x"
     assert commands.notice("x", title="t: 1") == "::notice title=t%3A 1::x"
-    assert commands.endgroup() == "::endgroup::"
     assert commands.mask("s%e\ncret") == "::add-mask::s%25e%0Acret"
-
-
-def test_verbatim_frames_text_with_a_fresh_token() -> None:
-    text = "::error::not a command\n::set-output name=a::b\n"
-    framed = commands.verbatim(text)
-    first, *middle, last = framed.split("\n")
-    token = first.removeprefix("::stop-commands::")
-    assert re.fullmatch(r"[0-9a-f]{32}", token)
-    assert last == f"::{token}::"
-    assert "\n".join(middle) == text.rstrip("\n")
-    assert commands.verbatim(text) != framed  # a new token each time
-
-
-def test_verbatim_refuses_a_token_found_in_the_text() -> None:
-    framed = commands.verbatim("see deadbeef here", token="deadbeef")
-    assert not framed.startswith("::stop-commands::deadbeef\n")
 
 
 def test_in_github_actions() -> None:

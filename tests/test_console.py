@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from specgen_action.console import ConsoleProgress, print_summary, safe
+from specgen_action.console import ConsoleProgress, print_summary
 from specgen_action.report import FileRecord, RunReport, finish_report
+from specgen_action.text import safe
 
 
 def test_safe_keeps_outside_text_on_one_line() -> None:

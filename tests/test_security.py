@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from specgen_action.github.commands import escape_data, escape_property
 from specgen_action.providers import prompts
 from specgen_action.render import parse_front_matter
+from specgen_action.text import escape_data, escape_property
 from tests.conftest import CLI, GitRepo, Result
 from tests.fakes.gemini_server import FakeGemini, Fault, RequestRecord, skeleton_names
 from tests.fakes.github_api import FakeGitHub

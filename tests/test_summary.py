@@ -10,14 +10,12 @@ import pytest
 from specgen_action.errors import FileAccessError
 from specgen_action.github.summary import (
     MAX_SUMMARY_BYTES,
-    code_span,
-    escape_markdown,
-    mermaid_label,
     render_failure,
     render_summary,
     write_summary,
 )
 from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report, merge_reports
+from specgen_action.text import code_span, escape_markdown, mermaid_label
 
 ZWSP = "\u200b"
 ALLOWED_TAGS = {"<details>", "</details>", "<summary>", "</summary>", "<span>", "</span>"}

@@ -44,9 +44,10 @@ from ..errors import (
     UsageError,
     exit_code,
 )
+from ..text import code_span
 from .commands import error, warning
 from .outputs import DRIFT_OUTPUT_NAMES, OUTPUT_NAMES, write_outputs
-from .summary import code_span, render_failure, write_summary
+from .summary import render_failure, write_summary
 
 __all__ = [
     "ActionInputs",

@@ -7,42 +7,27 @@ names, model text, error messages) goes through :func:`escape_data` or
 new command.
 """
 
-import secrets
 from collections.abc import Mapping
 
 from ..report import DRIFT_STATUSES, FileRecord, RunReport, fix_command
+from ..text import escape_data, escape_property
 
 __all__ = [
     "ANNOTATION_LIMIT",
     "OUTLIER_RATIO",
     "SECRET_VARIABLES",
     "annotations",
-    "endgroup",
     "error",
-    "escape_data",
-    "escape_property",
     "format_command",
-    "group",
     "in_github_actions",
     "mask",
     "mask_secrets",
     "notice",
-    "verbatim",
     "warning",
 ]
 
 ANNOTATION_LIMIT = 10
 """GitHub shows at most 10 annotations of each kind per step; more are dropped."""
-
-
-def escape_data(value: str) -> str:
-    """Escape a command message: ``%`` first, then CR and LF (as ``escapeData``)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    """Escape a command property value: as :func:`escape_data`, plus ``:`` and ``,``."""
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def format_command(command: str, properties: Mapping[str, str], message: str) -> str:
@@ -100,33 +85,6 @@ def error(
 ) -> str:
     """An error annotation, optionally attached to ``file`` (and ``line``)."""
     return _annotation("error", message, file, title, line)
-
-
-def group(title: str) -> str:
-    """Start a collapsible log group."""
-    return format_command("group", {}, title)
-
-
-def endgroup() -> str:
-    """End the current log group."""
-    return "::endgroup::"
-
-
-def verbatim(text: str, token: str | None = None) -> str:
-    """Wrap raw text so the runner shows it as-is and runs none of the commands in it.
-
-    The text is framed by ``::stop-commands::TOKEN`` and ``::TOKEN::``; the token
-    is fresh and random, so the text cannot guess it and resume processing early.
-    """
-    for _ in range(8):
-        chosen = token or secrets.token_hex(16)
-        if chosen not in text:
-            break
-        token = None
-    else:  # pragma: no cover - 128 random bits colliding eight times
-        raise RuntimeError("could not pick a stop-commands token")
-    body = text if text.endswith("\n") else text + "\n"
-    return f"::stop-commands::{chosen}\n{body}::{chosen}::"
 
 
 def in_github_actions(env: Mapping[str, str]) -> bool:

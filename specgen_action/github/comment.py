@@ -17,7 +17,8 @@ import httpx
 
 from ..errors import GitHubError, GitHubPermissionError, UsageError
 from ..report import RunReport, fix_command, is_offline
-from .summary import code_span, escape_markdown, fit_sections, outcome
+from ..text import code_span, escape_markdown
+from .summary import fit_sections, outcome
 
 __all__ = [
     "DEFAULT_API_URL",

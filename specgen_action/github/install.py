@@ -27,6 +27,8 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from ..text import escape_data
+
 __all__ = ["STAMP", "ensure_environment", "environment_key", "main", "venv_python"]
 
 STAMP = "specgen-action.key"
@@ -114,14 +116,9 @@ def _write_outputs(env: Mapping[str, str], values: Mapping[str, str]) -> None:
             handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
 
 
-def _escape(text: str) -> str:
-    # As github/commands.py escape_data, which cannot be imported before the install.
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
 def _fail(env: Mapping[str, str], cause: str, fix: str) -> int:
     """An ``::error`` with the cause and a step summary with the fix; exit code 1."""
-    print(f"::error title=specgen-action: set-up failed::{_escape(cause)}")
+    print(f"::error title=specgen-action: set-up failed::{escape_data(cause)}")
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as handle:

@@ -8,19 +8,16 @@ Mermaid statement or mention anybody. The page is bounded by construction
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import FileAccessError
 from ..report import CallRecord, FileRecord, RunReport, fix_command, is_offline
+from ..text import code_span, escape_markdown, mermaid_label, one_line
 
 __all__ = [
     "MAX_SUMMARY_BYTES",
-    "code_span",
-    "escape_markdown",
     "fit_sections",
-    "mermaid_label",
     "outcome",
     "render_failure",
     "render_summary",
@@ -36,83 +33,6 @@ _GANTT_FILES = 40
 _GANTT_TASKS = 200
 _DETAIL_ROWS = 500
 _REASON_CHARS = 300
-_LABEL_CHARS = 40
-_ZWSP = "\u200b"
-_BACKSLASHED = frozenset("\\`*_{}[]()#+-.!|~\"'")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_LABEL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./- ")
-
-
-def _one_line(text: str) -> str:
-    """Control, format and line/paragraph separator characters become spaces."""
-    return "".join(
-        " " if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029" else ch for ch in text
-    )
-
-
-def _clip(text: str, limit: int | None) -> str:
-    if limit is not None and len(text) > limit:
-        return text[: max(limit - 1, 0)] + "…"
-    return text
-
-
-def escape_markdown(text: str, limit: int | None = None) -> str:
-    """Untrusted text as inert inline Markdown, on one line, at most ``limit`` characters.
-
-    HTML is entity-escaped, Markdown punctuation is backslash-escaped, ``$`` is
-    wrapped so it starts no math, and a zero-width space after ``@`` and ``#``
-    stops mentions and issue cross-references; so do breaks in ``://`` and
-    ``www.`` for autolinks.
-    """
-    clipped = _clip(_one_line(text), limit)
-    out: list[str] = []
-    for ch in clipped:
-        if ch in _ENTITIES:
-            out.append(_ENTITIES[ch])
-        elif ch == "$":
-            out.append("<span>$</span>")
-        elif ch in ("@", "#"):
-            out.append(("\\" if ch == "#" else "") + ch + _ZWSP)
-        elif ch in _BACKSLASHED:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    escaped = "".join(out)
-    return escaped.replace(":/", ":" + _ZWSP + "/").replace("www\\.", "www" + _ZWSP + "\\.")
-
-
-def code_span(text: str, *, table: bool = False, limit: int | None = None) -> str:
-    """Untrusted text as a Markdown code span (literal: no HTML, no mentions, no links).
-
-    The fence is one backtick longer than any run inside; ``table=True`` also
-    escapes ``|`` as GitHub tables require, even inside code.
-    """
-    content = _clip(_one_line(text), limit)
-    if not content.strip():
-        return escape_markdown(content) or "(empty)"
-    longest = run = 0
-    for ch in content:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
-    fence = "`" * (longest + 1)
-    if content[0] in "` " or content[-1] in "` ":
-        content = f" {content} "
-    if table:
-        content = content.replace("|", "\\|")
-    return f"{fence}{content}{fence}"
-
-
-def mermaid_label(text: str, limit: int = _LABEL_CHARS) -> str:
-    """Text safe as a Mermaid gantt task or section name.
-
-    Only letters, digits and ``_./-`` and spaces survive, so no ``:``, ``#``,
-    ``;``, ``%%`` or backtick can end the name or the diagram; long names keep
-    their tail (the file name is the telling part of a path).
-    """
-    cleaned = "".join(ch if ch in _LABEL_SAFE else "_" for ch in text).strip()
-    if len(cleaned) > limit:
-        cleaned = "..." + cleaned[-(limit - 3) :]
-    return cleaned or "_"
 
 
 def outcome(report: RunReport) -> str:
@@ -351,7 +271,7 @@ def _fix_text(report: RunReport, command: str) -> str:
     fence = "`" * max(3, _longest_backticks(command) + 1)
     return (
         f"{what} from the repository root, then commit the result:\n\n"
-        f"{fence}sh\n{_one_line(command)}\n{fence}"
+        f"{fence}sh\n{one_line(command)}\n{fence}"
     )
 
 

@@ -1,0 +1,22 @@
+"""``clip``: the one way outside text is shortened."""
+
+from __future__ import annotations
+
+from specgen_action.text import clip
+
+
+def test_clip_keeps_short_text_whole() -> None:
+    assert clip("abc", 3) == "abc"
+    assert clip("abc", None) == "abc"
+    assert clip("", 0) == ""
+
+
+def test_clip_cuts_to_the_limit_marker_included() -> None:
+    assert clip("abcdef", 4) == "abc…"
+    assert clip("abcdef", 4, marker="...") == "a..."
+    assert len(clip("x" * 100, 60, marker="...")) == 60
+
+
+def test_clip_can_keep_the_tail() -> None:
+    assert clip("src/deep/module.py", 12, marker="...", keep_tail=True) == "...module.py"
+    assert clip("abcdef", 1, marker="...", keep_tail=True) == "..."
