@@ -42,6 +42,8 @@ class Symbol(BaseModel):
     docstring: str = ""
     description: str = ""
     """Prose about the symbol (from the model, or the docstring's first paragraph)."""
+    deprecated: str | None = None
+    """The source's deprecation notice ("" when it gives no reason); None if not deprecated."""
 
 
 class FileSpec(BaseModel):

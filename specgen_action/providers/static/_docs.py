@@ -10,8 +10,26 @@ import re
 from collections.abc import Callable
 
 
+_TAG = re.compile(r"[@:]\w")
+_SUMMARY_TAGS = ("summary", "description", "desc")
+_RST_DEPRECATED = re.compile(r"^\.\.\s+deprecated::[ \t]*(.*)$", re.MULTILINE)
+_GO_DEPRECATED = re.compile(r"(?:^|\n\n)Deprecated:[ \t]*(.*?)(?:\n\n|\Z)", re.DOTALL)
+_INLINE_TAG = re.compile(r"\{@(\w+)[ \t]*((?:[^{}]|\{[^{}]*\})*)\}")
+_HTML_BLOCK = re.compile(
+    r"[ \t]*</?(?:p|ul|ol|pre|table|blockquote|dl|h[1-6])\b[^>]*>[ \t]*", re.IGNORECASE
+)
+_HTML_ITEM = re.compile(r"<(?:li|dt|dd)\b[^>]*>", re.IGNORECASE)
+_HTML_CODE = re.compile(r"<(code|tt)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+_HTML_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&nbsp;": " "}
+
+
 def _first_paragraph(doc: str) -> str:
-    """The summary: lines up to the first blank line or documentation tag."""
+    """The summary: lines up to the first blank line or documentation tag.
+
+    A doc that opens with tags (JSDoc ``@name``, ``@summary``) is summed up by
+    its ``@summary`` or ``@description`` tag instead.
+    """
     lines: list[str] = []
     for line in doc.split("\n"):
         stripped = line.strip()
@@ -19,10 +37,110 @@ def _first_paragraph(doc: str) -> str:
             if lines:
                 break
             continue
-        if re.match(r"[@:]\w", stripped):
+        if _TAG.match(stripped):
             break
         lines.append(stripped)
+    if not lines:
+        for tag in _SUMMARY_TAGS:
+            lines = _tag_lines(doc, tag)
+            if lines:
+                break
     return " ".join(" ".join(lines).split())
+
+
+def _tag_lines(doc: str, tag: str) -> list[str]:
+    """The text of the first ``@tag`` in ``doc``: up to a blank line or the next tag."""
+    lines: list[str] = []
+    inside = False
+    for line in doc.split("\n"):
+        stripped = line.strip()
+        if not inside:
+            match = re.match(rf"@{tag}\b[ \t]*(.*)", stripped)
+            if match:
+                inside = True
+                if match[1]:
+                    lines.append(match[1])
+            continue
+        if (not stripped and lines) or _TAG.match(stripped):
+            break
+        if stripped:
+            lines.append(stripped)
+    return lines
+
+
+def _paragraphs(doc: str) -> list[str]:
+    """The paragraphs of ``doc``, each on one line."""
+    return [" ".join(part.split()) for part in re.split(r"\n[ \t]*\n", doc) if part.strip()]
+
+
+def _deprecation(doc: str) -> str | None:
+    """The deprecation notice in ``doc`` ("" when it gives no reason), or None.
+
+    Recognised: ``@deprecated`` (JSDoc, Javadoc), Go's ``Deprecated:``
+    paragraph and reStructuredText's ``.. deprecated::`` directive.
+    """
+    if not doc:
+        return None
+    for line in doc.split("\n"):
+        if re.match(r"\s*@deprecated\b", line):
+            return " ".join(" ".join(_tag_lines(doc, "deprecated")).split())
+    match = _GO_DEPRECATED.search(doc)
+    if match:
+        return " ".join(match[1].split())
+    match = _RST_DEPRECATED.search(doc)
+    if match:
+        rest = doc[match.end() :].split("\n")
+        body = []
+        for line in rest[1:]:
+            if line.strip() and not line[:1].isspace():
+                break
+            if not line.strip() and body:
+                break
+            body.append(line.strip())
+        version = match[1].strip()
+        text = " ".join(" ".join(body).split())
+        since = f"Since {version}." if version else ""
+        return " ".join(part for part in (since, text) if part)
+    return None
+
+
+def _inline_tags(text: str) -> str:
+    """Javadoc/JSDoc inline tags as Markdown: ``{@code x}`` and ``{@link A#b}`` become code."""
+
+    def replace(match: re.Match[str]) -> str:
+        tag, body = match[1], match[2].strip()
+        if tag in ("link", "linkplain"):
+            target, _, label = body.partition(" ")
+            if label.strip():
+                return label.strip()
+            return f"`{target.lstrip('#').replace('#', '.')}`" if target else ""
+        if tag in ("code", "value"):
+            return f"`{body}`" if body else ""
+        if tag == "literal":
+            return body
+        return match[0]
+
+    return _INLINE_TAG.sub(replace, text) if "{@" in text else text
+
+
+def _javadoc_markup(text: str) -> str:
+    """A Javadoc comment's text with inline tags and HTML turned into plain Markdown."""
+    text = _inline_tags(text)
+    if "<" not in text and "&" not in text:
+        return text
+    text = _HTML_CODE.sub(lambda match: f"`{match[2]}`", text)
+    text = _HTML_BLOCK.sub("\n\n", text)
+    text = _HTML_ITEM.sub("\n- ", text)
+    text = _HTML_TAG.sub("", text)
+    for entity, character in _HTML_ENTITIES.items():
+        text = text.replace(entity, character)
+    text = text.replace("&amp;", "&")
+    lines = text.split("\n")
+    kept: list[str] = []
+    for line in lines:  # at most one blank line in a row
+        if line.strip() or (kept and kept[-1].strip()):
+            kept.append(line.rstrip())
+    return _dedent(kept)
 
 
 def _dedent(lines: list[str]) -> str:

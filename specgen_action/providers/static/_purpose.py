@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ...parsing import node_lines
-from ._docs import _comment_text, _dedent, _first_paragraph, _rust_doc
+from ._docs import _comment_text, _dedent, _first_paragraph, _paragraphs, _rust_doc
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -28,6 +28,12 @@ _LICENCE = re.compile(
     r"license,? version|permission is hereby granted)\b|\(c\)",
     re.IGNORECASE,
 )
+_CREDIT = re.compile(
+    r"((adapted|derived|ported|taken|copied|forked|vendored)( \w+)? from|based on|source|"
+    r"origin(al)?|see)\b[^.]*?:?\s*<?https?://\S+\s*\Z|<?https?://\S+\Z",
+    re.IGNORECASE,
+)
+"""A paragraph that only credits where the code came from."""
 _DIRECTIVE = re.compile(
     r"^(!|-\*-|vim?:|go:|\+build|eslint|jshint|jscs|@ts-|prettier|global\s|"
     r"type:|noqa|pylint|mypy:|flake8|fmt:|pragma|nolint|#?region\b|#?endregion\b)",
@@ -54,8 +60,10 @@ _HEADER_NODES = frozenset(
 
 def _purpose(file: _File, root: Node) -> str:
     """The module docstring, else the first leading comment block that describes the file."""
-    if file.docstring:
-        return _clip(_first_paragraph(file.docstring))
+    for paragraph in _paragraphs(file.docstring):
+        summary = _first_paragraph(paragraph)
+        if summary and not _LICENCE.search(summary) and not _CREDIT.match(summary):
+            return _clip(summary)
     blocks: list[list[Node]] = []
     first_code: Node | None = None
     previous_end = -1
@@ -88,7 +96,7 @@ def _purpose(file: _File, root: Node) -> str:
             if not text.startswith("#!") and not _DIRECTIVE.match(line.strip())
         ]
         paragraph = _first_paragraph(_dedent(lines))
-        if paragraph and not _LICENCE.search(paragraph):
+        if paragraph and not _LICENCE.search(paragraph) and not _CREDIT.match(paragraph):
             return _clip(paragraph)
     return ""
 
