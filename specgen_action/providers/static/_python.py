@@ -238,7 +238,9 @@ def _decorators(file: _File, outer: Node) -> list[str]:
     if outer.type != "decorated_definition":
         return []
     return [
-        file.text(child).lstrip("@").strip() for child in outer.children if child.type == "decorator"
+        file.text(child).lstrip("@").strip()
+        for child in outer.children
+        if child.type == "decorator"
     ]
 
 
