@@ -21,6 +21,7 @@ from ._docs import (
     _deprecation,
     _first_paragraph,
     _inline_tags,
+    _javadoc,
     _javadoc_markup,
 )
 
@@ -238,6 +239,15 @@ def _preceding_comments(node: Node) -> list[Node]:
 def _doc_comment(file: _File, node: Node) -> str:
     """Documentation comments above ``node``, in the language's own convention."""
     comments = _preceding_comments(node)
+    if not comments and file.language == "java":
+        # Javadoc belongs to the declaration after it even across blank lines.
+        previous = node.prev_sibling
+        if (
+            previous is not None
+            and previous.type == "block_comment"
+            and _javadoc(file.text(previous))
+        ):
+            comments = [previous]
     if not comments:
         return ""
     accept = _ACCEPT.get(file.language)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-
 _TAG = re.compile(r"[@:]\w")
 _SUMMARY_TAGS = ("summary", "description", "desc")
 _RST_DEPRECATED = re.compile(r"^\.\.\s+deprecated::[ \t]*(.*)$", re.MULTILINE)
@@ -90,7 +89,7 @@ def _deprecation(doc: str) -> str | None:
     match = _RST_DEPRECATED.search(doc)
     if match:
         rest = doc[match.end() :].split("\n")
-        body = []
+        body: list[str] = []
         for line in rest[1:]:
             if line.strip() and not line[:1].isspace():
                 break

@@ -34,10 +34,21 @@ _JAVA_TYPES = {
 
 
 def _java_modifiers(file: _File, node: Node) -> set[str]:
+    """The keyword modifiers of ``node``, and ``@Deprecated`` when it is annotated so."""
     for child in node.children:
         if child.type == "modifiers":
-            return {file.text(item) for item in child.children if not item.is_named}
+            found = {file.text(item) for item in child.children if not item.is_named}
+            for item in child.named_children:
+                if "annotation" in item.type:
+                    name = file.text(item.child_by_field_name("name")).rsplit(".", 1)[-1]
+                    if name == "Deprecated":
+                        found.add("@Deprecated")
+            return found
     return set()
+
+
+def _java_deprecated(modifiers: set[str]) -> str | None:
+    return "" if "@Deprecated" in modifiers else None
 
 
 def _java(file: _File, root: Node) -> None:
@@ -50,7 +61,12 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
     body = node.child_by_field_name("body")
     kind = _JAVA_TYPES[node.type]
     file.add(
-        name, kind, _signature(file, node, _body_cut(node, body)), node, _doc_comment(file, node)
+        name,
+        kind,
+        _signature(file, node, _body_cut(node, body)),
+        node,
+        _doc_comment(file, node),
+        _java_deprecated(_java_modifiers(file, node)),
     )
     if body is None:
         return
@@ -81,6 +97,7 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
                 _signature(file, member, _body_cut(member, member_body)),
                 member,
                 doc,
+                _java_deprecated(modifiers),
             )
         elif member_kind in ("field_declaration", "constant_declaration"):
             if not public:
@@ -94,6 +111,7 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
                     _value_signature(file, member, declarator.child_by_field_name("value")),
                     member,
                     doc,
+                    _java_deprecated(modifiers),
                 )
         elif member_kind == "enum_constant":
             member_name = file.text(member.child_by_field_name("name"))
@@ -104,6 +122,7 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
                 _signature(file, member, _body_cut(member, member_body)),
                 member,
                 doc,
+                _java_deprecated(modifiers),
             )
         elif member_kind in _JAVA_TYPES and public and depth < _MAX_NESTING:
             member_name = file.text(member.child_by_field_name("name"))

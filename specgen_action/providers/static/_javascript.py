@@ -2,6 +2,9 @@
 
 Exported means ``export``, ``export {...}`` or CommonJS ``exports``; a file
 that exports nothing is a script, and all its top-level declarations count.
+Names exported from another module (``export ... from``, or an imported name
+exported again) are listed as re-exports naming their origin. Overload
+signatures are each listed; their implementation only lends its JSDoc.
 """
 
 from __future__ import annotations
@@ -57,6 +60,12 @@ _JS_CLASSES = frozenset({"class", "class_expression"})
 
 def _js(file: _File, root: Node) -> None:
     names, exports = _js_exports(file, root)
+    imported = _js_imports(file, root)
+    declared = {
+        file.text(node.child_by_field_name("name"))
+        for node in root.children
+        if node.type in _JS_DECLARATIONS
+    }
     for node in root.children:
         kind = node.type
         if kind == "export_statement":
@@ -67,6 +76,19 @@ def _js(file: _File, root: Node) -> None:
             value = node.child_by_field_name("value")
             if value is not None and value.type != "identifier":
                 _js_value(file, node, "default", value)
+            elif value is not None and file.text(value) in imported:
+                module, original = imported[file.text(value)]
+                _js_reexport(file, node, "default", original, module)
+            elif node.child_by_field_name("source") is not None:
+                _js_reexports(file, node)
+            else:
+                for specifier in _js_specifiers(node):
+                    local = file.text(specifier.child_by_field_name("name"))
+                    if local in imported and local not in declared:
+                        alias = specifier.child_by_field_name("alias")
+                        name = file.text(alias) if alias is not None else local
+                        module, original = imported[local]
+                        _js_reexport(file, node, name, original, module)
         elif kind in _JS_DECLARATIONS:
             if exports:
                 _js_declaration(file, node, node, names.__contains__)
@@ -74,6 +96,85 @@ def _js(file: _File, root: Node) -> None:
                 _js_declaration(file, node, node, lambda name: not name.startswith("_"))
         elif kind == "expression_statement":
             _js_commonjs_member(file, node)
+
+
+def _js_specifiers(node: Node) -> list[Node]:
+    return [
+        specifier
+        for clause in node.named_children
+        if clause.type == "export_clause"
+        for specifier in clause.named_children
+        if specifier.type == "export_specifier"
+    ]
+
+
+def _js_imports(file: _File, root: Node) -> dict[str, tuple[str, str]]:
+    """Each name an ``import`` binds: its module and the name it has there."""
+    bound: dict[str, tuple[str, str]] = {}
+    for node in root.children:
+        if node.type != "import_statement":
+            continue
+        module = file.text(node.child_by_field_name("source"))
+        for clause in node.named_children:
+            if clause.type != "import_clause":
+                continue
+            for item in clause.named_children:
+                if item.type == "identifier":
+                    bound[file.text(item)] = (module, "default")
+                elif item.type == "namespace_import" and item.named_child_count:
+                    bound[file.text(item.named_children[-1])] = (module, "*")
+                elif item.type == "named_imports":
+                    for specifier in item.named_children:
+                        if specifier.type != "import_specifier":
+                            continue
+                        original = file.text(specifier.child_by_field_name("name"))
+                        alias = specifier.child_by_field_name("alias")
+                        bound[file.text(alias) if alias is not None else original] = (
+                            module,
+                            original,
+                        )
+    return bound
+
+
+def _js_reexports(file: _File, node: Node) -> None:
+    """``export {a, b as c} from "m"``, ``export * from "m"``, ``export * as ns from "m"``."""
+    module = file.text(node.child_by_field_name("source"))
+    type_only = any(child.type == "type" for child in node.children)
+    specifiers = _js_specifiers(node)
+    namespace = next((c for c in node.named_children if c.type == "namespace_export"), None)
+    if namespace is not None and namespace.named_child_count:
+        name = file.text(namespace.named_children[-1])
+        _js_reexport(file, node, name, "*", module)
+    elif not specifiers and not any(c.type == "export_clause" for c in node.named_children):
+        _js_reexport(file, node, "*", "*", module)
+    for specifier in specifiers:
+        alias = specifier.child_by_field_name("alias")
+        original = file.text(specifier.child_by_field_name("name"))
+        name = file.text(alias) if alias is not None else original
+        type_specifier = file.text(specifier).startswith("type ")
+        _js_reexport(file, node, name, original, module, type_only or type_specifier, type_only)
+
+
+def _js_reexport(
+    file: _File,
+    node: Node,
+    name: str,
+    original: str,
+    module: str,
+    type_only: bool = False,
+    type_statement: bool = True,
+) -> None:
+    """One re-exported name; its signature is the ``export ... from`` naming only it."""
+    if original == "*":
+        clause = "*" if name == "*" else f"* as {name}"
+    else:
+        clause = original if original == name else f"{original} as {name}"
+        if type_only and not type_statement:
+            clause = f"type {clause}"
+        clause = f"{{ {clause} }}"
+    keyword = "export type" if type_only and type_statement else "export"
+    signature = f"{keyword} {clause} from {module}"
+    file.add(name, "re-export", signature, node, _doc_comment(file, node))
 
 
 def _js_exports(file: _File, root: Node) -> tuple[set[str], bool]:
@@ -203,9 +304,13 @@ def _js_declaration(
         return
     body = declaration.child_by_field_name("body")
     doc = _doc_comment(file, outer)
-    if kind in ("function_declaration", "generator_function_declaration", "function_signature"):
+    if kind == "function_signature":
         signature = _signature(file, outer, _body_cut(declaration, body))
-        file.add(name, "function", signature, outer, doc)
+        file.add_overload(name, "function", signature, outer, doc)
+    elif kind in ("function_declaration", "generator_function_declaration"):
+        signature = _signature(file, outer, _body_cut(declaration, body))
+        if not file.implements_overloads(name, doc, None):
+            file.add(name, "function", signature, outer, doc)
     elif kind in ("class_declaration", "abstract_class_declaration"):
         file.add(name, "class", _signature(file, outer, _body_cut(declaration, body)), outer, doc)
         _js_class_members(file, name, body)
@@ -272,13 +377,16 @@ def _js_class_members(file: _File, owner: str, body: Node | None) -> None:
                 continue
             accessor = any(child.type in ("get", "set") for child in member.children)
             member_body = member.child_by_field_name("body")
-            file.add(
-                f"{owner}.{name}",
-                "property" if accessor else "method",
-                _signature(file, member, _body_cut(member, member_body)),
-                member,
-                _doc_comment(file, member),
-            )
+            qualified = f"{owner}.{name}"
+            member_kind = "property" if accessor else "method"
+            signature = _signature(file, member, _body_cut(member, member_body))
+            doc = _doc_comment(file, member)
+            if kind == "method_signature":
+                file.add_overload(qualified, member_kind, signature, member, doc)
+            elif kind == "abstract_method_signature" or not file.implements_overloads(
+                qualified, doc, None
+            ):
+                file.add(qualified, member_kind, signature, member, doc)
         elif kind in ("public_field_definition", "field_definition"):
             name = _js_member_name(file, member)
             if name:

@@ -22,8 +22,12 @@ class StaticProvider:
 
     @property
     def prompt_version(self) -> int:
-        """Bumped when the skeleton's content changes shape."""
-        return 1
+        """Bumped when the skeleton's content changes shape, so existing specs are redone.
+
+        2: overloads, re-exports, macros and inline modules listed; signatures
+        laid out as in the source; deprecation notices.
+        """
+        return 2
 
     @property
     def makes_calls(self) -> bool:

@@ -11,6 +11,7 @@ from ._docs import _comment_text, _dedent, _first_paragraph, _paragraphs, _rust_
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from ...spec import Symbol
     from ._common import _File
 
 _DISPLAY = {
@@ -113,12 +114,26 @@ def _fallback_purpose(file: _File, text: str) -> str:
     if not text.strip():
         return "Empty file."
     display = _DISPLAY.get(file.language, file.language)
-    top = [symbol for symbol in file.symbols if "." not in symbol.name]
-    if len(top) == 1 and top[0].description:
-        return _clip(top[0].description)
-    names = [symbol.name for symbol in top]
-    if not names:
+    top: dict[str, Symbol] = {}
+    reexported: dict[str, None] = {}
+    for symbol in file.symbols:
+        if symbol.kind == "re-export":
+            origin = symbol.signature.rpartition(" from ")[2] or symbol.signature
+            reexported.setdefault(origin.removeprefix("pub use ").removeprefix("import "), None)
+        elif "." not in symbol.name:
+            top.setdefault(symbol.name, symbol)
+    if len(top) == 1 and not reexported and (only := next(iter(top.values()))).description:
+        return _clip(only.description)
+    parts = []
+    if top:
+        parts.append(f"defining {_some(list(top))}")
+    if reexported:
+        parts.append(f"re-exporting from {_some(list(reexported))}")
+    if not parts:
         return f"{display} file with no public symbols."
+    return f"{display} file {' and '.join(parts)}."
+
+
+def _some(names: list[str]) -> str:
     shown = ", ".join(names[:8])
-    more = f" and {len(names) - 8} more" if len(names) > 8 else ""
-    return f"{display} file defining {shown}{more}."
+    return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")

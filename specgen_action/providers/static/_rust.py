@@ -108,7 +108,7 @@ def _rust_macro_export(file: _File, node: Node) -> bool:
 
 
 def _rust_deprecated(file: _File, node: Node) -> str | None:
-    """The notice of ``#[deprecated]``, ``#[deprecated = "..."]`` or ``#[deprecated(note = ...)]``."""
+    """The notice of ``#[deprecated]``, ``#[deprecated = "..."]``, ``#[deprecated(note = ..)]``."""
     for attribute in _rust_attributes(file, node):
         if re.match(r"deprecated\b", attribute):
             match = re.search(r'(?:note\s*=|^deprecated\s*=)\s*"((?:[^"\\]|\\.)*)"', attribute)
