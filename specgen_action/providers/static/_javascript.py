@@ -96,6 +96,36 @@ def _js(file: _File, root: Node) -> None:
                 _js_declaration(file, node, node, lambda name: not name.startswith("_"))
         elif kind == "expression_statement":
             _js_commonjs_member(file, node)
+    _js_rename(file, _js_aliases(file, root))
+
+
+def _js_aliases(file: _File, root: Node) -> dict[str, str]:
+    """Local names exported only under another name: ``export { helper as publicHelper }``."""
+    aliases: dict[str, str] = {}
+    plain: set[str] = set()
+    for node in root.children:
+        if node.type != "export_statement" or node.child_by_field_name("source") is not None:
+            continue
+        for specifier in _js_specifiers(node):
+            local = file.text(specifier.child_by_field_name("name"))
+            alias = specifier.child_by_field_name("alias")
+            if alias is None:
+                plain.add(local)
+            else:
+                aliases.setdefault(local, file.text(alias))
+    return {local: name for local, name in aliases.items() if local not in plain}
+
+
+def _js_rename(file: _File, aliases: dict[str, str]) -> None:
+    """List each aliased declaration (and its members) under the name it is exported as."""
+    if not aliases:
+        return
+    for index, symbol in enumerate(file.symbols):
+        if symbol.kind == "re-export":
+            continue
+        head, dot, rest = symbol.name.partition(".")
+        if head in aliases:
+            file.symbols[index] = symbol.model_copy(update={"name": aliases[head] + dot + rest})
 
 
 def _js_specifiers(node: Node) -> list[Node]:
