@@ -919,3 +919,524 @@ async def test_static_provider() -> None:
     synthesis = await provider.synthesise(source.path, spec, [ChunkAnalysis(purpose="x")])
     assert synthesis.analysis == ChunkAnalysis(purpose=spec.purpose)
     await provider.aclose()
+
+
+# Shaped like OpenJDK's java.util.Arrays: overloads, a Javadoc separated from
+# its class by a blank line, inline tags and HTML, deprecation.
+JAVA_ARRAYS = """\
+package java.util;
+
+import java.util.function.IntFunction;
+
+/**
+ * This class contains various methods for manipulating arrays (such as
+ * sorting and searching). This class also contains a static factory
+ * that allows arrays to be viewed as lists.
+ *
+ * <p>The methods in this class all throw a {@code NullPointerException},
+ * if the specified array reference is null, except where noted.
+ *
+ * @author Josh Bloch
+ */
+
+public final class Arrays {
+
+    // Suppresses default constructor, ensuring non-instantiability.
+    private Arrays() {}
+
+    /**
+     * Sorts the specified array into ascending numerical order.
+     * See {@link #sort(long[])} and {@link java.util.List#sort(Comparator) List.sort}.
+     * <p>
+     * Implementation note: Dual-Pivot Quicksort.
+     *
+     * @param a the array to be sorted
+     */
+    public static void sort(int[] a) {
+        DualPivotQuicksort.sort(a, 0, 0, a.length);
+    }
+
+    /**
+     * Sorts the specified range of the array into ascending order.
+     */
+    public static void sort(int[] a, int fromIndex, int toIndex) {
+        rangeCheck(a.length, fromIndex, toIndex);
+    }
+
+    public static void sort(long[] a) {}
+
+    /**
+     * Old sort.
+     * @deprecated use {@link #sort(int[])} instead.
+     */
+    @Deprecated
+    public static void legacySort(int[] a,
+                                  int from) {}
+
+    @Deprecated(since = "9", forRemoval = true)
+    public static void old() {}
+}
+"""
+
+
+def test_java_overloads_and_javadoc() -> None:
+    spec = skeleton(JAVA_ARRAYS, "java/util/Arrays.java")
+    assert [(s.name, s.signature, s.line_start) for s in spec.symbols] == [
+        ("Arrays", "public final class Arrays", 16),
+        ("Arrays.sort", "public static void sort(int[] a)", 29),
+        ("Arrays.sort", "public static void sort(int[] a, int fromIndex, int toIndex)", 36),
+        ("Arrays.sort", "public static void sort(long[] a)", 40),
+        (
+            "Arrays.legacySort",
+            "@Deprecated\npublic static void legacySort(int[] a,\n                              int from)",
+            46,
+        ),
+        ("Arrays.old", '@Deprecated(since = "9", forRemoval = true)\npublic static void old()', 50),
+    ]
+    # The class Javadoc survives the blank line, and <p> ends its summary.
+    assert spec.purpose == (
+        "This class contains various methods for manipulating arrays (such as sorting and "
+        "searching). This class also contains a static factory that allows arrays to be "
+        "viewed as lists."
+    )
+    assert "all throw a `NullPointerException`," in spec.symbols[0].docstring
+    # Each overload keeps its own Javadoc; {@link} and {@code} read as code.
+    assert [s.description for s in spec.symbols[:5]] == [
+        spec.purpose,
+        "Sorts the specified array into ascending numerical order. "
+        "See `sort(long[])` and List.sort.",
+        "Sorts the specified range of the array into ascending order.",
+        "",
+        "Old sort.",
+    ]
+    assert [(s.name, s.deprecated) for s in spec.symbols if s.deprecated is not None] == [
+        ("Arrays.legacySort", "use `sort(int[])` instead."),
+        ("Arrays.old", ""),
+    ]
+
+
+# Shaped like attrs/__init__.py and a typing-heavy module: re-exports through
+# __all__ (a tuple without brackets), chained aliases, @overload stubs.
+PYTHON_PACKAGE = '''\
+# SPDX-License-Identifier: MIT
+"""
+Copyright (c) 2015 Hynek Schlawack and the attrs contributors.
+Licensed under the MIT license.
+
+Adapted from: https://github.com/python-attrs/attrs
+
+Classes without boilerplate.
+"""
+
+from typing import overload
+
+from . import converters, exceptions
+from ._make import attrib, attrs as _attrs, Factory
+from ._next_gen import define as frozen_define
+import functools as ft
+
+__all__ = "attrib", "attributes", "s", "Factory", "converters", "frozen", "define", "ft"
+
+s = attributes = _attrs
+define = frozen = frozen_define
+
+
+def _helper():
+    pass
+
+
+@overload
+def coerce(value: int) -> int: ...
+@overload
+def coerce(
+    value: str,
+    *,
+    default_encoding: str = "utf-8",
+) -> str: ...
+def coerce(value, *, default_encoding="utf-8"):
+    """Coerce a value.
+
+    .. deprecated:: 23.1
+       Use ``converters.optional`` instead.
+    """
+    return value
+'''
+
+
+def test_python_reexports_aliases_and_overloads() -> None:
+    spec = skeleton(PYTHON_PACKAGE, "attr/__init__.py")
+    # The licence and the credit line are not the purpose.
+    assert spec.purpose == "Classes without boilerplate."
+    assert table(spec) == [
+        ("converters", "re-export", "from . import converters", 13, 13),
+        ("attrib", "re-export", "from ._make import attrib", 14, 14),
+        ("Factory", "re-export", "from ._make import Factory", 14, 14),
+        ("ft", "re-export", "import functools as ft", 16, 16),
+        ("s", "variable", "s = attributes = _attrs", 20, 20),
+        ("attributes", "variable", "s = attributes = _attrs", 20, 20),
+        ("define", "variable", "define = frozen = frozen_define", 21, 21),
+        ("frozen", "variable", "define = frozen = frozen_define", 21, 21),
+    ]
+    # Without __all__ naming them, the overloads are private here; with it they are listed.
+    exported = PYTHON_PACKAGE.replace('"ft"', '"ft", "coerce"')
+    overloads = [s for s in skeleton(exported, "attr/__init__.py").symbols if s.name == "coerce"]
+    assert [(s.signature, s.line_start, s.line_end) for s in overloads] == [
+        ("@overload\ndef coerce(value: int) -> int", 28, 29),
+        (
+            '@overload\ndef coerce(\n    value: str,\n    *,\n    default_encoding: str = "utf-8",\n'
+            ") -> str",
+            30,
+            35,
+        ),
+    ]
+    # The implementation is not listed; its docstring documents every overload.
+    assert {s.description for s in overloads} == {"Coerce a value."}
+    assert {s.deprecated for s in overloads} == {"Since 23.1. Use ``converters.optional`` instead."}
+
+
+def test_python_decorators_stay_on_their_own_lines() -> None:
+    # Shaped like httpx's streaming helpers and a property with a setter.
+    text = (
+        "class Client:\n"
+        "    @contextmanager\n"
+        "    def stream(\n"
+        "        self,\n"
+        "        method: str,\n"
+        "        url: URL | str,\n"
+        "    ) -> Iterator[Response]:\n"
+        '        """Alternative to `httpx.request()` that streams the response body."""\n'
+        "\n"
+        "    @property\n"
+        "    def timeout(self) -> Timeout:\n"
+        "        return self._timeout\n"
+        "\n"
+        "    @timeout.setter\n"
+        "    def timeout(self, timeout: TimeoutTypes) -> None:\n"
+        "        self._timeout = timeout\n"
+        "\n"
+        '    @deprecated("Use send() instead.")\n'
+        "    def request_sync(self): ...\n"
+    )
+    spec = skeleton(text, "httpx/_client.py")
+    assert table(spec)[1:] == [
+        (
+            "Client.stream",
+            "method",
+            "@contextmanager\ndef stream(\n    self,\n    method: str,\n    url: URL | str,\n"
+            ") -> Iterator[Response]",
+            2,
+            8,
+        ),
+        ("Client.timeout", "property", "@property\ndef timeout(self) -> Timeout", 10, 12),
+        (
+            "Client.timeout",
+            "property",
+            "@timeout.setter\ndef timeout(self, timeout: TimeoutTypes) -> None",
+            14,
+            16,
+        ),
+        (
+            "Client.request_sync",
+            "method",
+            '@deprecated("Use send() instead.")\ndef request_sync(self)',
+            18,
+            19,
+        ),
+    ]
+    assert spec.symbols[-1].deprecated == "Use send() instead."
+
+
+def test_python_alternative_definitions_are_listed_once() -> None:
+    text = (
+        "try:\n    from os import fspath\nexcept ImportError:\n"
+        "    def fspath(path):\n        return path\n"
+        "if sys.version_info >= (3, 11):\n    def load(path): ...\nelse:\n    def load(path): ...\n"
+    )
+    assert [s.name for s in skeleton(text, "compat.py").symbols] == ["fspath", "load"]
+
+
+# Shaped like zod's types.ts: a type and a value of one name, and overloads.
+TS_ZOD = """\
+export type input<T extends ZodType<any, any, any>> = T["_input"];
+export function input(schema: ZodTypeAny) {
+  return schema;
+}
+
+export interface ZodString extends ZodType<string, ZodStringDef> {}
+export const ZodString = createZodString();
+
+/** Create a schema for a string. */
+export function string(params?: RawCreateParams): ZodString;
+export function string(message: string): ZodString;
+export function string(params?: any): ZodString {
+  return new ZodString(params);
+}
+
+export class ZodType {
+  /** Parse a value. */
+  parse(data: unknown): Output;
+  parse(data: unknown, params: ParseParams): Output;
+  parse(data: unknown, params?: ParseParams): Output {
+    return data;
+  }
+}
+
+export declare function coerce(x: string): string;
+export declare function coerce(x: number): number;
+"""
+
+
+def test_typescript_overloads_and_shared_names() -> None:
+    spec = skeleton(TS_ZOD, "src/types.ts")
+    assert [(s.name, s.kind, s.signature, s.line_start) for s in spec.symbols] == [
+        ("input", "type", 'export type input<T extends ZodType<any, any, any>> = T["_input"]', 1),
+        ("input", "function", "export function input(schema: ZodTypeAny)", 2),
+        (
+            "ZodString",
+            "interface",
+            "export interface ZodString extends ZodType<string, ZodStringDef>",
+            6,
+        ),
+        ("ZodString", "constant", "export const ZodString = createZodString()", 7),
+        ("string", "function", "export function string(params?: RawCreateParams): ZodString", 10),
+        ("string", "function", "export function string(message: string): ZodString", 11),
+        ("ZodType", "class", "export class ZodType", 16),
+        ("ZodType.parse", "method", "parse(data: unknown): Output", 18),
+        ("ZodType.parse", "method", "parse(data: unknown, params: ParseParams): Output", 19),
+        ("coerce", "function", "export declare function coerce(x: string): string", 25),
+        ("coerce", "function", "export declare function coerce(x: number): number", 26),
+    ]
+    assert descriptions(spec) == {
+        "string": "Create a schema for a string.",
+        "ZodType.parse": "Parse a value.",
+    }
+
+
+# Shaped like a package's index.ts.
+TS_INDEX = """\
+/**
+ * @packageDocumentation
+ * Zod: TypeScript-first schema validation.
+ */
+export { ZodError, ZodIssueCode as IssueCode } from "./ZodError";
+export * from "./types";
+export * as z from "./external";
+export type { ParseParams, SafeParseResult } from "./helpers/parseUtil";
+export { type Infer, default as zod } from "./zod";
+import { setErrorMap as setMap } from "./errors";
+import defaultErrorMap from "./locales/en";
+export { setMap, defaultErrorMap };
+export default defaultErrorMap;
+"""
+
+
+def test_typescript_reexports_name_their_origin() -> None:
+    spec = skeleton(TS_INDEX, "src/index.ts")
+    assert [(s.name, s.kind, s.signature, s.line_start) for s in spec.symbols] == [
+        ("ZodError", "re-export", 'export { ZodError } from "./ZodError"', 5),
+        ("IssueCode", "re-export", 'export { ZodIssueCode as IssueCode } from "./ZodError"', 5),
+        ("*", "re-export", 'export * from "./types"', 6),
+        ("z", "re-export", 'export * as z from "./external"', 7),
+        ("ParseParams", "re-export", 'export type { ParseParams } from "./helpers/parseUtil"', 8),
+        (
+            "SafeParseResult",
+            "re-export",
+            'export type { SafeParseResult } from "./helpers/parseUtil"',
+            8,
+        ),
+        ("Infer", "re-export", 'export { type Infer } from "./zod"', 9),
+        ("zod", "re-export", 'export { default as zod } from "./zod"', 9),
+        ("setMap", "re-export", 'export { setErrorMap as setMap } from "./errors"', 12),
+        (
+            "defaultErrorMap",
+            "re-export",
+            'export { default as defaultErrorMap } from "./locales/en"',
+            12,
+        ),
+        ("default", "re-export", 'export { default } from "./locales/en"', 13),
+    ]
+    assert spec.purpose.startswith('TypeScript file re-exporting from "./ZodError", "./types"')
+    js = skeleton('export * from "./lib/index.js";\n', "index.mjs")
+    assert table(js) == [("*", "re-export", 'export * from "./lib/index.js"', 1, 1)]
+
+
+# Shaped like date-fns/addDays/index.ts: the summary lives in tags.
+TS_DATE_FNS = """\
+/**
+ * @name addDays
+ * @category Day Helpers
+ * @summary Add the specified number of days to the given date.
+ *
+ * @description
+ * Add the specified number of days to the given date.
+ *
+ * @param date - The date to be changed
+ * @returns The new date with the days added
+ */
+export function addDays(date: DateArg, amount: number): Date {
+  return date;
+}
+
+/**
+ * @name subDays
+ * @description
+ * Subtract the specified number of days
+ * from the given date.
+ *
+ * @deprecated Use {@link addDays} with a negative amount,
+ * it will be removed in v4.
+ */
+export function subDays(date: DateArg, amount: number): Date {
+  return date;
+}
+
+/** @deprecated */
+export const MAX = 10;
+"""
+
+
+def test_jsdoc_summary_tags_and_deprecation() -> None:
+    spec = skeleton(TS_DATE_FNS, "src/addDays/index.ts")
+    assert descriptions(spec) == {
+        "addDays": "Add the specified number of days to the given date.",
+        "subDays": "Subtract the specified number of days from the given date.",
+    }
+    assert [(s.name, s.deprecated) for s in spec.symbols] == [
+        ("addDays", None),
+        ("subDays", "Use `addDays` with a negative amount, it will be removed in v4."),
+        ("MAX", ""),
+    ]
+
+
+# Shaped like a Go package's errors.go: sentinel errors in a var block.
+GO_GROUPED = """\
+package store
+
+import "errors"
+
+var (
+\t// ErrNotFound is returned when a key is missing.
+\tErrNotFound = errors.New("store: not found")
+\t// ErrClosed is returned after Close.
+\t//
+\t// Deprecated: use ErrShutdown.
+\tErrClosed   = errors.New("store: closed")
+\terrQuiet    = errors.New("quiet")
+\tDefaultTTL, MaxTTL time.Duration
+)
+
+const (
+\t// Version is the format version.
+\tVersion = 2
+\tlimit   = 10
+)
+
+type (
+\t// Key names an entry.
+\tKey string
+\tValue = []byte
+\tentry struct{}
+)
+"""
+
+
+def test_go_grouped_declarations() -> None:
+    spec = skeleton(GO_GROUPED, "store/errors.go")
+    assert table(spec) == [
+        ("ErrNotFound", "variable", 'ErrNotFound = errors.New("store: not found")', 7, 7),
+        ("ErrClosed", "variable", 'ErrClosed   = errors.New("store: closed")', 11, 11),
+        ("DefaultTTL", "variable", "DefaultTTL, MaxTTL time.Duration", 13, 13),
+        ("MaxTTL", "variable", "DefaultTTL, MaxTTL time.Duration", 13, 13),
+        ("Version", "constant", "Version = 2", 18, 18),
+        ("Key", "type", "Key string", 24, 24),
+        ("Value", "type", "Value = []byte", 25, 25),
+    ]
+    assert descriptions(spec) == {
+        "ErrNotFound": "ErrNotFound is returned when a key is missing.",
+        "ErrClosed": "ErrClosed is returned after Close.",
+        "Version": "Version is the format version.",
+        "Key": "Key names an entry.",
+    }
+    assert spec.symbols[1].deprecated == "use ErrShutdown."
+
+
+# Shaped like anyhow's macros.rs and once_cell's lib.rs.
+RUST_CRATE = """\
+//! Single assignment cells and lazy values.
+
+/// Return early with an error.
+///
+/// This macro is equivalent to `return Err(anyhow!($args...))`.
+#[macro_export]
+#[rustfmt::skip]
+macro_rules! bail {
+    ($msg:literal $(,)?) => {
+        return $crate::__private::Err($crate::__anyhow!($msg))
+    };
+}
+
+macro_rules! imp { () => {}; }
+
+pub use crate::imp::{Lazy, OnceCell as Cell, sync::*};
+
+pub mod unsync {
+    //! Single-threaded cells.
+
+    /// A cell which can be written to only once.
+    pub struct OnceCell<T> {
+        inner: UnsafeCell<Option<T>>,
+    }
+
+    impl<T> OnceCell<T> {
+        /// Creates a new empty cell.
+        pub const fn new() -> OnceCell<T> {
+            OnceCell { inner: UnsafeCell::new(None) }
+        }
+
+        #[deprecated(since = "1.19.0", note = "use `get_mut` instead")]
+        pub fn get_mut_unchecked(&mut self) -> &mut T {
+            todo!()
+        }
+
+        fn private(&self) {}
+    }
+
+    pub mod race {
+        pub struct OnceBool;
+    }
+
+    mod hidden {
+        pub fn not_public() {}
+    }
+}
+"""
+
+
+def test_rust_macros_inline_modules_and_reexports() -> None:
+    spec = skeleton(RUST_CRATE, "src/lib.rs")
+    assert spec.purpose == "Single assignment cells and lazy values."
+    assert table(spec) == [
+        ("bail!", "macro", "macro_rules! bail", 8, 12),
+        ("Lazy", "re-export", "pub use crate::imp::Lazy", 16, 16),
+        ("Cell", "re-export", "pub use crate::imp::OnceCell as Cell", 16, 16),
+        ("*", "re-export", "pub use crate::imp::sync::*", 16, 16),
+        ("unsync", "module", "pub mod unsync", 18, 47),
+        ("unsync::OnceCell", "struct", "pub struct OnceCell<T>", 22, 24),
+        ("unsync::OnceCell.new", "method", "pub const fn new() -> OnceCell<T>", 28, 30),
+        (
+            "unsync::OnceCell.get_mut_unchecked",
+            "method",
+            "pub fn get_mut_unchecked(&mut self) -> &mut T",
+            33,
+            35,
+        ),
+        ("unsync::race", "module", "pub mod race", 40, 42),
+        ("unsync::race::OnceBool", "struct", "pub struct OnceBool", 41, 41),
+    ]
+    assert descriptions(spec) == {
+        "bail!": "Return early with an error.",
+        "unsync": "Single-threaded cells.",
+        "unsync::OnceCell": "A cell which can be written to only once.",
+        "unsync::OnceCell.new": "Creates a new empty cell.",
+    }
+    assert spec.symbols[7].deprecated == "use `get_mut` instead"
