@@ -988,7 +988,9 @@ def test_java_overloads_and_javadoc() -> None:
         ("Arrays.sort", "public static void sort(long[] a)", 40),
         (
             "Arrays.legacySort",
-            "@Deprecated\npublic static void legacySort(int[] a,\n                              int from)",
+            "@Deprecated\n"
+            "public static void legacySort(int[] a,\n"
+            "                              int from)",
             46,
         ),
         ("Arrays.old", '@Deprecated(since = "9", forRemoval = true)\npublic static void old()', 50),
@@ -1083,7 +1085,11 @@ def test_python_reexports_aliases_and_overloads() -> None:
     assert [(s.signature, s.line_start, s.line_end) for s in overloads] == [
         ("@overload\ndef coerce(value: int) -> int", 28, 29),
         (
-            '@overload\ndef coerce(\n    value: str,\n    *,\n    default_encoding: str = "utf-8",\n'
+            "@overload\n"
+            "def coerce(\n"
+            "    value: str,\n"
+            "    *,\n"
+            '    default_encoding: str = "utf-8",\n'
             ") -> str",
             30,
             35,
