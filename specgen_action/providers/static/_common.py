@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 _MAX_NESTING = 3
-"""Levels of nested classes (and Python top-level ``if``/``try`` blocks) looked into."""
+"""Levels of nested classes and inline modules looked into."""
 _MAX_DOC_COMMENTS = 500
 _SHORT_VALUE = 100
 """A one-line declaration up to this long keeps its value in the signature."""
