@@ -12,6 +12,7 @@ from specgen_action.providers.base import ChunkRequest, Provider
 from specgen_action.providers.static import StaticProvider, build_skeleton
 from specgen_action.source import Source
 from specgen_action.spec import ChunkAnalysis, FileSpec
+from tests.conftest import CLI, GitRepo
 
 PYTHON = '''\
 #!/usr/bin/env python3
@@ -1446,3 +1447,31 @@ def test_rust_macros_inline_modules_and_reexports() -> None:
         "unsync::OnceCell.new": "Creates a new empty cell.",
     }
     assert spec.symbols[7].deprecated == "use `get_mut` instead"
+
+
+def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
+    repo: GitRepo, cli: CLI
+) -> None:
+    repo.write(
+        "src/parse.ts",
+        "/** Parse a value.\n * @deprecated Use `read` instead.\n */\n"
+        "export function parse(text: string): Tree;\n"
+        "export function parse(\n  bytes: Uint8Array,\n  encoding?: string,\n): Tree;\n"
+        "export function parse(input: any): Tree {\n  return input;\n}\n",
+    )
+    repo.commit()
+    assert cli("generate", "src").code == 0
+    spec_file = repo.root / "specs" / "src" / "parse.ts.md"
+    text = spec_file.read_text()
+    assert text.count("### `parse`") == 2
+    assert (
+        "```typescript\n"
+        "export function parse(\n  bytes: Uint8Array,\n  encoding?: string,\n): Tree\n"
+        "```\n"
+    ) in text
+    assert text.count("**Deprecated:** Use `read` instead.") == 1
+    assert cli("check", "src").code == 0
+    # A spec from the previous static version is written again by the next run.
+    spec_file.write_text(text.replace("prompt_version: 2", "prompt_version: 1"))
+    assert cli("generate", "src").code == 0
+    assert spec_file.read_text() == text
