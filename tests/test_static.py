@@ -1190,6 +1190,14 @@ export class ZodType {
 
 export declare function coerce(x: string): string;
 export declare function coerce(x: number): number;
+
+////////////////////////////////////////
+//////////      ZodString     //////////
+////////////////////////////////////////
+export type IpVersion = "v4" | "v6";
+
+// Adapted from https://stackoverflow.com/a/3143231
+export function datetimeRegex(args: { precision?: number | null }) {}
 """
 
 
@@ -1212,7 +1220,15 @@ def test_typescript_overloads_and_shared_names() -> None:
         ("ZodType.parse", "method", "parse(data: unknown, params: ParseParams): Output", 19),
         ("coerce", "function", "export declare function coerce(x: string): string", 25),
         ("coerce", "function", "export declare function coerce(x: number): number", 26),
+        ("IpVersion", "type", 'export type IpVersion = "v4" | "v6"', 31),
+        (
+            "datetimeRegex",
+            "function",
+            "export function datetimeRegex(args: { precision?: number | null })",
+            34,
+        ),
     ]
+    # A section banner and a credit line describe nothing.
     assert descriptions(spec) == {
         "string": "Create a schema for a string.",
         "ZodType.parse": "Parse a value.",
@@ -1447,6 +1463,9 @@ def test_rust_macros_inline_modules_and_reexports() -> None:
         "unsync::OnceCell.new": "Creates a new empty cell.",
     }
     assert spec.symbols[7].deprecated == "use `get_mut` instead"
+    # A Markdown title is not the summary (once_cell's crate docs open with `# Overview`).
+    titled = "//! # Overview\n//!\n//! Cells written once.\n\npub fn f() {}\n"
+    assert skeleton(titled, "src/lib.rs").purpose == "Cells written once."
 
 
 def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(

@@ -37,7 +37,7 @@ _SHORT_VALUE = 100
 _COMMENT = re.compile("[ \t]*\0[ \t]*")
 _COMMENT_AFTER_OPEN = re.compile("([(\\[{<])[ \t]*\0[ \t]*")
 _COMMENT_BEFORE_CLOSE = re.compile("[ \t]*\0[ \t]*([)\\]},>])")
-_BANNER = re.compile(r"//[^\w\n]{8,}\s*")
+_BANNER = re.compile(r"//[/=*#~-]{6,}\s*")
 _EXCEPTION_NAME = re.compile(r"[^\W\d]\w*(?:(?:\.|::)[^\W\d]\w*)*")
 _GENERIC_ARGS = re.compile(r"<.*>")
 _TRIGGERS = {"python": re.compile(rb"[#'\"]")}

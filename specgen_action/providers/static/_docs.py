@@ -34,6 +34,8 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 """A paragraph that only credits where the code came from."""
+_HEADING = re.compile(r"#{1,6}[ \t]+[^\n]*")
+"""A Markdown heading alone in its paragraph (``# Overview``): a title, not a summary."""
 _DECORATION = re.compile(r"[ \t]*([*=#~/])\1{3,}[ \t]*")
 
 
@@ -43,9 +45,13 @@ def _is_credit(paragraph: str) -> bool:
 
 
 def _summary(doc: str) -> str:
-    """The first paragraph of ``doc`` that is not a licence or credit."""
+    """The first paragraph of ``doc`` that is not a licence, credit or lone heading."""
     parts = [part for part in re.split(r"\n[ \t]*\n", doc) if part.strip()]
-    kept = [part for part in parts if not _is_credit(" ".join(part.split()))]
+    kept = [
+        part
+        for part in parts
+        if not _is_credit(" ".join(part.split())) and not _HEADING.fullmatch(part.strip())
+    ]
     return _first_paragraph("\n\n".join(kept) if len(kept) < len(parts) else doc)
 
 

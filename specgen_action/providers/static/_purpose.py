@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ...parsing import node_lines
-from ._docs import _comment_text, _dedent, _first_paragraph, _is_credit, _rust_doc, _summary
+from ._docs import _comment_text, _dedent, _is_credit, _rust_doc, _summary
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -83,7 +83,7 @@ def _purpose(file: _File, root: Node) -> str:
             for line in _comment_text(text)
             if not text.startswith("#!") and not _DIRECTIVE.match(line.strip())
         ]
-        paragraph = _first_paragraph(_dedent(lines))
+        paragraph = _summary(_dedent(lines))
         if paragraph and not _is_credit(paragraph):
             return _clip(paragraph)
     return ""
