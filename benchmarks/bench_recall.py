@@ -156,9 +156,10 @@ class Tally:
 
 # ---------------------------------------------------------------- normalising
 
-_WORD = re.compile(r"\w")
 _SPACE = re.compile(r"\s+")
-_PUNCT_SPACE = re.compile(r" ?([^\w ]) ?")
+_PUNCT_SPACE = re.compile(r" ?([^\w$ ]) ?")
+_BODY_OPENERS = " \t\n:;={,"
+_QUOTES = re.compile("[\"']")
 
 
 def _strip_comments(text: str, language: str) -> str:
@@ -201,15 +202,15 @@ def normalise(signature: str) -> str:
     """Whitespace made one space, dropped next to punctuation, body opener cut."""
     text = _SPACE.sub(" ", signature).strip()
     text = _PUNCT_SPACE.sub(r"\1", text)
-    return text.rstrip(" :;={,") or text
+    return text.rstrip(_BODY_OPENERS) or text
 
 
 def truth_signature(full: str, head: str, value: bool, language: str) -> str:
     """The signature the spec promises for a ground-truth declaration, normalised."""
-    full = _strip_comments(full, language).rstrip()
+    full = _strip_comments(full, language).strip().rstrip(_BODY_OPENERS)
     head = _strip_comments(head, language)
-    one_line = "\n" not in full.strip()
-    shown = full if value and one_line and len(full.strip()) <= _SHORT_VALUE else head
+    one_line = "\n" not in full
+    shown = full if value and one_line and len(full) <= _SHORT_VALUE else head
     return normalise(shown)
 
 
@@ -266,7 +267,7 @@ def _record(tally: Tally, cause: str, note: str) -> None:
 def _listed(path: Path, text: str, language: str) -> list[Decl]:
     spec = build_skeleton(Source(path=str(path), text=text, sha256="", language=language))
     return [
-        Decl(symbol.name, symbol.kind, normalise(symbol.signature), symbol.line_start)
+        Decl(_QUOTES.sub("", symbol.name), symbol.kind, normalise(symbol.signature), symbol.line_start)
         for symbol in spec.symbols
     ]
 
@@ -514,7 +515,7 @@ def measure(language: str, cache: Path, limit: int | None) -> Tally:
             _record(tally, "ground truth could not read the file", f"{shown}: {answer['error']}")
             continue
         truth = [
-            Decl(d["name"], d["kind"], truth_signature(d["full"], d["head"], d["value"], language),
+            Decl(_QUOTES.sub("", d["name"]), d["kind"], truth_signature(d["full"], d["head"], d["value"], language),
                  d["line"])
             for d in answer["decls"]  # type: ignore[attr-defined]
         ]
