@@ -4,7 +4,7 @@ Real packages come from the package registries into a cache directory
 (``benchmarks/.cache/`` by default, git-ignored): PyPI sdists (httpx, attrs,
 click, rich), npm tarballs (date-fns's ESM ``.js`` and ``.d.ts``, zod's
 TypeScript sources), Debian's ``golang-*-dev`` and ``librust-*-dev`` source
-packages and ``openjdk-17-source`` (``java.util``). An independent ground truth
+packages and ``openjdk-17-source`` (``java.util`` and ``java.util.concurrent``). An independent ground truth
 lists each file's public declarations, from a small program per language in
 ``benchmarks/recall/`` built on that language's own tooling: Python's ``ast``,
 Go's ``go/ast``, Rust's ``syn`` (built offline against the ``librust-*-dev``
@@ -419,10 +419,11 @@ def _corpus(language: str, cache: Path) -> list[Path]:
             shutil.rmtree(partial, ignore_errors=True)
             with zipfile.ZipFile(archive) as zipped:
                 for name in zipped.namelist():
-                    if re.fullmatch(r"java\.base/java/util/[^/]+\.java", name):
+                    if re.fullmatch(r"java\.base/java/util/(concurrent/)?[^/]+\.java", name):
                         zipped.extract(name, partial)
             partial.rename(into)
-        return sorted((into / "java.base/java/util").glob("*.java"))
+        util = into / "java.base/java/util"
+        return sorted(util.glob("*.java")) + sorted(util.glob("concurrent/*.java"))
     raise ValueError(language)
 
 
