@@ -4,7 +4,7 @@ Real packages come from the package registries into a cache directory
 (``benchmarks/.cache/`` by default, git-ignored): PyPI sdists (httpx, attrs,
 click, rich), npm tarballs (date-fns's ESM ``.js`` and ``.d.ts``, zod's
 TypeScript sources), Debian's ``golang-*-dev`` and ``librust-*-dev`` source
-packages and ``openjdk-17-source`` (``java.util``). An independent ground truth
+packages and ``openjdk-17-source`` (``java.util`` and ``java.util.concurrent``). An independent ground truth
 lists each file's public declarations, from a small program per language in
 ``benchmarks/recall/`` built on that language's own tooling: Python's ``ast``,
 Go's ``go/ast``, Rust's ``syn`` (built offline against the ``librust-*-dev``
@@ -156,9 +156,10 @@ class Tally:
 
 # ---------------------------------------------------------------- normalising
 
-_WORD = re.compile(r"\w")
 _SPACE = re.compile(r"\s+")
-_PUNCT_SPACE = re.compile(r" ?([^\w ]) ?")
+_PUNCT_SPACE = re.compile(r" ?([^\w$ ]) ?")
+_BODY_OPENERS = " \t\n:;={,"
+_QUOTES = re.compile("[\"']")
 
 
 def _strip_comments(text: str, language: str) -> str:
@@ -201,15 +202,15 @@ def normalise(signature: str) -> str:
     """Whitespace made one space, dropped next to punctuation, body opener cut."""
     text = _SPACE.sub(" ", signature).strip()
     text = _PUNCT_SPACE.sub(r"\1", text)
-    return text.rstrip(" :;={,") or text
+    return text.rstrip(_BODY_OPENERS) or text
 
 
 def truth_signature(full: str, head: str, value: bool, language: str) -> str:
     """The signature the spec promises for a ground-truth declaration, normalised."""
-    full = _strip_comments(full, language).rstrip()
+    full = _strip_comments(full, language).strip().rstrip(_BODY_OPENERS)
     head = _strip_comments(head, language)
-    one_line = "\n" not in full.strip()
-    shown = full if value and one_line and len(full.strip()) <= _SHORT_VALUE else head
+    one_line = "\n" not in full
+    shown = full if value and one_line and len(full) <= _SHORT_VALUE else head
     return normalise(shown)
 
 
@@ -266,7 +267,7 @@ def _record(tally: Tally, cause: str, note: str) -> None:
 def _listed(path: Path, text: str, language: str) -> list[Decl]:
     spec = build_skeleton(Source(path=str(path), text=text, sha256="", language=language))
     return [
-        Decl(symbol.name, symbol.kind, normalise(symbol.signature), symbol.line_start)
+        Decl(_QUOTES.sub("", symbol.name), symbol.kind, normalise(symbol.signature), symbol.line_start)
         for symbol in spec.symbols
     ]
 
@@ -418,10 +419,11 @@ def _corpus(language: str, cache: Path) -> list[Path]:
             shutil.rmtree(partial, ignore_errors=True)
             with zipfile.ZipFile(archive) as zipped:
                 for name in zipped.namelist():
-                    if re.fullmatch(r"java\.base/java/util/[^/]+\.java", name):
+                    if re.fullmatch(r"java\.base/java/util/(concurrent/)?[^/]+\.java", name):
                         zipped.extract(name, partial)
             partial.rename(into)
-        return sorted((into / "java.base/java/util").glob("*.java"))
+        util = into / "java.base/java/util"
+        return sorted(util.glob("*.java")) + sorted(util.glob("concurrent/*.java"))
     raise ValueError(language)
 
 
@@ -514,7 +516,7 @@ def measure(language: str, cache: Path, limit: int | None) -> Tally:
             _record(tally, "ground truth could not read the file", f"{shown}: {answer['error']}")
             continue
         truth = [
-            Decl(d["name"], d["kind"], truth_signature(d["full"], d["head"], d["value"], language),
+            Decl(_QUOTES.sub("", d["name"]), d["kind"], truth_signature(d["full"], d["head"], d["value"], language),
                  d["line"])
             for d in answer["decls"]  # type: ignore[attr-defined]
         ]

@@ -15,6 +15,9 @@ is a re-export); in public classes (nested too), methods not starting with
 ``_`` plus dunder methods, properties, class attributes not starting with
 ``_`` and public nested classes. An ``@overload``-ed function is its overload
 signatures (the implementation is not callable by that signature).
+
+A re-export's signature names only it: ``from module import name [as alias]``
+(or ``import name [as alias]``), made from the parse.
 """
 
 from __future__ import annotations
@@ -227,10 +230,19 @@ def read(text: str) -> list[dict[str, Any]]:
             if public(name):
                 file.add(name, "type", node, None, True)
         elif isinstance(node, (ast.Import, ast.ImportFrom)) and exported is not None:
+            module = ""
+            if isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
-                if bound in exported and bound != "*":
-                    file.add(bound, "re-export", node, None, False)
+                if bound not in exported or bound == "*":
+                    continue
+                clause = f"{alias.name} as {alias.asname}" if alias.asname else alias.name
+                text = f"from {module} import {clause}" if module else f"import {clause}"
+                file.decls.append(
+                    {"name": bound, "kind": "re-export", "line": node.lineno, "full": text,
+                     "head": text, "value": False}
+                )
     return file.decls
 
 
