@@ -1016,6 +1016,22 @@ def test_java_overloads_and_javadoc() -> None:
         ("Arrays.legacySort", "use `sort(int[])` instead."),
         ("Arrays.old", ""),
     ]
+    # Protected members are API to subclasses (shaped like java.util.AbstractList).
+    abstract_list = (
+        "public abstract class AbstractList<E> {\n"
+        "    protected transient int modCount = 0;\n"
+        "    protected AbstractList() {}\n"
+        "    protected void removeRange(int fromIndex, int toIndex) {}\n"
+        "    void outOfBoundsMsg(int index) {}\n"
+        "    private void rangeCheck() {}\n"
+        "}\n"
+    )
+    assert [(s.name, s.kind) for s in skeleton(abstract_list, "AbstractList.java").symbols] == [
+        ("AbstractList", "class"),
+        ("AbstractList.modCount", "field"),
+        ("AbstractList.AbstractList", "constructor"),
+        ("AbstractList.removeRange", "method"),
+    ]
 
 
 # Shaped like attrs/__init__.py and a typing-heavy module: re-exports through
@@ -1186,6 +1202,7 @@ export class ZodType {
   parse(data: unknown, params?: ParseParams): Output {
     return data;
   }
+  "~standard": StandardSchemaV1.Props<Input, Output>;
 }
 
 export declare function coerce(x: string): string;
@@ -1218,14 +1235,20 @@ def test_typescript_overloads_and_shared_names() -> None:
         ("ZodType", "class", "export class ZodType", 16),
         ("ZodType.parse", "method", "parse(data: unknown): Output", 18),
         ("ZodType.parse", "method", "parse(data: unknown, params: ParseParams): Output", 19),
-        ("coerce", "function", "export declare function coerce(x: string): string", 25),
-        ("coerce", "function", "export declare function coerce(x: number): number", 26),
-        ("IpVersion", "type", 'export type IpVersion = "v4" | "v6"', 31),
+        (
+            "ZodType.~standard",
+            "attribute",
+            '"~standard": StandardSchemaV1.Props<Input, Output>',
+            23,
+        ),
+        ("coerce", "function", "export declare function coerce(x: string): string", 26),
+        ("coerce", "function", "export declare function coerce(x: number): number", 27),
+        ("IpVersion", "type", 'export type IpVersion = "v4" | "v6"', 32),
         (
             "datetimeRegex",
             "function",
             "export function datetimeRegex(args: { precision?: number | null })",
-            34,
+            35,
         ),
     ]
     # A section banner and a credit line describe nothing.

@@ -419,6 +419,8 @@ def _js_member_name(file: _File, member: Node) -> str:
     if name_node is None or name_node.type == "private_property_identifier":
         return ""
     name = file.text(name_node)
+    if name_node.type == "string":  # `"~standard": ...` is the member `~standard`
+        name = name[1:-1]
     if name.startswith(("_", "#")):
         return ""
     for child in member.children:
