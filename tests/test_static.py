@@ -1519,3 +1519,22 @@ def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
     spec_file.write_text(text.replace("prompt_version: 2", "prompt_version: 1"))
     assert cli("generate", "src").code == 0
     assert spec_file.read_text() == text
+
+
+def test_licence_headers_and_credits_are_not_the_purpose() -> None:
+    # OpenJDK's header: a licence whose last paragraph names no licence.
+    openjdk = (
+        "/*\n * Copyright (c) 1997, 2021, Oracle and/or its affiliates. All rights reserved.\n"
+        " *\n * This code is free software; you can redistribute it and/or modify it\n"
+        " * under the terms of the GNU General Public License version 2 only.\n *\n"
+        " * Please contact Oracle, 500 Oracle Parkway, Redwood Shores, CA 94065 USA\n"
+        " * or visit www.oracle.com if you need additional information.\n */\n\n"
+        "package java.util;\n\n/** Resizable-array lists. */\npublic class ArrayList {}\n"
+    )
+    assert skeleton(openjdk, "java/util/ArrayList.java").purpose == "Resizable-array lists."
+    credited = (
+        "// Adapted from https://github.com/moment/moment/blob/develop/src/lib/parse.js\n//\n"
+        "// Helpers for parsing dates.\n\nimport { a } from './a';\n"
+        "export const b = 1;\nexport const c = 2;\n"
+    )
+    assert skeleton(credited, "src/parse.ts").purpose == "Helpers for parsing dates."

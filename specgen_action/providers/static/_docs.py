@@ -39,6 +39,10 @@ _HEADING = re.compile(r"#{1,6}[ \t]+[^\n]*")
 _DECORATION = re.compile(r"[ \t]*([*=#~/])\1{3,}[ \t]*")
 
 
+def _is_licence(paragraph: str) -> bool:
+    return bool(_LICENCE.search(paragraph))
+
+
 def _is_credit(paragraph: str) -> bool:
     """True for a licence notice or an "Adapted from: <url>" line: not a description."""
     return bool(_LICENCE.search(paragraph) or _CREDIT.match(paragraph))

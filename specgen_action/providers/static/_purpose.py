@@ -6,7 +6,15 @@ import re
 from typing import TYPE_CHECKING
 
 from ...parsing import node_lines
-from ._docs import _comment_text, _dedent, _is_credit, _rust_doc, _summary
+from ._docs import (
+    _comment_text,
+    _dedent,
+    _first_paragraph,
+    _is_credit,
+    _is_licence,
+    _rust_doc,
+    _summary,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -83,7 +91,10 @@ def _purpose(file: _File, root: Node) -> str:
             for line in _comment_text(text)
             if not text.startswith("#!") and not _DIRECTIVE.match(line.strip())
         ]
-        paragraph = _summary(_dedent(lines))
+        text = _dedent(lines)
+        if _is_licence(_first_paragraph(text)):
+            continue  # a licence header: its later paragraphs are boilerplate too
+        paragraph = _summary(text)
         if paragraph and not _is_credit(paragraph):
             return _clip(paragraph)
     return ""
