@@ -12,6 +12,7 @@ from specgen_action.providers.base import ChunkRequest, Provider
 from specgen_action.providers.static import StaticProvider, build_skeleton
 from specgen_action.source import Source
 from specgen_action.spec import ChunkAnalysis, FileSpec
+from tests.conftest import CLI, GitRepo
 
 PYTHON = '''\
 #!/usr/bin/env python3
@@ -1015,6 +1016,22 @@ def test_java_overloads_and_javadoc() -> None:
         ("Arrays.legacySort", "use `sort(int[])` instead."),
         ("Arrays.old", ""),
     ]
+    # Protected members are API to subclasses (shaped like java.util.AbstractList).
+    abstract_list = (
+        "public abstract class AbstractList<E> {\n"
+        "    protected transient int modCount = 0;\n"
+        "    protected AbstractList() {}\n"
+        "    protected void removeRange(int fromIndex, int toIndex) {}\n"
+        "    void outOfBoundsMsg(int index) {}\n"
+        "    private void rangeCheck() {}\n"
+        "}\n"
+    )
+    assert [(s.name, s.kind) for s in skeleton(abstract_list, "AbstractList.java").symbols] == [
+        ("AbstractList", "class"),
+        ("AbstractList.modCount", "field"),
+        ("AbstractList.AbstractList", "constructor"),
+        ("AbstractList.removeRange", "method"),
+    ]
 
 
 # Shaped like attrs/__init__.py and a typing-heavy module: re-exports through
@@ -1185,10 +1202,19 @@ export class ZodType {
   parse(data: unknown, params?: ParseParams): Output {
     return data;
   }
+  "~standard": StandardSchemaV1.Props<Input, Output>;
 }
 
 export declare function coerce(x: string): string;
 export declare function coerce(x: number): number;
+
+////////////////////////////////////////
+//////////      ZodString     //////////
+////////////////////////////////////////
+export type IpVersion = "v4" | "v6";
+
+// Adapted from https://stackoverflow.com/a/3143231
+export function datetimeRegex(args: { precision?: number | null }) {}
 """
 
 
@@ -1209,9 +1235,23 @@ def test_typescript_overloads_and_shared_names() -> None:
         ("ZodType", "class", "export class ZodType", 16),
         ("ZodType.parse", "method", "parse(data: unknown): Output", 18),
         ("ZodType.parse", "method", "parse(data: unknown, params: ParseParams): Output", 19),
-        ("coerce", "function", "export declare function coerce(x: string): string", 25),
-        ("coerce", "function", "export declare function coerce(x: number): number", 26),
+        (
+            "ZodType.~standard",
+            "attribute",
+            '"~standard": StandardSchemaV1.Props<Input, Output>',
+            23,
+        ),
+        ("coerce", "function", "export declare function coerce(x: string): string", 26),
+        ("coerce", "function", "export declare function coerce(x: number): number", 27),
+        ("IpVersion", "type", 'export type IpVersion = "v4" | "v6"', 32),
+        (
+            "datetimeRegex",
+            "function",
+            "export function datetimeRegex(args: { precision?: number | null })",
+            35,
+        ),
     ]
+    # A section banner and a credit line describe nothing.
     assert descriptions(spec) == {
         "string": "Create a schema for a string.",
         "ZodType.parse": "Parse a value.",
@@ -1446,3 +1486,34 @@ def test_rust_macros_inline_modules_and_reexports() -> None:
         "unsync::OnceCell.new": "Creates a new empty cell.",
     }
     assert spec.symbols[7].deprecated == "use `get_mut` instead"
+    # A Markdown title is not the summary (once_cell's crate docs open with `# Overview`).
+    titled = "//! # Overview\n//!\n//! Cells written once.\n\npub fn f() {}\n"
+    assert skeleton(titled, "src/lib.rs").purpose == "Cells written once."
+
+
+def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
+    repo: GitRepo, cli: CLI
+) -> None:
+    repo.write(
+        "src/parse.ts",
+        "/** Parse a value.\n * @deprecated Use `read` instead.\n */\n"
+        "export function parse(text: string): Tree;\n"
+        "export function parse(\n  bytes: Uint8Array,\n  encoding?: string,\n): Tree;\n"
+        "export function parse(input: any): Tree {\n  return input;\n}\n",
+    )
+    repo.commit()
+    assert cli("generate", "src").code == 0
+    spec_file = repo.root / "specs" / "src" / "parse.ts.md"
+    text = spec_file.read_text()
+    assert text.count("### `parse`") == 2
+    assert (
+        "```typescript\n"
+        "export function parse(\n  bytes: Uint8Array,\n  encoding?: string,\n): Tree\n"
+        "```\n"
+    ) in text
+    assert text.count("**Deprecated:** Use `read` instead.") == 1
+    assert cli("check", "src").code == 0
+    # A spec from the previous static version is written again by the next run.
+    spec_file.write_text(text.replace("prompt_version: 2", "prompt_version: 1"))
+    assert cli("generate", "src").code == 0
+    assert spec_file.read_text() == text

@@ -11,7 +11,7 @@ Public means: Python, no leading underscore, or listed in a literal
 ``__all__`` when there is one (methods of public classes too, dunder methods
 included); JavaScript/TypeScript, exported (``export``, ``export {...}``,
 CommonJS ``exports``), or every top-level declaration of a file that exports
-nothing (a script); Go, capitalised; Rust, ``pub``; Java, ``public`` (and
+nothing (a script); Go, capitalised; Rust, ``pub``; Java, ``public`` or ``protected`` (and
 interface members).
 
 The modules below are private to this package, and so are their names (a

@@ -19,17 +19,17 @@ from ._docs import (
     _comment_text,
     _dedent,
     _deprecation,
-    _first_paragraph,
     _inline_tags,
     _javadoc,
     _javadoc_markup,
+    _summary,
 )
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
 _MAX_NESTING = 3
-"""Levels of nested classes (and Python top-level ``if``/``try`` blocks) looked into."""
+"""Levels of nested classes and inline modules looked into."""
 _MAX_DOC_COMMENTS = 500
 _SHORT_VALUE = 100
 """A one-line declaration up to this long keeps its value in the signature."""
@@ -37,6 +37,7 @@ _SHORT_VALUE = 100
 _COMMENT = re.compile("[ \t]*\0[ \t]*")
 _COMMENT_AFTER_OPEN = re.compile("([(\\[{<])[ \t]*\0[ \t]*")
 _COMMENT_BEFORE_CLOSE = re.compile("[ \t]*\0[ \t]*([)\\]},>])")
+_BANNER = re.compile(r"//[/=*#~-]{6,}\s*")
 _EXCEPTION_NAME = re.compile(r"[^\W\d]\w*(?:(?:\.|::)[^\W\d]\w*)*")
 _GENERIC_ARGS = re.compile(r"<.*>")
 _TRIGGERS = {"python": re.compile(rb"[#'\"]")}
@@ -89,7 +90,7 @@ class _File:
                 line_start=first,
                 line_end=last,
                 docstring=docstring,
-                description=_first_paragraph(docstring),
+                description=_summary(docstring),
                 deprecated=deprecated if notice is None or (deprecated and not notice) else notice,
             )
         )
@@ -117,7 +118,7 @@ class _File:
             symbol = self.symbols[index]
             update: dict[str, str | None] = {}
             if docstring and not symbol.docstring:
-                update = {"docstring": docstring, "description": _first_paragraph(docstring)}
+                update = {"docstring": docstring, "description": _summary(docstring)}
             notice = _deprecation(docstring)
             if symbol.deprecated is None and (notice is not None or deprecated is not None):
                 update["deprecated"] = notice if notice is not None else deprecated
@@ -250,6 +251,8 @@ def _doc_comment(file: _File, node: Node) -> str:
             comments = [previous]
     if not comments:
         return ""
+    if any(_BANNER.fullmatch(file.text(comment)) for comment in comments):
+        return ""  # a `//////` banner heads a section; it documents no one declaration
     accept = _ACCEPT.get(file.language)
     if accept is not None:
         texts = [file.text(comment) for comment in comments]

@@ -23,6 +23,38 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _HTML_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&nbsp;": " "}
 
 
+_LICENCE = re.compile(
+    r"\b(copyright|spdx-license-identifier|all rights reserved|licensed under|"
+    r"license,? version|permission is hereby granted)\b|\(c\)",
+    re.IGNORECASE,
+)
+_CREDIT = re.compile(
+    r"((adapted|derived|ported|taken|copied|forked|vendored)( \w+)? from|based on|source|"
+    r"origin(al)?|see)\b[^.]*?:?\s*<?https?://\S+\s*\Z|<?https?://\S+\Z",
+    re.IGNORECASE,
+)
+"""A paragraph that only credits where the code came from."""
+_HEADING = re.compile(r"#{1,6}[ \t]+[^\n]*")
+"""A Markdown heading alone in its paragraph (``# Overview``): a title, not a summary."""
+_DECORATION = re.compile(r"[ \t]*([*=#~/])\1{3,}[ \t]*")
+
+
+def _is_credit(paragraph: str) -> bool:
+    """True for a licence notice or an "Adapted from: <url>" line: not a description."""
+    return bool(_LICENCE.search(paragraph) or _CREDIT.match(paragraph))
+
+
+def _summary(doc: str) -> str:
+    """The first paragraph of ``doc`` that is not a licence, credit or lone heading."""
+    parts = [part for part in re.split(r"\n[ \t]*\n", doc) if part.strip()]
+    kept = [
+        part
+        for part in parts
+        if not _is_credit(" ".join(part.split())) and not _HEADING.fullmatch(part.strip())
+    ]
+    return _first_paragraph("\n\n".join(kept) if len(kept) < len(parts) else doc)
+
+
 def _first_paragraph(doc: str) -> str:
     """The summary: lines up to the first blank line or documentation tag.
 
@@ -65,11 +97,6 @@ def _tag_lines(doc: str, tag: str) -> list[str]:
         if stripped:
             lines.append(stripped)
     return lines
-
-
-def _paragraphs(doc: str) -> list[str]:
-    """The paragraphs of ``doc``, each on one line."""
-    return [" ".join(part.split()) for part in re.split(r"\n[ \t]*\n", doc) if part.strip()]
 
 
 def _deprecation(doc: str) -> str | None:
@@ -143,7 +170,8 @@ def _javadoc_markup(text: str) -> str:
 
 
 def _dedent(lines: list[str]) -> str:
-    lines = [line.rstrip() for line in lines]
+    # Rows of `****` or `====` frame a comment; they say nothing.
+    lines = ["" if _DECORATION.fullmatch(line) else line.rstrip() for line in lines]
     while lines and not lines[0]:
         lines.pop(0)
     while lines and not lines[-1]:

@@ -1,4 +1,8 @@
-"""Java: ``public`` types and their public members (every member of an interface)."""
+"""Java: ``public`` types and their public and protected members (every member of an interface).
+
+Protected members are API too: subclasses call and override them, and
+Javadoc lists them.
+"""
 
 from __future__ import annotations
 
@@ -78,7 +82,9 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
     for member in members:
         member_kind = member.type
         modifiers = _java_modifiers(file, member)
-        public = "public" in modifiers or (interface and "private" not in modifiers)
+        public = bool({"public", "protected"} & modifiers) or (
+            interface and "private" not in modifiers
+        )
         doc = _doc_comment(file, member) if public or member_kind == "enum_constant" else ""
         if member_kind in (
             "method_declaration",

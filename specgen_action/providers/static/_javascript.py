@@ -62,9 +62,13 @@ def _js(file: _File, root: Node) -> None:
     names, exports = _js_exports(file, root)
     imported = _js_imports(file, root)
     declared = {
-        file.text(node.child_by_field_name("name"))
+        name
         for node in root.children
-        if node.type in _JS_DECLARATIONS
+        for declaration in (
+            node if node.type in _JS_DECLARATIONS else node.child_by_field_name("declaration"),
+        )
+        if declaration is not None and node.type in ("export_statement", *_JS_DECLARATIONS)
+        for name in _js_declared_names(file, declaration)
     }
     for node in root.children:
         kind = node.type
@@ -96,36 +100,63 @@ def _js(file: _File, root: Node) -> None:
                 _js_declaration(file, node, node, lambda name: not name.startswith("_"))
         elif kind == "expression_statement":
             _js_commonjs_member(file, node)
-    _js_rename(file, _js_aliases(file, root))
+    _js_aliases(file, root, declared)
 
 
-def _js_aliases(file: _File, root: Node) -> dict[str, str]:
-    """Local names exported only under another name: ``export { helper as publicHelper }``."""
-    aliases: dict[str, str] = {}
-    plain: set[str] = set()
+def _js_aliases(file: _File, root: Node, declared: set[str]) -> None:
+    """Local declarations exported under other names: ``export { helper as publicHelper }``.
+
+    A declaration exported only under aliases is listed under the first of
+    them; every other name is listed as a re-export of the local name.
+    """
+    direct: set[str] = set()
+    exported_as: dict[str, list[tuple[str, Node]]] = {}
     for node in root.children:
-        if node.type != "export_statement" or node.child_by_field_name("source") is not None:
+        if node.type != "export_statement":
             continue
-        for specifier in _js_specifiers(node):
-            local = file.text(specifier.child_by_field_name("name"))
-            alias = specifier.child_by_field_name("alias")
-            if alias is None:
-                plain.add(local)
-            else:
-                aliases.setdefault(local, file.text(alias))
-    return {local: name for local, name in aliases.items() if local not in plain}
-
-
-def _js_rename(file: _File, aliases: dict[str, str]) -> None:
-    """List each aliased declaration (and its members) under the name it is exported as."""
-    if not aliases:
-        return
+        declaration = node.child_by_field_name("declaration")
+        if declaration is not None:
+            direct.update(_js_declared_names(file, declaration))
+        elif node.child_by_field_name("source") is None:
+            for specifier in _js_specifiers(node):
+                local = file.text(specifier.child_by_field_name("name"))
+                alias = specifier.child_by_field_name("alias")
+                if local in declared:
+                    name = file.text(alias) if alias is not None else local
+                    exported_as.setdefault(local, []).append((name, node))
+    renames: dict[str, str] = {}
+    for local, names in exported_as.items():
+        if local not in direct and all(name != local for name, _ in names):
+            renames[local] = names[0][0]
+            names = names[1:]
+        for name, node in names:
+            if name != local:
+                type_only = any(child.type == "type" for child in node.children)
+                keyword = "export type" if type_only else "export"
+                file.add(name, "re-export", f"{keyword} {{ {local} as {name} }}", node, "")
     for index, symbol in enumerate(file.symbols):
-        if symbol.kind == "re-export":
-            continue
         head, dot, rest = symbol.name.partition(".")
-        if head in aliases:
-            file.symbols[index] = symbol.model_copy(update={"name": aliases[head] + dot + rest})
+        if head in renames and symbol.kind != "re-export":
+            file.symbols[index] = symbol.model_copy(update={"name": renames[head] + dot + rest})
+    if exported_as:
+        file.symbols.sort(key=lambda symbol: symbol.line_start)  # aliases in source order
+
+
+def _js_declared_names(file: _File, declaration: Node) -> list[str]:
+    if declaration.type == "ambient_declaration":
+        return [
+            name
+            for child in declaration.named_children
+            if child.type in _JS_DECLARATIONS
+            for name in _js_declared_names(file, child)
+        ]
+    if declaration.type in ("lexical_declaration", "variable_declaration"):
+        return [
+            file.text(child.child_by_field_name("name"))
+            for child in declaration.named_children
+            if child.type == "variable_declarator"
+        ]
+    return [file.text(declaration.child_by_field_name("name"))]
 
 
 def _js_specifiers(node: Node) -> list[Node]:
@@ -388,6 +419,8 @@ def _js_member_name(file: _File, member: Node) -> str:
     if name_node is None or name_node.type == "private_property_identifier":
         return ""
     name = file.text(name_node)
+    if name_node.type == "string":  # `"~standard": ...` is the member `~standard`
+        name = name[1:-1]
     if name.startswith(("_", "#")):
         return ""
     for child in member.children:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...spec import ChunkAnalysis, FileSpec, SymbolNote
 from ..base import Analysis, ChunkRequest
-from ._docs import _first_paragraph
+from ._docs import _summary
 
 
 class StaticProvider:
@@ -41,7 +41,7 @@ class StaticProvider:
             SymbolNote(name=symbol.name, description=description)
             for symbol in request.skeleton.symbols
             if chunk.line_start <= symbol.line_start <= chunk.line_end
-            and (description := symbol.description or _first_paragraph(symbol.docstring))
+            and (description := symbol.description or _summary(symbol.docstring))
         ]
         return Analysis(ChunkAnalysis(purpose=request.skeleton.purpose, symbols=notes))
 

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ...parsing import node_lines
-from ._docs import _comment_text, _dedent, _first_paragraph, _paragraphs, _rust_doc
+from ._docs import _comment_text, _dedent, _is_credit, _rust_doc, _summary
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -24,17 +24,6 @@ _DISPLAY = {
     "java": "Java",
 }
 _PURPOSE_PARAGRAPH_MAX = 600
-_LICENCE = re.compile(
-    r"\b(copyright|spdx-license-identifier|all rights reserved|licensed under|"
-    r"license,? version|permission is hereby granted)\b|\(c\)",
-    re.IGNORECASE,
-)
-_CREDIT = re.compile(
-    r"((adapted|derived|ported|taken|copied|forked|vendored)( \w+)? from|based on|source|"
-    r"origin(al)?|see)\b[^.]*?:?\s*<?https?://\S+\s*\Z|<?https?://\S+\Z",
-    re.IGNORECASE,
-)
-"""A paragraph that only credits where the code came from."""
 _DIRECTIVE = re.compile(
     r"^(!|-\*-|vim?:|go:|\+build|eslint|jshint|jscs|@ts-|prettier|global\s|"
     r"type:|noqa|pylint|mypy:|flake8|fmt:|pragma|nolint|#?region\b|#?endregion\b)",
@@ -61,10 +50,8 @@ _HEADER_NODES = frozenset(
 
 def _purpose(file: _File, root: Node) -> str:
     """The module docstring, else the first leading comment block that describes the file."""
-    for paragraph in _paragraphs(file.docstring):
-        summary = _first_paragraph(paragraph)
-        if summary and not _LICENCE.search(summary) and not _CREDIT.match(summary):
-            return _clip(summary)
+    if file.docstring and (summary := _summary(file.docstring)) and not _is_credit(summary):
+        return _clip(summary)
     blocks: list[list[Node]] = []
     first_code: Node | None = None
     previous_end = -1
@@ -96,8 +83,8 @@ def _purpose(file: _File, root: Node) -> str:
             for line in _comment_text(text)
             if not text.startswith("#!") and not _DIRECTIVE.match(line.strip())
         ]
-        paragraph = _first_paragraph(_dedent(lines))
-        if paragraph and not _LICENCE.search(paragraph) and not _CREDIT.match(paragraph):
+        paragraph = _summary(_dedent(lines))
+        if paragraph and not _is_credit(paragraph):
             return _clip(paragraph)
     return ""
 
@@ -117,9 +104,12 @@ def _fallback_purpose(file: _File, text: str) -> str:
     top: dict[str, Symbol] = {}
     reexported: dict[str, None] = {}
     for symbol in file.symbols:
-        if symbol.kind == "re-export":
+        if symbol.kind == "re-export" and (" from " in symbol.signature or "::" in symbol.name):
             origin = symbol.signature.rpartition(" from ")[2] or symbol.signature
             reexported.setdefault(origin.removeprefix("pub use ").removeprefix("import "), None)
+        elif symbol.kind == "re-export" and symbol.signature.startswith(("import ", "pub use ")):
+            origin = symbol.signature.removeprefix("pub use ").removeprefix("import ")
+            reexported.setdefault(origin.split(" as ")[0], None)
         elif "." not in symbol.name:
             top.setdefault(symbol.name, symbol)
     if len(top) == 1 and not reexported and (only := next(iter(top.values()))).description:

@@ -23,6 +23,8 @@ from ._docs import _cleandoc
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+_PY_MAX_BLOCKS = 16
+"""Levels of top-level ``if``/``try``/``with`` statements and clauses looked into."""
 _PY_COMPOUND = frozenset({"if_statement", "try_statement", "with_statement"})
 _PY_CLAUSES = frozenset(
     {
@@ -103,7 +105,7 @@ def _python_statements(file: _File, root: Node) -> Iterator[Node]:
         if kind == "if_statement" and depth == 0 and _is_main_guard(file, node):
             file.behaviour.append('Runs as a script (`if __name__ == "__main__"`).')
             continue
-        if depth < _MAX_NESTING and (kind in _PY_COMPOUND or kind in _PY_CLAUSES):
+        if depth < _PY_MAX_BLOCKS and (kind in _PY_COMPOUND or kind in _PY_CLAUSES):
             nested = (
                 node.children
                 if kind == "block"
