@@ -441,12 +441,12 @@ def _corpus(language: str, cache: Path) -> list[Path]:
             lambda p: p.suffix == ".go" and not p.name.endswith("_test.go"),
         )
     if language == "rust":
-        roots = [
+        crates = [
             crate
             for deb in _debs(cache, RUST_DEBS)
             for crate in (deb / "usr/share/cargo/registry").iterdir()
         ]
-        return _files([root / "src" for root in roots], lambda p: p.suffix == ".rs")
+        return _files([crate / "src" for crate in crates], lambda p: p.suffix == ".rs")
     if language == "java":
         (deb,) = _debs(cache, JAVA_DEBS)
         archive = next(deb.glob("usr/lib/jvm/*/lib/src.zip"), None)

@@ -202,7 +202,7 @@ def _assignment(file: _Reader, node: ast.Assign | ast.AnnAssign, prefix: str, pu
         # The head ends with the first target (or its annotation), before its ``=``:
         # ast leaves a parenthesised value's brackets out of its position.
         last = node.annotation if isinstance(node, ast.AnnAssign) else targets[0]
-        head_end = (last.end_lineno, last.end_col_offset)
+        head_end = (last.end_lineno or last.lineno, last.end_col_offset or 0)
     for name in names:
         if not public(name) or name == "__all__":
             continue
