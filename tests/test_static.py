@@ -1267,6 +1267,7 @@ TS_INDEX = """\
 export { ZodError, ZodIssueCode as IssueCode } from "./ZodError";
 export * from "./types";
 export * as z from "./external";
+export type * from "./types";
 export type { ParseParams, SafeParseResult } from "./helpers/parseUtil";
 export { type Infer, default as zod } from "./zod";
 import { setErrorMap as setMap } from "./errors";
@@ -1283,23 +1284,24 @@ def test_typescript_reexports_name_their_origin() -> None:
         ("IssueCode", "re-export", 'export { ZodIssueCode as IssueCode } from "./ZodError"', 5),
         ("*", "re-export", 'export * from "./types"', 6),
         ("z", "re-export", 'export * as z from "./external"', 7),
-        ("ParseParams", "re-export", 'export type { ParseParams } from "./helpers/parseUtil"', 8),
+        ("*", "re-export", 'export type * from "./types"', 8),
+        ("ParseParams", "re-export", 'export type { ParseParams } from "./helpers/parseUtil"', 9),
         (
             "SafeParseResult",
             "re-export",
             'export type { SafeParseResult } from "./helpers/parseUtil"',
-            8,
+            9,
         ),
-        ("Infer", "re-export", 'export { type Infer } from "./zod"', 9),
-        ("zod", "re-export", 'export { default as zod } from "./zod"', 9),
-        ("setMap", "re-export", 'export { setErrorMap as setMap } from "./errors"', 12),
+        ("Infer", "re-export", 'export { type Infer } from "./zod"', 10),
+        ("zod", "re-export", 'export { default as zod } from "./zod"', 10),
+        ("setMap", "re-export", 'export { setErrorMap as setMap } from "./errors"', 13),
         (
             "defaultErrorMap",
             "re-export",
             'export { default as defaultErrorMap } from "./locales/en"',
-            12,
+            13,
         ),
-        ("default", "re-export", 'export { default } from "./locales/en"', 13),
+        ("default", "re-export", 'export { default } from "./locales/en"', 14),
     ]
     assert spec.purpose.startswith('TypeScript file re-exporting from "./ZodError", "./types"')
     js = skeleton('export * from "./lib/index.js";\n', "index.mjs")

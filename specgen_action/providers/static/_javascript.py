@@ -200,20 +200,34 @@ def _js_imports(file: _File, root: Node) -> dict[str, tuple[str, str]]:
 def _js_reexports(file: _File, node: Node) -> None:
     """``export {a, b as c} from "m"``, ``export * from "m"``, ``export * as ns from "m"``."""
     module = file.text(node.child_by_field_name("source"))
-    type_only = any(child.type == "type" for child in node.children)
+    # The grammar reads `export type * from` as an ERROR holding `type`.
+    type_only = any(child.type == "type" for child in node.children) or (
+        _js_benign_error(file, node.child(1))
+    )
     specifiers = _js_specifiers(node)
     namespace = next((c for c in node.named_children if c.type == "namespace_export"), None)
     if namespace is not None and namespace.named_child_count:
         name = file.text(namespace.named_children[-1])
-        _js_reexport(file, node, name, "*", module)
+        _js_reexport(file, node, name, "*", module, type_only)
     elif not specifiers and not any(c.type == "export_clause" for c in node.named_children):
-        _js_reexport(file, node, "*", "*", module)
+        _js_reexport(file, node, "*", "*", module, type_only)
     for specifier in specifiers:
         alias = specifier.child_by_field_name("alias")
         original = file.text(specifier.child_by_field_name("name"))
         name = file.text(alias) if alias is not None else original
         type_specifier = file.text(specifier).startswith("type ")
         _js_reexport(file, node, name, original, module, type_only or type_specifier, type_only)
+
+
+def _js_benign_error(file: _File, node: Node | None) -> bool:
+    """The ERROR node tree-sitter makes of the ``type`` in ``export type * from "m"``."""
+    return (
+        node is not None
+        and node.type == "ERROR"
+        and file.text(node) == "type"
+        and node.parent is not None
+        and node.parent.type == "export_statement"
+    )
 
 
 def _js_reexport(
