@@ -51,8 +51,10 @@ equal: layout is not compared, content is.
 
 Printed: per language the files, the declarations the ground truth lists,
 those the provider lists, recall and precision of (name, kind, signature),
-the share of the (name, kind) matches whose signature is exact, and files the
-provider crashed on. ``--findings FILE`` writes the misses, a sample per
+the share of the (name, kind) matches whose signature is exact, the share of
+the matches whose signature breaks lines where the source does (each line
+compared normalised as above, blank and comment-only lines dropped), and files
+the provider crashed on. ``--findings FILE`` writes the misses, a sample per
 language and cause.
 
 Run from the repository root: ``.venv/bin/python benchmarks/bench_recall.py``.
@@ -142,6 +144,8 @@ class Decl:
     kind: str
     signature: str
     line: int = 0
+    lines: tuple[str, ...] = ()
+    """The signature's non-blank lines, each normalised: where its line breaks fall."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -157,6 +161,7 @@ class Tally:
     listed: int = 0
     matched: int = 0
     named: int = 0
+    same_lines: int = 0
     crashes: int = 0
     truth_errors: int = 0
     misses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -213,11 +218,28 @@ def normalise(signature: str) -> str:
 
 def truth_signature(full: str, head: str, value: bool, language: str) -> str:
     """The signature the spec promises for a ground-truth declaration, normalised."""
+    return normalise(_truth_shown(full, head, value, language))
+
+
+def line_shape(signature: str) -> tuple[str, ...]:
+    """Each non-blank line of ``signature`` normalised, the body opener cut from the last."""
+    lines = [
+        _PUNCT_SPACE.sub(r"\1", _SPACE.sub(" ", line).strip()) for line in signature.split("\n")
+    ]
+    lines = [line for line in lines if line]
+    while lines and not lines[-1].rstrip(_BODY_OPENERS):
+        lines.pop()
+    if lines:
+        lines[-1] = lines[-1].rstrip(_BODY_OPENERS)
+    return tuple(lines)
+
+
+def _truth_shown(full: str, head: str, value: bool, language: str) -> str:
+    """The source text the signature shows, comments dropped."""
     full = _strip_comments(full, language).strip().rstrip(_BODY_OPENERS)
     head = _strip_comments(head, language)
     one_line = "\n" not in full
-    shown = full if value and one_line and len(full) <= _SHORT_VALUE else head
-    return normalise(shown)
+    return full if value and one_line and len(full) <= _SHORT_VALUE else head
 
 
 # ---------------------------------------------------------------- comparing
@@ -230,7 +252,22 @@ def compare(tally: Tally, path: str, truth: Iterable[Decl], listed: Iterable[Dec
     tally.files += 1
     tally.truth += len(expected)
     tally.listed += len(got)
-    tally.matched += len(expected.keys() & got.keys())
+    matched = expected.keys() & got.keys()
+    tally.matched += len(matched)
+    for key in sorted(matched):
+        truth_lines, listed_lines = expected[key].lines, got[key].lines
+        if truth_lines == listed_lines:
+            tally.same_lines += 1
+        else:
+            _record(
+                tally,
+                f"line breaks differ: {key[1]}",
+                f"{path}:{expected[key].line} `{key[0]}`\n  - truth: `"
+                + " ⏎ ".join(truth_lines)
+                + "`\n  - listed: `"
+                + " ⏎ ".join(listed_lines)
+                + "`",
+            )
     expected_named = Counter((name, kind) for name, kind, _ in expected)
     got_named = Counter((name, kind) for name, kind, _ in got)
     tally.named += sum((expected_named & got_named).values())
@@ -279,6 +316,7 @@ def _listed(path: Path, text: str, language: str) -> list[Decl]:
             symbol.kind,
             normalise(symbol.signature),
             symbol.line_start,
+            line_shape(symbol.signature),
         )
         for symbol in spec.symbols
     ]
@@ -580,15 +618,11 @@ def measure_files(
                 tally, "ground truth could not read the file", f"{shown(path)}: {answer['error']}"
             )
             continue
-        truth = [
-            Decl(
-                _QUOTES.sub("", d["name"]),
-                d["kind"],
-                truth_signature(d["full"], d["head"], d["value"], language),
-                d["line"],
-            )
-            for d in answer["decls"]  # type: ignore[attr-defined]
-        ]
+        truth = []
+        for d in answer["decls"]:  # type: ignore[attr-defined]
+            text = _truth_shown(d["full"], d["head"], d["value"], language)
+            name = _QUOTES.sub("", d["name"])
+            truth.append(Decl(name, d["kind"], normalise(text), d["line"], line_shape(text)))
         text = path.read_text(encoding="utf-8", errors="replace")
         try:
             listed = _listed(path, text, language_for(str(path)))
@@ -620,6 +654,7 @@ def _row(language: str, tally: Tally) -> list[object]:
         _percent(tally.matched, tally.truth),
         _percent(tally.matched, tally.listed),
         _percent(tally.matched, tally.named),
+        _percent(tally.same_lines, tally.matched),
         tally.crashes,
     ]
 
@@ -632,6 +667,7 @@ HEADER = (
     "recall",
     "precision",
     "exact signatures",
+    "same line breaks",
     "crashes",
 )
 

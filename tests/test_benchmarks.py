@@ -63,12 +63,15 @@ def test_recall_comparison_tells_each_kind_of_miss() -> None:
 
 
 def test_recall_signatures_compare_content_not_layout() -> None:
-    from benchmarks.bench_recall import normalise, truth_signature
+    from benchmarks.bench_recall import line_shape, normalise, truth_signature
 
     laid_out = '@cache\ndef f(\n    a: str = "x  y",  # the first\n    b=1,\n) -> int:\n'
     assert truth_signature(laid_out, laid_out, False, "python") == normalise(
         '@cache def f(a: str = "x  y", b=1,) -> int'
     )
+    wrapped = '@cache\ndef f(\n    a: str = "x",\n\n    b=1,\n) -> int:\n'
+    assert line_shape(wrapped) == ("@cache", "def f(", 'a:str="x",', "b=1,", ")->int")
+    assert line_shape(wrapped) != line_shape('@cache\ndef f(a: str = "x", b=1) -> int:')
     assert normalise("pub fn f(a: u8)") != normalise("pubfn f(a: u8)")
     assert normalise("int f(int a)") != normalise("int f(long a)")
     # A value shows itself when short and on one line, else the signature stops before it.
