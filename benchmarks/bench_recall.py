@@ -4,13 +4,13 @@ Real packages come from the package registries into a cache directory
 (``benchmarks/.cache/`` by default, git-ignored): PyPI sdists (httpx, attrs,
 click, rich), npm tarballs (date-fns's ESM ``.js`` and ``.d.ts``, zod's
 TypeScript sources), Debian's ``golang-*-dev`` and ``librust-*-dev`` source
-packages and ``openjdk-17-source`` (``java.util`` and ``java.util.concurrent``). An independent ground truth
-lists each file's public declarations, from a small program per language in
-``benchmarks/recall/`` built on that language's own tooling: Python's ``ast``,
-Go's ``go/ast``, Rust's ``syn`` (built offline against the ``librust-*-dev``
-sources), the TypeScript compiler API and javac's tree API
-(``com.sun.source.tree``). The static provider (``build_skeleton``) reads the
-same files in-process.
+packages and ``openjdk-17-source`` (``java.util`` and ``java.util.concurrent``).
+An independent ground truth lists each file's public declarations, from a small
+program per language in ``benchmarks/recall/`` built on that language's own
+tooling: Python's ``ast``, Go's ``go/ast``, Rust's ``syn`` (built offline
+against the ``librust-*-dev`` sources), the TypeScript compiler API and javac's
+tree API (``com.sun.source.tree``). The static provider (``build_skeleton``)
+reads the same files in-process.
 
 Public declaration, per language (what the spec promises):
 
@@ -51,8 +51,10 @@ equal: layout is not compared, content is.
 
 Printed: per language the files, the declarations the ground truth lists,
 those the provider lists, recall and precision of (name, kind, signature),
-the share of the (name, kind) matches whose signature is exact, and files the
-provider crashed on. ``--findings FILE`` writes the misses, a sample per
+the share of the (name, kind) matches whose signature is exact, the share of
+the matches whose signature breaks lines where the source does (each line
+compared normalised as above, blank and comment-only lines dropped), and files
+the provider crashed on. ``--findings FILE`` writes the misses, a sample per
 language and cause.
 
 Run from the repository root: ``.venv/bin/python benchmarks/bench_recall.py``.
@@ -86,7 +88,16 @@ from specgen_action.parsing import language_for  # noqa: E402
 from specgen_action.providers.static import build_skeleton  # noqa: E402
 from specgen_action.source import Source  # noqa: E402
 
-__all__ = ["Decl", "compare", "main", "normalise", "truth_signature"]
+__all__ = [
+    "Decl",
+    "Tally",
+    "compare",
+    "main",
+    "measure_files",
+    "normalise",
+    "python_truth_command",
+    "truth_signature",
+]
 
 TRUTH = Path(__file__).resolve().parent / "recall"
 LANGUAGES = ("python", "javascript", "typescript", "go", "rust", "java")
@@ -133,6 +144,8 @@ class Decl:
     kind: str
     signature: str
     line: int = 0
+    lines: tuple[str, ...] = ()
+    """The signature's non-blank lines, each normalised: where its line breaks fall."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -148,6 +161,7 @@ class Tally:
     listed: int = 0
     matched: int = 0
     named: int = 0
+    same_lines: int = 0
     crashes: int = 0
     truth_errors: int = 0
     misses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -167,14 +181,11 @@ def _strip_comments(text: str, language: str) -> str:
     out: list[str] = []
     index, size = 0, len(text)
     hash_comments = language == "python"
-    quotes = "'\"" if language == "python" else ("\"`" if language == "rust" else "'\"`")
+    quotes = "'\"" if language == "python" else ('"`' if language == "rust" else "'\"`")
     while index < size:
         char = text[index]
-        if hash_comments and char == "#":
-            end = text.find("\n", index)
-            index = size if end < 0 else end
-            out.append(" ")
-        elif not hash_comments and text.startswith("//", index):
+        line_comment = "#" if hash_comments else "//"
+        if text.startswith(line_comment, index):
             end = text.find("\n", index)
             index = size if end < 0 else end
             out.append(" ")
@@ -207,26 +218,56 @@ def normalise(signature: str) -> str:
 
 def truth_signature(full: str, head: str, value: bool, language: str) -> str:
     """The signature the spec promises for a ground-truth declaration, normalised."""
+    return normalise(_truth_shown(full, head, value, language))
+
+
+def line_shape(signature: str) -> tuple[str, ...]:
+    """Each non-blank line of ``signature`` normalised, the body opener cut from the last."""
+    lines = [
+        _PUNCT_SPACE.sub(r"\1", _SPACE.sub(" ", line).strip()) for line in signature.split("\n")
+    ]
+    lines = [line for line in lines if line]
+    while lines and not lines[-1].rstrip(_BODY_OPENERS):
+        lines.pop()
+    if lines:
+        lines[-1] = lines[-1].rstrip(_BODY_OPENERS)
+    return tuple(lines)
+
+
+def _truth_shown(full: str, head: str, value: bool, language: str) -> str:
+    """The source text the signature shows, comments dropped."""
     full = _strip_comments(full, language).strip().rstrip(_BODY_OPENERS)
     head = _strip_comments(head, language)
     one_line = "\n" not in full
-    shown = full if value and one_line and len(full) <= _SHORT_VALUE else head
-    return normalise(shown)
+    return full if value and one_line and len(full) <= _SHORT_VALUE else head
 
 
 # ---------------------------------------------------------------- comparing
 
 
-def compare(
-    tally: Tally, language: str, path: str, truth: Iterable[Decl], listed: Iterable[Decl]
-) -> None:
+def compare(tally: Tally, path: str, truth: Iterable[Decl], listed: Iterable[Decl]) -> None:
     """Add one file's ground truth and listing to ``tally``, recording the misses."""
     expected = {decl.key: decl for decl in truth}
     got = {decl.key: decl for decl in listed}
     tally.files += 1
     tally.truth += len(expected)
     tally.listed += len(got)
-    tally.matched += len(expected.keys() & got.keys())
+    matched = expected.keys() & got.keys()
+    tally.matched += len(matched)
+    for key in sorted(matched):
+        truth_lines, listed_lines = expected[key].lines, got[key].lines
+        if truth_lines == listed_lines:
+            tally.same_lines += 1
+        else:
+            _record(
+                tally,
+                f"line breaks differ: {key[1]}",
+                f"{path}:{expected[key].line} `{key[0]}`\n  - truth: `"
+                + " ⏎ ".join(truth_lines)
+                + "`\n  - listed: `"
+                + " ⏎ ".join(listed_lines)
+                + "`",
+            )
     expected_named = Counter((name, kind) for name, kind, _ in expected)
     got_named = Counter((name, kind) for name, kind, _ in got)
     tally.named += sum((expected_named & got_named).values())
@@ -254,8 +295,11 @@ def compare(
     for key, decl in got.items():
         if key in expected or decl.name in expected_names:
             continue
-        _record(tally, f"not in the truth: {decl.kind}", f"{path}:{decl.line} `{decl.name}`: "
-                f"`{decl.signature}`")
+        _record(
+            tally,
+            f"not in the truth: {decl.kind}",
+            f"{path}:{decl.line} `{decl.name}`: `{decl.signature}`",
+        )
 
 
 def _record(tally: Tally, cause: str, note: str) -> None:
@@ -267,7 +311,13 @@ def _record(tally: Tally, cause: str, note: str) -> None:
 def _listed(path: Path, text: str, language: str) -> list[Decl]:
     spec = build_skeleton(Source(path=str(path), text=text, sha256="", language=language))
     return [
-        Decl(_QUOTES.sub("", symbol.name), symbol.kind, normalise(symbol.signature), symbol.line_start)
+        Decl(
+            _QUOTES.sub("", symbol.name),
+            symbol.kind,
+            normalise(symbol.signature),
+            symbol.line_start,
+            line_shape(symbol.signature),
+        )
         for symbol in spec.symbols
     ]
 
@@ -308,8 +358,11 @@ def _debs(cache: Path, packages: Sequence[str]) -> list[Path]:
         root = cache / "deb" / package
         if not root.exists():
             if not list(downloads.glob(f"{package}_*.deb")):
-                _run(["apt-get", "download", package], f"Debian package {package} "
-                     "(run `apt-get update` once first)", cwd=downloads)
+                _run(
+                    ["apt-get", "download", package],
+                    f"Debian package {package} (run `apt-get update` once first)",
+                    cwd=downloads,
+                )
             deb = sorted(downloads.glob(f"{package}_*.deb"))[-1]
             partial = root.with_name(root.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
@@ -339,8 +392,19 @@ def _pypi(cache: Path) -> list[Path]:
         archives = list(downloads.glob(f"{name}-{version}.tar.gz"))
         if not archives:
             _run(
-                [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary",
-                 ":all:", "-d", str(downloads), requirement],
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "-q",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    "-d",
+                    str(downloads),
+                    requirement,
+                ],
                 f"PyPI sdist {requirement}",
             )
             archives = list(downloads.glob(f"{name}-{version}.tar.gz"))
@@ -365,8 +429,20 @@ def _npm(cache: Path) -> dict[str, Path]:
 
 
 _SKIP_PARTS = frozenset(
-    {"tests", "test", "testing", "docs", "doc", "examples", "benches", "benchmarks",
-     "testdata", "__tests__", "fuzz", "vendor"}
+    {
+        "tests",
+        "test",
+        "testing",
+        "docs",
+        "doc",
+        "examples",
+        "benches",
+        "benchmarks",
+        "testdata",
+        "__tests__",
+        "fuzz",
+        "vendor",
+    }
 )
 
 
@@ -385,16 +461,17 @@ def _corpus(language: str, cache: Path) -> list[Path]:
     if language == "python":
         return _files(
             _pypi(cache),
-            lambda p: p.suffix == ".py" and p.name not in ("setup.py", "noxfile.py",
-                                                           "conftest.py"),
+            lambda p: p.suffix == ".py" and p.name not in ("setup.py", "noxfile.py", "conftest.py"),
         )
     if language in ("javascript", "typescript"):
         roots = _npm(cache)
         date_fns = roots["date-fns"]
         if language == "javascript":
             return sorted(date_fns.glob("*.js"))
-        zod = _files([roots["zod"] / "src"], lambda p: p.suffix == ".ts"
-                     and not p.name.endswith(".d.ts") and ".test." not in p.name)
+        zod = _files(
+            [roots["zod"] / "src"],
+            lambda p: p.suffix == ".ts" and not p.name.endswith(".d.ts") and ".test." not in p.name,
+        )
         return zod + sorted(date_fns.glob("*.d.ts"))
     if language == "go":
         return _files(
@@ -402,12 +479,12 @@ def _corpus(language: str, cache: Path) -> list[Path]:
             lambda p: p.suffix == ".go" and not p.name.endswith("_test.go"),
         )
     if language == "rust":
-        roots = [
+        crates = [
             crate
             for deb in _debs(cache, RUST_DEBS)
             for crate in (deb / "usr/share/cargo/registry").iterdir()
         ]
-        return _files([root / "src" for root in roots], lambda p: p.suffix == ".rs")
+        return _files([crate / "src" for crate in crates], lambda p: p.suffix == ".rs")
     if language == "java":
         (deb,) = _debs(cache, JAVA_DEBS)
         archive = next(deb.glob("usr/lib/jvm/*/lib/src.zip"), None)
@@ -430,18 +507,26 @@ def _corpus(language: str, cache: Path) -> list[Path]:
 # ---------------------------------------------------------------- ground truth
 
 
+def python_truth_command() -> list[str]:
+    """The Python ground truth: the standard library's ``ast``, no download."""
+    return [sys.executable, str(TRUTH / "truth_python.py")]
+
+
 def _truth_command(language: str, cache: Path) -> list[str]:
     """The command that reads paths on stdin and prints each file's declarations."""
     if language == "python":
-        return [sys.executable, str(TRUTH / "truth_python.py")]
+        return python_truth_command()
     if language == "go":
         go = _need("go", "apt-get install golang-go")
         binary = cache / "tools" / "truth_go"
         if not binary.exists() or binary.stat().st_mtime < (TRUTH / "truth_go.go").stat().st_mtime:
             binary.parent.mkdir(parents=True, exist_ok=True)
             env = {**os.environ, "GOCACHE": str(cache / "tools" / "gocache")}
-            _run([go, "build", "-o", str(binary), str(TRUTH / "truth_go.go")], "building truth_go",
-                 env=env)
+            _run(
+                [go, "build", "-o", str(binary), str(TRUTH / "truth_go.go")],
+                "building truth_go",
+                env=env,
+            )
         return [str(binary)]
     if language in ("javascript", "typescript"):
         node = _need("node", "Node.js")
@@ -449,8 +534,10 @@ def _truth_command(language: str, cache: Path) -> list[str]:
         if not (tools / "node_modules" / "typescript").exists():
             tools.mkdir(parents=True, exist_ok=True)
             _need("npm", "Node.js's npm")
-            _run(["npm", "install", "--silent", "--no-save", "--prefix", str(tools), TYPESCRIPT],
-                 f"npm package {TYPESCRIPT}")
+            _run(
+                ["npm", "install", "--silent", "--no-save", "--prefix", str(tools), TYPESCRIPT],
+                f"npm package {TYPESCRIPT}",
+            )
         return [node, str(TRUTH / "truth_ts.js"), str(tools / "node_modules" / "typescript")]
     if language == "java":
         javac = _need("javac", "a JDK 17: apt-get install openjdk-17-jdk-headless")
@@ -482,14 +569,18 @@ def _truth_command(language: str, cache: Path) -> list[str]:
             '[source.crates-io]\nreplace-with = "debian"\n\n'
             f'[source.debian]\ndirectory = "{registry}"\n\n[net]\noffline = true\n'
         )
-        _run([cargo, "build", "--release", "--quiet", "--offline"], "building truth_rust "
-             "against the librust-*-dev sources", cwd=project)
+        _run(
+            [cargo, "build", "--release", "--quiet", "--offline"],
+            "building truth_rust against the librust-*-dev sources",
+            cwd=project,
+        )
         return [str(project / "target" / "release" / "truth_rust")]
     raise ValueError(language)
 
 
-def _truth(language: str, cache: Path, files: Sequence[Path]) -> dict[str, dict[str, object]]:
-    command = _truth_command(language, cache)
+def _truth(
+    command: Sequence[str], language: str, files: Sequence[Path]
+) -> dict[str, dict[str, object]]:
     proc = _run(command, f"{language} ground truth", input="".join(f"{p}\n" for p in files))
     answers: dict[str, dict[str, object]] = {}
     for line in proc.stdout.splitlines():
@@ -506,31 +597,42 @@ def measure(language: str, cache: Path, limit: int | None) -> Tally:
     files = _corpus(language, cache)[:limit]
     if not files:
         raise Unavailable(f"{language}: no files in the fetched packages")
-    answers = _truth(language, cache, files)
+    command = _truth_command(language, cache)
+    return measure_files(language, files, command, lambda path: _shown(path, cache))
+
+
+def measure_files(
+    language: str,
+    files: Sequence[Path],
+    command: Sequence[str],
+    shown: Callable[[Path], str] = str,
+) -> Tally:
+    """Read ``files`` with the ground-truth ``command`` and the provider; compare per file."""
+    answers = _truth(command, language, files)
     tally = Tally()
     for path in files:
         answer = answers.get(str(path), {"error": "no answer"})
-        shown = _shown(path, cache)
         if "error" in answer:
             tally.truth_errors += 1
-            _record(tally, "ground truth could not read the file", f"{shown}: {answer['error']}")
+            _record(
+                tally, "ground truth could not read the file", f"{shown(path)}: {answer['error']}"
+            )
             continue
-        truth = [
-            Decl(_QUOTES.sub("", d["name"]), d["kind"], truth_signature(d["full"], d["head"], d["value"], language),
-                 d["line"])
-            for d in answer["decls"]  # type: ignore[attr-defined]
-        ]
+        truth = []
+        for d in answer["decls"]:  # type: ignore[attr-defined]
+            text = _truth_shown(d["full"], d["head"], d["value"], language)
+            name = _QUOTES.sub("", d["name"])
+            truth.append(Decl(name, d["kind"], normalise(text), d["line"], line_shape(text)))
         text = path.read_text(encoding="utf-8", errors="replace")
-        grammar = language_for(str(path))
         try:
-            listed = _listed(path, text, grammar)
-        except Exception as error:  # noqa: BLE001 - a crash is a measured outcome
+            listed = _listed(path, text, language_for(str(path)))
+        except Exception as error:  # a crash is a measured outcome
             tally.crashes += 1
             tally.files += 1
             tally.truth += len({d.key for d in truth})
-            _record(tally, "crash", f"{shown}: {type(error).__name__}: {error}")
+            _record(tally, "crash", f"{shown(path)}: {type(error).__name__}: {error}")
             continue
-        compare(tally, language, shown, truth, listed)
+        compare(tally, shown(path), truth, listed)
     return tally
 
 
@@ -552,13 +654,21 @@ def _row(language: str, tally: Tally) -> list[object]:
         _percent(tally.matched, tally.truth),
         _percent(tally.matched, tally.listed),
         _percent(tally.matched, tally.named),
+        _percent(tally.same_lines, tally.matched),
         tally.crashes,
     ]
 
 
 HEADER = (
-    "language", "files", "declarations (truth)", "listed", "recall", "precision",
-    "exact signatures", "crashes",
+    "language",
+    "files",
+    "declarations (truth)",
+    "listed",
+    "recall",
+    "precision",
+    "exact signatures",
+    "same line breaks",
+    "crashes",
 )
 
 
@@ -606,17 +716,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--lang", nargs="+", choices=LANGUAGES, default=list(LANGUAGES),
-                        help="languages to measure (default: all)")
-    parser.add_argument("--cache", type=Path, default=Path(__file__).parent / ".cache",
-                        help="where packages and the ground-truth tools go "
-                        "(default: benchmarks/.cache)")
-    parser.add_argument("--files", type=int, default=None,
-                        help="at most this many files per language")
-    parser.add_argument("--findings", type=Path, default=None,
-                        help="write the misses, a sample per language and cause, to this file")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"the first {_QUICK_FILES} files per language")
+    parser.add_argument(
+        "--lang",
+        nargs="+",
+        choices=LANGUAGES,
+        default=list(LANGUAGES),
+        help="languages to measure (default: all)",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(__file__).parent / ".cache",
+        help="where packages and the ground-truth tools go (default: benchmarks/.cache)",
+    )
+    parser.add_argument(
+        "--files", type=int, default=None, help="at most this many files per language"
+    )
+    parser.add_argument(
+        "--findings",
+        type=Path,
+        default=None,
+        help="write the misses, a sample per language and cause, to this file",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"the first {_QUICK_FILES} files per language"
+    )
     return parser
 
 

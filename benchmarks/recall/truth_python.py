@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 _COMPOUND = (ast.If, ast.Try, ast.With, ast.AsyncWith)
@@ -53,18 +54,27 @@ class _Reader:
         if not decorators:
             return (node.lineno, node.col_offset)  # type: ignore[attr-defined]
         first = decorators[0]
-        line = self.data[self.offsets[first.lineno - 1] : self.offset(first.lineno, first.col_offset)]
+        line = self.data[
+            self.offsets[first.lineno - 1] : self.offset(first.lineno, first.col_offset)
+        ]
         return (first.lineno, line.rindex(b"@"))
 
-    def add(self, name: str, kind: str, node: ast.AST, head_end: tuple[int, int] | None,
-            value: bool) -> None:
+    def add(
+        self, name: str, kind: str, node: ast.AST, head_end: tuple[int, int] | None, value: bool
+    ) -> None:
         start = self.start(node)
         end = (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
         full = self.slice(start, end)
         head = self.slice(start, head_end) if head_end is not None else full
         self.decls.append(
-            {"name": name, "kind": kind, "line": start[0], "full": full, "head": head,
-             "value": value}
+            {
+                "name": name,
+                "kind": kind,
+                "line": start[0],
+                "full": full,
+                "head": head,
+                "value": value,
+            }
         )
 
 
@@ -73,7 +83,7 @@ def _statements(body: list[ast.stmt], file: _Reader) -> list[ast.stmt]:
     for node in body:
         if isinstance(node, ast.If) and _main_guard(node):
             continue
-        if isinstance(node, _COMPOUND) or isinstance(node, _TRY_STAR):
+        if isinstance(node, (*_COMPOUND, _TRY_STAR)):
             inner: list[ast.stmt] = list(node.body)
             if isinstance(node, ast.If):
                 inner += node.orelse
@@ -144,8 +154,13 @@ def _overload(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(ast.unparse(d).rsplit(".", 1)[-1] == "overload" for d in node.decorator_list)
 
 
-def _function(file: _Reader, node: ast.FunctionDef | ast.AsyncFunctionDef, name: str,
-              kind: str, overloaded: set[str]) -> None:
+def _function(
+    file: _Reader,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    name: str,
+    kind: str,
+    overloaded: set[str],
+) -> None:
     if name in overloaded and not _overload(node):
         return  # the implementation behind @overload signatures
     if kind == "method" and _decorated_property(node):
@@ -174,8 +189,7 @@ def _class(file: _Reader, node: ast.ClassDef, name: str) -> None:
             _assignment(file, member, f"{name}.", lambda n: not n.startswith("_"))
 
 
-def _assignment(file: _Reader, node: ast.Assign | ast.AnnAssign, prefix: str,
-                public: Any) -> None:
+def _assignment(file: _Reader, node: ast.Assign | ast.AnnAssign, prefix: str, public: Any) -> None:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     names: list[str] = []
     for target in targets:
@@ -188,7 +202,7 @@ def _assignment(file: _Reader, node: ast.Assign | ast.AnnAssign, prefix: str,
         # The head ends with the first target (or its annotation), before its ``=``:
         # ast leaves a parenthesised value's brackets out of its position.
         last = node.annotation if isinstance(node, ast.AnnAssign) else targets[0]
-        head_end = (last.end_lineno, last.end_col_offset)
+        head_end = (last.end_lineno or last.lineno, last.end_col_offset or 0)
     for name in names:
         if not public(name) or name == "__all__":
             continue
@@ -240,8 +254,14 @@ def read(text: str) -> list[dict[str, Any]]:
                 clause = f"{alias.name} as {alias.asname}" if alias.asname else alias.name
                 text = f"from {module} import {clause}" if module else f"import {clause}"
                 file.decls.append(
-                    {"name": bound, "kind": "re-export", "line": node.lineno, "full": text,
-                     "head": text, "value": False}
+                    {
+                        "name": bound,
+                        "kind": "re-export",
+                        "line": node.lineno,
+                        "full": text,
+                        "head": text,
+                        "value": False,
+                    }
                 )
     return file.decls
 
@@ -249,10 +269,9 @@ def read(text: str) -> list[dict[str, Any]]:
 def main() -> None:
     for path in sys.stdin.read().splitlines():
         try:
-            with open(path, encoding="utf-8") as handle:
-                decls = read(handle.read())
+            decls = read(Path(path).read_text(encoding="utf-8"))
             print(json.dumps({"file": path, "decls": decls}))
-        except Exception as error:  # noqa: BLE001 - reported per file
+        except Exception as error:  # reported per file
             print(json.dumps({"file": path, "error": f"{type(error).__name__}: {error}"}))
 
 

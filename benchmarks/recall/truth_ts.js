@@ -6,7 +6,9 @@
 // "head", "value"} (see truth_python.py).
 //
 // Public: exported declarations (`export`, `export default`, names exported by
-// `export { local }` or CommonJS `exports`), each overload signature (an
+// `export { local }` or CommonJS `exports`), listed under their own name when
+// exported under it, else under their first alias (`export { local as alias }`);
+// every other alias is a re-export `export { local as alias }`; each overload signature (an
 // implementation behind overloads is not listed), a type and a value of one
 // name both, and re-exports (`export { a, b as c } from`, `export * from`,
 // `export * as ns from`, named by what they export); members of exported
@@ -59,10 +61,22 @@ function read(path, text) {
   // Local names exported by `export { a, b as c }` (no module) -> the names they are
   // exported under; `export default a` exports a under its own name; CommonJS.
   const localExports = new Map();
-  const exportAs = (local, name) => {
+  const exportAs = (local, name, statement) => {
     if (!localExports.has(local)) localExports.set(local, []);
-    localExports.get(local).push(name);
+    localExports.get(local).push([name, statement]);
   };
+  // Names declared by a statement that carries `export` itself.
+  const direct = new Set();
+  for (const statement of file.statements) {
+    if (!exported(statement)) continue;
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name)) direct.add(declaration.name.text);
+      }
+    } else if (statement.name && ts.isIdentifier(statement.name)) {
+      direct.add(statement.name.text);
+    }
+  }
   const importReexports = [];
   let exportsSomething = false;
   for (const statement of file.statements) {
@@ -72,14 +86,14 @@ function read(path, text) {
         for (const element of statement.exportClause.elements) {
           const local = (element.propertyName || element.name).text;
           if (imported.has(local)) importReexports.push([statement, element.name.text, local]);
-          else exportAs(local, element.name.text);
+          else exportAs(local, element.name.text, statement);
         }
       }
     } else if (ts.isExportAssignment(statement)) {
       exportsSomething = true;
       const value = statement.expression;
       if (ts.isIdentifier(value) && imported.has(value.text)) importReexports.push([statement, "default", value.text]);
-      else if (ts.isIdentifier(value)) exportAs(value.text, value.text);
+      else if (ts.isIdentifier(value)) exportAs(value.text, value.text, statement);
     } else if (exported(statement)) {
       exportsSomething = true;
     } else if (ts.isExpressionStatement(statement) && ts.isBinaryExpression(statement.expression)) {
@@ -89,12 +103,20 @@ function read(path, text) {
       }
     }
   }
-  // The names a top-level declaration is public under.
+  // The name a top-level declaration is listed under: its own when it is exported
+  // under it, else the first alias of `export { local as alias }`. Every other alias
+  // is a re-export of the local name (added after the declarations).
+  const directly = (name) =>
+    direct.has(name) || (localExports.get(name) || []).some(([alias]) => alias === name);
+  const declared = new Set();
   const publicNames = (statement, name) => {
+    declared.add(name);
     if (!exportsSomething) return name.startsWith("_") ? [] : [name];
-    const names = exported(statement) ? [name] : [];
-    for (const alias of localExports.get(name) || []) if (!names.includes(alias)) names.push(alias);
-    return names;
+    // `export` on one declaration exports it alone (an interface beside an exported
+    // const of the same name stays local); `export { name }` exports every meaning.
+    const aliases = localExports.get(name) || [];
+    if (exported(statement) || aliases.some(([alias]) => alias === name)) return [name];
+    return aliases.length && !direct.has(name) ? [aliases[0][0]] : [];
   };
 
   // Overloaded functions: the signatures without a body, when one with a body follows.
@@ -244,6 +266,16 @@ function read(path, text) {
         classMembers("default", value.members);
       } else add("default", "value", statement, value.getFullStart(), true);
     }
+  }
+
+  for (const [local, aliases] of localExports) {
+    if (!declared.has(local)) continue;
+    aliases.forEach(([name, statement], index) => {
+      if (name === local || (index === 0 && !directly(local))) return;
+      const keyword = statement.isTypeOnly ? "export type" : "export";
+      const text = `${keyword} { ${local} as ${name} }`;
+      decls.push({ name, kind: "re-export", line: line(start(statement)), full: text, head: text, value: false });
+    });
   }
 
   // `import x from "m"; export { x as y }`: a re-export, spelt as `export ... from "m"` would.
