@@ -10,7 +10,10 @@ import re
 from collections.abc import Callable
 
 _TAG = re.compile(r"[@:]\w")
+_TAG_TEXT = re.compile(r"@(\w+)\b[ \t]*(.*)")
 _SUMMARY_TAGS = ("summary", "description", "desc")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_JSDOC_DEPRECATED = re.compile(r"^[ \t]*@deprecated\b", re.MULTILINE)
 _RST_DEPRECATED = re.compile(r"^\.\.\s+deprecated::[ \t]*(.*)$", re.MULTILINE)
 _GO_DEPRECATED = re.compile(r"(?:^|\n\n)Deprecated:[ \t]*(.*?)(?:\n\n|\Z)", re.DOTALL)
 _INLINE_TAG = re.compile(r"\{@(\w+)[ \t]*((?:[^{}]|\{[^{}]*\})*)\}")
@@ -50,13 +53,16 @@ def _is_credit(paragraph: str) -> bool:
 
 def _summary(doc: str) -> str:
     """The first paragraph of ``doc`` that is not a licence, credit or lone heading."""
-    parts = [part for part in re.split(r"\n[ \t]*\n", doc) if part.strip()]
+    summary = _first_paragraph(doc)
+    if not summary or not (_is_credit(summary) or _HEADING.fullmatch(summary)):
+        return summary
+    parts = [part for part in _BLANK_LINE.split(doc) if part.strip()]
     kept = [
         part
         for part in parts
         if not _is_credit(" ".join(part.split())) and not _HEADING.fullmatch(part.strip())
     ]
-    return _first_paragraph("\n\n".join(kept) if len(kept) < len(parts) else doc)
+    return _first_paragraph("\n\n".join(kept))
 
 
 def _first_paragraph(doc: str) -> str:
@@ -75,7 +81,7 @@ def _first_paragraph(doc: str) -> str:
         if _TAG.match(stripped):
             break
         lines.append(stripped)
-    if not lines:
+    if not lines and "@" in doc:
         for tag in _SUMMARY_TAGS:
             lines = _tag_lines(doc, tag)
             if lines:
@@ -90,11 +96,11 @@ def _tag_lines(doc: str, tag: str) -> list[str]:
     for line in doc.split("\n"):
         stripped = line.strip()
         if not inside:
-            match = re.match(rf"@{tag}\b[ \t]*(.*)", stripped)
-            if match:
+            match = _TAG_TEXT.match(stripped)
+            if match and match[1] == tag:
                 inside = True
-                if match[1]:
-                    lines.append(match[1])
+                if match[2]:
+                    lines.append(match[2])
             continue
         if (not stripped and lines) or _TAG.match(stripped):
             break
@@ -109,11 +115,10 @@ def _deprecation(doc: str) -> str | None:
     Recognised: ``@deprecated`` (JSDoc, Javadoc), Go's ``Deprecated:``
     paragraph and reStructuredText's ``.. deprecated::`` directive.
     """
-    if not doc:
+    if "eprecated" not in doc:
         return None
-    for line in doc.split("\n"):
-        if re.match(r"\s*@deprecated\b", line):
-            return " ".join(" ".join(_tag_lines(doc, "deprecated")).split())
+    if _JSDOC_DEPRECATED.search(doc):
+        return " ".join(" ".join(_tag_lines(doc, "deprecated")).split())
     match = _GO_DEPRECATED.search(doc)
     if match:
         return " ".join(match[1].split())
