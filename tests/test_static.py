@@ -980,6 +980,18 @@ public final class Arrays {
 """
 
 
+def test_java_overloads_keep_their_own_javadoc_in_the_written_spec(repo: GitRepo, cli: CLI) -> None:
+    repo.write("src/java/util/Arrays.java", JAVA_ARRAYS)
+    repo.commit()
+    assert cli("generate", "src").code == 0
+    text = (repo.root / "specs" / "src" / "java" / "util" / "Arrays.java.md").read_text()
+    assert text.count("### `Arrays.sort`") == 3
+    assert "Sorts the specified array into ascending numerical order. See `sort(long[])`" in text
+    assert "Sorts the specified range of the array into ascending order." in text
+    assert "**Deprecated:** use `sort(int[])` instead." in text
+    assert "**Deprecated.**" in text  # @Deprecated(since = "9") gives no reason
+
+
 def test_java_overloads_and_javadoc() -> None:
     spec = skeleton(JAVA_ARRAYS, "java/util/Arrays.java")
     assert [(s.name, s.signature, s.line_start) for s in spec.symbols] == [
@@ -1514,6 +1526,8 @@ def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
         "```\n"
     ) in text
     assert text.count("**Deprecated:** Use `read` instead.") == 1
+    # The purpose and the first overload; the undocumented overload borrows nothing.
+    assert text.count("Parse a value.") == 2
     assert cli("check", "src").code == 0
     # A spec from the previous static version is written again by the next run.
     spec_file.write_text(text.replace("prompt_version: 2", "prompt_version: 1"))

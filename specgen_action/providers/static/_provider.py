@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ...spec import ChunkAnalysis, FileSpec, SymbolNote
 from ..base import Analysis, ChunkRequest
 from ._docs import _summary
@@ -35,12 +37,18 @@ class StaticProvider:
         return False
 
     async def analyse(self, request: ChunkRequest) -> Analysis:
-        """Notes for the skeleton's documented symbols that start in this chunk."""
+        """Notes for the skeleton's documented symbols that start in this chunk.
+
+        Overloads are left out: a note goes by name, and each overload keeps
+        its own documentation in the skeleton.
+        """
         chunk = request.chunk
+        names = Counter(symbol.name for symbol in request.skeleton.symbols)
         notes = [
             SymbolNote(name=symbol.name, description=description)
             for symbol in request.skeleton.symbols
             if chunk.line_start <= symbol.line_start <= chunk.line_end
+            and names[symbol.name] == 1
             and (description := symbol.description or _summary(symbol.docstring))
         ]
         return Analysis(ChunkAnalysis(purpose=request.skeleton.purpose, symbols=notes))
