@@ -1467,6 +1467,9 @@ pub mod unsync {
 
     mod hidden {
         pub fn not_public() {}
+
+        #[macro_export]
+        macro_rules! lazy_static { () => {}; }
     }
 }
 """
@@ -1480,7 +1483,7 @@ def test_rust_macros_inline_modules_and_reexports() -> None:
         ("Lazy", "re-export", "pub use crate::imp::Lazy", 16, 16),
         ("Cell", "re-export", "pub use crate::imp::OnceCell as Cell", 16, 16),
         ("*", "re-export", "pub use crate::imp::sync::*", 16, 16),
-        ("unsync", "module", "pub mod unsync", 18, 47),
+        ("unsync", "module", "pub mod unsync", 18, 50),
         ("unsync::OnceCell", "struct", "pub struct OnceCell<T>", 22, 24),
         ("unsync::OnceCell.new", "method", "pub const fn new() -> OnceCell<T>", 28, 30),
         (
@@ -1492,6 +1495,7 @@ def test_rust_macros_inline_modules_and_reexports() -> None:
         ),
         ("unsync::race", "module", "pub mod race", 40, 42),
         ("unsync::race::OnceBool", "struct", "pub struct OnceBool", 41, 41),
+        ("lazy_static!", "macro", "macro_rules! lazy_static", 48, 48),
     ]
     assert descriptions(spec) == {
         "bail!": "Return early with an error.",

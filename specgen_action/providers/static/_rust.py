@@ -70,11 +70,7 @@ def _rust_items(file: _File, container: Node, path: str, depth: int) -> None:
         if kind == "impl_item":
             _rust_impl(file, node, path)
         elif kind == "macro_definition":
-            if _rust_macro_export(file, node):
-                name = file.text(node.child_by_field_name("name"))
-                signature = f"macro_rules! {name}"
-                # `#[macro_export]` puts the macro at the crate root, whatever its module.
-                file.add(f"{name}!", "macro", signature, node, _doc_comment(file, node))
+            _rust_macro(file, node)
         elif kind == "use_declaration" and _rust_public(file, node):
             _rust_reexports(file, node, path)
         elif kind in _RUST_KINDS and _rust_public(file, node):
@@ -83,6 +79,29 @@ def _rust_items(file: _File, container: Node, path: str, depth: int) -> None:
             if kind == "mod_item" and body is not None and depth < _MAX_NESTING:
                 module = path + file.text(node.child_by_field_name("name"))
                 _rust_items(file, body, f"{module}::", depth + 1)
+        elif kind == "mod_item" and depth < _MAX_NESTING:
+            # A private module's items are hidden, but its exported macros are not.
+            body = node.child_by_field_name("body")
+            if body is not None:
+                _rust_macros(file, body, depth + 1)
+
+
+def _rust_macro(file: _File, node: Node) -> None:
+    if _rust_macro_export(file, node):
+        name = file.text(node.child_by_field_name("name"))
+        # `#[macro_export]` puts the macro at the crate root, whatever its module.
+        file.add(f"{name}!", "macro", f"macro_rules! {name}", node, _doc_comment(file, node))
+
+
+def _rust_macros(file: _File, body: Node, depth: int) -> None:
+    """The exported macros anywhere in a private module."""
+    for node in body.named_children:
+        if node.type == "macro_definition":
+            _rust_macro(file, node)
+        elif node.type == "mod_item" and depth < _MAX_NESTING:
+            inner = node.child_by_field_name("body")
+            if inner is not None:
+                _rust_macros(file, inner, depth + 1)
 
 
 def _rust_attributes(file: _File, node: Node) -> list[str]:
