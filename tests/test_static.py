@@ -1151,9 +1151,12 @@ def test_python_decorators_stay_on_their_own_lines() -> None:
         "\n"
         '    @deprecated("Use send() instead.")\n'
         "    def request_sync(self): ...\n"
+        "\n"
+        '    @typing_extensions.deprecated(reason="Gone in 2.0.")\n'
+        "    def close_sync(self): ...\n"
     )
     spec = skeleton(text, "httpx/_client.py")
-    assert table(spec)[1:] == [
+    assert table(spec)[1:-1] == [
         (
             "Client.stream",
             "method",
@@ -1178,7 +1181,7 @@ def test_python_decorators_stay_on_their_own_lines() -> None:
             19,
         ),
     ]
-    assert spec.symbols[-1].deprecated == "Use send() instead."
+    assert [s.deprecated for s in spec.symbols[-2:]] == ["Use send() instead.", "Gone in 2.0."]
 
 
 def test_python_alternative_definitions_are_listed_once() -> None:

@@ -153,6 +153,8 @@ def _inline_tags(text: str) -> str:
             return f"`{body}`" if body else ""
         if tag == "literal":
             return body
+        if tag == "inheritDoc":
+            return ""  # says only that the documentation is elsewhere
         return match[0]
 
     return _INLINE_TAG.sub(replace, text) if "{@" in text else text

@@ -248,7 +248,7 @@ def _decorators(file: _File, outer: Node) -> list[str]:
 
 def _decorator_message(decorator: str) -> str:
     """The message of ``@deprecated("...")``; "" when it has none."""
-    match = re.search(r"\(\s*[rRuU]?(['\"])(.*?)\1", decorator, re.DOTALL)
+    match = re.search(r"\((?:\s*\w+\s*=)?\s*[rRuU]?(['\"])(.*?)\1", decorator, re.DOTALL)
     return " ".join(match[2].split()) if match else ""
 
 
