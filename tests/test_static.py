@@ -1028,6 +1028,8 @@ def test_java_overloads_and_javadoc() -> None:
         ("Arrays.legacySort", "use `sort(int[])` instead."),
         ("Arrays.old", ""),
     ]
+    inherited = "public class A {\n    /** {@inheritDoc} */\n    public int size() { return 0; }\n}\n"
+    assert descriptions(skeleton(inherited, "A.java")) == {}
     # Protected members are API to subclasses (shaped like java.util.AbstractList).
     abstract_list = (
         "public abstract class AbstractList<E> {\n"
