@@ -1561,3 +1561,22 @@ def test_licence_headers_and_credits_are_not_the_purpose() -> None:
         "export const b = 1;\nexport const c = 2;\n"
     )
     assert skeleton(credited, "src/parse.ts").purpose == "Helpers for parsing dates."
+
+
+def test_python_unpacking_assignments_bind_every_name() -> None:
+    # Shaped like pickle.py's and calendar.py's module tails.
+    text = (
+        "Pickler, Unpickler = _Pickler, _Unpickler\n"
+        "(MONDAY, TUESDAY) = range(2)\n"
+        "first, *rest = items\n"
+        "COPYRIGHT = \\\n"
+        "    'Type \"copyright\" for more information.'\n"
+    )
+    assert table(skeleton(text, "pickle.py")) == [
+        ("Pickler", "variable", "Pickler, Unpickler = _Pickler, _Unpickler", 1, 1),
+        ("Unpickler", "variable", "Pickler, Unpickler = _Pickler, _Unpickler", 1, 1),
+        ("MONDAY", "constant", "(MONDAY, TUESDAY) = range(2)", 2, 2),
+        ("TUESDAY", "constant", "(MONDAY, TUESDAY) = range(2)", 2, 2),
+        ("first", "variable", "first, *rest = items", 3, 3),
+        ("COPYRIGHT", "constant", "COPYRIGHT", 4, 5),
+    ]

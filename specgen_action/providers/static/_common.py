@@ -159,7 +159,7 @@ def _layout(text: str, indent: int) -> str:
         if line.strip():
             lines.append(line)
     joined = "\n".join(lines)
-    return joined.rstrip(" \t\n:;={,") or joined.strip()
+    return joined.rstrip(" \t\n:;={,\\") or joined.strip()
 
 
 def _signature(file: _File, outer: Node, cut: int) -> str:

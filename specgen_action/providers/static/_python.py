@@ -314,19 +314,24 @@ def _python_assignment(
     signature = _value_signature(file, statement, targets[0].child_by_field_name("right"))
     for target in targets:
         left = target.child_by_field_name("left")
-        if left is None or left.type != "identifier":
+        if left is None:
             continue
-        name = file.text(left)
-        if not public(name) or name == "__all__":
-            continue
+        # `a, b = ...` and `(a, b) = ...` bind each plain name (not `*rest`).
+        names = [left] if left.type == "identifier" else []
+        if left.type in ("pattern_list", "tuple_pattern", "list_pattern"):
+            names = [item for item in left.named_children if item.type == "identifier"]
         annotation = "".join(file.text(target.child_by_field_name("type")).split())
-        if annotation.rsplit(".", 1)[-1] == "TypeAlias":
-            kind = "type"
-        elif prefix:
-            kind = "attribute"
-        else:
-            kind = "constant" if name.isupper() else "variable"
-        file.add(prefix + name, kind, signature, statement, docstring)
+        for name_node in names:
+            name = file.text(name_node)
+            if not public(name) or name == "__all__":
+                continue
+            if annotation.rsplit(".", 1)[-1] == "TypeAlias":
+                kind = "type"
+            elif prefix:
+                kind = "attribute"
+            else:
+                kind = "constant" if name.isupper() else "variable"
+            file.add(prefix + name, kind, signature, statement, docstring)
 
 
 def _python_reexports(file: _File, node: Node, exported: set[str]) -> None:
