@@ -1030,6 +1030,16 @@ def test_java_overloads_and_javadoc() -> None:
     ]
     inherited = "public class A {\n    /** {@inheritDoc} */\n    public int size() {}\n}\n"
     assert descriptions(skeleton(inherited, "A.java")) == {}
+    # Annotation elements are methods (shaped like java.lang.Deprecated).
+    annotation = (
+        "public @interface Deprecated {\n"
+        '    /** The version. */\n    String since() default "";\n'
+        "    boolean forRemoval() default false;\n}\n"
+    )
+    assert table(skeleton(annotation, "Deprecated.java"))[1:] == [
+        ("Deprecated.since", "method", 'String since() default ""', 3, 3),
+        ("Deprecated.forRemoval", "method", "boolean forRemoval() default false", 4, 4),
+    ]
     # Protected members are API to subclasses (shaped like java.util.AbstractList).
     abstract_list = (
         "public abstract class AbstractList<E> {\n"

@@ -90,6 +90,7 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
             "method_declaration",
             "constructor_declaration",
             "compact_constructor_declaration",
+            "annotation_type_element_declaration",
         ):
             if not public:
                 continue
@@ -99,7 +100,7 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
             member_body = member.child_by_field_name("body")
             file.add(
                 f"{name}.{member_name}",
-                "method" if member_kind == "method_declaration" else "constructor",
+                "constructor" if "constructor" in member_kind else "method",
                 _signature(file, member, _body_cut(member, member_body)),
                 member,
                 doc,
