@@ -1590,3 +1590,21 @@ def test_python_unpacking_assignments_bind_every_name() -> None:
         ("first", "variable", "first, *rest = items", 3, 3),
         ("COPYRIGHT", "constant", "COPYRIGHT", 4, 5),
     ]
+
+
+def test_typescript_export_assignment_and_interface_accessors() -> None:
+    # Shaped like typescript.d.ts (`export = ts`) and lib.dom.d.ts accessors.
+    text = (
+        "declare namespace ts {\n    const version: string;\n}\nexport = ts;\n"
+        "declare function helper(): void;\n"
+        "export interface Document {\n"
+        "    get location(): Location;\n"
+        "    set location(href: string | Location);\n"
+        "}\n"
+    )
+    assert table(skeleton(text, "typescript.d.ts")) == [
+        ("ts", "namespace", "declare namespace ts", 1, 3),
+        ("Document", "interface", "export interface Document", 6, 9),
+        ("Document.location", "property", "get location(): Location", 7, 7),
+        ("Document.location", "property", "set location(href: string | Location)", 8, 8),
+    ]

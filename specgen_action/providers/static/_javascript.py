@@ -263,6 +263,8 @@ def _js_exports(file: _File, root: Node) -> tuple[set[str], bool]:
         if node.type == "export_statement":
             exports = True
             value = node.child_by_field_name("value")
+            if value is None and any(child.type == "=" for child in node.children):
+                value = node.named_child(0)  # TypeScript's `export = name`
             if value is not None and value.type == "identifier":
                 names.add(file.text(value))
             if node.child_by_field_name("source") is not None:
@@ -483,10 +485,15 @@ def _js_interface_members(file: _File, owner: str, body: Node | None) -> None:
     for member in body.named_children:
         if member.type in ("method_signature", "property_signature"):
             name = _js_member_name(file, member)
+            accessor = any(child.type in ("get", "set") for child in member.children)
             if name:
                 file.add(
                     f"{owner}.{name}",
-                    "method" if member.type == "method_signature" else "attribute",
+                    "property"
+                    if accessor
+                    else "method"
+                    if member.type == "method_signature"
+                    else "attribute",
                     _signature(file, member, member.end_byte),
                     member,
                     _doc_comment(file, member),
