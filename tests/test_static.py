@@ -1608,3 +1608,23 @@ def test_typescript_export_assignment_and_interface_accessors() -> None:
         ("Document.location", "property", "get location(): Location", 7, 7),
         ("Document.location", "property", "set location(href: string | Location)", 8, 8),
     ]
+
+
+def test_commonjs_shaped_like_express() -> None:
+    text = (
+        "/*!\n * express\n * MIT Licensed\n */\n\n'use strict';\n\n"
+        "var proto = require('./application');\n\n"
+        "exports = module.exports = createApplication;\n\n"
+        "/**\n * Create an express application.\n *\n * @return {Function}\n */\n\n"
+        "function createApplication() {\n  return proto;\n}\n\n"
+        "exports.json = bodyParser.json;\n"
+        "function internal() {}\n"
+    )
+    spec = skeleton(text, "lib/express.js")
+    assert table(spec) == [
+        ("createApplication", "function", "function createApplication()", 18, 20),
+        ("json", "value", "exports.json = bodyParser.json", 22, 22),
+    ]
+    # The JSDoc reaches across the blank line; the licence header is not the purpose.
+    assert descriptions(spec) == {"createApplication": "Create an express application."}
+    assert spec.purpose == "JavaScript file defining createApplication, json."

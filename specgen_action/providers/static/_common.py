@@ -37,6 +37,8 @@ _SHORT_VALUE = 100
 _COMMENT = re.compile("[ \t]*\0[ \t]*")
 _COMMENT_AFTER_OPEN = re.compile("([(\\[{<])[ \t]*\0[ \t]*")
 _COMMENT_BEFORE_CLOSE = re.compile("[ \t]*\0[ \t]*([)\\]},>])")
+_DOC_ACROSS_BLANK_LINES = frozenset({"java", "javascript", "typescript", "tsx"})
+_FILE_HEADER = re.compile(r"@(file|fileoverview|overview|module|license|copyright)\b")
 _BANNER = re.compile(r"//[/=*#~-]{6,}\s*")
 _EXCEPTION_NAME = re.compile(r"[^\W\d]\w*(?:(?:\.|::)[^\W\d]\w*)*")
 _GENERIC_ARGS = re.compile(r"<.*>")
@@ -240,13 +242,17 @@ def _preceding_comments(node: Node) -> list[Node]:
 def _doc_comment(file: _File, node: Node) -> str:
     """Documentation comments above ``node``, in the language's own convention."""
     comments = _preceding_comments(node)
-    if not comments and file.language == "java":
-        # Javadoc belongs to the declaration after it even across blank lines.
+    if not comments and file.language in _DOC_ACROSS_BLANK_LINES:
+        # A `/** */` comment belongs to the declaration after it even across blank
+        # lines, unless it is a file header (the first thing in the file, or tagged so).
         previous = node.prev_sibling
+        text = file.text(previous) if previous is not None else ""
         if (
             previous is not None
-            and previous.type == "block_comment"
-            and _javadoc(file.text(previous))
+            and "comment" in previous.type
+            and _javadoc(text)
+            and (file.language == "java" or previous.prev_sibling is not None)
+            and not _FILE_HEADER.search(text)
         ):
             comments = [previous]
     if not comments:

@@ -28,7 +28,8 @@ _HTML_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&nbsp;
 
 _LICENCE = re.compile(
     r"\b(copyright|spdx-license-identifier|all rights reserved|licensed under|"
-    r"license,? version|permission is hereby granted)\b|\(c\)",
+    r"license,? version|permission is hereby granted|(mit|bsd|isc|apache|gpl)[ -]licen[cs]ed)\b|"
+    r"\(c\)",
     re.IGNORECASE,
 )
 _CREDIT = re.compile(

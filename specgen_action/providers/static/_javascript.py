@@ -279,6 +279,10 @@ def _js_exports(file: _File, root: Node) -> tuple[set[str], bool]:
                 continue
             left = "".join(file.text(assignment.child_by_field_name("left")).split())
             right = assignment.child_by_field_name("right")
+            # `exports = module.exports = createApplication`
+            while left == "exports" and right is not None and right.type == "assignment_expression":
+                left = "".join(file.text(right.child_by_field_name("left")).split())
+                right = right.child_by_field_name("right")
             if left.startswith(("exports.", "module.exports.")):
                 exports = True
                 if right is not None and right.type == "identifier":
@@ -307,6 +311,9 @@ def _js_commonjs_member(file: _File, statement: Node) -> None:
         return
     left = "".join(file.text(assignment.child_by_field_name("left")).split())
     value = assignment.child_by_field_name("right")
+    while left == "exports" and value is not None and value.type == "assignment_expression":
+        left = "".join(file.text(value.child_by_field_name("left")).split())
+        value = value.child_by_field_name("right")
     if value is None:
         return
     if left == "module.exports":
