@@ -148,6 +148,8 @@ def _is_string(kind: str) -> bool:
 def _layout(text: str, indent: int) -> str:
     """Source text as laid out there: dedented by ``indent``, comments (NULs) and blank lines
     dropped, trailing punctuation that opens a body or value cut."""
+    if "\n" not in text and "\r" not in text and "\0" not in text:
+        return text.rstrip(" \t:;={,\\") or text.strip()
     lines: list[str] = []
     for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         if number:
