@@ -200,7 +200,7 @@ class _Parser:
             return self.status[text]
         if text not in self.context:
             raise ExpressionError(f"unknown context {text!r}")
-        value: Any = self.context[text]
+        value = self.context[text]
         while self.peek() in (("op", "."), ("op", "[")):
             if self.take()[1] == ".":
                 key = self.take()[1]

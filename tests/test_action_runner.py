@@ -30,6 +30,9 @@ from tests.fakes.github_api import FakeGitHub
 from tests.runner import ActionRun, CacheStore, run_action
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each test runs action.yml step by step as the runner does, real pip and git included.
+pytestmark = pytest.mark.slow
 REPO = "octo/widgets"
 TOKEN = "ghs_job_token_for_tests"
 

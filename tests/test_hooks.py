@@ -29,7 +29,11 @@ PRE_COMMIT = shutil.which("pre-commit", path=str(Path(sys.executable).parent)) o
     "pre-commit"
 )
 
-pytestmark = pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is not installed")
+# Real pre-commit installs the hook environments: about a minute for the module.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is not installed"),
+]
 
 SOURCE = (
     '"""Greetings."""\n\n\ndef hello(name: str) -> str:\n'

@@ -1,10 +1,11 @@
-"""The package stays ruff-clean and mypy-strict-clean, and `check` stays light."""
+"""The package, its tests and benchmarks stay ruff- and mypy-strict-clean; `check` stays light."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,9 @@ def test_ruff_format_clean() -> None:
 
 
 def test_mypy_strict_clean() -> None:
+    # pyproject.toml names what is checked: the package, the tests and the benchmarks.
     result = subprocess.run(
-        [_tool("mypy"), "--strict", "-p", "specgen_action"],
+        [_tool("mypy"), "--strict"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -84,3 +86,12 @@ def test_a_whole_check_run_imports_no_pydantic_nor_package_metadata(tmp_path: Pa
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert result.stdout.splitlines()[-1] == "1 ", result.stdout + result.stderr
+
+
+def test_mypy_and_pytest_configuration_cover_tests_and_benchmarks() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert set(config["tool"]["mypy"]["packages"]) == {"specgen_action", "tests", "benchmarks"}
+    # The slow marker only lets a developer skip the minute-long tests; nothing deselects it.
+    pytest_options = config["tool"]["pytest"]["ini_options"]
+    assert any(marker.startswith("slow:") for marker in pytest_options["markers"])
+    assert "slow" not in pytest_options.get("addopts", "")

@@ -14,7 +14,14 @@ from specgen_action.github.summary import (
     render_summary,
     write_summary,
 )
-from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report, merge_reports
+from specgen_action.report import (
+    CallOutcome,
+    CallRecord,
+    FileRecord,
+    RunReport,
+    finish_report,
+    merge_reports,
+)
 from specgen_action.text import code_span, escape_markdown, mermaid_label
 
 ZWSP = "\u200b"
@@ -244,17 +251,20 @@ def test_short_runs_show_fractions_of_a_second() -> None:
     assert "    chunk 1/1 :done, 10, 500" in lines
 
 
+_TIMELINE_CALLS: tuple[tuple[str, float, int, CallOutcome], ...] = (
+    ("000-1f2e3d4c5b6a", 0, 1, "ok"),
+    ("001-aaaaaaaaaaaa", 0, 1, "rate_limited"),
+    ("001-aaaaaaaaaaaa", 2, 2, "ok"),
+    ("002-bbbbbbbbbbbb", 0, 1, "ok"),
+    ("synthesis", 4, 1, "ok"),
+)
+
+
 def test_timeline_names_chunks_merges_and_attempts() -> None:
     files = [FileRecord(path="big.py", status="written", duration_s=9, api_calls=5, chunks=3)]
     calls = [
         CallRecord(file="big.py", chunk=chunk, start_s=t, end_s=t + 1, attempt=n, outcome=out)
-        for chunk, t, n, out in (
-            ("000-1f2e3d4c5b6a", 0, 1, "ok"),
-            ("001-aaaaaaaaaaaa", 0, 1, "rate_limited"),
-            ("001-aaaaaaaaaaaa", 2, 2, "ok"),
-            ("002-bbbbbbbbbbbb", 0, 1, "ok"),
-            ("synthesis", 4, 1, "ok"),
-        )
+        for chunk, t, n, out in _TIMELINE_CALLS
     ]
     lines = _mermaid(render_summary(_report(files, calls)))
     tasks = [line.split(" :")[0].strip() for line in lines if " :" in line]

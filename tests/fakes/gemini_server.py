@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from urllib.parse import parse_qs, urlsplit
 
 from specgen_action.providers.prompts import SYMBOLS_BEGIN, SYMBOLS_END
@@ -321,8 +321,9 @@ class FakeGemini:
         thread.join(timeout=5)
         self._loop = self._thread = None
 
-    def __enter__(self) -> FakeGemini:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(
         self,
