@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from . import __version__
 from .errors import (
@@ -71,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from .config import resolve_path
     from .console import ConsoleProgress, print_summary
     from .pipeline import GenerateOptions, generate
     from .providers.pricing import price_for
@@ -78,9 +79,8 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .selection import parse_shard
 
     _mask_secrets(env)
-    root, config, filters = _setup(args, env)
+    root, config, filters, out_dir = _setup(args, env)
     shard = parse_shard(args.shard) if args.shard else None
-    out_dir = _resolve(root, config.out)
     selection = _select(args, root, filters, env, shard, out_dir)
     _say_notes(selection)
     provider = _provider(config, env)
@@ -88,7 +88,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
         out_dir=out_dir,
         limits=Limits.from_config(config),
         deadline_s=config.timeout,
-        cache_dir=_resolve(root, config.cache_dir) if config.cache else None,
+        cache_dir=resolve_path(root, config.cache_dir) if config.cache else None,
         max_bytes=config.max_bytes,
         chunk_tokens=config.chunk_tokens,
         prune=args.prune,
@@ -143,11 +143,10 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
 
     from .drift import check_specs, fix_command_for
     from .text import safe
-    from .writer import orphaned_sources, shown_path
+    from .writer import orphaned_sources, shown_out_dir
 
     started = time.monotonic()
-    root, config, filters = _setup(args, env)
-    out_dir = _resolve(root, config.out)
+    root, config, filters, out_dir = _setup(args, env)
     selection = _select(args, root, filters, env, None, out_dir)
     _say_notes(selection)
     # A rename whose spec has not moved yet leaves the old spec behind.
@@ -155,7 +154,7 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     if _selects_everything(args):
         orphans.update(orphaned_sources(root, out_dir))
     checks = check_specs(root, out_dir, selection.paths, sorted(orphans), config.max_bytes)
-    shown_out = shown_path(out_dir, root) or str(out_dir)
+    shown_out = shown_out_dir(out_dir, root)
     if args.report:
         report = _check_report(checks, shown_out, time.monotonic() - started)
         report.notes = list(selection.notes)
@@ -239,25 +238,27 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
 # -- wiring -----------------------------------------------------------------------------
 
 
-def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, Config, Filters]:
-    from .config import build_config, flag_values, read_pyproject
+class _Setup(NamedTuple):
+    root: Path
+    config: Config
+    filters: Filters
+    out_dir: Path
+    """Resolved, and checked once here: nothing later asks whether it can be a directory."""
+
+
+def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> _Setup:
+    from .config import build_config, flag_values, read_pyproject, resolve_path
     from .selection import Filters, repo_root
-    from .writer import shown_path
+    from .writer import check_out_dir, shown_path
 
     root = repo_root(Path.cwd())
-    flags = flag_values(args)
-    config = build_config(flags, env, read_pyproject(root))
-    out_dir = _resolve(root, config.out)
-    for place in (out_dir, *out_dir.parents):
-        if place.exists():
-            if not place.is_dir():
-                raise UsageError(
-                    f"the output directory {config.out} cannot be made: {place} is not a directory"
-                )
-            break
+    config = build_config(flag_values(args), env, read_pyproject(root))
+    out_dir = resolve_path(root, config.out)
+    check_out_dir(out_dir, config.out)
     # Outside the repository ("") nothing selected can be inside the output directory.
     out_rel = shown_path(out_dir, root) or ""
-    return root, config, Filters(tuple(config.include), tuple(config.exclude), out_rel)
+    filters = Filters(tuple(config.include), tuple(config.exclude), out_rel)
+    return _Setup(root, config, filters, out_dir)
 
 
 def _select(
@@ -363,10 +364,6 @@ def _write_report(report: RunReport, name: str) -> None:
         write_atomic(path, report.model_dump_json(indent=2) + "\n")
     except OSError as exc:
         raise FileAccessError(f"cannot write the report to {path}: {exc.strerror}") from None
-
-
-def _resolve(root: Path, path: str) -> Path:
-    return Path(path) if Path(path).is_absolute() else root / path
 
 
 # -- argument parsing -------------------------------------------------------------------

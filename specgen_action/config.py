@@ -44,6 +44,7 @@ __all__ = [
     "build_config",
     "flag_values",
     "read_pyproject",
+    "resolve_path",
     "settings",
     "settings_table",
 ]
@@ -363,6 +364,11 @@ class Config:
             )
         },
     )
+
+
+def resolve_path(root: Path, path: str) -> Path:
+    """A path setting (``out``, ``cache_dir``): relative to the repository root unless absolute."""
+    return Path(path) if Path(path).is_absolute() else root / path
 
 
 def settings() -> Iterator[tuple[str, Setting, dataclasses.Field[Any]]]:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from . import __version__
 from .chunking import chunk_source
@@ -27,12 +27,12 @@ from .selection import Selection
 from .source import Skipped, Source, read_source
 from .spec import FileSpec
 from .writer import (
-    SPEC_SUFFIX,
     move_spec,
     orphaned_sources,
     remove_spec,
     remove_stale_temps,
-    shown_path,
+    shown_out_dir,
+    shown_spec_path,
     spec_path_for,
     write_atomic,
 )
@@ -72,7 +72,7 @@ def generate(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.monotonic()
     out = options.out_dir
-    shown_out = _shown_out(out, root)
+    shown_out = shown_out_dir(out, root)
     remove_stale_temps(out)
     records = _move_and_prune(root, selection, options, shown_out)
     jobs: list[FileJob] = []
@@ -99,7 +99,7 @@ def generate(
         timed_out=result.timed_out,
         interrupted=result.interrupted,
         shard=options.shard,
-        out_dir=shown_out.as_posix(),
+        out_dir=shown_out,
         files=[*records, *result.files],
         calls=result.calls,
     )
@@ -144,14 +144,14 @@ async def _schedule(
 
 
 def _plan(
-    root: Path, path: str, provider: Provider, options: GenerateOptions, shown_out: PurePosixPath
+    root: Path, path: str, provider: Provider, options: GenerateOptions, shown_out: str
 ) -> tuple[FileRecord | None, FileJob | None]:
     out = options.out_dir
     try:
         spec_file = spec_path_for(out, path)
     except OutputPathError as exc:
         return FileRecord(path=path, status="skipped", reason=str(exc)), None
-    spec_path = (shown_out / f"{path}{SPEC_SUFFIX}").as_posix()
+    spec_path = shown_spec_path(shown_out, path)
     source = read_source(root, path, options.max_bytes)
     if isinstance(source, Skipped):
         return FileRecord(
@@ -167,7 +167,7 @@ def _plan(
 
 
 def _move_and_prune(
-    root: Path, selection: Selection, options: GenerateOptions, shown_out: PurePosixPath
+    root: Path, selection: Selection, options: GenerateOptions, shown_out: str
 ) -> list[FileRecord]:
     out = options.out_dir
     for old, new in selection.renamed:
@@ -194,7 +194,7 @@ def _move_and_prune(
         records.append(
             FileRecord(
                 path=path,
-                spec_path=(shown_out / f"{path}{SPEC_SUFFIX}").as_posix(),
+                spec_path=shown_spec_path(shown_out, path),
                 status="orphaned",
                 reason=reason,
             )
@@ -222,8 +222,3 @@ def _write_if_changed(path: Path, text: str) -> bool:
         pass
     write_atomic(path, text)
     return True
-
-
-def _shown_out(out: Path, root: Path) -> PurePosixPath:
-    shown = shown_path(out, root)
-    return PurePosixPath(shown if shown is not None else out.as_posix())

@@ -20,16 +20,19 @@ import secrets
 import stat
 from pathlib import Path, PurePosixPath
 
-from .errors import OutputPathError
+from .errors import OutputPathError, UsageError
 from .render import read_front_matter
 
 __all__ = [
     "SPEC_SUFFIX",
+    "check_out_dir",
     "move_spec",
     "orphaned_sources",
     "remove_spec",
     "remove_stale_temps",
+    "shown_out_dir",
     "shown_path",
+    "shown_spec_path",
     "spec_path_for",
     "write_atomic",
 ]
@@ -37,11 +40,6 @@ __all__ = [
 SPEC_SUFFIX = ".md"
 _TEMP_SUFFIX = ".tmp"
 _TEMP_NAME = re.compile(r"\..+\.(\d+)\.[0-9a-f]{12}\.tmp")
-
-
-def _check_out_dir(out_dir: Path) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputPathError(f"output directory {out_dir} exists and is not a directory")
 
 
 def _inside(path: Path, directory: Path) -> bool:
@@ -55,6 +53,20 @@ def _resolve(path: Path) -> Path:
         raise OutputPathError(f"cannot resolve {path}: symlink loop or unreadable") from exc
 
 
+def check_out_dir(out_dir: Path, name: str) -> None:
+    """Raise ``UsageError`` when ``out_dir`` (the setting ``name``) cannot be a directory.
+
+    Checked once, before a run: it, or a directory above it, is a file.
+    """
+    for place in (out_dir, *out_dir.parents):
+        if place.exists():
+            if not place.is_dir():
+                raise UsageError(
+                    f"the output directory {name} cannot be made: {place} is not a directory"
+                )
+            return
+
+
 def shown_path(path: Path, root: Path) -> str | None:
     """``path`` relative to ``root`` in POSIX form (``.`` for the root); None when outside."""
     try:
@@ -63,9 +75,19 @@ def shown_path(path: Path, root: Path) -> str | None:
         return None
 
 
+def shown_out_dir(out_dir: Path, root: Path) -> str:
+    """The output directory as users see it: relative to ``root`` when inside it."""
+    shown = shown_path(out_dir, root)
+    return shown if shown is not None else out_dir.as_posix()
+
+
+def shown_spec_path(shown_out: str, source: str) -> str:
+    """The spec of ``source`` as users see it (report, summary, log), below ``shown_out``."""
+    return (PurePosixPath(shown_out) / f"{source}{SPEC_SUFFIX}").as_posix()
+
+
 def spec_path_for(out_dir: Path, source: str) -> Path:
     """The spec file for repository-relative ``source``: ``out_dir/source.md``."""
-    _check_out_dir(out_dir)
     pure = PurePosixPath(source)
     if (
         not source
@@ -225,7 +247,6 @@ def orphaned_sources(root: Path, out_dir: Path) -> list[str]:
     Only files that carry spec front matter count, so a hand-written README in
     the spec directory is never reported (nor pruned).
     """
-    _check_out_dir(out_dir)
     if not out_dir.is_dir():
         return []
     orphans: list[str] = []

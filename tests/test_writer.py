@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from specgen_action.errors import OutputPathError
+from specgen_action.errors import OutputPathError, UsageError
 from specgen_action.render import FrontMatter, render_spec
 from specgen_action.spec import FileSpec
 from specgen_action.writer import (
+    check_out_dir,
     move_spec,
     orphaned_sources,
     remove_spec,
@@ -63,12 +64,14 @@ def test_spec_path_through_symlinked_directory(tmp_path: Path) -> None:
 
 
 def test_out_dir_is_a_file(tmp_path: Path) -> None:
+    # Checked once, before a run; every spec path is under a directory after that.
     out = tmp_path / "specs"
     out.write_text("oops")
-    with pytest.raises(OutputPathError, match="not a directory"):
-        spec_path_for(out, "a.py")
-    with pytest.raises(OutputPathError, match="not a directory"):
-        orphaned_sources(tmp_path, out)
+    with pytest.raises(UsageError, match="not a directory"):
+        check_out_dir(out, "specs")
+    with pytest.raises(UsageError, match="not a directory"):
+        check_out_dir(out / "deeper", "specs/deeper")
+    check_out_dir(tmp_path / "new" / "specs", "new/specs")  # made on the first write
 
 
 # --- write_atomic --------------------------------------------------------------------

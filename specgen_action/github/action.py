@@ -369,7 +369,7 @@ def _commit_message(paths: Sequence[str], env: Mapping[str, str]) -> str:
 
 def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
     """The ``commit`` step: push the changed specs to the branch; warn when it cannot."""
-    from ..config import build_config, read_pyproject
+    from ..config import build_config, read_pyproject, resolve_path
     from ..selection import repo_root
     from ..writer import shown_path
     from .commit import CommitTarget, auth_env, changed_specs, commit_specs
@@ -383,8 +383,7 @@ def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
         return 0
     root = repo_root(Path.cwd())
     config = build_config({}, env, read_pyproject(root))
-    out_dir = Path(config.out) if Path(config.out).is_absolute() else root / config.out
-    out_rel = shown_path(out_dir, root)
+    out_rel = shown_path(resolve_path(root, config.out), root)
     keep = f"The specs stay in {config.out}/ of the workspace: upload them as an artifact."
     if not out_rel or out_rel == ".":
         _say(stdout, warning(f"Specs not committed: {config.out} is not a folder of the repo."))
