@@ -421,7 +421,7 @@ def _generate(root: Path, limits: Limits, chunk_tokens: int) -> tuple[float, Run
     provider = make_gemini_provider(model=DEFAULT_MODEL, request_timeout_s=60)
     start = time.perf_counter()
     selection = select_all(root, Filters(("*.py",), (), "specs"))
-    report, _ = generate(
+    report = generate(
         root,
         selection,
         provider,

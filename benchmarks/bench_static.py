@@ -159,7 +159,7 @@ def _floor(root: Path, paths: Sequence[str]) -> tuple[float, float]:
 def _run_pipeline(root: Path) -> tuple[float, RunReport]:
     start = time.perf_counter()
     selection = select_all(root, Filters(DEFAULT_INCLUDE, DEFAULT_EXCLUDE, "specs"))
-    report, _ = generate(
+    report = generate(
         root,
         selection,
         StaticProvider(),

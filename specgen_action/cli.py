@@ -102,7 +102,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
         live = sys.stderr.isatty() and "GITHUB_ACTIONS" not in env
         progress = ConsoleProgress(sys.stderr, live=live)
     try:
-        report, result = generate(root, selection, provider, options, progress=progress)
+        report = generate(root, selection, provider, options, progress=progress)
     finally:
         if progress is not None:
             progress.close()
@@ -110,12 +110,12 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     if args.report:
         _write_report(report, args.report)
     print_summary(report, sys.stdout)
-    if result.fatal is not None:
+    if report.fatal is not None:
         from .text import safe
 
-        print(f"specgen: error: {safe(str(result.fatal))}", file=sys.stderr)
+        print(f"specgen: error: {safe(report.fatal)}", file=sys.stderr)
         return EXIT_USAGE
-    if result.interrupted:
+    if report.interrupted:
         return EXIT_INTERRUPTED
     totals = report.totals
     if totals.failed or totals.timeout:

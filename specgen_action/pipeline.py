@@ -67,8 +67,11 @@ def generate(
     *,
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
-) -> tuple[RunReport, ScheduleResult]:
-    """Bring the specs of ``selection`` up to date; returns the report and the raw result."""
+) -> RunReport:
+    """Bring the specs of ``selection`` up to date; the report says what happened.
+
+    An error that stopped the whole run is in ``RunReport.fatal``.
+    """
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.monotonic()
     out = options.out_dir
@@ -98,13 +101,14 @@ def generate(
         wall_s=round(time.monotonic() - clock, 3),
         timed_out=result.timed_out,
         interrupted=result.interrupted,
+        fatal=str(result.fatal) if result.fatal is not None else None,
         shard=options.shard,
         out_dir=shown_out,
         files=[*records, *result.files],
         calls=result.calls,
     )
     limits = options.limits
-    return finish_report(report, options.price, limits.rpm or None, limits.concurrency), result
+    return finish_report(report, options.price, limits.rpm or None, limits.concurrency)
 
 
 async def _schedule(

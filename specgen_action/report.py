@@ -146,6 +146,8 @@ class RunReport(BaseModel):
     wall_s: float = 0.0
     timed_out: bool = False
     interrupted: bool = False
+    fatal: str | None = None
+    """The error that stopped the whole run (a rejected key, an unknown model): exit 2."""
     shard: str | None = None
     out_dir: str = "specs"
     totals: Totals = Field(default_factory=Totals)
@@ -322,6 +324,7 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         wall_s=round(end, 3),
         timed_out=any(report.timed_out for report in items),
         interrupted=any(report.interrupted for report in items),
+        fatal=next((report.fatal for report in items if report.fatal), None),
         out_dir=first.out_dir,
         files=files,
         calls=calls,

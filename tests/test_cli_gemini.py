@@ -175,6 +175,9 @@ def test_bad_key_is_one_line_and_never_printed(
     assert len(errors) == 1
     assert "API key" in errors[0]
     assert fake.requests == 1
+    # The report carries why the whole run stopped, in the same words.
+    fatal = load_report(repo)["fatal"]
+    assert "API key" in fatal and fatal in errors[0]
     leaked = [result.out, result.err, (repo.root / "report.json").read_text()]
     assert not any(wrong in text for text in leaked)
 
@@ -213,7 +216,7 @@ def generate_files(repo: GitRepo, count: int, limits: Limits) -> RunReport:
         max_bytes=1 << 20,
         chunk_tokens=4000,
     )
-    return generate(repo.root, selection, provider, options)[0]
+    return generate(repo.root, selection, provider, options)
 
 
 def test_rpm_limit_is_respected_with_at_most_one_rejection(repo: GitRepo, fake: FakeGemini) -> None:

@@ -75,7 +75,7 @@ def run_pipeline(
         max_bytes=1 << 20,
         chunk_tokens=200,
     )
-    report, _ = generate(root, selection, provider, options)
+    report = generate(root, selection, provider, options)
     return report
 
 

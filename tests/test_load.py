@@ -126,7 +126,7 @@ def run_in_process(root: Path, provider: Provider) -> None:
         max_bytes=1 << 20,
         chunk_tokens=4000,
     )
-    report, _ = generate(root, selection, provider, options)
+    report = generate(root, selection, provider, options)
     assert report.totals.failed == report.totals.timeout == 0
     assert report.totals.files == len(selection.paths)
 
