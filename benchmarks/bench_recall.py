@@ -85,7 +85,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks._common import machine, table  # noqa: E402
 from specgen_action.parsing import language_for  # noqa: E402
-from specgen_action.providers.static import build_skeleton  # noqa: E402
+from specgen_action.skeleton import build_skeleton  # noqa: E402
 from specgen_action.source import Source  # noqa: E402
 
 __all__ = [

@@ -47,10 +47,10 @@ from specgen_action.pipeline import GenerateOptions, generate  # noqa: E402
 from specgen_action.providers.base import ChunkRequest  # noqa: E402
 from specgen_action.providers.gemini import make_gemini_provider  # noqa: E402
 from specgen_action.providers.pricing import DEFAULT_MODEL  # noqa: E402
-from specgen_action.providers.static import build_skeleton  # noqa: E402
 from specgen_action.report import RunReport  # noqa: E402
 from specgen_action.scheduler import Limits  # noqa: E402
 from specgen_action.selection import Filters, select_all  # noqa: E402
+from specgen_action.skeleton import build_skeleton  # noqa: E402
 from specgen_action.source import Skipped, read_source  # noqa: E402
 from specgen_action.spec import ChunkAnalysis  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402

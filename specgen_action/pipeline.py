@@ -19,11 +19,11 @@ from .chunking import chunk_source
 from .errors import OutputPathError
 from .parsing import parse
 from .providers.base import Provider
-from .providers.static import build_skeleton
 from .render import FrontMatter, read_front_matter, render_spec
 from .report import PRUNED_REASON, FileRecord, RunReport, finish_report
 from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule
 from .selection import Selection
+from .skeleton import build_skeleton
 from .source import Skipped, Source, read_source
 from .spec import FileSpec
 from .writer import (

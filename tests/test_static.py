@@ -9,7 +9,8 @@ import pytest
 from specgen_action.chunking import chunk_source
 from specgen_action.parsing import language_for, parse
 from specgen_action.providers.base import ChunkRequest, Provider
-from specgen_action.providers.static import StaticProvider, build_skeleton
+from specgen_action.providers.static import StaticProvider
+from specgen_action.skeleton import build_skeleton
 from specgen_action.source import Source
 from specgen_action.spec import ChunkAnalysis, FileSpec
 from tests.conftest import CLI, GitRepo

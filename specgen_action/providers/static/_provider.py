@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ...skeleton import doc_summary
 from ...spec import ChunkAnalysis, FileSpec, SymbolNote
 from ..base import Analysis, ChunkRequest
-from ._docs import _summary
 
 
 class StaticProvider:
@@ -49,7 +49,7 @@ class StaticProvider:
             for symbol in request.skeleton.symbols
             if chunk.line_start <= symbol.line_start <= chunk.line_end
             and names[symbol.name] == 1
-            and (description := symbol.description or _summary(symbol.docstring))
+            and (description := symbol.description or doc_summary(symbol.docstring))
         ]
         return Analysis(ChunkAnalysis(purpose=request.skeleton.purpose, symbols=notes))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ...parsing import node_lines
+from ..parsing import node_lines
 from ._docs import (
     _comment_text,
     _dedent,
@@ -19,7 +19,7 @@ from ._docs import (
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from ...spec import Symbol
+    from ..spec import Symbol
     from ._common import _File
 
 _DISPLAY = {

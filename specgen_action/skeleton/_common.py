@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ...parsing import node_lines
-from ...spec import Symbol
+from ..parsing import node_lines
+from ..spec import Symbol
 from ._docs import (
     _ACCEPT,
     _comment_text,

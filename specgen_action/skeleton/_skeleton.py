@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ...parsing import LANGUAGES, parse, query, source_bytes
-from ...spec import FileSpec
+from ..parsing import LANGUAGES, parse, query, source_bytes
+from ..spec import FileSpec
 from ._common import _File
 from ._go import _GO_QUERY, _go
 from ._java import _JAVA_QUERY, _java, _java_imports, _java_raised
@@ -24,7 +24,7 @@ from ._text import _text_skeleton
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
-    from ...source import Source
+    from ..source import Source
 
 __all__ = ["build_skeleton"]
 

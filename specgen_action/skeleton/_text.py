@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ...spec import FileSpec
+from ..spec import FileSpec
 
 if TYPE_CHECKING:
-    from ...source import Source
+    from ..source import Source
 
 _TEXT_COMMENT = re.compile(r"^(?:#+\s|#$|//+|--\s|;+\s|%+\s|/\*+|<!--|rem\s)", re.IGNORECASE)
 
