@@ -34,14 +34,25 @@ _LABEL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _LABEL_CHARS = 40
 
 
-def clip(text: str, limit: int | None, *, marker: str = "…", keep_tail: bool = False) -> str:
+def clip(
+    text: str,
+    limit: int | None,
+    *,
+    marker: str = "…",
+    keep_tail: bool = False,
+    at_word: bool = False,
+) -> str:
     """``text`` cut to at most ``limit`` characters, ``marker`` included, where it was cut.
 
     ``keep_tail`` keeps the end instead of the start (the file name is the
-    telling part of a path). No limit (None) leaves the text whole.
+    telling part of a path). ``at_word`` keeps the words that fit in ``limit``
+    and puts the marker after them (prose: no word is cut in two). No limit
+    (None) leaves the text whole.
     """
     if limit is None or len(text) <= limit:
         return text
+    if at_word:
+        return text[: limit + 1].rsplit(" ", 1)[0] + marker
     room = max(limit - len(marker), 0)
     if keep_tail:
         return marker + (text[-room:] if room else "")

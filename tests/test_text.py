@@ -20,3 +20,9 @@ def test_clip_cuts_to_the_limit_marker_included() -> None:
 def test_clip_can_keep_the_tail() -> None:
     assert clip("src/deep/module.py", 12, marker="...", keep_tail=True) == "...module.py"
     assert clip("abcdef", 1, marker="...", keep_tail=True) == "..."
+
+
+def test_clip_at_a_word_keeps_whole_words_then_the_marker() -> None:
+    assert clip("one two three", 9, marker=" …", at_word=True) == "one two …"
+    assert clip("one two three", 7, marker=" …", at_word=True) == "one two …"
+    assert clip("one two", 7, marker=" …", at_word=True) == "one two"

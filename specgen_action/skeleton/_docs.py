@@ -6,6 +6,7 @@ language module and the purpose share.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 
@@ -193,10 +194,8 @@ def _dedent(lines: list[str]) -> str:
 
 
 def _cleandoc(text: str) -> str:
-    """A Python docstring's text as ``inspect.cleandoc`` gives it."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs().split("\n")
-    indent = min((len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()), default=0)
-    return _dedent([lines[0].strip(), *(line[indent:] for line in lines[1:])])
+    """A Python docstring's text: ``inspect.cleandoc``, any line break, no decoration rows."""
+    return _dedent(inspect.cleandoc(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n"))
 
 
 def _comment_text(raw: str) -> list[str]:

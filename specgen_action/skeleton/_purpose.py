@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..parsing import node_lines
+from ..text import clip
 from ._docs import (
     _comment_text,
     _dedent,
@@ -59,7 +60,7 @@ _HEADER_NODES = frozenset(
 def _purpose(file: _File, root: Node) -> str:
     """The module docstring, else the first leading comment block that describes the file."""
     if file.docstring and (summary := _summary(file.docstring)) and not _is_credit(summary):
-        return _clip(summary)
+        return _clipped(summary)
     blocks: list[list[Node]] = []
     first_code: Node | None = None
     previous_end = -1
@@ -96,15 +97,12 @@ def _purpose(file: _File, root: Node) -> str:
             continue  # a licence header: its later paragraphs are boilerplate too
         paragraph = _summary(text)
         if paragraph and not _is_credit(paragraph):
-            return _clip(paragraph)
+            return _clipped(paragraph)
     return ""
 
 
-def _clip(paragraph: str) -> str:
-    """At most ``_PURPOSE_PARAGRAPH_MAX`` characters, cut at a word."""
-    if len(paragraph) <= _PURPOSE_PARAGRAPH_MAX:
-        return paragraph
-    return paragraph[: _PURPOSE_PARAGRAPH_MAX + 1].rsplit(" ", 1)[0] + " …"
+def _clipped(paragraph: str) -> str:
+    return clip(paragraph, _PURPOSE_PARAGRAPH_MAX, marker=" …", at_word=True)
 
 
 def _fallback_purpose(file: _File, text: str) -> str:
@@ -124,7 +122,7 @@ def _fallback_purpose(file: _File, text: str) -> str:
         elif "." not in symbol.name:
             top.setdefault(symbol.name, symbol)
     if len(top) == 1 and not reexported and (only := next(iter(top.values()))).description:
-        return _clip(only.description)
+        return _clipped(only.description)
     parts = []
     if top:
         parts.append(f"defining {_some(list(top))}")
