@@ -1,1 +1,1 @@
-"""Benchmark scripts; run each as ``python benchmarks/bench_x.py`` from the repository root."""
+"""Benchmark scripts; run each as ``python -m benchmarks.bench_x`` from the repository root."""

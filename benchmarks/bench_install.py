@@ -14,7 +14,7 @@ Runs the two commands action.yml runs, as it runs them (the base interpreter,
 ``--quick`` skips pip (no network): the environment reuses this interpreter's
 packages through a ``.pth`` file, so only the warm path and the packing run.
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_install.py``.
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_install``.
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from benchmarks._common import machine, table
+from specgen_action.github.install import STAMP
 
-from benchmarks._common import machine, table  # noqa: E402
-from specgen_action.github.install import STAMP  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
+"""The checkout, which the action installs from (``GITHUB_ACTION_PATH``)."""
 
 
 def _step(python: str, temp: Path, command: str, key: str = "") -> tuple[float, str]:

@@ -57,7 +57,7 @@ compared normalised as above, blank and comment-only lines dropped), and files
 the provider crashed on. ``--findings FILE`` writes the misses, a sample per
 language and cause.
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_recall.py``.
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_recall``.
 Needs pip, npm, node, apt-get (``apt-get update`` once), dpkg-deb, go, cargo and
 javac; exits 2 saying which is missing.
 """
@@ -79,14 +79,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks._common import machine, table  # noqa: E402
-from specgen_action.parsing import language_for  # noqa: E402
-from specgen_action.skeleton import build_skeleton  # noqa: E402
-from specgen_action.source import Source  # noqa: E402
+from benchmarks._common import machine, table
+from specgen_action.parsing import language_for
+from specgen_action.skeleton import build_skeleton
+from specgen_action.source import Source
 
 __all__ = [
     "Decl",

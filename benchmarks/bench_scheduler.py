@@ -13,7 +13,7 @@ and the pipeline API (``pipeline.generate``), so every layer a user runs is time
    ``asyncio.gather`` with no limiter and no retries, ours with ``rpm=R``, ours
    with ``rpm=0`` (429 + RetryInfo cool-down only), and the ideal for that quota.
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_scheduler.py``.
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_scheduler``.
 """
 
 from __future__ import annotations
@@ -33,27 +33,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+import stamina.instrumentation
 
-import stamina.instrumentation  # noqa: E402
-
-from benchmarks._common import machine, table  # noqa: E402
-from specgen_action.chunking import chunk_source  # noqa: E402
-from specgen_action.errors import ProviderError, RateLimited  # noqa: E402
-from specgen_action.parsing import parse  # noqa: E402
-from specgen_action.pipeline import GenerateOptions, generate  # noqa: E402
-from specgen_action.providers.base import ChunkRequest  # noqa: E402
-from specgen_action.providers.gemini import make_gemini_provider  # noqa: E402
-from specgen_action.providers.pricing import DEFAULT_MODEL  # noqa: E402
-from specgen_action.report import RunReport  # noqa: E402
-from specgen_action.scheduler import Limits  # noqa: E402
-from specgen_action.selection import Filters, select_all  # noqa: E402
-from specgen_action.skeleton import build_skeleton  # noqa: E402
-from specgen_action.source import Skipped, read_source  # noqa: E402
-from specgen_action.spec import ChunkAnalysis  # noqa: E402
-from tests.fakes.gemini_server import FakeGemini  # noqa: E402
+from benchmarks._common import machine, table
+from fakes.gemini_server import FakeGemini
+from specgen_action.chunking import chunk_source
+from specgen_action.errors import ProviderError, RateLimited
+from specgen_action.parsing import parse
+from specgen_action.pipeline import GenerateOptions, generate
+from specgen_action.providers.base import ChunkRequest
+from specgen_action.providers.gemini import make_gemini_provider
+from specgen_action.providers.pricing import DEFAULT_MODEL
+from specgen_action.report import RunReport
+from specgen_action.scheduler import Limits
+from specgen_action.selection import Filters, select_all
+from specgen_action.skeleton import build_skeleton
+from specgen_action.source import Skipped, read_source
+from specgen_action.spec import ChunkAnalysis
 
 __all__ = ["ideal_quota_schedule", "main"]
 

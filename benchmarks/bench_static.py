@@ -13,7 +13,7 @@ repository. Printed:
    a warm-up), beside an empty interpreter start; ``--profile`` adds where its
    time goes (imports by package, the git subprocesses, hashing, cProfile).
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_static.py``.
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_static``.
 """
 
 from __future__ import annotations
@@ -34,20 +34,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks._common import machine, table  # noqa: E402
-from specgen_action.chunking import DEFAULT_CHUNK_TOKENS  # noqa: E402
-from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE  # noqa: E402
-from specgen_action.parsing import language_for, parse  # noqa: E402
-from specgen_action.pipeline import GenerateOptions, generate  # noqa: E402
-from specgen_action.providers.static import StaticProvider  # noqa: E402
-from specgen_action.report import RunReport  # noqa: E402
-from specgen_action.scheduler import Limits  # noqa: E402
-from specgen_action.selection import Filters, select_all  # noqa: E402
-from specgen_action.source import DEFAULT_MAX_BYTES  # noqa: E402
+from benchmarks._common import machine, table
+from specgen_action.chunking import DEFAULT_CHUNK_TOKENS
+from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
+from specgen_action.parsing import language_for, parse
+from specgen_action.pipeline import GenerateOptions, generate
+from specgen_action.providers.static import StaticProvider
+from specgen_action.report import RunReport
+from specgen_action.scheduler import Limits
+from specgen_action.selection import Filters, select_all
+from specgen_action.source import DEFAULT_MAX_BYTES
 
 __all__ = ["main"]
 

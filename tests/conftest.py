@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from fakes.gemini_server import FakeGemini
 from specgen_action.cli import main
-from tests.fakes.gemini_server import FakeGemini
 
 
 class GitRepo:

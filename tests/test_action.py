@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes.gemini_server import FakeGemini
 from specgen_action.errors import UsageError
 from specgen_action.github.action import (
     ActionInputs,
@@ -31,7 +32,6 @@ from specgen_action.github.action import (
     step_run,
 )
 from tests.conftest import python_module
-from tests.fakes.gemini_server import FakeGemini
 
 SHA = "a" * 40
 

@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
+from fakes.gemini_server import FakeGemini
+from fakes.github_api import FakeGitHub
 from specgen_action.github.install import STAMP, environment_key
 from tests.conftest import python_module
-from tests.fakes.gemini_server import FakeGemini
-from tests.fakes.github_api import FakeGitHub
 from tests.runner import ActionRun, CacheStore, run_action
 
 ROOT = Path(__file__).resolve().parent.parent

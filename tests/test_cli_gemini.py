@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from fakes.gemini_server import FakeGemini, Fault, first
 from specgen_action.pipeline import GenerateOptions, generate
 from specgen_action.providers.gemini import make_gemini_provider
 from specgen_action.render import parse_front_matter
@@ -19,7 +20,6 @@ from specgen_action.report import RunReport
 from specgen_action.scheduler import Limits
 from specgen_action.selection import Filters, select_all
 from tests.conftest import CLI, GitRepo, python_module
-from tests.fakes.gemini_server import FakeGemini, Fault, first
 
 MODEL = "gemini-3.8-flash"
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from fakes.github_api import FakeGitHub
 from specgen_action.errors import GitHubError, GitHubPermissionError, UsageError
 from specgen_action.github.comment import (
     MARKER,
@@ -17,7 +18,6 @@ from specgen_action.github.comment import (
     upsert_comment,
 )
 from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report, merge_reports
-from tests.fakes.github_api import FakeGitHub
 
 REPO = "octo/widgets"
 TOKEN = "ghs_fake_token"

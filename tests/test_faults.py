@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes.gemini_server import FakeGemini, Fault, at_rate, first
 from specgen_action.pipeline import GenerateOptions, generate
 from specgen_action.providers.gemini import make_gemini_provider
 from specgen_action.render import parse_front_matter
@@ -24,7 +25,6 @@ from specgen_action.scheduler import Limits
 from specgen_action.selection import Filters, select_all
 from specgen_action.writer import spec_path_for
 from tests.conftest import CLI, GitRepo, python_module
-from tests.fakes.gemini_server import FakeGemini, Fault, at_rate, first
 
 MODEL = "gemini-3.8-flash"
 FILES = 200

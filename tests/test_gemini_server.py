@@ -11,11 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from specgen_action.chunking import chunk_source
-from specgen_action.providers import prompts
-from specgen_action.providers.base import ChunkRequest
-from specgen_action.spec import FileSpec, Symbol
-from tests.fakes.gemini_server import (
+from fakes.gemini_server import (
     FakeGemini,
     Fault,
     at_rate,
@@ -23,6 +19,10 @@ from tests.fakes.gemini_server import (
     sequence,
     skeleton_names,
 )
+from specgen_action.chunking import chunk_source
+from specgen_action.providers import prompts
+from specgen_action.providers.base import ChunkRequest
+from specgen_action.spec import FileSpec, Symbol
 
 PATH = "/v1/models/gemini-3.8-flash:generateContent"
 

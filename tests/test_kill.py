@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from fakes.gemini_server import FakeGemini
 from specgen_action.render import parse_front_matter
 from tests.conftest import GitRepo, python_module
-from tests.fakes.gemini_server import FakeGemini
 
 FILES = 40
 MULTI_CHUNK = 4

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes.gemini_server import FakeGemini
 from specgen_action.pipeline import GenerateOptions, generate
 from specgen_action.providers.base import Provider
 from specgen_action.providers.gemini import make_gemini_provider
@@ -22,7 +23,6 @@ from specgen_action.providers.static import StaticProvider
 from specgen_action.scheduler import Limits
 from specgen_action.selection import Filters, select_all
 from tests.conftest import GitRepo
-from tests.fakes.gemini_server import FakeGemini
 
 MAX_RSS_MB = 500
 FD_SLACK = 4

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from fakes.github_api import FakeGitHub
 from specgen_action.github.comment import MARKER
 from specgen_action.github.publish import publish, run_url
 from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report, merge_reports
-from tests.fakes.github_api import FakeGitHub
 
 REPO = "octo/widgets"
 TOKEN = "ghs_secret_token_value"

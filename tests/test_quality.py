@@ -22,7 +22,7 @@ def _tool(name: str) -> str:
 
 def test_ruff_clean() -> None:
     result = subprocess.run(
-        [_tool("ruff"), "check", "specgen_action", "tests", "benchmarks"],
+        [_tool("ruff"), "check", "specgen_action", "tests", "benchmarks", "fakes"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -32,7 +32,7 @@ def test_ruff_clean() -> None:
 
 def test_ruff_format_clean() -> None:
     result = subprocess.run(
-        [_tool("ruff"), "format", "--check", "specgen_action", "tests", "benchmarks"],
+        [_tool("ruff"), "format", "--check", "specgen_action", "tests", "benchmarks", "fakes"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -90,7 +90,12 @@ def test_a_whole_check_run_imports_no_pydantic_nor_package_metadata(tmp_path: Pa
 
 def test_mypy_and_pytest_configuration_cover_tests_and_benchmarks() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert set(config["tool"]["mypy"]["packages"]) == {"specgen_action", "tests", "benchmarks"}
+    assert set(config["tool"]["mypy"]["packages"]) == {
+        "specgen_action",
+        "tests",
+        "benchmarks",
+        "fakes",
+    }
     # The slow marker only lets a developer skip the minute-long tests; nothing deselects it.
     pytest_options = config["tool"]["pytest"]["ini_options"]
     assert any(marker.startswith("slow:") for marker in pytest_options["markers"])

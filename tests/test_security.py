@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
+from fakes.gemini_server import FakeGemini, Fault, RequestRecord, skeleton_names
+from fakes.github_api import FakeGitHub
 from specgen_action.providers import prompts
 from specgen_action.render import parse_front_matter
 from specgen_action.text import escape_data, escape_property
 from tests.conftest import CLI, GitRepo, Result
-from tests.fakes.gemini_server import FakeGemini, Fault, RequestRecord, skeleton_names
-from tests.fakes.github_api import FakeGitHub
 
 KEY = "AIzaSyD-not-a-real-key-but-shaped-like-1"
 TOKEN = "ghs_repository_token_never_printed"
