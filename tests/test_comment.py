@@ -179,6 +179,8 @@ def test_bad_token_and_server_errors(api: FakeGitHub) -> None:
     with github_client(TOKEN, api.url) as http, pytest.raises(GitHubError, match="500") as info:
         upsert_comment(http, REPO, 1, MARKER)
     assert not isinstance(info.value, GitHubPermissionError)
+    assert "Forced failure 500" in str(info.value)
+    assert TOKEN not in str(info.value)  # the server echoed it; the message does not
 
 
 def test_unreachable_api_is_one_line() -> None:

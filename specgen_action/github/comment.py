@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..errors import GitHubError, GitHubPermissionError, UsageError
+from ..redact import redact
 from ..report import RunReport
 from .summary import code_span, escape_markdown, fit_sections, outcome
 
@@ -114,15 +115,17 @@ def github_client(token: str, api_url: str | None = None, timeout: float = 30.0)
     )
 
 
-def _message(response: httpx.Response) -> str:
+def _message(client: httpx.Client, response: httpx.Response) -> str:
     try:
         data = response.json()
     except ValueError:
-        return response.reason_phrase or "no message"
+        data = None
     text = data.get("message") if isinstance(data, dict) else None
     if not isinstance(text, str) or not text:
-        return response.reason_phrase or "no message"
-    line = " ".join(text.split())
+        text = response.reason_phrase or "no message"
+    # The token goes with every request; an echo of it must not reach the log.
+    token = client.headers.get("Authorization", "").removeprefix("Bearer ")
+    line = " ".join(redact(text[:4_000], [token]).split())
     return line[:200]
 
 
@@ -137,7 +140,7 @@ def _request(
         ) from None
     if response.is_success:
         return response
-    detail = f"{what}: GitHub answered {response.status_code} ({_message(response)})"
+    detail = f"{what}: GitHub answered {response.status_code} ({_message(client, response)})"
     limited = response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in detail.lower()
     if response.status_code in (401, 403, 404) and not limited:
         raise GitHubPermissionError(detail)

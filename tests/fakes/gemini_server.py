@@ -69,6 +69,8 @@ FaultKind = Literal[
     "blocked",
     "down",
     "http_error",
+    "error_body",
+    "raw",
 ]
 
 
@@ -90,6 +92,12 @@ class Fault:
     """For ``down``: seconds during which every connection is dropped."""
     where: Literal["prompt", "candidate"] = "prompt"
     """For ``blocked``: promptFeedback.blockReason, or a candidate with finishReason SAFETY."""
+    payload: Any = None
+    """For ``error_body``: the JSON body; for ``raw``: the body text."""
+    content_type: str = "application/json; charset=UTF-8"
+    """For ``raw``: the Content-Type header."""
+    reason_phrase: str | None = None
+    """For ``raw`` and ``error_body``: the status line's reason phrase."""
 
     @classmethod
     def server_error(cls, status: int = 503) -> Fault:
@@ -143,6 +151,30 @@ class Fault:
         """Any error status with a canonical body (403 PERMISSION_DENIED, 404 NOT_FOUND...)."""
         return cls(
             "http_error", status=status, status_name=status_name, message=message, reason=reason
+        )
+
+    @classmethod
+    def error_body(
+        cls, status: int, payload: dict[str, Any], reason_phrase: str | None = None
+    ) -> Fault:
+        """Any JSON error body, as a proxy or a misbehaving server may send it."""
+        return cls("error_body", status=status, payload=payload, reason_phrase=reason_phrase)
+
+    @classmethod
+    def raw(
+        cls,
+        status: int,
+        text: str,
+        content_type: str = "text/html; charset=UTF-8",
+        reason_phrase: str | None = None,
+    ) -> Fault:
+        """A body that is not JSON (a proxy's error page), with any reason phrase."""
+        return cls(
+            "raw",
+            status=status,
+            payload=text,
+            content_type=content_type,
+            reason_phrase=reason_phrase,
         )
 
 
@@ -573,6 +605,20 @@ class FakeGemini:
                 _error(fault.status, fault.status_name, fault.message, details),
             )
             return True
+        if kind == "error_body":
+            if fault.status == 429:
+                self._count_429()
+            await _send(writer, fault.status, fault.payload, reason_phrase=fault.reason_phrase)
+            return True
+        if kind == "raw":
+            await _send_bytes(
+                writer,
+                fault.status,
+                str(fault.payload).encode(),
+                fault.content_type,
+                fault.reason_phrase,
+            )
+            return True
         if kind == "rate_limit":
             self._count_429()
             await _send(
@@ -767,12 +813,28 @@ _REASONS = {
 }
 
 
-async def _send(writer: asyncio.StreamWriter, status: int, payload: dict[str, Any]) -> None:
+async def _send(
+    writer: asyncio.StreamWriter,
+    status: int,
+    payload: dict[str, Any],
+    reason_phrase: str | None = None,
+) -> None:
     data = json.dumps(payload).encode()
+    await _send_bytes(writer, status, data, "application/json; charset=UTF-8", reason_phrase)
+
+
+async def _send_bytes(
+    writer: asyncio.StreamWriter,
+    status: int,
+    data: bytes,
+    content_type: str,
+    reason_phrase: str | None = None,
+) -> None:
+    phrase = reason_phrase if reason_phrase is not None else _REASONS.get(status, "Error")
     head = (
-        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
-        "Content-Type: application/json; charset=UTF-8\r\n"
+        f"HTTP/1.1 {status} {phrase}\r\n"
+        f"Content-Type: {content_type}\r\n"
         f"Content-Length: {len(data)}\r\n\r\n"
-    ).encode()
+    ).encode("latin-1")
     writer.write(head + data)
     await writer.drain()

@@ -10,7 +10,8 @@ Implements what the sticky PR comment needs:
 Knobs: ``token`` (the bearer token it accepts), ``read_only`` (writes answer
 403 "Resource not accessible by integration", as a fork PR's token does),
 ``state.link_origin`` (put another host in ``Link`` URLs),
-``fail_with`` (statuses to answer, one per request, before behaving), and
+``fail_with`` (statuses to answer, one per request, before behaving; their
+message echoes the request's ``Authorization`` header), and
 :meth:`FakeGitHub.seed` for pre-existing comments. Every request is recorded.
 """
 
@@ -193,7 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             forced = state.fail_with.pop(0) if state.fail_with else None
         if forced is not None:
-            self._send(forced, {"message": f"Forced failure {forced}"})
+            # Echo the credentials back, as a careless proxy does.
+            auth = self.headers.get("Authorization")
+            self._send(forced, {"message": f"Forced failure {forced}, Authorization: {auth}"})
             return
         if self.headers.get("Authorization") != f"Bearer {state.token}":
             self._send(401, {"message": "Bad credentials"})
