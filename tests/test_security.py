@@ -22,6 +22,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from specgen_action.github.commands import escape_data, escape_property
+from specgen_action.github.comment import MARKER
 from specgen_action.providers import prompts
 from specgen_action.render import parse_front_matter
 from tests.conftest import CLI, GitRepo, Result
@@ -488,6 +489,24 @@ def test_model_output_cannot_move_specs_add_sections_or_mention_anyone(
     assert "<img" not in body and "javascript:" not in outside_code
     summary = (actions / "summary.md").read_text()
     assert not re.search(r"@[A-Za-z0-9]", re.sub(r"(`+).+?\1", "", summary))
+
+
+def test_the_sticky_comment_never_takes_over_a_comment_quoting_its_marker(
+    repo: GitRepo,
+    gemini: HostileGemini,
+    github: FakeGitHub,
+    actions: Path,
+    cli: CLI,
+) -> None:
+    quoted = f"Is this right?\n\n> {MARKER}\n> ### specgen-action: 3 failed\n\nPlease check."
+    (theirs,) = github.seed(REPO, PR, [quoted], user="octocat")
+    full_flow(cli)
+    assert cli("report", "r.json", "--comment").code == 0  # a second publish edits ours
+    comments = github.comments(REPO, PR)
+    assert [c["user"]["login"] for c in comments] == ["octocat", "github-actions[bot]"]
+    assert comments[0]["id"] == theirs and comments[0]["body"] == quoted
+    assert comments[1]["body"].startswith(MARKER + "\n\n### specgen-action")
+    assert [r.method for r in github.requests].count("POST") == 1
 
 
 # -- 4. code is data ---------------------------------------------------------------------------
