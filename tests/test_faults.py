@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
 from collections import Counter
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -266,3 +273,93 @@ def test_server_never_answering_ends_at_the_deadline_with_exit_3(
     assert not (repo.root / "specs").exists() or not any((repo.root / "specs").rglob("*.md"))
     assert fake.requests > 0
     assert "timeout" in result.out
+
+
+# -- the deadline and signals cover reading and planning too -----------------------------------
+
+
+def many_files(repo: GitRepo, count: int) -> list[str]:
+    paths = []
+    for index in range(count):
+        path = f"big/m{index:04d}.py"
+        repo.write(path, python_module(f"g{index}", 3))
+        paths.append(path)
+    repo.commit()
+    return paths
+
+
+def test_the_deadline_counts_from_the_start_and_ends_planning_too(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    paths = many_files(repo, 1500)
+    result = cli(
+        "generate", "--report", "report.json", "--rpm", "0", "--timeout", "0.05",
+        "--request-timeout", "30",
+    )  # fmt: skip
+    assert result.code == 3, result.err
+    report = load(repo)
+    assert report.timed_out is True
+    assert_promises(repo.root, report, paths)
+    statuses = Counter(r.status for r in report.files)
+    assert set(statuses) <= {"written", "timeout"}
+    late = [r for r in report.files if r.status == "timeout"]
+    assert late and all(r.reason == "deadline of 0.05 s reached" for r in late)
+    # Files the deadline caught before they were even read: planning was cut short.
+    assert any(r.chunks == 0 for r in late)
+    assert fake.requests < len(paths)
+
+
+def _lines(stream: IO[str], into: queue.Queue[str]) -> None:
+    for line in stream:
+        into.put(line)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_while_files_are_read_still_writes_a_publishable_report(
+    repo: GitRepo, fake: FakeGemini, tmp_path: Path, signum: int
+) -> None:
+    paths = many_files(repo, 3000)
+    fake.faults = lambda index, body: Fault.hang()  # nothing can finish before the signal
+    env = {**os.environ, **fake.env(), "SPECGEN_MAX_ATTEMPTS": "1"}
+    stdout = tmp_path / "stdout.txt"
+    with stdout.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "specgen_action", "generate", "--report", "report.json",
+             "--rpm", "0", "--timeout", "120"],
+            cwd=repo.root, env=env, stdout=sink, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    seen: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    reader = threading.Thread(target=_lines, args=(process.stderr, seen), daemon=True)
+    reader.start()
+    try:
+        # The marker comes once the handlers are in place and before the first file is read.
+        line = seen.get(timeout=60)
+        assert line == f"specgen: reading {len(paths)} file(s)\n", line
+        process.send_signal(signum)
+        process.wait(timeout=60)
+        reader.join(timeout=10)
+    finally:
+        process.kill()
+    out, err = stdout.read_text(), "".join(seen.queue)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    report = load(repo)
+    assert report.interrupted is True
+    assert {r.status for r in report.files} == {"timeout"}
+    assert all(r.reason == "interrupted" for r in report.files)
+    assert len(report.files) == len(paths)
+    assert any(r.chunks == 0 for r in report.files)  # it stopped while reading
+    assert fake.requests == 0
+    assert "interrupted" in out
+    # In Actions the publish step reads the report: the job summary says what happened.
+    summary = tmp_path / "summary.md"
+    summary.touch()
+    published = subprocess.run(
+        [sys.executable, "-m", "specgen_action", "report", "report.json", "--summary"],
+        cwd=repo.root,
+        env={**env, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    assert "interrupted" in summary.read_text()
