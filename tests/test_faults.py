@@ -29,6 +29,7 @@ from specgen_action.render import parse_front_matter
 from specgen_action.report import RunReport
 from specgen_action.scheduler import Limits
 from specgen_action.selection import Filters, select_all
+from specgen_action.spec import MAX_ANSWER_CHARS, MAX_ITEMS, MAX_TEXT
 from specgen_action.writer import spec_path_for
 from tests.conftest import CLI, GitRepo, python_module
 from tests.fakes.gemini_server import FakeGemini, Fault, at_rate, first
@@ -363,3 +364,47 @@ def test_a_signal_while_files_are_read_still_writes_a_publishable_report(
     )  # fmt: skip
     assert published.returncode == 0, published.stderr
     assert "interrupted" in summary.read_text()
+
+
+def test_oversized_answers_are_invalid_retried_then_failed_with_a_reason(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = fill(repo, count=6, multi=0)
+    huge = json.dumps({"purpose": "x" * (MAX_ANSWER_CHARS + 10), "symbols": [],
+                       "behaviour": [], "edge_cases": []})  # fmt: skip
+    long_field = json.dumps({"purpose": "y" * (MAX_TEXT + 1), "symbols": [],
+                             "behaviour": [], "edge_cases": []})  # fmt: skip
+    many = json.dumps({"purpose": "p", "symbols": [], "behaviour": ["b"] * (MAX_ITEMS + 1),
+                       "edge_cases": []})  # fmt: skip
+    answers = {"pkg/m000.py": huge, "pkg/m001.py": long_field, "pkg/m002.py": many}
+    once: set[str] = set()
+
+    def script(index: int, body: dict[str, object]) -> Fault | None:
+        text = json.dumps(body)
+        for path, answer in answers.items():
+            if path in text:
+                return Fault.answer(answer)
+        if "pkg/m003.py" in text and not once:  # oversized once, then a normal answer
+            once.add("pkg/m003.py")
+            return Fault.answer(huge)
+        return None
+
+    fake.faults = script
+    monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "2")
+    result = cli("generate", "--report", "report.json", "--rpm", "0")
+    assert result.code == 3, result.err
+    report = load(repo)
+    assert_promises(repo.root, report, paths)
+    records = {r.path: r for r in report.files}
+    reasons = {path: records[path].reason or "" for path in answers}
+    assert "over the limit of 1,000,000" in reasons["pkg/m000.py"]
+    assert "purpose: String should have at most 4000 characters" in reasons["pkg/m001.py"]
+    assert "behaviour: List should have at most 200 items" in reasons["pkg/m002.py"]
+    for path in answers:
+        assert records[path].status == "failed"
+        assert records[path].api_calls == 2  # retried once, like any invalid answer
+    assert [c.outcome for c in report.calls if c.file == "pkg/m003.py"] == ["invalid", "ok"]
+    assert records["pkg/m003.py"].status == "written"
+    # No spec grows with what the model sends.
+    largest = max(p.stat().st_size for p in (repo.root / "specs").rglob("*.md"))
+    assert largest < 10_000

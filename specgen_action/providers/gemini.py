@@ -38,7 +38,7 @@ from ..errors import (
     ServerError,
 )
 from ..redact import redact, redact_all
-from ..spec import ChunkAnalysis, FileSpec
+from ..spec import MAX_ANSWER_CHARS, ChunkAnalysis, FileSpec
 from . import prompts
 from .base import Analysis, ChunkRequest, Usage
 
@@ -272,12 +272,29 @@ def _interpret(response: types.GenerateContentResponse, where: str, secrets: lis
         raise InvalidResponse(
             f"Gemini returned an empty answer for {where} ({finish or 'no reason'})"
         )
+    if len(text) > MAX_ANSWER_CHARS:
+        raise InvalidResponse(
+            f"Gemini's answer for {where} is {len(text):,} characters, over the limit of "
+            f"{MAX_ANSWER_CHARS:,}"
+        )
     try:
         # The answer becomes a spec that may be published: no echo of the key survives.
         analysis = ChunkAnalysis.model_validate_json(redact(text, secrets, shapes=False))
-    except ValidationError:
-        raise InvalidResponse(f"Gemini's answer for {where} does not match the schema") from None
+    except ValidationError as exc:
+        raise InvalidResponse(
+            f"Gemini's answer for {where} does not match the schema ({_first_problem(exc)})"
+        ) from None
     return Analysis(analysis, _usage(response.usage_metadata))
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """Where and how an answer breaks the schema, without quoting it."""
+    errors = exc.errors(include_url=False, include_input=False)
+    if not errors:
+        return "invalid"
+    where = ".".join(str(part) for part in errors[0]["loc"]) or "answer"
+    more = f"; {len(errors) - 1} more" if len(errors) > 1 else ""
+    return f"{where}: {errors[0]['msg']}{more}"
 
 
 def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage:

@@ -71,6 +71,7 @@ FaultKind = Literal[
     "http_error",
     "error_body",
     "raw",
+    "answer",
 ]
 
 
@@ -93,7 +94,7 @@ class Fault:
     where: Literal["prompt", "candidate"] = "prompt"
     """For ``blocked``: promptFeedback.blockReason, or a candidate with finishReason SAFETY."""
     payload: Any = None
-    """For ``error_body``: the JSON body; for ``raw``: the body text."""
+    """For ``error_body``: the JSON body; for ``raw``: the body text; for ``answer``: the text."""
     content_type: str = "application/json; charset=UTF-8"
     """For ``raw``: the Content-Type header."""
     reason_phrase: str | None = None
@@ -152,6 +153,11 @@ class Fault:
         return cls(
             "http_error", status=status, status_name=status_name, message=message, reason=reason
         )
+
+    @classmethod
+    def answer(cls, text: str) -> Fault:
+        """200 with this candidate text and finishReason STOP (an oversized answer...)."""
+        return cls("answer", payload=text)
 
     @classmethod
     def error_body(
@@ -657,7 +663,9 @@ class FakeGemini:
             await writer.drain()
             return False
         await asyncio.sleep(self.latency)
-        if kind == "garbage":
+        if kind == "answer":
+            await _send(writer, 200, _response(record, str(fault.payload), "STOP"))
+        elif kind == "garbage":
             await _send(
                 writer, 200, _response(record, "Sure! Here is the analysis: {purpose:", "STOP")
             )
