@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -408,3 +409,52 @@ def test_oversized_answers_are_invalid_retried_then_failed_with_a_reason(
     # No spec grows with what the model sends.
     largest = max(p.stat().st_size for p in (repo.root / "specs").rglob("*.md"))
     assert largest < 10_000
+
+
+BLOCK_AIOHTTP = (
+    "import sys; sys.modules['aiohttp'] = None; sys.argv[0] = 'specgen'; "
+    "from specgen_action.cli import main; sys.exit(main())"
+)
+"""Runs the CLI as if aiohttp were not installed: the SDK then sends through httpx2."""
+
+
+@pytest.mark.parametrize("stack", ["aiohttp", "httpx2"])
+def test_failure_reasons_are_the_same_on_every_run_and_http_stack(
+    repo: GitRepo, tmp_path: Path, stack: str
+) -> None:
+    if stack == "aiohttp":
+        pytest.importorskip("aiohttp")  # google-genai sends through it whenever it is installed
+    fill(repo, count=3, multi=0)
+    env = {
+        **os.environ,
+        "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:1",  # nothing listens on port 1
+        "GEMINI_API_KEY": "fake-gemini-key-0123456789",
+        "SPECGEN_MAX_ATTEMPTS": "1",
+    }
+    entry = ["-m", "specgen_action"] if stack == "aiohttp" else ["-c", BLOCK_AIOHTTP]
+    runs = []
+    for run in range(2):
+        summary = tmp_path / f"summary-{run}.md"
+        done = subprocess.run(
+            [sys.executable, *entry, "generate", "--report", f"r{run}.json", "--rpm", "0"],
+            cwd=repo.root, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 3, done.stderr
+        subprocess.run(
+            [sys.executable, "-m", "specgen_action", "report", f"r{run}.json", "--summary"],
+            cwd=repo.root, check=True, capture_output=True, timeout=60,
+            env={**env, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+        )  # fmt: skip
+        report = json.loads((repo.root / f"r{run}.json").read_text())
+        reasons = sorted(f["reason"] for f in report["files"])
+        runs.append((reasons, done.stdout, summary.read_text()))
+    reasons = runs[0][0]
+    assert reasons == [
+        f"connection to Gemini failed for pkg/m{i:03d}.py chunk 1/1: "
+        "cannot connect to 127.0.0.1:1 (connection refused)"
+        for i in range(3)
+    ]
+    assert runs[1][0] == reasons
+    for _, out, summary_text in runs:
+        assert not re.search(r"0x[0-9a-f]{6}", out + summary_text)  # no memory address
+        assert r"cannot connect to 127\.0\.0\.1:1 \(connection refused\)" in summary_text

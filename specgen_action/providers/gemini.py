@@ -191,7 +191,7 @@ class GeminiProvider:
                 f"Gemini did not answer {where} within {self._timeout_s:g} s"
             ) from None
         except _TRANSPORT_ERRORS as exc:
-            detail = _one_line(f"{type(exc).__name__}: {exc}".rstrip(": "), self._secrets)
+            detail = _one_line(_transport_detail(exc), self._secrets)
             raise RequestTimeout(f"connection to Gemini failed for {where}: {detail}") from None
         except (json.JSONDecodeError, ValidationError):
             raise InvalidResponse(f"Gemini's response for {where} is not valid JSON") from None
@@ -369,6 +369,62 @@ def _retry_delay(details: list[dict[str, Any]]) -> float | None:
 
 def _enum(value: Any) -> str:
     return str(getattr(value, "value", value) or "")
+
+
+def _transport_detail(exc: BaseException) -> str:
+    """A transport failure, worded the same by every HTTP stack and from run to run."""
+    cause = _os_error(exc)
+    endpoint = _endpoint(exc)
+    name = type(exc).__name__
+    if endpoint and cause is not None and "connect" in name.lower():
+        return f"cannot connect to {endpoint} ({_strerror(cause)})"
+    if name in _CUT_SHORT:
+        return f"the connection closed before the whole answer arrived ({name})"
+    text = f"{name}: {exc}".rstrip(": ")
+    # aiohttp puts reprs with memory addresses (ssl:<ssl.SSLContext object at 0x7f...>) in
+    # its messages: they differ on every run and say nothing to the reader.
+    return _VOLATILE.sub("", text)
+
+
+_CUT_SHORT = frozenset(
+    {"ClientPayloadError", "ServerDisconnectedError", "RemoteProtocolError", "ReadError"}
+)
+"""Each stack's name for a connection that ended in the middle of the answer."""
+_VOLATILE = re.compile(r"\s*\bssl:(?:default|None|True|False|<[^<>]*>)|<[^<>]* at 0x[0-9a-fA-F]+>")
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The innermost ``OSError`` with an errno behind ``exc`` (httpx chains, aiohttp keeps it)."""
+    found = None
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        inner = getattr(current, "os_error", None)
+        for candidate in (current, inner):
+            if isinstance(candidate, OSError) and candidate.errno is not None:
+                found = candidate
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _strerror(error: OSError) -> str:
+    if isinstance(error.errno, int) and error.errno > 0:
+        return os.strerror(error.errno).lower()
+    return str(error.strerror or error).lower()  # getaddrinfo: "name or service not known"
+
+
+def _endpoint(exc: BaseException) -> str | None:
+    """``host:port`` the failed request went to, when the exception says."""
+    host, port = getattr(exc, "host", None), getattr(exc, "port", None)
+    if isinstance(host, str) and isinstance(port, int):
+        return f"{host}:{port}"
+    try:
+        url = exc.request.url  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):
+        return None
+    default = 443 if getattr(url, "scheme", "") == "https" else 80
+    return f"{url.host}:{url.port or default}" if getattr(url, "host", None) else None
 
 
 def _one_line(text: str, secrets: list[str], limit: int = _MAX_MESSAGE) -> str:
