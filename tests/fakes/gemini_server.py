@@ -276,6 +276,7 @@ class FakeGemini:
         rpm_limit: int | None = None,
         window_s: float = 60.0,
         retry_info: bool = True,
+        refill: bool = False,
         faults: FaultScript | None = None,
         invent_symbol: str | None = None,
     ) -> None:
@@ -286,6 +287,11 @@ class FakeGemini:
         self.rpm_limit = rpm_limit
         """At most this many admitted requests per sliding ``window_s``; more get 429."""
         self.window_s = window_s
+        self.refill = refill
+        """Count the quota as a token bucket instead: ``rpm_limit`` at once, refilled evenly
+        over ``window_s`` (one request every ``window_s / rpm_limit`` once it is empty)."""
+        self._tokens: float | None = None
+        self._filled_at = 0.0
         self.retry_info = retry_info
         """Whether the quota 429 carries RetryInfo (the time until a slot frees)."""
         self.faults = faults
@@ -435,6 +441,7 @@ class FakeGemini:
         with self._lock:
             self._log.clear()
             self._admitted.clear()
+            self._tokens = None
             self._max_in_flight = self._in_flight
             self._rejected_429 = 0
             self._dropped = 0
@@ -573,12 +580,26 @@ class FakeGemini:
         if limit is None:
             return None
         now = time.monotonic()
+        if self.refill:
+            return self._take_token(limit, now)
         with self._lock:
             while self._admitted and self._admitted[0] <= now - self.window_s:
                 self._admitted.popleft()
             if len(self._admitted) >= limit:
                 return max(0.0, self._admitted[0] + self.window_s - now)
             self._admitted.append(now)
+            return None
+
+    def _take_token(self, limit: int, now: float) -> float | None:
+        rate = limit / self.window_s
+        with self._lock:
+            tokens = limit if self._tokens is None else self._tokens
+            tokens = min(limit, tokens + (now - self._filled_at) * rate)
+            self._filled_at = now
+            if tokens < 1:
+                self._tokens = tokens
+                return (1 - tokens) / rate
+            self._tokens = tokens - 1
             return None
 
     def _count_429(self) -> None:
