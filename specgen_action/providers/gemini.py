@@ -380,10 +380,7 @@ def _transport_detail(exc: BaseException) -> str:
         return f"cannot connect to {endpoint} ({_strerror(cause)})"
     if name in _CUT_SHORT:
         return f"the connection closed before the whole answer arrived ({name})"
-    text = f"{name}: {exc}".rstrip(": ")
-    # aiohttp puts reprs with memory addresses (ssl:<ssl.SSLContext object at 0x7f...>) in
-    # its messages: they differ on every run and say nothing to the reader.
-    return _VOLATILE.sub("", text)
+    return f"{name}: {exc}".rstrip(": ")
 
 
 _CUT_SHORT = frozenset(
