@@ -24,7 +24,7 @@ from .parsing import parse
 from .providers.base import Provider
 from .providers.static import build_skeleton
 from .render import FrontMatter, read_front_matter, render_spec
-from .report import FileRecord, RunReport, finish_report
+from .report import PRUNED_REASON, FileRecord, RunReport, finish_report
 from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule
 from .selection import Selection
 from .source import Skipped, Source, read_source
@@ -294,7 +294,7 @@ def _move_and_prune(
         reason = "source deleted"
         if options.prune:
             remove_spec(out, path)
-            reason = "source deleted; spec removed (--prune)"
+            reason = PRUNED_REASON
         records.append(
             FileRecord(
                 path=path,

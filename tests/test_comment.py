@@ -121,6 +121,30 @@ def test_merged_shards_render_one_comment() -> None:
     assert "shard" not in body
 
 
+def test_check_and_offline_comments_have_no_call_figures() -> None:
+    check = RunReport(
+        tool_version="0.1.0",
+        provider="check",
+        started_at="2025-01-01T00:00:00+00:00",
+        files=[
+            FileRecord(path="a.py", status="unchanged"),
+            FileRecord(path="b.py", status="missing", reason="no spec yet"),
+        ],
+    )
+    body = render_comment(finish_report(check))
+    assert "2 files checked · 1 up to date · 1 missing · 0 stale · 0 orphaned" in body
+    assert "`specgen generate b.py`" in body
+    assert "failed" not in body and "API calls" not in body and "speed-up" not in body
+    static = RunReport(
+        tool_version="0.1.0",
+        provider="static",
+        started_at="2025-01-01T00:00:00+00:00",
+        files=[FileRecord(path="a.py", status="written", duration_s=0.1)],
+    )
+    body = render_comment(finish_report(static))
+    assert "1 written" in body and "API calls" not in body and "speed-up" not in body
+
+
 def test_created_once_then_updated(api: FakeGitHub, client: httpx.Client) -> None:
     api.seed(REPO, 7, ["unrelated", "also unrelated"])
     assert upsert_comment(client, REPO, 7, MARKER + "\nfirst") == "created"

@@ -23,7 +23,7 @@ import httpx
 
 from ..errors import GitHubError, GitHubPermissionError, UsageError
 from ..redact import redact
-from ..report import RunReport
+from ..report import RunReport, fix_command, is_offline
 from .summary import code_span, escape_markdown, fit_sections, outcome
 
 __all__ = [
@@ -67,15 +67,31 @@ def render_comment(
     head = f"### specgen-action: {outcome(report)}"
     if report.shard:
         head += f" (shard {code_span(report.shard)})"
-    figures = (
-        f"{t.files} files · {t.written} written · {t.unchanged} unchanged · {t.cached} cached · "
-        f"{t.failed} failed · {t.timeout} timed out · {t.skipped} skipped · "
-        f"{t.api_calls} API calls ({t.retries} retries, {t.rate_limited} rate-limited) · "
-        f"{report.wall_s:.1f} s wall, {report.speedup:.1f}x speed-up"
-    )
+    if report.is_check:
+        figures = (
+            f"{t.files - t.orphaned} files checked · {t.unchanged} up to date · "
+            f"{t.missing} missing · {t.stale} stale · {t.orphaned} orphaned · "
+            f"{t.skipped} skipped · {report.wall_s:.1f} s"
+        )
+    else:
+        figures = (
+            f"{t.files} files · {t.written} written · {t.unchanged} unchanged · "
+            f"{t.cached} cached · {t.failed} failed · {t.timeout} timed out · "
+            f"{t.skipped} skipped · "
+        )
+        if is_offline(report):  # no model calls: no call, cost or speed-up figures
+            figures += f"{report.wall_s:.1f} s wall"
+        else:
+            figures += (
+                f"{t.api_calls} API calls ({t.retries} retries, {t.rate_limited} rate-limited) · "
+                f"{report.wall_s:.1f} s wall, {report.speedup:.1f}x speed-up"
+            )
     if t.cost_usd is not None:
         figures += f" · ≈ <span>$</span>{t.cost_usd:.4f}"
     sections = [MARKER, head, figures]
+    fix = fix_command(report)
+    if fix:
+        sections.append(f"Fix from the repository root, then commit: {code_span(fix, limit=1000)}")
     slow = sorted((r for r in report.files if r.api_calls), key=lambda r: (-r.duration_s, r.path))[
         :_SLOW_ROWS
     ]
