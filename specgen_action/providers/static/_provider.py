@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from ...skeleton import doc_summary
-from ...spec import ChunkAnalysis, FileSpec, SymbolNote
+from ...spec import MAX_NAME, MAX_SYMBOLS, MAX_TEXT, ChunkAnalysis, FileSpec, SymbolNote
+from ...text import clip
 from ..base import Analysis, ChunkRequest
 
 
@@ -45,19 +46,21 @@ class StaticProvider:
         chunk = request.chunk
         names = Counter(symbol.name for symbol in request.skeleton.symbols)
         notes = [
-            SymbolNote(name=symbol.name, description=description)
+            SymbolNote(name=symbol.name, description=clip(description, MAX_TEXT))
             for symbol in request.skeleton.symbols
             if chunk.line_start <= symbol.line_start <= chunk.line_end
             and names[symbol.name] == 1
+            and len(symbol.name) <= MAX_NAME
             and (description := symbol.description or doc_summary(symbol.docstring))
         ]
-        return Analysis(ChunkAnalysis(purpose=request.skeleton.purpose, symbols=notes))
+        purpose = clip(request.skeleton.purpose, MAX_TEXT)
+        return Analysis(ChunkAnalysis(purpose=purpose, symbols=notes[:MAX_SYMBOLS]))
 
     async def synthesise(
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
         """The skeleton's purpose; everything else is already in the skeleton."""
-        return Analysis(ChunkAnalysis(purpose=skeleton.purpose))
+        return Analysis(ChunkAnalysis(purpose=clip(skeleton.purpose, MAX_TEXT)))
 
     async def aclose(self) -> None:
         """Nothing to release."""
