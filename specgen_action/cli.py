@@ -83,6 +83,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
             tpm=config.tpm,
             concurrency=config.concurrency,
             attempts=config.max_attempts,
+            pack_tokens=None if config.pack_tokens == "auto" else config.pack_tokens,
         ),
         deadline_s=config.timeout,
         cache_dir=_resolve(root, config.cache_dir) if config.cache else None,
@@ -227,6 +228,7 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, Conf
             "cache_dir",
             "max_bytes",
             "chunk_tokens",
+            "pack_tokens",
             "include",
             "exclude",
         )
@@ -368,6 +370,12 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("--cache-dir", default=None, help="default .specgen-cache")
     cache.add_argument("--no-cache", action="store_true")
     gen.add_argument("--chunk-tokens", type=int, default=None, help="token budget per chunk")
+    gen.add_argument(
+        "--pack-tokens",
+        default=None,
+        metavar="N|auto",
+        help="source tokens one call may carry (default auto; 0: one call per chunk)",
+    )
     gen.add_argument("--report", metavar="FILE", help="write the JSON RunReport here")
     gen.add_argument(
         "--fail-on-change", action="store_true", help="exit 1 when a spec was written or changed"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -69,6 +69,9 @@ class Config(BaseModel):
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0)
     chunk_tokens: int = Field(DEFAULT_CHUNK_TOKENS, ge=100)
+    pack_tokens: Literal["auto"] | Annotated[int, Field(ge=0)] = "auto"
+    """Source tokens one call may carry (small files and chunks share calls); ``auto`` chooses
+    from ``rpm`` and ``concurrency``; 0 sends every chunk in a call of its own."""
     prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
     """USD per million (input, output) tokens by model, over the built-in table."""
 

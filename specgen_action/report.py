@@ -42,6 +42,7 @@ CallOutcome = Literal[
     "auth",
     "error",
     "cancelled",
+    "partial",
 ]
 
 
@@ -66,8 +67,11 @@ class CallRecord(BaseModel):
     """One attempt of one provider call; ``start_s``/``end_s`` are seconds since the run began."""
 
     file: str
+    """The first file the call carried."""
     chunk: str
-    """A chunk id, or ``synthesis`` for the map-reduce merge call."""
+    """The first request's chunk id, or ``synthesis`` for a map-reduce merge."""
+    files: list[str] = Field(default_factory=list)
+    """Every file the call carried (a packed call carries several), in pack order."""
     start_s: float
     end_s: float
     attempt: int
@@ -76,6 +80,11 @@ class CallRecord(BaseModel):
     """Time spent waiting for the rate limits and the concurrency cap before sending."""
     limit_s: float = 0.0
     """The part of ``queue_s`` spent on the rate limits and 429 cool-downs (the rest: the cap)."""
+
+    @property
+    def carried(self) -> list[str]:
+        """The files this call carried (``file`` alone in reports written before packing)."""
+        return self.files or [self.file]
 
 
 class Totals(BaseModel):
@@ -90,6 +99,8 @@ class Totals(BaseModel):
     timeout: int = 0
     orphaned: int = 0
     api_calls: int = 0
+    files_per_call: float = 0.0
+    """Files a call carried, on average over every call (retries included)."""
     retries: int = 0
     rate_limited: int = 0
     tokens_in: int = 0
@@ -135,11 +146,13 @@ def summarise(
     totals = Totals(files=len(files))
     for record in files:
         setattr(totals, record.status, getattr(totals, record.status) + 1)
-        totals.retries += record.retries
         totals.tokens_in += record.tokens_in
         totals.tokens_out += record.tokens_out
         totals.dropped_symbols += record.dropped_symbols
     totals.api_calls = len(calls)
+    totals.retries = sum(call.attempt > 1 for call in calls)
+    if calls:
+        totals.files_per_call = round(sum(len(call.carried) for call in calls) / len(calls), 2)
     totals.rate_limited = sum(call.outcome == "rate_limited" for call in calls)
     totals.call_s_sum = round(sum(call.end_s - call.start_s for call in calls), 3)
     totals.queue_s_sum = round(sum(call.queue_s for call in calls), 3)

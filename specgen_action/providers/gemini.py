@@ -1,4 +1,4 @@
-"""The Gemini provider: one google-genai async call per chunk, mapped onto ``errors``.
+"""The Gemini provider: one google-genai async call per pack of entries, mapped onto ``errors``.
 
 This is the only module that imports ``google.genai``; the package imports it
 only when the gemini provider runs. It never retries: the SDK's retries are
@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -39,7 +40,7 @@ from ..errors import (
 )
 from ..spec import ChunkAnalysis, FileSpec
 from . import prompts
-from .base import Analysis, ChunkRequest, Usage
+from .base import Analysis, ChunkRequest, PackAnswer, Request, SynthesisRequest, Usage
 
 __all__ = ["GeminiProvider", "make_gemini_provider"]
 
@@ -126,6 +127,21 @@ def _response_schema() -> dict[str, Any]:
 _SCHEMA = _response_schema()
 
 
+def _pack_schema(count: int) -> dict[str, Any]:
+    """One required property per entry id, and no other, each an analysis."""
+    ids = [prompts.entry_id(index) for index in range(count)]
+    return {
+        "type": "object",
+        "properties": {
+            ident: {**_SCHEMA, "description": f"The analysis of entry {ident} only."}
+            for ident in ids
+        },
+        "required": ids,
+        "propertyOrdering": ids,
+        "additionalProperties": False,
+    }
+
+
 class GeminiProvider:
     """Analyses chunks with a Gemini model (implements ``providers.base.Provider``)."""
 
@@ -144,7 +160,6 @@ class GeminiProvider:
         self._config = types.GenerateContentConfig(
             system_instruction=prompts.system_instruction(),
             response_mime_type="application/json",
-            response_json_schema=_SCHEMA,
             max_output_tokens=MAX_OUTPUT_TOKENS,
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
             automatic_continuation=False,
@@ -152,16 +167,50 @@ class GeminiProvider:
         )
 
     async def analyse(self, request: ChunkRequest) -> Analysis:
-        """Analyse one chunk."""
-        where = f"{request.path} chunk {request.chunk.index + 1}/{request.chunk_count}"
-        return await self._generate(prompts.chunk_prompt(request), where)
+        """Analyse one chunk (a pack of one)."""
+        return await self._one(request)
 
     async def synthesise(
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
-        prompt = prompts.synthesis_prompt(path, skeleton, analyses)
-        return await self._generate(prompt, f"{path} synthesis")
+        return await self._one(SynthesisRequest(path, skeleton, analyses))
+
+    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+        """Answer every request of the pack with one call; each part is validated alone."""
+        wheres = [_where(request) for request in requests]
+        where = wheres[0] if len(wheres) == 1 else f"a pack of {len(wheres)} entries"
+        config = self._config.model_copy(
+            update={"response_json_schema": _pack_schema(len(requests))}
+        )
+        response = await self._generate(prompts.pack_prompt(requests), where, config)
+        text = _answer_text(response, where)
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            raise InvalidResponse(f"Gemini's answer for {where} is not valid JSON") from None
+        if not isinstance(answer, dict):
+            raise InvalidResponse(f"Gemini's answer for {where} does not match the schema")
+        parts: list[ChunkAnalysis | InvalidResponse] = []
+        for index, part_where in enumerate(wheres):
+            part = answer.get(prompts.entry_id(index))
+            if part is None:
+                parts.append(InvalidResponse(f"Gemini's answer for {part_where} is missing"))
+                continue
+            try:
+                parts.append(ChunkAnalysis.model_validate(part))
+            except ValidationError:
+                parts.append(
+                    InvalidResponse(f"Gemini's answer for {part_where} does not match the schema")
+                )
+        return PackAnswer(parts, _usage(response.usage_metadata))
+
+    async def _one(self, request: Request) -> Analysis:
+        answer = await self.analyse_pack([request])
+        (part,) = answer.parts
+        if isinstance(part, InvalidResponse):
+            raise part
+        return Analysis(part, answer.usage)
 
     async def aclose(self) -> None:
         """Close the SDK's connection pools (idempotent)."""
@@ -171,11 +220,13 @@ class GeminiProvider:
         await self._client.aio.aclose()
         self._client.close()
 
-    async def _generate(self, prompt: str, where: str) -> Analysis:
+    async def _generate(
+        self, prompt: str, where: str, config: types.GenerateContentConfig
+    ) -> types.GenerateContentResponse:
         try:
             async with asyncio.timeout(self._timeout_s + _GRACE_S):
                 response = await self._client.aio.models.generate_content(
-                    model=self.model, contents=prompt, config=self._config
+                    model=self.model, contents=prompt, config=config
                 )
         except genai_errors.APIError as exc:
             raise _api_error(exc, self.model, self._secrets) from None
@@ -194,7 +245,7 @@ class GeminiProvider:
             raise RequestTimeout(f"connection to Gemini failed for {where}: {detail}") from None
         except (json.JSONDecodeError, ValidationError):
             raise InvalidResponse(f"Gemini's response for {where} is not valid JSON") from None
-        return _interpret(response, where)
+        return response
 
 
 def make_gemini_provider(
@@ -254,7 +305,14 @@ def _http_options(request_timeout_s: float) -> types.HttpOptions:
     )
 
 
-def _interpret(response: types.GenerateContentResponse, where: str) -> Analysis:
+def _where(request: Request) -> str:
+    if isinstance(request, ChunkRequest):
+        return f"{request.path} chunk {request.chunk.index + 1}/{request.chunk_count}"
+    return f"{request.path} synthesis"
+
+
+def _answer_text(response: types.GenerateContentResponse, where: str) -> str:
+    """The answer's text, or the error that says why there is none to use."""
     feedback = response.prompt_feedback
     if feedback is not None and feedback.block_reason is not None:
         reason = _enum(feedback.block_reason)
@@ -271,11 +329,7 @@ def _interpret(response: types.GenerateContentResponse, where: str) -> Analysis:
         raise InvalidResponse(
             f"Gemini returned an empty answer for {where} ({finish or 'no reason'})"
         )
-    try:
-        analysis = ChunkAnalysis.model_validate_json(text)
-    except ValidationError:
-        raise InvalidResponse(f"Gemini's answer for {where} does not match the schema") from None
-    return Analysis(analysis, _usage(response.usage_metadata))
+    return text
 
 
 def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ...spec import ChunkAnalysis, FileSpec, SymbolNote
-from ..base import Analysis, ChunkRequest
+from ..base import Analysis, ChunkRequest, PackAnswer, Request
 from ._docs import _first_paragraph
 
 
@@ -46,6 +48,18 @@ class StaticProvider:
     ) -> Analysis:
         """The skeleton's purpose; everything else is already in the skeleton."""
         return Analysis(ChunkAnalysis(purpose=skeleton.purpose))
+
+    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+        """Each request answered on its own (the scheduler packs only for providers that call)."""
+        parts = [
+            (
+                await self.analyse(request)
+                if isinstance(request, ChunkRequest)
+                else await self.synthesise(request.path, request.skeleton, list(request.analyses))
+            ).analysis
+            for request in requests
+        ]
+        return PackAnswer(parts)
 
     async def aclose(self) -> None:
         """Nothing to release."""
