@@ -172,7 +172,10 @@ def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None
     )
     calls = ""
     if t.api_calls:
-        calls = f"; {t.api_calls} API call(s), {t.retries} retried, {t.rate_limited} rate-limited"
+        calls = (
+            f"; {t.api_calls} API call(s) ({t.files_per_call:.1f} files per call), "
+            f"{t.retries} retried, {t.rate_limited} rate-limited"
+        )
         if t.tokens_in or t.tokens_out:
             calls += f", {t.tokens_in}+{t.tokens_out} tokens"
         if t.cost_usd is not None:

@@ -104,7 +104,8 @@ def generate(
         calls=result.calls,
     )
     limits = options.limits
-    return finish_report(report, options.price, limits.rpm or None, limits.concurrency), result
+    finish_report(report, options.price, limits.rpm or None, limits.concurrency, limits.pack_tokens)
+    return report, result
 
 
 async def _schedule(

@@ -436,9 +436,10 @@ class _Run:
         try:
             answer = await self._call(pack)
         except ProviderError as exc:
-            alone = len(pack.units) > 1 and isinstance(exc, InvalidResponse | ContentBlocked)
+            # A pack that failed as a whole may be one entry's fault (blocked, cut off, a 400):
+            # each entry goes again alone, unless the whole run is stopping anyway.
+            alone = len(pack.units) > 1 and not isinstance(exc, FatalProviderError | QuotaExhausted)
             for unit in pack.units:
-                # A pack refused as a whole may be one entry's fault: each goes again alone.
                 self._retry_alone(unit, exc) if alone else _settle(unit, exc)
             return
         finally:
