@@ -115,13 +115,13 @@ class ConsoleProgress:
             parts[-1] += f", {self._in_flight} in flight"
         if self._rate_limited:
             parts.append(f"{self._rate_limited} rate-limited")
-        state = self._state
+        state = self._state if self._done < total else None
         if state is not None and state.waiting_on is not None:
             wait = f"waiting on the {state.waiting_on}"
             if state.wait_left_s is not None:
                 wait += f" {_duration(state.wait_left_s, up=True)}"
             parts.append(wait)
-        if state is not None and state.eta_s is not None and self._done < total:
+        if state is not None and state.eta_s is not None:
             parts.append(f"ETA {_duration(state.eta_s, up=True)}")
         parts.append(f"{_duration(self._clock() - self._start)} elapsed")
         return ", ".join(parts)
@@ -140,9 +140,10 @@ class ConsoleProgress:
         if self._width is not None:
             return self._width
         try:
-            return os.get_terminal_size(self._stream.fileno()).columns
+            columns = os.get_terminal_size(self._stream.fileno()).columns
         except (AttributeError, OSError, ValueError):
-            return 80
+            columns = 0
+        return columns or 80  # a terminal that does not know its size says 0
 
 
 def _duration(seconds: float, *, up: bool = False) -> str:

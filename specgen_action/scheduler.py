@@ -329,6 +329,8 @@ class _Unit:
 class _Pack:
     units: list[_Unit]
     """Shrinks before each attempt to the units still wanted (a failed file drops its own)."""
+    queued: bool = False
+    """Waiting to be sent (counted in ``_Run._queued``)."""
 
 
 @dataclass
@@ -432,7 +434,6 @@ class _Run:
         task.add_done_callback(self.call_tasks.discard)
 
     async def _send(self, pack: _Pack) -> None:
-        self._queued += 1
         try:
             answer = await self._call(pack)
         except ProviderError as exc:
@@ -443,8 +444,7 @@ class _Run:
                 self._retry_alone(unit, exc) if alone else _settle(unit, exc)
             return
         finally:
-            if self._queued:
-                self._queued -= 1
+            self._unqueue(pack)
         if answer is None:
             return
         shares = _split(answer.usage.tokens_in, [unit.tokens for unit in pack.units])
@@ -487,6 +487,9 @@ class _Run:
         raise AssertionError("unreachable: stamina re-raises the last error")
 
     async def _attempt(self, pack: _Pack) -> PackAnswer | None:
+        if not pack.queued:
+            pack.queued = True
+            self._queued += 1
         queued = self.now()
         self._check_stopped()
         await self._wait_cooldown()
@@ -510,9 +513,13 @@ class _Run:
                     await self._tpm.acquire(amount)
             await self._wait_cooldown()
             self._check_stopped()
-            if self._queued:
-                self._queued -= 1
+            self._unqueue(pack)
             return await self._send_now(pack, queued, cooled, slotted)
+
+    def _unqueue(self, pack: _Pack) -> None:
+        if pack.queued:
+            pack.queued = False
+            self._queued -= 1
 
     async def _send_now(
         self, pack: _Pack, queued: float, cooled: float, slotted: float
