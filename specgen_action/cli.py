@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,7 @@ from .errors import SpecgenError, UsageError
 if TYPE_CHECKING:
     from .config import Config
     from .drift import SpecCheck
+    from .pipeline import Stop
     from .providers.base import Provider
     from .report import RunReport
     from .selection import Filters, Selection
@@ -45,12 +47,13 @@ _KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``sys.exit(main())`` in the console script)."""
+    started = time.monotonic()  # the job-wide deadline counts from here
     parser = _parser()
     args = parser.parse_args(argv)
     env = dict(os.environ)
     try:
         if args.command == "generate":
-            return _generate(args, env)
+            return _generate(args, env, started)
         if args.command == "check":
             return _check(args, env)
         return _report(args, env)
@@ -64,7 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
+def _generate(args: argparse.Namespace, env: dict[str, str], started: float) -> int:
+    from .pipeline import stop_on_signals
+
+    # From here on SIGINT and SIGTERM end the run the way the deadline does, with a report.
+    with stop_on_signals() as stop:
+        return _generate_until(args, env, started, stop)
+
+
+def _generate_until(
+    args: argparse.Namespace, env: dict[str, str], started: float, stop: Stop
+) -> int:
     from .console import ConsoleProgress, print_summary
     from .pipeline import GenerateOptions, generate
     from .providers.pricing import price_for
@@ -74,10 +87,11 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     _mask_secrets(env)
     root, config, filters = _setup(args, env)
     shard = parse_shard(args.shard) if args.shard else None
-    selection = _select(args, root, filters, env, shard)
+    out_dir = _resolve(root, config.out)
+    selection = _select(args, root, filters, env, shard, out_dir)
     provider = _provider(config, env)
     options = GenerateOptions(
-        out_dir=_resolve(root, config.out),
+        out_dir=out_dir,
         limits=Limits(
             rpm=config.rpm,
             tpm=config.tpm,
@@ -100,7 +114,9 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
         live = sys.stderr.isatty() and "GITHUB_ACTIONS" not in env
         progress = ConsoleProgress(sys.stderr, live=live)
     try:
-        report, result = generate(root, selection, provider, options, progress=progress)
+        report, result = generate(
+            root, selection, provider, options, progress=progress, stop=stop, started=started
+        )
     finally:
         if progress is not None:
             progress.close()
@@ -117,8 +133,19 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     totals = report.totals
     if totals.failed or totals.timeout:
         return EXIT_FAILED
+    # A moved spec names its old source, so it is rewritten and counted as written.
     changed = totals.written + totals.cached + (totals.orphaned if args.prune else 0)
-    if args.fail_on_change and (changed or selection.renamed):
+    if args.fail_on_change and changed:
+        from .console import safe
+        from .writer import shown_path
+
+        shown = shown_path(out_dir, root)
+        stage = f"git add -A -- {shlex.quote(shown)}" if shown else "git add -A"
+        print(
+            f"specgen: specs changed; review them, stage them with `{safe(stage)}` "
+            "and commit again",
+            file=sys.stderr,
+        )
         return EXIT_CHANGED
     return EXIT_OK
 
@@ -126,43 +153,57 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
 def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .console import safe
     from .drift import check_specs
+    from .report import fix_command
     from .writer import orphaned_sources
 
     started = time.monotonic()
     root, config, filters = _setup(args, env)
-    selection = _select(args, root, filters, env, None)
     out_dir = _resolve(root, config.out)
-    orphans: list[str] = list(selection.deleted)
+    selection = _select(args, root, filters, env, None, out_dir)
+    # A rename whose spec has not moved yet leaves the old spec behind.
+    orphans = {*selection.deleted, *(old for old, _ in selection.renamed)}
     if _selects_everything(args):
-        orphans = sorted({*orphans, *orphaned_sources(root, out_dir)})
-    checks = check_specs(root, out_dir, selection.paths, orphans, config.max_bytes)
-    drift = [check for check in checks if check.drifted]
-    for item in drift:
-        print(f"{item.state:<8} {safe(item.path)}")
+        orphans.update(orphaned_sources(root, out_dir))
+    checks = check_specs(root, out_dir, selection.paths, sorted(orphans), config.max_bytes)
+    report = _check_report(checks, root, out_dir, time.monotonic() - started)
     if args.report:
-        _write_report(_check_report(checks, root, out_dir, time.monotonic() - started), args.report)
-    if drift:
-        print(
-            f"specgen: {len(drift)} spec(s) out of date; run `specgen generate` and commit the "
-            "result",
-            file=sys.stderr,
-        )
-        return EXIT_CHANGED
-    print(f"specgen: {len(selection.paths)} spec(s) up to date", file=sys.stderr)
-    return EXIT_OK
+        _write_report(report, args.report)
+    for item in checks:
+        if item.drifted:
+            print(f"{item.state:<8} {safe(item.path)}")
+    t = report.totals
+    drift = t.missing + t.stale + t.orphaned
+    if not drift:
+        print(f"specgen: {t.unchanged} spec(s) up to date", file=sys.stderr)
+        return EXIT_OK
+    counts = ", ".join(
+        f"{count} {name}"
+        for name, count in (("missing", t.missing), ("stale", t.stale), ("orphaned", t.orphaned))
+        if count
+    )
+    print(
+        f"specgen: {drift} spec(s) out of date ({counts}); fix with "
+        f"`{safe(fix_command(report) or 'specgen generate')}` and commit the result",
+        file=sys.stderr,
+    )
+    return EXIT_CHANGED
 
 
 def _check_report(checks: list[SpecCheck], root: Path, out_dir: Path, wall_s: float) -> RunReport:
-    """``check`` as a RunReport, so CI publishes it like a run: drifted specs are failures."""
+    """``check`` as a RunReport (provider ``check``), so CI publishes it like a run.
+
+    Specs keep check's own words: missing, stale and orphaned; a current spec is
+    ``unchanged``. Nothing in it is ``failed``.
+    """
     from datetime import UTC, datetime
 
-    from .report import FileRecord, FileStatus, RunReport, finish_report
+    from .report import CHECK_PROVIDER, FileRecord, FileStatus, RunReport, finish_report
     from .writer import shown_path
 
     status: dict[str, FileStatus] = {
         "current": "unchanged",
-        "missing": "failed",
-        "stale": "failed",
+        "missing": "missing",
+        "stale": "stale",
         "orphaned": "orphaned",
         "skipped": "skipped",
     }
@@ -172,7 +213,7 @@ def _check_report(checks: list[SpecCheck], root: Path, out_dir: Path, wall_s: fl
     ]
     report = RunReport(
         tool_version=__version__,
-        provider="check",
+        provider=CHECK_PROVIDER,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         wall_s=round(wall_s, 3),
         out_dir=shown_path(out_dir, root) or str(out_dir),
@@ -255,13 +296,28 @@ def _select(
     filters: Filters,
     env: Mapping[str, str],
     shard: tuple[int, int] | None,
+    out_dir: Path,
 ) -> Selection:
     from . import selection as sel
 
     if sum(map(bool, _modes(args))) > 1:
         raise UsageError("choose one of PATHS, --staged, --since, --github-event, --all")
-    if args.paths:
-        chosen = sel.select_paths(root, args.paths, filters)
+    if args.pre_commit and any(_modes(args)[1:]):
+        raise UsageError("--pre-commit takes PATHS (as pre-commit passes them), no other selection")
+
+    def has_spec(path: str) -> bool:
+        from .errors import OutputPathError
+        from .writer import spec_path_for
+
+        try:
+            return spec_path_for(out_dir, path).is_file()
+        except OutputPathError:
+            return False
+
+    if args.pre_commit:
+        chosen = sel.select_pre_commit(root, args.paths, filters, has_spec)
+    elif args.paths:
+        chosen = sel.select_paths(root, args.paths, filters, has_spec)
     elif args.staged:
         chosen = sel.select_staged(root, filters)
     elif args.since:
@@ -290,8 +346,8 @@ def _modes(args: argparse.Namespace) -> tuple[object, ...]:
 
 
 def _selects_everything(args: argparse.Namespace) -> bool:
-    """``--all``, or no selection at all (which means ``--all``)."""
-    return bool(args.all) or not any(_modes(args))
+    """``--all``, or no selection at all (which means ``--all``, except under ``--pre-commit``)."""
+    return bool(args.all) or not (any(_modes(args)) or args.pre_commit)
 
 
 def _provider(config: Config, env: Mapping[str, str]) -> Provider:
@@ -401,6 +457,12 @@ def _selection_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--since", metavar="REF", help="files changed in REF...HEAD")
     sub.add_argument("--github-event", action="store_true", help="files changed by this event")
     sub.add_argument("--all", action="store_true", help="every tracked file that matches")
+    sub.add_argument(
+        "--pre-commit",
+        action="store_true",
+        help="as a pre-commit hook: PATHS filtered like --all, plus the renames and deletions "
+        "staged in the index (no PATHS: only those)",
+    )
     sub.add_argument("--out", default=None, help="spec root (default specs)")
     sub.add_argument("--include", action="append", default=None, metavar="GLOB")
     sub.add_argument("--exclude", action="append", default=None, metavar="GLOB")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .chunking import DEFAULT_CHUNK_TOKENS
 from .errors import ConfigError
+from .parsing import EXTENSIONS
 from .providers.pricing import DEFAULT_MODEL
 from .source import DEFAULT_MAX_BYTES
 
@@ -30,14 +31,7 @@ __all__ = [
 
 ENV_PREFIX = "SPECGEN_"
 
-DEFAULT_INCLUDE = (
-    "*.py", "*.pyi",
-    "*.js", "*.jsx", "*.mjs", "*.cjs",
-    "*.ts", "*.tsx", "*.mts", "*.cts",
-    "*.go", "*.rs", "*.java",
-    "*.c", "*.h", "*.cc", "*.cpp", "*.hpp", "*.cs", "*.kt", "*.swift", "*.scala",
-    "*.rb", "*.php", "*.lua", "*.sh",
-)  # fmt: skip
+DEFAULT_INCLUDE = tuple(f"*{ext}" for ext in EXTENSIONS)
 """Source files of the languages with a grammar, plus common ones specced as plain text."""
 
 DEFAULT_EXCLUDE = ("node_modules/", "vendor/", "third_party/", "*.min.js")

@@ -63,6 +63,15 @@ class ConsoleProgress:
         self._start = clock()
         self._last_draw: float | None = None
 
+    def planning(self, total: int) -> None:
+        """Say that the selected files are being read, which takes a while in a big repository."""
+        line = f"specgen: reading {total} file(s)"
+        if self._live:
+            print(f"\r\x1b[2K{line}", end="", file=self._stream, flush=True)
+            self._last_draw = self._clock()
+        else:
+            print(line, file=self._stream, flush=True)
+
     def started(self, total: int) -> None:
         """Remember how many files are to come."""
         self._total = total
@@ -156,11 +165,45 @@ def _duration(seconds: float, *, up: bool = False) -> str:
 
 
 def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None:
-    """The closing lines: counts, time, where the specs went, and what went wrong."""
+    """The closing lines: counts, time, where the specs went, what went wrong and its fix."""
+    from .report import fix_command  # the check path prints through here and must stay light
+
+    if report.is_check:
+        _print_check_summary(report, stream, limit)
+    else:
+        _print_run_summary(report, stream, limit)
+    fix = fix_command(report)
+    if fix:
+        print(f"  fix: {safe(fix)}", file=stream)
+
+
+def _counts(pairs: tuple[tuple[str, int], ...]) -> str:
+    return ", ".join(f"{value} {name}" for name, value in pairs if value)
+
+
+def _print_check_summary(report: RunReport, stream: TextIO, limit: int) -> None:
     t = report.totals
-    counts = ", ".join(
-        f"{value} {name}"
-        for name, value in (
+    counts = _counts(
+        (
+            ("missing", t.missing),
+            ("stale", t.stale),
+            ("orphaned", t.orphaned),
+            ("up to date", t.unchanged),
+            ("skipped", t.skipped),
+        )
+    )
+    print(
+        f"specgen: checked {t.files - t.orphaned} file(s) ({counts or 'nothing to check'}) "
+        f"in {report.wall_s:.1f} s; specs in {safe(report.out_dir)}/",
+        file=stream,
+    )
+    _print_records(report, ("missing", "stale", "orphaned"), stream, limit)
+
+
+def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
+    t = report.totals
+    counts = _counts(
+        (
             ("written", t.written),
             ("unchanged", t.unchanged),
             ("cached", t.cached),
@@ -169,7 +212,6 @@ def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None
             ("skipped", t.skipped),
             ("orphaned", t.orphaned),
         )
-        if value
     )
     calls = ""
     if t.api_calls:
@@ -186,11 +228,17 @@ def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None
         f"with {report.provider}{calls}; specs in {safe(report.out_dir)}/",
         file=stream,
     )
-    trouble = [r for r in report.files if r.status in ("failed", "timeout", "skipped", "orphaned")]
+    _print_records(report, ("failed", "timeout", "skipped", "orphaned"), stream, limit)
+    for advice in report.recommendations:
+        print(f"  hint: {safe(advice)}", file=stream)
+
+
+def _print_records(
+    report: RunReport, statuses: tuple[str, ...], stream: TextIO, limit: int
+) -> None:
+    trouble = [r for r in report.files if r.status in statuses]
     for record in trouble[:limit]:
         reason = f": {safe(record.reason)}" if record.reason else ""
         print(f"  {record.status:<9} {safe(record.path)}{reason}", file=stream)
     if len(trouble) > limit:
         print(f"  ... and {len(trouble) - limit} more (see the JSON report)", file=stream)
-    for advice in report.recommendations:
-        print(f"  hint: {safe(advice)}", file=stream)

@@ -17,9 +17,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tree_sitter import Language, Node, Parser, Query, Tree
 
-__all__ = ["LANGUAGES", "grammar", "language_for", "node_lines", "parse", "query", "source_bytes"]
+__all__ = [
+    "EXTENSIONS",
+    "LANGUAGES",
+    "files_regex",
+    "grammar",
+    "language_for",
+    "node_lines",
+    "parse",
+    "query",
+    "source_bytes",
+]
 
-_EXTENSIONS = {
+EXTENSIONS: dict[str, str] = {
     ".py": "python",
     ".pyi": "python",
     ".js": "javascript",
@@ -33,7 +43,26 @@ _EXTENSIONS = {
     ".go": "go",
     ".rs": "rust",
     ".java": "java",
+    # Specced as plain text (blank-line chunks, no parsed symbols).
+    ".c": "text",
+    ".h": "text",
+    ".cc": "text",
+    ".cpp": "text",
+    ".hpp": "text",
+    ".cs": "text",
+    ".kt": "text",
+    ".swift": "text",
+    ".scala": "text",
+    ".rb": "text",
+    ".php": "text",
+    ".lua": "text",
+    ".sh": "text",
 }
+"""The one list of source file types: extension -> language (``text`` without a grammar).
+
+The default ``include`` globs and the ``files:`` pattern of the pre-commit hooks
+are derived from it, so every entry point judges the same files.
+"""
 
 _GRAMMARS = {
     "python": ("tree_sitter_python", "language"),
@@ -53,7 +82,13 @@ _local = threading.local()
 
 def language_for(path: str) -> str:
     """The grammar name for ``path`` by its extension, or ``text``."""
-    return _EXTENSIONS.get(PurePosixPath(path).suffix.lower(), "text")
+    return EXTENSIONS.get(PurePosixPath(path).suffix.lower(), "text")
+
+
+def files_regex() -> str:
+    """The ``files:`` pattern of the pre-commit hooks: the names ``EXTENSIONS`` covers."""
+    names = "|".join(ext.removeprefix(".") for ext in EXTENSIONS)
+    return rf"\.({names})$"
 
 
 @functools.cache

@@ -7,6 +7,7 @@ comment) reads this model; nothing reports from anywhere else.
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,9 @@ from pydantic import BaseModel, Field
 from .errors import UsageError
 
 __all__ = [
+    "CHECK_PROVIDER",
+    "DRIFT_STATUSES",
+    "PRUNED_REASON",
     "CallOutcome",
     "CallRecord",
     "FileRecord",
@@ -24,13 +28,40 @@ __all__ = [
     "RunReport",
     "Totals",
     "finish_report",
+    "fix_command",
+    "is_offline",
     "load_report",
     "merge_reports",
     "recommend",
     "summarise",
 ]
 
-FileStatus = Literal["written", "unchanged", "cached", "failed", "skipped", "timeout", "orphaned"]
+FileStatus = Literal[
+    "written",
+    "unchanged",
+    "cached",
+    "failed",
+    "skipped",
+    "timeout",
+    "orphaned",
+    "missing",
+    "stale",
+]
+"""``missing`` and ``stale`` appear only in check reports (provider ``check``)."""
+
+CHECK_PROVIDER = "check"
+"""The ``provider`` of a report written by ``specgen check --report``."""
+
+DRIFT_STATUSES: tuple[FileStatus, ...] = ("missing", "stale", "orphaned")
+"""What ``specgen check`` finds wrong with a spec; never ``failed``."""
+
+PRUNED_REASON = "source deleted; spec removed (--prune)"
+"""The reason of an orphaned spec that ``--prune`` removed (so nothing is left to fix)."""
+
+_CHECK_MISSING_REASON = "no spec yet"
+"""The reason ``drift.check_specs`` gives a missing spec (read back from old check reports)."""
+_FIX_PATHS = 20
+"""Paths named in a fix command at most; more become ``--all``."""
 CallOutcome = Literal[
     "ok",
     "rate_limited",
@@ -98,6 +129,10 @@ class Totals(BaseModel):
     skipped: int = 0
     timeout: int = 0
     orphaned: int = 0
+    missing: int = 0
+    """Check reports only: sources without a spec."""
+    stale: int = 0
+    """Check reports only: specs written from another version of their source."""
     api_calls: int = 0
     files_per_call: float = 0.0
     """Files a call carried, on average over every call (retries included)."""
@@ -135,6 +170,46 @@ class RunReport(BaseModel):
     def speedup(self) -> float:
         """Sum of call time over wall time: what concurrency bought."""
         return self.totals.call_s_sum / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def is_check(self) -> bool:
+        """True for a ``specgen check`` report: drift counts, no model calls."""
+        return self.provider == CHECK_PROVIDER
+
+
+def is_offline(report: RunReport) -> bool:
+    """True when API calls, cost and speed-up mean nothing: a check or a static run."""
+    return report.is_check or report.provider == "static"
+
+
+def fix_command(report: RunReport, limit: int = _FIX_PATHS) -> str | None:
+    """A ``specgen generate`` command line that fixes the drift in ``report``, or None.
+
+    Drift is a missing or stale spec, or an orphaned spec that is still on disk.
+    The command names the files (``--all`` past ``limit`` of them), adds
+    ``--prune`` for orphans and ``--out`` for a spec root other than the default;
+    it is meant to be run from the repository root.
+    """
+    drifted = [
+        record
+        for record in report.files
+        if record.status in DRIFT_STATUSES and record.reason != PRUNED_REASON
+    ]
+    if not drifted:
+        return None
+    words = ["specgen", "generate"]
+    if report.out_dir != "specs":
+        words += ["--out", report.out_dir]
+    if any(record.status == "orphaned" for record in drifted):
+        words.append("--prune")
+    paths = sorted({record.path for record in drifted})
+    if len(paths) > limit:
+        words.append("--all")
+    else:
+        if any(path.startswith("-") for path in paths):
+            words.append("--")
+        words += paths
+    return shlex.join(words)
 
 
 def summarise(
@@ -244,12 +319,24 @@ def finish_report(
 def load_report(path: Path) -> RunReport:
     """Read a JSON report; raises ``UsageError`` with one line when it is missing or invalid."""
     try:
-        return RunReport.model_validate_json(path.read_bytes())
+        report = RunReport.model_validate_json(path.read_bytes())
     except OSError as exc:
         raise UsageError(f"cannot read report {path}: {exc.strerror}") from None
     except ValueError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid"
         raise UsageError(f"{path} is not a specgen report: {first}") from None
+    return _upgrade_check(report)
+
+
+def _upgrade_check(report: RunReport) -> RunReport:
+    """Read a check report of an earlier version, which called missing and stale specs failed."""
+    if not report.is_check or not report.totals.failed:
+        return report
+    for record in report.files:
+        if record.status == "failed":
+            record.status = "missing" if record.reason == _CHECK_MISSING_REASON else "stale"
+    report.totals = summarise(report.files, report.calls)
+    return report
 
 
 def merge_reports(reports: Iterable[RunReport]) -> RunReport:

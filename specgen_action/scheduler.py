@@ -122,6 +122,9 @@ class RunState:
 class Progress(Protocol):
     """Receives progress events (``console.ConsoleProgress`` draws them)."""
 
+    def planning(self, total: int) -> None:
+        """Reading and planning ``total`` selected files begins."""
+
     def started(self, total: int) -> None:
         """Scheduling begins for ``total`` files."""
 
@@ -139,6 +142,9 @@ class Progress(Protocol):
 
 
 class _Silent:
+    def planning(self, total: int) -> None:
+        return None
+
     def started(self, total: int) -> None:
         return None
 
@@ -181,11 +187,13 @@ async def schedule(
     deadline_s: float | None = None,
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
+    timeout_s: float | None = None,
 ) -> ScheduleResult:
     """Analyse every job, calling ``on_file`` with each finished spec as soon as it is ready.
 
     ``stop``, when set (by a signal handler), ends the run like the deadline
-    does, but marks it interrupted.
+    does, but marks it interrupted. ``timeout_s`` is the job-wide timeout the
+    reasons name, when ``deadline_s`` is only what is left of it.
     """
     run = _Run(provider, limits, cache_dir, progress or _Silent(), len(jobs))
     run.progress.started(len(jobs))
@@ -215,7 +223,8 @@ async def schedule(
         if everything.done() and not everything.cancelled():
             everything.exception()  # read here so asyncio does not log it; tasks are read below
 
-    reason = "interrupted" if interrupted else f"deadline of {deadline_s or 0:g} s reached"
+    named = timeout_s if timeout_s is not None else deadline_s
+    reason = "interrupted" if interrupted else f"deadline of {named or 0:g} s reached"
     files: list[FileRecord] = []
     for job, task in zip(jobs, tasks, strict=True):
         if task.done() and not task.cancelled() and task.exception() is None:

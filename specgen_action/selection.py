@@ -60,6 +60,7 @@ __all__ = [
     "select_all",
     "select_github_event",
     "select_paths",
+    "select_pre_commit",
     "select_range",
     "select_since",
     "select_staged",
@@ -275,20 +276,47 @@ def _relative_to_root(root: Path, arg: str) -> str:
     raise UsageError(f"{arg}: outside the repository {root}")
 
 
-def select_paths(root: Path, paths: Sequence[str], filters: Filters) -> Selection:
+def _gone_relative(root: Path, arg: str) -> str | None:
+    """``arg`` as a repository-relative path when it names nothing on disk inside ``root``."""
+    given = Path(arg).absolute()
+    if os.path.lexists(given):
+        return None
+    try:
+        text = given.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+    if text in (".", ".git") or text.startswith(".git/"):
+        return None
+    return text
+
+
+def select_paths(
+    root: Path,
+    paths: Sequence[str],
+    filters: Filters,
+    has_spec: Callable[[str], bool] | None = None,
+) -> Selection:
     """Explicit files and directories (relative to the cwd, or absolute, inside ``root``).
 
     Directories contribute their tracked and untracked-not-ignored files that
     pass the filters; named files are taken unless excluded, ignored by git or
-    inside the spec directory.
+    inside the spec directory. A named file that no longer exists is a deleted
+    source (its spec is orphaned) when ``has_spec`` says it still has a spec;
+    otherwise it is an error, as any name of nothing is.
     """
     root = Path(os.path.realpath(root))
     match_dir = _matcher(filters)
     match_file = _matcher(filters, explicit=True)
     chosen: set[str] = set()
+    gone: set[str] = set()
     dirs: list[str] = []
     files: list[str] = []
     for arg in paths:
+        missing = _gone_relative(root, arg) if has_spec is not None else None
+        if missing is not None and has_spec is not None and has_spec(missing):
+            if match_file(missing):
+                gone.add(missing)
+            continue
         rel = _relative_to_root(root, arg)
         full = root / rel
         if full.is_dir() and not full.is_symlink():
@@ -301,7 +329,32 @@ def select_paths(root: Path, paths: Sequence[str], filters: Filters) -> Selectio
     candidates = [p for p in files if match_file(p)]
     ignored = _ignored(root, candidates)
     chosen.update(p for p in candidates if p not in ignored)
-    return _selection(chosen)
+    return _selection(chosen, gone)
+
+
+def select_pre_commit(
+    root: Path,
+    paths: Sequence[str],
+    filters: Filters,
+    has_spec: Callable[[str], bool] | None = None,
+) -> Selection:
+    """What a pre-commit hook acts on: ``paths`` plus the renames and deletions in the index.
+
+    pre-commit passes only files that exist, so a staged rename or deletion is
+    learnt from the index (``git diff --cached``): the spec of a rename moves
+    to the new name (which is also processed), the spec of a deleted source is
+    orphaned. ``paths`` are candidates, not requests: ``include`` applies to
+    them as it does to ``--all``, so the hook and ``--all`` judge the same files.
+    No ``paths`` means only the staged renames and deletions.
+    """
+    match = _matcher(filters)
+    named = select_paths(root, paths, filters, has_spec) if paths else _selection(())
+    staged = select_staged(root, filters)
+    return _selection(
+        [*(p for p in named.paths if match(p)), *(new for _, new in staged.renamed)],
+        [*(p for p in named.deleted if match(p)), *staged.deleted],
+        staged.renamed,
+    )
 
 
 def select_all(root: Path, filters: Filters) -> Selection:

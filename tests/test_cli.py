@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -347,7 +348,134 @@ def test_check_report_lists_each_spec_state(repo: GitRepo, cli: CLI) -> None:
     assert data["provider"] == "check"
     files = {f["path"]: (f["status"], f["reason"]) for f in data["files"]}  # type: ignore[union-attr]
     assert files["current.py"] == ("unchanged", None)
-    assert files["stale.py"][0] == files["missing.py"][0] == "failed"
+    assert files["stale.py"][0] == "stale" and files["missing.py"][0] == "missing"
     assert files["gone.py"][0] == "orphaned"
     assert files["binary.py"][0] == "skipped"
+    totals = data["totals"]
+    assert (totals["missing"], totals["stale"], totals["orphaned"], totals["failed"]) == (
+        1,
+        1,
+        1,
+        0,
+    )  # type: ignore[index]
     assert "missing  missing.py" in result.out and "binary" not in result.out
+    assert "3 spec(s) out of date (1 missing, 1 stale, 1 orphaned)" in result.err
+    assert "failed" not in result.out + result.err
+
+
+def test_check_names_the_command_that_fixes_it(repo: GitRepo, cli: CLI) -> None:
+    repo.write("keep.py", PY.format(name="keep"))
+    repo.write("edit.py", PY.format(name="edit"))
+    repo.write("gone.py", PY.format(name="gone"))
+    repo.commit()
+    assert cli("generate", "--out", "docs/specs").code == 0
+    repo.write("edit.py", PY.format(name="edit") + "\nX = 1\n")
+    repo.write("-new.py", PY.format(name="new"))
+    repo.git("add", "-A")
+    repo.git("rm", "-q", "gone.py")
+    result = cli("check", "--out", "docs/specs")
+    assert result.code == 1
+    fix = result.err.split("fix with `", 1)[1].split("`", 1)[0]
+    assert fix == "specgen generate --out docs/specs --prune -- -new.py edit.py gone.py"
+    assert cli(*shlex.split(fix)[1:]).code == 0
+    assert cli("check", "--out", "docs/specs").code == 0
+    assert not spec_of(repo, "gone.py", "docs/specs").exists()
+
+
+def test_an_earlier_check_report_still_reads(repo: GitRepo, cli: CLI) -> None:
+    old = {
+        "version": 1,
+        "tool_version": "0.1.0",
+        "provider": "check",
+        "started_at": "2025-01-01T00:00:00+00:00",
+        "totals": {"files": 2, "failed": 2},
+        "files": [
+            {"path": "a.py", "status": "failed", "reason": "no spec yet"},
+            {"path": "b.py", "status": "failed", "reason": "the source changed since its spec"},
+        ],
+    }
+    (repo.root / "old.json").write_text(json.dumps(old))
+    result = cli("report", "old.json", "--json", "merged.json")
+    assert result.code == 0, result.err
+    assert "checked 2 file(s) (1 missing, 1 stale)" in result.out
+    merged = report(repo, "merged.json")
+    assert statuses(merged) == {"a.py": "missing", "b.py": "stale"}
+    assert merged["totals"]["failed"] == 0  # type: ignore[index]
+
+
+def test_a_named_deleted_source_prunes_its_spec(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    assert cli("generate").code == 0
+    (repo.root / "a.py").unlink()
+    result = cli("generate", "--prune", "a.py", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert statuses(report(repo)) == {"a.py": "orphaned"}
+    assert not spec_of(repo, "a.py").exists()
+    typo = cli("generate", "b.py")
+    assert typo.code == 2 and "b.py: no such file or directory" in typo.err
+
+
+def test_pre_commit_moves_the_spec_of_a_staged_rename(repo: GitRepo, cli: CLI) -> None:
+    repo.write("old.py", PY.format(name="f"))
+    repo.write("other.py", PY.format(name="other"))
+    repo.commit()
+    assert cli("generate").code == 0
+    repo.commit("specs")
+    (repo.root / "pkg").mkdir()
+    repo.git("mv", "old.py", "pkg/new.py")
+    # pre-commit passes only existing files, and none here matched its pattern
+    check = cli("check", "--pre-commit")
+    assert check.code == 1
+    assert check.out.splitlines() == ["missing  pkg/new.py", "orphaned old.py"]
+    result = cli("generate", "--pre-commit", "--fail-on-change", "--prune")
+    assert result.code == 1, result.err
+    assert "stage them with `git add -A -- specs`" in result.err
+    assert not spec_of(repo, "old.py").exists()
+    moved = parse_front_matter(spec_of(repo, "pkg/new.py").read_text())
+    assert moved is not None and moved.source == "pkg/new.py"
+    repo.git("add", "-A", "--", "specs")
+    assert cli("check", "--pre-commit", "pkg/new.py").code == 0
+    assert cli("generate", "--pre-commit", "--fail-on-change", "--prune", "pkg/new.py").code == 0
+
+
+def test_pre_commit_removes_the_spec_of_a_staged_deletion(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", PY.format(name="a"))
+    repo.write("b.py", PY.format(name="b"))
+    repo.commit()
+    assert cli("generate").code == 0
+    repo.commit("specs")
+    repo.git("rm", "-q", "a.py")
+    check = cli("check", "--pre-commit")
+    assert check.code == 1 and check.out.splitlines() == ["orphaned a.py"]
+    assert "fix with `specgen generate --prune a.py`" in check.err
+    result = cli("generate", "--pre-commit", "--fail-on-change", "--prune", "--report", "r.json")
+    assert result.code == 1
+    assert statuses(report(repo, "r.json")) == {"a.py": "orphaned"}
+    assert not spec_of(repo, "a.py").exists() and spec_of(repo, "b.py").exists()
+    repo.git("add", "-A")
+    assert cli("check", "--pre-commit").code == 0
+    assert cli("generate", "--pre-commit", "--fail-on-change", "--prune").code == 0
+
+
+def test_pre_commit_judges_named_files_like_all(repo: GitRepo, cli: CLI) -> None:
+    repo.write("pyproject.toml", '[tool.specgen]\ninclude = ["src/"]\n')
+    repo.write("src/a.py", PY.format(name="a"))
+    repo.write("tests/t.py", PY.format(name="t"))
+    repo.commit()
+    result = cli("generate", "--pre-commit", "src/a.py", "tests/t.py", "--report", "r.json")
+    assert result.code == 0, result.err
+    assert statuses(report(repo, "r.json")) == {"src/a.py": "written"}
+    assert cli("check", "--pre-commit", "src/a.py", "tests/t.py").code == 0
+    assert cli("check", "--all").code == 0
+    # with no PATHS --pre-commit selects only staged renames and deletions, never everything
+    (repo.root / "specs" / "src" / "a.py.md").unlink()
+    assert cli("check", "--pre-commit").code == 0
+    assert cli("check").code == 1
+
+
+def test_pre_commit_takes_paths_only(repo: GitRepo, cli: CLI) -> None:
+    repo.commit()
+    for extra in ("--all", "--staged", "--since=HEAD"):
+        result = cli("generate", "--pre-commit", extra)
+        assert result.code == 2 and "--pre-commit takes PATHS" in result.err

@@ -118,26 +118,73 @@ def _report(files: list[FileRecord]) -> RunReport:
     return finish_report(report)
 
 
-def test_annotations_cap_each_kind_and_count_the_rest() -> None:
+def test_a_good_run_gets_one_run_level_notice() -> None:
     files = [
-        FileRecord(
-            path=f"src/m{i:02}.py", status="written", duration_s=float(i), chunks=2, api_calls=3
-        )
-        for i in range(1, 16)
-    ] + [
-        FileRecord(path=f"src/bad{i}.py", status="failed" if i % 2 else "timeout", reason=f"r{i}")
-        for i in range(13)
+        FileRecord(path=f"src/m{i:02}.py", status="written", duration_s=2.0 + i / 5, api_calls=1)
+        for i in range(10)
     ]
+    lines, overflow = commands.annotations(_report(files))
+    assert overflow == {"notice": 0, "warning": 0}
+    assert len(lines) == 1
+    assert lines[0].startswith("::notice title=specgen%3A timing::10 files in ")
+    assert "file=" not in lines[0]
+    assert "median 2.9 s a file, slowest src/m09.py at 3.8 s" in lines[0]
+
+
+def test_outliers_and_retries_get_file_notices() -> None:
+    files = [
+        FileRecord(path=f"src/m{i}.py", status="written", duration_s=2.0, api_calls=1)
+        for i in range(5)
+    ] + [
+        FileRecord(path="src/slow.py", status="written", duration_s=6.0, chunks=3, api_calls=4),
+        FileRecord(path="src/edge.py", status="written", duration_s=5.9, api_calls=1),
+        FileRecord(path="src/retried.py", status="cached", duration_s=2.0, retries=2, api_calls=3),
+    ]
+    lines, _ = commands.annotations(_report(files))
+    filed = [line for line in lines if "file=" in line]
+    assert len(filed) == 2
+    assert filed[0].startswith("::notice title=specgen%3A slow file,file=src/slow.py::")
+    assert "6.0 s: 3 chunks, 4 API calls, 3.0x the median file (2.0 s)" in filed[0]
+    assert filed[1].startswith("::notice title=specgen%3A retried calls,file=src/retried.py::")
+    assert "(2 retries)" in filed[1]
+
+
+def test_annotations_cap_each_kind_and_count_the_rest() -> None:
+    files = (
+        [
+            FileRecord(path=f"src/m{i:02}.py", status="written", duration_s=1.0, api_calls=1)
+            for i in range(20)
+        ]
+        + [
+            FileRecord(
+                path=f"src/r{i:02}.py", status="written", duration_s=1.0, api_calls=2, retries=1
+            )
+            for i in range(14)
+        ]
+        + [
+            FileRecord(
+                path=f"src/bad{i}.py", status="failed" if i % 2 else "timeout", reason=f"r{i}"
+            )
+            for i in range(13)
+        ]
+    )
     lines, overflow = commands.annotations(_report(files))
     notices = [line for line in lines if line.startswith("::notice")]
     warnings = [line for line in lines if line.startswith("::warning")]
     assert len(notices) == 10 and len(warnings) == 10
-    assert overflow == {"notice": 5, "warning": 3}
-    assert "file=src/m15.py" in notices[0]  # slowest first
-    assert "15.0 s" in notices[0] and "2 chunks" in notices[0] and "3 API calls" in notices[0]
-    assert "title=specgen%3A slowest files" in notices[0]
+    assert overflow == {"notice": 5, "warning": 3}  # 1 run-level + 14 retried, 10 shown
+    assert "file=" not in notices[0]
     assert any("hit the deadline" in w for w in warnings)
     assert any("failed: r1" in w for w in warnings)
+
+
+def test_a_small_run_has_no_outliers() -> None:
+    files = [
+        FileRecord(path="a.py", status="written", duration_s=1.0, api_calls=1),
+        FileRecord(path="b.py", status="written", duration_s=30.0, api_calls=1),
+    ]
+    lines, _ = commands.annotations(_report(files))
+    assert len(lines) == 1 and "file=" not in lines[0]
 
 
 def test_annotations_escape_hostile_paths_and_reasons() -> None:
@@ -146,13 +193,15 @@ def test_annotations_escape_hostile_paths_and_reasons() -> None:
         FileRecord(path=evil, status="written", duration_s=1.0, api_calls=1, retries=1),
         FileRecord(path=evil, status="failed", reason="boom\r\n::add-mask::x"),
     ]
-    lines, overflow = commands.annotations(_report(files), limit=1)
+    lines, overflow = commands.annotations(_report(files), limit=2)
     assert overflow == {"notice": 0, "warning": 0}
-    assert len(lines) == 2
+    assert len(lines) == 3
     for line in lines:
         assert "\n" not in line and "\r" not in line
+    for line in lines[1:]:
         assert "file=x%2Cy%3Az%0A%3A%3Aset-output name=a%3A%3Ab.py" in line
-    assert "1 retry" in lines[0]
+    assert "1 retry" in lines[1]
+    assert "%0A%3A%3Aset-output" not in lines[0].split("::", 2)[1]
 
 
 def test_annotations_skip_unchanged_and_zero_time() -> None:
@@ -161,5 +210,7 @@ def test_annotations_skip_unchanged_and_zero_time() -> None:
         FileRecord(path="b.py", status="written", duration_s=0.0),
         FileRecord(path="c.py", status="skipped", reason="binary"),
     ]
-    assert commands.annotations(_report(files)) == ([], {"notice": 0, "warning": 0})
+    lines, overflow = commands.annotations(_report(files))
+    assert overflow == {"notice": 0, "warning": 0}
+    assert len(lines) == 1 and "file=" not in lines[0]  # the run-level notice only
     assert commands.annotations(_report(files), limit=0)[0] == []

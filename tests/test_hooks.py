@@ -2,19 +2,26 @@
 
 pre-commit installs the hook repository with ``pip install .`` into its own
 environment, so the first test pays for one install; the environment is shared
-by every test of the session through one PRE_COMMIT_HOME.
+by every test of the session through one PRE_COMMIT_HOME. (``pre-commit
+try-repo`` would build a fresh one per call in a temporary store, so hooks run
+through ``pre-commit run -c CONFIG`` instead.)
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
+from specgen_action.parsing import EXTENSIONS, files_regex
+from specgen_action.selection import Filters, select_all
 from tests.conftest import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,10 +82,56 @@ def _run(
     )
 
 
+def _hook(
+    repo: GitRepo, home: Path, hook_repo: Path, hook: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``pre-commit run HOOK`` of ``hook_repo``, with its config outside ``repo``."""
+    config = repo.root.parent / "hooks-config.yaml"
+    config.write_text(
+        f"repos:\n- repo: {hook_repo}\n  rev: {_head(hook_repo)}\n  hooks:\n"
+        "  - id: specgen\n  - id: specgen-check\n",
+        encoding="utf-8",
+    )
+    return _run(repo, home, "run", "-c", str(config), hook, *args)
+
+
 def _head(repo_path: Path) -> str:
     return subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=repo_path, capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def test_hook_files_come_from_the_code() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {hook["id"] for hook in hooks} == {"specgen", "specgen-check"}
+    for hook in hooks:
+        assert hook["files"] == files_regex(), hook["id"]
+        assert hook["exclude"] == "^specs/"
+        # pre-commit passes only existing files: staged deletions need the hook to run anyway
+        assert hook["always_run"] is True and "--pre-commit" in hook["entry"].split()
+    assert set(DEFAULT_INCLUDE) == {f"*{ext}" for ext in EXTENSIONS}
+
+
+def test_the_hooks_and_check_all_judge_the_same_files(repo: GitRepo) -> None:
+    names = [
+        *(f"src/m{ext}" for ext in EXTENSIONS),
+        "README.md",
+        "notes.txt",
+        "Makefile",
+        "data.json",
+        "setup.cfg",
+        "x.pyc",
+        "a.py.bak",
+        "deep/dir/tool.sh",
+    ]
+    for name in names:
+        repo.write(name, "x\n")
+    repo.commit()
+    pattern = re.compile(files_regex())
+    hooked = {name for name in names if pattern.search(name)}
+    selected = set(select_all(repo.root, Filters(DEFAULT_INCLUDE, DEFAULT_EXCLUDE, "specs")).paths)
+    assert hooked == selected
+    assert {"src/m.c", "src/m.sh", "src/m.rb", "deep/dir/tool.sh"} <= hooked
 
 
 def test_manifest_is_valid() -> None:
@@ -136,27 +189,27 @@ def test_check_hook_fails_on_an_edit_and_passes_after_regeneration(
 ) -> None:
     repo.write("greet.py", SOURCE)
     repo.git("add", "-A")
-    generated = _run(repo, pre_commit_home, "try-repo", str(hook_repo), "specgen")
+    generated = _hook(repo, pre_commit_home, hook_repo, "specgen")
     assert generated.returncode == 1, generated.stdout + generated.stderr
     repo.git("add", "-A")
     repo.commit("greet with spec")
 
-    clean = _run(repo, pre_commit_home, "try-repo", str(hook_repo), "specgen-check", "--all-files")
+    clean = _hook(repo, pre_commit_home, hook_repo, "specgen-check", "--all-files")
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
     repo.write("greet.py", SOURCE + "\n\ndef bye() -> None:\n    pass\n")
     repo.git("add", "greet.py")
-    stale = _run(repo, pre_commit_home, "try-repo", str(hook_repo), "specgen-check")
+    stale = _hook(repo, pre_commit_home, hook_repo, "specgen-check")
     assert stale.returncode == 1
     assert "stale" in stale.stdout and "greet.py" in stale.stdout
 
-    regenerated = _run(repo, pre_commit_home, "try-repo", str(hook_repo), "specgen")
+    regenerated = _hook(repo, pre_commit_home, hook_repo, "specgen")
     assert regenerated.returncode == 1
     assert "def bye() -> None" in (repo.root / "specs" / "greet.py.md").read_text()
     repo.git("add", "-A")
-    fresh = _run(repo, pre_commit_home, "try-repo", str(hook_repo), "specgen-check")
+    fresh = _hook(repo, pre_commit_home, hook_repo, "specgen-check")
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
-    again = _run(repo, pre_commit_home, "try-repo", str(hook_repo), "specgen")
+    again = _hook(repo, pre_commit_home, hook_repo, "specgen")
     assert again.returncode == 0, again.stdout + again.stderr
 
 
@@ -165,6 +218,115 @@ def test_check_hook_reports_a_missing_spec(
 ) -> None:
     repo.write("lib.go", "package lib\n\n// Add adds.\nfunc Add(a, b int) int { return a + b }\n")
     repo.git("add", "-A")
-    result = _run(repo, pre_commit_home, "try-repo", str(hook_repo), "specgen-check")
+    result = _hook(repo, pre_commit_home, hook_repo, "specgen-check")
     assert result.returncode == 1
     assert "missing" in result.stdout and "lib.go" in result.stdout
+
+
+def _commit(repo: GitRepo, home: Path, message: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
+    return subprocess.run(
+        ["git", "commit", "-q", "-m", message],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def test_renames_and_deletions_leave_no_orphan_spec(
+    repo: GitRepo, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n- repo: {hook_repo}\n  rev: {_head(hook_repo)}\n  hooks:\n"
+        "  - id: specgen\n  - id: specgen-check\n",
+    )
+    repo.write("old.py", SOURCE)
+    repo.write("gone.py", SOURCE.replace("hello", "bye"))
+    repo.write("tool.sh", "#!/bin/sh\necho hi\n")
+    repo.write("lib.rb", "def hi\n  1\nend\n")
+    installed = _run(repo, pre_commit_home, "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    repo.git("add", "-A")
+    assert _commit(repo, pre_commit_home, "add").returncode != 0
+    for name in ("old.py", "gone.py", "tool.sh", "lib.rb"):  # .sh and .rb get specs too
+        assert (repo.root / "specs" / f"{name}.md").is_file(), name
+    repo.git("add", "-A")
+    first = _commit(repo, pre_commit_home, "add")
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    (repo.root / "pkg").mkdir()
+    repo.git("mv", "old.py", "pkg/new.py")
+    repo.git("rm", "-q", "gone.py")
+    moved = _commit(repo, pre_commit_home, "move and delete")
+    assert moved.returncode != 0
+    log = moved.stdout + moved.stderr
+    assert "git add -A -- specs" in log
+    assert "orphaned  gone.py: source deleted; spec removed (--prune)" in log
+    assert not (repo.root / "specs" / "old.py.md").exists()
+    assert not (repo.root / "specs" / "gone.py.md").exists()
+    assert "source: pkg/new.py" in (repo.root / "specs" / "pkg" / "new.py.md").read_text()
+    repo.git("add", "-A", "--", "specs")
+    second = _commit(repo, pre_commit_home, "move and delete")
+    assert second.returncode == 0, second.stdout + second.stderr
+
+    # A commit that only deletes a source: no file matches, and the hooks still run.
+    repo.git("rm", "-q", "tool.sh")
+    deleted = _commit(repo, pre_commit_home, "delete tool")
+    assert deleted.returncode != 0
+    assert not (repo.root / "specs" / "tool.sh.md").exists()
+    repo.git("add", "-A", "--", "specs")
+    third = _commit(repo, pre_commit_home, "delete tool")
+    assert third.returncode == 0, third.stdout + third.stderr
+
+    tracked = repo.git("ls-files", "specs").split()
+    assert tracked == ["specs/lib.rb.md", "specs/pkg/new.py.md"]
+    clean = subprocess.run(
+        [sys.executable, "-m", "specgen_action", "check", "--all"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def _readme_hook_config() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## pre-commit hooks", 1)[1]
+    found = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", section, flags=re.S)
+    assert found, "no .pre-commit-config.yaml example under ## pre-commit hooks"
+    return found[1]
+
+
+def test_readme_hook_example_is_a_valid_config(tmp_path: Path) -> None:
+    assert PRE_COMMIT is not None
+    text = _readme_hook_config()
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [PRE_COMMIT, "validate-config", str(config)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    ids = [hook["id"] for repo in yaml.safe_load(text)["repos"] for hook in repo["hooks"]]
+    assert ids[-2:] == ["specgen", "specgen-check"]  # after the formatters
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## pre-commit hooks", 1)[1]
+    listed = " ".join(readme.split("## ", 1)[0].split())
+    assert " ".join(EXTENSIONS) in listed
+
+
+def test_check_hook_sees_a_staged_deletion_alone(
+    repo: GitRepo, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    repo.write("a.py", SOURCE)
+    repo.write("notes.md", "notes\n")
+    repo.git("add", "-A")
+    assert _hook(repo, pre_commit_home, hook_repo, "specgen").returncode == 1
+    repo.commit("with spec")
+    repo.git("rm", "-q", "a.py")
+    repo.write("notes.md", "more notes\n")
+    repo.git("add", "notes.md")
+    result = _hook(repo, pre_commit_home, hook_repo, "specgen-check")
+    assert result.returncode == 1, result.stdout
+    assert "orphaned a.py" in result.stdout
+    assert "fix with `specgen generate --prune a.py`" in result.stdout

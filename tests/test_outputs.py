@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from specgen_action.errors import UsageError
-from specgen_action.github.outputs import OUTPUT_NAMES, action_outputs, write_outputs
+from specgen_action.github.outputs import (
+    DRIFT_OUTPUT_NAMES,
+    OUTPUT_NAMES,
+    action_outputs,
+    write_outputs,
+)
 from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report
 
 
@@ -45,7 +50,7 @@ def test_action_outputs_from_a_report() -> None:
     ]
     finish_report(report)
     values = action_outputs(report, "/tmp/r.json")
-    assert tuple(values) == OUTPUT_NAMES
+    assert tuple(values) == OUTPUT_NAMES + DRIFT_OUTPUT_NAMES
     assert values == {
         "files": "5",
         "written": "1",
@@ -54,7 +59,26 @@ def test_action_outputs_from_a_report() -> None:
         "cache-hits": "2",
         "duration-seconds": "12.3",
         "report-path": "/tmp/r.json",
+        "missing": "0",
+        "stale": "0",
+        "orphaned": "0",
     }
+
+
+def test_check_outputs_count_drift_never_failures() -> None:
+    report = RunReport(
+        tool_version="0.1.0", provider="check", started_at="2025-01-01T00:00:00+00:00"
+    )
+    report.files = [
+        FileRecord(path="a.py", status="unchanged"),
+        FileRecord(path="b.py", status="missing"),
+        FileRecord(path="c.py", status="stale"),
+        FileRecord(path="d.py", status="stale"),
+        FileRecord(path="e.py", status="orphaned"),
+    ]
+    values = action_outputs(finish_report(report), "r.json")
+    assert values["failed"] == "0" and values["written"] == "0" and values["api-calls"] == "0"
+    assert (values["missing"], values["stale"], values["orphaned"]) == ("1", "2", "1")
 
 
 def test_write_outputs_appends_heredocs(tmp_path: Path) -> None:

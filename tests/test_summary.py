@@ -47,7 +47,7 @@ def _calls(path: str, count: int, start: float = 0.0) -> list[CallRecord]:
     return [
         CallRecord(
             file=path,
-            chunk=f"c{i}",
+            chunk=f"{i:03d}-0123456789ab",
             start_s=start + i,
             end_s=start + i + 1.5,
             attempt=1,
@@ -203,8 +203,8 @@ def test_mermaid_timeline_is_well_formed_and_bounded() -> None:
     lines = _mermaid(text)
     assert lines[:4] == [
         "gantt",
-        "    title API calls of the slowest files (milliseconds since start)",
-        "    dateFormat X",
+        "    title API calls of the slowest files (seconds since start)",
+        "    dateFormat x",
         "    axisFormat %s",
     ]
     sections = [line for line in lines if line.startswith("    section ")]
@@ -214,19 +214,53 @@ def test_mermaid_timeline_is_well_formed_and_bounded() -> None:
     for line in sections:
         assert re.fullmatch(r"    section [A-Za-z0-9_./ -]+", line)
     for line in tasks:
-        assert re.fullmatch(r"    a\d+ [A-Za-z0-9_./ -]* :(done|active|crit), \d+, \d+", line)
+        assert re.fullmatch(
+            r"    (chunk \d+/\d+|merge|call)( attempt \d+)? :(done|active|crit), \d+, \d+", line
+        )
         start, end = map(int, line.rsplit(":", 1)[1].split(", ")[1:])
         assert end > start
-    assert "    a2 title :crit, 1000, 2000" in lines  # the slowest file's retry, marked failed
+    assert "    call attempt 2 :crit, 1000, 2000" in lines  # the slowest file's retry: failed
     assert "200 of 601 calls shown." in text
 
 
-def test_long_runs_use_seconds() -> None:
-    files = [FileRecord(path="a.py", status="written", duration_s=300, api_calls=1)]
-    calls = [CallRecord(file="a.py", chunk="c", start_s=10.2, end_s=300.4, attempt=1, outcome="ok")]
+def test_timeline_is_in_milliseconds_for_every_mermaid() -> None:
+    # Mermaid 11 reads a bare-number start as milliseconds whatever the format, and
+    # the end by the format: only `dateFormat x` (milliseconds) reads both alike.
+    files = [FileRecord(path="a.py", status="written", duration_s=300, api_calls=1, chunks=1)]
+    calls = [
+        CallRecord(file="a.py", chunk="000-aa", start_s=10.2, end_s=300.4, attempt=1, outcome="ok")
+    ]
     lines = _mermaid(render_summary(_report(files, calls, wall_s=301)))
-    assert "(seconds since start)" in lines[1]
-    assert "    a1 c :done, 10, 300" in lines
+    assert "    dateFormat x" in lines and "    axisFormat %s" in lines
+    assert "    chunk 1/1 :done, 10200, 300400" in lines
+
+
+def test_short_runs_show_fractions_of_a_second() -> None:
+    files = [FileRecord(path="a.py", status="written", duration_s=0.5, api_calls=1, chunks=1)]
+    calls = [
+        CallRecord(file="a.py", chunk="000-aa", start_s=0.01, end_s=0.5, attempt=1, outcome="ok")
+    ]
+    lines = _mermaid(render_summary(_report(files, calls, wall_s=0.6)))
+    assert "    axisFormat %s.%L" in lines
+    assert "    chunk 1/1 :done, 10, 500" in lines
+
+
+def test_timeline_names_chunks_merges_and_attempts() -> None:
+    files = [FileRecord(path="big.py", status="written", duration_s=9, api_calls=5, chunks=3)]
+    calls = [
+        CallRecord(file="big.py", chunk=chunk, start_s=t, end_s=t + 1, attempt=n, outcome=out)
+        for chunk, t, n, out in (
+            ("000-1f2e3d4c5b6a", 0, 1, "ok"),
+            ("001-aaaaaaaaaaaa", 0, 1, "rate_limited"),
+            ("001-aaaaaaaaaaaa", 2, 2, "ok"),
+            ("002-bbbbbbbbbbbb", 0, 1, "ok"),
+            ("synthesis", 4, 1, "ok"),
+        )
+    ]
+    lines = _mermaid(render_summary(_report(files, calls)))
+    tasks = [line.split(" :")[0].strip() for line in lines if " :" in line]
+    assert tasks == ["chunk 1/3", "chunk 2/3", "chunk 3/3", "chunk 2/3 attempt 2", "merge"]
+    assert not any("1f2e3d" in line for line in lines)
 
 
 def test_no_calls_no_timeline() -> None:
@@ -250,7 +284,7 @@ def test_ten_thousand_files_stay_under_the_limit() -> None:
     assert len(text.encode()) < MAX_SUMMARY_BYTES
     assert "9950 more file(s) not shown" in text
     assert "- _4500 more; every file is in the JSON report._" in text
-    assert "9990 more timing notice(s)" in text and "4990 more warning(s)" in text
+    assert "9990 more notice(s)" in text and "4990 more warning(s)" in text
 
 
 def test_truncation_keeps_whole_sections_and_says_so() -> None:
@@ -281,7 +315,7 @@ def test_merged_shards_render_as_one(tmp_path: Path) -> None:
     assert "| Wall time (s) | 8.0 |" in text
     lines = _mermaid(text)
     assert "    section b.py" in lines and "    section a.py" in lines
-    assert "    a1 c0 :active, 5000, 6500" in lines  # shard two sits 5 s later on the shared clock
+    assert "    chunk 1/2 :active, 5000, 6500" in lines  # shard two sits 5 s later on the clock
 
 
 def test_write_summary_appends(tmp_path: Path) -> None:
@@ -291,3 +325,73 @@ def test_write_summary_appends(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "one\ntwo\n"
     with pytest.raises(UsageError, match="cannot write the step summary"):
         write_summary(tmp_path / "no" / "dir.md", "x")
+
+
+_API_ROWS = ("API calls", "Retries", "Rate-limited", "Tokens", "cost", "Speed-up", "call time")
+
+
+def test_check_summary_speaks_of_drift_not_failure() -> None:
+    report = RunReport(
+        tool_version="0.1.0",
+        provider="check",
+        started_at="2025-01-01T00:00:00+00:00",
+        wall_s=0.2,
+        files=[
+            FileRecord(path="ok.py", status="unchanged"),
+            FileRecord(path="new.py", status="missing", reason="no spec yet"),
+            FileRecord(path="old.py", status="stale", reason="the source changed"),
+            FileRecord(path="gone.py", status="orphaned", reason="the source is gone"),
+        ],
+    )
+    text = render_summary(finish_report(report))
+    title = "## specgen-action: ❌ specs out of date: 1 missing, 1 stale, 1 orphaned\n"
+    assert text.startswith(title)
+    for row in ("| Files checked | 3 |", "| Up to date | 1 |", "| Missing | 1 |", "| Stale | 1 |"):
+        assert row in text
+    assert "| Orphaned | 1 |" in text
+    assert "failed" not in text.lower()
+    assert not any(row in text for row in _API_ROWS)
+    assert "Files by time" not in text and "mermaid" not in text
+    assert "```sh\nspecgen generate --prune gone.py new.py old.py\n```" in text
+    assert "<summary>Missing specs (1)</summary>" in text
+    assert "<summary>Stale specs (the source changed since) (1)</summary>" in text
+
+
+def test_clean_check_summary() -> None:
+    report = RunReport(
+        tool_version="0.1.0",
+        provider="check",
+        started_at="2025-01-01T00:00:00+00:00",
+        files=[FileRecord(path="ok.py", status="unchanged")],
+    )
+    text = render_summary(finish_report(report))
+    assert text.startswith("## specgen-action: ✅ 1 spec(s) up to date")
+    assert "How to fix" not in text
+
+
+def test_offline_summary_has_no_api_rows() -> None:
+    report = RunReport(
+        tool_version="0.1.0",
+        provider="static",
+        started_at="2025-01-01T00:00:00+00:00",
+        wall_s=0.4,
+        files=[
+            FileRecord(path="a.py", status="written", duration_s=0.1),
+            FileRecord(path="b.py", status="unchanged"),
+        ],
+    )
+    text = render_summary(finish_report(report))
+    assert "| Written | 1 |" in text and "| Wall time (s) | 0.4 |" in text
+    assert not any(row in text for row in _API_ROWS)
+    assert "Files by time" in text
+
+
+def test_orphans_left_by_a_run_come_with_the_prune_command() -> None:
+    files = [
+        FileRecord(path="a.py", status="written", duration_s=1.0, api_calls=1),
+        FileRecord(path="old name.py", status="orphaned", reason="source deleted"),
+    ]
+    report = _report(files)
+    report.out_dir = "docs/specs"
+    text = render_summary(report)
+    assert "specgen generate --out docs/specs --prune 'old name.py'" in text

@@ -10,10 +10,11 @@ new command.
 import secrets
 from collections.abc import Mapping
 
-from ..report import RunReport
+from ..report import DRIFT_STATUSES, FileRecord, RunReport, fix_command
 
 __all__ = [
     "ANNOTATION_LIMIT",
+    "OUTLIER_RATIO",
     "SECRET_VARIABLES",
     "annotations",
     "endgroup",
@@ -32,8 +33,6 @@ __all__ = [
 
 ANNOTATION_LIMIT = 10
 """GitHub shows at most 10 annotations of each kind per step; more are dropped."""
-
-_NO_ANNOTATION = frozenset({"failed", "timeout", "skipped", "orphaned", "unchanged"})
 
 
 def escape_data(value: str) -> str:
@@ -139,42 +138,91 @@ def _plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {words or word + 's'}"
 
 
+_WORKED = frozenset({"written", "cached"})
+OUTLIER_RATIO = 3.0
+"""A file is an outlier when it took at least this many times the median file."""
+_OUTLIER_MIN_FILES = 3
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _run_notice(report: RunReport, worked: list[FileRecord], median: float) -> str:
+    t = report.totals
+    message = f"{_plural(t.files, 'file')} in {report.wall_s:.1f} s with {report.provider}"
+    if t.api_calls:
+        message += f": {_plural(t.api_calls, 'API call')}, {t.retries} retried"
+    if worked:
+        slowest = max(worked, key=lambda r: (r.duration_s, r.path))
+        message += (
+            f"; median {median:.1f} s a file, slowest {slowest.path} at {slowest.duration_s:.1f} s"
+        )
+    return notice(message, title="specgen: timing")
+
+
+def _file_notice(record: FileRecord, median: float, outlier: bool) -> str:
+    message = (
+        f"Spec took {record.duration_s:.1f} s: {_plural(record.chunks, 'chunk')}, "
+        f"{_plural(record.api_calls, 'API call')}"
+    )
+    if record.retries:
+        message += f" ({_plural(record.retries, 'retry', 'retries')})"
+    if outlier and median > 0:
+        message += f", {record.duration_s / median:.1f}x the median file ({median:.1f} s)"
+    title = "specgen: slow file" if outlier else "specgen: retried calls"
+    return notice(message, file=record.path, title=title)
+
+
+def _drift_warning(report: RunReport, record: FileRecord) -> str:
+    fix = fix_command(report.model_copy(update={"files": [record]}))
+    return warning(
+        f"Spec {record.status}: {record.reason or record.status}. Fix: {fix}",
+        file=record.path,
+        title=f"specgen: spec {record.status}",
+    )
+
+
 def annotations(
     report: RunReport, limit: int = ANNOTATION_LIMIT
 ) -> tuple[list[str], dict[str, int]]:
-    """Timing notices on the slowest files and warnings on failed or timed-out files.
+    """The annotations of ``report``: informative, never one per file on a good run.
 
-    At most ``limit`` of each kind; returns the command lines and how many of
-    each kind were left out (``{"notice": n, "warning": m}``) so the summary
-    can say so.
+    Notices: one run-level timing notice, then file-level ones only for
+    outliers (at least ``OUTLIER_RATIO`` times the median duration of the files
+    that did work, among three or more) and files whose calls were retried,
+    slowest first. Warnings: failed or timed-out files, or, for a check report,
+    missing, stale and orphaned specs. At most ``limit`` of each kind; returns
+    the command lines and how many of each kind were left out
+    (``{"notice": n, "warning": m}``) so the summary can say so.
     """
     limit = max(limit, 0)
-    timed = sorted(
-        (r for r in report.files if r.status not in _NO_ANNOTATION and r.duration_s > 0),
-        key=lambda r: (-r.duration_s, r.path),
-    )
-    broken = [r for r in report.files if r.status in ("failed", "timeout")]
-    lines: list[str] = []
-    for record in timed[:limit]:
-        message = (
-            f"Spec took {record.duration_s:.1f} s: {_plural(record.chunks, 'chunk')}, "
-            f"{_plural(record.api_calls, 'API call')}"
-        )
-        if record.retries:
-            message += f" ({_plural(record.retries, 'retry', 'retries')})"
-        lines.append(notice(message, file=record.path, title="specgen: slowest files"))
-    for record in broken[:limit]:
-        what = "hit the deadline" if record.status == "timeout" else "failed"
-        reason = record.reason or "no reason recorded"
-        lines.append(
-            warning(
-                f"Spec {what}: {reason}",
-                file=record.path,
-                title=f"specgen: spec {what}",
-            )
-        )
+    notices: list[str] = []
+    if report.is_check:
+        broken = [r for r in report.files if r.status in DRIFT_STATUSES]
+        warnings = [_drift_warning(report, record) for record in broken[:limit]]
+    else:
+        worked = [r for r in report.files if r.status in _WORKED and r.duration_s > 0]
+        median = _median([r.duration_s for r in worked]) if worked else 0.0
+        if report.files:
+            notices.append(_run_notice(report, worked, median))
+        enough = len(worked) >= _OUTLIER_MIN_FILES and median > 0
+        for record in sorted(worked, key=lambda r: (-r.duration_s, r.path)):
+            outlier = enough and record.duration_s >= OUTLIER_RATIO * median
+            if outlier or record.retries:
+                notices.append(_file_notice(record, median, outlier))
+        broken = [r for r in report.files if r.status in ("failed", "timeout")]
+        warnings = [_failure_warning(record) for record in broken[:limit]]
     overflow = {
-        "notice": max(len(timed) - limit, 0),
+        "notice": max(len(notices) - limit, 0),
         "warning": max(len(broken) - limit, 0),
     }
-    return lines, overflow
+    return [*notices[:limit], *warnings], overflow
+
+
+def _failure_warning(record: FileRecord) -> str:
+    what = "hit the deadline" if record.status == "timeout" else "failed"
+    reason = record.reason or "no reason recorded"
+    return warning(f"Spec {what}: {reason}", file=record.path, title=f"specgen: spec {what}")

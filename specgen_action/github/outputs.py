@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..report import RunReport
 
-__all__ = ["OUTPUT_NAMES", "action_outputs", "write_outputs"]
+__all__ = ["DRIFT_OUTPUT_NAMES", "OUTPUT_NAMES", "action_outputs", "write_outputs"]
 
 OUTPUT_NAMES = (
     "files",
@@ -27,6 +27,9 @@ OUTPUT_NAMES = (
 )
 """Every output the action declares, in ``action.yml`` order."""
 
+DRIFT_OUTPUT_NAMES = ("missing", "stale", "orphaned")
+"""Drift counts, written after ``OUTPUT_NAMES`` (``action.yml`` passes on those it declares)."""
+
 
 def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
     """The action's outputs for ``report``.
@@ -38,7 +41,13 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
       already current (``unchanged``) or was rebuilt entirely from the chunk
       cache (``cached``);
     - ``duration-seconds``: wall time of the run, one decimal;
-    - ``report-path``: where the JSON report is.
+    - ``report-path``: where the JSON report is;
+    - ``missing``, ``stale``: check mode's sources without a spec, and specs
+      written from another version of their source (0 in other modes);
+    - ``orphaned``: specs whose source is gone (removed with ``--prune``).
+
+    A check never reports ``failed``: its findings are ``missing``, ``stale``
+    and ``orphaned``, the same counts the console and the step summary show.
     """
     totals = report.totals
     return {
@@ -49,6 +58,9 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
         "cache-hits": str(totals.cached + totals.unchanged),
         "duration-seconds": f"{report.wall_s:.1f}",
         "report-path": report_path,
+        "missing": str(totals.missing),
+        "stale": str(totals.stale),
+        "orphaned": str(totals.orphaned),
     }
 
 

@@ -17,7 +17,7 @@ import httpx
 from ..errors import GitHubPermissionError, UsageError
 from ..report import RunReport
 from . import commands
-from .commands import in_github_actions, mask_secrets, notice, warning
+from .commands import in_github_actions, mask_secrets, warning
 from .comment import github_client, render_comment, upsert_comment
 from .event import load_event, pull_request_number
 from .outputs import action_outputs, write_outputs
@@ -85,7 +85,7 @@ def _comment(
 ) -> None:
     event_path = env.get("GITHUB_EVENT_PATH")
     if not event_path:
-        _say(stdout, notice("No GitHub event payload; the PR comment is skipped."))
+        _say(stdout, "specgen: no GitHub event payload; the PR comment is skipped.")
         return
     try:
         pr_number = pull_request_number(load_event(Path(event_path)))
@@ -93,7 +93,7 @@ def _comment(
         _say(stdout, warning(f"PR comment skipped: {exc}"))
         return
     if pr_number is None:
-        _say(stdout, notice("Not a pull request event; the PR comment is skipped."))
+        _say(stdout, "specgen: not a pull request event; the PR comment is skipped.")
         return
     repo, token = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_TOKEN")
     if not repo:

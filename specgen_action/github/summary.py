@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import UsageError
-from ..report import CallRecord, FileRecord, RunReport
+from ..report import CallRecord, FileRecord, RunReport, fix_command, is_offline
 
 __all__ = [
     "MAX_SUMMARY_BYTES",
@@ -115,8 +115,17 @@ def mermaid_label(text: str, limit: int = _LABEL_CHARS) -> str:
 
 
 def outcome(report: RunReport) -> str:
-    """One-line verdict for titles: interrupted, failures, deadline or done."""
+    """One-line verdict for titles: interrupted, failures, deadline or done.
+
+    A check report speaks of missing, stale and orphaned specs instead.
+    """
     t = report.totals
+    if report.is_check:
+        counts = (("missing", t.missing), ("stale", t.stale), ("orphaned", t.orphaned))
+        drift = [f"{count} {name}" for name, count in counts if count]
+        if drift:
+            return f"❌ specs out of date: {', '.join(drift)}"
+        return f"✅ {t.unchanged} spec(s) up to date"
     bad = t.failed + t.timeout
     if report.interrupted:
         return "🛑 interrupted"
@@ -145,6 +154,30 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 def _totals_table(report: RunReport) -> str:
     t = report.totals
+    if report.is_check:
+        checked = [
+            ("Files checked", t.files - t.orphaned),
+            ("Up to date", t.unchanged),
+            ("Missing", t.missing),
+            ("Stale", t.stale),
+            ("Orphaned", t.orphaned),
+            ("Skipped", t.skipped),
+            ("Wall time (s)", f"{report.wall_s:.1f}"),
+        ]
+        return _table(("Metric", "Value"), ((name, str(value)) for name, value in checked))
+    if is_offline(report):
+        # No model calls: API, cost and speed-up rows would only ever read zero.
+        offline = [
+            ("Files", t.files),
+            ("Written", t.written),
+            ("Unchanged", t.unchanged),
+            ("Failed", t.failed),
+            ("Skipped", t.skipped),
+            ("Timed out", t.timeout),
+            ("Orphaned", t.orphaned),
+            ("Wall time (s)", f"{report.wall_s:.1f}"),
+        ]
+        return _table(("Metric", "Value"), ((name, str(value)) for name, value in offline))
     cost = f"${t.cost_usd:.4f}" if t.cost_usd is not None else "n/a"
     rows = [
         ("Files", t.files),
@@ -175,22 +208,25 @@ def _by_duration(files: Iterable[FileRecord]) -> list[FileRecord]:
     return sorted(files, key=lambda r: (-r.duration_s, r.path))
 
 
-def _file_table(files: Sequence[FileRecord], limit: int) -> str:
+def _file_table(files: Sequence[FileRecord], limit: int, *, offline: bool = False) -> str:
     ordered = _by_duration(files)
-    rows = [
-        (
-            code_span(r.path, table=True, limit=200),
-            r.status,
-            str(r.chunks),
-            str(r.api_calls),
-            str(r.retries),
-            f"{r.duration_s:.2f}",
-            f"{r.tokens_in:,}",
-            f"{r.tokens_out:,}",
-        )
-        for r in ordered[:limit]
-    ]
-    header = ("File", "Status", "Chunks", "API calls", "Retries", "Time (s)", "In", "Out")
+    header: tuple[str, ...] = ("File", "Status", "Chunks", "Time (s)")
+    if not offline:
+        header = (*header[:3], "API calls", "Retries", "Time (s)", "In", "Out")
+    rows = []
+    for r in ordered[:limit]:
+        cells = [code_span(r.path, table=True, limit=200), r.status, str(r.chunks)]
+        if offline:
+            cells.append(f"{r.duration_s:.2f}")
+        else:
+            cells += [
+                str(r.api_calls),
+                str(r.retries),
+                f"{r.duration_s:.2f}",
+                f"{r.tokens_in:,}",
+                f"{r.tokens_out:,}",
+            ]
+        rows.append(cells)
     text = _table(header, rows)
     if len(ordered) > limit:
         text += (
@@ -200,8 +236,33 @@ def _file_table(files: Sequence[FileRecord], limit: int) -> str:
     return text
 
 
+def _chunk_index(call: CallRecord) -> int | None:
+    """The 0-based chunk index in a chunk id (``001-<digest>``), or None."""
+    index, _, _ = call.chunk.partition("-")
+    return int(index) if index.isdigit() else None
+
+
+def _task_name(call: CallRecord, chunks: int) -> str:
+    """``chunk 2/3``, ``merge`` or ``call``, with the attempt number past the first."""
+    index = _chunk_index(call)
+    if call.chunk == "synthesis":
+        name = "merge"
+    elif index is not None:
+        name = f"chunk {index + 1}/{max(chunks, index + 1)}"
+    else:
+        name = "call"
+    if call.attempt > 1:
+        name += f" attempt {call.attempt}"
+    return mermaid_label(name)
+
+
 def _gantt(report: RunReport) -> str | None:
-    """A Mermaid timeline of the calls of the slowest files, or None without calls."""
+    """A Mermaid timeline of the calls of the slowest files, or None without calls.
+
+    Times are whole milliseconds since the run began under ``dateFormat x``:
+    Mermaid 10 and 11 both read a bare-number start and end that way (under
+    ``X`` Mermaid 11 reads the start as milliseconds but the end as seconds).
+    """
     if not report.calls:
         return None
     slowest = [r.path for r in _by_duration(report.files) if r.api_calls][:_GANTT_FILES]
@@ -210,16 +271,20 @@ def _gantt(report: RunReport) -> str | None:
     for call in report.calls:
         if call.file in keep or not slowest:
             by_file.setdefault(call.file, []).append(call)
+    chunks = {r.path: r.chunks for r in report.files}
+    for call in report.calls:  # a report without chunk counts still numbers them right
+        index = _chunk_index(call)
+        if index is not None and index >= chunks.get(call.file, 0):
+            chunks[call.file] = index + 1
     order = slowest or sorted(by_file)
     span = max(call.end_s for call in report.calls)
-    seconds = span >= 120
-    scale, unit = (1, "seconds") if seconds else (1000, "milliseconds")
+    axis = "%s" if span >= 10 else "%s.%L"
     lines = [
         "```mermaid",
         "gantt",
-        f"    title API calls of the slowest files ({unit} since start)",
-        "    dateFormat X",
-        "    axisFormat %s",
+        "    title API calls of the slowest files (seconds since start)",
+        "    dateFormat x",
+        f"    axisFormat {axis}",
     ]
     shown = 0
     for path in order:
@@ -228,11 +293,10 @@ def _gantt(report: RunReport) -> str | None:
             continue
         lines.append(f"    section {mermaid_label(path)}")
         for call in calls[: _GANTT_TASKS - shown]:
-            start = round(call.start_s * scale)
-            end = max(round(call.end_s * scale), start + 1)
+            start = round(call.start_s * 1000)
+            end = max(round(call.end_s * 1000), start + 1)
             tag = {"ok": "done, ", "rate_limited": "active, "}.get(call.outcome, "crit, ")
-            name = mermaid_label(f"a{call.attempt} {call.chunk}")
-            lines.append(f"    {name} :{tag}{start}, {end}")
+            lines.append(f"    {_task_name(call, chunks.get(path, 0))} :{tag}{start}, {end}")
             shown += 1
     lines.append("```")
     total = len(report.calls)
@@ -255,8 +319,10 @@ def _details(title: str, records: Sequence[FileRecord], limit: int) -> str:
 
 def _problem_sections(report: RunReport, limit: int) -> list[str]:
     sections: list[str] = []
-    groups = (
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("Failed or timed-out files", ("failed", "timeout")),
+        ("Missing specs", ("missing",)),
+        ("Stale specs (the source changed since)", ("stale",)),
         ("Skipped files", ("skipped",)),
         ("Orphaned specs (source is gone)", ("orphaned",)),
     )
@@ -270,11 +336,7 @@ def _problem_sections(report: RunReport, limit: int) -> list[str]:
 def _overflow_note(overflow: Mapping[str, int] | None) -> str | None:
     if not overflow:
         return None
-    parts = [
-        f"{count} more {'timing notice' if kind == 'notice' else kind}(s)"
-        for kind, count in sorted(overflow.items())
-        if count > 0
-    ]
+    parts = [f"{count} more {kind}(s)" for kind, count in sorted(overflow.items()) if count > 0]
     if not parts:
         return None
     return (
@@ -282,6 +344,23 @@ def _overflow_note(overflow: Mapping[str, int] | None) -> str | None:
         + " and ".join(parts)
         + " are in the tables here instead._"
     )
+
+
+def _fix_text(report: RunReport, command: str) -> str:
+    what = "Bring the specs up to date" if report.is_check else "Remove the orphaned specs"
+    fence = "`" * max(3, _longest_backticks(command) + 1)
+    return (
+        f"{what} from the repository root, then commit the result:\n\n"
+        f"{fence}sh\n{_one_line(command)}\n{fence}"
+    )
+
+
+def _longest_backticks(text: str) -> int:
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    return longest
 
 
 def fit_sections(sections: Sequence[str], max_bytes: int, note: str) -> str:
@@ -319,8 +398,12 @@ def render_summary(
     if report.recommendations:
         sections.append("### Recommendations")
         sections.append("\n".join(f"- {escape_markdown(r, 500)}" for r in report.recommendations))
-    if report.files:
-        sections += ["### Files by time", _file_table(report.files, _FILE_ROWS)]
+    fix = fix_command(report)
+    if fix:
+        sections += ["### How to fix", _fix_text(report, fix)]
+    if report.files and not report.is_check:
+        table = _file_table(report.files, _FILE_ROWS, offline=is_offline(report))
+        sections += ["### Files by time", table]
     gantt = _gantt(report)
     if gantt:
         sections += ["### Timeline", gantt]

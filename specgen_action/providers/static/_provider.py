@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ...spec import ChunkAnalysis, FileSpec, SymbolNote
+from ...spec import MAX_NAME, MAX_SYMBOLS, MAX_TEXT, ChunkAnalysis, FileSpec, SymbolNote
 from ..base import Analysis, ChunkRequest, PackAnswer, Request
 from ._docs import _first_paragraph
 
@@ -36,18 +36,20 @@ class StaticProvider:
         """Notes for the skeleton's documented symbols that start in this chunk."""
         chunk = request.chunk
         notes = [
-            SymbolNote(name=symbol.name, description=description)
+            SymbolNote(name=symbol.name, description=_clip(description))
             for symbol in request.skeleton.symbols
             if chunk.line_start <= symbol.line_start <= chunk.line_end
+            and len(symbol.name) <= MAX_NAME
             and (description := symbol.description or _first_paragraph(symbol.docstring))
         ]
-        return Analysis(ChunkAnalysis(purpose=request.skeleton.purpose, symbols=notes))
+        purpose = _clip(request.skeleton.purpose)
+        return Analysis(ChunkAnalysis(purpose=purpose, symbols=notes[:MAX_SYMBOLS]))
 
     async def synthesise(
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
         """The skeleton's purpose; everything else is already in the skeleton."""
-        return Analysis(ChunkAnalysis(purpose=skeleton.purpose))
+        return Analysis(ChunkAnalysis(purpose=_clip(skeleton.purpose)))
 
     async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
         """Each request answered on its own (the scheduler packs only for providers that call)."""
@@ -63,3 +65,8 @@ class StaticProvider:
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _clip(text: str) -> str:
+    """Docstrings have no size limit; an analysis field has (``spec.MAX_TEXT``)."""
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
