@@ -6,11 +6,18 @@ import asyncio
 import logging
 import os
 import platform
+import shutil
 import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from specgen_action.chunking import chunk_source
+from specgen_action.pipeline import GenerateOptions, generate
+from specgen_action.providers.pricing import DEFAULT_MODEL
+from specgen_action.report import RunReport
+from specgen_action.scheduler import Limits
+from specgen_action.selection import Filters, select_all
 
 CHUNKS = 14
 """Chunks of the module ``fourteen_chunk_module`` writes."""
@@ -102,3 +109,29 @@ def fourteen_chunk_module() -> tuple[str, int]:
     if len(chunks) != CHUNKS:
         raise SystemExit(f"expected {CHUNKS} chunks at {one} tokens, got {len(chunks)}")
     return text, one
+
+
+def generate_specs(
+    root: Path, limits: Limits, chunk_tokens: int, deadline_s: float = 600
+) -> tuple[float, RunReport]:
+    """Every spec of ``root`` written afresh by Gemini through ``pipeline.generate``, timed."""
+    from specgen_action.providers.gemini import make_gemini_provider  # only where it is used
+
+    shutil.rmtree(root / "specs", ignore_errors=True)  # else every file is unchanged
+    provider = make_gemini_provider(model=DEFAULT_MODEL, request_timeout_s=60)
+    start = time.perf_counter()
+    selection = select_all(root, Filters(("*.py",), (), "specs"))
+    report, _ = generate(
+        root,
+        selection,
+        provider,
+        GenerateOptions(
+            out_dir=root / "specs",
+            limits=limits,
+            deadline_s=deadline_s,
+            cache_dir=None,
+            max_bytes=1 << 20,
+            chunk_tokens=chunk_tokens,
+        ),
+    )
+    return time.perf_counter() - start, report

@@ -30,7 +30,6 @@ import dataclasses
 import json
 import logging
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ from benchmarks._common import (
     CHUNKS,
     drop_shutdown_noise,
     fourteen_chunk_module,
+    generate_specs,
     isolate_environment,
     machine,
     make_repo,
@@ -53,12 +53,8 @@ from benchmarks._common import (
     small_module,
     table,
 )
-from specgen_action.pipeline import GenerateOptions, generate
-from specgen_action.providers.gemini import make_gemini_provider
 from specgen_action.providers.pricing import DEFAULT_MODEL
-from specgen_action.report import RunReport
 from specgen_action.scheduler import Limits
-from specgen_action.selection import Filters, select_all
 from specgen_action.spec import ChunkAnalysis
 from tests.fakes.gemini_server import FakeGemini, PartScript, parts_at_rate
 
@@ -144,7 +140,7 @@ def _quota_section(
         for label, pack in (("one call per file (`--pack-tokens 0`)", 0), ("ours, packed", None)):
             fake.clear()
             packed = dataclasses.replace(limits, pack_tokens=pack)
-            wall, report = _generate(root, packed, _CHUNK_TOKENS, deadline / scale)
+            wall, report = generate_specs(root, packed, _CHUNK_TOKENS, deadline / scale)
             t = report.totals
             rows.append(_Row(label, t.written, t.api_calls, fake.rejected_429, wall,
                              t.files_per_call))  # fmt: skip
@@ -250,7 +246,7 @@ def _chunks_section(root: Path, args: argparse.Namespace, env: dict[str, str]) -
         for label, pack in (("one call per chunk (`--pack-tokens 0`)", 0), ("ours, packed", None)):
             fake.clear()
             limits = Limits(rpm=0, tpm=0, concurrency=args.concurrency, pack_tokens=pack)
-            wall, report = _generate(root, limits, chunk_tokens, 600.0)
+            wall, report = generate_specs(root, limits, chunk_tokens, 600.0)
             if report.totals.written != 1:
                 raise SystemExit(f"case 3 went wrong: {report.totals}")
             walls[label] = wall
@@ -270,29 +266,6 @@ def _chunks_section(root: Path, args: argparse.Namespace, env: dict[str, str]) -
 
 
 # -- shared --------------------------------------------------------------------------------
-
-
-def _generate(
-    root: Path, limits: Limits, chunk_tokens: int, deadline_s: float
-) -> tuple[float, RunReport]:
-    shutil.rmtree(root / "specs", ignore_errors=True)  # else every file is unchanged
-    provider = make_gemini_provider(model=DEFAULT_MODEL, request_timeout_s=600)
-    start = time.perf_counter()
-    selection = select_all(root, Filters(("*.py",), (), "specs"))
-    report, _ = generate(
-        root,
-        selection,
-        provider,
-        GenerateOptions(
-            out_dir=root / "specs",
-            limits=limits,
-            deadline_s=deadline_s,
-            cache_dir=None,
-            max_bytes=_MAX_BYTES,
-            chunk_tokens=chunk_tokens,
-        ),
-    )
-    return time.perf_counter() - start, report
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import asyncio
 import logging
 import math
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -46,6 +45,7 @@ from benchmarks._common import (  # noqa: E402
     CHUNKS,
     drop_shutdown_noise,
     fourteen_chunk_module,
+    generate_specs,
     isolate_environment,
     machine,
     make_repo,
@@ -56,14 +56,12 @@ from benchmarks._common import (  # noqa: E402
 from specgen_action.chunking import chunk_source  # noqa: E402
 from specgen_action.errors import ProviderError, RateLimited  # noqa: E402
 from specgen_action.parsing import parse  # noqa: E402
-from specgen_action.pipeline import GenerateOptions, generate  # noqa: E402
 from specgen_action.providers.base import ChunkRequest  # noqa: E402
 from specgen_action.providers.gemini import make_gemini_provider  # noqa: E402
 from specgen_action.providers.pricing import DEFAULT_MODEL  # noqa: E402
 from specgen_action.providers.static import build_skeleton  # noqa: E402
 from specgen_action.report import RunReport  # noqa: E402
 from specgen_action.scheduler import Limits  # noqa: E402
-from specgen_action.selection import Filters, select_all  # noqa: E402
 from specgen_action.source import Skipped, read_source  # noqa: E402
 from specgen_action.spec import ChunkAnalysis  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
@@ -165,7 +163,7 @@ def _baseline_section(root: Path, args: argparse.Namespace, git_env: dict[str, s
             for _ in range(args.repeat):
                 fake.clear()
                 limits = Limits(rpm=1000, tpm=1_000_000, concurrency=concurrency, pack_tokens=0)
-                wall, report = _generate(root, limits, chunk_tokens)
+                wall, report = generate_specs(root, limits, chunk_tokens)
                 if report.totals.written != 1 or report.totals.api_calls != calls:
                     raise SystemExit(f"baseline run went wrong: {report.totals}")
                 walls.append(wall)
@@ -312,7 +310,7 @@ def _quota_section(
                     attempts=args.attempts,
                     pack_tokens=0,
                 )
-                wall, report = _generate(root, limits, _BIG_CHUNK_TOKENS)
+                wall, report = generate_specs(root, limits, _BIG_CHUNK_TOKENS)
                 result = _QuotaRun(
                     report.totals.written, wall, fake.rejected_429, fake.requests, _rejections(fake)
                 )
@@ -437,7 +435,7 @@ def _burst_section(root: Path, args: argparse.Namespace, git_env: dict[str, str]
         os.environ.update(fake.env())
         for run in range(1, args.repeat + 1):
             fake.clear()
-            wall, report = _generate(root, limits, _BIG_CHUNK_TOKENS, deadline_s=window)
+            wall, report = generate_specs(root, limits, _BIG_CHUNK_TOKENS, deadline_s=window)
             t = report.totals
             written.append(t.written)
             rows.append(
@@ -472,29 +470,6 @@ def _burst_section(root: Path, args: argparse.Namespace, git_env: dict[str, str]
 
 
 # -- shared --------------------------------------------------------------------------------
-
-
-def _generate(
-    root: Path, limits: Limits, chunk_tokens: int, deadline_s: float = 600
-) -> tuple[float, RunReport]:
-    shutil.rmtree(root / "specs", ignore_errors=True)  # else every file is unchanged
-    provider = make_gemini_provider(model=DEFAULT_MODEL, request_timeout_s=60)
-    start = time.perf_counter()
-    selection = select_all(root, Filters(("*.py",), (), "specs"))
-    report, _ = generate(
-        root,
-        selection,
-        provider,
-        GenerateOptions(
-            out_dir=root / "specs",
-            limits=limits,
-            deadline_s=deadline_s,
-            cache_dir=None,
-            max_bytes=_MAX_BYTES,
-            chunk_tokens=chunk_tokens,
-        ),
-    )
-    return time.perf_counter() - start, report
 
 
 def _jobs(root: Path, paths: Sequence[str], chunk_tokens: int) -> list[_Job]:
