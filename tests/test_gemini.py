@@ -35,6 +35,7 @@ from specgen_action.spec import ChunkAnalysis, FileSpec, Symbol
 from tests.fakes.gemini_server import (
     FakeGemini,
     Fault,
+    PartFault,
     analysis_for,
     pack_entries,
     skeleton_names,
@@ -116,7 +117,8 @@ async def test_request_carries_schema_and_no_sampling_parameters(
     schema = config["responseJsonSchema"]
     # One required property per entry of the pack, and nothing else.
     assert schema["required"] == ["e1"] and schema["additionalProperties"] is False
-    entry = schema["properties"]["e1"]
+    assert schema["properties"]["e1"] == {"$ref": "#/$defs/analysis"}
+    entry = schema["$defs"]["analysis"]
     assert entry["required"] == ["purpose", "symbols", "behaviour", "edge_cases"]
     assert entry["properties"]["symbols"]["items"]["required"] == ["name", "description"]
     assert config["maxOutputTokens"] >= 8192
@@ -442,3 +444,41 @@ async def test_aclose_is_idempotent(fake: FakeGemini) -> None:
     await made.analyse(make_request())
     await made.aclose()
     await made.aclose()
+
+
+async def test_a_pack_is_answered_part_by_part(fake: FakeGemini, provider: GeminiProvider) -> None:
+    first = make_request()
+    second = ChunkRequest(
+        path="pkg/other.py",
+        language="python",
+        chunk=chunk_source("def other():\n    pass\n", "python")[0],
+        chunk_count=1,
+        skeleton=FileSpec(source="pkg/other.py", language="python"),
+    )
+    third = ChunkRequest(
+        path="pkg/third.py", language="python", chunk=second.chunk, chunk_count=1,
+        skeleton=second.skeleton,
+    )  # fmt: skip
+    spoiled: dict[str, PartFault] = {"e2": "missing", "e3": "invalid"}
+    fake.part_faults = lambda index, ident, text: spoiled.get(ident)
+    answer = await provider.analyse_pack([first, second, third])
+
+    [record] = fake.log
+    schema = record.body["generationConfig"]["responseJsonSchema"]
+    assert schema["required"] == ["e1", "e2", "e3"]
+    good, missing, invalid = answer.parts
+    assert isinstance(good, ChunkAnalysis)
+    assert [note.name for note in good.symbols] == ["load", "Config"]
+    assert isinstance(missing, InvalidResponse)
+    assert str(missing) == "Gemini's answer for pkg/other.py chunk 1/1 is missing"
+    assert isinstance(invalid, InvalidResponse)
+    assert "pkg/third.py chunk 1/1 does not match the schema" in str(invalid)
+    assert answer.usage.tokens_in > 0
+
+
+async def test_a_pack_whose_answer_is_not_an_object_fails_as_a_whole(
+    fake: FakeGemini, provider: GeminiProvider
+) -> None:
+    fake.faults = lambda index, body: Fault.answer("[1, 2]")
+    with pytest.raises(InvalidResponse, match="a pack of 2 entries does not match the schema"):
+        await provider.analyse_pack([make_request(), make_request()])

@@ -129,14 +129,16 @@ _SCHEMA = _response_schema()
 
 
 def _pack_schema(count: int) -> dict[str, Any]:
-    """One required property per entry id, and no other, each an analysis."""
+    """One required property per entry id, and no other, each an analysis.
+
+    The analysis schema is written once and referenced, so a pack of 16 does
+    not send it 16 times.
+    """
     ids = [prompts.entry_id(index) for index in range(count)]
     return {
+        "$defs": {"analysis": _SCHEMA},
         "type": "object",
-        "properties": {
-            ident: {**_SCHEMA, "description": f"The analysis of entry {ident} only."}
-            for ident in ids
-        },
+        "properties": {ident: {"$ref": "#/$defs/analysis"} for ident in ids},
         "required": ids,
         "propertyOrdering": ids,
         "additionalProperties": False,

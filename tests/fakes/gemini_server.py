@@ -847,6 +847,8 @@ class FakeGemini:
             answer = json.loads(text)
         except ValueError:
             return text
+        if not isinstance(answer, dict):
+            return text
         return json.dumps(dict.fromkeys(self._entries(record), answer))
 
     def _success(self, record: RequestRecord) -> dict[str, Any]:
