@@ -165,6 +165,8 @@ class RunReport(BaseModel):
     files: list[FileRecord] = Field(default_factory=list)
     calls: list[CallRecord] = Field(default_factory=list)
     recommendations: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    """What a reader should know about the run: history fetched, a fallback to every file."""
 
     @property
     def speedup(self) -> float:
@@ -371,6 +373,7 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         out_dir=first.out_dir,
         files=files,
         calls=calls,
+        notes=list(dict.fromkeys(note for report in items for note in report.notes)),
     )
     costs = [report.totals.cost_usd for report in items]
     finish_report(merged)
