@@ -200,6 +200,15 @@ async def _schedule(
     stop.wake_with(wake)
     if stop.is_set():
         event.set()
+    # The loop's own handlers also wake it when a signal lands on another thread.
+    handled = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(signum)
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (ValueError, RuntimeError, NotImplementedError):
+            continue  # not the main thread, or a platform without signal handlers
+        handled[signum] = previous
     try:
         return await schedule(
             jobs,
@@ -213,6 +222,10 @@ async def _schedule(
             timeout_s=options.deadline_s,
         )
     finally:
+        for signum, previous in handled.items():
+            loop.remove_signal_handler(signum)
+            if previous is not None:  # None: a handler not set from Python, left as it is
+                signal.signal(signum, previous)  # back to stop_on_signals' handler
         stop.wake_with(None)
         await provider.aclose()
 
