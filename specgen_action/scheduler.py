@@ -452,6 +452,10 @@ class _Run:
             for unit in pack.units:
                 self._retry_alone(unit, exc) if alone else _settle(unit, exc)
             return
+        except Exception as exc:  # a bug: surface it through the files waiting on this call
+            for unit in pack.units:
+                _settle(unit, exc)
+            return
         finally:
             self._unqueue(pack)
         if answer is None:
@@ -704,7 +708,7 @@ async def _offline(provider: Provider, request: Request) -> ChunkAnalysis:
     return answer.analysis
 
 
-def _settle(unit: _Unit, error: ProviderError) -> None:
+def _settle(unit: _Unit, error: Exception) -> None:
     if not unit.future.done():
         unit.future.set_exception(error)
 

@@ -347,3 +347,11 @@ def test_concurrent_429s_without_retry_info_cost_one_doubling_per_wave() -> None
     assert not result.timed_out
     assert len(written) == 8
     assert [c.outcome for c in result.calls].count("rate_limited") == 8
+
+
+def test_a_bug_in_a_packed_call_surfaces_instead_of_hanging() -> None:
+    def script(_key: str, _attempt: int) -> ProviderError | None:
+        raise RuntimeError("bug")
+
+    with pytest.raises(RuntimeError, match="bug"):
+        run([make_job("a"), make_job("b")], ScriptedProvider(script), deadline_s=30.0)
