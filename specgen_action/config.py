@@ -78,6 +78,16 @@ class Config(BaseModel):
             return tuple(part.strip() for part in parts if part.strip())
         return value
 
+    @field_validator("pack_tokens", mode="before")
+    @classmethod
+    def _auto_or_tokens(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if isinstance(value, bool) or not text.isdigit():
+            raise ValueError("must be auto or a whole number of tokens, 0 or more")
+        return int(text)
+
     @field_validator("model", "out", "cache_dir")
     @classmethod
     def _not_blank(cls, value: str) -> str:
