@@ -114,6 +114,7 @@ class RunState:
     waiting_on: str | None = None
     """``request window``, ``token limiter`` or ``429 cool-down`` while calls wait on it."""
     wait_left_s: float | None = None
+    """For the token limiter, at most this long (aiolimiter does not say when it admits)."""
     eta_s: float | None = None
     """Seconds until the last call should be answered, from the calls left, the quota and
     the latency so far; None before the first answer."""
@@ -366,7 +367,8 @@ class _Run:
     _merges_due: int = 0
     """Multi-chunk files whose merge request is still to come."""
     _waiting: Counter[str] = field(default_factory=Counter)
-    _tokens_wait: float = 0.0
+    _tokens_until: float = 0.0
+    """The latest end of a wait on the token limiter (it refills at a known rate)."""
     _latency: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -521,7 +523,8 @@ class _Run:
             tokens = sum(unit.tokens for unit in pack.units)
             if self._tpm is not None:
                 amount = min(tokens, self.limits.tpm)
-                self._tokens_wait = amount * self.limits.period_s / self.limits.tpm
+                refill = amount * self.limits.period_s / self.limits.tpm
+                self._tokens_until = max(self._tokens_until, self.now() + refill)
                 with self._waiting_on("tokens"):
                     await self._tpm.acquire(amount)
             await self._wait_cooldown()
@@ -627,7 +630,7 @@ class _Run:
             waiting = "request window"
             left = max(0.0, window[0] + self._rpm.period - time.monotonic())
         elif self._waiting["tokens"]:
-            waiting, left = "token limiter", self._tokens_wait
+            waiting, left = "token limiter", max(0.0, self._tokens_until - now)
         merges = pack_count(self._merges_due, self.limits.concurrency, None)
         calls_left = self._queued + len(self._in_flight) + (merges if self._merges_due else 0)
         return RunState(

@@ -26,7 +26,7 @@ from specgen_action.providers.base import (
     SynthesisRequest,
     Usage,
 )
-from specgen_action.scheduler import Cooldown, FileJob, Limits, ScheduleResult, schedule
+from specgen_action.scheduler import Cooldown, FileJob, Limits, RunState, ScheduleResult, schedule
 from specgen_action.source import Source
 from specgen_action.spec import ChunkAnalysis, FileSpec, Symbol
 
@@ -355,3 +355,50 @@ def test_a_bug_in_a_packed_call_surfaces_instead_of_hanging() -> None:
 
     with pytest.raises(RuntimeError, match="bug"):
         run([make_job("a"), make_job("b")], ScriptedProvider(script), deadline_s=30.0)
+
+
+class Ticks:
+    """A Progress that keeps every state it is handed."""
+
+    def __init__(self) -> None:
+        self.states: list[RunState] = []
+
+    def planning(self, total: int) -> None:
+        return None
+
+    def started(self, total: int) -> None:
+        return None
+
+    def call_started(self) -> None:
+        return None
+
+    def call_finished(self, outcome: object) -> None:
+        return None
+
+    def file_finished(self, record: object) -> None:
+        return None
+
+    def tick(self, state: RunState) -> None:
+        self.states.append(state)
+
+
+@pytest.mark.parametrize(
+    ("limits", "waiting"),
+    [
+        (Limits(rpm=1, tpm=0, concurrency=2, period_s=1.5, pack_tokens=0), "request window"),
+        (Limits(rpm=0, tpm=1, concurrency=2, period_s=1.5, pack_tokens=0), "token limiter"),
+    ],
+    ids=["window", "tokens"],
+)
+def test_the_state_says_what_the_run_waits_on_and_for_how_long(
+    limits: Limits, waiting: str
+) -> None:
+    ticks = Ticks()
+    jobs = [make_job("a"), make_job("b")]
+    _, written = run(jobs, ScriptedProvider(), limits, progress=ticks)
+    assert len(written) == 2
+    held = [s for s in ticks.states if s.waiting_on is not None]
+    assert held and {s.waiting_on for s in held} == {waiting}
+    assert all(s.wait_left_s is not None and 0 < s.wait_left_s <= 1.5 * 1.02 for s in held)
+    assert all(s.files_total == 2 and s.calls_left >= 1 for s in held)
+    assert [s.files_done for s in ticks.states] == sorted(s.files_done for s in ticks.states)
