@@ -49,8 +49,8 @@ class StaticProvider:
             SymbolNote(name=symbol.name, description=_clip(description))
             for symbol in request.skeleton.symbols
             if chunk.line_start <= symbol.line_start <= chunk.line_end
-            and len(symbol.name) <= MAX_NAME
             and names[symbol.name] == 1
+            and len(symbol.name) <= MAX_NAME
             and (description := symbol.description or _summary(symbol.docstring))
         ]
         purpose = _clip(request.skeleton.purpose)
