@@ -62,7 +62,8 @@ _PROVIDERS = ("auto", "gemini", "static")
 
 # -- what a value may be -------------------------------------------------------------------
 # Each check takes the raw value (a TOML value, an environment string or a parsed
-# flag) and returns it converted, or raises ValueError with the message the user sees.
+# flag) and returns it converted, or raises ValueError with the message the user sees,
+# worded as the pydantic model these checks replaced worded it.
 
 Check = Callable[[Any], Any]
 
@@ -75,7 +76,7 @@ def _text(value: Any) -> str:
 
 def _filled_text(value: Any) -> str:
     if not _text(value).strip():
-        raise ValueError("must not be empty")
+        raise ValueError("Value error, must not be empty")
     return str(value)
 
 
@@ -177,6 +178,15 @@ def _prices(value: Any) -> dict[str, tuple[float, float]]:
             raise ValueError(f"{model}: Input should be a pair of numbers [input, output]")
         prices[_text(model)] = (number(pair[0]), number(pair[1]))
     return prices
+
+
+def _auto_or_tokens(value: Any) -> int | Literal["auto"]:
+    text = str(value).strip().lower()
+    if text == "auto":
+        return "auto"
+    if isinstance(value, bool) or not text.isdigit():
+        raise ValueError("Value error, must be auto or a whole number of tokens, 0 or more")
+    return int(text)
 
 
 # -- the settings ------------------------------------------------------------------------
@@ -352,6 +362,16 @@ class Config:
     chunk_tokens: int = _setting(
         DEFAULT_CHUNK_TOKENS,
         Setting(_integer(ge=100), "token budget per chunk", flag="--chunk-tokens", metavar="N"),
+    )
+    pack_tokens: int | Literal["auto"] = _setting(
+        "auto",
+        Setting(
+            _auto_or_tokens,
+            "source tokens one call may carry, small files and chunks sharing calls "
+            "(auto: chosen from rpm and concurrency; 0: one call per chunk)",
+            flag="--pack-tokens",
+            metavar="N|auto",
+        ),
     )
     prices: dict[str, tuple[float, float]] = dataclasses.field(
         default_factory=dict,

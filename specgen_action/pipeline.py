@@ -178,7 +178,9 @@ def generate(
         calls=result.calls,
     )
     limits = options.limits
-    return finish_report(report, options.price, limits.rpm or None, limits.concurrency)
+    return finish_report(
+        report, options.price, limits.rpm or None, limits.concurrency, limits.pack_tokens
+    )
 
 
 async def _schedule(

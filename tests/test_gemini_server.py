@@ -37,13 +37,17 @@ def _prompt() -> str:
         ],
     )
     chunk = chunk_source(text, "python")[0]
-    return prompts.chunk_prompt(
-        ChunkRequest(path="a.py", language="python", chunk=chunk, chunk_count=1, skeleton=skeleton)
-    )
+    request = ChunkRequest("a.py", "python", chunk, chunk_count=1, skeleton=skeleton)
+    return prompts.pack_prompt([request])
 
 
-def _body(prompt: str = "hello") -> dict[str, Any]:
-    return {"contents": [{"role": "user", "parts": [{"text": prompt}]}]}
+def _body(prompt: str = "hello", entries: int = 1) -> dict[str, Any]:
+    ids = [f"e{n}" for n in range(1, entries + 1)]
+    schema = {"type": "object", "properties": {key: {} for key in ids}, "required": ids}
+    return {
+        "contents": [{"role": "user", "parts": [{"text": prompt}]}],
+        "generationConfig": {"responseJsonSchema": schema},
+    }
 
 
 def _post(
@@ -73,7 +77,7 @@ def test_success_answers_notes_for_the_skeleton_and_the_invented_symbol() -> Non
     payload = response.json()
     candidate = payload["candidates"][0]
     assert candidate["finishReason"] == "STOP"
-    analysis = json.loads(candidate["content"]["parts"][0]["text"])
+    analysis = json.loads(candidate["content"]["parts"][0]["text"])["e1"]
     assert [note["name"] for note in analysis["symbols"]] == ["run", "ghost"]
     usage = payload["usageMetadata"]
     assert usage["promptTokenCount"] > 0 and usage["candidatesTokenCount"] > 0

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ..chunking import Chunk
+from ..errors import InvalidResponse
 from ..spec import ChunkAnalysis, FileSpec
 
-__all__ = ["Analysis", "ChunkRequest", "Provider", "Usage"]
+__all__ = [
+    "Analysis",
+    "ChunkRequest",
+    "PackAnswer",
+    "Provider",
+    "Request",
+    "SynthesisRequest",
+    "Usage",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,32 @@ class ChunkRequest:
     """The parser's view of the whole file, so prose attaches to real symbols."""
 
 
+@dataclass(frozen=True)
+class SynthesisRequest:
+    """Everything a provider needs to merge the chunk analyses of one file."""
+
+    path: str
+    skeleton: FileSpec
+    analyses: Sequence[ChunkAnalysis]
+
+
+Request = ChunkRequest | SynthesisRequest
+"""One entry of a pack: a chunk to analyse, or a file whose chunk analyses to merge."""
+
+
+@dataclass(frozen=True)
+class PackAnswer:
+    """One call's answers to a pack of requests.
+
+    ``parts[i]`` answers ``requests[i]``: its analysis, or why that part alone
+    is unusable (missing, or not matching the schema), so the request can be
+    retried without its neighbours.
+    """
+
+    parts: Sequence[ChunkAnalysis | InvalidResponse]
+    usage: Usage = Usage()
+
+
 class Provider(Protocol):
     """Turns chunks into analyses. Raises ``errors.ProviderError`` subclasses only."""
 
@@ -56,7 +92,8 @@ class Provider(Protocol):
 
     @property
     def makes_calls(self) -> bool:
-        """True when calls cost quota: the scheduler then applies limits and retries."""
+        """True when calls cost quota: the scheduler then packs requests, applies limits
+        and retries, and sends everything through ``analyse_pack``."""
 
     async def analyse(self, request: ChunkRequest) -> Analysis:
         """Analyse one chunk."""
@@ -65,6 +102,14 @@ class Provider(Protocol):
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
+
+    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+        """Answer several requests with one call, each part on its own.
+
+        Raises ``ProviderError`` when the call as a whole failed (nothing usable
+        came back); a part that alone is missing or invalid comes back as an
+        ``InvalidResponse`` in its place.
+        """
 
     async def aclose(self) -> None:
         """Release connections."""

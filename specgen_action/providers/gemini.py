@@ -1,4 +1,4 @@
-"""The Gemini provider: one google-genai async call per chunk, mapped onto ``errors``.
+"""The Gemini provider: one google-genai async call per pack of entries, mapped onto ``errors``.
 
 This is the only module that imports ``google.genai``; the package imports it
 only when the gemini provider runs. It never retries: the SDK's retries are
@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -40,7 +41,7 @@ from ..errors import (
 from ..redact import redact, redact_all
 from ..spec import MAX_ANSWER_CHARS, ChunkAnalysis, FileSpec
 from . import prompts
-from .base import Analysis, ChunkRequest, Usage
+from .base import Analysis, ChunkRequest, PackAnswer, Request, SynthesisRequest, Usage
 
 __all__ = ["GeminiProvider", "make_gemini_provider"]
 
@@ -127,6 +128,23 @@ def _response_schema() -> dict[str, Any]:
 _SCHEMA = _response_schema()
 
 
+def _pack_schema(count: int) -> dict[str, Any]:
+    """One required property per entry id, and no other, each an analysis.
+
+    The analysis schema is written once and referenced, so a pack of 16 does
+    not send it 16 times.
+    """
+    ids = [prompts.entry_id(index) for index in range(count)]
+    return {
+        "$defs": {"analysis": _SCHEMA},
+        "type": "object",
+        "properties": {ident: {"$ref": "#/$defs/analysis"} for ident in ids},
+        "required": ids,
+        "propertyOrdering": ids,
+        "additionalProperties": False,
+    }
+
+
 class GeminiProvider:
     """Analyses chunks with a Gemini model (implements ``providers.base.Provider``)."""
 
@@ -145,7 +163,6 @@ class GeminiProvider:
         self._config = types.GenerateContentConfig(
             system_instruction=prompts.system_instruction(),
             response_mime_type="application/json",
-            response_json_schema=_SCHEMA,
             max_output_tokens=MAX_OUTPUT_TOKENS,
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
             automatic_continuation=False,
@@ -153,16 +170,55 @@ class GeminiProvider:
         )
 
     async def analyse(self, request: ChunkRequest) -> Analysis:
-        """Analyse one chunk."""
-        where = f"{request.path} chunk {request.chunk.index + 1}/{request.chunk_count}"
-        return await self._generate(prompts.chunk_prompt(request), where)
+        """Analyse one chunk (a pack of one)."""
+        return await self._one(request)
 
     async def synthesise(
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
-        prompt = prompts.synthesis_prompt(path, skeleton, analyses)
-        return await self._generate(prompt, f"{path} synthesis")
+        return await self._one(SynthesisRequest(path, skeleton, analyses))
+
+    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+        """Answer every request of the pack with one call; each part is validated alone."""
+        wheres = [_where(request) for request in requests]
+        where = wheres[0] if len(wheres) == 1 else f"a pack of {len(wheres)} entries"
+        config = self._config.model_copy(
+            update={"response_json_schema": _pack_schema(len(requests))}
+        )
+        response = await self._generate(prompts.pack_prompt(requests), where, config)
+        text = _answer_text(response, where, self._secrets)
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            raise InvalidResponse(f"Gemini's answer for {where} is not valid JSON") from None
+        if not isinstance(answer, dict):
+            raise InvalidResponse(
+                f"Gemini's answer for {where} does not match the schema (answer: not an object)"
+            )
+        parts: list[ChunkAnalysis | InvalidResponse] = []
+        for index, part_where in enumerate(wheres):
+            part = answer.get(prompts.entry_id(index))
+            if part is None:
+                parts.append(InvalidResponse(f"Gemini's answer for {part_where} is missing"))
+                continue
+            try:
+                parts.append(ChunkAnalysis.model_validate(part))
+            except ValidationError as exc:
+                parts.append(
+                    InvalidResponse(
+                        f"Gemini's answer for {part_where} does not match the schema "
+                        f"({_first_problem(exc)})"
+                    )
+                )
+        return PackAnswer(parts, _usage(response.usage_metadata))
+
+    async def _one(self, request: Request) -> Analysis:
+        answer = await self.analyse_pack([request])
+        (part,) = answer.parts
+        if isinstance(part, InvalidResponse):
+            raise part
+        return Analysis(part, answer.usage)
 
     async def aclose(self) -> None:
         """Close the SDK's connection pools (idempotent)."""
@@ -172,11 +228,13 @@ class GeminiProvider:
         await self._client.aio.aclose()
         self._client.close()
 
-    async def _generate(self, prompt: str, where: str) -> Analysis:
+    async def _generate(
+        self, prompt: str, where: str, config: types.GenerateContentConfig
+    ) -> types.GenerateContentResponse:
         try:
             async with asyncio.timeout(self._timeout_s + _GRACE_S):
                 response = await self._client.aio.models.generate_content(
-                    model=self.model, contents=prompt, config=self._config
+                    model=self.model, contents=prompt, config=config
                 )
         except genai_errors.APIError as exc:
             raise _api_error(exc, self.model, self._secrets) from None
@@ -195,7 +253,7 @@ class GeminiProvider:
             raise RequestTimeout(f"connection to Gemini failed for {where}: {detail}") from None
         except (json.JSONDecodeError, ValidationError):
             raise InvalidResponse(f"Gemini's response for {where} is not valid JSON") from None
-        return _interpret(response, where, self._secrets)
+        return response
 
 
 def make_gemini_provider(
@@ -255,7 +313,14 @@ def _http_options(request_timeout_s: float) -> types.HttpOptions:
     )
 
 
-def _interpret(response: types.GenerateContentResponse, where: str, secrets: list[str]) -> Analysis:
+def _where(request: Request) -> str:
+    if isinstance(request, ChunkRequest):
+        return f"{request.path} chunk {request.chunk.index + 1}/{request.chunk_count}"
+    return f"{request.path} synthesis"
+
+
+def _answer_text(response: types.GenerateContentResponse, where: str, secrets: list[str]) -> str:
+    """The answer's text, redacted, or the error that says why there is none to use."""
     feedback = response.prompt_feedback
     if feedback is not None and feedback.block_reason is not None:
         reason = _one_line(_enum(feedback.block_reason), secrets, 60)
@@ -277,14 +342,8 @@ def _interpret(response: types.GenerateContentResponse, where: str, secrets: lis
             f"Gemini's answer for {where} is {len(text):,} characters, over the limit of "
             f"{MAX_ANSWER_CHARS:,}"
         )
-    try:
-        # The answer becomes a spec that may be published: no echo of the key survives.
-        analysis = ChunkAnalysis.model_validate_json(redact(text, secrets, shapes=False))
-    except ValidationError as exc:
-        raise InvalidResponse(
-            f"Gemini's answer for {where} does not match the schema ({_first_problem(exc)})"
-        ) from None
-    return Analysis(analysis, _usage(response.usage_metadata))
+    # The answer becomes specs that may be published: no echo of the key survives.
+    return redact(text, secrets, shapes=False)
 
 
 def _first_problem(exc: ValidationError) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from ...skeleton import doc_summary
 from ...spec import MAX_NAME, MAX_SYMBOLS, MAX_TEXT, ChunkAnalysis, FileSpec, SymbolNote
 from ...text import clip
-from ..base import Analysis, ChunkRequest
+from ..base import Analysis, ChunkRequest, PackAnswer, Request
 
 
 class StaticProvider:
@@ -61,6 +62,18 @@ class StaticProvider:
     ) -> Analysis:
         """The skeleton's purpose; everything else is already in the skeleton."""
         return Analysis(ChunkAnalysis(purpose=clip(skeleton.purpose, MAX_TEXT)))
+
+    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+        """Each request answered on its own (the scheduler packs only for providers that call)."""
+        parts = [
+            (
+                await self.analyse(request)
+                if isinstance(request, ChunkRequest)
+                else await self.synthesise(request.path, request.skeleton, list(request.analyses))
+            ).analysis
+            for request in requests
+        ]
+        return PackAnswer(parts)
 
     async def aclose(self) -> None:
         """Nothing to release."""
