@@ -8,8 +8,9 @@ or invalid, or whose pack was refused as a whole (blocked, cut off,
 unparseable), is sent again alone, so it never fails its neighbours.
 
 Per call, in order: the shared 429 cool-down, the concurrency cap, the
-requests-per-minute window, the tokens-per-minute limiter (``aiolimiter``,
-weighted by the pack's estimated tokens), then the call itself. ``stamina``
+requests-per-minute window, the tokens-per-minute limiter (weighted by the
+pack's estimated tokens), then the call itself. The cool-down and both limits
+are one ``gate.Gate``, on the event loop's clock like every time here. ``stamina``
 retries what is worth retrying; a 429 that carries ``RetryInfo`` is waited
 out exactly, and every other worker waits with it. The whole job runs under
 ``asyncio.timeout``: a file is written the moment its last answer lands, so a
@@ -19,18 +20,15 @@ deadline or Ctrl-C loses only the files still in flight.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import math
-import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import stamina
-from aiolimiter import AsyncLimiter
 
 from .cache import cache_key, load_cached, store_cached
 from .chunking import Chunk, estimate_tokens
@@ -48,6 +46,7 @@ from .errors import (
     RetryableError,
     ServerError,
 )
+from .gate import Gate
 from .packing import pack_count, plan_packs
 from .providers.base import ChunkRequest, PackAnswer, Provider, Request, SynthesisRequest
 from .report import CallOutcome, CallRecord, FileRecord, FileStatus
@@ -55,7 +54,6 @@ from .source import Source
 from .spec import ChunkAnalysis, FileSpec, assemble
 
 __all__ = [
-    "Cooldown",
     "FileJob",
     "Limits",
     "OnFile",
@@ -255,82 +253,6 @@ async def _tick(run: _Run) -> None:
         await asyncio.sleep(TICK_S)
 
 
-class _RequestWindow:
-    """At most ``limit`` request starts in any ``period_s``: the rule a per-minute quota applies.
-
-    aiolimiter's leaky bucket (kept for tokens per minute) refills continuously, so
-    after a burst of ``limit`` it admits one more request ``period_s / limit`` later,
-    which a windowed quota rejects with a 429 in every period of a long job.
-    """
-
-    def __init__(self, limit: int, period_s: float) -> None:
-        self.limit = limit
-        # A little slack for the trip to the server, whose clock starts on arrival.
-        self.period = period_s * 1.02
-        self._starts: deque[float] = deque()
-
-    async def acquire(self) -> float:
-        """Wait until one more start fits in the window, then take it; returns its time."""
-        while True:
-            now = time.monotonic()
-            self._expire(now)
-            if len(self._starts) < self.limit:
-                self._starts.append(now)
-                return now
-            await asyncio.sleep(self._starts[0] + self.period - now)
-
-    def give_back(self, start: float) -> None:
-        """Forget a start taken by ``acquire`` for a call that was not sent after all."""
-        with contextlib.suppress(ValueError):
-            self._starts.remove(start)
-
-    def starts(self) -> list[float]:
-        """The start times (``time.monotonic``) still inside the window."""
-        self._expire(time.monotonic())
-        return list(self._starts)
-
-    def _expire(self, now: float) -> None:
-        while self._starts and self._starts[0] <= now - self.period:
-            self._starts.popleft()
-
-
-class Cooldown:
-    """The pause every worker takes after a 429, shared by the whole job; times in seconds.
-
-    A 429 with ``RetryInfo`` is waited out exactly. Without it the pause doubles
-    (from ``initial`` up to ``maximum``) once per *episode*: a 429 for a request
-    sent before the current pause began belongs to the burst that started it, so
-    eight concurrent 429s double the pause once, not eight times. A success for a
-    request sent after the pause began ends the escalation.
-    """
-
-    def __init__(self, initial: float, maximum: float) -> None:
-        self.until = 0.0
-        """No request may start before this time."""
-        self._initial = initial
-        self._maximum = maximum
-        self._blind = 0.0
-        self._began = -math.inf
-
-    def rate_limited(self, sent_at: float, now: float, retry_after: float | None) -> None:
-        """A request sent at ``sent_at`` was answered 429 at ``now``."""
-        if retry_after is not None:
-            pause = retry_after
-        elif sent_at < self._began:
-            return  # part of the burst the current pause already answers
-        else:
-            self._blind = min(max(self._blind * 2, self._initial), self._maximum)
-            pause = self._blind
-        if sent_at >= self._began:
-            self._began = now
-        self.until = max(self.until, now + pause)
-
-    def succeeded(self, sent_at: float) -> None:
-        """A request sent at ``sent_at`` got through."""
-        if sent_at >= self._began:
-            self._blind = 0.0
-
-
 @dataclass(eq=False)
 class _Unit:
     """One request that needs a model answer, and the future that receives it."""
@@ -367,7 +289,6 @@ class _Run:
     stopped: ProviderError | None = None
     """The error that ends all new work: a fatal one, or an exhausted daily quota."""
     files_done: int = 0
-    _origin: float = field(default_factory=time.monotonic)
     _per_file: dict[str, list[CallRecord]] = field(default_factory=dict)
     _usage: dict[str, list[int]] = field(default_factory=dict)
     _fresh: Counter[str] = field(default_factory=Counter)
@@ -378,24 +299,27 @@ class _Run:
     """Start times of the calls in flight, by call."""
     _merges_due: int = 0
     """Multi-chunk files whose merge request is still to come."""
-    _waiting: Counter[str] = field(default_factory=Counter)
-    _tokens_until: float = 0.0
-    """The latest end of a wait on the token limiter (it refills at a known rate)."""
     _latency: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         limits = self.limits
         self._slots = asyncio.Semaphore(limits.concurrency)
-        self._rpm = _RequestWindow(limits.rpm, limits.period_s) if limits.rpm else None
-        self._tpm = AsyncLimiter(limits.tpm, limits.period_s) if limits.tpm else None
-        self._cooldown = Cooldown(limits.wait_initial, limits.wait_max)
+        self._gate = Gate(
+            rpm=limits.rpm,
+            tpm=limits.tpm,
+            period_s=limits.period_s,
+            wait_initial=limits.wait_initial,
+            wait_max=limits.wait_max,
+        )
+        self._origin = self._gate.now()
 
     @property
     def fatal(self) -> FatalProviderError | None:
         return self.stopped if isinstance(self.stopped, FatalProviderError) else None
 
     def now(self) -> float:
-        return time.monotonic() - self._origin
+        """Seconds since the run began, on the event loop's clock."""
+        return self._gate.now() - self._origin
 
     # -- requests: from the cache, or packed into calls ----------------------------------
 
@@ -440,8 +364,8 @@ class _Run:
         ready = [unit for unit in self._ready if not unit.future.done()]
         self._ready = []
         admits = None
-        if self._rpm is not None:
-            admits = self._rpm.limit - len(self._rpm.starts()) - self._queued
+        if self._gate.window is not None:
+            admits = self._gate.window.limit - len(self._gate.window_starts()) - self._queued
         packs = plan_packs(
             [unit.tokens for unit in ready],
             self.limits.pack_tokens,
@@ -519,27 +443,17 @@ class _Run:
             self._queued += 1
         queued = self.now()
         self._check_stopped()
-        await self._wait_cooldown()
+        await self._gate.cooled()
         cooled = self.now()
         async with self._slots:
             slotted = self.now()
-            taken = None
-            if self._rpm is not None:
-                with self._waiting_on("window"):
-                    taken = await self._rpm.acquire()
+            taken = await self._gate.take_start()
             pack.units = [unit for unit in pack.units if not unit.future.done()]
             if not pack.units:
-                if taken is not None and self._rpm is not None:
-                    self._rpm.give_back(taken)
+                self._gate.give_back(taken)
                 return None
-            tokens = sum(unit.tokens for unit in pack.units)
-            if self._tpm is not None:
-                amount = min(tokens, self.limits.tpm)
-                refill = amount * self.limits.period_s / self.limits.tpm
-                self._tokens_until = max(self._tokens_until, self.now() + refill)
-                with self._waiting_on("tokens"):
-                    await self._tpm.acquire(amount)
-            await self._wait_cooldown()
+            await self._gate.take_tokens(sum(unit.tokens for unit in pack.units))
+            await self._gate.cooled()
             self._check_stopped()
             self._unqueue(pack)
             return await self._send_now(pack, queued, cooled, slotted)
@@ -582,12 +496,12 @@ class _Run:
             outcome = (
                 "ok" if not invalid else "invalid" if len(invalid) == len(units) else "partial"
             )
-            self._cooldown.succeeded(start)
+            self._gate.succeeded(start + self._origin)
             self._latency.append(self.now() - start)
             return answer
         except ProviderError as exc:
             outcome = _outcome_of(exc)
-            self._on_error(exc, start)
+            self._on_error(exc, start + self._origin)
             raise
         except asyncio.CancelledError:
             outcome = "cancelled"
@@ -606,43 +520,27 @@ class _Run:
             # escalating cool-down already set in _on_error is the right wait.
             if exc.retry_after is not None:
                 return exc.retry_after
-            return max(self._cooldown.until - self.now(), self.limits.wait_initial)
+            return max(self._gate.cooldown.until - self._gate.now(), self.limits.wait_initial)
         return isinstance(exc, RetryableError)
 
     def _on_error(self, exc: ProviderError, sent_at: float) -> None:
         if isinstance(exc, RateLimited):
-            self._cooldown.rate_limited(sent_at, self.now(), exc.retry_after)
+            self._gate.rate_limited(sent_at, exc.retry_after)
         elif isinstance(exc, FatalProviderError | QuotaExhausted):
             self.stopped = self.stopped or exc
 
-    async def _wait_cooldown(self) -> None:
-        # Another 429 may push the end of the cool-down further while we sleep.
-        with self._waiting_on("cooldown"):
-            while (pause := self._cooldown.until - self.now()) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(pause)
-
     def _check_stopped(self) -> None:
         if self.stopped is not None:
-            raise type(self.stopped)(str(self.stopped))
-
-    def _waiting_on(self, what: str) -> _Waiting:
-        return _Waiting(self._waiting, what)
+            # The error itself, raised again: its class, message and fields stay whole.
+            raise self.stopped
 
     # -- what the run is doing, for a live display ----------------------------------------
 
     def state(self) -> RunState:
         """The run's state now, with what it waits on and an estimate of the time left."""
         now = self.now()
-        waiting: str | None = None
-        left: float | None = None
-        window = self._rpm.starts() if self._rpm is not None else []
-        if self._cooldown.until > now:
-            waiting, left = "429 cool-down", self._cooldown.until - now
-        elif self._waiting["window"] and self._rpm is not None and window:
-            waiting = "request window"
-            left = max(0.0, window[0] + self._rpm.period - time.monotonic())
-        elif self._waiting["tokens"]:
-            waiting, left = "token limiter", max(0.0, self._tokens_until - now)
+        waiting, left = self._gate.waiting()
+        window = self._gate.window_starts()
         merges = pack_count(self._merges_due, self.limits.concurrency, None)
         calls_left = self._queued + len(self._in_flight) + (merges if self._merges_due else 0)
         return RunState(
@@ -665,9 +563,9 @@ class _Run:
         origin = self._origin
         ends = [start + latency for start in self._in_flight.values()]
         starts = [start - origin for start in window]
-        period = self._rpm.period if self._rpm is not None else 0.0
+        period = self._gate.window.period if self._gate.window is not None else 0.0
         finish = _finish_estimate(
-            now=max(now, self._cooldown.until),
+            now=max(now, self._gate.cooldown.until - origin),
             to_send=to_send,
             in_flight_ends=ends,
             window_starts=starts,
@@ -700,20 +598,6 @@ class _Run:
     def fresh(self, path: str) -> int:
         """Answers for ``path`` that came from the provider, not the cache."""
         return self._fresh[path]
-
-
-class _Waiting:
-    """Counts the calls waiting on one thing while the ``with`` block lasts."""
-
-    def __init__(self, counter: Counter[str], what: str) -> None:
-        self._counter = counter
-        self._what = what
-
-    def __enter__(self) -> None:
-        self._counter[self._what] += 1
-
-    def __exit__(self, *_exc: object) -> None:
-        self._counter[self._what] -= 1
 
 
 async def _offline(provider: Provider, request: Request) -> ChunkAnalysis:

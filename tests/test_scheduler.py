@@ -18,6 +18,7 @@ from specgen_action.errors import (
     RateLimited,
     ServerError,
 )
+from specgen_action.gate import Cooldown
 from specgen_action.providers.base import (
     Analysis,
     ChunkRequest,
@@ -26,9 +27,10 @@ from specgen_action.providers.base import (
     SynthesisRequest,
     Usage,
 )
-from specgen_action.scheduler import Cooldown, FileJob, Limits, RunState, ScheduleResult, schedule
+from specgen_action.scheduler import FileJob, Limits, RunState, ScheduleResult, schedule
 from specgen_action.source import Source
 from specgen_action.spec import ChunkAnalysis, FileSpec, Symbol
+from tests.virtual_time import run_virtual
 
 FAST = Limits(rpm=0, tpm=0, concurrency=4, attempts=4, wait_initial=0.01, wait_max=0.05)
 
@@ -115,7 +117,8 @@ def run(
         written[job.source.path] = spec
         return True
 
-    result = asyncio.run(schedule(jobs, provider, limits, on_file=on_file, **kwargs))  # type: ignore[arg-type]
+    # On a virtual clock: waits take no time and every schedule below is exact.
+    result = run_virtual(schedule(jobs, provider, limits, on_file=on_file, **kwargs))  # type: ignore[arg-type]
     return result, written
 
 
@@ -176,8 +179,9 @@ def test_rate_limit_is_one_shared_cool_down() -> None:
     rejected = [c for c in calls if c.outcome == "rate_limited"]
     assert len(rejected) == 1
     later = [c for c in calls if c.start_s > rejected[0].start_s]
-    # Nobody sent anything while the server's retry delay lasted.
-    assert all(c.start_s >= rejected[0].end_s + 0.3 - 0.02 for c in later)
+    # Nobody sent anything while the server's retry delay lasted, and the next went at its end.
+    assert all(c.start_s >= rejected[0].end_s + 0.3 for c in later)
+    assert min(c.start_s for c in later) == pytest.approx(rejected[0].end_s + 0.3)
 
 
 def test_daily_quota_stops_new_work() -> None:
@@ -240,7 +244,7 @@ def test_stop_event_interrupts() -> None:
             [make_job("a")], provider, FAST, on_file=lambda _j, _s: True, stop=stop
         )
 
-    result = asyncio.run(main())
+    result = run_virtual(main())
     assert result.interrupted
     assert result.files[0].status == "timeout"
     assert result.files[0].reason == "interrupted"
@@ -261,8 +265,9 @@ def test_rpm_limiter_paces_requests() -> None:
     limits = Limits(rpm=2, tpm=0, concurrency=8, period_s=0.4, wait_initial=0.01, pack_tokens=0)
     result, _ = run([make_job(f"f{i}") for i in range(4)], provider, limits)
     starts = sorted(c.start_s for c in result.calls)
-    # Two go at once; the third waits until the first leaves the 0.4 s window.
-    assert starts[2] - starts[0] >= 0.4
+    # Two go at once; the other two wait until the first pair leaves the window (0.4 s and
+    # the 2% allowed for the trip to the server).
+    assert starts == pytest.approx([0.0, 0.0, 0.408, 0.408])
 
 
 @pytest.mark.parametrize("tokens_per_period", [5, 1000])
@@ -279,11 +284,24 @@ def test_queue_time_is_split_between_the_limits_and_the_cap() -> None:
     result, _ = run([make_job(f"f{i}") for i in range(4)], provider, capped)
     waited = [c for c in result.calls if c.queue_s > 0.02]
     assert waited and all(c.limit_s < 0.01 for c in waited)  # only the cap held them
+    # One slot, 0.05 s a call: each waits exactly for the calls before it.
+    assert [(c.start_s, c.queue_s, c.limit_s) for c in result.calls] == [
+        (0.0, 0.0, 0.0),
+        (0.05, 0.05, 0.0),
+        (0.1, 0.1, 0.0),
+        (0.15, 0.15, 0.0),
+    ]
 
     limited = Limits(rpm=1, tpm=0, concurrency=8, period_s=0.2, wait_initial=0.01, pack_tokens=0)
     result, _ = run([make_job(f"g{i}") for i in range(3)], ScriptedProvider(), limited)
     waited = [c for c in result.calls if c.queue_s > 0.1]
     assert waited and all(c.limit_s == pytest.approx(c.queue_s, abs=0.01) for c in waited)
+    # One start per 0.204 s window, every wait spent on the limit.
+    assert [(c.start_s, c.queue_s, c.limit_s) for c in result.calls] == [
+        (0.0, 0.0, 0.0),
+        (0.204, 0.204, 0.204),
+        (0.408, 0.408, 0.408),
+    ]
 
 
 def test_a_burst_of_429s_doubles_the_blind_cool_down_once() -> None:
@@ -400,5 +418,9 @@ def test_the_state_says_what_the_run_waits_on_and_for_how_long(
     held = [s for s in ticks.states if s.waiting_on is not None]
     assert held and {s.waiting_on for s in held} == {waiting}
     assert all(s.wait_left_s is not None and 0 < s.wait_left_s <= 1.5 * 1.02 for s in held)
+    # The second file's call waits from t=0: at the tick of t=1 s, the rest of its wait is left.
+    expected = {"request window": 1.53 - 1.0, "token limiter": 1.5 - 1.0}[waiting]
+    assert [st.elapsed_s for st in held] == [1.0]
+    assert held[0].wait_left_s == pytest.approx(expected)
     assert all(s.files_total == 2 and s.calls_left >= 1 for s in held)
     assert [s.files_done for s in ticks.states] == sorted(s.files_done for s in ticks.states)
