@@ -12,13 +12,18 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from .spec import SCHEMA_VERSION, ChunkAnalysis
 
-__all__ = ["cache_key", "load_cached", "store_cached"]
+if TYPE_CHECKING:
+    from .providers.base import Provider
+
+__all__ = ["AnswerCache", "cache_key", "load_cached", "store_cached"]
 
 
 def cache_key(
@@ -64,6 +69,44 @@ def store_cached(cache_dir: Path | None, key: str, analysis: ChunkAnalysis) -> N
     except OSError:
         # A read-only or full disk must not fail the run: the result is already in memory.
         return
+
+
+@dataclass(frozen=True)
+class AnswerCache:
+    """One provider's answers on disk, looked up before a request is sent.
+
+    The scheduler asks it first, so a cached request never takes a place in a
+    call; what a call brings back is stored per request, whatever call carried
+    it. Keys cover the request's text and language and the provider, model and
+    prompt version, so a new prompt or model never reuses an old answer.
+    Without a directory every lookup misses and nothing is stored.
+    """
+
+    directory: Path | None
+    provider: str
+    model: str | None
+    prompt_version: int
+
+    @classmethod
+    def of(cls, provider: Provider, directory: Path | None) -> AnswerCache:
+        """The cache of ``provider``'s answers in ``directory`` (None: no cache)."""
+        return cls(directory, provider.name, provider.model, provider.prompt_version)
+
+    def lookup(self, *, text: str, language: str, kind: str) -> tuple[str, ChunkAnalysis | None]:
+        """The request's key, and its stored answer or None; ``kind``: chunk or synthesis."""
+        key = cache_key(
+            text=text,
+            language=language,
+            provider=self.provider,
+            model=self.model,
+            prompt_version=self.prompt_version,
+            kind=kind,
+        )
+        return key, load_cached(self.directory, key)
+
+    def store(self, key: str, analysis: ChunkAnalysis) -> None:
+        """Keep ``analysis`` as the answer for ``key`` (skipped when it cannot be written)."""
+        store_cached(self.directory, key, analysis)
 
 
 def _ignore_in_git(cache_dir: Path) -> None:

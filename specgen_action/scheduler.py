@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import stamina
 
-from .cache import cache_key, load_cached, store_cached
+from .cache import AnswerCache
 from .chunking import Chunk, estimate_tokens
 from .config import Config
 from .errors import (
@@ -312,6 +312,7 @@ class _Run:
             wait_max=limits.wait_max,
         )
         self._origin = self._gate.now()
+        self._cache = AnswerCache.of(self.provider, self.cache_dir)
 
     @property
     def fatal(self) -> FatalProviderError | None:
@@ -337,16 +338,12 @@ class _Run:
             # An offline analysis is cheaper to redo than to read from the cache.
             self._fresh[path] += 1
             return asyncio.ensure_future(_offline(provider, request))
-        key = cache_key(
+        key, cached = self._cache.lookup(
             text=text,
             language=job.source.language,
-            provider=provider.name,
-            model=provider.model,
-            prompt_version=provider.prompt_version,
             kind="chunk" if isinstance(request, ChunkRequest) else "synthesis",
         )
         future: asyncio.Future[ChunkAnalysis] = asyncio.get_running_loop().create_future()
-        cached = load_cached(self.cache_dir, key)
         if cached is not None:
             future.set_result(cached)
             return future
@@ -409,7 +406,7 @@ class _Run:
             if isinstance(part, InvalidResponse):
                 self._retry_alone(unit, part)
                 continue
-            store_cached(self.cache_dir, unit.key, part)
+            self._cache.store(unit.key, part)
             if not unit.future.done():
                 self._fresh[unit.job.source.path] += 1
                 unit.future.set_result(part)

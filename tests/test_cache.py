@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specgen_action.cache import cache_key, load_cached, store_cached
+from specgen_action.cache import AnswerCache, cache_key, load_cached, store_cached
 from specgen_action.spec import ChunkAnalysis
 
 BASE = {
@@ -60,3 +60,22 @@ def test_unwritable_cache_is_skipped(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     store_cached(blocker, cache_key(**BASE), ChunkAnalysis(purpose="p"))  # type: ignore[arg-type]
     assert load_cached(blocker, cache_key(**BASE)) is None  # type: ignore[arg-type]
+
+
+def test_answer_cache_keys_each_request_by_provider_model_and_prompt(tmp_path: Path) -> None:
+    cache = AnswerCache(tmp_path, "gemini", "m", 1)
+    key, found = cache.lookup(text="def f(): pass\n", language="python", kind="chunk")
+    assert found is None
+    assert key == cache_key(**BASE)  # type: ignore[arg-type]
+    cache.store(key, ChunkAnalysis(purpose="p"))
+    assert cache.lookup(text="def f(): pass\n", language="python", kind="chunk") == (
+        key,
+        ChunkAnalysis(purpose="p"),
+    )
+    for other in (
+        AnswerCache(tmp_path, "gemini", "other-model", 1),
+        AnswerCache(tmp_path, "gemini", "m", 2),
+        AnswerCache(None, "gemini", "m", 1),  # --no-cache
+    ):
+        assert other.lookup(text="def f(): pass\n", language="python", kind="chunk")[1] is None
+    assert cache.lookup(text="def f(): pass\n", language="python", kind="synthesis")[1] is None
