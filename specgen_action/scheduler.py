@@ -20,6 +20,7 @@ deadline or Ctrl-C loses only the files still in flight.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import heapq
 import math
 from collections import Counter
@@ -244,13 +245,29 @@ async def schedule(
             record = run.partial_record(job, "timeout", reason)
             files.append(record)
             run.progress.file_finished(record)
-    return ScheduleResult(files, run.calls, timed_out, interrupted, run.fatal)
+    calls = [CallRecord(**dataclasses.asdict(call)) for call in run.calls]
+    return ScheduleResult(files, calls, timed_out, interrupted, run.fatal)
 
 
 async def _tick(run: _Run) -> None:
     while True:
         run.progress.tick(run.state())
         await asyncio.sleep(TICK_S)
+
+
+@dataclass(slots=True)
+class _Call:
+    """One attempt of one call while the run lasts; a ``report.CallRecord`` once it is over."""
+
+    file: str
+    chunk: str
+    files: list[str]
+    start_s: float
+    end_s: float
+    attempt: int
+    outcome: CallOutcome
+    queue_s: float
+    limit_s: float
 
 
 @dataclass(eq=False)
@@ -284,12 +301,12 @@ class _Run:
     cache_dir: Path | None
     progress: Progress
     files_total: int
-    calls: list[CallRecord] = field(default_factory=list)
+    calls: list[_Call] = field(default_factory=list)
     call_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     stopped: ProviderError | None = None
     """The error that ends all new work: a fatal one, or an exhausted daily quota."""
     files_done: int = 0
-    _per_file: dict[str, list[CallRecord]] = field(default_factory=dict)
+    _per_file: dict[str, list[_Call]] = field(default_factory=dict)
     _usage: dict[str, list[int]] = field(default_factory=dict)
     _fresh: Counter[str] = field(default_factory=Counter)
     _ready: list[_Unit] = field(default_factory=list)
@@ -468,7 +485,7 @@ class _Run:
         for unit in units:
             unit.sent += 1
         paths = list(dict.fromkeys(unit.job.source.path for unit in units))
-        record = CallRecord(
+        record = _Call(
             file=paths[0],
             chunk=units[0].label,
             files=paths,
@@ -575,7 +592,10 @@ class _Run:
 
     # -- per-file bookkeeping -------------------------------------------------------------
 
-    def partial_record(self, job: FileJob, status: FileStatus, reason: str | None) -> FileRecord:
+    def partial_record(
+        self, job: FileJob, status: FileStatus, reason: str | None, dropped: int = 0
+    ) -> FileRecord:
+        """The report's record of ``job`` now: made once, when the file is done."""
         path = job.source.path
         calls = self._per_file.get(path, [])
         tokens_in, tokens_out = self._usage.get(path, (0, 0))
@@ -590,6 +610,7 @@ class _Run:
             duration_s=round(self.now() - calls[0].start_s, 3) if calls else 0.0,
             tokens_in=tokens_in,
             tokens_out=tokens_out,
+            dropped_symbols=dropped,
         )
 
     def fresh(self, path: str) -> int:
@@ -689,8 +710,7 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
     else:
         fresh = run.fresh(path)
         status: FileStatus = "unchanged" if not changed else "written" if fresh else "cached"
-        record = run.partial_record(job, status, None)
-        record.dropped_symbols = dropped
+        record = run.partial_record(job, status, None, dropped)
     finally:
         if merging:
             run.expect_merge(-1)
