@@ -40,6 +40,7 @@ from ..errors import (
 )
 from ..redact import redact, redact_all
 from ..spec import MAX_ANSWER_CHARS, ChunkAnalysis, FileSpec
+from ..text import clip
 from . import prompts
 from .base import Analysis, ChunkRequest, PackAnswer, Request, SynthesisRequest, Usage
 
@@ -486,5 +487,4 @@ def _endpoint(exc: BaseException) -> str | None:
 def _one_line(text: str, secrets: list[str], limit: int = _MAX_MESSAGE) -> str:
     """Server text as one redacted line of at most ``limit`` characters."""
     # Redacted before it is cut, so a cut cannot leave half a key behind unmasked.
-    text = " ".join(redact(text[:_MAX_SCAN], secrets).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(" ".join(redact(text[:_MAX_SCAN], secrets).split()), limit)
