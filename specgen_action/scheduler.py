@@ -10,7 +10,10 @@ unparseable), is sent again alone, so it never fails its neighbours.
 Per call, in order: the shared 429 cool-down, the concurrency cap, the
 requests-per-minute window, the tokens-per-minute limiter (weighted by the
 pack's estimated tokens), then the call itself. The cool-down and both limits
-are one ``gate.Gate``, on the event loop's clock like every time here. ``stamina``
+are one ``gate.Gate``, on the event loop's clock like every time here; answers
+already paid for come from ``cache.AnswerCache``. What happened is kept as
+plain data and becomes the report's models once: a file's record when the file
+is done, the call records when the run is. ``stamina``
 retries what is worth retrying; a 429 that carries ``RetryInfo`` is waited
 out exactly, and every other worker waits with it. The whole job runs under
 ``asyncio.timeout``: a file is written the moment its last answer lands, so a
@@ -242,10 +245,10 @@ async def schedule(
         if task.done() and not task.cancelled() and task.exception() is None:
             files.append(task.result())
         else:
-            record = run.partial_record(job, "timeout", reason)
+            record = run.ledger.file_record(job, run.now(), "timeout", reason)
             files.append(record)
             run.progress.file_finished(record)
-    calls = [CallRecord(**dataclasses.asdict(call)) for call in run.calls]
+    calls = run.ledger.call_records()
     return ScheduleResult(files, calls, timed_out, interrupted, run.fatal)
 
 
@@ -268,6 +271,59 @@ class _Call:
     outcome: CallOutcome
     queue_s: float
     limit_s: float
+
+
+@dataclass
+class _Ledger:
+    """What the run did, as plain data: every call, and per file its calls, tokens and answers.
+
+    Turned into the report's models once: a file's ``FileRecord`` when the file
+    is done, the ``CallRecord``s when the run is.
+    """
+
+    calls: list[_Call] = field(default_factory=list)
+    fresh: Counter[str] = field(default_factory=Counter)
+    """Answers per file that came from the provider, not the cache."""
+    files_done: int = 0
+    _per_file: dict[str, list[_Call]] = field(default_factory=dict)
+    _usage: dict[str, list[int]] = field(default_factory=dict)
+
+    def add_call(self, call: _Call) -> None:
+        """Record a call as it is sent; it is completed in place when it comes back."""
+        self.calls.append(call)
+        for path in call.files:
+            self._per_file.setdefault(path, []).append(call)
+
+    def used(self, path: str, tokens_in: int, tokens_out: int) -> None:
+        """Count ``path``'s share of a call's tokens."""
+        usage = self._usage.setdefault(path, [0, 0])
+        usage[0] += tokens_in
+        usage[1] += tokens_out
+
+    def file_record(
+        self, job: FileJob, now: float, status: FileStatus, reason: str | None, dropped: int = 0
+    ) -> FileRecord:
+        """The report's record of ``job`` at ``now`` (seconds since the run began)."""
+        path = job.source.path
+        calls = self._per_file.get(path, [])
+        tokens_in, tokens_out = self._usage.get(path, (0, 0))
+        return FileRecord(
+            path=path,
+            spec_path=job.spec_path,
+            status=status,
+            reason=reason,
+            chunks=len(job.chunks),
+            api_calls=len(calls),
+            retries=sum(call.attempt > 1 for call in calls),
+            duration_s=round(now - calls[0].start_s, 3) if calls else 0.0,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            dropped_symbols=dropped,
+        )
+
+    def call_records(self) -> list[CallRecord]:
+        """Every call as the report's ``CallRecord``."""
+        return [CallRecord(**dataclasses.asdict(call)) for call in self.calls]
 
 
 @dataclass(eq=False)
@@ -301,14 +357,10 @@ class _Run:
     cache_dir: Path | None
     progress: Progress
     files_total: int
-    calls: list[_Call] = field(default_factory=list)
+    ledger: _Ledger = field(default_factory=_Ledger)
     call_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     stopped: ProviderError | None = None
     """The error that ends all new work: a fatal one, or an exhausted daily quota."""
-    files_done: int = 0
-    _per_file: dict[str, list[_Call]] = field(default_factory=dict)
-    _usage: dict[str, list[int]] = field(default_factory=dict)
-    _fresh: Counter[str] = field(default_factory=Counter)
     _ready: list[_Unit] = field(default_factory=list)
     _queued: int = 0
     """Calls formed and not yet sent."""
@@ -353,7 +405,7 @@ class _Run:
         provider = self.provider
         if not provider.makes_calls:
             # An offline analysis is cheaper to redo than to read from the cache.
-            self._fresh[path] += 1
+            self.ledger.fresh[path] += 1
             return asyncio.ensure_future(_offline(provider, request))
         key, cached = self._cache.lookup(
             text=text,
@@ -417,15 +469,13 @@ class _Run:
         for unit, part, tokens_in, tokens_out in zip(
             pack.units, answer.parts, shares, outs, strict=True
         ):
-            usage = self._usage.setdefault(unit.job.source.path, [0, 0])
-            usage[0] += tokens_in
-            usage[1] += tokens_out
+            self.ledger.used(unit.job.source.path, tokens_in, tokens_out)
             if isinstance(part, InvalidResponse):
                 self._retry_alone(unit, part)
                 continue
             self._cache.store(unit.key, part)
             if not unit.future.done():
-                self._fresh[unit.job.source.path] += 1
+                self.ledger.fresh[unit.job.source.path] += 1
                 unit.future.set_result(part)
 
     def _retry_alone(self, unit: _Unit, error: ProviderError) -> None:
@@ -496,9 +546,7 @@ class _Run:
             queue_s=round(start - queued, 3),
             limit_s=round((cooled - queued) + (start - slotted), 3),
         )
-        self.calls.append(record)
-        for path in paths:
-            self._per_file.setdefault(path, []).append(record)
+        self.ledger.add_call(record)
         self._in_flight[id(record)] = start
         self.progress.call_started()
         outcome: CallOutcome = "error"
@@ -560,11 +608,11 @@ class _Run:
         return RunState(
             elapsed_s=now,
             files_total=self.files_total,
-            files_done=self.files_done,
-            calls_done=len(self.calls) - len(self._in_flight),
+            files_done=self.ledger.files_done,
+            calls_done=len(self.ledger.calls) - len(self._in_flight),
             calls_in_flight=len(self._in_flight),
             calls_left=calls_left,
-            rate_limited=sum(call.outcome == "rate_limited" for call in self.calls),
+            rate_limited=sum(call.outcome == "rate_limited" for call in self.ledger.calls),
             waiting_on=waiting,
             wait_left_s=left,
             eta_s=self._eta(now, calls_left - len(self._in_flight), window),
@@ -589,33 +637,6 @@ class _Run:
             latency=latency,
         )
         return max(0.0, finish - now)
-
-    # -- per-file bookkeeping -------------------------------------------------------------
-
-    def partial_record(
-        self, job: FileJob, status: FileStatus, reason: str | None, dropped: int = 0
-    ) -> FileRecord:
-        """The report's record of ``job`` now: made once, when the file is done."""
-        path = job.source.path
-        calls = self._per_file.get(path, [])
-        tokens_in, tokens_out = self._usage.get(path, (0, 0))
-        return FileRecord(
-            path=path,
-            spec_path=job.spec_path,
-            status=status,
-            reason=reason,
-            chunks=len(job.chunks),
-            api_calls=len(calls),
-            retries=sum(call.attempt > 1 for call in calls),
-            duration_s=round(self.now() - calls[0].start_s, 3) if calls else 0.0,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            dropped_symbols=dropped,
-        )
-
-    def fresh(self, path: str) -> int:
-        """Answers for ``path`` that came from the provider, not the cache."""
-        return self._fresh[path]
 
 
 async def _offline(provider: Provider, request: Request) -> ChunkAnalysis:
@@ -702,15 +723,16 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
         spec, dropped = assemble(job.skeleton, analyses, synthesis)
         changed = on_file(job, spec)
     except ProviderError as exc:
-        record = run.partial_record(job, "failed", _reason(exc))
+        record = run.ledger.file_record(job, run.now(), "failed", _reason(exc))
     except OSError as exc:
-        record = run.partial_record(job, "failed", f"could not write the spec: {exc.strerror}")
+        reason = f"could not write the spec: {exc.strerror}"
+        record = run.ledger.file_record(job, run.now(), "failed", reason)
     except OutputPathError as exc:
-        record = run.partial_record(job, "failed", str(exc))
+        record = run.ledger.file_record(job, run.now(), "failed", str(exc))
     else:
-        fresh = run.fresh(path)
+        fresh = run.ledger.fresh[path]
         status: FileStatus = "unchanged" if not changed else "written" if fresh else "cached"
-        record = run.partial_record(job, status, None, dropped)
+        record = run.ledger.file_record(job, run.now(), status, None, dropped)
     finally:
         if merging:
             run.expect_merge(-1)
@@ -719,7 +741,7 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
             if answer.done() and not answer.cancelled():
                 answer.exception()  # read, so asyncio does not report it as lost
             answer.cancel()
-    run.files_done += 1
+    run.ledger.files_done += 1
     run.progress.file_finished(record)
     return record
 
