@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .spec import SCHEMA_VERSION, ChunkAnalysis
 
-__all__ = ["cache_key", "load_cached", "store_cached"]
+__all__ = ["cache_key", "ensure_cache_dir", "load_cached", "store_cached"]
 
 
 def cache_key(
@@ -64,6 +64,12 @@ def store_cached(cache_dir: Path | None, key: str, analysis: ChunkAnalysis) -> N
     except OSError:
         # A read-only or full disk must not fail the run: the result is already in memory.
         return
+
+
+def ensure_cache_dir(cache_dir: Path) -> None:
+    """Create ``cache_dir`` (git-ignored) for files kept beside the entries; raises OSError."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    _ignore_in_git(cache_dir)
 
 
 def _ignore_in_git(cache_dir: Path) -> None:

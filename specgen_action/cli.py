@@ -27,6 +27,8 @@ from . import __version__
 from .errors import SpecgenError, UsageError
 
 if TYPE_CHECKING:
+    from .batch import BatchOptions
+    from .budget import Budget
     from .config import Config
     from .drift import SpecCheck
     from .providers.base import Provider
@@ -78,6 +80,8 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     out_dir = _resolve(root, config.out)
     selection = _select(args, root, filters, env, shard, out_dir)
     provider = _provider(config, env)
+    price = price_for(provider.model, config.prices) if provider.model else None
+    budget, batch = _budget_and_batch(config, provider, price, env)
     options = GenerateOptions(
         out_dir=out_dir,
         limits=Limits(
@@ -93,7 +97,9 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
         prune=args.prune,
         find_orphans=_selects_everything(args),
         shard=args.shard,
-        price=price_for(provider.model, config.prices) if provider.model else None,
+        price=price,
+        budget=budget,
+        batch=batch,
     )
     # Offline runs take a blink; progress is for runs that wait on a model.
     progress = None
@@ -256,6 +262,8 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, Conf
             "chunk_tokens",
             "include",
             "exclude",
+            "max_cost",
+            "batch",
         )
     }
     if getattr(args, "no_cache", False):
@@ -359,6 +367,42 @@ def _provider(config: Config, env: Mapping[str, str]) -> Provider:
     return make_gemini_provider(model=config.model, request_timeout_s=config.request_timeout)
 
 
+def _budget_and_batch(
+    config: Config,
+    provider: Provider,
+    price: tuple[float, float] | None,
+    env: Mapping[str, str],
+) -> tuple[Budget | None, BatchOptions | None]:
+    """The run's ``--max-cost`` budget and ``--batch`` options, checked against the provider."""
+    from .batch import BatchOptions
+    from .budget import Budget
+
+    budget = None
+    if config.max_cost is not None and provider.makes_calls:
+        if price is None:
+            raise UsageError(
+                f"--max-cost needs the price of model {provider.model}: add it to "
+                "[tool.specgen] prices as [input, output] USD per million tokens"
+            )
+        from .providers.gemini import MAX_OUTPUT_TOKENS
+
+        budget = Budget(config.max_cost, MAX_OUTPUT_TOKENS)
+    if not config.batch:
+        return budget, None
+    if provider.name != "gemini":
+        raise UsageError("--batch sends Gemini Batch API jobs: it needs the gemini provider")
+    if env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true"):
+        raise UsageError("--batch works with the Gemini Developer API, not Vertex AI")
+    if not config.cache:
+        raise UsageError("--batch keeps its jobs and answers in the cache: drop --no-cache")
+    from .console import safe
+
+    def say(line: str) -> None:
+        print(f"specgen: {safe(line)}", file=sys.stderr, flush=True)
+
+    return budget, BatchOptions(poll_s=config.batch_poll, say=say)
+
+
 def _mask_secrets(env: Mapping[str, str]) -> None:
     from .github.commands import in_github_actions, mask_secrets
 
@@ -410,6 +454,19 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("--cache-dir", default=None, help="default .specgen-cache")
     cache.add_argument("--no-cache", action="store_true")
     gen.add_argument("--chunk-tokens", type=int, default=None, help="token budget per chunk")
+    gen.add_argument(
+        "--max-cost",
+        type=float,
+        default=None,
+        metavar="USD",
+        help="never send what could take the run's estimated spend past USD",
+    )
+    gen.add_argument(
+        "--batch",
+        action="store_true",
+        default=None,
+        help="send the analyses as a Gemini Batch API job (half price; collects earlier jobs)",
+    )
     gen.add_argument("--report", metavar="FILE", help="write the JSON RunReport here")
     gen.add_argument(
         "--fail-on-change", action="store_true", help="exit 1 when a spec was written or changed"

@@ -65,6 +65,12 @@ class Config(BaseModel):
     chunk_tokens: int = Field(DEFAULT_CHUNK_TOKENS, ge=100)
     prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
     """USD per million (input, output) tokens by model, over the built-in table."""
+    max_cost: float | None = Field(None, gt=0)
+    """Budget in USD for the estimated spend of one run; nothing is sent that could pass it."""
+    batch: bool = False
+    """Send the analyses as Gemini Batch API jobs (half price, no per-minute quota)."""
+    batch_poll: float = Field(5.0, gt=0)
+    """Seconds before the first poll of a batch job; the wait grows 1.5x up to 60 s."""
 
     @field_validator("include", "exclude", mode="before")
     @classmethod

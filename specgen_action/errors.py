@@ -18,7 +18,9 @@ below it raises the most specific class and lets it travel up.
     │   ├── FatalProviderError     every later call would fail the same way: the run stops
     │   │   ├── AuthenticationError    bad or missing key
     │   │   └── ModelUnavailable       unknown model, or not served here
-    │   └── QuotaExhausted         per-day quota: no new work is scheduled
+    │   ├── QuotaExhausted         per-day quota: no new work is scheduled
+    │   ├── BudgetExceeded         the next call could pass --max-cost: no new work is sent
+    │   └── BatchError             a Batch API job could not be submitted, read or collected
     └── GitHubError                a GitHub REST call failed
         └── GitHubPermissionError  read-only token (fork PRs) or a missing permission
 """
@@ -27,6 +29,8 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "BatchError",
+    "BudgetExceeded",
     "ConfigError",
     "ContentBlocked",
     "FatalProviderError",
@@ -116,6 +120,14 @@ class ModelUnavailable(FatalProviderError):
 
 class QuotaExhausted(ProviderError):
     """A per-day quota is used up; no new work can be scheduled today."""
+
+
+class BudgetExceeded(ProviderError):
+    """The next call's worst-case cost would pass ``--max-cost``; nothing more is sent."""
+
+
+class BatchError(ProviderError):
+    """A Batch API job could not be submitted, read or collected."""
 
 
 class GitHubError(SpecgenError):

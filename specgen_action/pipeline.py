@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from . import __version__
+from .batch import BatchOptions, run_batch
+from .budget import Budget
 from .chunking import chunk_source
 from .errors import OutputPathError
 from .parsing import parse
@@ -57,6 +59,10 @@ class GenerateOptions:
     """Also report specs whose source is gone (``--all``), not only deletions in the diff."""
     shard: str | None = None
     price: tuple[float, float] | None = None
+    budget: Budget | None = None
+    """``--max-cost``: the spend no call or batch job may take the run past."""
+    batch: BatchOptions | None = None
+    """``--batch``: send the analyses as Batch API jobs (needs ``cache_dir``)."""
 
 
 def generate(
@@ -102,9 +108,12 @@ def generate(
         out_dir=shown_out.as_posix(),
         files=[*records, *result.files],
         calls=result.calls,
+        batches=result.batches,
     )
     limits = options.limits
-    return finish_report(report, options.price, limits.rpm or None, limits.concurrency), result
+    budget = options.budget.limit_usd if options.budget is not None else None
+    finish_report(report, options.price, limits.rpm or None, limits.concurrency, budget)
+    return report, result
 
 
 async def _schedule(
@@ -127,6 +136,20 @@ async def _schedule(
             continue  # not the main thread, or a platform without signal handlers
         handled.append(signum)
     try:
+        if options.batch is not None and options.cache_dir is not None:
+            return await run_batch(
+                jobs,
+                provider,
+                options.limits,
+                on_file=write,
+                cache_dir=options.cache_dir,
+                deadline_s=options.deadline_s,
+                options=options.batch,
+                progress=progress,
+                stop=stop,
+                budget=options.budget,
+                price=options.price,
+            )
         return await schedule(
             jobs,
             provider,
@@ -136,6 +159,8 @@ async def _schedule(
             deadline_s=options.deadline_s,
             progress=progress,
             stop=stop,
+            budget=options.budget,
+            price=options.price,
         )
     finally:
         for signum in handled:

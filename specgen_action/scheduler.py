@@ -22,10 +22,12 @@ from typing import Any, Protocol
 import stamina
 from aiolimiter import AsyncLimiter
 
+from .budget import Budget, Reservation
 from .cache import cache_key, load_cached, store_cached
 from .chunking import Chunk, estimate_tokens
 from .errors import (
     AuthenticationError,
+    BudgetExceeded,
     ContentBlocked,
     FatalProviderError,
     InvalidResponse,
@@ -38,11 +40,19 @@ from .errors import (
     ServerError,
 )
 from .providers.base import Analysis, ChunkRequest, Provider
-from .report import CallOutcome, CallRecord, FileRecord, FileStatus
+from .report import BatchRecord, CallOutcome, CallRecord, FileRecord, FileStatus
 from .source import Source
 from .spec import ChunkAnalysis, FileSpec, assemble
 
-__all__ = ["FileJob", "Limits", "OnFile", "Progress", "ScheduleResult", "schedule"]
+__all__ = [
+    "FileJob",
+    "Limits",
+    "OnFile",
+    "Progress",
+    "ScheduleResult",
+    "schedule",
+    "synthesis_text",
+]
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,8 @@ class ScheduleResult:
     interrupted: bool = False
     fatal: ProviderError | None = None
     """An error that stopped the whole run (a rejected key, an unknown model)."""
+    batches: list[BatchRecord] = field(default_factory=list)
+    """The Batch API jobs of a ``--batch`` run."""
 
 
 OnFile = Callable[[FileJob, FileSpec], bool]
@@ -128,13 +140,16 @@ async def schedule(
     deadline_s: float | None = None,
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
+    budget: Budget | None = None,
+    price: tuple[float, float] | None = None,
 ) -> ScheduleResult:
     """Analyse every job, calling ``on_file`` with each finished spec as soon as it is ready.
 
     ``stop``, when set (by a signal handler), ends the run like the deadline
-    does, but marks it interrupted.
+    does, but marks it interrupted. With a ``budget`` (and the ``price`` calls
+    are billed at), a call is sent only when its worst case fits the budget.
     """
-    run = _Run(provider, limits, cache_dir, progress or _Silent())
+    run = _Run(provider, limits, cache_dir, progress or _Silent(), budget=budget, price=price)
     run.progress.started(len(jobs))
     tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]
     everything = asyncio.gather(*tasks)
@@ -204,6 +219,8 @@ class _Run:
     limits: Limits
     cache_dir: Path | None
     progress: Progress
+    budget: Budget | None = None
+    price: tuple[float, float] | None = None
     calls: list[CallRecord] = field(default_factory=list)
     stopped: ProviderError | None = None
     """The error that ends all new work: a fatal one, or an exhausted daily quota."""
@@ -228,7 +245,13 @@ class _Run:
     # -- one call, with limits and retries -------------------------------------------------
 
     async def call(
-        self, path: str, chunk_id: str, tokens: int, send: Callable[[], Awaitable[Analysis]]
+        self,
+        path: str,
+        chunk_id: str,
+        tokens: int,
+        send: Callable[[], Awaitable[Analysis]],
+        *,
+        data_bytes: int = 0,
     ) -> Analysis:
         if not self.provider.makes_calls:
             return await send()
@@ -242,7 +265,7 @@ class _Run:
         ):
             with retry:
                 attempt += 1
-                return await self._attempt(path, chunk_id, tokens, attempt, send)
+                return await self._attempt(path, chunk_id, tokens, attempt, send, data_bytes)
         raise AssertionError("unreachable: stamina re-raises the last error")
 
     async def _attempt(
@@ -252,6 +275,7 @@ class _Run:
         tokens: int,
         attempt: int,
         send: Callable[[], Awaitable[Analysis]],
+        data_bytes: int,
     ) -> Analysis:
         queued = self.now()
         self._check_stopped()
@@ -265,6 +289,7 @@ class _Run:
                 await self._tpm.acquire(min(tokens, self.limits.tpm))
             await self._wait_cooldown()
             self._check_stopped()
+            reservation = self._reserve(data_bytes)
             start = self.now()
             limited = (cooled - queued) + (start - slotted)
             record = CallRecord(
@@ -281,9 +306,11 @@ class _Run:
             self._per_file.setdefault(path, []).append(record)
             self.progress.call_started()
             outcome: CallOutcome = "error"
+            billed = (0, 0)
             try:
                 result = await send()
                 outcome = "ok"
+                billed = (result.usage.tokens_in, result.usage.tokens_out)
                 self._blind_cooldown = 0.0
                 return result
             except ProviderError as exc:
@@ -294,6 +321,8 @@ class _Run:
                 outcome = "cancelled"
                 raise
             finally:  # cancellation by the deadline or Ctrl-C included
+                if reservation is not None and self.budget is not None:
+                    self.budget.settle(reservation, *billed)
                 record.end_s = round(self.now(), 3)
                 record.outcome = outcome
                 self.progress.call_finished(outcome)
@@ -319,6 +348,18 @@ class _Run:
             self._cooldown_until = max(self._cooldown_until, self.now() + pause)
         elif isinstance(exc, FatalProviderError | QuotaExhausted):
             self.stopped = self.stopped or exc
+
+    def _reserve(self, data_bytes: int) -> Reservation | None:
+        """The budget gate: admit this call's worst case, or stop all new work."""
+        budget, price = self.budget, self.price
+        if budget is None or price is None:
+            return None
+        worst = budget.bound(data_bytes, price)
+        reservation = budget.reserve(worst, price)
+        if reservation is None:
+            self.stopped = self.stopped or BudgetExceeded(budget.reason(worst))
+            self._check_stopped()
+        return reservation
 
     async def _wait_cooldown(self) -> None:
         # Another 429 may push the end of the cool-down further while we sleep.
@@ -352,6 +393,8 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
     cache_dir = run.cache_dir if provider.makes_calls else None
     usage = [0, 0]
     fresh = 0
+    # The symbol listing of the skeleton rides along in every prompt of the file.
+    skeleton_bytes = len(job.skeleton.model_dump_json().encode())
 
     async def analysis_for(
         chunk_id: str, text: str, kind: str, send: Callable[[], Awaitable[Analysis]]
@@ -368,7 +411,8 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
         cached = load_cached(cache_dir, key)
         if cached is not None:
             return cached
-        result = await run.call(path, chunk_id, estimate_tokens(text), send)
+        data_bytes = len(text.encode("utf-8", "surrogatepass")) + skeleton_bytes
+        result = await run.call(path, chunk_id, estimate_tokens(text), send, data_bytes=data_bytes)
         usage[0] += result.usage.tokens_in
         usage[1] += result.usage.tokens_out
         fresh += 1
@@ -384,8 +428,7 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
         analyses = list(await asyncio.gather(*tasks))
         synthesis = None
         if len(analyses) > 1:
-            # The synthesis answer depends on the file's skeleton and its chunk answers only.
-            merged = job.skeleton.model_dump_json() + "".join(a.model_dump_json() for a in analyses)
+            merged = synthesis_text(job.skeleton, analyses)
             synthesis = await analysis_for(
                 "synthesis",
                 merged,
@@ -411,6 +454,11 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
     record.tokens_in, record.tokens_out = usage
     run.progress.file_finished(record)
     return record
+
+
+def synthesis_text(skeleton: FileSpec, analyses: Sequence[ChunkAnalysis]) -> str:
+    """What a synthesis answer depends on (its cache key's text): the skeleton and chunk answers."""
+    return skeleton.model_dump_json() + "".join(a.model_dump_json() for a in analyses)
 
 
 def _reason(exc: ProviderError) -> str:

@@ -196,6 +196,12 @@ def _totals_table(report: RunReport) -> str:
         ("Tokens in", f"{t.tokens_in:,}"),
         ("Tokens out", f"{t.tokens_out:,}"),
         ("Estimated cost (USD)", cost.replace("$", "<span>$</span>")),
+        *(
+            [("Budget (USD, --max-cost)", f"<span>$</span>{t.budget_usd:g}")]
+            if t.budget_usd is not None
+            else []
+        ),
+        *([("Files from the Batch API", t.batch_files)] if t.batch_files or report.batches else []),
         ("Wall time (s)", f"{report.wall_s:.1f}"),
         ("Summed call time (s)", f"{t.call_s_sum:.1f}"),
         ("Speed-up (call time / wall time)", f"{report.speedup:.1f}x"),

@@ -10,12 +10,15 @@ never contains the API key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import importlib
+import io
 import json
 import math
 import os
 import re
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -27,6 +30,7 @@ from pydantic import ValidationError
 
 from ..errors import (
     AuthenticationError,
+    BatchError,
     ConfigError,
     ContentBlocked,
     InvalidResponse,
@@ -39,12 +43,18 @@ from ..errors import (
 )
 from ..spec import ChunkAnalysis, FileSpec
 from . import prompts
-from .base import Analysis, ChunkRequest, Usage
+from .base import Analysis, BatchJobState, BatchSubmission, ChunkRequest, Usage
 
-__all__ = ["GeminiProvider", "make_gemini_provider"]
+__all__ = ["INLINE_LIMIT_BYTES", "GeminiProvider", "make_gemini_provider"]
 
 MAX_OUTPUT_TOKENS = 32_768
 """Room for thinking plus a long analysis; a chunk's JSON needs a few thousand at most."""
+
+INLINE_LIMIT_BYTES = 20_000_000
+"""The Batch API's limit on a job's inline requests (20 MB); larger jobs upload a JSONL file."""
+
+_INLINE_ENVELOPE = 64 * 1024
+"""Room for the job's own fields and the SDK's encoding around the requests."""
 
 _GRACE_S = 1.0
 """Beyond the SDK's own timeout, a hard bound in case the transport does not enforce it."""
@@ -150,18 +160,173 @@ class GeminiProvider:
             automatic_continuation=False,
             http_options=_http_options(request_timeout_s),
         )
+        # A batch request carries the same generation settings; per-call options stay out.
+        self._batch_config = types.GenerateContentConfig(
+            system_instruction=prompts.system_instruction(),
+            response_mime_type="application/json",
+            response_json_schema=_SCHEMA,
+            max_output_tokens=MAX_OUTPUT_TOKENS,
+        )
 
     async def analyse(self, request: ChunkRequest) -> Analysis:
         """Analyse one chunk."""
         where = f"{request.path} chunk {request.chunk.index + 1}/{request.chunk_count}"
-        return await self._generate(prompts.chunk_prompt(request), where)
+        return await self._generate(self.chunk_prompt(request), where)
 
     async def synthesise(
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
-        prompt = prompts.synthesis_prompt(path, skeleton, analyses)
+        prompt = self.synthesis_prompt(path, skeleton, analyses)
         return await self._generate(prompt, f"{path} synthesis")
+
+    def chunk_prompt(self, request: ChunkRequest) -> str:
+        """The prompt of one chunk, for a call or a batch request alike."""
+        return prompts.chunk_prompt(request)
+
+    def synthesis_prompt(self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]) -> str:
+        """The prompt of one synthesis, for a call or a batch request alike."""
+        return prompts.synthesis_prompt(path, skeleton, analyses)
+
+    # -- the Batch API -------------------------------------------------------------------
+
+    async def submit_batch(self, prompts: Mapping[str, str], label: str) -> BatchSubmission:
+        """One Batch API job for ``prompts`` (key -> prompt), inline under 20 MB, else a file.
+
+        Each request carries the interactive call's system instruction, schema
+        and output cap; its key comes back with its answer.
+        """
+        lines = [
+            json.dumps({"key": key, "request": self._wire_request(prompt)}, ensure_ascii=False)
+            for key, prompt in prompts.items()
+        ]
+        size = sum(len(line.encode()) for line in lines) + _INLINE_ENVELOPE
+        config = types.CreateBatchJobConfig(
+            display_name=label, http_options=self._config.http_options
+        )
+        async with self._errors(f"the batch job {label}"):
+            if size <= INLINE_LIMIT_BYTES:
+                inline = [
+                    types.InlinedRequest(
+                        contents=prompt, metadata={"key": key}, config=self._batch_config
+                    )
+                    for key, prompt in prompts.items()
+                ]
+                job = await self._client.aio.batches.create(
+                    model=self.model, src=inline, config=config
+                )
+                return BatchSubmission(_job_state(job), "inline")
+            data = ("\n".join(lines) + "\n").encode()
+            uploaded = await self._client.aio.files.upload(
+                file=io.BytesIO(data),
+                config=types.UploadFileConfig(
+                    mime_type="application/jsonl",
+                    display_name=label,
+                    http_options=self._config.http_options,
+                ),
+            )
+            if not uploaded.name:
+                raise BatchError("Gemini accepted the batch input file but named no file")
+            job = await self._client.aio.batches.create(
+                model=self.model, src=uploaded.name, config=config
+            )
+            return BatchSubmission(_job_state(job), "file")
+
+    async def batch_state(self, name: str) -> BatchJobState:
+        """The job's state as the service reports it now."""
+        async with self._errors(f"the batch job {name}"):
+            job = await self._client.aio.batches.get(
+                name=name, config=types.GetBatchJobConfig(http_options=self._config.http_options)
+            )
+        return _job_state(job)
+
+    async def batch_results(
+        self, job: BatchJobState, wheres: Mapping[str, str]
+    ) -> dict[str, Analysis | ProviderError]:
+        """Each key's answer from a succeeded job, checked like an interactive answer."""
+        answers: dict[str, Analysis | ProviderError] = {}
+        async with self._errors(f"the results of {job.name}"):
+            if job.results_file is not None:
+                data = await self._client.aio.files.download(
+                    file=job.results_file,
+                    config=types.DownloadFileConfig(http_options=self._config.http_options),
+                )
+                items = _jsonl_items(data)
+            else:
+                fresh = await self._client.aio.batches.get(
+                    name=job.name,
+                    config=types.GetBatchJobConfig(http_options=self._config.http_options),
+                )
+                responses = (fresh.dest.inlined_responses if fresh.dest else None) or []
+                items = [
+                    (
+                        (item.metadata or {}).get("key"),
+                        item.response,
+                        item.error.model_dump(exclude_none=True) if item.error else None,
+                    )
+                    for item in responses
+                ]
+        keys = list(wheres)
+        for index, (key, response, error) in enumerate(items):
+            key = key if key is not None else (keys[index] if index < len(keys) else None)
+            if key is None or key not in wheres:
+                continue
+            where = wheres[key]
+            if error is not None or response is None:
+                answers[key] = _request_error(error or {}, where, self._secrets)
+                continue
+            try:
+                answers[key] = _interpret(response, where)
+            except ProviderError as exc:
+                answers[key] = exc
+        for key, where in wheres.items():
+            answers.setdefault(
+                key, InvalidResponse(f"the batch job returned no answer for {where}")
+            )
+        return answers
+
+    async def cancel_batch(self, name: str) -> None:
+        """Ask the service to cancel the job."""
+        async with self._errors(f"cancelling {name}"):
+            await self._client.aio.batches.cancel(
+                name=name,
+                config=types.CancelBatchJobConfig(http_options=self._config.http_options),
+            )
+
+    def _wire_request(self, prompt: str) -> dict[str, Any]:
+        """The REST ``GenerateContentRequest`` of ``prompt``, as the SDK sends an inline one."""
+        return {
+            "contents": [{"parts": [{"text": prompt}], "role": "user"}],
+            "systemInstruction": {
+                "parts": [{"text": prompts.system_instruction()}],
+                "role": "user",
+            },
+            "generationConfig": {
+                "maxOutputTokens": MAX_OUTPUT_TOKENS,
+                "responseMimeType": "application/json",
+                "responseJsonSchema": _SCHEMA,
+            },
+        }
+
+    @contextlib.asynccontextmanager
+    async def _errors(self, what: str) -> AsyncIterator[None]:
+        """Map SDK and transport failures of a batch operation onto ``errors``."""
+        try:
+            async with asyncio.timeout(self._timeout_s + _GRACE_S):
+                yield
+        except genai_errors.APIError as exc:
+            raise _api_error(exc, self.model, self._secrets) from None
+        except auth_exceptions.GoogleAuthError as exc:
+            detail = _one_line(str(exc), self._secrets)
+            raise AuthenticationError(f"no usable Google credentials: {detail}") from None
+        except _TIMEOUT_ERRORS:
+            raise RequestTimeout(f"Gemini did not answer about {what} in time") from None
+        except _TRANSPORT_ERRORS as exc:
+            detail = _one_line(f"{type(exc).__name__}: {exc}".rstrip(": "), self._secrets)
+            raise RequestTimeout(f"connection to Gemini failed for {what}: {detail}") from None
+        except (json.JSONDecodeError, ValidationError, ValueError, KeyError) as exc:
+            detail = _one_line(str(exc), self._secrets)
+            raise BatchError(f"Gemini's answer about {what} is not usable: {detail}") from None
 
     async def aclose(self) -> None:
         """Close the SDK's connection pools (idempotent)."""
@@ -276,6 +441,52 @@ def _interpret(response: types.GenerateContentResponse, where: str) -> Analysis:
     except ValidationError:
         raise InvalidResponse(f"Gemini's answer for {where} does not match the schema") from None
     return Analysis(analysis, _usage(response.usage_metadata))
+
+
+def _job_state(job: types.BatchJob) -> BatchJobState:
+    if not job.name:
+        raise BatchError("Gemini answered with a batch job that has no name")
+    state = _enum(job.state) or "JOB_STATE_UNSPECIFIED"
+    results = job.dest.file_name if job.dest is not None else None
+    return BatchJobState(name=job.name, state=state, results_file=results)
+
+
+def _jsonl_items(data: bytes) -> list[tuple[str | None, Any, dict[str, Any] | None]]:
+    """(key, response, error) of each line of a results file."""
+    items: list[tuple[str | None, Any, dict[str, Any] | None]] = []
+    for line in data.decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(entry, dict):
+            continue
+        key = entry.get("key")
+        error = entry.get("error") or entry.get("status")
+        response = None
+        if isinstance(entry.get("response"), dict):
+            try:
+                response = types.GenerateContentResponse.model_validate(entry["response"])
+            except ValidationError:
+                error = error or {"message": "the answer does not parse"}
+        items.append((str(key) if key is not None else None, response, error))
+    return items
+
+
+_RETRYABLE_RPC = frozenset({4, 8, 10, 13, 14})
+"""DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE."""
+
+
+def _request_error(error: dict[str, Any], where: str, secrets: list[str]) -> ProviderError:
+    """One failed request of a batch job (a ``google.rpc.Status``) as an error of its own."""
+    code = int(error.get("code") or 0)
+    message = _one_line(str(error.get("message") or "no message"), secrets)
+    text = f"the batch job failed the request for {where} (code {code}): {message}"
+    if code in _RETRYABLE_RPC or code == 429 or 500 <= code < 600:
+        return ServerError(text)
+    return ProviderError(text)
 
 
 def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage:

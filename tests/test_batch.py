@@ -1,0 +1,193 @@
+"""``specgen generate --batch``: the real SDK against the fake Batch API over HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from specgen_action.batch import RECORD_NAME, synthesis_by_batch
+from specgen_action.providers import gemini
+from specgen_action.scheduler import Limits
+from tests.conftest import CLI, GitRepo, python_module
+from tests.fakes.gemini_server import FakeGemini
+
+RECORD = Path(".specgen-cache") / RECORD_NAME
+
+
+@pytest.fixture(autouse=True)
+def _fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPECGEN_BATCH_POLL", "0.05")
+
+
+def report(repo: GitRepo) -> dict[str, Any]:
+    return json.loads((repo.root / "report.json").read_text())  # type: ignore[no-any-return]
+
+
+def files(repo: GitRepo) -> dict[str, dict[str, Any]]:
+    return {record["path"]: record for record in report(repo)["files"]}
+
+
+def spec_bodies(repo: GitRepo) -> dict[str, str]:
+    return {
+        path.relative_to(repo.root / "specs").as_posix(): path.read_text()
+        for path in sorted((repo.root / "specs").rglob("*.md"))
+    }
+
+
+def test_batch_writes_the_same_specs_as_calls(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, tmp_path: Path
+) -> None:
+    for name in ("a", "b", "c"):
+        repo.write(f"pkg/{name}.py", python_module(name))
+    repo.commit()
+    result = cli("generate", "--batch", "--report", "report.json", "--rpm", "0")
+    assert result.code == 0, result.err
+    assert fake.requests == 0  # not one interactive call
+    (job,) = fake.batch.created()
+    assert len(job.requests) == 3 and job.from_file is None
+    batched = spec_bodies(repo)
+    data = report(repo)
+    assert data["totals"]["written"] == 3
+    assert data["totals"]["batch_files"] == 3
+    assert data["totals"]["api_calls"] == 0
+    assert [b["state"] for b in data["batches"]] == ["JOB_STATE_SUCCEEDED"]
+    assert {record["batch_job"] for record in data["files"]} == {job.name}
+    assert all(record["batch_tokens_in"] == record["tokens_in"] > 0 for record in data["files"])
+    assert "submitted job" in result.err and "collected job" in result.err
+    assert (
+        not (repo.root / RECORD).exists()
+        or json.loads((repo.root / RECORD).read_text())["jobs"] == []
+    )
+
+    # The same files through ordinary calls give byte-identical specs, at twice the price.
+    batch_cost = data["totals"]["cost_usd"]
+    (repo.root / "specs").rename(tmp_path / "batched-specs")
+    again = cli("generate", "--no-cache", "--report", "report.json", "--rpm", "0")
+    assert again.code == 0, again.err
+    assert spec_bodies(repo) == batched
+    assert report(repo)["totals"]["cost_usd"] == pytest.approx(2 * batch_cost, abs=2e-6)
+
+
+def test_inline_and_file_requests_are_the_same_request(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    assert cli("generate", "--batch", "--no-cache", "--rpm", "0").code == 2  # needs the cache
+    assert cli("generate", "--batch", "--cache-dir", "c1", "--rpm", "0").code == 0
+    monkeypatch.setattr(gemini, "INLINE_LIMIT_BYTES", 1)  # as if the job were over 20 MB
+    assert cli("generate", "--batch", "--cache-dir", "c2", "--out", "s2", "--rpm", "0").code == 0
+    inline, uploaded = fake.batch.created()
+    assert inline.from_file is None and uploaded.from_file in fake.batch.uploads
+    assert fake.batch.count("download") == 1
+    assert inline.requests[0]["request"] == uploaded.requests[0]["request"]
+    assert (repo.root / "specs/a.py.md").read_text() == (repo.root / "s2/a.py.md").read_text()
+
+
+def test_multi_chunk_files_get_their_synthesis(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    repo.write("big.py", python_module("big", functions=30))
+    repo.write("small.py", python_module("small"))
+    repo.commit()
+    result = cli(
+        "generate", "--batch", "--report", "report.json", "--chunk-tokens", "200", "--rpm", "0"
+    )
+    assert result.code == 0, result.err
+    big = files(repo)["big.py"]
+    assert big["chunks"] > 2 and big["status"] == "written"
+    # One job for the chunks; the single synthesis went as a call (rpm 0: calls are sooner).
+    assert len(fake.batch.created()) == 1
+    assert fake.requests == 1 and big["api_calls"] == 1
+    assert big["batch_tokens_in"] < big["tokens_in"]
+
+
+def test_synthesis_rule() -> None:
+    limits = Limits(rpm=10, period_s=60.0)
+    assert not synthesis_by_batch(10, limits, None)  # one window's worth: calls
+    assert synthesis_by_batch(11, limits, None)
+    assert not synthesis_by_batch(50, limits, 600.0)  # 10 windows while the first job ran
+    assert synthesis_by_batch(101, limits, 600.0)
+    assert not synthesis_by_batch(10_000, Limits(rpm=0), 1.0)
+
+
+def test_deadline_records_the_job_and_the_next_run_collects_it(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    fake.batch.job_seconds = 3.0
+    repo.write("a.py", python_module("a"))
+    repo.write("b.py", python_module("b"))
+    repo.commit()
+    first = cli("generate", "--batch", "--report", "report.json", "--timeout", "0.5")
+    assert first.code == 3, first.err
+    (job,) = fake.batch.created()
+    assert {r["status"] for r in files(repo).values()} == {"timeout"}
+    assert "the next --batch run collects it" in files(repo)["a.py"]["reason"]
+    record = json.loads((repo.root / RECORD).read_text())["jobs"]
+    assert [item["name"] for item in record] == [job.name]
+    assert sorted(record[0]["files"]) == ["a.py", "b.py"]
+    assert report(repo)["batches"][0]["state"] in ("JOB_STATE_PENDING", "JOB_STATE_RUNNING")
+
+    fake.batch.job_seconds = 0.0
+    second = cli("generate", "--batch", "--report", "report.json")
+    assert second.code == 0, second.err
+    assert len(fake.batch.created()) == 1  # collected, not submitted again
+    assert "collecting job" in second.err
+    assert report(repo)["batches"][0]["submitted"] is False
+    assert {r["status"] for r in files(repo).values()} == {"written"}
+    assert json.loads((repo.root / RECORD).read_text())["jobs"] == []
+
+
+@pytest.mark.parametrize("outcome", ["failed", "expired", "cancelled"])
+def test_a_job_that_ended_badly_is_reported_and_resubmitted(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, outcome: str
+) -> None:
+    fake.batch.outcomes = lambda index: outcome if index == 0 else "succeeded"  # type: ignore[assignment,return-value]
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    first = cli("generate", "--batch", "--report", "report.json")
+    assert first.code == 3
+    state = f"JOB_STATE_{outcome.upper()}"
+    assert state in first.err
+    assert files(repo)["a.py"]["status"] == "failed"
+    assert state in files(repo)["a.py"]["reason"]
+    second = cli("generate", "--batch", "--report", "report.json")
+    assert second.code == 0, second.err
+    assert len(fake.batch.created()) == 2
+    assert files(repo)["a.py"]["status"] == "written"
+
+
+def test_a_failed_request_fails_or_retries_its_file_alone(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    faults = {"a.py": "error", "b.py": "blocked"}
+
+    def fault(key: str, request: dict[str, Any]) -> str | None:
+        text = request["contents"][0]["parts"][0]["text"]
+        for path, kind in faults.items():
+            if f'File: "{path}"' in text:
+                return kind
+        return None
+
+    fake.batch.request_faults = fault  # type: ignore[assignment]
+    for name in ("a", "b", "c"):
+        repo.write(f"{name}.py", python_module(name))
+    repo.commit()
+    result = cli("generate", "--batch", "--report", "report.json", "--rpm", "0")
+    assert result.code == 3
+    records = files(repo)
+    # An error status is retryable: the file is retried as a call, alone.
+    assert records["a.py"]["status"] == "written" and records["a.py"]["api_calls"] == 1
+    assert records["b.py"]["status"] == "failed" and "SAFETY" in records["b.py"]["reason"]
+    assert records["c.py"]["status"] == "written" and records["c.py"]["api_calls"] == 0
+    assert fake.requests == 1
+    assert report(repo)["batches"][0]["failed_requests"] == 2
+
+
+def test_batch_needs_gemini(repo: GitRepo, cli: CLI) -> None:
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    result = cli("generate", "--batch", "--provider", "static")
+    assert result.code == 2
+    assert "needs the gemini provider" in result.err
