@@ -36,7 +36,13 @@ from typing import Any, Literal, cast
 
 from .budget import Budget, Reservation, cost_of
 from .cache import cache_key, ensure_cache_dir, load_cached, store_cached
-from .errors import BatchError, ProviderError, RetryableError
+from .errors import (
+    BatchError,
+    FatalProviderError,
+    OutputPathError,
+    ProviderError,
+    RetryableError,
+)
 from .providers.base import Analysis, BatchJobState, BatchProvider, ChunkRequest, Provider
 from .providers.pricing import batch_price
 from .report import BatchRecord, FileRecord
@@ -115,6 +121,7 @@ class _State:
     left: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Path -> (status, reason): not done this run (budget, a job still running, a failed job)."""
     first_job_s: float | None = None
+    fatal: FatalProviderError | None = None
 
 
 async def run_batch(
@@ -143,6 +150,8 @@ async def run_batch(
     run = _BatchRun(batch_provider, cache_dir, options, state, stop, until, budget, price)
 
     await run.round("chunks", _chunk_entries(jobs, batch_provider, cache_dir), by_path)
+    if state.fatal is not None:
+        return _merge(jobs, ScheduleResult([], []), state, provider, cache_dir, False, False)
     synthesis = [
         entry
         for entry in _synthesis_entries(jobs, batch_provider, cache_dir)
@@ -161,7 +170,9 @@ async def run_batch(
     rest = [
         job
         for job in jobs
-        if job.source.path not in state.failed and job.source.path not in state.left
+        if job.source.path not in state.failed
+        and job.source.path not in state.left
+        and state.fatal is None
     ]
     remaining = None if until is None else max(until - time.monotonic(), 0.001)
     result = ScheduleResult([], [])
@@ -284,12 +295,14 @@ class _BatchRun:
                     "requests": keys,
                 },
             )
-        except OSError as exc:
+        except (OSError, OutputPathError) as exc:
             # A job nobody can find again would be paid for and lost: cancel it.
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
             await self.provider.cancel_batch(job.name)
+            self.options.say(f"batch: job {job.name} cancelled: it could not be recorded ({why})")
             raise BatchError(
-                f"cannot record batch job {job.name} in {self.cache_dir} ({exc.strerror}); "
-                "cancelled it"
+                f"batch job {job.name} could not be recorded in {self.cache_dir} ({why}), "
+                "so it was cancelled"
             ) from None
         self.options.say(
             f"batch: submitted job {job.name} ({len(prompts)} {kind} request(s) for "
@@ -557,6 +570,7 @@ def _merge(
     result.files = files
     result.batches = state.batches
     result.interrupted = result.interrupted or interrupted
+    result.fatal = result.fatal or state.fatal
     result.timed_out = result.timed_out or timed_out
     return result
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +196,122 @@ def test_batch_needs_gemini(repo: GitRepo, cli: CLI) -> None:
     result = cli("generate", "--batch", "--provider", "static")
     assert result.code == 2
     assert "needs the gemini provider" in result.err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_leaves_the_job_recorded_and_says_so(
+    repo: GitRepo, fake: FakeGemini, signum: int
+) -> None:
+    fake.batch.job_seconds = 60.0
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specgen_action", "generate", "--batch", "--report", "r.json"],
+        cwd=repo.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not fake.batch.created() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert fake.batch.created(), "the job was never created"
+        deadline = time.monotonic() + 10
+        while not (repo.root / RECORD).exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    text = err.decode()
+    assert proc.returncode == 130, text
+    (job,) = fake.batch.created()
+    assert f"{job.name} is still" in text and "stays recorded" in text
+    assert [item["name"] for item in json.loads((repo.root / RECORD).read_text())["jobs"]] == [
+        job.name
+    ]
+    assert fake.batch.count("cancel") == 0
+    assert "Traceback" not in text
+
+
+def test_a_job_that_cannot_be_recorded_is_cancelled(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    fake.batch.job_seconds = 60.0
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    (repo.root / RECORD).mkdir(parents=True)  # a directory where the record goes
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 3
+    (job,) = fake.batch.created()
+    assert fake.batch.count("cancel") == 1 and job.cancelled
+    assert f"{job.name} cancelled" in result.err
+    assert "so it was cancelled" in files(repo)["a.py"]["reason"]
+
+
+PRICEY_INPUT = '[tool.specgen]\nprices = {"gemini-3.8-flash" = [1000.0, 0.001]}\n'
+"""A price where the input bound dominates, so a budget admits a handful of calls."""
+
+
+def test_budget_stops_calls_before_they_could_overspend(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    repo.write("pyproject.toml", PRICEY_INPUT)
+    for index in range(8):
+        repo.write(f"m{index}.py", python_module(f"m{index}"))
+    repo.commit()
+    result = cli(
+        "generate", "--max-cost", "6", "--concurrency", "1", "--rpm", "0",
+        "--report", "report.json",
+    )  # fmt: skip
+    assert result.code == 3, result.err
+    data = report(repo)
+    statuses = [record["status"] for record in data["files"] if record["path"].endswith(".py")]
+    left = [r for r in data["files"] if (r["reason"] or "").startswith("budget")]
+    assert 0 < statuses.count("written") < 8
+    assert len(left) == statuses.count("failed") == 8 - statuses.count("written")
+    assert fake.requests == statuses.count("written")
+    assert data["totals"]["budget_usd"] == 6
+    assert 0 < data["totals"]["cost_usd"] <= 6
+    assert "of the $6 budget" in result.out
+    assert any("left by the budget" in advice for advice in data["recommendations"])
+
+
+def test_budget_that_fits_nothing_sends_nothing(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    for extra in ((), ("--batch",)):
+        result = cli("generate", "--max-cost", "0.01", "--report", "report.json", *extra)
+        assert result.code == 3, result.err
+        assert files(repo)["a.py"]["status"] == "failed"
+        assert files(repo)["a.py"]["reason"].startswith("budget")
+    assert fake.requests == 0 and fake.batch.created() == []
+
+
+def test_batch_job_carries_only_what_fits_the_budget(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPECGEN_MAX_COST", "10")
+    repo.write("pyproject.toml", PRICEY_INPUT)
+    for index in range(8):
+        repo.write(f"m{index}.py", python_module(f"m{index}"))
+    repo.commit()
+    result = cli("generate", "--batch", "--rpm", "0", "--report", "report.json")
+    assert result.code == 3, result.err
+    (job,) = fake.batch.created()
+    data = report(repo)
+    written = [r for r in data["files"] if r["status"] == "written"]
+    left = [r for r in data["files"] if (r["reason"] or "").startswith("budget")]
+    assert len(written) == len(job.requests) and 0 < len(written) < 8
+    assert len(left) == 8 - len(written)
+    assert fake.requests == 0
+    assert data["totals"]["cost_usd"] <= 10
+
+
+def test_max_cost_needs_a_price(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    result = cli("generate", "--max-cost", "1", "--model", "gemini-unknown-model")
+    assert result.code == 2
+    assert "prices" in result.err
