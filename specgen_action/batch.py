@@ -150,8 +150,9 @@ async def run_batch(
     run = _BatchRun(batch_provider, cache_dir, options, state, stop, until, budget, price)
 
     await run.round("chunks", _chunk_entries(jobs, batch_provider, cache_dir), by_path)
-    if state.fatal is not None:
-        return _merge(jobs, ScheduleResult([], []), state, provider, cache_dir, False, False)
+    if state.fatal is not None or run.ended():
+        empty = ScheduleResult([], [])
+        return _merge(jobs, empty, state, provider, cache_dir, stop.is_set(), run.timed_out)
     synthesis = [
         entry
         for entry in _synthesis_entries(jobs, batch_provider, cache_dir)
@@ -218,6 +219,9 @@ class _BatchRun:
             keys: dict[str, dict[str, str]] = dict(recorded.get("requests") or {})
             try:
                 job = await self.provider.batch_state(name)
+            except FatalProviderError as exc:
+                self.state.fatal = exc  # the record stays: the job may still be collected
+                return
             except ProviderError as exc:
                 say(f"batch: recorded job {name} cannot be read ({exc}); resubmitting its work")
                 _forget(self.cache_dir, name)
@@ -266,6 +270,8 @@ class _BatchRun:
             live = await task
             raise
         except ProviderError as exc:
+            if isinstance(exc, FatalProviderError):
+                self.state.fatal = exc
             for entry in entries:
                 self.state.left[entry.job.source.path] = (
                     "failed",
@@ -359,6 +365,9 @@ class _BatchRun:
                     continue
                 try:
                     job.state = await self.provider.batch_state(job.name)
+                except FatalProviderError as exc:
+                    self.state.fatal = exc  # the job stays recorded for the next run
+                    return
                 except ProviderError as exc:
                     say(f"batch: polling {job.name} failed ({exc}); trying again")
                     continue
@@ -555,9 +564,15 @@ def _merge(
         path = job.source.path
         record = done.get(path)
         if record is None:
-            status, reason = state.left.get(path, ("failed", state.failed.get(path, "")))
             if path in state.failed:
                 status, reason = "failed", state.failed[path]
+            elif path in state.left:
+                status, reason = state.left[path]
+            elif state.fatal is not None:
+                status, reason = "failed", str(state.fatal)
+            else:
+                status = "timeout"
+                reason = "interrupted" if interrupted else "the deadline came first"
             record = FileRecord(
                 path=path,
                 spec_path=job.spec_path,

@@ -315,3 +315,30 @@ def test_max_cost_needs_a_price(repo: GitRepo, fake: FakeGemini, cli: CLI) -> No
     result = cli("generate", "--max-cost", "1", "--model", "gemini-unknown-model")
     assert result.code == 2
     assert "prices" in result.err
+
+
+def test_the_step_summary_names_the_job_and_the_budget(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    result = cli("generate", "--batch", "--max-cost", "5", "--report", "report.json")
+    assert result.code == 0, result.err
+    published = cli("report", "report.json", "--summary")  # outside Actions: to stdout
+    assert published.code == 0
+    text = published.out
+    (job,) = fake.batch.created()
+    assert "### Batch jobs" in text and job.name in text and "SUCCEEDED" in text
+    assert "Budget (USD, --max-cost)" in text and "| Files from the Batch API | 1 |" in text
+
+
+def test_a_rejected_key_stops_a_batch_run(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "wrong-key-0123456789")
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 2
+    assert "API key" in result.err
+    assert fake.batch.created() == [] and fake.requests == 0

@@ -209,6 +209,24 @@ def _totals_table(report: RunReport) -> str:
     return _table(("Metric", "Value"), ((name, str(value)) for name, value in rows))
 
 
+def _batch_table(report: RunReport) -> str:
+    rows = (
+        (
+            code_span(job.name, table=True, limit=120),
+            job.state.removeprefix("JOB_STATE_"),
+            job.round,
+            str(job.requests),
+            str(job.failed_requests),
+            str(job.files),
+            job.source,
+            "this run" if job.submitted else "an earlier run",
+        )
+        for job in report.batches
+    )
+    header = ("Job", "State", "Round", "Requests", "Failed", "Files", "Sent as", "Submitted by")
+    return _table(header, rows)
+
+
 def _by_duration(files: Iterable[FileRecord]) -> list[FileRecord]:
     return sorted(files, key=lambda r: (-r.duration_s, r.path))
 
@@ -400,6 +418,8 @@ def render_summary(
     if note:
         sections.append(note)
     sections += ["### Totals", _totals_table(report)]
+    if report.batches:
+        sections += ["### Batch jobs", _batch_table(report)]
     if report.recommendations:
         sections.append("### Recommendations")
         sections.append("\n".join(f"- {escape_markdown(r, 500)}" for r in report.recommendations))

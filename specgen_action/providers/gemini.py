@@ -234,7 +234,7 @@ class GeminiProvider:
 
     async def batch_state(self, name: str) -> BatchJobState:
         """The job's state as the service reports it now."""
-        async with self._errors(f"the batch job {name}"):
+        async with self._errors(f"the batch job {name}", missing=name):
             job = await self._client.aio.batches.get(
                 name=name, config=types.GetBatchJobConfig(http_options=self._config.http_options)
             )
@@ -309,12 +309,17 @@ class GeminiProvider:
         }
 
     @contextlib.asynccontextmanager
-    async def _errors(self, what: str) -> AsyncIterator[None]:
-        """Map SDK and transport failures of a batch operation onto ``errors``."""
+    async def _errors(self, what: str, *, missing: str | None = None) -> AsyncIterator[None]:
+        """Map SDK and transport failures of a batch operation onto ``errors``.
+
+        With ``missing``, a 404 means that job is gone (not an unknown model).
+        """
         try:
             async with asyncio.timeout(self._timeout_s + _GRACE_S):
                 yield
         except genai_errors.APIError as exc:
+            if missing is not None and exc.code == 404:
+                raise BatchError(f"Gemini has no batch job {missing}") from None
             raise _api_error(exc, self.model, self._secrets) from None
         except auth_exceptions.GoogleAuthError as exc:
             detail = _one_line(str(exc), self._secrets)

@@ -128,7 +128,7 @@ class BatchFake:
             # The upload URL's upload_id is the credential of the later steps, as in the service.
             start = headers.get("x-goog-upload-command") == "start"
             if start and not self._authorised(headers, url):
-                await _send(writer, 400, _error(400, "INVALID_ARGUMENT", "API key not valid."))
+                await _send(writer, 400, _bad_key())
                 return True
             return await self._upload(url, headers, body, writer)
         if method == "GET" and (match := _DOWNLOAD.match(path)):
@@ -149,7 +149,7 @@ class BatchFake:
         answer: Callable[[], tuple[int, dict[str, Any] | bytes]],
     ) -> bool:
         if not self._authorised(headers, url):
-            await _send(writer, 400, _error(400, "INVALID_ARGUMENT", "API key not valid."))
+            await _send(writer, 400, _bad_key())
             return True
         status, payload = answer()
         if isinstance(payload, bytes):
@@ -349,6 +349,12 @@ class BatchFake:
         if data is None:
             return 404, _error(404, "NOT_FOUND", f"File files/{file_id} not found.")
         return 200, data
+
+
+def _bad_key() -> dict[str, Any]:
+    from .gemini_server import _bad_key as bad_key
+
+    return bad_key()
 
 
 def _error(code: int, status: str, message: str) -> dict[str, Any]:
