@@ -150,16 +150,17 @@ async def run_batch(
     run = _BatchRun(batch_provider, cache_dir, options, state, stop, until, budget, price)
 
     await run.round("chunks", _chunk_entries(jobs, batch_provider, cache_dir), by_path)
-    if state.fatal is not None or run.ended():
-        empty = ScheduleResult([], [])
-        return _merge(jobs, empty, state, provider, cache_dir, stop.is_set(), run.timed_out)
     synthesis = [
         entry
         for entry in _synthesis_entries(jobs, batch_provider, cache_dir)
         if entry.job.source.path not in state.failed and entry.job.source.path not in state.left
     ]
-    if synthesis and not run.ended():
-        if synthesis_by_batch(len(synthesis), limits, state.first_job_s):
+    recorded = any(
+        job.get("round") == "synthesis" and job.get("model") == provider.model
+        for job in _read_record(cache_dir)
+    )
+    if (synthesis or recorded) and not run.ended() and state.fatal is None:
+        if recorded or synthesis_by_batch(len(synthesis), limits, state.first_job_s):
             await run.round("synthesis", synthesis, by_path)
         else:
             options.say(
@@ -171,13 +172,15 @@ async def run_batch(
     rest = [
         job
         for job in jobs
-        if job.source.path not in state.failed
-        and job.source.path not in state.left
-        and state.fatal is None
+        if job.source.path not in state.failed and job.source.path not in state.left
     ]
     remaining = None if until is None else max(until - time.monotonic(), 0.001)
+    if run.timed_out:
+        # Past the deadline only what needs no call is done: specs whose answers are all cached.
+        rest = [job for job in rest if _ready(job, batch_provider, cache_dir)]
+        remaining = None
     result = ScheduleResult([], [])
-    if rest:
+    if rest and state.fatal is None and not stop.is_set():
         result = await schedule(
             rest,
             provider,
@@ -533,6 +536,18 @@ def _synthesis_entries(
                     )
                 )
     return entries
+
+
+def _ready(job: FileJob, provider: Provider, cache_dir: Path) -> bool:
+    """True when every answer the file's spec needs is in the cache."""
+    analyses = [load_cached(cache_dir, _key(provider, job, c.text, "chunk")) for c in job.chunks]
+    found = [analysis for analysis in analyses if analysis is not None]
+    if len(found) < len(analyses):
+        return False
+    if len(found) < 2:
+        return True
+    text = synthesis_text(job.skeleton, found)
+    return load_cached(cache_dir, _key(provider, job, text, "synthesis")) is not None
 
 
 def _key(provider: Provider, job: FileJob, text: str, kind: str) -> str:

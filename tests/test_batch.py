@@ -166,7 +166,7 @@ def test_a_job_that_ended_badly_is_reported_and_resubmitted(
 def test_a_failed_request_fails_or_retries_its_file_alone(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
-    faults = {"a.py": "error", "b.py": "blocked"}
+    faults = {"a.py": "error", "b.py": "blocked", "d.py": "garbage"}
 
     def fault(key: str, request: dict[str, Any]) -> str | None:
         text = request["contents"][0]["parts"][0]["text"]
@@ -176,18 +176,19 @@ def test_a_failed_request_fails_or_retries_its_file_alone(
         return None
 
     fake.batch.request_faults = fault  # type: ignore[assignment]
-    for name in ("a", "b", "c"):
+    for name in ("a", "b", "c", "d"):
         repo.write(f"{name}.py", python_module(name))
     repo.commit()
     result = cli("generate", "--batch", "--report", "report.json", "--rpm", "0")
     assert result.code == 3
     records = files(repo)
-    # An error status is retryable: the file is retried as a call, alone.
-    assert records["a.py"]["status"] == "written" and records["a.py"]["api_calls"] == 1
+    # An error status or an invalid answer is retryable: retried as a call, for that file alone.
+    for path in ("a.py", "d.py"):
+        assert records[path]["status"] == "written" and records[path]["api_calls"] == 1
     assert records["b.py"]["status"] == "failed" and "SAFETY" in records["b.py"]["reason"]
     assert records["c.py"]["status"] == "written" and records["c.py"]["api_calls"] == 0
-    assert fake.requests == 1
-    assert report(repo)["batches"][0]["failed_requests"] == 2
+    assert fake.requests == 2
+    assert report(repo)["batches"][0]["failed_requests"] == 3
 
 
 def test_batch_needs_gemini(repo: GitRepo, cli: CLI) -> None:
@@ -342,3 +343,41 @@ def test_a_rejected_key_stops_a_batch_run(
     assert result.code == 2
     assert "API key" in result.err
     assert fake.batch.created() == [] and fake.requests == 0
+
+
+def test_many_syntheses_under_a_tight_quota_go_as_a_second_job(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    for index in range(4):
+        repo.write(f"big{index}.py", python_module(f"big{index}", functions=12))
+    repo.commit()
+    # Four syntheses at 2 requests a minute: calls would take two minutes; a job is sooner.
+    result = cli(
+        "generate", "--batch", "--rpm", "2", "--chunk-tokens", "200", "--report", "report.json"
+    )
+    assert result.code == 0, result.err
+    chunks, synthesis = fake.batch.created()
+    assert len(synthesis.requests) == 4 and len(chunks.requests) >= 8
+    assert fake.requests == 0
+    data = report(repo)
+    assert [b["round"] for b in data["batches"]] == ["chunks", "synthesis"]
+    for record in data["files"]:
+        assert record["status"] == "written" and record["api_calls"] == 0
+        assert record["batch_tokens_in"] == record["tokens_in"] > 0
+
+
+def test_past_the_deadline_cached_files_are_still_written(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    assert cli("generate", "--batch").code == 0
+    (repo.root / "specs/a.py.md").unlink()  # its answer stays in the cache
+    repo.write("b.py", python_module("b"))
+    repo.commit()
+    fake.batch.job_seconds = 60.0
+    result = cli("generate", "--batch", "--timeout", "0.3", "--report", "report.json")
+    assert result.code == 3
+    assert files(repo)["a.py"]["status"] == "cached"
+    assert files(repo)["b.py"]["status"] == "timeout"
+    assert (repo.root / "specs/a.py.md").exists()
