@@ -79,6 +79,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     shard = parse_shard(args.shard) if args.shard else None
     out_dir = _resolve(root, config.out)
     selection = _select(args, root, filters, env, shard, out_dir)
+    _say_notes(selection)
     provider = _provider(config, env)
     price = price_for(provider.model, config.prices) if provider.model else None
     budget, batch = _budget_and_batch(config, provider, price, env)
@@ -111,6 +112,7 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
     finally:
         if progress is not None:
             progress.close()
+    report.notes = list(selection.notes)
     if args.report:
         _write_report(report, args.report)
     print_summary(report, sys.stdout)
@@ -151,12 +153,14 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     root, config, filters = _setup(args, env)
     out_dir = _resolve(root, config.out)
     selection = _select(args, root, filters, env, None, out_dir)
+    _say_notes(selection)
     # A rename whose spec has not moved yet leaves the old spec behind.
     orphans = {*selection.deleted, *(old for old, _ in selection.renamed)}
     if _selects_everything(args):
         orphans.update(orphaned_sources(root, out_dir))
     checks = check_specs(root, out_dir, selection.paths, sorted(orphans), config.max_bytes)
     report = _check_report(checks, root, out_dir, time.monotonic() - started)
+    report.notes = list(selection.notes)
     if args.report:
         _write_report(report, args.report)
     for item in checks:
@@ -330,7 +334,15 @@ def _select(
         paths=tuple(p for p in chosen.paths if sel.in_shard(p, shard)),
         deleted=tuple(p for p in chosen.deleted if sel.in_shard(p, shard)),
         renamed=tuple(pair for pair in chosen.renamed if sel.in_shard(pair[1], shard)),
+        notes=chosen.notes,
     )
+
+
+def _say_notes(selection: Selection) -> None:
+    from .console import safe
+
+    for note in selection.notes:
+        print(f"specgen: {safe(note)}", file=sys.stderr)
 
 
 def _modes(args: argparse.Namespace) -> tuple[object, ...]:

@@ -2,7 +2,8 @@
 
 ``build_config`` is one pure function of those three layers; reading the
 pyproject file is the only I/O and lives in ``read_pyproject``. Every error
-names the key and where it came from, in one line.
+names the key and where it came from, in one line. An empty ``SPECGEN_*``
+variable means "not set" (the GitHub Action passes every input, empty or not).
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def build_config(
         name = var[len(ENV_PREFIX) :].lower()
         if name not in fields:
             raise ConfigError(f"unknown setting {var} in the environment")
-        values[name], origin[name] = value, var
+        if value.strip():
+            values[name], origin[name] = value, var
     for name, value in flags.items():
         if value is not None:
             values[name], origin[name] = value, f"--{name.replace('_', '-')}"

@@ -189,6 +189,8 @@ class RunReport(BaseModel):
     calls: list[CallRecord] = Field(default_factory=list)
     batches: list[BatchRecord] = Field(default_factory=list)
     recommendations: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    """What a reader should know about the run: history fetched, a fallback to every file."""
 
     @property
     def speedup(self) -> float:
@@ -397,6 +399,7 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         files=files,
         calls=calls,
         batches=[job for report in items for job in report.batches],
+        notes=list(dict.fromkeys(note for report in items for note in report.notes)),
     )
     costs = [report.totals.cost_usd for report in items]
     budgets = [report.totals.budget_usd for report in items]

@@ -32,7 +32,8 @@ GitHub events (``select_github_event``):
   it cannot be found (a force-push, or no network) every matching file is
   selected. A new branch is compared with the default branch's merge base when
   ``origin/<default>`` is present, else every matching file is selected.
-  Selecting every file is always correct: unchanged specs cost no work.
+  Selecting every file is always correct: unchanged specs cost no work, and
+  ``Selection.notes`` says why it happened, as it says when history was fetched.
 - any other event (``workflow_dispatch``, ``schedule``, ...): every matching file.
 """
 
@@ -57,6 +58,7 @@ __all__ = [
     "in_shard",
     "parse_shard",
     "repo_root",
+    "run_git",
     "select_all",
     "select_github_event",
     "select_paths",
@@ -95,6 +97,8 @@ class Selection:
     """Sources deleted by the diff; their specs are orphaned."""
     renamed: tuple[tuple[str, str], ...] = ()
     """``(old, new)`` pairs: the spec moves with the source."""
+    notes: tuple[str, ...] = ()
+    """What selecting had to do that the user should know (a fetch, a fallback to every file)."""
 
 
 # --- git plumbing -------------------------------------------------------------
@@ -133,8 +137,12 @@ def _run(
     stdin: bytes | None = None,
     ok: Iterable[int] = (0,),
     timeout: float = _GIT_TIMEOUT_S,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git ARGS`` in ``root``; a failure becomes a one-line ``GitError``."""
+    """Run ``git ARGS`` in ``root``; a failure becomes a one-line ``GitError``.
+
+    ``env`` adds variables to the environment (a temporary index, say).
+    """
     cmd = ["git", "-c", "core.quotepath=off", "-c", "color.ui=false", *args]
     try:
         proc = subprocess.run(
@@ -142,7 +150,7 @@ def _run(
             cwd=root,
             input=stdin if stdin is not None else b"",
             capture_output=True,
-            env=_git_env(),
+            env={**_git_env(), **(env or {})},
             timeout=timeout,
             check=False,
         )
@@ -157,6 +165,10 @@ def _run(
     if proc.returncode not in tuple(ok):
         raise GitError(f"git {args[0]} failed: {_first_line(proc.stderr)}")
     return proc
+
+
+run_git = _run
+"""Run ``git`` the way selection does (NUL-safe, no prompts, one-line ``GitError``)."""
 
 
 def _split_z(out: bytes) -> list[str]:
@@ -504,12 +516,15 @@ def _fetch(root: Path, args: Sequence[str]) -> bool:
     )
 
 
-def _pull_request_base(root: Path, base: str, head: str) -> str:
-    """The merge base of a pull request, fetching history a bounded number of times."""
+def _pull_request_base(root: Path, base: str, head: str) -> tuple[str, str | None]:
+    """The merge base of a pull request, fetching history a bounded number of times.
+
+    Returns the merge base and, when history had to be fetched, a note saying so.
+    """
     if _commit(root, base) and _commit(root, head):
         found = _merge_base(root, base, head)
         if found is not None:
-            return found
+            return found, None
         if not _is_shallow(root):
             raise GitError(f"the pull request's base {base} and head {head} share no history")
     # Each step names the commits first; a server refusing unadvertised commits
@@ -523,46 +538,84 @@ def _pull_request_base(root: Path, base: str, head: str) -> str:
     else:
         steps = [(["origin", base, head], ["origin"])]
     for by_commit, fallback in steps:
-        if not (_fetch(root, by_commit) or _fetch(root, fallback)):
+        if _fetch(root, by_commit):
+            fetched = by_commit
+        elif _fetch(root, fallback):
+            fetched = fallback
+        else:
             break  # fetching does not work here (no origin, no network): more depth won't help
         if _commit(root, base) and _commit(root, head):
             found = _merge_base(root, base, head)
             if found is not None:
-                return found
+                how = " ".join(arg for arg in fetched if arg.startswith("--"))
+                return found, (
+                    f"the pull request's base {base[:12]} or head {head[:12]} was not in this "
+                    f"clone; fetched {f'({how}) ' if how else ''}from origin to find their "
+                    "merge base"
+                )
     raise GitError(
         "the pull request's merge base is missing from this clone and fetching more "
         f"history failed; {_SHALLOW_HINT}"
     )
 
 
-def _present_or_fetched(root: Path, ref: str) -> str | None:
+def _present_or_fetched(root: Path, ref: str) -> tuple[str | None, bool]:
+    """The commit ``ref`` names, fetching a missing SHA once; and whether it was fetched."""
     sha = _commit(root, ref)
     if sha is None and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", ref):
         # One cheap try: a single commit is enough for a two-dot diff.
         depth = ["--depth=1"] if _is_shallow(root) else []
         if _fetch(root, [*depth, "origin", ref]):
             sha = _commit(root, ref)
-    return sha
+            return sha, sha is not None
+    return sha, False
 
 
 def select_github_event(
     root: Path, event_name: str, payload: Mapping[str, object], filters: Filters
 ) -> Selection:
-    """Select files for a GitHub Actions event (see the module docstring for the rules)."""
+    """Select files for a GitHub Actions event (see the module docstring for the rules).
+
+    ``Selection.notes`` says when history was fetched or a push fell back to every file.
+    """
     rng = event_range(event_name, payload)
     if rng.base is None or rng.head is None:
-        return select_all(root, filters)
+        return _with_notes(select_all(root, filters), rng.note)
     if event_name in PULL_REQUEST_EVENTS:
-        start = _pull_request_base(root, rng.base, rng.head) if rng.merge_base else rng.base
-        return _diff(root, start, rng.head, filters)
-    head = _present_or_fetched(root, rng.head)
-    base = _present_or_fetched(root, rng.base)
-    if head is None or base is None:
-        return select_all(root, filters)
+        note = None
+        start = rng.base
+        if rng.merge_base:
+            start, note = _pull_request_base(root, rng.base, rng.head)
+        return _with_notes(_diff(root, start, rng.head, filters), note)
+    head, head_fetched = _present_or_fetched(root, rng.head)
+    base, base_fetched = _present_or_fetched(root, rng.base)
+    if head is None:
+        why = f"the pushed commit {rng.head[:12]} is not in this clone"
+        return _with_notes(select_all(root, filters), f"{why}; every matching file was selected")
+    if base is None:
+        if rng.merge_base:
+            why = f"{rng.note}, but {rng.base} is not in this clone"
+        else:
+            why = (
+                f"the push's `before` commit {rng.base[:12]} is not in this clone and could "
+                "not be fetched (a force push, or no access to origin)"
+            )
+        return _with_notes(select_all(root, filters), f"{why}; every matching file was selected")
     found = _merge_base(root, base, head) if rng.merge_base else base
     if found is None:
-        return select_all(root, filters)
-    return _diff(root, found, head, filters)
+        why = f"{rng.base} and the pushed commit share no history in this clone"
+        return _with_notes(select_all(root, filters), f"{why}; every matching file was selected")
+    notes = [rng.note] if rng.note else []
+    if head_fetched or base_fetched:
+        notes.append(f"fetched the push's `before` commit {rng.base[:12]} from origin")
+    return _with_notes(_diff(root, found, head, filters), *notes)
+
+
+def _with_notes(selection: Selection, *notes: str | None) -> Selection:
+    kept = tuple(note for note in notes if note)
+    if not kept:
+        return selection
+    return Selection(selection.paths, selection.deleted, selection.renamed, selection.notes + kept)
 
 
 # --- sharding --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("bench_static.py", ["--quick", "--profile"]),
         ("bench_scheduler.py", ["--quick"]),
         ("bench_batch.py", ["--quick"]),
+        ("bench_install.py", ["--quick", "--repeat", "1"]),
     ],
 )
 def test_benchmark_runs_and_prints_a_table(script: str, flags: list[str]) -> None:

@@ -35,6 +35,15 @@ def test_kebab_case_keys_and_list_strings() -> None:
     assert config.exclude == ("gen/", "*_pb2.py")
 
 
+def test_an_empty_variable_is_not_set() -> None:
+    # The action passes every input as SPECGEN_*, empty when the user left it out.
+    pyproject = {"rpm": 5, "out": "docs/specs"}
+    env = {"SPECGEN_RPM": "", "SPECGEN_OUT": "  ", "SPECGEN_MODEL": "", "SPECGEN_TPM": "7"}
+    config = build_config({}, env, pyproject)
+    assert (config.rpm, config.out, config.tpm) == (5, "docs/specs", 7)
+    assert config.model == Config().model
+
+
 @pytest.mark.parametrize(
     ("flags", "env", "pyproject", "needle"),
     [

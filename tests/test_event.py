@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,20 +97,27 @@ def test_push_new_branch() -> None:
         "ref": "refs/heads/topic",
         "repository": {"default_branch": "main"},
     }
-    assert event_range("push", payload) == EventRange(
+    found = event_range("push", payload)
+    assert replace(found, note=None) == EventRange(
         base="refs/remotes/origin/main", head=B, merge_base=True
     )
-    # The default branch itself, or no default branch known: every file.
-    assert event_range("push", {**payload, "ref": "refs/heads/main"}) == ALL
-    assert event_range("push", {**payload, "repository": {}}) == ALL
-    hostile = {**payload, "repository": {"default_branch": "-x"}}
-    assert event_range("push", hostile) == ALL
+    assert found.note is not None and "compared with origin/main" in found.note
+    # The default branch itself, or no default branch known: every file, and a note says so.
+    for changed in (
+        {**payload, "ref": "refs/heads/main"},
+        {**payload, "repository": {}},
+        {**payload, "repository": {"default_branch": "-x"}},
+    ):
+        fallback = event_range("push", changed)
+        assert replace(fallback, note=None) == ALL
+        assert fallback.note is not None and "all zeros" in fallback.note
 
 
 def test_push_deleted_branch_or_missing_data() -> None:
-    assert event_range("push", {"before": A, "after": ZERO, "deleted": True}) == ALL
-    assert event_range("push", {"after": B}) == ALL
-    assert event_range("push", {}) == ALL
+    for payload in ({"before": A, "after": ZERO, "deleted": True}, {"after": B}, {}):
+        found = event_range("push", payload)
+        assert replace(found, note=None) == ALL
+        assert found.note is not None and found.note.endswith("every matching file was selected")
 
 
 def test_other_events_mean_every_file() -> None:

@@ -57,7 +57,7 @@ def test_action_outputs_from_a_report() -> None:
         "failed": "2",
         "api-calls": "2",
         "cache-hits": "2",
-        "duration-seconds": "12.3",
+        "duration-seconds": "12.345",
         "report-path": "/tmp/r.json",
         "missing": "0",
         "stale": "0",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from specgen_action.cli import _parser
 from specgen_action.config import Config
@@ -54,3 +57,54 @@ def test_every_promised_test_exists() -> None:
     assert len(named) >= 20
     for path, name in named:
         assert re.search(rf"^def {name}\(", (ROOT / path).read_text(), flags=re.MULTILINE), name
+
+
+def _action_yml() -> dict[str, Any]:
+    yaml = pytest.importorskip("yaml")
+    data = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _table_rows(header: str) -> dict[str, list[str]]:
+    """Rows of the README table whose header starts with ``header``: name -> cells."""
+    block = README.split(f"\n{header}", 1)[1].split("\n\n", 1)[0]
+    rows: dict[str, list[str]] = {}
+    for line in block.splitlines()[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+        for name in re.findall(r"`([a-z][a-z-]*)`", cells[0]):
+            rows[name] = cells[1:]
+    return rows
+
+
+def test_input_and_output_tables_match_action_yml() -> None:
+    action = _action_yml()
+    inputs = _table_rows("| Input | Default | Meaning |")
+    assert set(inputs) == set(action["inputs"])
+    for name, spec in action["inputs"].items():
+        default = str(spec.get("default", ""))
+        shown = inputs[name][0]
+        assert shown == (f"`{default}`" if default else "empty"), name
+    outputs = _table_rows("| Output | Meaning |")
+    assert set(outputs) == set(action["outputs"])
+
+
+def test_every_example_workflow_uses_only_real_inputs_and_outputs() -> None:
+    yaml = pytest.importorskip("yaml")
+    action = _action_yml()
+    examples = sorted((ROOT / "examples/workflows").glob("*.yml"))
+    blocks = [block for block in _yaml_blocks() if "\njobs:\n" in block]
+    for path in examples:
+        text = path.read_text(encoding="utf-8")
+        workflow = yaml.safe_load(text)
+        for job in workflow["jobs"].values():
+            ids = set()
+            for step in job["steps"]:
+                if "specgen-action@" in step.get("uses", ""):
+                    assert set(step.get("with", {})) <= set(action["inputs"]), path.name
+                    ids.add(step.get("id"))
+            for step_id, output in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", text):
+                if step_id in ids:
+                    assert output in action["outputs"], (path.name, output)
+        # Every example but the check gate is shown whole in the README; that one is named.
+        assert text in blocks or f"`examples/workflows/{path.name}`" in README, path.name

@@ -450,8 +450,10 @@ def test_push_unreachable_before_selects_everything(forked: tuple[GitRepo, str, 
     repo, _fork, _main, feat = forked
     payload = {"before": "1" * 40, "after": feat, "ref": "refs/heads/feature"}
     sel = select_github_event(repo.root, "push", payload, F)
-    assert sel == select_all(repo.root, F)
-    assert sel.paths == ("a.py", "b.py", "feat.py")
+    assert sel.paths == select_all(repo.root, F).paths == ("a.py", "b.py", "feat.py")
+    (note,) = sel.notes
+    assert "`before` commit 111111111111 is not in this clone" in note
+    assert note.endswith("every matching file was selected")
 
 
 def test_push_new_branch_without_default_branch_ref(forked: tuple[GitRepo, str, str, str]) -> None:
@@ -463,7 +465,9 @@ def test_push_new_branch_without_default_branch_ref(forked: tuple[GitRepo, str, 
         "repository": {"default_branch": "main"},
     }
     # No refs/remotes/origin/main in this repository: every file.
-    assert select_github_event(repo.root, "push", payload, F) == select_all(repo.root, F)
+    sel = select_github_event(repo.root, "push", payload, F)
+    assert sel.paths == select_all(repo.root, F).paths
+    assert sel.notes and sel.notes[0].endswith("every matching file was selected")
 
 
 def test_push_new_branch_against_default_branch(
@@ -532,7 +536,8 @@ def test_pull_request_head_fetched_into_full_clone(
     assert subprocess.run(["git", "cat-file", "-e", feat], cwd=clone, check=False).returncode
     sel = select_github_event(clone, "pull_request", _pr(main, feat), F)
     # The work tree is main's: feat.py is not on disk, so only a.py can be read.
-    assert sel == Selection(paths=("a.py",))
+    assert sel.paths == ("a.py",)
+    assert "fetched from origin to find their merge base" in sel.notes[0]
 
 
 def test_push_before_fetched_into_shallow_clone(

@@ -13,6 +13,7 @@ from specgen_action.github.summary import (
     code_span,
     escape_markdown,
     mermaid_label,
+    render_failure,
     render_summary,
     write_summary,
 )
@@ -395,3 +396,27 @@ def test_orphans_left_by_a_run_come_with_the_prune_command() -> None:
     report.out_dir = "docs/specs"
     text = render_summary(report)
     assert "specgen generate --out docs/specs --prune 'old name.py'" in text
+
+
+def test_notes_are_quoted_under_the_byline_and_merged_once() -> None:
+    first = _report([FileRecord(path="a.py", status="written")], shard="1/2")
+    first.notes = ["the push's `before` commit is gone; every matching file was selected"]
+    second = _report([FileRecord(path="b.py", status="written")], shard="2/2")
+    second.notes = [*first.notes, "<b>@team</b>"]
+    merged = merge_reports([first, second])
+    assert merged.notes == [*first.notes, "<b>@team</b>"]
+    text = render_summary(merged)
+    lines = text.splitlines()
+    quoted = [line for line in lines if line.startswith("> ")]
+    assert len(quoted) == 2
+    assert lines.index(quoted[0]) < lines.index("### Totals")
+    assert "<b>" not in text and "@team" not in text
+
+
+def test_failure_summary_escapes_the_cause() -> None:
+    text = render_failure(
+        "usage or configuration error", "bad path <img src=x> @org/team", ["Do `this`."]
+    )
+    assert text.startswith("## specgen-action: ❌ usage or configuration error\n")
+    assert "<img" not in text and "@org/team" not in text
+    assert "**How to fix it:**\n- Do `this`." in text

@@ -55,9 +55,17 @@ class EventRange:
     head: str | None
     merge_base: bool
     """Diff from the merge base of ``base`` and ``head`` (``base...head``), not ``base`` itself."""
+    note: str | None = None
+    """Why a push selects every file instead of its commits (said in the log and summary)."""
 
 
 _ALL = EventRange(base=None, head=None, merge_base=False)
+
+
+def _all_files(why: str) -> EventRange:
+    return EventRange(
+        base=None, head=None, merge_base=False, note=f"{why}; every matching file was selected"
+    )
 
 
 def load_event(path: Path) -> dict[str, object]:
@@ -116,17 +124,23 @@ def pull_request_number(payload: Mapping[str, object]) -> int | None:
 def _push_range(payload: Mapping[str, object]) -> EventRange:
     before, after = _sha(payload.get("before")), _sha(payload.get("after"))
     if after is None or _is_zero(after) or payload.get("deleted") is True:
-        return _ALL
+        return _all_files("the push deleted its branch or names no new commit")
     if before is None:
-        return _ALL
+        return _all_files("the push event has no `before` commit")
     if not _is_zero(before):
         return EventRange(base=before, head=after, merge_base=False)
+    new_branch = "the push created a branch (its `before` is all zeros)"
     default = _get(payload, "repository", "default_branch")
     if not isinstance(default, str) or not _BRANCH.fullmatch(default) or ".." in default:
-        return _ALL
+        return _all_files(f"{new_branch} and the payload names no default branch")
     if payload.get("ref") == f"refs/heads/{default}":
-        return _ALL
-    return EventRange(base=f"refs/remotes/origin/{default}", head=after, merge_base=True)
+        return _all_files(f"{new_branch}: the default branch itself")
+    return EventRange(
+        base=f"refs/remotes/origin/{default}",
+        head=after,
+        merge_base=True,
+        note=f"{new_branch}; compared with origin/{default} from their merge base",
+    )
 
 
 def event_range(event_name: str, payload: Mapping[str, object]) -> EventRange:

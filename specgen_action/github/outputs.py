@@ -25,10 +25,10 @@ OUTPUT_NAMES = (
     "duration-seconds",
     "report-path",
 )
-"""Every output the action declares, in ``action.yml`` order."""
+"""The run's figures, the first outputs ``action.yml`` declares, in its order."""
 
 DRIFT_OUTPUT_NAMES = ("missing", "stale", "orphaned")
-"""Drift counts, written after ``OUTPUT_NAMES`` (``action.yml`` passes on those it declares)."""
+"""Drift counts, written after ``OUTPUT_NAMES`` and declared after them in ``action.yml``."""
 
 
 def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
@@ -40,7 +40,8 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
     - ``cache-hits``: files that needed no model call, because their spec was
       already current (``unchanged``) or was rebuilt entirely from the chunk
       cache (``cached``);
-    - ``duration-seconds``: wall time of the run, one decimal;
+    - ``duration-seconds``: wall time of the run, to the millisecond (a fast
+      offline run is well under a tenth of a second);
     - ``report-path``: where the JSON report is;
     - ``missing``, ``stale``: check mode's sources without a spec, and specs
       written from another version of their source (0 in other modes);
@@ -56,7 +57,7 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
         "failed": str(totals.failed + totals.timeout),
         "api-calls": str(totals.api_calls),
         "cache-hits": str(totals.cached + totals.unchanged),
-        "duration-seconds": f"{report.wall_s:.1f}",
+        "duration-seconds": f"{report.wall_s:.3f}",
         "report-path": report_path,
         "missing": str(totals.missing),
         "stale": str(totals.stale),

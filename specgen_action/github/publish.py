@@ -14,7 +14,7 @@ from typing import TextIO
 
 import httpx
 
-from ..errors import GitHubPermissionError, UsageError
+from ..errors import GitHubError, GitHubPermissionError, UsageError
 from ..report import RunReport
 from . import commands
 from .commands import in_github_actions, mask_secrets, warning
@@ -54,8 +54,8 @@ def publish(
     In Actions: annotations go to ``stdout``, the summary (when ``summary``) to
     ``GITHUB_STEP_SUMMARY``, the outputs to ``GITHUB_OUTPUT``, and (when
     ``comment``) a sticky comment to the pull request of the event. A token
-    that may not comment (fork PRs) gives one warning and no error; other
-    GitHub API failures raise ``GitHubError`` after everything else is written.
+    that may not comment (fork PRs) or any other GitHub API failure gives one
+    warning and no error: the comment is a courtesy, the summary has it all.
     ``http`` replaces the client built from ``GITHUB_TOKEN``/``GITHUB_API_URL``.
     """
     if not in_github_actions(env):
@@ -112,6 +112,14 @@ def _comment(
             warning(
                 f"Could not comment on PR #{pr_number}: {exc}. Pull requests from forks get a "
                 "read-only token; the job summary has the full report."
+            ),
+        )
+        return
+    except GitHubError as exc:
+        _say(
+            stdout,
+            warning(
+                f"Could not comment on PR #{pr_number}: {exc}. The job summary has the report."
             ),
         )
         return

@@ -22,6 +22,7 @@ __all__ = [
     "fit_sections",
     "mermaid_label",
     "outcome",
+    "render_failure",
     "render_summary",
     "write_summary",
 ]
@@ -414,6 +415,8 @@ def render_summary(
 ) -> str:
     """The step summary for ``report``; ``overflow`` is what :func:`annotations` left out."""
     sections = [f"## specgen-action: {outcome(report)}", _byline(report)]
+    if report.notes:
+        sections.append("\n".join(f"> {escape_markdown(n, 500)}  " for n in report.notes))
     note = _overflow_note(overflow)
     if note:
         sections.append(note)
@@ -437,6 +440,18 @@ def render_summary(
         "_The summary was cut to stay under GitHub's 1 MiB limit; the JSON report has everything._"
     )
     return fit_sections(sections, max_bytes, truncation)
+
+
+def render_failure(title: str, cause: str, fixes: Sequence[str]) -> str:
+    """A step summary for a run that could not start: what went wrong and how to fix it.
+
+    ``cause`` is the tool's one-line error (untrusted: it may quote file names);
+    ``fixes`` are Markdown written by us.
+    """
+    lines = [f"## specgen-action: ❌ {title}", "", f"**What went wrong:** {escape_markdown(cause)}"]
+    if fixes:
+        lines += ["", "**How to fix it:**", *(f"- {fix}" for fix in fixes)]
+    return "\n".join(lines) + "\n"
 
 
 def write_summary(path: Path, text: str) -> None:

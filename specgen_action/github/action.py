@@ -1,0 +1,459 @@
+"""The composite action's steps: ``python -m specgen_action.github.action STEP``.
+
+``action.yml`` keeps only set-up, caching and one-line ``run:`` steps that
+call this module; every decision with a branch in it is here, unit-tested.
+
+Steps, in the order action.yml runs them:
+
+- ``run``: run ``specgen generate`` or ``specgen check`` (or, in report mode,
+  merge the reports the ``paths`` globs name) and record the exit code. A
+  usage or configuration error leaves an ``::error`` carrying its cause and a
+  step summary saying how to fix it.
+- ``commit``: commit the specs the run changed to the pushed or pull-request
+  branch (``commit`` input), warning instead of failing when it may not.
+- ``publish``: ``specgen report`` on the run's report (step summary,
+  annotations, outputs, PR comment); the outputs are set even with no report.
+- ``finish``: fail the job with the recorded exit code, saying why.
+
+Inputs reach it as environment variables, never as ``${{ }}`` in a script.
+Settings (``output-dir``, ``model``, ``rpm``...) are ``SPECGEN_*`` variables
+read by :mod:`specgen_action.config` like any other run, where an empty value
+means "not set". The action's own inputs are ``INPUT_MODE``, ``INPUT_PATHS``,
+``INPUT_SHARD``, ``INPUT_PRUNE``, ``INPUT_COMMENT`` and ``INPUT_COMMIT``;
+none of its variables uses the configuration's ``SPECGEN_`` prefix.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TextIO
+
+from ..errors import GitError, SpecgenError, UsageError
+from .commands import error, warning
+from .outputs import DRIFT_OUTPUT_NAMES, OUTPUT_NAMES, write_outputs
+from .summary import code_span, render_failure, write_summary
+
+__all__ = [
+    "ActionInputs",
+    "cli_args",
+    "commit_target",
+    "error_cause",
+    "expand_reports",
+    "fixes_for",
+    "main",
+    "read_inputs",
+    "split_list",
+]
+
+Mode = Literal["generate", "check", "report"]
+
+_EXIT_MEANINGS = {
+    1: "specs are missing, stale or orphaned; the job summary names the command that fixes them",
+    2: "usage or configuration error (the error above says which)",
+    3: "some files failed or hit the deadline (see the job summary)",
+    130: "interrupted",
+}
+_ERROR_LINE = re.compile(r"^specgen(?: [a-z]+)?: error: (.+?)(?: \(see specgen [a-z ]*--help\))?$")
+_REPORT_NAME = "specgen-report.json"
+_KEPT_LINES = 200
+_EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class ActionInputs:
+    """The action's own inputs (the settings go through ``SPECGEN_*`` instead)."""
+
+    mode: Mode = "generate"
+    paths: tuple[str, ...] = ()
+    """Files or directories; in report mode, glob patterns of JSON reports."""
+    shard: str | None = None
+    prune: bool = True
+    comment: bool = True
+    commit: bool = False
+
+
+def split_list(text: str) -> list[str]:
+    """Items of a list input: one per line when it has several lines, else space-separated.
+
+    Blank lines and surrounding whitespace are dropped; nothing is glob-expanded.
+    """
+    if "\n" in text.strip():
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    return text.split()
+
+
+def _flag(env: Mapping[str, str], var: str, name: str, default: bool) -> bool:
+    # Only true/false (any case), as action.yml's own `inputs.X == 'true'` conditions read them.
+    value = env.get(var, "").strip().lower()
+    if not value:
+        return default
+    if value in ("true", "false"):
+        return value == "true"
+    raise UsageError(f"the {name} input must be true or false (got {env[var].strip()!r})")
+
+
+def read_inputs(env: Mapping[str, str]) -> ActionInputs:
+    """The action's inputs from ``INPUT_*``; an empty input takes its default."""
+    mode = env.get("INPUT_MODE", "").strip().lower() or "generate"
+    if mode not in ("generate", "check", "report"):
+        raise UsageError(f"the mode input must be generate, check or report (got {mode!r})")
+    shard = env.get("INPUT_SHARD", "").strip() or None
+    if shard is not None and mode != "generate":
+        raise UsageError(f"the shard input only applies to generate mode, not {mode}")
+    return ActionInputs(
+        mode=mode,  # type: ignore[arg-type]  # checked just above
+        paths=tuple(split_list(env.get("INPUT_PATHS", ""))),
+        shard=shard,
+        prune=_flag(env, "INPUT_PRUNE", "prune", True),
+        comment=_flag(env, "INPUT_COMMENT", "comment", True),
+        commit=_flag(env, "INPUT_COMMIT", "commit", False),
+    )
+
+
+def cli_args(inputs: ActionInputs, report: Path) -> list[str]:
+    """The ``specgen`` arguments for a generate or check run writing ``report``."""
+    args = [inputs.mode, "--report", str(report)]
+    if inputs.mode == "generate":
+        if inputs.shard:
+            args += ["--shard", inputs.shard]
+        if inputs.prune:
+            args.append("--prune")
+    if inputs.paths:
+        return [*args, "--", *inputs.paths]
+    return [*args, "--github-event"]
+
+
+def expand_reports(patterns: Sequence[str], cwd: Path) -> tuple[list[Path], list[str]]:
+    """Report files matching ``patterns`` (``**`` included), in order; and the patterns that
+    matched nothing."""
+    found: dict[Path, None] = {}
+    unmatched = []
+    for pattern in patterns:
+        # glob.glob, unlike Path.glob, takes absolute patterns as well as relative ones.
+        hits = sorted(glob.glob(pattern, root_dir=cwd, recursive=True))  # noqa: PTH207
+        files = [cwd / hit for hit in hits if (cwd / hit).is_file()]
+        if not files:
+            unmatched.append(pattern)
+        found.update(dict.fromkeys(files))
+    return list(found), unmatched
+
+
+def error_cause(stderr_lines: Sequence[str]) -> str | None:
+    """The cause in ``specgen``'s last ``specgen: error: ...`` line, if it printed one."""
+    for line in reversed(stderr_lines):
+        found = _ERROR_LINE.match(line.strip())
+        if found:
+            return found.group(1)
+    return None
+
+
+def fixes_for(cause: str, inputs: ActionInputs) -> list[str]:
+    """How to fix a usage or configuration error, as Markdown list items."""
+    fixes = []
+    lower = cause.lower()
+    if "shard" in lower:
+        fixes.append(
+            "Set the `shard` input to `K/N` with 1 ≤ K ≤ N, as in "
+            "`shard: ${{ matrix.shard }}/4` with `matrix.shard: [1, 2, 3, 4]`."
+        )
+    if "[tool.specgen]" in cause or "pyproject.toml" in cause:
+        fixes.append(
+            "Fix that key in the `[tool.specgen]` table of `pyproject.toml`; the README's "
+            "Configuration section lists every key and its type."
+        )
+    if "SPECGEN_" in cause:
+        fixes.append(
+            "Check the action's inputs (`output-dir`, `model`, `timeout`, `rpm`...): they reach "
+            "specgen as `SPECGEN_*` settings, so a bad input is named after its variable."
+        )
+    if "merge base" in lower or "shallow" in lower or "fetch-depth" in lower:
+        fixes.append(
+            "Give actions/checkout `fetch-depth: 0` so the pull request's base is in the clone "
+            "(or allow the job to fetch from origin)."
+        )
+    if "api key" in lower or "api_key" in lower:
+        fixes.append("Check the `gemini-api-key` secret, or leave it empty to write specs offline.")
+    if "input" in lower:
+        fixes.append("The README's GitHub Action section lists each input and its values.")
+    if inputs.mode == "report":
+        fixes.append(
+            "In report mode, `paths` names the shard reports to merge, for example "
+            "`reports/*/*.json` after actions/download-artifact."
+        )
+    fixes.append(
+        "Reproduce it locally with the same settings: `specgen "
+        + (inputs.mode if inputs.mode != "report" else "report FILE...")
+        + "` in a clone of the repository."
+    )
+    return fixes
+
+
+def _report_path(env: Mapping[str, str]) -> Path:
+    temp = env.get("RUNNER_TEMP")
+    if not temp:
+        raise UsageError("RUNNER_TEMP is not set; run this inside GitHub Actions")
+    return Path(temp) / _REPORT_NAME
+
+
+def _say(stdout: TextIO, line: str) -> None:
+    stdout.write(line + "\n")
+    stdout.flush()
+
+
+def _usage_error(cause: str, inputs: ActionInputs, env: Mapping[str, str], stdout: TextIO) -> None:
+    """An ``::error`` with the cause, and a step summary with the fix."""
+    _say(stdout, error(cause, title="specgen-action: usage or configuration error"))
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        text = render_failure("usage or configuration error", cause, fixes_for(cause, inputs))
+        write_summary(Path(summary), text)
+
+
+def _run_cli(args: Sequence[str], stdout: TextIO) -> tuple[int, list[str]]:
+    """Run the installed ``specgen``; its stderr goes to the log and its end is kept for the cause.
+
+    A ``specgen`` ended by a signal (the job was cancelled) counts as interrupted (130).
+    """
+    stdout.flush()
+    command = [sys.executable, "-m", "specgen_action", *args]
+    kept: deque[str] = deque(maxlen=_KEPT_LINES)
+    with subprocess.Popen(command, stderr=subprocess.PIPE) as proc:
+        assert proc.stderr is not None
+        try:
+            for raw in proc.stderr:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+                kept.append(line)
+        except KeyboardInterrupt:
+            # The runner signals the whole group on cancel: specgen is finishing up too.
+            proc.wait()
+            return _EXIT_INTERRUPTED, list(kept)
+    code = proc.returncode
+    return (_EXIT_INTERRUPTED if code < 0 else code), list(kept)
+
+
+def _cache_is_worth_saving(env: Mapping[str, str]) -> bool:
+    cache_dir = env.get("SPECGEN_CACHE_DIR", "").strip()
+    if not cache_dir:
+        return False
+    path = Path(cache_dir)
+    return path.is_dir() and any(path.iterdir())
+
+
+def step_run(env: Mapping[str, str], stdout: TextIO) -> int:
+    """The ``run`` step; records ``exit-code`` and ``save-cache`` and always returns 0."""
+    code = 0
+    inputs = ActionInputs()
+    try:
+        inputs = read_inputs(env)
+        report = _report_path(env)
+        report.unlink(missing_ok=True)
+        if inputs.mode == "report":
+            _merge_reports(inputs, report, Path.cwd(), stdout)
+        else:
+            code, stderr_lines = _run_cli(cli_args(inputs, report), stdout)
+            if code == 2:
+                cause = error_cause(stderr_lines) or "specgen exited with 2; see the log above"
+                _usage_error(cause, inputs, env, stdout)
+    except SpecgenError as exc:
+        code = 2
+        _usage_error(str(exc), inputs, env, stdout)
+    save = inputs.mode == "generate" and _cache_is_worth_saving(env)
+    _outputs(env, {"exit-code": str(code), "save-cache": "true" if save else "false"})
+    return 0
+
+
+def _merge_reports(inputs: ActionInputs, target: Path, cwd: Path, stdout: TextIO) -> None:
+    from ..report import load_report, merge_reports
+    from ..writer import write_atomic
+
+    if not inputs.paths:
+        raise UsageError("report mode needs the JSON reports to merge in the paths input")
+    files, unmatched = expand_reports(inputs.paths, cwd)
+    for pattern in unmatched:
+        _say(stdout, warning(f"The report pattern {pattern} matched no file."))
+    if not files:
+        raise UsageError("report mode found no report: no file matches " + ", ".join(inputs.paths))
+    merged = merge_reports(load_report(path) for path in files)
+    write_atomic(target, merged.model_dump_json(indent=2) + "\n")
+    _say(stdout, f"specgen-action: merged {len(files)} report(s) into {target}")
+
+
+def _outputs(env: Mapping[str, str], values: Mapping[str, str]) -> None:
+    path = env.get("GITHUB_OUTPUT")
+    if path:
+        write_outputs(Path(path), values)
+
+
+def step_publish(env: Mapping[str, str], stdout: TextIO) -> int:
+    """The ``publish`` step: ``specgen report`` on the run's report, or empty outputs."""
+    from ..cli import main as cli_main
+
+    try:
+        comment = _flag(env, "INPUT_COMMENT", "comment", True)
+    except UsageError:
+        comment = False  # the run step has already reported the bad input
+    report = _report_path(env)
+    if not report.is_file():
+        _say(stdout, "specgen-action: no report to publish (the error above says why)")
+        empty = dict.fromkeys((*OUTPUT_NAMES, *DRIFT_OUTPUT_NAMES), "0")
+        empty["report-path"] = ""
+        _outputs(env, empty)
+        return 0
+    stdout.flush()
+    args = ["report", "--summary", *(["--comment"] if comment else []), "--", str(report)]
+    return cli_main(args)
+
+
+def commit_target(
+    event_name: str, payload: Mapping[str, object], env: Mapping[str, str]
+) -> tuple[str, str] | str:
+    """``(branch, parent SHA)`` to commit onto, or why there is none (a one-line reason)."""
+    from .event import PULL_REQUEST_EVENTS
+
+    def get(*keys: str) -> object:
+        node: object = payload
+        for key in keys:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        return node
+
+    if event_name in PULL_REQUEST_EVENTS and isinstance(payload.get("pull_request"), Mapping):
+        branch, sha = get("pull_request", "head", "ref"), get("pull_request", "head", "sha")
+        head_repo = get("pull_request", "head", "repo", "full_name")
+        if head_repo != env.get("GITHUB_REPOSITORY"):
+            return (
+                f"the pull request comes from the fork {head_repo}, which the job's token "
+                "cannot push to"
+            )
+    else:
+        ref = env.get("GITHUB_REF", "")
+        if not ref.startswith("refs/heads/"):
+            return f"the run is not on a branch (GITHUB_REF is {ref or 'empty'!r})"
+        branch = ref.removeprefix("refs/heads/")
+        sha = get("after") if event_name == "push" else env.get("GITHUB_SHA")
+    if not isinstance(branch, str) or not branch or not isinstance(sha, str) or not sha:
+        return "the event names no branch and commit to push to"
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha) or set(sha) == {"0"}:
+        return f"the event's head commit {sha!r} is not a commit SHA"
+    return branch, sha
+
+
+def _commit_message(paths: Sequence[str], env: Mapping[str, str]) -> str:
+    from .publish import run_url
+
+    lines = [f"Update {len(paths)} spec file(s) with specgen-action", ""]
+    lines += [f"- {path}" for path in paths[:50]]
+    if len(paths) > 50:
+        lines.append(f"- ... and {len(paths) - 50} more")
+    url = run_url(env)
+    if url:
+        lines += ["", f"Written by {url}"]
+    return "\n".join(lines) + "\n"
+
+
+def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
+    """The ``commit`` step: push the changed specs to the branch; warn when it cannot."""
+    from ..config import build_config, read_pyproject
+    from ..selection import repo_root
+    from ..writer import shown_path
+    from .commit import CommitTarget, auth_env, changed_specs, commit_specs
+    from .event import load_event
+
+    inputs = read_inputs(env)
+    code = env.get("EXIT_CODE", "")
+    if inputs.mode != "generate" or code not in ("0", "3"):
+        why = "not in generate mode" if inputs.mode != "generate" else f"specgen exited {code}"
+        _say(stdout, f"specgen-action: nothing committed ({why})")
+        return 0
+    root = repo_root(Path.cwd())
+    config = build_config({}, env, read_pyproject(root))
+    out_dir = Path(config.out) if Path(config.out).is_absolute() else root / config.out
+    out_rel = shown_path(out_dir, root)
+    keep = f"The specs stay in {config.out}/ of the workspace: upload them as an artifact."
+    if not out_rel or out_rel == ".":
+        _say(stdout, warning(f"Specs not committed: {config.out} is not a folder of the repo."))
+        return 0
+    try:
+        payload = load_event(Path(env.get("GITHUB_EVENT_PATH", "")))
+    except UsageError as exc:
+        _say(stdout, warning(f"Specs not committed: {exc}. {keep}"))
+        return 0
+    target = commit_target(env.get("GITHUB_EVENT_NAME", ""), payload, env)
+    if isinstance(target, str):
+        _say(stdout, warning(f"Specs not committed: {target}. {keep}"))
+        return 0
+    branch, parent = target
+    try:
+        paths = changed_specs(root, out_rel)
+        if not paths:
+            _say(stdout, "specgen-action: every spec is already committed; nothing to commit")
+            return 0
+        auth = auth_env(root, env.get("GITHUB_TOKEN", ""), env.get("GITHUB_SERVER_URL", ""))
+        sha = commit_specs(
+            root, paths, CommitTarget(branch, parent), _commit_message(paths, env), auth
+        )
+    except GitError as exc:
+        _say(
+            stdout,
+            warning(
+                f"Specs not committed: {exc}. The job needs `permissions: contents: write` "
+                f"(fork pull requests only ever get a read-only token). {keep}"
+            ),
+        )
+        return 0
+    if sha is None:
+        _say(stdout, f"specgen-action: {branch} already has these specs; nothing to commit")
+        return 0
+    _say(stdout, f"specgen-action: committed {len(paths)} spec file(s) to {branch} as {sha[:12]}")
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        write_summary(
+            Path(summary),
+            f"specgen-action committed {len(paths)} spec file(s) to {code_span(branch)} "
+            f"({sha[:12]}).",
+        )
+    return 0
+
+
+def step_finish(env: Mapping[str, str], stdout: TextIO) -> int:
+    """The ``finish`` step: exit with the run's code, with one line saying what it means."""
+    raw = env.get("EXIT_CODE", "").strip()
+    code = int(raw) if raw.isdigit() else 1
+    if code == 0:
+        return 0
+    meaning = _EXIT_MEANINGS.get(code, "failed")
+    if code == 2:
+        # The run step already put the cause in an ::error and the summary.
+        _say(stdout, f"specgen-action: failing the job: specgen exited with 2, {meaning}")
+    else:
+        _say(stdout, error(f"specgen exited with {code}: {meaning}", title="specgen-action"))
+    return code
+
+
+_STEPS = {"run": step_run, "commit": step_commit, "publish": step_publish, "finish": step_finish}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one step (``run``, ``commit``, ``publish`` or ``finish``); returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1 or args[0] not in _STEPS:
+        print(f"usage: python -m specgen_action.github.action {'|'.join(_STEPS)}", file=sys.stderr)
+        return 2
+    try:
+        return _STEPS[args[0]](os.environ, sys.stdout)
+    except SpecgenError as exc:
+        _say(sys.stdout, error(str(exc), title="specgen-action"))
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""The action's step logic (specgen_action/github/action.py), one function at a time.
+
+The whole action, run as the runner runs it, is tests/test_action_runner.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from specgen_action.errors import UsageError
+from specgen_action.github.action import (
+    ActionInputs,
+    cli_args,
+    commit_target,
+    error_cause,
+    expand_reports,
+    fixes_for,
+    read_inputs,
+    split_list,
+    step_finish,
+    step_publish,
+    step_run,
+)
+from tests.conftest import python_module
+from tests.fakes.gemini_server import FakeGemini
+
+SHA = "a" * 40
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("", []),
+        ("   ", []),
+        ("src lib/a.py", ["src", "lib/a.py"]),
+        ("src\nmy dir/a b.py\n", ["src", "my dir/a b.py"]),
+        ("\n  src  \r\n\n lib \n", ["src", "lib"]),
+        ("*.py", ["*.py"]),
+    ],
+)
+def test_split_list(text: str, items: list[str]) -> None:
+    assert split_list(text) == items
+
+
+def test_read_inputs_defaults_when_empty() -> None:
+    empty = {f"INPUT_{name}": "" for name in ("MODE", "PATHS", "SHARD", "PRUNE", "COMMENT")}
+    assert read_inputs(empty) == ActionInputs()
+    assert read_inputs({}) == ActionInputs(mode="generate", prune=True, comment=True, commit=False)
+
+
+def test_read_inputs_values() -> None:
+    env = {
+        "INPUT_MODE": "generate",
+        "INPUT_PATHS": "a.py\nsrc/",
+        "INPUT_SHARD": " 2/4 ",
+        "INPUT_PRUNE": "False",
+        "INPUT_COMMENT": "false",
+        "INPUT_COMMIT": "TRUE",
+    }
+    assert read_inputs(env) == ActionInputs(
+        mode="generate",
+        paths=("a.py", "src/"),
+        shard="2/4",
+        prune=False,
+        comment=False,
+        commit=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"INPUT_MODE": "fix"}, "the mode input must be generate, check or report (got 'fix')"),
+        ({"INPUT_PRUNE": "maybe"}, "the prune input must be true or false (got 'maybe')"),
+        ({"INPUT_COMMIT": "yes"}, "the commit input must be true or false (got 'yes')"),
+        ({"INPUT_MODE": "check", "INPUT_SHARD": "1/2"}, "only applies to generate mode"),
+    ],
+)
+def test_read_inputs_rejects(env: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_inputs(env)
+
+
+def test_cli_args() -> None:
+    report = Path("/tmp/r.json")
+    assert cli_args(ActionInputs(), report) == [
+        "generate", "--report", "/tmp/r.json", "--prune", "--github-event"
+    ]  # fmt: skip
+    inputs = ActionInputs(mode="generate", paths=("-odd.py", "src"), shard="1/3", prune=False)
+    assert cli_args(inputs, report) == [
+        "generate", "--report", "/tmp/r.json", "--shard", "1/3", "--", "-odd.py", "src"
+    ]  # fmt: skip
+    # check takes neither shard nor prune.
+    assert cli_args(ActionInputs(mode="check"), report) == [
+        "check", "--report", "/tmp/r.json", "--github-event"
+    ]  # fmt: skip
+
+
+def test_expand_reports(tmp_path: Path) -> None:
+    for name in ("r/1/a.json", "r/2/b.json", "r/2/deep/c.json", "other.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    files, unmatched = expand_reports(["r/*/*.json", "r/**/*.json", "none/*.json"], tmp_path)
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == [
+        "r/1/a.json", "r/2/b.json", "r/2/deep/c.json"
+    ]  # fmt: skip
+    assert unmatched == ["none/*.json"]
+    absolute, _ = expand_reports([str(tmp_path / "other.json")], Path("/"))
+    assert absolute == [tmp_path / "other.json"]
+
+
+def test_error_cause() -> None:
+    assert error_cause(["x", "specgen: error: invalid shard '5/2': K must be between 1 and N"]) == (
+        "invalid shard '5/2': K must be between 1 and N"
+    )
+    argparse_line = (
+        "specgen generate: error: argument --rpm: invalid int value: 'x' "
+        "(see specgen generate --help)"
+    )
+    assert error_cause([argparse_line]) == "argument --rpm: invalid int value: 'x'"
+    assert error_cause(["specgen: 3 files"]) is None
+
+
+def test_fixes_name_the_remedy() -> None:
+    def joined(cause: str, mode: str = "generate") -> str:
+        return "\n".join(fixes_for(cause, ActionInputs(mode=mode)))  # type: ignore[arg-type]
+
+    assert "shard: ${{ matrix.shard }}/4" in joined("invalid shard '5/2'")
+    assert "[tool.specgen]" in joined("unknown key [tool.specgen] rmp in pyproject.toml")
+    assert "fetch-depth: 0" in joined("the pull request's merge base is missing")
+    assert "`SPECGEN_*`" in joined("SPECGEN_RPM: Input should be a valid integer")
+    assert "reports/*/*.json" in joined("no reports", mode="report")
+    assert "specgen check" in joined("anything", mode="check")
+
+
+def test_commit_target() -> None:
+    env = {"GITHUB_REPOSITORY": "o/r", "GITHUB_REF": "refs/heads/dev", "GITHUB_SHA": SHA}
+    pr = {"pull_request": {"head": {"ref": "feat", "sha": SHA, "repo": {"full_name": "o/r"}}}}
+    assert commit_target("pull_request", pr, env) == ("feat", SHA)
+    fork = {"pull_request": {"head": {"ref": "feat", "sha": SHA, "repo": {"full_name": "x/r"}}}}
+    assert "fork x/r" in str(commit_target("pull_request", fork, env))
+    assert commit_target("push", {"after": "b" * 40}, env) == ("dev", "b" * 40)
+    assert commit_target("workflow_dispatch", {}, env) == ("dev", SHA)
+    tag = {**env, "GITHUB_REF": "refs/tags/v1"}
+    assert "not on a branch" in str(commit_target("push", {"after": SHA}, tag))
+    assert "not a commit SHA" in str(commit_target("push", {"after": "0" * 40}, env))
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if "<<" in line:
+            values[line.split("<<")[0]] = lines[i + 1]
+    return values
+
+
+def test_run_records_a_bad_input_without_raising(tmp_path: Path) -> None:
+    env = {
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "INPUT_MODE": "Generate!",
+    }
+    log = io.StringIO()
+    assert step_run(env, log) == 0
+    assert log.getvalue().startswith(
+        "::error title=specgen-action%3A usage or configuration error::the mode input must be"
+    )
+    assert _outputs(tmp_path / "out") == {"exit-code": "2", "save-cache": "false"}
+    summary = (tmp_path / "summary").read_text(encoding="utf-8")
+    assert "**What went wrong:** the mode input" in summary
+
+
+def test_run_escapes_the_cause(tmp_path: Path) -> None:
+    env = {
+        "RUNNER_TEMP": str(tmp_path),
+        "INPUT_MODE": "report",
+        "INPUT_PATHS": "x%0A::warning::forged\n100%/*.json",
+    }
+    log = io.StringIO()
+    step_run(env, log)
+    (error,) = [line for line in log.getvalue().splitlines() if line.startswith("::error")]
+    assert "%250A" in error and "%25/" in error
+    assert "\n::warning::forged" not in log.getvalue()
+
+
+def test_publish_without_a_report_sets_the_outputs(tmp_path: Path) -> None:
+    env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(tmp_path / "out")}
+    assert step_publish(env, io.StringIO()) == 0
+    outputs = _outputs(tmp_path / "out")
+    assert outputs["files"] == "0" and outputs["report-path"] == ""
+
+
+@pytest.mark.parametrize(("code", "expected"), [("0", 0), ("1", 1), ("3", 3), ("x", 1)])
+def test_finish_exits_with_the_code(code: str, expected: int) -> None:
+    log = io.StringIO()
+    assert step_finish({"EXIT_CODE": code}, log) == expected
+    if expected:
+        assert log.getvalue().startswith(
+            f"::error title=specgen-action::specgen exited with {expected}"
+        )
+
+
+def test_finish_on_a_usage_error_adds_no_second_annotation() -> None:
+    log = io.StringIO()
+    assert step_finish({"EXIT_CODE": "2"}, log) == 2
+    assert not log.getvalue().startswith("::")
+
+
+def test_merged_report_is_written_for_publishing(tmp_path: Path) -> None:
+    report = {
+        "version": 1,
+        "tool_version": "0",
+        "provider": "static",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "files": [{"path": "a.py", "status": "written"}],
+    }
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "1.json").write_text(json.dumps(report))
+    env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(tmp_path / "out"),
+           "INPUT_MODE": "report", "INPUT_PATHS": str(tmp_path / "in" / "*.json")}  # fmt: skip
+    step_run(env, io.StringIO())
+    assert _outputs(tmp_path / "out")["exit-code"] == "0"
+    merged = json.loads((tmp_path / "specgen-report.json").read_text())
+    assert merged["files"][0]["path"] == "a.py"
+
+
+def test_a_cancelled_run_is_recorded_as_interrupted(tmp_path: Path, fake: FakeGemini) -> None:
+    """The runner signals the whole process group on cancel: the step records 130, no traceback."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    (repo / "a.py").write_text(python_module("a"), encoding="utf-8")
+    fake.latency = 60.0  # every call waits: the run is surely mid-call when cancelled
+    env = {
+        **os.environ,
+        **fake.env(),
+        "GITHUB_ACTIONS": "true",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "INPUT_PATHS": "a.py",
+        "SPECGEN_RPM": "0",
+        "SPECGEN_CACHE": "false",
+    }
+    (tmp_path / "out").touch()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specgen_action.github.action", "run"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while fake.requests == 0 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert fake.requests > 0
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode(errors="replace")
+    assert b"Traceback" not in out + err
+    assert _outputs(tmp_path / "out")["exit-code"] == "130"

@@ -1,0 +1,700 @@
+"""action.yml run as the runner runs it (tests/runner.py), against the real installed CLI.
+
+Every scenario works on real git repositories in ``tmp_path``: a bare
+``origin`` that serves commits by SHA as GitHub does, and a workspace checked
+out the way actions/checkout does it (depth 1, the merge ref for a pull
+request). Event payloads have the webhook's shape. The install step runs for
+real on a warm environment: the test run builds one (the package from this
+checkout, its dependencies from the test interpreter) and every run restores
+it through the emulated actions/cache, so the step skips pip exactly as it
+does on a warm runner.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from specgen_action.github.install import STAMP, environment_key
+from tests.conftest import python_module
+from tests.fakes.gemini_server import FakeGemini
+from tests.fakes.github_api import FakeGitHub
+from tests.runner import ActionRun, CacheStore, run_action
+
+ROOT = Path(__file__).resolve().parent.parent
+REPO = "octo/widgets"
+TOKEN = "ghs_job_token_for_tests"
+
+pytest.importorskip("yaml")
+
+
+# -- a warm environment, built once per test run ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def warm_venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A complete specgen environment under the key the action computes, built once."""
+    venv = tmp_path_factory.mktemp("warm") / "specgen-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (site,) = venv.glob("lib/python*/site-packages")
+    # The test interpreter's packages (dependencies, and this checkout installed editable).
+    purelib = sysconfig.get_paths()["purelib"]
+    (site / "_specgen_tests.pth").write_text(f"import site; site.addsitedir({purelib!r})\n")
+    version = ".".join(map(str, sys.version_info[:3]))
+    key = environment_key(ROOT, version, "Linux")
+    (venv / STAMP).write_text(key + "\n", encoding="utf-8")
+    return venv, key
+
+
+# -- git: an origin and an actions/checkout-style workspace ----------------------------------
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@dataclass
+class Origin:
+    """A bare repository (``origin``) and a clone to make commits in."""
+
+    bare: Path
+    dev: Path
+
+    @classmethod
+    def create(cls, tmp: Path) -> Origin:
+        bare, dev = tmp / "origin.git", tmp / "dev"
+        _git(tmp, "init", "-q", "--bare", "-b", "main", str(bare))
+        # GitHub serves any commit by SHA; a local bare repository must be told to.
+        _git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
+        _git(tmp, "init", "-q", "-b", "main", str(dev))
+        _git(dev, "remote", "add", "origin", bare.as_uri())
+        return cls(bare, dev)
+
+    def commit(self, files: Mapping[str, str | None], message: str = "change") -> str:
+        for name, text in files.items():
+            path = self.dev / name
+            if text is None:
+                path.unlink()
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        _git(self.dev, "add", "-A")
+        _git(self.dev, "commit", "-q", "-m", message)
+        return _git(self.dev, "rev-parse", "HEAD")
+
+    def push(self, *refspecs: str) -> None:
+        _git(self.dev, "push", "-q", "--force", "origin", *refspecs)
+
+    def ref(self, name: str) -> str:
+        return _git(self.bare, "rev-parse", name)
+
+
+def checkout(origin: Origin, workspace: Path, sha: str, ref: str) -> None:
+    """What actions/checkout@v4 does with its defaults (fetch-depth 1)."""
+    workspace.mkdir()
+    _git(workspace, "init", "-q")
+    _git(workspace, "remote", "add", "origin", origin.bare.as_uri())
+    _git(workspace, "fetch", "-q", "--no-tags", "--prune", "--no-recurse-submodules",
+         "--depth=1", "origin", f"+{sha}:{ref}")  # fmt: skip
+    if ref.startswith("refs/remotes/pull/"):
+        _git(workspace, "checkout", "-q", "--force", ref)
+    else:
+        branch = ref.removeprefix("refs/remotes/origin/")
+        _git(workspace, "checkout", "-q", "--force", "-B", branch, ref)
+    assert _git(workspace, "rev-parse", "--is-shallow-repository") == "true"
+
+
+def _repository() -> dict[str, Any]:
+    return {"full_name": REPO, "name": "widgets", "default_branch": "main",
+            "owner": {"login": "octo"}}  # fmt: skip
+
+
+def push_event(before: str, after: str, branch: str = "main") -> dict[str, Any]:
+    """A push webhook payload."""
+    return {
+        "ref": f"refs/heads/{branch}",
+        "before": before,
+        "after": after,
+        "created": set(before) == {"0"},
+        "deleted": False,
+        "forced": False,
+        "base_ref": None,
+        "compare": f"https://github.com/{REPO}/compare/{before[:12]}...{after[:12]}",
+        "commits": [{"id": after, "message": "change", "distinct": True}],
+        "head_commit": {"id": after, "message": "change"},
+        "repository": _repository(),
+        "pusher": {"name": "octocat"},
+        "sender": {"login": "octocat", "type": "User"},
+    }
+
+
+def pull_request_event(
+    number: int, base: str, head: str, head_ref: str = "feature", head_repo: str = REPO
+) -> dict[str, Any]:
+    """A pull_request (synchronize) webhook payload."""
+    return {
+        "action": "synchronize",
+        "number": number,
+        "before": "1" * 40,
+        "after": head,
+        "pull_request": {
+            "number": number,
+            "state": "open",
+            "title": "Add c",
+            "head": {"ref": head_ref, "sha": head, "repo": {"full_name": head_repo}},
+            "base": {"ref": "main", "sha": base, "repo": _repository()},
+            "user": {"login": "octocat"},
+        },
+        "repository": _repository(),
+        "sender": {"login": "octocat", "type": "User"},
+    }
+
+
+# -- the runner ------------------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    """One job's runner: a workspace, a temp directory and the cache it keeps."""
+
+    tmp: Path
+    cache: CacheStore
+    runs: list[ActionRun] = field(default_factory=list)
+
+    def run(
+        self,
+        workspace: Path,
+        event_name: str,
+        event: Mapping[str, Any],
+        inputs: Mapping[str, str] | None = None,
+        github: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ActionRun:
+        temp = self.tmp / f"runner-temp-{len(self.runs)}"
+        result = run_action(
+            ROOT,
+            inputs=inputs or {},
+            workspace=workspace,
+            temp=temp,
+            cache=self.cache,
+            python=sys.executable,
+            event_name=event_name,
+            event=event,
+            github={"repository": REPO, "token": TOKEN, **(github or {})},
+            env=env,
+        )
+        self.runs.append(result)
+        # Nothing from outside may forge a command; nothing we print may be a traceback.
+        assert "Traceback" not in result.log, result.log
+        return result
+
+
+@pytest.fixture
+def job(tmp_path: Path, warm_venv: tuple[Path, str]) -> Job:
+    venv, key = warm_venv
+    store = CacheStore(tmp_path / "cache")
+    store.root.mkdir()
+    store.saved[key] = venv
+    return Job(tmp_path, store)
+
+
+@pytest.fixture
+def origin(tmp_path: Path) -> Origin:
+    return Origin.create(tmp_path)
+
+
+@pytest.fixture
+def api() -> Iterator[FakeGitHub]:
+    with FakeGitHub(TOKEN) as server:
+        yield server
+
+
+def _specs(workspace: Path) -> list[str]:
+    out = workspace / "specs"
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.md")) if out.exists() else []
+
+
+def _assert_no_cache_warning(run: ActionRun) -> None:
+    assert not [m for m in run.messages("warning") if "Path Validation Error" in m]
+
+
+def _base_project(origin: Origin) -> str:
+    base = origin.commit({"src/a.py": python_module("a"), "src/b.py": python_module("b")}, "base")
+    origin.push("main")
+    return base
+
+
+# -- scenarios -------------------------------------------------------------------------------
+
+
+def test_pull_request_on_a_depth_1_clone(
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+) -> None:
+    base = _base_project(origin)
+    _git(origin.dev, "checkout", "-q", "-b", "feature")
+    head = origin.commit({"src/a.py": python_module("a", 3), "src/c.py": python_module("c")})
+    origin.push("feature", f"{head}:refs/pull/7/head")
+    # GitHub's merge ref: the pull request merged into its base.
+    _git(origin.dev, "checkout", "-q", "--detach", base)
+    _git(origin.dev, "merge", "-q", "--no-ff", "-m", "Merge feature into main", head)
+    merge = _git(origin.dev, "rev-parse", "HEAD")
+    origin.push(f"{merge}:refs/pull/7/merge")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, merge, "refs/remotes/pull/7/merge")
+
+    run = job.run(
+        workspace,
+        "pull_request",
+        pull_request_event(7, base, head),
+        inputs={"output-dir": "specs"},
+        github={"api_url": api.url, "sha": merge, "ref": "refs/pull/7/merge"},
+    )
+
+    assert not run.failed, run.log
+    assert run.messages("error") == []
+    # Only the files the pull request changed, diffed from the fetched merge base.
+    assert _specs(workspace) == ["src/a.py.md", "src/c.py.md"]
+    assert "fetched" in run.log and "merge base" in run.log
+    assert run.outputs["files"] == "2" and run.outputs["written"] == "2"
+    assert float(run.outputs["duration-seconds"]) > 0
+    assert run.outputs["report-path"].endswith("specgen-report.json")
+    assert run.summary.startswith("## specgen-action")
+    assert "fetched" in run.summary
+    (comment,) = api.comments(REPO, 7)
+    assert "specgen-action" in comment["body"]
+    assert TOKEN in run.masks and TOKEN not in run.log
+    _assert_no_cache_warning(run)
+    assert run.step("Install specgen").outputs["installed"] == "false"
+
+
+def test_push_selects_the_pushed_commits(job: Job, origin: Origin, tmp_path: Path) -> None:
+    before = _base_project(origin)
+    after = origin.commit({"src/b.py": python_module("b", 4)})
+    origin.push("main")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, after, "refs/remotes/origin/main")
+
+    run = job.run(workspace, "push", push_event(before, after), github={"sha": after})
+
+    assert not run.failed, run.log
+    assert _specs(workspace) == ["src/b.py.md"]
+    assert run.outputs["files"] == "1"
+    assert "every matching file" not in run.log
+    _assert_no_cache_warning(run)
+
+
+def test_push_of_a_new_branch_falls_back_to_every_file(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    _base_project(origin)
+    _git(origin.dev, "checkout", "-q", "-b", "topic")
+    after = origin.commit({"src/c.py": python_module("c")})
+    origin.push("topic")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, after, "refs/remotes/origin/topic")
+
+    run = job.run(
+        workspace,
+        "push",
+        push_event("0" * 40, after, "topic"),
+        github={"sha": after, "ref": "refs/heads/topic"},
+    )
+
+    assert not run.failed, run.log
+    assert _specs(workspace) == ["src/a.py.md", "src/b.py.md", "src/c.py.md"]
+    line = "the push created a branch (its `before` is all zeros)"
+    assert line in run.log
+    assert "every matching file was selected" in run.log
+    assert "all zeros" in run.summary and "every matching file was selected" in run.summary
+
+
+def test_force_push_whose_before_is_gone_falls_back_to_every_file(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    base = _base_project(origin)
+    lost = origin.commit({"src/b.py": python_module("b", 5)}, "to be rewritten")
+    origin.push("main")
+    _git(origin.dev, "reset", "-q", "--hard", base)
+    after = origin.commit({"src/c.py": python_module("c")}, "rewritten")
+    origin.push("main")  # forced: lost is unreachable now
+    _git(origin.bare, "reflog", "expire", "--expire=now", "--all")
+    _git(origin.bare, "gc", "-q", "--prune=now")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, after, "refs/remotes/origin/main")
+
+    event = {**push_event(lost, after), "forced": True}
+    run = job.run(workspace, "push", event, github={"sha": after})
+
+    assert not run.failed, run.log
+    assert _specs(workspace) == ["src/a.py.md", "src/b.py.md", "src/c.py.md"]
+    assert f"`before` commit {lost[:12]} is not in this clone and could not be fetched" in run.log
+    assert "every matching file was selected" in run.summary
+
+
+def test_workflow_dispatch_covers_every_file(job: Job, origin: Origin, tmp_path: Path) -> None:
+    head = _base_project(origin)
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, head, "refs/remotes/origin/main")
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository(),
+             "sender": {"login": "octocat"}, "workflow": ".github/workflows/specs.yml"}  # fmt: skip
+
+    run = job.run(workspace, "workflow_dispatch", event, github={"sha": head})
+
+    assert not run.failed, run.log
+    assert _specs(workspace) == ["src/a.py.md", "src/b.py.md"]
+    assert run.outputs["files"] == "2"
+    assert "Not a pull request" not in " ".join(run.messages("error"))
+
+
+def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: Path) -> None:
+    head = _base_project(origin)
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, head, "refs/remotes/origin/main")
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+
+    run = job.run(workspace, "workflow_dispatch", event, inputs={"mode": "check"})
+
+    assert run.failed
+    assert run.step("Run specgen").outputs["exit-code"] == "1"
+    assert run.step("Fail on specgen's exit code").outcome == "failure"
+    (message,) = run.messages("error")
+    assert message.startswith("specgen exited with 1: specs are missing, stale or orphaned")
+    assert run.outputs["missing"] == "2" and run.outputs["failed"] == "0"
+    assert run.outputs["files"] == "2"
+    assert _specs(workspace) == []
+    assert run.step("Restore the specgen cache").outcome == "skipped"
+    _assert_no_cache_warning(run)
+
+
+def test_check_mode_passes_after_generate(job: Job, origin: Origin, tmp_path: Path) -> None:
+    head = _base_project(origin)
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, head, "refs/remotes/origin/main")
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    assert not job.run(workspace, "workflow_dispatch", event).failed
+
+    run = job.run(workspace, "workflow_dispatch", event, inputs={"mode": "check"})
+
+    assert not run.failed, run.log
+    assert run.step("Fail on specgen's exit code").outcome == "skipped"
+
+
+def test_report_mode_merges_two_shards(job: Job, origin: Origin, tmp_path: Path) -> None:
+    head = origin.commit({f"src/m{i}.py": python_module(f"m{i}") for i in range(6)})
+    origin.push("main")
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    reports = tmp_path / "merge" / "reports"
+    shard_files = []
+    for shard in (1, 2):
+        workspace = tmp_path / f"ws{shard}"
+        checkout(origin, workspace, head, "refs/remotes/origin/main")
+        run = job.run(
+            workspace,
+            "workflow_dispatch",
+            event,
+            inputs={"shard": f"{shard}/2", "comment": "false"},
+        )
+        assert not run.failed, run.log
+        shard_files.append(int(run.outputs["files"]))
+        target = reports / f"specgen-report-{shard}" / "specgen-report.json"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(Path(run.outputs["report-path"]).read_bytes())
+    assert sum(shard_files) == 6 and all(shard_files)
+
+    run = job.run(
+        tmp_path / "merge",
+        "workflow_dispatch",
+        event,
+        inputs={"mode": "report", "paths": "reports/*/*.json"},
+    )
+
+    assert not run.failed, run.log
+    assert run.outputs["files"] == "6"
+    assert "merged 2 report(s)" in run.log
+    assert run.summary.startswith("## specgen-action")
+    merged = json.loads(Path(run.outputs["report-path"]).read_text(encoding="utf-8"))
+    assert len(merged["files"]) == 6
+
+
+def test_report_mode_without_reports_is_explained(job: Job, tmp_path: Path) -> None:
+    workspace = tmp_path / "empty"
+    workspace.mkdir()
+    run = job.run(
+        workspace, "workflow_dispatch", {}, inputs={"mode": "report", "paths": "r/*.json"}
+    )
+
+    assert run.failed
+    (message,) = run.messages("error")
+    assert "report mode found no report: no file matches r/*.json" in message
+    assert "How to fix it" in run.summary and "reports/*/*.json" in run.summary
+    assert run.outputs["files"] == "0" and run.outputs["report-path"] == ""
+
+
+@pytest.mark.parametrize(
+    ("inputs", "pyproject", "cause", "fix"),
+    [
+        ({"shard": "5/2"}, None, "invalid shard '5/2': K must be between 1 and N", "`K/N`"),
+        ({"mode": "fix"}, None, "the mode input must be generate, check or report", "README"),
+        (
+            {},
+            "[tool.specgen]\nrpm = 'lots'\n",
+            "[tool.specgen] rpm in pyproject.toml",
+            "Fix that key",
+        ),
+        ({"rpm": "fast"}, None, "SPECGEN_RPM: ", "`SPECGEN_*` settings"),
+    ],
+    ids=["shard", "mode", "pyproject", "input"],
+)
+def test_bad_input_is_explained_where_people_look(
+    job: Job,
+    origin: Origin,
+    tmp_path: Path,
+    inputs: dict[str, str],
+    pyproject: str | None,
+    cause: str,
+    fix: str,
+) -> None:
+    files = {"src/a.py": python_module("a")}
+    if pyproject:
+        files["pyproject.toml"] = pyproject
+    head = origin.commit(files)
+    origin.push("main")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, head, "refs/remotes/origin/main")
+
+    run = job.run(workspace, "workflow_dispatch", {"ref": "refs/heads/main"}, inputs=inputs)
+
+    assert run.failed
+    assert run.step("Run specgen").outputs["exit-code"] == "2"
+    (error,) = [a for a in run.annotations if a.level == "error"]
+    assert error.properties["title"] == "specgen-action: usage or configuration error"
+    assert cause in error.message and "\n" not in error.message
+    assert "**What went wrong:**" in run.summary and "**How to fix it:**" in run.summary
+    assert fix in run.summary
+    assert run.outputs["files"] == "0" and run.outputs["written"] == "0"
+    assert "failing the job: specgen exited with 2" in run.log
+    assert run.step("Fail on specgen's exit code").outcome == "failure"
+
+
+def test_missing_merge_base_is_explained(job: Job, origin: Origin, tmp_path: Path) -> None:
+    base = _base_project(origin)
+    head = origin.commit({"src/c.py": python_module("c")})
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, base, "refs/remotes/pull/3/merge")
+    # head was never pushed: no fetch can find it.
+    run = job.run(workspace, "pull_request", pull_request_event(3, base, head))
+
+    assert run.failed
+    (error,) = run.messages("error")
+    assert "merge base is missing" in error
+    assert "`fetch-depth: 0`" in run.summary
+
+
+def test_comment_api_failure_is_a_warning(
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+) -> None:
+    base = _base_project(origin)
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, base, "refs/remotes/pull/9/merge")
+    api.fail_next(502, 502, 502, 502, 502, 502)
+
+    run = job.run(
+        workspace, "pull_request", pull_request_event(9, base, base), github={"api_url": api.url}
+    )
+
+    assert not run.failed, run.log
+    assert run.messages("error") == []
+    (warning,) = [m for m in run.messages("warning") if "Could not comment" in m]
+    assert "usage or configuration" not in warning
+    assert run.step("Publish the specgen report").outcome == "success"
+
+
+def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
+    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
+) -> None:
+    head = _base_project(origin)
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    inputs = {"gemini-api-key": fake.api_key, "rpm": "0", "comment": "false"}
+    server = {"GOOGLE_GEMINI_BASE_URL": fake.url}
+    first_ws = tmp_path / "first"
+    checkout(origin, first_ws, head, "refs/remotes/origin/main")
+
+    first = job.run(first_ws, "workflow_dispatch", event, inputs=inputs, env=server)
+
+    assert not first.failed, first.log
+    assert int(first.outputs["api-calls"]) > 0 and first.outputs["written"] == "2"
+    assert first.step("Run specgen").outputs["save-cache"] == "true"
+    assert first.step("Save the specgen cache").outcome == "success"
+    assert fake.api_key in first.masks and fake.api_key not in first.log
+    calls = fake.requests
+
+    # The next run (another run id, a fresh clone) restores the cache by its prefix.
+    second_ws = tmp_path / "second"
+    checkout(origin, second_ws, head, "refs/remotes/origin/main")
+    second = job.run(
+        second_ws, "workflow_dispatch", event, inputs=inputs, env=server, github={"run_id": "4243"}
+    )
+
+    assert not second.failed, second.log
+    assert fake.requests == calls
+    assert second.outputs["api-calls"] == "0" and second.outputs["cache-hits"] == "2"
+    assert _specs(second_ws) == _specs(first_ws)
+    _assert_no_cache_warning(second)
+
+
+# -- commit ----------------------------------------------------------------------------------
+
+
+def test_commit_pushes_the_specs_to_the_pushed_branch(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    before = origin.commit(
+        {
+            "src/a.py": python_module("a"),
+            "src/b.py": python_module("b"),
+            "specs/src/b.py.md": "an older spec of b\n",
+        }
+    )
+    after = origin.commit({"src/c.py": python_module("c"), "src/b.py": None})
+    origin.push("main")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, after, "refs/remotes/origin/main")
+
+    run = job.run(
+        workspace,
+        "push",
+        push_event(before, after),
+        inputs={"commit": "true"},
+        github={"sha": after},
+    )
+
+    assert not run.failed, run.log
+    assert "committed 2 spec file(s) to main" in run.log
+    tip = origin.ref("main")
+    assert origin.ref(f"{tip}^") == after
+    # The new spec, and the pruned spec of the deleted source, in one commit.
+    changed = _git(origin.bare, "diff", "--name-status", after, tip).splitlines()
+    assert changed == ["D\tspecs/src/b.py.md", "A\tspecs/src/c.py.md"]
+    author, subject = _git(origin.bare, "log", "-1", "--format=%an%n%s", tip).splitlines()
+    assert author == "github-actions[bot]"
+    assert subject == "Update 2 spec file(s) with specgen-action"
+    assert "committed 2 spec file(s)" in run.summary
+
+    # Once per run: the next run (on the pushed commit) has nothing left to commit.
+    workspace2 = tmp_path / "ws2"
+    checkout(origin, workspace2, tip, "refs/remotes/origin/main")
+    again = job.run(
+        workspace2, "push", push_event(after, tip), inputs={"commit": "true"}, github={"sha": tip}
+    )
+    assert not again.failed, again.log
+    assert "nothing to commit" in again.log
+    assert origin.ref("main") == tip
+
+
+def test_commit_goes_to_the_pull_request_head_branch(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    base = _base_project(origin)
+    _git(origin.dev, "checkout", "-q", "-b", "feature")
+    head = origin.commit({"src/c.py": python_module("c")})
+    origin.push("feature")
+    _git(origin.dev, "checkout", "-q", "--detach", base)
+    _git(origin.dev, "merge", "-q", "--no-ff", "-m", "merge", head)
+    merge = _git(origin.dev, "rev-parse", "HEAD")
+    origin.push(f"{merge}:refs/pull/4/merge")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, merge, "refs/remotes/pull/4/merge")
+
+    run = job.run(
+        workspace,
+        "pull_request",
+        pull_request_event(4, base, head),
+        inputs={"commit": "true", "comment": "false"},
+    )
+
+    assert not run.failed, run.log
+    tip = origin.ref("feature")
+    # On the head branch's own tip, not on the merge commit; only the new spec.
+    assert origin.ref(f"{tip}^") == head
+    changed = _git(origin.bare, "diff", "--name-only", head, tip).splitlines()
+    assert changed == ["specs/src/c.py.md"]
+
+
+def test_commit_from_a_fork_warns_and_leaves_the_specs(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    base = _base_project(origin)
+    head = origin.commit({"src/c.py": python_module("c")})
+    origin.push(f"{head}:refs/pull/5/head")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, head, "refs/remotes/pull/5/merge")
+
+    run = job.run(
+        workspace,
+        "pull_request",
+        pull_request_event(5, base, head, head_repo="someone/widgets"),
+        inputs={"commit": "true", "comment": "false"},
+    )
+
+    assert not run.failed, run.log
+    (warning,) = [m for m in run.messages("warning") if "Specs not committed" in m]
+    assert "fork someone/widgets" in warning and "artifact" in warning
+    assert _specs(workspace) == ["src/c.py.md"]
+    assert origin.ref("main") == base
+
+
+def test_commit_refused_by_the_remote_is_a_warning(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    before = _base_project(origin)
+    after = origin.commit({"src/c.py": python_module("c")})
+    origin.push("main")
+    # As GitHub answers a push with a read-only token.
+    hook = origin.bare / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\necho 'Permission to octo/widgets.git denied to github-actions[bot].' >&2\n"
+        "exit 1\n"
+    )
+    hook.chmod(0o755)
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, after, "refs/remotes/origin/main")
+
+    run = job.run(
+        workspace,
+        "push",
+        push_event(before, after),
+        inputs={"commit": "true"},
+        github={"sha": after},
+    )
+
+    assert not run.failed, run.log
+    (warning,) = [m for m in run.messages("warning") if "Specs not committed" in m]
+    assert "cannot push to main" in warning and "contents: write" in warning
+    assert _specs(workspace) == ["src/c.py.md"]
+    assert origin.ref("main") == after
+
+
+# -- set-up ------------------------------------------------------------------------------------
+
+
+def test_warm_install_reuses_the_cached_environment(job: Job, tmp_path: Path) -> None:
+    workspace = tmp_path / "empty"
+    workspace.mkdir()
+    run = job.run(workspace, "workflow_dispatch", {}, inputs={"mode": "report", "paths": "x"})
+    install = run.step("Install specgen")
+    assert install.outcome == "success"
+    assert install.outputs["installed"] == "false"
+    assert "reused the cached environment" in install.log
+    assert run.step("Save the specgen environment").outcome == "skipped"
+    key = run.step("Key the specgen environment").outputs["key"]
+    assert key.startswith("specgen-venv-v1-Linux-py3.") and job.cache.restored[0] == (key, key)
