@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from .budget import Budget, Reservation, cost_of
+from .budget import Budget, Reservation
 from .cache import cache_key, ensure_cache_dir, load_cached, store_cached
 from .errors import (
     BatchError,
@@ -253,7 +253,12 @@ class _BatchRun:
         if not entries:
             return None
         keys = {
-            entry.key: {"file": entry.job.source.path, "chunk": entry.chunk, "where": entry.where}
+            entry.key: {
+                "file": entry.job.source.path,
+                "chunk": entry.chunk,
+                "where": entry.where,
+                "bytes": str(entry.data_bytes),
+            }
             for entry in entries
         }
         label = f"specgen-{kind}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
@@ -321,7 +326,7 @@ class _BatchRun:
         return _Live(job.name, kind, keys, True, submission.source, job, time.monotonic())
 
     def _within_budget(self, entries: list[_Entry]) -> list[_Entry]:
-        """The longest run of whole files whose worst case fits the budget; the rest is left."""
+        """Whole files, in order, each while its worst case still fits; the rest is left."""
         budget, price = self.budget, self.price
         if budget is None or price is None:
             return entries
@@ -422,6 +427,7 @@ class _BatchRun:
             return
         failed = 0
         billed = [0, 0]
+        unread_bytes = 0
         for key, answer in answers.items():
             path = job.keys[key]["file"]
             if isinstance(answer, Analysis):
@@ -431,10 +437,14 @@ class _BatchRun:
                 billed[1] += answer.usage.tokens_out
                 continue
             failed += 1
+            unread_bytes += int(job.keys[key].get("bytes", "0"))
             if not isinstance(answer, RetryableError) and path in by_path:
                 self.state.failed[path] = str(answer)
             # A retryable failure is left uncached: the scheduler retries it as a call.
-        self._settle(job, *billed)
+        unread = 0.0
+        if failed and self.budget is not None and self.price is not None:
+            unread = self.budget.bound(unread_bytes, batch_price(self.price), failed)
+        self._settle(job, billed[0], billed[1], unread)
         _forget(self.cache_dir, job.name)
         if self.state.first_job_s is None and job.submitted:
             self.state.first_job_s = time.monotonic() - job.started
@@ -446,13 +456,13 @@ class _BatchRun:
             job.name, job.round, job.state.state, job.keys, job.submitted, job.source, failed
         )
 
-    def _settle(self, job: _Live, tokens_in: int, tokens_out: int) -> None:
-        if self.budget is not None and self.price is not None and job.reservation_usd:
-            reservation = Reservation(job.reservation_usd, batch_price(self.price))
-            self.budget.settle(reservation, tokens_in, tokens_out)
-        elif self.budget is not None and self.price is not None:
-            # A job an earlier run submitted (and reserved for) is only paid for now.
-            self.budget.spent_usd += cost_of(tokens_in, tokens_out, batch_price(self.price))
+    def _settle(self, job: _Live, tokens_in: int, tokens_out: int, unread: float = 0.0) -> None:
+        """Replace the job's reservation by its answers' tokens and the worst case of the rest."""
+        if self.budget is None or self.price is None:
+            return
+        # A job an earlier run submitted was reserved for there; it is only paid for now.
+        reservation = Reservation(job.reservation_usd, batch_price(self.price))
+        self.budget.settle(reservation, tokens_in, tokens_out, unread)
 
     def _note(
         self,

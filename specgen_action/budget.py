@@ -57,10 +57,16 @@ class Budget:
         self.reserved_usd += usd
         return Reservation(usd, price)
 
-    def settle(self, reservation: Reservation, tokens_in: int, tokens_out: int) -> None:
-        """Replace a reservation by what was billed (zero tokens for a call that failed)."""
+    def settle(
+        self, reservation: Reservation, tokens_in: int, tokens_out: int, unread_usd: float = 0.0
+    ) -> None:
+        """Replace a reservation by what was billed.
+
+        ``unread_usd`` is charged on top for answers the service billed but that
+        could not be read (cut off, blocked, timed out): their worst case.
+        """
         self.reserved_usd = max(0.0, self.reserved_usd - reservation.usd)
-        self.spent_usd += cost_of(tokens_in, tokens_out, reservation.price)
+        self.spent_usd += cost_of(tokens_in, tokens_out, reservation.price) + unread_usd
 
     def reason(self, usd: float) -> str:
         """The one-line reason given to the files the budget left."""

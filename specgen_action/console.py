@@ -153,8 +153,7 @@ def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
         if t.cost_usd is not None:
             calls += f", ~${t.cost_usd:.4f}"
     if t.budget_usd is not None:
-        spent = f"${t.cost_usd:.4f}" if t.cost_usd is not None else "?"
-        calls += f"; spent {spent} of the ${t.budget_usd:g} budget"
+        calls += f"; spent ${t.budget_spent_usd or 0:.4f} of the ${t.budget_usd:g} budget"
     for job in report.batches:
         calls += f"; batch {safe(job.name)} {job.state.removeprefix('JOB_STATE_').lower()}"
     print(

@@ -111,8 +111,15 @@ def generate(
         batches=result.batches,
     )
     limits = options.limits
-    budget = options.budget.limit_usd if options.budget is not None else None
-    finish_report(report, options.price, limits.rpm or None, limits.concurrency, budget)
+    budget = options.budget
+    finish_report(
+        report,
+        options.price,
+        limits.rpm or None,
+        limits.concurrency,
+        budget.limit_usd if budget is not None else None,
+        budget.spent_usd if budget is not None else None,
+    )
     return report, result
 
 

@@ -162,6 +162,9 @@ class Totals(BaseModel):
     cost_usd: float | None = None
     budget_usd: float | None = None
     """``--max-cost``, when the run had one."""
+    budget_spent_usd: float | None = None
+    """What the budget counted as spent: ``cost_usd`` plus the worst case of every answer
+    that was billed but could not be read (cut off, blocked, timed out)."""
     batch_files: int = 0
     """Files whose requests a Batch API job answered."""
     call_s_sum: float = 0.0
@@ -309,7 +312,7 @@ def recommend(
         for record in report.files
     )
     if left and t.budget_usd is not None:
-        spent = f"${t.cost_usd:.4f}" if t.cost_usd is not None else "an unknown amount"
+        spent = f"${t.budget_spent_usd or 0:.4f}"
         advice.append(
             f"{left} file(s) were left by the budget of ${t.budget_usd:g} ({spent} spent); "
             "raise --max-cost or run again: finished specs and cached answers are kept."
@@ -333,12 +336,15 @@ def finish_report(
     rpm: int | None = None,
     concurrency: int | None = None,
     budget_usd: float | None = None,
+    budget_spent_usd: float | None = None,
 ) -> RunReport:
     """Fill in totals and recommendations from the records; returns the same object."""
     report.files.sort(key=lambda record: record.path)
     report.calls.sort(key=lambda call: (call.start_s, call.file, call.chunk, call.attempt))
     report.totals = summarise(report.files, report.calls, price)
     report.totals.budget_usd = budget_usd
+    if budget_spent_usd is not None:
+        report.totals.budget_spent_usd = round(budget_spent_usd, 6)
     report.recommendations = recommend(report, rpm, concurrency)
     return report
 
@@ -408,6 +414,8 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         merged.totals.cost_usd = round(math.fsum(c for c in costs if c is not None), 6)
     if all(budget is not None for budget in budgets):
         merged.totals.budget_usd = round(math.fsum(b for b in budgets if b is not None), 6)
+        spent = [report.totals.budget_spent_usd or 0.0 for report in items]
+        merged.totals.budget_spent_usd = round(math.fsum(spent), 6)
     return merged
 
 

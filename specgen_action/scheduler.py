@@ -307,6 +307,7 @@ class _Run:
             self.progress.call_started()
             outcome: CallOutcome = "error"
             billed = (0, 0)
+            unread = 0.0
             try:
                 result = await send()
                 outcome = "ok"
@@ -315,6 +316,8 @@ class _Run:
                 return result
             except ProviderError as exc:
                 outcome = _outcome_of(exc)
+                if reservation is not None and isinstance(exc, _BILLED_UNREAD):
+                    unread = reservation.usd
                 self._on_error(exc)
                 raise
             except asyncio.CancelledError:
@@ -322,7 +325,7 @@ class _Run:
                 raise
             finally:  # cancellation by the deadline or Ctrl-C included
                 if reservation is not None and self.budget is not None:
-                    self.budget.settle(reservation, *billed)
+                    self.budget.settle(reservation, *billed, unread)
                 record.end_s = round(self.now(), 3)
                 record.outcome = outcome
                 self.progress.call_finished(outcome)
@@ -473,6 +476,9 @@ def _outcome_of(exc: ProviderError) -> CallOutcome:
             return outcome
     return "error"
 
+
+_BILLED_UNREAD = (InvalidResponse, ContentBlocked, RequestTimeout)
+"""Failures after which the service may have billed an answer we never read."""
 
 _OUTCOMES: tuple[tuple[type[ProviderError], CallOutcome], ...] = (
     (RateLimited, "rate_limited"),

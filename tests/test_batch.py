@@ -381,3 +381,19 @@ def test_past_the_deadline_cached_files_are_still_written(
     assert files(repo)["a.py"]["status"] == "cached"
     assert files(repo)["b.py"]["status"] == "timeout"
     assert (repo.root / "specs/a.py.md").exists()
+
+
+def test_an_answer_billed_but_unreadable_counts_its_worst_case(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    from tests.fakes.gemini_server import Fault, first
+
+    fake.faults = first(1, Fault.max_tokens())  # cut off: billed, but nothing usable
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    result = cli("generate", "--max-cost", "5", "--rpm", "0", "--report", "report.json")
+    assert result.code == 0, result.err
+    totals = report(repo)["totals"]
+    # The retry's tokens are in cost_usd; the cut-off answer counts at its worst case.
+    assert totals["budget_spent_usd"] > totals["cost_usd"] + 0.1
+    assert f"spent ${totals['budget_spent_usd']:.4f} of the $5 budget" in result.out

@@ -78,7 +78,8 @@ def render_comment(
     if t.cost_usd is not None:
         figures += f" · ≈ <span>$</span>{t.cost_usd:.4f}"
     if t.budget_usd is not None:
-        figures += f" of a <span>$</span>{t.budget_usd:g} budget"
+        spent = t.budget_spent_usd or 0.0
+        figures += f" · <span>$</span>{spent:.4f} of a <span>$</span>{t.budget_usd:g} budget"
     if t.batch_files:
         figures += f" · {t.batch_files} files from the Batch API"
     sections = [MARKER, head, figures]

@@ -198,7 +198,10 @@ def _totals_table(report: RunReport) -> str:
         ("Tokens out", f"{t.tokens_out:,}"),
         ("Estimated cost (USD)", cost.replace("$", "<span>$</span>")),
         *(
-            [("Budget (USD, --max-cost)", f"<span>$</span>{t.budget_usd:g}")]
+            [
+                ("Budget (USD, --max-cost)", f"<span>$</span>{t.budget_usd:g}"),
+                ("Spent against the budget (USD)", f"<span>$</span>{t.budget_spent_usd or 0:.4f}"),
+            ]
             if t.budget_usd is not None
             else []
         ),
