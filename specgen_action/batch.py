@@ -229,13 +229,14 @@ class _BatchRun:
                 say(f"batch: recorded job {name} cannot be read ({exc}); resubmitting its work")
                 _forget(self.cache_dir, name)
                 continue
+            source = str(recorded.get("source") or "inline")
             if job.done and not job.succeeded:
                 say(f"batch: recorded job {name} ended {job.state}; resubmitting its work")
-                self._note(name, kind, job.state, keys, submitted=False, source="?")
+                self._note(name, kind, job.state, keys, submitted=False, source=source)
                 _forget(self.cache_dir, name)
                 continue
             say(f"batch: collecting job {name} recorded by an earlier run ({job.state})")
-            live.append(_Live(name, kind, keys, False, "?", job, time.monotonic()))
+            live.append(_Live(name, kind, keys, False, source, job, time.monotonic()))
             for key in keys:
                 pending.pop(key, None)
         if pending and not self.ended():
@@ -278,6 +279,8 @@ class _BatchRun:
             live = await task
             raise
         except ProviderError as exc:
+            if self.budget is not None and self.price is not None:
+                self.budget.settle(Reservation(reservation, batch_price(self.price)), 0, 0)
             if isinstance(exc, FatalProviderError):
                 self.state.fatal = exc
             for entry in entries:
@@ -286,13 +289,12 @@ class _BatchRun:
                     f"batch job not submitted: {exc}",
                 )
             return None
-        if live is not None:
-            live.reservation_usd = reservation
+        live.reservation_usd = reservation
         return live
 
     async def _create_and_record(
         self, kind: Round, prompts: dict[str, str], keys: dict[str, dict[str, str]], label: str
-    ) -> _Live | None:
+    ) -> _Live:
         submission = await self.provider.submit_batch(prompts, label)
         job = submission.job
         files = sorted({item["file"] for item in keys.values()})
@@ -312,7 +314,13 @@ class _BatchRun:
         except (OSError, OutputPathError) as exc:
             # A job nobody can find again would be paid for and lost: cancel it.
             why = exc.strerror if isinstance(exc, OSError) else str(exc)
-            await self.provider.cancel_batch(job.name)
+            try:
+                await self.provider.cancel_batch(job.name)
+            except ProviderError as failure:
+                raise BatchError(
+                    f"batch job {job.name} could not be recorded in {self.cache_dir} ({why}) "
+                    f"nor cancelled ({failure}): cancel it yourself"
+                ) from None
             self.options.say(f"batch: job {job.name} cancelled: it could not be recorded ({why})")
             raise BatchError(
                 f"batch job {job.name} could not be recorded in {self.cache_dir} ({why}), "
