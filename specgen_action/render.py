@@ -168,21 +168,30 @@ def _symbol_lines(symbol: Symbol, language: str) -> list[str]:
         if symbol.line_start == symbol.line_end
         else f"lines {symbol.line_start}-{symbol.line_end}"
     )
-    fence = "````" if "```" in symbol.signature else "```"
+    signature = "\n".join(line.rstrip() for line in symbol.signature.strip("\n").split("\n"))
+    fence = "`" * max(3, _longest_backtick_run(signature) + 1)
     lines = [
         f"### `{_code(symbol.name)}`",
         "",
         f"{symbol.kind}, {span}",
         "",
         f"{fence}{_FENCE_LANG.get(language, language)}",
-        symbol.signature,
+        signature,
         fence,
         "",
     ]
+    if symbol.deprecated is not None:
+        notice = _paragraph(symbol.deprecated)
+        lines += [f"**Deprecated:** {notice}" if notice else "**Deprecated.**", ""]
     text = _paragraph(symbol.description)
     if text:
         lines += [text, ""]
     return lines
+
+
+def _longest_backtick_run(text: str) -> int:
+    """A fence must be longer than any run of backticks inside the block."""
+    return max((len(run) for run in re.findall("`+", text)), default=0)
 
 
 def _bullets(items: Iterable[str]) -> list[str]:

@@ -10,6 +10,7 @@ only, prose the model wrote about symbols that do not exist is dropped.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +43,8 @@ class Symbol(BaseModel):
     docstring: str = ""
     description: str = ""
     """Prose about the symbol (from the model, or the docstring's first paragraph)."""
+    deprecated: str | None = None
+    """The source's deprecation notice ("" when it gives no reason); None if not deprecated."""
 
 
 class FileSpec(BaseModel):
@@ -101,9 +104,14 @@ def assemble(
                 notes.setdefault(note.name, note.description.strip())
             else:
                 invented += 1
+    # A note names a symbol; where several share the name (overloads), the source's own
+    # documentation of each is more specific, so the note only fills in undocumented ones.
+    shared = {
+        name for name, count in Counter(s.name for s in skeleton.symbols).items() if count > 1
+    }
     symbols = [
         symbol.model_copy(update={"description": notes[symbol.name]})
-        if notes.get(symbol.name)
+        if notes.get(symbol.name) and not (symbol.name in shared and symbol.description)
         else symbol
         for symbol in skeleton.symbols
     ]

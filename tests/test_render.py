@@ -94,3 +94,28 @@ def test_matches_ignores_generator_only() -> None:
     newer = FrontMatter(**{**META.__dict__, "generator": "specgen-action 2.0"})
     assert META.matches(newer)
     assert not META.matches(FrontMatter(**{**META.__dict__, "prompt_version": 4}))
+
+
+def test_multi_line_signatures_render_as_code_and_deprecation_is_shown() -> None:
+    symbol = Symbol(
+        name="stream",
+        kind="method",
+        signature='@contextmanager\ndef stream(\n    self,\n    doc: str = "```",\n) -> None',
+        line_start=10,
+        line_end=20,
+        description="Stream the body.",
+        deprecated="Use `send` instead.",
+    )
+    bare = symbol.model_copy(update={"name": "old", "signature": "def old()", "deprecated": ""})
+    spec = FileSpec(source="a.py", language="python", symbols=[symbol, bare])
+    text = render_spec(spec, META)
+    assert (
+        "### `stream`\n\nmethod, lines 10-20\n\n"
+        "````python\n"
+        '@contextmanager\ndef stream(\n    self,\n    doc: str = "```",\n) -> None\n'
+        "````\n\n"
+        "**Deprecated:** Use `send` instead.\n\n"
+        "Stream the body.\n"
+    ) in text
+    assert "```python\ndef old()\n```\n\n**Deprecated.**\n\nStream the body.\n" in text
+    assert parse_front_matter(text) == META

@@ -49,3 +49,19 @@ def test_synthesis_wins_for_file_level_prose() -> None:
 def test_empty_model_purpose_keeps_the_parsed_one() -> None:
     spec, _ = assemble(SKELETON, [ChunkAnalysis(purpose="  ")])
     assert spec.purpose == "From the docstring."
+
+
+def test_a_note_on_an_overloaded_name_fills_only_undocumented_overloads() -> None:
+    sort = Symbol(name="sort", kind="method", signature="", line_start=1, line_end=1)
+    skeleton = FileSpec(
+        source="Arrays.java",
+        language="java",
+        symbols=[
+            sort.model_copy(update={"signature": "void sort(int[] a)", "description": "Sorts."}),
+            sort.model_copy(update={"signature": "void sort(long[] a)", "line_start": 2}),
+            sort.model_copy(update={"signature": "void sort(int[] a, int from)", "line_start": 3}),
+        ],
+    )
+    note = SymbolNote(name="sort", description="Sorts an array.")
+    spec, _ = assemble(skeleton, [ChunkAnalysis(purpose="", symbols=[note])])
+    assert [s.description for s in spec.symbols] == ["Sorts.", "Sorts an array.", "Sorts an array."]

@@ -12,6 +12,7 @@ from specgen_action.providers.base import ChunkRequest, Provider
 from specgen_action.providers.static import StaticProvider, build_skeleton
 from specgen_action.source import Source
 from specgen_action.spec import ChunkAnalysis, FileSpec
+from tests.conftest import CLI, GitRepo
 
 PYTHON = '''\
 #!/usr/bin/env python3
@@ -417,16 +418,21 @@ def test_python() -> None:
         (
             "connect",
             "function",
-            "def connect(host: str, port: int = 80, *, timeout: float = DEFAULT_TIMEOUT, "
-            'label: str = "a  (b)",) -> "Client"',
+            "def connect(\n"
+            "    host: str,\n"
+            "    port: int = 80,\n"
+            "    *,\n"
+            "    timeout: float = DEFAULT_TIMEOUT,\n"
+            '    label: str = "a  (b)",\n'
+            ') -> "Client"',
             27,
             40,
         ),
-        ("Client", "class", "@dataclass(frozen=True) class Client(Base, metaclass=Meta)", 43, 73),
+        ("Client", "class", "@dataclass(frozen=True)\nclass Client(Base, metaclass=Meta)", 43, 73),
         ("Client.host", "attribute", "host: str", 47, 47),
         ("Client.port", "attribute", "port: int = 80", 49, 49),
         ("Client.__init__", "method", "def __init__(self, host: str) -> None", 52, 53),
-        ("Client.address", "property", "@property def address(self) -> str", 55, 58),
+        ("Client.address", "property", "@property\ndef address(self) -> str", 55, 58),
         ("Client.send", "method", "async def send(self, data: bytes) -> int", 60, 62),
         ("Client.__repr__", "method", "def __repr__(self)", 67, 68),
         ("Client.Options", "class", "class Options", 70, 73),
@@ -476,7 +482,7 @@ def test_python_without_literal_all() -> None:
         ("load", "function", "def load(path)", 10, 12),
         ("Config", "class", "class Config", 25, 30),
         ("Config.get", "method", "def get(self, key, default=None)", 26, 27),
-        ("fetch", "function", "async def fetch(url, retries=3)", 33, 35),
+        ("fetch", "function", "async def fetch(url,\n                retries=3)", 33, 35),
     ]
     assert spec.dependencies == ["json", "tomllib"]
     assert spec.raises == ["RuntimeError", "KeyError"]
@@ -487,6 +493,7 @@ def test_typescript() -> None:
     spec = skeleton(TYPESCRIPT, "src/lib.ts")
     assert spec.purpose == "Widget helpers for the dashboard."
     assert table(spec) == [
+        ("*", "re-export", 'export * from "./types"', 9, 9),
         (
             "parseWidget",
             "function",
@@ -502,11 +509,12 @@ def test_typescript() -> None:
             24,
             26,
         ),
-        ("helper", "function", "function helper()", 29, 29),
+        # Exported as `export { helper as publicHelper }`: listed under that name.
+        ("publicHelper", "function", "function helper()", 29, 29),
         (
             "Widget",
             "class",
-            '@Component({ selector: "w" }) export class Widget extends Base implements Sized',
+            '@Component({ selector: "w" })\nexport class Widget extends Base implements Sized',
             34,
             54,
         ),
@@ -534,7 +542,7 @@ def test_typescript() -> None:
         "Widget.area": "Area in px.",
         "Sized.size": "Size in px.",
     }
-    assert spec.symbols[0].docstring == "Parse a widget.\n@param text the source"
+    assert spec.symbols[1].docstring == "Parse a widget.\n@param text the source"
     assert spec.dependencies == ["fs/promises", "node:path", "./types"]
     assert spec.raises == ["TypeError", "errors.ParseError"]
 
@@ -634,7 +642,7 @@ def test_go() -> None:
             44,
             46,
         ),
-        ("New", "function", "func New[T any](addr string, opts ...Option) *Server[T]", 51, 54),
+        ("New", "function", "func New[T any](addr string,\n\topts ...Option) *Server[T]", 51, 54),
     ]
     assert descriptions(spec) == {
         "MaxConns": "MaxConns is the connection cap.",
@@ -676,7 +684,7 @@ def test_rust() -> None:
         (
             "load",
             "function",
-            "pub fn load<P: AsRef<str>>(path: P) -> Result<Widget<'static>> where P: Clone",
+            "pub fn load<P: AsRef<str>>(path: P) -> Result<Widget<'static>>\nwhere\n    P: Clone",
             44,
             49,
         ),
@@ -702,7 +710,7 @@ def test_java() -> None:
         (
             "Widget",
             "class",
-            "@Deprecated public final class Widget<T> extends Base implements Sized",
+            "@Deprecated\npublic final class Widget<T> extends Base implements Sized",
             15,
             44,
         ),
@@ -712,7 +720,7 @@ def test_java() -> None:
         (
             "Widget.render",
             "method",
-            "@Override public <U> List<U> render(Graphics g, U... extra) "
+            "@Override\npublic <U> List<U> render(Graphics g, U... extra) "
             "throws java.io.IOException",
             32,
             35,
@@ -755,9 +763,14 @@ def test_signatures_come_from_the_source(text: str, path: str) -> None:
     without_comments = re.sub(r"(#|//).*", "", text)
     flat = "".join(without_comments.split())
     for symbol in skeleton(text, path).symbols:
+        if symbol.kind == "re-export":  # one name of a statement that may list several
+            continue
         assert "".join(symbol.signature.split()) in flat, symbol.signature
-        assert "\n" not in symbol.signature
-        assert symbol.signature == symbol.signature.strip()
+        # Laid out as in the source: dedented, no blank or trailing-space lines.
+        lines = symbol.signature.split("\n")
+        assert lines[0] == lines[0].strip()
+        assert all(line.strip() and line == line.rstrip() for line in lines)
+        assert all(line.strip() in without_comments for line in lines), symbol.signature
 
 
 @pytest.mark.parametrize(("text", "path"), ALL_SAMPLES)
@@ -803,11 +816,11 @@ def test_signatures_drop_comments_but_keep_strings() -> None:
         "    pass\n"
     )
     assert table(skeleton(text, "f.py")) == [
-        ("f", "function", "def f(a, b=\"# not a comment\", c='x  y',)", 1, 6)
+        ("f", "function", "def f(\n    a,\n    b=\"# not a comment\",\n    c='x  y',\n)", 1, 6)
     ]
     ts = "export function g(/* inline */ a: string = '//  x', // end\n b = `t  ${1}`) {}\n"
     assert table(skeleton(ts, "g.ts")) == [
-        ("g", "function", "export function g(a: string = '//  x', b = `t  ${1}`)", 1, 2)
+        ("g", "function", "export function g(a: string = '//  x',\n b = `t  ${1}`)", 1, 2)
     ]
 
 
@@ -885,7 +898,7 @@ def test_leading_comment_attached_to_a_definition_is_its_doc_not_the_purpose() -
 
 async def test_static_provider() -> None:
     provider: Provider = StaticProvider()
-    assert (provider.name, provider.model, provider.prompt_version) == ("static", None, 1)
+    assert (provider.name, provider.model, provider.prompt_version) == ("static", None, 2)
     assert provider.makes_calls is False
     source = Source("pkg/mod.py", PYTHON, "0" * 64, "python")
     tree = parse(PYTHON, "python")
@@ -907,3 +920,711 @@ async def test_static_provider() -> None:
     synthesis = await provider.synthesise(source.path, spec, [ChunkAnalysis(purpose="x")])
     assert synthesis.analysis == ChunkAnalysis(purpose=spec.purpose)
     await provider.aclose()
+
+
+# Shaped like OpenJDK's java.util.Arrays: overloads, a Javadoc separated from
+# its class by a blank line, inline tags and HTML, deprecation.
+JAVA_ARRAYS = """\
+package java.util;
+
+import java.util.function.IntFunction;
+
+/**
+ * This class contains various methods for manipulating arrays (such as
+ * sorting and searching). This class also contains a static factory
+ * that allows arrays to be viewed as lists.
+ *
+ * <p>The methods in this class all throw a {@code NullPointerException},
+ * if the specified array reference is null, except where noted.
+ *
+ * @author Josh Bloch
+ */
+
+public final class Arrays {
+
+    // Suppresses default constructor, ensuring non-instantiability.
+    private Arrays() {}
+
+    /**
+     * Sorts the specified array into ascending numerical order.
+     * See {@link #sort(long[])} and {@link java.util.List#sort(Comparator) List.sort}.
+     * <p>
+     * Implementation note: Dual-Pivot Quicksort.
+     *
+     * @param a the array to be sorted
+     */
+    public static void sort(int[] a) {
+        DualPivotQuicksort.sort(a, 0, 0, a.length);
+    }
+
+    /**
+     * Sorts the specified range of the array into ascending order.
+     */
+    public static void sort(int[] a, int fromIndex, int toIndex) {
+        rangeCheck(a.length, fromIndex, toIndex);
+    }
+
+    public static void sort(long[] a) {}
+
+    /**
+     * Old sort.
+     * @deprecated use {@link #sort(int[])} instead.
+     */
+    @Deprecated
+    public static void legacySort(int[] a,
+                                  int from) {}
+
+    @Deprecated(since = "9", forRemoval = true)
+    public static void old() {}
+}
+"""
+
+
+def test_java_overloads_keep_their_own_javadoc_in_the_written_spec(repo: GitRepo, cli: CLI) -> None:
+    repo.write("src/java/util/Arrays.java", JAVA_ARRAYS)
+    repo.commit()
+    assert cli("generate", "src").code == 0
+    text = (repo.root / "specs" / "src" / "java" / "util" / "Arrays.java.md").read_text()
+    assert text.count("### `Arrays.sort`") == 3
+    assert "Sorts the specified array into ascending numerical order. See `sort(long[])`" in text
+    assert "Sorts the specified range of the array into ascending order." in text
+    assert "**Deprecated:** use `sort(int[])` instead." in text
+    assert "**Deprecated.**" in text  # @Deprecated(since = "9") gives no reason
+
+
+def test_java_overloads_and_javadoc() -> None:
+    spec = skeleton(JAVA_ARRAYS, "java/util/Arrays.java")
+    assert [(s.name, s.signature, s.line_start) for s in spec.symbols] == [
+        ("Arrays", "public final class Arrays", 16),
+        ("Arrays.sort", "public static void sort(int[] a)", 29),
+        ("Arrays.sort", "public static void sort(int[] a, int fromIndex, int toIndex)", 36),
+        ("Arrays.sort", "public static void sort(long[] a)", 40),
+        (
+            "Arrays.legacySort",
+            "@Deprecated\n"
+            "public static void legacySort(int[] a,\n"
+            "                              int from)",
+            46,
+        ),
+        ("Arrays.old", '@Deprecated(since = "9", forRemoval = true)\npublic static void old()', 50),
+    ]
+    # The class Javadoc survives the blank line, and <p> ends its summary.
+    assert spec.purpose == (
+        "This class contains various methods for manipulating arrays (such as sorting and "
+        "searching). This class also contains a static factory that allows arrays to be "
+        "viewed as lists."
+    )
+    assert "all throw a `NullPointerException`," in spec.symbols[0].docstring
+    # Each overload keeps its own Javadoc; {@link} and {@code} read as code.
+    assert [s.description for s in spec.symbols[:5]] == [
+        spec.purpose,
+        "Sorts the specified array into ascending numerical order. "
+        "See `sort(long[])` and List.sort.",
+        "Sorts the specified range of the array into ascending order.",
+        "",
+        "Old sort.",
+    ]
+    assert [(s.name, s.deprecated) for s in spec.symbols if s.deprecated is not None] == [
+        ("Arrays.legacySort", "use `sort(int[])` instead."),
+        ("Arrays.old", ""),
+    ]
+    inherited = "public class A {\n    /** {@inheritDoc} */\n    public int size() {}\n}\n"
+    assert descriptions(skeleton(inherited, "A.java")) == {}
+    # Annotation elements are methods (shaped like java.lang.Deprecated).
+    annotation = (
+        "public @interface Deprecated {\n"
+        '    /** The version. */\n    String since() default "";\n'
+        "    boolean forRemoval() default false;\n}\n"
+    )
+    assert table(skeleton(annotation, "Deprecated.java"))[1:] == [
+        ("Deprecated.since", "method", 'String since() default ""', 3, 3),
+        ("Deprecated.forRemoval", "method", "boolean forRemoval() default false", 4, 4),
+    ]
+    # Protected members are API to subclasses (shaped like java.util.AbstractList).
+    abstract_list = (
+        "public abstract class AbstractList<E> {\n"
+        "    protected transient int modCount = 0;\n"
+        "    protected AbstractList() {}\n"
+        "    protected void removeRange(int fromIndex, int toIndex) {}\n"
+        "    void outOfBoundsMsg(int index) {}\n"
+        "    private void rangeCheck() {}\n"
+        "}\n"
+    )
+    assert [(s.name, s.kind) for s in skeleton(abstract_list, "AbstractList.java").symbols] == [
+        ("AbstractList", "class"),
+        ("AbstractList.modCount", "field"),
+        ("AbstractList.AbstractList", "constructor"),
+        ("AbstractList.removeRange", "method"),
+    ]
+
+
+# Shaped like attrs/__init__.py and a typing-heavy module: re-exports through
+# __all__ (a tuple without brackets), chained aliases, @overload stubs.
+PYTHON_PACKAGE = '''\
+# SPDX-License-Identifier: MIT
+"""
+Copyright (c) 2015 Hynek Schlawack and the attrs contributors.
+Licensed under the MIT license.
+
+Adapted from: https://github.com/python-attrs/attrs
+
+Classes without boilerplate.
+"""
+
+from typing import overload
+
+from . import converters, exceptions
+from ._make import attrib, attrs as _attrs, Factory
+from ._next_gen import define as frozen_define
+import functools as ft
+
+__all__ = "attrib", "attributes", "s", "Factory", "converters", "frozen", "define", "ft"
+
+s = attributes = _attrs
+define = frozen = frozen_define
+
+
+def _helper():
+    pass
+
+
+@overload
+def coerce(value: int) -> int: ...
+@overload
+def coerce(
+    value: str,
+    *,
+    default_encoding: str = "utf-8",
+) -> str: ...
+def coerce(value, *, default_encoding="utf-8"):
+    """Coerce a value.
+
+    .. deprecated:: 23.1
+       Use ``converters.optional`` instead.
+    """
+    return value
+'''
+
+
+def test_python_reexports_aliases_and_overloads() -> None:
+    spec = skeleton(PYTHON_PACKAGE, "attr/__init__.py")
+    # The licence and the credit line are not the purpose.
+    assert spec.purpose == "Classes without boilerplate."
+    assert table(spec) == [
+        ("converters", "re-export", "from . import converters", 13, 13),
+        ("attrib", "re-export", "from ._make import attrib", 14, 14),
+        ("Factory", "re-export", "from ._make import Factory", 14, 14),
+        ("ft", "re-export", "import functools as ft", 16, 16),
+        ("s", "variable", "s = attributes = _attrs", 20, 20),
+        ("attributes", "variable", "s = attributes = _attrs", 20, 20),
+        ("define", "variable", "define = frozen = frozen_define", 21, 21),
+        ("frozen", "variable", "define = frozen = frozen_define", 21, 21),
+    ]
+    # Without __all__ naming them, the overloads are private here; with it they are listed.
+    exported = PYTHON_PACKAGE.replace('"ft"', '"ft", "coerce"')
+    overloads = [s for s in skeleton(exported, "attr/__init__.py").symbols if s.name == "coerce"]
+    assert [(s.signature, s.line_start, s.line_end) for s in overloads] == [
+        ("@overload\ndef coerce(value: int) -> int", 28, 29),
+        (
+            "@overload\n"
+            "def coerce(\n"
+            "    value: str,\n"
+            "    *,\n"
+            '    default_encoding: str = "utf-8",\n'
+            ") -> str",
+            30,
+            35,
+        ),
+    ]
+    # The implementation is not listed; its docstring documents every overload.
+    assert {s.description for s in overloads} == {"Coerce a value."}
+    assert {s.deprecated for s in overloads} == {"Since 23.1. Use ``converters.optional`` instead."}
+
+
+def test_python_decorators_stay_on_their_own_lines() -> None:
+    # Shaped like httpx's streaming helpers and a property with a setter.
+    text = (
+        "class Client:\n"
+        "    @contextmanager\n"
+        "    def stream(\n"
+        "        self,\n"
+        "        method: str,\n"
+        "        url: URL | str,\n"
+        "    ) -> Iterator[Response]:\n"
+        '        """Alternative to `httpx.request()` that streams the response body."""\n'
+        "\n"
+        "    @property\n"
+        "    def timeout(self) -> Timeout:\n"
+        "        return self._timeout\n"
+        "\n"
+        "    @timeout.setter\n"
+        "    def timeout(self, timeout: TimeoutTypes) -> None:\n"
+        "        self._timeout = timeout\n"
+        "\n"
+        '    @deprecated("Use send() instead.")\n'
+        "    def request_sync(self): ...\n"
+        "\n"
+        '    @typing_extensions.deprecated(reason="Gone in 2.0.")\n'
+        "    def close_sync(self): ...\n"
+    )
+    spec = skeleton(text, "httpx/_client.py")
+    assert table(spec)[1:-1] == [
+        (
+            "Client.stream",
+            "method",
+            "@contextmanager\ndef stream(\n    self,\n    method: str,\n    url: URL | str,\n"
+            ") -> Iterator[Response]",
+            2,
+            8,
+        ),
+        ("Client.timeout", "property", "@property\ndef timeout(self) -> Timeout", 10, 12),
+        (
+            "Client.timeout",
+            "property",
+            "@timeout.setter\ndef timeout(self, timeout: TimeoutTypes) -> None",
+            14,
+            16,
+        ),
+        (
+            "Client.request_sync",
+            "method",
+            '@deprecated("Use send() instead.")\ndef request_sync(self)',
+            18,
+            19,
+        ),
+    ]
+    assert [s.deprecated for s in spec.symbols[-2:]] == ["Use send() instead.", "Gone in 2.0."]
+
+
+def test_python_alternative_definitions_are_listed_once() -> None:
+    text = (
+        "try:\n    from os import fspath\nexcept ImportError:\n"
+        "    def fspath(path):\n        return path\n"
+        "if sys.version_info >= (3, 11):\n    def load(path): ...\nelse:\n    def load(path): ...\n"
+    )
+    assert [s.name for s in skeleton(text, "compat.py").symbols] == ["fspath", "load"]
+
+
+# Shaped like zod's types.ts: a type and a value of one name, and overloads.
+TS_ZOD = """\
+export type input<T extends ZodType<any, any, any>> = T["_input"];
+export function input(schema: ZodTypeAny) {
+  return schema;
+}
+
+export interface ZodString extends ZodType<string, ZodStringDef> {}
+export const ZodString = createZodString();
+
+/** Create a schema for a string. */
+export function string(params?: RawCreateParams): ZodString;
+export function string(message: string): ZodString;
+export function string(params?: any): ZodString {
+  return new ZodString(params);
+}
+
+export class ZodType {
+  /** Parse a value. */
+  parse(data: unknown): Output;
+  parse(data: unknown, params: ParseParams): Output;
+  parse(data: unknown, params?: ParseParams): Output {
+    return data;
+  }
+  "~standard": StandardSchemaV1.Props<Input, Output>;
+}
+
+export declare function coerce(x: string): string;
+export declare function coerce(x: number): number;
+
+////////////////////////////////////////
+//////////      ZodString     //////////
+////////////////////////////////////////
+export type IpVersion = "v4" | "v6";
+
+// Adapted from https://stackoverflow.com/a/3143231
+export function datetimeRegex(args: { precision?: number | null }) {}
+"""
+
+
+def test_typescript_overloads_and_shared_names() -> None:
+    spec = skeleton(TS_ZOD, "src/types.ts")
+    assert [(s.name, s.kind, s.signature, s.line_start) for s in spec.symbols] == [
+        ("input", "type", 'export type input<T extends ZodType<any, any, any>> = T["_input"]', 1),
+        ("input", "function", "export function input(schema: ZodTypeAny)", 2),
+        (
+            "ZodString",
+            "interface",
+            "export interface ZodString extends ZodType<string, ZodStringDef>",
+            6,
+        ),
+        ("ZodString", "constant", "export const ZodString = createZodString()", 7),
+        ("string", "function", "export function string(params?: RawCreateParams): ZodString", 10),
+        ("string", "function", "export function string(message: string): ZodString", 11),
+        ("ZodType", "class", "export class ZodType", 16),
+        ("ZodType.parse", "method", "parse(data: unknown): Output", 18),
+        ("ZodType.parse", "method", "parse(data: unknown, params: ParseParams): Output", 19),
+        (
+            "ZodType.~standard",
+            "attribute",
+            '"~standard": StandardSchemaV1.Props<Input, Output>',
+            23,
+        ),
+        ("coerce", "function", "export declare function coerce(x: string): string", 26),
+        ("coerce", "function", "export declare function coerce(x: number): number", 27),
+        ("IpVersion", "type", 'export type IpVersion = "v4" | "v6"', 32),
+        (
+            "datetimeRegex",
+            "function",
+            "export function datetimeRegex(args: { precision?: number | null })",
+            35,
+        ),
+    ]
+    # A section banner and a credit line describe nothing.
+    assert descriptions(spec) == {
+        "string": "Create a schema for a string.",
+        "ZodType.parse": "Parse a value.",
+    }
+
+
+# Shaped like a package's index.ts.
+TS_INDEX = """\
+/**
+ * @packageDocumentation
+ * Zod: TypeScript-first schema validation.
+ */
+export { ZodError, ZodIssueCode as IssueCode } from "./ZodError";
+export * from "./types";
+export * as z from "./external";
+export type * from "./types";
+export type { ParseParams, SafeParseResult } from "./helpers/parseUtil";
+export { type Infer, default as zod } from "./zod";
+import { setErrorMap as setMap } from "./errors";
+import defaultErrorMap from "./locales/en";
+export { setMap, defaultErrorMap };
+export default defaultErrorMap;
+"""
+
+
+def test_typescript_reexports_name_their_origin() -> None:
+    spec = skeleton(TS_INDEX, "src/index.ts")
+    assert [(s.name, s.kind, s.signature, s.line_start) for s in spec.symbols] == [
+        ("ZodError", "re-export", 'export { ZodError } from "./ZodError"', 5),
+        ("IssueCode", "re-export", 'export { ZodIssueCode as IssueCode } from "./ZodError"', 5),
+        ("*", "re-export", 'export * from "./types"', 6),
+        ("z", "re-export", 'export * as z from "./external"', 7),
+        ("*", "re-export", 'export type * from "./types"', 8),
+        ("ParseParams", "re-export", 'export type { ParseParams } from "./helpers/parseUtil"', 9),
+        (
+            "SafeParseResult",
+            "re-export",
+            'export type { SafeParseResult } from "./helpers/parseUtil"',
+            9,
+        ),
+        ("Infer", "re-export", 'export { type Infer } from "./zod"', 10),
+        ("zod", "re-export", 'export { default as zod } from "./zod"', 10),
+        ("setMap", "re-export", 'export { setErrorMap as setMap } from "./errors"', 13),
+        (
+            "defaultErrorMap",
+            "re-export",
+            'export { default as defaultErrorMap } from "./locales/en"',
+            13,
+        ),
+        ("default", "re-export", 'export { default } from "./locales/en"', 14),
+    ]
+    assert spec.purpose.startswith('TypeScript file re-exporting from "./ZodError", "./types"')
+    js = skeleton('export * from "./lib/index.js";\n', "index.mjs")
+    assert table(js) == [("*", "re-export", 'export * from "./lib/index.js"', 1, 1)]
+
+
+# Shaped like date-fns/addDays/index.ts: the summary lives in tags.
+TS_DATE_FNS = """\
+/**
+ * @name addDays
+ * @category Day Helpers
+ * @summary Add the specified number of days to the given date.
+ *
+ * @description
+ * Add the specified number of days to the given date.
+ *
+ * @param date - The date to be changed
+ * @returns The new date with the days added
+ */
+export function addDays(date: DateArg, amount: number): Date {
+  return date;
+}
+
+/**
+ * @name subDays
+ * @description
+ * Subtract the specified number of days
+ * from the given date.
+ *
+ * @deprecated Use {@link addDays} with a negative amount,
+ * it will be removed in v4.
+ */
+export function subDays(date: DateArg, amount: number): Date {
+  return date;
+}
+
+/** @deprecated */
+export const MAX = 10;
+"""
+
+
+def test_jsdoc_summary_tags_and_deprecation() -> None:
+    spec = skeleton(TS_DATE_FNS, "src/addDays/index.ts")
+    assert descriptions(spec) == {
+        "addDays": "Add the specified number of days to the given date.",
+        "subDays": "Subtract the specified number of days from the given date.",
+    }
+    assert [(s.name, s.deprecated) for s in spec.symbols] == [
+        ("addDays", None),
+        ("subDays", "Use `addDays` with a negative amount, it will be removed in v4."),
+        ("MAX", ""),
+    ]
+
+
+# Shaped like a Go package's errors.go: sentinel errors in a var block.
+GO_GROUPED = """\
+package store
+
+import "errors"
+
+var (
+\t// ErrNotFound is returned when a key is missing.
+\tErrNotFound = errors.New("store: not found")
+\t// ErrClosed is returned after Close.
+\t//
+\t// Deprecated: use ErrShutdown.
+\tErrClosed   = errors.New("store: closed")
+\terrQuiet    = errors.New("quiet")
+\tDefaultTTL, MaxTTL time.Duration
+)
+
+const (
+\t// Version is the format version.
+\tVersion = 2
+\tlimit   = 10
+)
+
+type (
+\t// Key names an entry.
+\tKey string
+\tValue = []byte
+\tentry struct{}
+)
+"""
+
+
+def test_go_grouped_declarations() -> None:
+    spec = skeleton(GO_GROUPED, "store/errors.go")
+    assert table(spec) == [
+        ("ErrNotFound", "variable", 'ErrNotFound = errors.New("store: not found")', 7, 7),
+        ("ErrClosed", "variable", 'ErrClosed   = errors.New("store: closed")', 11, 11),
+        ("DefaultTTL", "variable", "DefaultTTL, MaxTTL time.Duration", 13, 13),
+        ("MaxTTL", "variable", "DefaultTTL, MaxTTL time.Duration", 13, 13),
+        ("Version", "constant", "Version = 2", 18, 18),
+        ("Key", "type", "Key string", 24, 24),
+        ("Value", "type", "Value = []byte", 25, 25),
+    ]
+    assert descriptions(spec) == {
+        "ErrNotFound": "ErrNotFound is returned when a key is missing.",
+        "ErrClosed": "ErrClosed is returned after Close.",
+        "Version": "Version is the format version.",
+        "Key": "Key names an entry.",
+    }
+    assert spec.symbols[1].deprecated == "use ErrShutdown."
+
+
+# Shaped like anyhow's macros.rs and once_cell's lib.rs.
+RUST_CRATE = """\
+//! Single assignment cells and lazy values.
+
+/// Return early with an error.
+///
+/// This macro is equivalent to `return Err(anyhow!($args...))`.
+#[macro_export]
+#[rustfmt::skip]
+macro_rules! bail {
+    ($msg:literal $(,)?) => {
+        return $crate::__private::Err($crate::__anyhow!($msg))
+    };
+}
+
+macro_rules! imp { () => {}; }
+
+pub use crate::imp::{Lazy, OnceCell as Cell, sync::*};
+
+pub mod unsync {
+    //! Single-threaded cells.
+
+    /// A cell which can be written to only once.
+    pub struct OnceCell<T> {
+        inner: UnsafeCell<Option<T>>,
+    }
+
+    impl<T> OnceCell<T> {
+        /// Creates a new empty cell.
+        pub const fn new() -> OnceCell<T> {
+            OnceCell { inner: UnsafeCell::new(None) }
+        }
+
+        #[deprecated(since = "1.19.0", note = "use `get_mut` instead")]
+        pub fn get_mut_unchecked(&mut self) -> &mut T {
+            todo!()
+        }
+
+        fn private(&self) {}
+    }
+
+    pub mod race {
+        pub struct OnceBool;
+    }
+
+    mod hidden {
+        pub fn not_public() {}
+
+        #[macro_export]
+        macro_rules! lazy_static { () => {}; }
+    }
+}
+"""
+
+
+def test_rust_macros_inline_modules_and_reexports() -> None:
+    spec = skeleton(RUST_CRATE, "src/lib.rs")
+    assert spec.purpose == "Single assignment cells and lazy values."
+    assert table(spec) == [
+        ("bail!", "macro", "macro_rules! bail", 8, 12),
+        ("Lazy", "re-export", "pub use crate::imp::Lazy", 16, 16),
+        ("Cell", "re-export", "pub use crate::imp::OnceCell as Cell", 16, 16),
+        ("*", "re-export", "pub use crate::imp::sync::*", 16, 16),
+        ("unsync", "module", "pub mod unsync", 18, 50),
+        ("unsync::OnceCell", "struct", "pub struct OnceCell<T>", 22, 24),
+        ("unsync::OnceCell.new", "method", "pub const fn new() -> OnceCell<T>", 28, 30),
+        (
+            "unsync::OnceCell.get_mut_unchecked",
+            "method",
+            "pub fn get_mut_unchecked(&mut self) -> &mut T",
+            33,
+            35,
+        ),
+        ("unsync::race", "module", "pub mod race", 40, 42),
+        ("unsync::race::OnceBool", "struct", "pub struct OnceBool", 41, 41),
+        ("lazy_static!", "macro", "macro_rules! lazy_static", 48, 48),
+    ]
+    assert descriptions(spec) == {
+        "bail!": "Return early with an error.",
+        "unsync": "Single-threaded cells.",
+        "unsync::OnceCell": "A cell which can be written to only once.",
+        "unsync::OnceCell.new": "Creates a new empty cell.",
+    }
+    assert spec.symbols[7].deprecated == "use `get_mut` instead"
+    # A Markdown title is not the summary (once_cell's crate docs open with `# Overview`).
+    titled = "//! # Overview\n//!\n//! Cells written once.\n\npub fn f() {}\n"
+    assert skeleton(titled, "src/lib.rs").purpose == "Cells written once."
+
+
+def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
+    repo: GitRepo, cli: CLI
+) -> None:
+    repo.write(
+        "src/parse.ts",
+        "/** Parse a value.\n * @deprecated Use `read` instead.\n */\n"
+        "export function parse(text: string): Tree;\n"
+        "export function parse(\n  bytes: Uint8Array,\n  encoding?: string,\n): Tree;\n"
+        "export function parse(input: any): Tree {\n  return input;\n}\n",
+    )
+    repo.commit()
+    assert cli("generate", "src").code == 0
+    spec_file = repo.root / "specs" / "src" / "parse.ts.md"
+    text = spec_file.read_text()
+    assert text.count("### `parse`") == 2
+    assert (
+        "```typescript\n"
+        "export function parse(\n  bytes: Uint8Array,\n  encoding?: string,\n): Tree\n"
+        "```\n"
+    ) in text
+    assert text.count("**Deprecated:** Use `read` instead.") == 1
+    # The purpose and the first overload; the undocumented overload borrows nothing.
+    assert text.count("Parse a value.") == 2
+    assert cli("check", "src").code == 0
+    # A spec from the previous static version is written again by the next run.
+    spec_file.write_text(text.replace("prompt_version: 2", "prompt_version: 1"))
+    assert cli("generate", "src").code == 0
+    assert spec_file.read_text() == text
+
+
+def test_licence_headers_and_credits_are_not_the_purpose() -> None:
+    # OpenJDK's header: a licence whose last paragraph names no licence.
+    openjdk = (
+        "/*\n * Copyright (c) 1997, 2021, Oracle and/or its affiliates. All rights reserved.\n"
+        " *\n * This code is free software; you can redistribute it and/or modify it\n"
+        " * under the terms of the GNU General Public License version 2 only.\n *\n"
+        " * Please contact Oracle, 500 Oracle Parkway, Redwood Shores, CA 94065 USA\n"
+        " * or visit www.oracle.com if you need additional information.\n */\n\n"
+        "package java.util;\n\n/** Resizable-array lists. */\npublic class ArrayList {}\n"
+    )
+    assert skeleton(openjdk, "java/util/ArrayList.java").purpose == "Resizable-array lists."
+    credited = (
+        "// Adapted from https://github.com/moment/moment/blob/develop/src/lib/parse.js\n//\n"
+        "// Helpers for parsing dates.\n\nimport { a } from './a';\n"
+        "export const b = 1;\nexport const c = 2;\n"
+    )
+    assert skeleton(credited, "src/parse.ts").purpose == "Helpers for parsing dates."
+
+
+def test_python_unpacking_assignments_bind_every_name() -> None:
+    # Shaped like pickle.py's and calendar.py's module tails.
+    text = (
+        "Pickler, Unpickler = _Pickler, _Unpickler\n"
+        "(MONDAY, TUESDAY) = range(2)\n"
+        "first, *rest = items\n"
+        "COPYRIGHT = \\\n"
+        "    'Type \"copyright\" for more information.'\n"
+    )
+    assert table(skeleton(text, "pickle.py")) == [
+        ("Pickler", "variable", "Pickler, Unpickler = _Pickler, _Unpickler", 1, 1),
+        ("Unpickler", "variable", "Pickler, Unpickler = _Pickler, _Unpickler", 1, 1),
+        ("MONDAY", "constant", "(MONDAY, TUESDAY) = range(2)", 2, 2),
+        ("TUESDAY", "constant", "(MONDAY, TUESDAY) = range(2)", 2, 2),
+        ("first", "variable", "first, *rest = items", 3, 3),
+        ("COPYRIGHT", "constant", "COPYRIGHT", 4, 5),
+    ]
+
+
+def test_typescript_export_assignment_and_interface_accessors() -> None:
+    # Shaped like typescript.d.ts (`export = ts`) and lib.dom.d.ts accessors.
+    text = (
+        "declare namespace ts {\n    const version: string;\n}\nexport = ts;\n"
+        "declare function helper(): void;\n"
+        "export interface Document {\n"
+        "    get location(): Location;\n"
+        "    set location(href: string | Location);\n"
+        "}\n"
+    )
+    assert table(skeleton(text, "typescript.d.ts")) == [
+        ("ts", "namespace", "declare namespace ts", 1, 3),
+        ("Document", "interface", "export interface Document", 6, 9),
+        ("Document.location", "property", "get location(): Location", 7, 7),
+        ("Document.location", "property", "set location(href: string | Location)", 8, 8),
+    ]
+
+
+def test_commonjs_shaped_like_express() -> None:
+    text = (
+        "/*!\n * express\n * MIT Licensed\n */\n\n'use strict';\n\n"
+        "var proto = require('./application');\n\n"
+        "exports = module.exports = createApplication;\n\n"
+        "/**\n * Create an express application.\n *\n * @return {Function}\n */\n\n"
+        "function createApplication() {\n  return proto;\n}\n\n"
+        "exports.json = bodyParser.json;\n"
+        "function internal() {}\n"
+    )
+    spec = skeleton(text, "lib/express.js")
+    assert table(spec) == [
+        ("createApplication", "function", "function createApplication()", 18, 20),
+        ("json", "value", "exports.json = bodyParser.json", 22, 22),
+    ]
+    # The JSDoc reaches across the blank line; the licence header is not the purpose.
+    assert descriptions(spec) == {"createApplication": "Create an express application."}
+    assert spec.purpose == "JavaScript file defining createApplication, json."

@@ -2,17 +2,27 @@
 
 ``build_skeleton`` reads one parse of a file and states only what the parse
 shows: the purpose from the module docstring or leading comment, every public
-symbol with its signature exactly as written (whitespace normalised, comments
-dropped), line range and documentation, the imported modules, and the
-exception names raised. The Gemini provider writes its prose on top of the
-same skeleton, so signatures are never invented.
+symbol with its signature as the source lays it out (dedented, comments
+dropped), line range, documentation and deprecation notice, the imported
+modules, and the exception names raised. The Gemini provider writes its prose
+on top of the same skeleton, so signatures are never invented.
 
 Public means: Python, no leading underscore, or listed in a literal
 ``__all__`` when there is one (methods of public classes too, dunder methods
-included); JavaScript/TypeScript, exported (``export``, ``export {...}``,
+included; an imported name in ``__all__`` is a re-export); JavaScript/
+TypeScript, exported (``export``, ``export {...}``, ``export ... from``,
 CommonJS ``exports``), or every top-level declaration of a file that exports
-nothing (a script); Go, capitalised; Rust, ``pub``; Java, ``public`` (and
-interface members).
+nothing (a script); Go, capitalised; Rust, ``pub`` (inline ``pub mod``
+contents, ``pub use`` and ``#[macro_export]`` macros too); Java, ``public`` or
+``protected`` (and interface members). Every overload is listed; one name may
+be both a type and a value.
+
+The extractors walk the tree by hand rather than running the grammars'
+``TAGS_QUERY`` definition queries: those carry no visibility (``pub``,
+``export``, ``public``, ``__all__``), match definitions nested in function
+bodies, leave out constants, fields, variables, re-exports and (Go) grouped
+``var`` blocks, and the TypeScript package ships none, so filtering their
+matches would take more code than the walk.
 
 The modules below are private to this package, and so are their names (a
 leading underscore even where a sibling module imports them). Read them top

@@ -60,8 +60,13 @@ def _go_receiver(file: _File, receiver: Node | None) -> str:
 
 
 def _go_specs(file: _File, declaration: Node, kinds: tuple[str, ...]) -> None:
-    grouped = any(child.type == "(" for child in declaration.children)
-    for spec in declaration.named_children:
+    # `const (...)` and `type (...)` hold their specs directly; `var (...)` in a var_spec_list.
+    container = next(
+        (child for child in declaration.named_children if child.type == "var_spec_list"),
+        declaration,
+    )
+    grouped = any(child.type == "(" for child in container.children)
+    for spec in container.named_children:
         if spec.type not in kinds:
             continue
         outer = spec if grouped else declaration

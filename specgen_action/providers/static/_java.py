@@ -1,4 +1,8 @@
-"""Java: ``public`` types and their public members (every member of an interface)."""
+"""Java: ``public`` types and their public and protected members (every member of an interface).
+
+Protected members are API too: subclasses call and override them, and
+Javadoc lists them.
+"""
 
 from __future__ import annotations
 
@@ -34,10 +38,21 @@ _JAVA_TYPES = {
 
 
 def _java_modifiers(file: _File, node: Node) -> set[str]:
+    """The keyword modifiers of ``node``, and ``@Deprecated`` when it is annotated so."""
     for child in node.children:
         if child.type == "modifiers":
-            return {file.text(item) for item in child.children if not item.is_named}
+            found = {file.text(item) for item in child.children if not item.is_named}
+            for item in child.named_children:
+                if "annotation" in item.type:
+                    name = file.text(item.child_by_field_name("name")).rsplit(".", 1)[-1]
+                    if name == "Deprecated":
+                        found.add("@Deprecated")
+            return found
     return set()
+
+
+def _java_deprecated(modifiers: set[str]) -> str | None:
+    return "" if "@Deprecated" in modifiers else None
 
 
 def _java(file: _File, root: Node) -> None:
@@ -50,7 +65,12 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
     body = node.child_by_field_name("body")
     kind = _JAVA_TYPES[node.type]
     file.add(
-        name, kind, _signature(file, node, _body_cut(node, body)), node, _doc_comment(file, node)
+        name,
+        kind,
+        _signature(file, node, _body_cut(node, body)),
+        node,
+        _doc_comment(file, node),
+        _java_deprecated(_java_modifiers(file, node)),
     )
     if body is None:
         return
@@ -62,12 +82,15 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
     for member in members:
         member_kind = member.type
         modifiers = _java_modifiers(file, member)
-        public = "public" in modifiers or (interface and "private" not in modifiers)
+        public = bool({"public", "protected"} & modifiers) or (
+            interface and "private" not in modifiers
+        )
         doc = _doc_comment(file, member) if public or member_kind == "enum_constant" else ""
         if member_kind in (
             "method_declaration",
             "constructor_declaration",
             "compact_constructor_declaration",
+            "annotation_type_element_declaration",
         ):
             if not public:
                 continue
@@ -77,10 +100,11 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
             member_body = member.child_by_field_name("body")
             file.add(
                 f"{name}.{member_name}",
-                "method" if member_kind == "method_declaration" else "constructor",
+                "constructor" if "constructor" in member_kind else "method",
                 _signature(file, member, _body_cut(member, member_body)),
                 member,
                 doc,
+                _java_deprecated(modifiers),
             )
         elif member_kind in ("field_declaration", "constant_declaration"):
             if not public:
@@ -94,6 +118,7 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
                     _value_signature(file, member, declarator.child_by_field_name("value")),
                     member,
                     doc,
+                    _java_deprecated(modifiers),
                 )
         elif member_kind == "enum_constant":
             member_name = file.text(member.child_by_field_name("name"))
@@ -104,6 +129,7 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
                 _signature(file, member, _body_cut(member, member_body)),
                 member,
                 doc,
+                _java_deprecated(modifiers),
             )
         elif member_kind in _JAVA_TYPES and public and depth < _MAX_NESTING:
             member_name = file.text(member.child_by_field_name("name"))

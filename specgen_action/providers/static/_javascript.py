@@ -2,6 +2,9 @@
 
 Exported means ``export``, ``export {...}`` or CommonJS ``exports``; a file
 that exports nothing is a script, and all its top-level declarations count.
+Names exported from another module (``export ... from``, or an imported name
+exported again) are listed as re-exports naming their origin. Overload
+signatures are each listed; their implementation only lends its JSDoc.
 """
 
 from __future__ import annotations
@@ -57,6 +60,16 @@ _JS_CLASSES = frozenset({"class", "class_expression"})
 
 def _js(file: _File, root: Node) -> None:
     names, exports = _js_exports(file, root)
+    imported = _js_imports(file, root)
+    declared = {
+        name
+        for node in root.children
+        for declaration in (
+            node if node.type in _JS_DECLARATIONS else node.child_by_field_name("declaration"),
+        )
+        if declaration is not None and node.type in ("export_statement", *_JS_DECLARATIONS)
+        for name in _js_declared_names(file, declaration)
+    }
     for node in root.children:
         kind = node.type
         if kind == "export_statement":
@@ -67,6 +80,19 @@ def _js(file: _File, root: Node) -> None:
             value = node.child_by_field_name("value")
             if value is not None and value.type != "identifier":
                 _js_value(file, node, "default", value)
+            elif value is not None and file.text(value) in imported:
+                module, original = imported[file.text(value)]
+                _js_reexport(file, node, "default", original, module)
+            elif node.child_by_field_name("source") is not None:
+                _js_reexports(file, node)
+            else:
+                for specifier in _js_specifiers(node):
+                    local = file.text(specifier.child_by_field_name("name"))
+                    if local in imported and local not in declared:
+                        alias = specifier.child_by_field_name("alias")
+                        name = file.text(alias) if alias is not None else local
+                        module, original = imported[local]
+                        _js_reexport(file, node, name, original, module)
         elif kind in _JS_DECLARATIONS:
             if exports:
                 _js_declaration(file, node, node, names.__contains__)
@@ -74,6 +100,156 @@ def _js(file: _File, root: Node) -> None:
                 _js_declaration(file, node, node, lambda name: not name.startswith("_"))
         elif kind == "expression_statement":
             _js_commonjs_member(file, node)
+    _js_aliases(file, root, declared)
+
+
+def _js_aliases(file: _File, root: Node, declared: set[str]) -> None:
+    """Local declarations exported under other names: ``export { helper as publicHelper }``.
+
+    A declaration exported only under aliases is listed under the first of
+    them; every other name is listed as a re-export of the local name.
+    """
+    direct: set[str] = set()
+    exported_as: dict[str, list[tuple[str, Node]]] = {}
+    for node in root.children:
+        if node.type != "export_statement":
+            continue
+        declaration = node.child_by_field_name("declaration")
+        if declaration is not None:
+            direct.update(_js_declared_names(file, declaration))
+        elif node.child_by_field_name("source") is None:
+            for specifier in _js_specifiers(node):
+                local = file.text(specifier.child_by_field_name("name"))
+                alias = specifier.child_by_field_name("alias")
+                if local in declared:
+                    name = file.text(alias) if alias is not None else local
+                    exported_as.setdefault(local, []).append((name, node))
+    renames: dict[str, str] = {}
+    for local, names in exported_as.items():
+        if local not in direct and all(name != local for name, _ in names):
+            renames[local] = names[0][0]
+            names = names[1:]
+        for name, node in names:
+            if name != local:
+                type_only = any(child.type == "type" for child in node.children)
+                keyword = "export type" if type_only else "export"
+                file.add(name, "re-export", f"{keyword} {{ {local} as {name} }}", node, "")
+    for index, symbol in enumerate(file.symbols):
+        head, dot, rest = symbol.name.partition(".")
+        if head in renames and symbol.kind != "re-export":
+            file.symbols[index] = symbol.model_copy(update={"name": renames[head] + dot + rest})
+    if exported_as:
+        file.symbols.sort(key=lambda symbol: symbol.line_start)  # aliases in source order
+
+
+def _js_declared_names(file: _File, declaration: Node) -> list[str]:
+    if declaration.type == "ambient_declaration":
+        return [
+            name
+            for child in declaration.named_children
+            if child.type in _JS_DECLARATIONS
+            for name in _js_declared_names(file, child)
+        ]
+    if declaration.type in ("lexical_declaration", "variable_declaration"):
+        return [
+            file.text(child.child_by_field_name("name"))
+            for child in declaration.named_children
+            if child.type == "variable_declarator"
+        ]
+    return [file.text(declaration.child_by_field_name("name"))]
+
+
+def _js_specifiers(node: Node) -> list[Node]:
+    return [
+        specifier
+        for clause in node.named_children
+        if clause.type == "export_clause"
+        for specifier in clause.named_children
+        if specifier.type == "export_specifier"
+    ]
+
+
+def _js_imports(file: _File, root: Node) -> dict[str, tuple[str, str]]:
+    """Each name an ``import`` binds: its module and the name it has there."""
+    bound: dict[str, tuple[str, str]] = {}
+    for node in root.children:
+        if node.type != "import_statement":
+            continue
+        module = file.text(node.child_by_field_name("source"))
+        for clause in node.named_children:
+            if clause.type != "import_clause":
+                continue
+            for item in clause.named_children:
+                if item.type == "identifier":
+                    bound[file.text(item)] = (module, "default")
+                elif item.type == "namespace_import" and item.named_child_count:
+                    bound[file.text(item.named_children[-1])] = (module, "*")
+                elif item.type == "named_imports":
+                    for specifier in item.named_children:
+                        if specifier.type != "import_specifier":
+                            continue
+                        original = file.text(specifier.child_by_field_name("name"))
+                        alias = specifier.child_by_field_name("alias")
+                        bound[file.text(alias) if alias is not None else original] = (
+                            module,
+                            original,
+                        )
+    return bound
+
+
+def _js_reexports(file: _File, node: Node) -> None:
+    """``export {a, b as c} from "m"``, ``export * from "m"``, ``export * as ns from "m"``."""
+    module = file.text(node.child_by_field_name("source"))
+    # The grammar reads `export type * from` as an ERROR holding `type`.
+    type_only = any(child.type == "type" for child in node.children) or (
+        _js_benign_error(file, node.child(1))
+    )
+    specifiers = _js_specifiers(node)
+    namespace = next((c for c in node.named_children if c.type == "namespace_export"), None)
+    if namespace is not None and namespace.named_child_count:
+        name = file.text(namespace.named_children[-1])
+        _js_reexport(file, node, name, "*", module, type_only)
+    elif not specifiers and not any(c.type == "export_clause" for c in node.named_children):
+        _js_reexport(file, node, "*", "*", module, type_only)
+    for specifier in specifiers:
+        alias = specifier.child_by_field_name("alias")
+        original = file.text(specifier.child_by_field_name("name"))
+        name = file.text(alias) if alias is not None else original
+        type_specifier = file.text(specifier).startswith("type ")
+        _js_reexport(file, node, name, original, module, type_only or type_specifier, type_only)
+
+
+def _js_benign_error(file: _File, node: Node | None) -> bool:
+    """The ERROR node tree-sitter makes of the ``type`` in ``export type * from "m"``."""
+    return (
+        node is not None
+        and node.type == "ERROR"
+        and file.text(node) == "type"
+        and node.parent is not None
+        and node.parent.type == "export_statement"
+    )
+
+
+def _js_reexport(
+    file: _File,
+    node: Node,
+    name: str,
+    original: str,
+    module: str,
+    type_only: bool = False,
+    type_statement: bool = True,
+) -> None:
+    """One re-exported name; its signature is the ``export ... from`` naming only it."""
+    if original == "*":
+        clause = "*" if name == "*" else f"* as {name}"
+    else:
+        clause = original if original == name else f"{original} as {name}"
+        if type_only and not type_statement:
+            clause = f"type {clause}"
+        clause = f"{{ {clause} }}"
+    keyword = "export type" if type_only and type_statement else "export"
+    signature = f"{keyword} {clause} from {module}"
+    file.add(name, "re-export", signature, node, _doc_comment(file, node))
 
 
 def _js_exports(file: _File, root: Node) -> tuple[set[str], bool]:
@@ -87,6 +263,8 @@ def _js_exports(file: _File, root: Node) -> tuple[set[str], bool]:
         if node.type == "export_statement":
             exports = True
             value = node.child_by_field_name("value")
+            if value is None and any(child.type == "=" for child in node.children):
+                value = node.named_child(0)  # TypeScript's `export = name`
             if value is not None and value.type == "identifier":
                 names.add(file.text(value))
             if node.child_by_field_name("source") is not None:
@@ -101,6 +279,10 @@ def _js_exports(file: _File, root: Node) -> tuple[set[str], bool]:
                 continue
             left = "".join(file.text(assignment.child_by_field_name("left")).split())
             right = assignment.child_by_field_name("right")
+            # `exports = module.exports = createApplication`
+            while left == "exports" and right is not None and right.type == "assignment_expression":
+                left = "".join(file.text(right.child_by_field_name("left")).split())
+                right = right.child_by_field_name("right")
             if left.startswith(("exports.", "module.exports.")):
                 exports = True
                 if right is not None and right.type == "identifier":
@@ -129,6 +311,9 @@ def _js_commonjs_member(file: _File, statement: Node) -> None:
         return
     left = "".join(file.text(assignment.child_by_field_name("left")).split())
     value = assignment.child_by_field_name("right")
+    while left == "exports" and value is not None and value.type == "assignment_expression":
+        left = "".join(file.text(value.child_by_field_name("left")).split())
+        value = value.child_by_field_name("right")
     if value is None:
         return
     if left == "module.exports":
@@ -203,9 +388,13 @@ def _js_declaration(
         return
     body = declaration.child_by_field_name("body")
     doc = _doc_comment(file, outer)
-    if kind in ("function_declaration", "generator_function_declaration", "function_signature"):
+    if kind == "function_signature":
         signature = _signature(file, outer, _body_cut(declaration, body))
-        file.add(name, "function", signature, outer, doc)
+        file.add_overload(name, "function", signature, outer, doc)
+    elif kind in ("function_declaration", "generator_function_declaration"):
+        signature = _signature(file, outer, _body_cut(declaration, body))
+        if not file.implements_overloads(name, doc, None):
+            file.add(name, "function", signature, outer, doc)
     elif kind in ("class_declaration", "abstract_class_declaration"):
         file.add(name, "class", _signature(file, outer, _body_cut(declaration, body)), outer, doc)
         _js_class_members(file, name, body)
@@ -253,6 +442,8 @@ def _js_member_name(file: _File, member: Node) -> str:
     if name_node is None or name_node.type == "private_property_identifier":
         return ""
     name = file.text(name_node)
+    if name_node.type == "string":  # `"~standard": ...` is the member `~standard`
+        name = name[1:-1]
     if name.startswith(("_", "#")):
         return ""
     for child in member.children:
@@ -272,13 +463,16 @@ def _js_class_members(file: _File, owner: str, body: Node | None) -> None:
                 continue
             accessor = any(child.type in ("get", "set") for child in member.children)
             member_body = member.child_by_field_name("body")
-            file.add(
-                f"{owner}.{name}",
-                "property" if accessor else "method",
-                _signature(file, member, _body_cut(member, member_body)),
-                member,
-                _doc_comment(file, member),
-            )
+            qualified = f"{owner}.{name}"
+            member_kind = "property" if accessor else "method"
+            signature = _signature(file, member, _body_cut(member, member_body))
+            doc = _doc_comment(file, member)
+            if kind == "method_signature":
+                file.add_overload(qualified, member_kind, signature, member, doc)
+            elif kind == "abstract_method_signature" or not file.implements_overloads(
+                qualified, doc, None
+            ):
+                file.add(qualified, member_kind, signature, member, doc)
         elif kind in ("public_field_definition", "field_definition"):
             name = _js_member_name(file, member)
             if name:
@@ -298,10 +492,15 @@ def _js_interface_members(file: _File, owner: str, body: Node | None) -> None:
     for member in body.named_children:
         if member.type in ("method_signature", "property_signature"):
             name = _js_member_name(file, member)
+            accessor = any(child.type in ("get", "set") for child in member.children)
             if name:
                 file.add(
                     f"{owner}.{name}",
-                    "method" if member.type == "method_signature" else "attribute",
+                    "property"
+                    if accessor
+                    else "method"
+                    if member.type == "method_signature"
+                    else "attribute",
                     _signature(file, member, member.end_byte),
                     member,
                     _doc_comment(file, member),

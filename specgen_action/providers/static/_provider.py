@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ...spec import ChunkAnalysis, FileSpec, SymbolNote
 from ..base import Analysis, ChunkRequest
-from ._docs import _first_paragraph
+from ._docs import _summary
 
 
 class StaticProvider:
@@ -22,8 +24,12 @@ class StaticProvider:
 
     @property
     def prompt_version(self) -> int:
-        """Bumped when the skeleton's content changes shape."""
-        return 1
+        """Bumped when the skeleton's content changes shape, so existing specs are redone.
+
+        2: overloads, re-exports, macros and inline modules listed; signatures
+        laid out as in the source; deprecation notices.
+        """
+        return 2
 
     @property
     def makes_calls(self) -> bool:
@@ -31,13 +37,19 @@ class StaticProvider:
         return False
 
     async def analyse(self, request: ChunkRequest) -> Analysis:
-        """Notes for the skeleton's documented symbols that start in this chunk."""
+        """Notes for the skeleton's documented symbols that start in this chunk.
+
+        Overloads are left out: a note goes by name, and each overload keeps
+        its own documentation in the skeleton.
+        """
         chunk = request.chunk
+        names = Counter(symbol.name for symbol in request.skeleton.symbols)
         notes = [
             SymbolNote(name=symbol.name, description=description)
             for symbol in request.skeleton.symbols
             if chunk.line_start <= symbol.line_start <= chunk.line_end
-            and (description := symbol.description or _first_paragraph(symbol.docstring))
+            and names[symbol.name] == 1
+            and (description := symbol.description or _summary(symbol.docstring))
         ]
         return Analysis(ChunkAnalysis(purpose=request.skeleton.purpose, symbols=notes))
 

@@ -6,11 +6,20 @@ import re
 from typing import TYPE_CHECKING
 
 from ...parsing import node_lines
-from ._docs import _comment_text, _dedent, _first_paragraph, _rust_doc
+from ._docs import (
+    _comment_text,
+    _dedent,
+    _first_paragraph,
+    _is_credit,
+    _is_licence,
+    _rust_doc,
+    _summary,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from ...spec import Symbol
     from ._common import _File
 
 _DISPLAY = {
@@ -23,11 +32,6 @@ _DISPLAY = {
     "java": "Java",
 }
 _PURPOSE_PARAGRAPH_MAX = 600
-_LICENCE = re.compile(
-    r"\b(copyright|spdx-license-identifier|all rights reserved|licensed under|"
-    r"license,? version|permission is hereby granted)\b|\(c\)",
-    re.IGNORECASE,
-)
 _DIRECTIVE = re.compile(
     r"^(!|-\*-|vim?:|go:|\+build|eslint|jshint|jscs|@ts-|prettier|global\s|"
     r"type:|noqa|pylint|mypy:|flake8|fmt:|pragma|nolint|#?region\b|#?endregion\b)",
@@ -54,8 +58,8 @@ _HEADER_NODES = frozenset(
 
 def _purpose(file: _File, root: Node) -> str:
     """The module docstring, else the first leading comment block that describes the file."""
-    if file.docstring:
-        return _clip(_first_paragraph(file.docstring))
+    if file.docstring and (summary := _summary(file.docstring)) and not _is_credit(summary):
+        return _clip(summary)
     blocks: list[list[Node]] = []
     first_code: Node | None = None
     previous_end = -1
@@ -87,8 +91,11 @@ def _purpose(file: _File, root: Node) -> str:
             for line in _comment_text(text)
             if not text.startswith("#!") and not _DIRECTIVE.match(line.strip())
         ]
-        paragraph = _first_paragraph(_dedent(lines))
-        if paragraph and not _LICENCE.search(paragraph):
+        text = _dedent(lines)
+        if _is_licence(_first_paragraph(text)):
+            continue  # a licence header: its later paragraphs are boilerplate too
+        paragraph = _summary(text)
+        if paragraph and not _is_credit(paragraph):
             return _clip(paragraph)
     return ""
 
@@ -105,12 +112,29 @@ def _fallback_purpose(file: _File, text: str) -> str:
     if not text.strip():
         return "Empty file."
     display = _DISPLAY.get(file.language, file.language)
-    top = [symbol for symbol in file.symbols if "." not in symbol.name]
-    if len(top) == 1 and top[0].description:
-        return _clip(top[0].description)
-    names = [symbol.name for symbol in top]
-    if not names:
+    top: dict[str, Symbol] = {}
+    reexported: dict[str, None] = {}
+    for symbol in file.symbols:
+        if symbol.kind == "re-export" and (" from " in symbol.signature or "::" in symbol.name):
+            origin = symbol.signature.rpartition(" from ")[2] or symbol.signature
+            reexported.setdefault(origin.removeprefix("pub use ").removeprefix("import "), None)
+        elif symbol.kind == "re-export" and symbol.signature.startswith(("import ", "pub use ")):
+            origin = symbol.signature.removeprefix("pub use ").removeprefix("import ")
+            reexported.setdefault(origin.split(" as ")[0], None)
+        elif "." not in symbol.name:
+            top.setdefault(symbol.name, symbol)
+    if len(top) == 1 and not reexported and (only := next(iter(top.values()))).description:
+        return _clip(only.description)
+    parts = []
+    if top:
+        parts.append(f"defining {_some(list(top))}")
+    if reexported:
+        parts.append(f"re-exporting from {_some(list(reexported))}")
+    if not parts:
         return f"{display} file with no public symbols."
+    return f"{display} file {' and '.join(parts)}."
+
+
+def _some(names: list[str]) -> str:
     shown = ", ".join(names[:8])
-    more = f" and {len(names) - 8} more" if len(names) > 8 else ""
-    return f"{display} file defining {shown}{more}."
+    return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")

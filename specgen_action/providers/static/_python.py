@@ -23,6 +23,8 @@ from ._docs import _cleandoc
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+_PY_MAX_BLOCKS = 16
+"""Levels of top-level ``if``/``try``/``with`` statements and clauses looked into."""
 _PY_COMPOUND = frozenset({"if_statement", "try_statement", "with_statement"})
 _PY_CLAUSES = frozenset(
     {
@@ -71,7 +73,9 @@ def _python(file: _File, root: Node) -> None:
         file.docstring = docstring
     for node in _python_statements(file, root):
         kind = node.type
-        if kind in _PY_DEFINITIONS:
+        if kind in ("import_statement", "import_from_statement") and exported:
+            _python_reexports(file, node, exported)
+        elif kind in _PY_DEFINITIONS:
             definition = _undecorated(node)
             name = file.text(definition.child_by_field_name("name"))
             if not name or not public(name):
@@ -101,7 +105,7 @@ def _python_statements(file: _File, root: Node) -> Iterator[Node]:
         if kind == "if_statement" and depth == 0 and _is_main_guard(file, node):
             file.behaviour.append('Runs as a script (`if __name__ == "__main__"`).')
             continue
-        if depth < _MAX_NESTING and (kind in _PY_COMPOUND or kind in _PY_CLAUSES):
+        if depth < _PY_MAX_BLOCKS and (kind in _PY_COMPOUND or kind in _PY_CLAUSES):
             nested = (
                 node.children
                 if kind == "block"
@@ -198,7 +202,7 @@ def _python_strings(file: _File, value: Node | None) -> list[str] | None:
             return None
         if node.type == "binary_operator":
             stack.extend((node.child_by_field_name("right"), node.child_by_field_name("left")))
-        elif node.type in ("list", "tuple", "parenthesized_expression"):
+        elif node.type in ("list", "tuple", "parenthesized_expression", "expression_list"):
             for child in node.named_children:
                 if "comment" in child.type:
                     continue
@@ -213,29 +217,58 @@ def _python_strings(file: _File, value: Node | None) -> list[str] | None:
 
 def _python_function(file: _File, outer: Node, definition: Node, name: str, kind: str) -> None:
     body = definition.child_by_field_name("body")
-    if kind == "method" and outer.type == "decorated_definition":
-        for decorator in outer.children:
-            if decorator.type == "decorator":
-                text = file.text(decorator).lstrip("@").strip()
-                if text.endswith(("property", ".setter", ".getter", ".deleter")):
-                    kind = "property"
-    file.add(
-        name,
-        kind,
-        _signature(file, outer, _body_cut(definition, body)),
-        outer,
-        _python_docstring(file, _first_statement(body)),
-    )
+    overload = False
+    deprecated: str | None = None
+    for decorator in _decorators(file, outer):
+        callee = decorator.partition("(")[0].strip()
+        if kind == "method" and callee.endswith(("property", ".setter", ".getter", ".deleter")):
+            kind = "property"
+        elif callee.rsplit(".", 1)[-1] == "overload":
+            overload = True
+        elif callee.rsplit(".", 1)[-1] == "deprecated":
+            deprecated = _decorator_message(decorator)
+    signature = _signature(file, outer, _body_cut(definition, body))
+    docstring = _python_docstring(file, _first_statement(body))
+    if overload:
+        file.add_overload(name, kind, signature, outer, docstring)
+    elif not file.implements_overloads(name, docstring, deprecated):
+        file.add(name, kind, signature, outer, docstring, deprecated)
+
+
+def _decorators(file: _File, outer: Node) -> list[str]:
+    """The text of each decorator of ``outer``, without the ``@``."""
+    if outer.type != "decorated_definition":
+        return []
+    return [
+        file.text(child).lstrip("@").strip()
+        for child in outer.children
+        if child.type == "decorator"
+    ]
+
+
+def _decorator_message(decorator: str) -> str:
+    """The message of ``@deprecated("...")``; "" when it has none."""
+    match = re.search(r"\((?:\s*\w+\s*=)?\s*[rRuU]?(['\"])(.*?)\1", decorator, re.DOTALL)
+    return " ".join(match[2].split()) if match else ""
 
 
 def _python_class(file: _File, outer: Node, definition: Node, name: str, depth: int) -> None:
     body = definition.child_by_field_name("body")
+    deprecated = next(
+        (
+            _decorator_message(decorator)
+            for decorator in _decorators(file, outer)
+            if decorator.partition("(")[0].strip().rsplit(".", 1)[-1] == "deprecated"
+        ),
+        None,
+    )
     file.add(
         name,
         "class",
         _signature(file, outer, _body_cut(definition, body)),
         outer,
         _python_docstring(file, _first_statement(body)),
+        deprecated,
     )
     if body is None or depth >= _MAX_NESTING:
         return
@@ -266,31 +299,58 @@ def _python_assignment(
     if statement.named_child_count != 1:
         return
     node = statement.named_children[0]
-    if node.type != "assignment":
+    # `s = attributes = attrs` binds every target to the last value.
+    targets: list[Node] = []
+    value: Node | None = node
+    while value is not None and value.type == "assignment":
+        targets.append(value)
+        value = value.child_by_field_name("right")
+    if not targets:
         return
-    left = node.child_by_field_name("left")
-    if left is None or left.type != "identifier":
-        return
-    name = file.text(left)
-    if not public(name) or name == "__all__":
-        return
-    annotation = "".join(file.text(node.child_by_field_name("type")).split())
-    if annotation.rsplit(".", 1)[-1] == "TypeAlias":
-        kind = "type"
-    elif prefix:
-        kind = "attribute"
-    else:
-        kind = "constant" if name.isupper() else "variable"
     following = statement.next_named_sibling
     while following is not None and "comment" in following.type:
         following = following.next_named_sibling
-    file.add(
-        prefix + name,
-        kind,
-        _value_signature(file, statement, node.child_by_field_name("right")),
-        statement,
-        _python_docstring(file, following),
-    )
+    docstring = _python_docstring(file, following)
+    signature = _value_signature(file, statement, targets[0].child_by_field_name("right"))
+    for target in targets:
+        left = target.child_by_field_name("left")
+        if left is None:
+            continue
+        # `a, b = ...` and `(a, b) = ...` bind each plain name (not `*rest`).
+        names = [left] if left.type == "identifier" else []
+        if left.type in ("pattern_list", "tuple_pattern", "list_pattern"):
+            names = [item for item in left.named_children if item.type == "identifier"]
+        annotation = "".join(file.text(target.child_by_field_name("type")).split())
+        for name_node in names:
+            name = file.text(name_node)
+            if not public(name) or name == "__all__":
+                continue
+            if annotation.rsplit(".", 1)[-1] == "TypeAlias":
+                kind = "type"
+            elif prefix:
+                kind = "attribute"
+            else:
+                kind = "constant" if name.isupper() else "variable"
+            file.add(prefix + name, kind, signature, statement, docstring)
+
+
+def _python_reexports(file: _File, node: Node, exported: set[str]) -> None:
+    """Names imported from elsewhere and listed in ``__all__``: the module re-exports them."""
+    module = ""
+    if node.type == "import_from_statement":
+        module = "".join(file.text(node.child_by_field_name("module_name")).split())
+    for child in node.children_by_field_name("name"):
+        original = child.child_by_field_name("name") if child.type == "aliased_import" else child
+        alias = child.child_by_field_name("alias") if child.type == "aliased_import" else None
+        imported = "".join(file.text(original).split())
+        name = file.text(alias) if alias is not None else imported
+        if node.type == "import_statement" and alias is None:
+            name = imported.partition(".")[0]
+        if name not in exported:
+            continue
+        clause = f"{imported} as {name}" if alias is not None else imported
+        signature = f"from {module} import {clause}" if module else f"import {clause}"
+        file.add(name, "re-export", signature, node, "")
 
 
 def _python_captures(root: Node) -> dict[str, list[Node]]:

@@ -15,7 +15,7 @@ from ...spec import FileSpec
 from ._common import _File
 from ._go import _GO_QUERY, _go
 from ._java import _JAVA_QUERY, _java, _java_imports, _java_raised
-from ._javascript import _JS_QUERY, _js, _js_raised
+from ._javascript import _JS_QUERY, _js, _js_benign_error, _js_raised
 from ._purpose import _fallback_purpose, _purpose
 from ._python import _python, _python_captures, _python_imports, _python_raised
 from ._rust import _RUST_QUERY, _rust, _rust_error_name, _rust_imports
@@ -57,8 +57,19 @@ def build_skeleton(source: Source, tree: Tree | None = None) -> FileSpec:
         behaviour=file.behaviour,
         dependencies=dependencies,
         raises=raises,
-        edge_cases=[_SYNTAX_ERROR] if root.has_error else [],
+        edge_cases=[_SYNTAX_ERROR] if root.has_error and _has_syntax_error(file, root) else [],
     )
+
+
+def _has_syntax_error(file: _File, root: Node) -> bool:
+    """True unless every error in the tree is valid syntax the grammar does not know."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_missing or (node.type == "ERROR" and not _js_benign_error(file, node)):
+            return True
+        stack.extend(child for child in node.children if child.has_error or child.is_missing)
+    return False
 
 
 def _family(language: str) -> str:
