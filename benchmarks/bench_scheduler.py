@@ -12,6 +12,10 @@ and the pipeline API (``pipeline.generate``), so every layer a user runs is time
    (a scaled "minute") and the job needs N > R single-chunk files. A bare
    ``asyncio.gather`` with no limiter and no retries, ours with ``rpm=R``, ours
    with ``rpm=0`` (429 + RetryInfo cool-down only), and the ideal for that quota.
+3. A burst of 429s without RetryInfo: a quota of R requests per scaled minute W
+   that refills evenly (a token bucket), N > R files, ``rpm=0`` and a deadline
+   of one minute. How many files are written, against what the quota admits
+   before the deadline; the blind cool-down doubles once per burst of 429s.
 
 Run from the repository root: ``.venv/bin/python benchmarks/bench_scheduler.py``.
 """
@@ -78,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.repeat = 1
         args.rpm_limit, args.window, args.files = 3, 0.5, [7]
         args.quota_latency = min(args.quota_latency, 0.02)
+        args.burst_files, args.burst_window = 8, 1.0
     _isolate_environment()
     # The fake server's loop logs each keep-alive connection it cancels on shutdown
     # (Python 3.11 streams); that is teardown noise, not a result.
@@ -93,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for count in args.files if args.case in ("2", "all") else ():
             print()
             print(_quota_section(work / f"quota-{count}", count, args, git_env))
+        if args.case in ("3", "all"):
+            print()
+            print(_burst_section(work / "burst", args, git_env))
     return 0
 
 
@@ -101,7 +109,7 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="tiny latencies and windows (smoke)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each of our rows")
     parser.add_argument(
-        "--case", choices=("1", "2", "all"), default="all", help="which case to run"
+        "--case", choices=("1", "2", "3", "all"), default="all", help="which case to run"
     )
     group = parser.add_argument_group("case 1: baseline")
     group.add_argument("--latency", type=float, default=0.5, help="seconds per call (L)")
@@ -121,6 +129,10 @@ def _arguments() -> argparse.ArgumentParser:
     group.add_argument("--quota-latency", type=float, default=0.2, help="seconds per call")
     group.add_argument("--quota-concurrency", type=int, default=8, help="our concurrency cap")
     group.add_argument("--attempts", type=int, default=Limits.attempts, help="attempts per call")
+    group = parser.add_argument_group("case 3: a burst of 429s without RetryInfo")
+    group.add_argument("--burst-limit", type=int, default=6, help="requests per scaled minute")
+    group.add_argument("--burst-window", type=float, default=6.0, help="the scaled minute, s")
+    group.add_argument("--burst-files", type=int, default=20, help="single-chunk files")
     return parser
 
 
@@ -413,10 +425,71 @@ def _quota_row(label: str, run: _QuotaRun, count: int, ideal: float) -> list[obj
     ]
 
 
+# -- case 3 -------------------------------------------------------------------------------
+
+
+def _burst_section(root: Path, args: argparse.Namespace, git_env: dict[str, str]) -> str:
+    limit, window, count = args.burst_limit, args.burst_window, args.burst_files
+    latency, concurrency = 0.05, 8
+    _make_repo(root, {f"pkg/m{i:03d}.py": _small_module(i) for i in range(count)}, git_env)
+    # Everything a minute long is scaled to the window: the deadline, the longest
+    # cool-down, and the first one (1 s in a minute).
+    limits = Limits(
+        rpm=0,
+        tpm=0,
+        concurrency=concurrency,
+        period_s=window,
+        wait_initial=window / 60,
+        wait_max=window,
+    )
+    # The bucket starts full and refills one request every W/R seconds.
+    admitted = min(count, limit + math.floor((window - latency) * limit / window))
+    rows: list[list[object]] = []
+    written: list[int] = []
+    with FakeGemini(latency=latency, rpm_limit=limit, window_s=window, refill=True) as fake:
+        fake.retry_info = False
+        os.environ.update(fake.env())
+        for run in range(1, args.repeat + 1):
+            fake.clear()
+            wall, report = _generate(root, limits, _BIG_CHUNK_TOKENS, deadline_s=window)
+            t = report.totals
+            written.append(t.written)
+            rows.append(
+                [
+                    f"ours, run {run}",
+                    f"{t.written}/{count}",
+                    t.failed,
+                    t.timeout,
+                    fake.rejected_429,
+                    f"{t.written / admitted:.2f}x",
+                    f"{wall:.2f}",
+                ]
+            )
+    rows.append(["what the quota admits by the deadline", f"{admitted}/{count}", 0, "", 0,
+                 "1.00x", ""])  # fmt: skip
+    header = ["run", "written", "failed", "timeout", "429s", "written / admitted", "wall s"]
+    lines = [
+        f"### Case 3: a burst of 429s without RetryInfo, N = {count} files, a quota of R = "
+        f"{limit} per W = {window:g} s refilled evenly, deadline W, L = {latency:g} s, "
+        f"C = {concurrency}",
+        "",
+        table(header, rows),
+        "",
+        f"`Limits(rpm=0, tpm=0, concurrency={concurrency}, period_s={window:g}, "
+        f"wait_initial={window / 60:g}, wait_max={window:g})`: a minute scaled to W, so the "
+        "blind cool-down starts at 1 s and stops at 60 s in real terms. The quota admits R "
+        "requests at once and one more every W/R seconds; no 429 carries RetryInfo. Written "
+        f"per run: {', '.join(map(str, written))}.",
+    ]
+    return "\n".join(lines)
+
+
 # -- shared --------------------------------------------------------------------------------
 
 
-def _generate(root: Path, limits: Limits, chunk_tokens: int) -> tuple[float, RunReport]:
+def _generate(
+    root: Path, limits: Limits, chunk_tokens: int, deadline_s: float = 600
+) -> tuple[float, RunReport]:
     shutil.rmtree(root / "specs", ignore_errors=True)  # else every file is unchanged
     provider = make_gemini_provider(model=DEFAULT_MODEL, request_timeout_s=60)
     start = time.perf_counter()
@@ -428,7 +501,7 @@ def _generate(root: Path, limits: Limits, chunk_tokens: int) -> tuple[float, Run
         GenerateOptions(
             out_dir=root / "specs",
             limits=limits,
-            deadline_s=600,
+            deadline_s=deadline_s,
             cache_dir=None,
             max_bytes=_MAX_BYTES,
             chunk_tokens=chunk_tokens,

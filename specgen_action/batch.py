@@ -133,12 +133,16 @@ async def run_batch(
     cache_dir: Path,
     deadline_s: float | None,
     options: BatchOptions,
+    timeout_s: float | None = None,
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
     budget: Budget | None = None,
     price: tuple[float, float] | None = None,
 ) -> ScheduleResult:
-    """Analyse ``jobs`` through batch jobs, then write every spec through ``schedule``."""
+    """Analyse ``jobs`` through batch jobs, then write every spec through ``schedule``.
+
+    ``deadline_s`` is what is left of the job-wide ``timeout_s`` (which reasons name).
+    """
     batch_provider = _batch_provider(provider)
     if batch_provider is None:
         raise BatchError(f"the {provider.name} provider has no batch mode")
@@ -188,6 +192,7 @@ async def run_batch(
             on_file=on_file,
             cache_dir=cache_dir,
             deadline_s=remaining,
+            timeout_s=timeout_s,
             progress=progress,
             stop=stop,
             budget=budget,

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .budget import Budget
     from .config import Config
     from .drift import SpecCheck
+    from .pipeline import Stop
     from .providers.base import Provider
     from .report import RunReport
     from .selection import Filters, Selection
@@ -48,12 +49,13 @@ _KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``sys.exit(main())`` in the console script)."""
+    started = time.monotonic()  # the job-wide deadline counts from here
     parser = _parser()
     args = parser.parse_args(argv)
     env = dict(os.environ)
     try:
         if args.command == "generate":
-            return _generate(args, env)
+            return _generate(args, env, started)
         if args.command == "check":
             return _check(args, env)
         return _report(args, env)
@@ -67,7 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
+def _generate(args: argparse.Namespace, env: dict[str, str], started: float) -> int:
+    from .pipeline import stop_on_signals
+
+    # From here on SIGINT and SIGTERM end the run the way the deadline does, with a report.
+    with stop_on_signals() as stop:
+        return _generate_until(args, env, started, stop)
+
+
+def _generate_until(
+    args: argparse.Namespace, env: dict[str, str], started: float, stop: Stop
+) -> int:
     from .console import ConsoleProgress, print_summary
     from .pipeline import GenerateOptions, generate
     from .providers.pricing import price_for
@@ -108,7 +120,9 @@ def _generate(args: argparse.Namespace, env: dict[str, str]) -> int:
         live = sys.stderr.isatty() and "GITHUB_ACTIONS" not in env
         progress = ConsoleProgress(sys.stderr, live=live)
     try:
-        report, result = generate(root, selection, provider, options, progress=progress)
+        report, result = generate(
+            root, selection, provider, options, progress=progress, stop=stop, started=started
+        )
     finally:
         if progress is not None:
             progress.close()

@@ -45,6 +45,15 @@ class ConsoleProgress:
         self._start = time.monotonic()
         self._last_draw = 0.0
 
+    def planning(self, total: int) -> None:
+        """Say that the selected files are being read, which takes a while in a big repository."""
+        line = f"specgen: reading {total} file(s)"
+        if self._live:
+            print(f"\r\x1b[2K{line}", end="", file=self._stream, flush=True)
+            self._last_draw = time.monotonic()
+        else:
+            print(line, file=self._stream, flush=True)
+
     def started(self, total: int) -> None:
         """Remember how many files are to come."""
         self._total = total

@@ -1,7 +1,9 @@
 """``specgen generate`` from a selection to specs on disk and a RunReport.
 
 read -> chunk -> plan -> schedule -> assemble -> write, in that order; the
-selection and the provider are made by the caller and passed in.
+selection and the provider are made by the caller and passed in. The
+job-wide deadline and SIGINT/SIGTERM (``Stop``) end the run at any of these
+steps the same way: finished specs stay, the rest is reported ``timeout``.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -39,7 +42,7 @@ from .writer import (
     write_atomic,
 )
 
-__all__ = ["GenerateOptions", "generate"]
+__all__ = ["GenerateOptions", "Stop", "generate", "stop_on_signals"]
 
 GENERATOR = f"specgen-action {__version__}"
 
@@ -65,6 +68,49 @@ class GenerateOptions:
     """``--batch``: send the analyses as Batch API jobs (needs ``cache_dir``)."""
 
 
+class Stop:
+    """Set when the run must end now (SIGINT, SIGTERM); it then ends like the deadline does."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._wake: Callable[[], None] | None = None
+
+    def set(self) -> None:
+        """Ask the run to stop; safe to call from a signal handler."""
+        self._set = True
+        if self._wake is not None:
+            self._wake()
+
+    def is_set(self) -> bool:
+        """Whether ``set`` was called."""
+        return self._set
+
+    def wake_with(self, wake: Callable[[], None] | None) -> None:
+        """Call ``wake`` on ``set`` (to wake an event loop), or nothing for None."""
+        self._wake = wake
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[Stop]:
+    """While inside, SIGINT and SIGTERM set the yielded ``Stop`` instead of ending the process.
+
+    Outside the main thread (where handlers cannot be installed) signals keep
+    their usual effect.
+    """
+    stop = Stop()
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, lambda _signum, _frame: stop.set())
+        except ValueError:
+            break  # not the main thread
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def generate(
     root: Path,
     selection: Selection,
@@ -72,17 +118,39 @@ def generate(
     options: GenerateOptions,
     *,
     progress: Progress | None = None,
-    stop: asyncio.Event | None = None,
+    stop: Stop | None = None,
+    started: float | None = None,
 ) -> tuple[RunReport, ScheduleResult]:
-    """Bring the specs of ``selection`` up to date; returns the report and the raw result."""
+    """Bring the specs of ``selection`` up to date; returns the report and the raw result.
+
+    ``started`` is the ``time.monotonic()`` at which the command started: the
+    deadline (``options.deadline_s``) counts from there, so reading, parsing
+    and planning spend from the same budget as the calls. ``stop`` ends the
+    run early (a signal); without it SIGINT and SIGTERM are handled here.
+    """
+    if stop is None:
+        with stop_on_signals() as own:
+            return generate(
+                root, selection, provider, options, progress=progress, stop=own, started=started
+            )
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    clock = time.monotonic()
+    clock = time.monotonic() if started is None else started
+    deadline_at = clock + options.deadline_s
     out = options.out_dir
     shown_out = _shown_out(out, root)
     remove_stale_temps(out)
     records = _move_and_prune(root, selection, options, shown_out)
     jobs: list[FileJob] = []
-    for path in selection.paths:
+    if progress is not None:
+        progress.planning(len(selection.paths))
+    halted = None
+    for index, path in enumerate(selection.paths):
+        if stop.is_set() or time.monotonic() >= deadline_at:
+            halted = _halted(stop, options)
+            unread = _unread(selection.paths[index:], halted, shown_out)
+            records += [*_unsent(jobs, halted), *unread]
+            jobs = []
+            break
         record, job = _plan(root, path, provider, options, shown_out)
         if record is not None:
             records.append(record)
@@ -94,8 +162,12 @@ def generate(
         return _write_if_changed(job.spec_file, text)
 
     result = ScheduleResult([], [])
+    if halted is not None:
+        result.interrupted = stop.is_set()
+        result.timed_out = not result.interrupted
     if jobs:
-        result = asyncio.run(_schedule(jobs, provider, options, write, progress, stop))
+        remaining = max(deadline_at - time.monotonic(), 0.0)
+        result = asyncio.run(_schedule(jobs, provider, options, write, progress, stop, remaining))
     report = RunReport(
         tool_version=__version__,
         provider=provider.name,
@@ -129,19 +201,29 @@ async def _schedule(
     options: GenerateOptions,
     write: OnFile,
     progress: Progress | None,
-    stop: asyncio.Event | None,
+    stop: Stop,
+    remaining_s: float,
 ) -> ScheduleResult:
     # Ctrl-C and a CI cancel end the run the way the deadline does: finished specs
     # are on disk already, the rest is reported, and the report is still written.
-    stop = stop or asyncio.Event()
+    event = asyncio.Event()
     loop = asyncio.get_running_loop()
-    handled = []
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(event.set)
+
+    stop.wake_with(wake)
+    if stop.is_set():
+        event.set()
+    # The loop's own handlers also wake it when a signal lands on another thread.
+    handled = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(signum)
         try:
             loop.add_signal_handler(signum, stop.set)
         except (ValueError, RuntimeError, NotImplementedError):
             continue  # not the main thread, or a platform without signal handlers
-        handled.append(signum)
+        handled[signum] = previous
     try:
         if options.batch is not None and options.cache_dir is not None:
             return await run_batch(
@@ -150,10 +232,11 @@ async def _schedule(
                 options.limits,
                 on_file=write,
                 cache_dir=options.cache_dir,
-                deadline_s=options.deadline_s,
+                deadline_s=remaining_s,
+                timeout_s=options.deadline_s,
                 options=options.batch,
                 progress=progress,
-                stop=stop,
+                stop=event,
                 budget=options.budget,
                 price=options.price,
             )
@@ -163,16 +246,51 @@ async def _schedule(
             options.limits,
             on_file=write,
             cache_dir=options.cache_dir,
-            deadline_s=options.deadline_s,
+            deadline_s=remaining_s,
             progress=progress,
-            stop=stop,
+            stop=event,
+            timeout_s=options.deadline_s,
             budget=options.budget,
             price=options.price,
         )
     finally:
-        for signum in handled:
+        for signum, previous in handled.items():
             loop.remove_signal_handler(signum)
+            if previous is not None:  # None: a handler not set from Python, left as it is
+                signal.signal(signum, previous)  # back to stop_on_signals' handler
+        stop.wake_with(None)
         await provider.aclose()
+
+
+def _halted(stop: Stop, options: GenerateOptions) -> str:
+    return "interrupted" if stop.is_set() else f"deadline of {options.deadline_s:g} s reached"
+
+
+def _unsent(jobs: list[FileJob], reason: str) -> list[FileRecord]:
+    """Files read and planned when the run ended, before any call was made."""
+    return [
+        FileRecord(
+            path=job.source.path,
+            spec_path=job.spec_path,
+            status="timeout",
+            reason=reason,
+            chunks=len(job.chunks),
+        )
+        for job in jobs
+    ]
+
+
+def _unread(paths: Iterable[str], reason: str, shown_out: PurePosixPath) -> list[FileRecord]:
+    """Files not yet read when the run ended."""
+    return [
+        FileRecord(
+            path=path,
+            spec_path=(shown_out / f"{path}{SPEC_SUFFIX}").as_posix(),
+            status="timeout",
+            reason=reason,
+        )
+        for path in paths
+    ]
 
 
 def _plan(

@@ -12,6 +12,7 @@ loses only the files still in flight.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -45,6 +46,7 @@ from .source import Source
 from .spec import ChunkAnalysis, FileSpec, assemble
 
 __all__ = [
+    "Cooldown",
     "FileJob",
     "Limits",
     "OnFile",
@@ -85,6 +87,9 @@ class FileJob:
 class Progress(Protocol):
     """Receives progress events (``console.ConsoleProgress`` draws them)."""
 
+    def planning(self, total: int) -> None:
+        """Reading and planning ``total`` selected files begins."""
+
     def started(self, total: int) -> None:
         """Scheduling begins for ``total`` files."""
 
@@ -99,6 +104,9 @@ class Progress(Protocol):
 
 
 class _Silent:
+    def planning(self, total: int) -> None:
+        return None
+
     def started(self, total: int) -> None:
         return None
 
@@ -140,14 +148,17 @@ async def schedule(
     deadline_s: float | None = None,
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
+    timeout_s: float | None = None,
     budget: Budget | None = None,
     price: tuple[float, float] | None = None,
 ) -> ScheduleResult:
     """Analyse every job, calling ``on_file`` with each finished spec as soon as it is ready.
 
     ``stop``, when set (by a signal handler), ends the run like the deadline
-    does, but marks it interrupted. With a ``budget`` (and the ``price`` calls
-    are billed at), a call is sent only when its worst case fits the budget.
+    does, but marks it interrupted. ``timeout_s`` is the job-wide timeout the
+    reasons name, when ``deadline_s`` is only what is left of it. With a
+    ``budget`` (and the ``price`` calls are billed at), a call is sent only
+    when its worst case fits the budget.
     """
     run = _Run(provider, limits, cache_dir, progress or _Silent(), budget=budget, price=price)
     run.progress.started(len(jobs))
@@ -175,7 +186,8 @@ async def schedule(
         if everything.done() and not everything.cancelled():
             everything.exception()  # read here so asyncio does not log it; tasks are read below
 
-    reason = "interrupted" if interrupted else f"deadline of {deadline_s or 0:g} s reached"
+    named = timeout_s if timeout_s is not None else deadline_s
+    reason = "interrupted" if interrupted else f"deadline of {named or 0:g} s reached"
     files: list[FileRecord] = []
     for job, task in zip(jobs, tasks, strict=True):
         if task.done() and not task.cancelled() and task.exception() is None:
@@ -213,6 +225,43 @@ class _RequestWindow:
             await asyncio.sleep(self._starts[0] + self._period - now)
 
 
+class Cooldown:
+    """The pause every worker takes after a 429, shared by the whole job; times in seconds.
+
+    A 429 with ``RetryInfo`` is waited out exactly. Without it the pause doubles
+    (from ``initial`` up to ``maximum``) once per *episode*: a 429 for a request
+    sent before the current pause began belongs to the burst that started it, so
+    eight concurrent 429s double the pause once, not eight times. A success for a
+    request sent after the pause began ends the escalation.
+    """
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self.until = 0.0
+        """No request may start before this time."""
+        self._initial = initial
+        self._maximum = maximum
+        self._blind = 0.0
+        self._began = -math.inf
+
+    def rate_limited(self, sent_at: float, now: float, retry_after: float | None) -> None:
+        """A request sent at ``sent_at`` was answered 429 at ``now``."""
+        if retry_after is not None:
+            pause = retry_after
+        elif sent_at < self._began:
+            return  # part of the burst the current pause already answers
+        else:
+            self._blind = min(max(self._blind * 2, self._initial), self._maximum)
+            pause = self._blind
+        if sent_at >= self._began:
+            self._began = now
+        self.until = max(self.until, now + pause)
+
+    def succeeded(self, sent_at: float) -> None:
+        """A request sent at ``sent_at`` got through."""
+        if sent_at >= self._began:
+            self._blind = 0.0
+
+
 @dataclass
 class _Run:
     provider: Provider
@@ -225,8 +274,6 @@ class _Run:
     stopped: ProviderError | None = None
     """The error that ends all new work: a fatal one, or an exhausted daily quota."""
     _origin: float = field(default_factory=time.monotonic)
-    _cooldown_until: float = 0.0
-    _blind_cooldown: float = 0.0
     _per_file: dict[str, list[CallRecord]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -234,6 +281,7 @@ class _Run:
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._rpm = _RequestWindow(limits.rpm, limits.period_s) if limits.rpm else None
         self._tpm = AsyncLimiter(limits.tpm, limits.period_s) if limits.tpm else None
+        self._cooldown = Cooldown(limits.wait_initial, limits.wait_max)
 
     @property
     def fatal(self) -> FatalProviderError | None:
@@ -312,13 +360,13 @@ class _Run:
                 result = await send()
                 outcome = "ok"
                 billed = (result.usage.tokens_in, result.usage.tokens_out)
-                self._blind_cooldown = 0.0
+                self._cooldown.succeeded(start)
                 return result
             except ProviderError as exc:
                 outcome = _outcome_of(exc)
                 if reservation is not None and isinstance(exc, _BILLED_UNREAD):
                     unread = reservation.usd
-                self._on_error(exc)
+                self._on_error(exc, start)
                 raise
             except asyncio.CancelledError:
                 outcome = "cancelled"
@@ -336,19 +384,12 @@ class _Run:
             # escalating cool-down already set in _on_error is the right wait.
             if exc.retry_after is not None:
                 return exc.retry_after
-            return max(self._cooldown_until - self.now(), self.limits.wait_initial)
+            return max(self._cooldown.until - self.now(), self.limits.wait_initial)
         return isinstance(exc, RetryableError)
 
-    def _on_error(self, exc: ProviderError) -> None:
+    def _on_error(self, exc: ProviderError, sent_at: float) -> None:
         if isinstance(exc, RateLimited):
-            if exc.retry_after is not None:
-                pause = exc.retry_after
-            else:
-                self._blind_cooldown = min(
-                    max(self._blind_cooldown * 2, self.limits.wait_initial), self.limits.wait_max
-                )
-                pause = self._blind_cooldown
-            self._cooldown_until = max(self._cooldown_until, self.now() + pause)
+            self._cooldown.rate_limited(sent_at, self.now(), exc.retry_after)
         elif isinstance(exc, FatalProviderError | QuotaExhausted):
             self.stopped = self.stopped or exc
 
@@ -366,7 +407,7 @@ class _Run:
 
     async def _wait_cooldown(self) -> None:
         # Another 429 may push the end of the cool-down further while we sleep.
-        while (pause := self._cooldown_until - self.now()) > 0:  # noqa: ASYNC110
+        while (pause := self._cooldown.until - self.now()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(pause)
 
     def _check_stopped(self) -> None:

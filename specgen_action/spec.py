@@ -12,10 +12,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
+    "MAX_ANSWER_CHARS",
+    "MAX_ITEMS",
+    "MAX_NAME",
+    "MAX_SYMBOLS",
+    "MAX_TEXT",
     "SCHEMA_VERSION",
     "ChunkAnalysis",
     "FileSpec",
@@ -26,6 +32,21 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 """Bumped whenever ``ChunkAnalysis`` changes shape; part of every cache key."""
+
+# A model answer is bounded, field by field and as a whole: an answer over any
+# bound is invalid (retried, then the file fails), never a spec of any size.
+MAX_TEXT = 4_000
+"""Characters in one piece of prose: a purpose, a description, a behaviour or edge case."""
+MAX_NAME = 1_000
+"""Characters in a symbol name."""
+MAX_ITEMS = 200
+"""Behaviour statements, or edge cases, in one answer."""
+MAX_SYMBOLS = 2_000
+"""Symbol notes in one answer."""
+MAX_ANSWER_CHARS = 1_000_000
+"""Characters in one whole answer; far beyond what ``MAX_OUTPUT_TOKENS`` lets a model write."""
+
+_Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 
 
 class Symbol(BaseModel):
@@ -64,8 +85,12 @@ class FileSpec(BaseModel):
 class SymbolNote(BaseModel):
     """The model's prose about one symbol it was shown."""
 
-    name: str = Field(description="Exact name of a symbol listed in the skeleton.")
-    description: str = Field(description="What the symbol does, for a reader of the API.")
+    name: str = Field(
+        max_length=MAX_NAME, description="Exact name of a symbol listed in the skeleton."
+    )
+    description: str = Field(
+        max_length=MAX_TEXT, description="What the symbol does, for a reader of the API."
+    )
 
 
 class ChunkAnalysis(BaseModel):
@@ -75,15 +100,23 @@ class ChunkAnalysis(BaseModel):
     are part of the prompt.
     """
 
-    purpose: str = Field(description="One or two sentences: what this code is for.")
+    purpose: str = Field(
+        max_length=MAX_TEXT, description="One or two sentences: what this code is for."
+    )
     symbols: list[SymbolNote] = Field(
-        default_factory=list, description="Prose for symbols of the skeleton shown."
+        default_factory=list,
+        max_length=MAX_SYMBOLS,
+        description="Prose for symbols of the skeleton shown.",
     )
-    behaviour: list[str] = Field(
-        default_factory=list, description="Notable behaviour, one statement per item."
+    behaviour: list[_Text] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Notable behaviour, one statement per item.",
     )
-    edge_cases: list[str] = Field(
-        default_factory=list, description="Errors raised and edge cases, one per item."
+    edge_cases: list[_Text] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Errors raised and edge cases, one per item.",
     )
 
 

@@ -155,7 +155,8 @@ def test_created_once_then_updated(api: FakeGitHub, client: httpx.Client) -> Non
     assert methods[-1][0] == "PATCH" and methods[-1][1].startswith(
         "/repos/octo/widgets/issues/comments/"
     )
-    first = api.requests[0]
+    assert (api.requests[0].method, api.requests[0].path) == ("GET", "/user")
+    first = api.requests[1]
     assert first.query["per_page"] == ["100"]
     assert first.authorization == f"Bearer {TOKEN}"
     assert first.headers["accept"] == "application/vnd.github+json"
@@ -166,9 +167,9 @@ def test_pagination_finds_the_latest_marker_past_100(api: FakeGitHub, client: ht
     bodies = [f"comment {i}" for i in range(250)]
     bodies[20] = MARKER + "\nold"
     bodies[180] = MARKER + "\nnewer"
-    ids = api.seed(REPO, 3, bodies)
+    ids = api.seed(REPO, 3, bodies, user="github-actions[bot]")
     assert upsert_comment(client, REPO, 3, MARKER + "\nnew") == "updated"
-    gets = [r for r in api.requests if r.method == "GET"]
+    gets = [r for r in api.requests if r.method == "GET" and r.path != "/user"]
     assert [r.query.get("page", ["1"])[0] for r in gets] == ["1", "2", "3"]
     patch = api.requests[-1]
     assert patch.path == f"/repos/{REPO}/issues/comments/{ids[180]}"
@@ -178,10 +179,10 @@ def test_pagination_finds_the_latest_marker_past_100(api: FakeGitHub, client: ht
 def test_links_to_another_host_are_not_followed(api: FakeGitHub, client: httpx.Client) -> None:
     bodies = [f"comment {i}" for i in range(150)]
     bodies[120] = MARKER
-    api.seed(REPO, 4, bodies)
+    api.seed(REPO, 4, bodies, user="github-actions[bot]")
     api.state.link_origin = "http://evil.invalid"
     assert upsert_comment(client, REPO, 4, MARKER + "\nnew") == "created"
-    assert [r.method for r in api.requests] == ["GET", "POST"]
+    assert [r.method for r in api.requests] == ["GET", "GET", "POST"]
 
 
 def test_read_only_token_is_a_permission_error() -> None:
@@ -203,6 +204,8 @@ def test_bad_token_and_server_errors(api: FakeGitHub) -> None:
     with github_client(TOKEN, api.url) as http, pytest.raises(GitHubError, match="500") as info:
         upsert_comment(http, REPO, 1, MARKER)
     assert not isinstance(info.value, GitHubPermissionError)
+    assert "Forced failure 500" in str(info.value)
+    assert TOKEN not in str(info.value)  # the server echoed it; the message does not
 
 
 def test_unreachable_api_is_one_line() -> None:
@@ -219,3 +222,45 @@ def test_refuses_bad_input(client: httpx.Client) -> None:
         upsert_comment(client, "../etc", 1, MARKER)
     with pytest.raises(UsageError):
         upsert_comment(client, REPO, 1, "x" * (MAX_COMMENT_CHARS + 1))
+
+
+def test_a_person_quoting_the_marker_keeps_their_comment(
+    api: FakeGitHub, client: httpx.Client
+) -> None:
+    quoted = f"Why does the bot write this?\n> {MARKER}\n> ### specgen-action"
+    (theirs,) = api.seed(REPO, 9, [quoted], user="octocat")
+    (other_bot,) = api.seed(REPO, 9, [MARKER + "\nanother tool"], user="other-app[bot]")
+    assert upsert_comment(client, REPO, 9, MARKER + "\nours") == "created"
+    assert upsert_comment(client, REPO, 9, MARKER + "\nours again") == "updated"
+    comments = {c["id"]: c for c in api.comments(REPO, 9)}
+    assert comments[theirs]["body"] == quoted
+    assert comments[other_bot]["body"] == MARKER + "\nanother tool"
+    ours = [c for c in comments.values() if c["user"]["login"] == "github-actions[bot]"]
+    assert [c["body"] for c in ours] == [MARKER + "\nours again"]
+    # The job token may not read /user: it is taken for github-actions[bot].
+    assert [r.path for r in api.requests if r.method == "PATCH"] == [
+        f"/repos/{REPO}/issues/comments/{ours[0]['id']}"
+    ]
+
+
+def test_a_personal_token_edits_only_its_own_users_comment() -> None:
+    with FakeGitHub(TOKEN, user="alice") as server, github_client(TOKEN, server.url) as http:
+        (bot,) = server.seed(REPO, 2, [MARKER + "\nfrom the job token"], user="github-actions[bot]")
+        assert upsert_comment(http, REPO, 2, MARKER + "\nalice 1") == "created"
+        assert upsert_comment(http, REPO, 2, MARKER + "\nalice 2") == "updated"
+        comments = server.comments(REPO, 2)
+    assert [(c["user"]["login"], c["body"]) for c in comments] == [
+        ("github-actions[bot]", MARKER + "\nfrom the job token"),
+        ("alice", MARKER + "\nalice 2"),
+    ]
+    assert comments[0]["id"] == bot
+
+
+def test_a_refused_edit_falls_back_to_a_new_comment(api: FakeGitHub, client: httpx.Client) -> None:
+    (old,) = api.seed(REPO, 5, [MARKER + "\nold"], user="github-actions[bot]")
+    api.state.refuse_edits = True
+    assert upsert_comment(client, REPO, 5, MARKER + "\nnew") == "created"
+    bodies = {c["id"]: c["body"] for c in api.comments(REPO, 5)}
+    assert bodies[old] == MARKER + "\nold"
+    assert sorted(bodies.values()) == [MARKER + "\nnew", MARKER + "\nold"]
+    assert [r.method for r in api.requests] == ["GET", "GET", "PATCH", "POST"]

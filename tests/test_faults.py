@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
 from collections import Counter
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -22,6 +30,7 @@ from specgen_action.render import parse_front_matter
 from specgen_action.report import RunReport
 from specgen_action.scheduler import Limits
 from specgen_action.selection import Filters, select_all
+from specgen_action.spec import MAX_ANSWER_CHARS, MAX_ITEMS, MAX_TEXT
 from specgen_action.writer import spec_path_for
 from tests.conftest import CLI, GitRepo, python_module
 from tests.fakes.gemini_server import FakeGemini, Fault, at_rate, first
@@ -266,3 +275,186 @@ def test_server_never_answering_ends_at_the_deadline_with_exit_3(
     assert not (repo.root / "specs").exists() or not any((repo.root / "specs").rglob("*.md"))
     assert fake.requests > 0
     assert "timeout" in result.out
+
+
+# -- the deadline and signals cover reading and planning too -----------------------------------
+
+
+def many_files(repo: GitRepo, count: int) -> list[str]:
+    paths = []
+    for index in range(count):
+        path = f"big/m{index:04d}.py"
+        repo.write(path, python_module(f"g{index}", 3))
+        paths.append(path)
+    repo.commit()
+    return paths
+
+
+def test_the_deadline_counts_from_the_start_and_ends_planning_too(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    paths = many_files(repo, 1500)
+    result = cli(
+        "generate", "--report", "report.json", "--rpm", "0", "--timeout", "0.05",
+        "--request-timeout", "30",
+    )  # fmt: skip
+    assert result.code == 3, result.err
+    report = load(repo)
+    assert report.timed_out is True
+    assert_promises(repo.root, report, paths)
+    statuses = Counter(r.status for r in report.files)
+    assert set(statuses) <= {"written", "timeout"}
+    late = [r for r in report.files if r.status == "timeout"]
+    assert late and all(r.reason == "deadline of 0.05 s reached" for r in late)
+    # Files the deadline caught before they were even read: planning was cut short.
+    assert any(r.chunks == 0 for r in late)
+    assert fake.requests < len(paths)
+
+
+def _lines(stream: IO[str], into: queue.Queue[str]) -> None:
+    for line in stream:
+        into.put(line)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_while_files_are_read_still_writes_a_publishable_report(
+    repo: GitRepo, fake: FakeGemini, tmp_path: Path, signum: int
+) -> None:
+    paths = many_files(repo, 3000)
+    fake.faults = lambda index, body: Fault.hang()  # nothing can finish before the signal
+    env = {**os.environ, **fake.env(), "SPECGEN_MAX_ATTEMPTS": "1"}
+    stdout = tmp_path / "stdout.txt"
+    with stdout.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "specgen_action", "generate", "--report", "report.json",
+             "--rpm", "0", "--timeout", "120"],
+            cwd=repo.root, env=env, stdout=sink, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    seen: queue.Queue[str] = queue.Queue()
+    assert process.stderr is not None
+    reader = threading.Thread(target=_lines, args=(process.stderr, seen), daemon=True)
+    reader.start()
+    try:
+        # The marker comes once the handlers are in place and before the first file is read.
+        line = seen.get(timeout=60)
+        assert line == f"specgen: reading {len(paths)} file(s)\n", line
+        process.send_signal(signum)
+        process.wait(timeout=60)
+        reader.join(timeout=10)
+    finally:
+        process.kill()
+    out, err = stdout.read_text(), "".join(seen.queue)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    report = load(repo)
+    assert report.interrupted is True
+    assert {r.status for r in report.files} == {"timeout"}
+    assert all(r.reason == "interrupted" for r in report.files)
+    assert len(report.files) == len(paths)
+    assert any(r.chunks == 0 for r in report.files)  # it stopped while reading
+    assert fake.requests == 0
+    assert "interrupted" in out
+    # In Actions the publish step reads the report: the job summary says what happened.
+    summary = tmp_path / "summary.md"
+    summary.touch()
+    published = subprocess.run(
+        [sys.executable, "-m", "specgen_action", "report", "report.json", "--summary"],
+        cwd=repo.root,
+        env={**env, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    assert "interrupted" in summary.read_text()
+
+
+def test_oversized_answers_are_invalid_retried_then_failed_with_a_reason(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = fill(repo, count=6, multi=0)
+    huge = json.dumps({"purpose": "x" * (MAX_ANSWER_CHARS + 10), "symbols": [],
+                       "behaviour": [], "edge_cases": []})  # fmt: skip
+    long_field = json.dumps({"purpose": "y" * (MAX_TEXT + 1), "symbols": [],
+                             "behaviour": [], "edge_cases": []})  # fmt: skip
+    many = json.dumps({"purpose": "p", "symbols": [], "behaviour": ["b"] * (MAX_ITEMS + 1),
+                       "edge_cases": []})  # fmt: skip
+    answers = {"pkg/m000.py": huge, "pkg/m001.py": long_field, "pkg/m002.py": many}
+    once: set[str] = set()
+
+    def script(index: int, body: dict[str, object]) -> Fault | None:
+        text = json.dumps(body)
+        for path, answer in answers.items():
+            if path in text:
+                return Fault.answer(answer)
+        if "pkg/m003.py" in text and not once:  # oversized once, then a normal answer
+            once.add("pkg/m003.py")
+            return Fault.answer(huge)
+        return None
+
+    fake.faults = script
+    monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "2")
+    result = cli("generate", "--report", "report.json", "--rpm", "0")
+    assert result.code == 3, result.err
+    report = load(repo)
+    assert_promises(repo.root, report, paths)
+    records = {r.path: r for r in report.files}
+    reasons = {path: records[path].reason or "" for path in answers}
+    assert "over the limit of 1,000,000" in reasons["pkg/m000.py"]
+    assert "purpose: String should have at most 4000 characters" in reasons["pkg/m001.py"]
+    assert "behaviour: List should have at most 200 items" in reasons["pkg/m002.py"]
+    for path in answers:
+        assert records[path].status == "failed"
+        assert records[path].api_calls == 2  # retried once, like any invalid answer
+    assert [c.outcome for c in report.calls if c.file == "pkg/m003.py"] == ["invalid", "ok"]
+    assert records["pkg/m003.py"].status == "written"
+    # No spec grows with what the model sends.
+    largest = max(p.stat().st_size for p in (repo.root / "specs").rglob("*.md"))
+    assert largest < 10_000
+
+
+BLOCK_AIOHTTP = (
+    "import sys; sys.modules['aiohttp'] = None; sys.argv[0] = 'specgen'; "
+    "from specgen_action.cli import main; sys.exit(main())"
+)
+"""Runs the CLI as if aiohttp were not installed: the SDK then sends through httpx2."""
+
+
+@pytest.mark.parametrize("stack", ["aiohttp", "httpx2"])
+def test_failure_reasons_are_the_same_on_every_run_and_http_stack(
+    repo: GitRepo, tmp_path: Path, stack: str
+) -> None:
+    if stack == "aiohttp":
+        pytest.importorskip("aiohttp")  # google-genai sends through it whenever it is installed
+    fill(repo, count=3, multi=0)
+    env = {
+        **os.environ,
+        "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:1",  # nothing listens on port 1
+        "GEMINI_API_KEY": "fake-gemini-key-0123456789",
+        "SPECGEN_MAX_ATTEMPTS": "1",
+    }
+    entry = ["-m", "specgen_action"] if stack == "aiohttp" else ["-c", BLOCK_AIOHTTP]
+    runs = []
+    for run in range(2):
+        summary = tmp_path / f"summary-{run}.md"
+        done = subprocess.run(
+            [sys.executable, *entry, "generate", "--report", f"r{run}.json", "--rpm", "0"],
+            cwd=repo.root, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 3, done.stderr
+        subprocess.run(
+            [sys.executable, "-m", "specgen_action", "report", f"r{run}.json", "--summary"],
+            cwd=repo.root, check=True, capture_output=True, timeout=60,
+            env={**env, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+        )  # fmt: skip
+        report = json.loads((repo.root / f"r{run}.json").read_text())
+        reasons = sorted(f["reason"] for f in report["files"])
+        runs.append((reasons, done.stdout, summary.read_text()))
+    reasons = runs[0][0]
+    assert reasons == [
+        f"connection to Gemini failed for pkg/m{i:03d}.py chunk 1/1: "
+        "cannot connect to 127.0.0.1:1 (connection refused)"
+        for i in range(3)
+    ]
+    assert runs[1][0] == reasons
+    for _, out, summary_text in runs:
+        assert not re.search(r"0x[0-9a-f]{6}", out + summary_text)  # no memory address
+        assert r"cannot connect to 127\.0\.0\.1:1 \(connection refused\)" in summary_text

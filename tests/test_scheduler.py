@@ -18,7 +18,7 @@ from specgen_action.errors import (
     ServerError,
 )
 from specgen_action.providers.base import Analysis, ChunkRequest, Usage
-from specgen_action.scheduler import FileJob, Limits, ScheduleResult, schedule
+from specgen_action.scheduler import Cooldown, FileJob, Limits, ScheduleResult, schedule
 from specgen_action.source import Source
 from specgen_action.spec import ChunkAnalysis, FileSpec, Symbol
 
@@ -260,3 +260,66 @@ def test_queue_time_is_split_between_the_limits_and_the_cap() -> None:
     result, _ = run([make_job(f"g{i}") for i in range(3)], ScriptedProvider(), limited)
     waited = [c for c in result.calls if c.queue_s > 0.1]
     assert waited and all(c.limit_s == pytest.approx(c.queue_s, abs=0.01) for c in waited)
+
+
+def test_a_burst_of_429s_doubles_the_blind_cool_down_once() -> None:
+    """Eight concurrent 429s without RetryInfo are one episode; times are a controlled clock."""
+    cooldown = Cooldown(initial=1.0, maximum=60.0)
+    # Eight requests sent at t=0..0.07 are all rejected as they land, from t=0.5 on.
+    for i in range(8):
+        cooldown.rate_limited(sent_at=i / 100, now=0.5 + i / 100, retry_after=None)
+    assert cooldown.until == pytest.approx(1.5)  # one doubling from nothing: 1 s after the first
+    # The retries go after the pause (t=1.5) and are rejected again: a second episode.
+    for i in range(8):
+        cooldown.rate_limited(sent_at=1.5, now=2.0 + i / 100, retry_after=None)
+    assert cooldown.until == pytest.approx(4.0)  # 2 s
+    # A straggler sent before that episode began changes nothing.
+    cooldown.rate_limited(sent_at=1.9, now=2.5, retry_after=None)
+    assert cooldown.until == pytest.approx(4.0)
+    cooldown.rate_limited(sent_at=4.0, now=4.2, retry_after=None)
+    assert cooldown.until == pytest.approx(8.2)  # third episode: 4 s
+
+
+def test_the_blind_cool_down_is_capped_and_reset_by_a_success() -> None:
+    cooldown = Cooldown(initial=1.0, maximum=5.0)
+    now = 0.0
+    for _ in range(6):  # 1, 2, 4, 5, 5, 5
+        cooldown.rate_limited(sent_at=now, now=now, retry_after=None)
+        now = cooldown.until
+    assert cooldown.until - now == 0.0
+    cooldown.rate_limited(sent_at=now, now=now, retry_after=None)
+    assert cooldown.until == pytest.approx(now + 5.0)
+    # A success sent before the pause began says nothing about the quota now.
+    cooldown.succeeded(sent_at=now - 1)
+    cooldown.rate_limited(sent_at=now + 5, now=now + 5, retry_after=None)
+    assert cooldown.until == pytest.approx(now + 10.0)
+    # One sent after it did: the next episode starts from the initial pause again.
+    cooldown.succeeded(sent_at=now + 10)
+    cooldown.rate_limited(sent_at=now + 11, now=now + 11, retry_after=None)
+    assert cooldown.until == pytest.approx(now + 12.0)
+
+
+def test_retry_info_is_waited_out_exactly_and_never_shortened() -> None:
+    cooldown = Cooldown(initial=1.0, maximum=60.0)
+    cooldown.rate_limited(sent_at=0.0, now=0.1, retry_after=7.0)
+    assert cooldown.until == pytest.approx(7.1)
+    cooldown.rate_limited(sent_at=0.0, now=0.2, retry_after=3.0)
+    assert cooldown.until == pytest.approx(7.1)
+
+
+def test_concurrent_429s_without_retry_info_cost_one_doubling_per_wave() -> None:
+    """Eight calls rejected together, then accepted: the blind pause stays at its first step."""
+    waves: dict[str, int] = {}
+
+    def script(key: str, attempt: int) -> ProviderError | None:
+        waves[key] = attempt
+        return RateLimited("quota") if attempt == 1 else None
+
+    provider = ScriptedProvider(script, latency=0.01)
+    # Doubled once per 429, eight 429s would make the pause 0.05 * 2**7 = 6.4 s, past the
+    # deadline; doubled once per burst it is 0.05 s.
+    limits = Limits(rpm=0, tpm=0, concurrency=8, attempts=3, wait_initial=0.05, wait_max=30)
+    result, written = run([make_job(f"f{i}") for i in range(8)], provider, limits, deadline_s=3.0)
+    assert not result.timed_out
+    assert len(written) == 8
+    assert [c.outcome for c in result.calls].count("rate_limited") == 8

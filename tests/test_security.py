@@ -17,10 +17,12 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 
 from specgen_action.github.commands import escape_data, escape_property
+from specgen_action.github.comment import MARKER
 from specgen_action.providers import prompts
 from specgen_action.render import parse_front_matter
 from tests.conftest import CLI, GitRepo, Result
@@ -137,15 +139,18 @@ def github() -> Iterator[FakeGitHub]:
         yield api
 
 
-@pytest.fixture
-def actions(
-    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github: FakeGitHub
+def pull_request(
+    repo: GitRepo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    github: FakeGitHub,
+    files: dict[str, str],
 ) -> Path:
-    """A pull request whose head adds the hostile files, and the runner's environment."""
+    """A pull request whose head adds ``files``, and the runner's environment; the runner dir."""
     repo.write("README.md", "# widgets\n")
     base = repo.commit("base")
-    for name in NAMES:
-        repo.write(name, INJECTION + PY if name == "src/inject.py" else PY)
+    for name, text in files.items():
+        repo.write(name, text)
     head = repo.commit("pr")
     runner = tmp_path / "runner"
     runner.mkdir()
@@ -171,6 +176,15 @@ def actions(
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(repo.root)
     return runner
+
+
+@pytest.fixture
+def actions(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github: FakeGitHub
+) -> Path:
+    """A pull request whose head adds the hostile files, and the runner's environment."""
+    files = {name: INJECTION + PY if name == "src/inject.py" else PY for name in NAMES}
+    return pull_request(repo, tmp_path, monkeypatch, github, files)
 
 
 @pytest.fixture
@@ -225,6 +239,115 @@ def test_the_api_key_only_ever_appears_in_its_mask_command(
     assert KEY not in comments[0]["body"] and TOKEN not in comments[0]["body"]
     # The failure reasons were printed (so the error path ran), redacted.
     assert "***" in (repo.root / "r.json").read_text()
+
+
+ODD_KEY = "sk-proxy.7Hq2Zp/9v+Wm=xR4!tL8_kQ3$eN6"
+"""A key no key-shaped pattern knows, with characters that URL-encoding and Markdown change."""
+
+
+def echoes_of(key: str) -> dict[str, str]:
+    """The forms in which a server or proxy may write the key back, by name."""
+    return {
+        "raw": key,
+        "url_encoded": quote(key, safe=""),
+        "form_encoded": quote_plus(key),
+        "markdown_escaped": re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", key),
+        "json_escaped": json.dumps(key)[1:-1],
+        "head": key[:20],
+        "tail": key[-20:],
+    }
+
+
+def echo_fault(field: str, echo: str) -> Fault:
+    """An error that carries ``echo`` in ``field`` of what the server sends."""
+    said = f"request with key={echo} refused ({echo})"
+    info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "domain": "googleapis.com"}
+    if field == "message":
+        return Fault.error_body(400, {"error": {"code": 400, "message": said, "status": "X"}})
+    if field == "status":
+        body = {"error": {"code": 400, "message": "bad", "status": echo}}
+        return Fault.error_body(400, body)
+    if field == "quota_id":
+        violation = {"quotaMetric": "m", "quotaId": f"PerMinute-{echo}"}
+        details = [
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [violation]}
+        ]
+        body = {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED",
+                          "details": details}}  # fmt: skip
+        return Fault.error_body(429, body)
+    if field == "error_info":
+        details = [
+            {**info, "reason": echo, "metadata": {"key": echo, echo: "value"}},
+            {"@type": "type.googleapis.com/google.rpc.Help", "links": [{"url": said}]},
+        ]
+        body = {"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT",
+                          "details": details}}  # fmt: skip
+        return Fault.error_body(400, body)
+    if field == "html_body":
+        return Fault.raw(502, f"<html><body><h1>Bad gateway</h1><p>{said}</p></body></html>")
+    if field == "reason_phrase":
+        return Fault.raw(500, "upstream failed", "text/plain", reason_phrase=f"Failed {echo}")
+    raise AssertionError(field)
+
+
+ECHO_FIELDS = ["message", "status", "quota_id", "error_info", "html_body", "reason_phrase"]
+
+
+def test_the_key_is_redacted_whatever_field_and_form_a_server_echoes_it_in(
+    repo: GitRepo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    github: FakeGitHub,
+    specgen: CLI,
+) -> None:
+    echoes = echoes_of(ODD_KEY)
+    faults = {
+        f"src/{field}_{form}.py": echo_fault(field, echo)
+        for field in ECHO_FIELDS
+        for form, echo in echoes.items()
+    }
+    runner = pull_request(repo, tmp_path, monkeypatch, github, dict.fromkeys(faults, PY))
+    monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "1")
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+    def script(index: int, body: dict[str, Any]) -> Fault | None:
+        return faults.get(file_of(prompt_of(body)) or "")
+
+    with FakeGemini(api_key=ODD_KEY, faults=script) as server:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        generated = specgen("generate", "--github-event", "--report", "r.json", "--rpm", "0")
+        published = specgen("report", "r.json", "--summary", "--comment")
+    assert generated.code == 3, generated
+    assert published.code == 0, published
+    report = json.loads((repo.root / "r.json").read_text())
+    assert {f["status"] for f in report["files"]} == {"failed"}
+    assert len(report["files"]) == len(faults)
+    mask = f"::add-mask::{ODD_KEY}"
+    assert generated.out.splitlines()[0] == mask
+    logs = [generated.out, generated.err, published.out, published.err]
+    places = {
+        "console": "\n".join(line for log in logs for line in log.splitlines() if line != mask),
+        "report": (repo.root / "r.json").read_text(),
+        "summary": (runner / "summary.md").read_text(),
+        "outputs": (runner / "output.txt").read_text(),
+        "comment": github.comments(REPO, PR)[0]["body"],
+    }
+    # Markdown renders an escaped key as the key: compare with the escapes taken out too.
+    rendered = {f"{p} (rendered)": re.sub(r"\\(.)", r"\1", t) for p, t in places.items()}
+    fragments = {ODD_KEY[i : i + 12] for i in range(len(ODD_KEY) - 11)}
+    for echo in echoes.values():
+        fragments |= {echo[i : i + 12] for i in range(len(echo) - 11)}
+    for place, text in {**places, **rendered}.items():
+        leaked = sorted(fragment for fragment in fragments if fragment in text)
+        assert leaked == [], (place, leaked)
+    # The reasons still say what went wrong, with the key masked where it was.
+    reasons = {f["path"]: f["reason"] for f in report["files"]}
+    for path, reason in reasons.items():
+        assert "***" in reason or path.startswith("src/error_info_"), (path, reason)
+    assert all("rate limit" in reasons[p] for p in reasons if "quota_id" in p)
+    assert all("502" in reasons[p] for p in reasons if "html_body" in p)
 
 
 # -- 2. workflow commands --------------------------------------------------------------------
@@ -370,6 +493,24 @@ def test_model_output_cannot_move_specs_add_sections_or_mention_anyone(
     assert "<img" not in body and "javascript:" not in outside_code
     summary = (actions / "summary.md").read_text()
     assert not re.search(r"@[A-Za-z0-9]", re.sub(r"(`+).+?\1", "", summary))
+
+
+def test_the_sticky_comment_never_takes_over_a_comment_quoting_its_marker(
+    repo: GitRepo,
+    gemini: HostileGemini,
+    github: FakeGitHub,
+    actions: Path,
+    cli: CLI,
+) -> None:
+    quoted = f"Is this right?\n\n> {MARKER}\n> ### specgen-action: 3 failed\n\nPlease check."
+    (theirs,) = github.seed(REPO, PR, [quoted], user="octocat")
+    full_flow(cli)
+    assert cli("report", "r.json", "--comment").code == 0  # a second publish edits ours
+    comments = github.comments(REPO, PR)
+    assert [c["user"]["login"] for c in comments] == ["octocat", "github-actions[bot]"]
+    assert comments[0]["id"] == theirs and comments[0]["body"] == quoted
+    assert comments[1]["body"].startswith(MARKER + "\n\n### specgen-action")
+    assert [r.method for r in github.requests].count("POST") == 1
 
 
 # -- 4. code is data ---------------------------------------------------------------------------

@@ -1,5 +1,11 @@
 """The sticky pull-request comment: one per PR, found by a hidden marker, edited in place.
 
+Only a comment the token's own account wrote is ever edited: a person quoting
+the marker keeps their comment, and a new one is created instead (also when
+an edit is refused). The account is ``GET /user``'s login for a personal
+token; the job's ``GITHUB_TOKEN`` may not read ``/user`` (403), and writes as
+``github-actions[bot]``.
+
 The body is a compact form of the step summary, escaped the same way (it
 cannot mention anyone or carry raw HTML from outside) and kept under GitHub's
 65,536-character limit. The REST calls use plain ``httpx``; errors come back as
@@ -16,10 +22,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..errors import GitHubError, GitHubPermissionError, UsageError
+from ..redact import redact
 from ..report import RunReport, fix_command, is_offline
 from .summary import code_span, escape_markdown, fit_sections, outcome
 
 __all__ = [
+    "ACTIONS_BOT",
     "DEFAULT_API_URL",
     "MARKER",
     "MAX_COMMENT_CHARS",
@@ -35,6 +43,9 @@ MAX_COMMENT_CHARS = 65_536
 """GitHub rejects a comment body longer than this."""
 
 DEFAULT_API_URL = "https://api.github.com"
+
+ACTIONS_BOT = "github-actions[bot]"
+"""The account the job's ``GITHUB_TOKEN`` writes as."""
 
 _BUDGET = 60_000
 _SLOW_ROWS = 10
@@ -135,15 +146,17 @@ def github_client(token: str, api_url: str | None = None, timeout: float = 30.0)
     )
 
 
-def _message(response: httpx.Response) -> str:
+def _message(client: httpx.Client, response: httpx.Response) -> str:
     try:
         data = response.json()
     except ValueError:
-        return response.reason_phrase or "no message"
+        data = None
     text = data.get("message") if isinstance(data, dict) else None
     if not isinstance(text, str) or not text:
-        return response.reason_phrase or "no message"
-    line = " ".join(text.split())
+        text = response.reason_phrase or "no message"
+    # The token goes with every request; an echo of it must not reach the log.
+    token = client.headers.get("Authorization", "").removeprefix("Bearer ")
+    line = " ".join(redact(text[:4_000], [token]).split())
     return line[:200]
 
 
@@ -158,7 +171,7 @@ def _request(
         ) from None
     if response.is_success:
         return response
-    detail = f"{what}: GitHub answered {response.status_code} ({_message(response)})"
+    detail = f"{what}: GitHub answered {response.status_code} ({_message(client, response)})"
     limited = response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in detail.lower()
     if response.status_code in (401, 403, 404) and not limited:
         raise GitHubPermissionError(detail)
@@ -170,8 +183,31 @@ def _same_origin(client: httpx.Client, url: str) -> bool:
     return (base.scheme, base.netloc) == (other.scheme, other.netloc)
 
 
-def _find_marked(client: httpx.Client, repo: str, pr_number: int) -> int | None:
-    """The id of the latest comment carrying the marker, following ``Link: rel="next"``."""
+def _own_account(client: httpx.Client) -> tuple[str, str | None]:
+    """(login, type) of the token's account; the job token's bot when ``/user`` is refused."""
+    try:
+        data = _request(client, "GET", "/user", "reading the token's account").json()
+    except (GitHubPermissionError, ValueError):
+        # An installation token (GITHUB_TOKEN) gets 403 here; a bad token shows
+        # again, with its reason, when the comments are listed.
+        return ACTIONS_BOT, "Bot"
+    login = data.get("login") if isinstance(data, dict) else None
+    if not isinstance(login, str) or not login:
+        return ACTIONS_BOT, "Bot"
+    return login, None
+
+
+def _written_by(item: dict[str, Any], account: tuple[str, str | None]) -> bool:
+    user = item.get("user")
+    if not isinstance(user, dict) or user.get("login") != account[0]:
+        return False
+    return account[1] is None or user.get("type") == account[1]
+
+
+def _find_marked(
+    client: httpx.Client, repo: str, pr_number: int, account: tuple[str, str | None]
+) -> int | None:
+    """The id of ``account``'s latest comment carrying the marker, following ``rel="next"``."""
     url: str | None = f"/repos/{repo}/issues/{pr_number}/comments?per_page=100"
     found: int | None = None
     for _ in range(_MAX_PAGES):
@@ -190,6 +226,7 @@ def _find_marked(client: httpx.Client, repo: str, pr_number: int) -> int | None:
                 and isinstance(item.get("body"), str)
                 and MARKER in item["body"]
                 and isinstance(item.get("id"), int)
+                and _written_by(item, account)
             ):
                 found = item["id"]  # pages run oldest first, so the last match is the latest
         following = response.links.get("next", {}).get("url")
@@ -203,6 +240,9 @@ def upsert_comment(
 ) -> Literal["created", "updated"]:
     """Edit this tool's comment on PR ``pr_number`` in ``repo`` (``owner/name``), or create it.
 
+    Only a comment with the marker written by the token's own account is
+    edited; when there is none, or the edit is refused, a new one is created.
+
     Raises ``GitHubPermissionError`` when the token may not read or write
     comments (fork PRs), ``GitHubError`` for other failures, ``UsageError`` for
     a malformed ``repo`` or a body over the size limit.
@@ -213,21 +253,25 @@ def upsert_comment(
         raise UsageError(
             f"comment body is {len(body)} characters; GitHub takes {MAX_COMMENT_CHARS}"
         )
-    existing = _find_marked(client, repo, pr_number)
-    if existing is None:
-        _request(
-            client,
-            "POST",
-            f"/repos/{repo}/issues/{pr_number}/comments",
-            f"commenting on #{pr_number}",
-            {"body": body},
-        )
-        return "created"
+    existing = _find_marked(client, repo, pr_number, _own_account(client))
+    if existing is not None:
+        try:
+            _request(
+                client,
+                "PATCH",
+                f"/repos/{repo}/issues/comments/{existing}",
+                f"updating comment {existing}",
+                {"body": body},
+            )
+        except GitHubPermissionError:
+            pass  # refused (or deleted meanwhile): the report still gets its comment
+        else:
+            return "updated"
     _request(
         client,
-        "PATCH",
-        f"/repos/{repo}/issues/comments/{existing}",
-        f"updating comment {existing}",
+        "POST",
+        f"/repos/{repo}/issues/{pr_number}/comments",
+        f"commenting on #{pr_number}",
         {"body": body},
     )
-    return "updated"
+    return "created"

@@ -41,7 +41,8 @@ from ..errors import (
     RequestTimeout,
     ServerError,
 )
-from ..spec import ChunkAnalysis, FileSpec
+from ..redact import redact, redact_all
+from ..spec import MAX_ANSWER_CHARS, ChunkAnalysis, FileSpec
 from . import prompts
 from .base import Analysis, BatchJobState, BatchSubmission, ChunkRequest, Usage
 
@@ -78,10 +79,10 @@ _TRUNCATED_FINISH = frozenset({"MAX_TOKENS", "CONTINUATION"})
 _AUTH_REASONS = frozenset(
     {"API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_SERVICE_BLOCKED", "ACCESS_TOKEN_EXPIRED"}
 )
-_GOOGLE_KEY = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
-_URL_KEY = re.compile(r"(?i)([?&]key=)[^&\s'\"]+")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)s\s*$")
 _MAX_MESSAGE = 200
+_MAX_SCAN = 4_000
+"""Server text beyond this is never shown, so it is not worth redacting."""
 
 
 def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
@@ -276,7 +277,7 @@ class GeminiProvider:
                 answers[key] = _request_error(error or {}, where, self._secrets)
                 continue
             try:
-                answers[key] = _interpret(response, where)
+                answers[key] = _interpret(response, where, self._secrets)
             except ProviderError as exc:
                 answers[key] = exc
         for key, where in wheres.items():
@@ -327,7 +328,7 @@ class GeminiProvider:
         except _TIMEOUT_ERRORS:
             raise RequestTimeout(f"Gemini did not answer about {what} in time") from None
         except _TRANSPORT_ERRORS as exc:
-            detail = _one_line(f"{type(exc).__name__}: {exc}".rstrip(": "), self._secrets)
+            detail = _one_line(_transport_detail(exc), self._secrets)
             raise RequestTimeout(f"connection to Gemini failed for {what}: {detail}") from None
         except (json.JSONDecodeError, ValidationError, ValueError, KeyError) as exc:
             detail = _one_line(str(exc), self._secrets)
@@ -360,11 +361,11 @@ class GeminiProvider:
                 f"Gemini did not answer {where} within {self._timeout_s:g} s"
             ) from None
         except _TRANSPORT_ERRORS as exc:
-            detail = _one_line(f"{type(exc).__name__}: {exc}".rstrip(": "), self._secrets)
+            detail = _one_line(_transport_detail(exc), self._secrets)
             raise RequestTimeout(f"connection to Gemini failed for {where}: {detail}") from None
         except (json.JSONDecodeError, ValidationError):
             raise InvalidResponse(f"Gemini's response for {where} is not valid JSON") from None
-        return _interpret(response, where)
+        return _interpret(response, where, self._secrets)
 
 
 def make_gemini_provider(
@@ -424,14 +425,14 @@ def _http_options(request_timeout_s: float) -> types.HttpOptions:
     )
 
 
-def _interpret(response: types.GenerateContentResponse, where: str) -> Analysis:
+def _interpret(response: types.GenerateContentResponse, where: str, secrets: list[str]) -> Analysis:
     feedback = response.prompt_feedback
     if feedback is not None and feedback.block_reason is not None:
-        reason = _enum(feedback.block_reason)
+        reason = _one_line(_enum(feedback.block_reason), secrets, 60)
         raise ContentBlocked(f"Gemini blocked the prompt for {where} ({reason})")
     if not response.candidates:
         raise InvalidResponse(f"Gemini returned no answer for {where}")
-    finish = _enum(response.candidates[0].finish_reason)
+    finish = _one_line(_enum(response.candidates[0].finish_reason), secrets, 60)
     if finish in _BLOCKED_FINISH:
         raise ContentBlocked(f"Gemini withheld the answer for {where} ({finish})")
     if finish in _TRUNCATED_FINISH:
@@ -441,10 +442,18 @@ def _interpret(response: types.GenerateContentResponse, where: str) -> Analysis:
         raise InvalidResponse(
             f"Gemini returned an empty answer for {where} ({finish or 'no reason'})"
         )
+    if len(text) > MAX_ANSWER_CHARS:
+        raise InvalidResponse(
+            f"Gemini's answer for {where} is {len(text):,} characters, over the limit of "
+            f"{MAX_ANSWER_CHARS:,}"
+        )
     try:
-        analysis = ChunkAnalysis.model_validate_json(text)
-    except ValidationError:
-        raise InvalidResponse(f"Gemini's answer for {where} does not match the schema") from None
+        # The answer becomes a spec that may be published: no echo of the key survives.
+        analysis = ChunkAnalysis.model_validate_json(redact(text, secrets, shapes=False))
+    except ValidationError as exc:
+        raise InvalidResponse(
+            f"Gemini's answer for {where} does not match the schema ({_first_problem(exc)})"
+        ) from None
     return Analysis(analysis, _usage(response.usage_metadata))
 
 
@@ -494,6 +503,16 @@ def _request_error(error: dict[str, Any], where: str, secrets: list[str]) -> Pro
     return ProviderError(text)
 
 
+def _first_problem(exc: ValidationError) -> str:
+    """Where and how an answer breaks the schema, without quoting it."""
+    errors = exc.errors(include_url=False, include_input=False)
+    if not errors:
+        return "invalid"
+    where = ".".join(str(part) for part in errors[0]["loc"]) or "answer"
+    more = f"; {len(errors) - 1} more" if len(errors) > 1 else ""
+    return f"{where}: {errors[0]['msg']}{more}"
+
+
 def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage:
     if metadata is None:
         return Usage()
@@ -504,15 +523,16 @@ def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage
 
 def _api_error(exc: genai_errors.APIError, model: str, secrets: list[str]) -> ProviderError:
     code = int(exc.code or 0)
-    status = str(exc.status or "")
-    error = _error_body(exc.details)
+    # Every string the server sent is redacted here, before any of it becomes a message.
+    status = _one_line(str(exc.status or ""), secrets, 60)
+    error = _error_body(redact_all(exc.details, secrets))
     details = [item for item in error.get("details") or [] if isinstance(item, dict)]
     reasons = {str(item.get("reason")) for item in details if _is(item, "ErrorInfo")}
     message = _one_line(str(exc.message or error.get("message") or ""), secrets)
     label = f"{code} {status}".strip()
     if code == 429:
         quota_ids = [
-            str(violation.get("quotaId", ""))
+            _one_line(str(violation.get("quotaId", "")), secrets, 100)
             for item in details
             if _is(item, "QuotaFailure")
             for violation in item.get("violations") or []
@@ -567,10 +587,61 @@ def _enum(value: Any) -> str:
     return str(getattr(value, "value", value) or "")
 
 
-def _one_line(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    text = _URL_KEY.sub(r"\1***", text)
-    text = _GOOGLE_KEY.sub("***", text)
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+def _transport_detail(exc: BaseException) -> str:
+    """A transport failure, worded the same by every HTTP stack and from run to run."""
+    cause = _os_error(exc)
+    endpoint = _endpoint(exc)
+    name = type(exc).__name__
+    if endpoint and cause is not None and "connect" in name.lower():
+        return f"cannot connect to {endpoint} ({_strerror(cause)})"
+    if name in _CUT_SHORT:
+        return f"the connection closed before the whole answer arrived ({name})"
+    return f"{name}: {exc}".rstrip(": ")
+
+
+_CUT_SHORT = frozenset(
+    {"ClientPayloadError", "ServerDisconnectedError", "RemoteProtocolError", "ReadError"}
+)
+"""Each stack's name for a connection that ended in the middle of the answer."""
+_VOLATILE = re.compile(r"\s*\bssl:(?:default|None|True|False|<[^<>]*>)|<[^<>]* at 0x[0-9a-fA-F]+>")
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The innermost ``OSError`` with an errno behind ``exc`` (httpx chains, aiohttp keeps it)."""
+    found = None
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        inner = getattr(current, "os_error", None)
+        for candidate in (current, inner):
+            if isinstance(candidate, OSError) and candidate.errno is not None:
+                found = candidate
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _strerror(error: OSError) -> str:
+    if isinstance(error.errno, int) and error.errno > 0:
+        return os.strerror(error.errno).lower()
+    return str(error.strerror or error).lower()  # getaddrinfo: "name or service not known"
+
+
+def _endpoint(exc: BaseException) -> str | None:
+    """``host:port`` the failed request went to, when the exception says."""
+    host, port = getattr(exc, "host", None), getattr(exc, "port", None)
+    if isinstance(host, str) and isinstance(port, int):
+        return f"{host}:{port}"
+    try:
+        url = exc.request.url  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):
+        return None
+    default = 443 if getattr(url, "scheme", "") == "https" else 80
+    return f"{url.host}:{url.port or default}" if getattr(url, "host", None) else None
+
+
+def _one_line(text: str, secrets: list[str], limit: int = _MAX_MESSAGE) -> str:
+    """Server text as one redacted line of at most ``limit`` characters."""
+    # Redacted before it is cut, so a cut cannot leave half a key behind unmasked.
+    text = " ".join(redact(text[:_MAX_SCAN], secrets).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

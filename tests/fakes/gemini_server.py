@@ -71,6 +71,9 @@ FaultKind = Literal[
     "blocked",
     "down",
     "http_error",
+    "error_body",
+    "raw",
+    "answer",
 ]
 
 
@@ -92,6 +95,12 @@ class Fault:
     """For ``down``: seconds during which every connection is dropped."""
     where: Literal["prompt", "candidate"] = "prompt"
     """For ``blocked``: promptFeedback.blockReason, or a candidate with finishReason SAFETY."""
+    payload: Any = None
+    """For ``error_body``: the JSON body; for ``raw``: the body text; for ``answer``: the text."""
+    content_type: str = "application/json; charset=UTF-8"
+    """For ``raw``: the Content-Type header."""
+    reason_phrase: str | None = None
+    """For ``raw`` and ``error_body``: the status line's reason phrase."""
 
     @classmethod
     def server_error(cls, status: int = 503) -> Fault:
@@ -145,6 +154,35 @@ class Fault:
         """Any error status with a canonical body (403 PERMISSION_DENIED, 404 NOT_FOUND...)."""
         return cls(
             "http_error", status=status, status_name=status_name, message=message, reason=reason
+        )
+
+    @classmethod
+    def answer(cls, text: str) -> Fault:
+        """200 with this candidate text and finishReason STOP (an oversized answer...)."""
+        return cls("answer", payload=text)
+
+    @classmethod
+    def error_body(
+        cls, status: int, payload: dict[str, Any], reason_phrase: str | None = None
+    ) -> Fault:
+        """Any JSON error body, as a proxy or a misbehaving server may send it."""
+        return cls("error_body", status=status, payload=payload, reason_phrase=reason_phrase)
+
+    @classmethod
+    def raw(
+        cls,
+        status: int,
+        text: str,
+        content_type: str = "text/html; charset=UTF-8",
+        reason_phrase: str | None = None,
+    ) -> Fault:
+        """A body that is not JSON (a proxy's error page), with any reason phrase."""
+        return cls(
+            "raw",
+            status=status,
+            payload=text,
+            content_type=content_type,
+            reason_phrase=reason_phrase,
         )
 
 
@@ -240,6 +278,7 @@ class FakeGemini:
         rpm_limit: int | None = None,
         window_s: float = 60.0,
         retry_info: bool = True,
+        refill: bool = False,
         faults: FaultScript | None = None,
         invent_symbol: str | None = None,
     ) -> None:
@@ -250,6 +289,11 @@ class FakeGemini:
         self.rpm_limit = rpm_limit
         """At most this many admitted requests per sliding ``window_s``; more get 429."""
         self.window_s = window_s
+        self.refill = refill
+        """Count the quota as a token bucket instead: ``rpm_limit`` at once, refilled evenly
+        over ``window_s`` (one request every ``window_s / rpm_limit`` once it is empty)."""
+        self._tokens: float | None = None
+        self._filled_at = 0.0
         self.retry_info = retry_info
         """Whether the quota 429 carries RetryInfo (the time until a slot frees)."""
         self.faults = faults
@@ -401,6 +445,7 @@ class FakeGemini:
         with self._lock:
             self._log.clear()
             self._admitted.clear()
+            self._tokens = None
             self._max_in_flight = self._in_flight
             self._rejected_429 = 0
             self._dropped = 0
@@ -542,12 +587,26 @@ class FakeGemini:
         if limit is None:
             return None
         now = time.monotonic()
+        if self.refill:
+            return self._take_token(limit, now)
         with self._lock:
             while self._admitted and self._admitted[0] <= now - self.window_s:
                 self._admitted.popleft()
             if len(self._admitted) >= limit:
                 return max(0.0, self._admitted[0] + self.window_s - now)
             self._admitted.append(now)
+            return None
+
+    def _take_token(self, limit: int, now: float) -> float | None:
+        rate = limit / self.window_s
+        with self._lock:
+            tokens = limit if self._tokens is None else self._tokens
+            tokens = min(limit, tokens + (now - self._filled_at) * rate)
+            self._filled_at = now
+            if tokens < 1:
+                self._tokens = tokens
+                return (1 - tokens) / rate
+            self._tokens = tokens - 1
             return None
 
     def _count_429(self) -> None:
@@ -578,6 +637,20 @@ class FakeGemini:
                 writer,
                 fault.status,
                 _error(fault.status, fault.status_name, fault.message, details),
+            )
+            return True
+        if kind == "error_body":
+            if fault.status == 429:
+                self._count_429()
+            await _send(writer, fault.status, fault.payload, reason_phrase=fault.reason_phrase)
+            return True
+        if kind == "raw":
+            await _send_bytes(
+                writer,
+                fault.status,
+                str(fault.payload).encode(),
+                fault.content_type,
+                fault.reason_phrase,
             )
             return True
         if kind == "rate_limit":
@@ -618,7 +691,9 @@ class FakeGemini:
             await writer.drain()
             return False
         await asyncio.sleep(self.latency)
-        if kind == "garbage":
+        if kind == "answer":
+            await _send(writer, 200, _response(record, str(fault.payload), "STOP"))
+        elif kind == "garbage":
             await _send(
                 writer, 200, _response(record, "Sure! Here is the analysis: {purpose:", "STOP")
             )
@@ -774,12 +849,28 @@ _REASONS = {
 }
 
 
-async def _send(writer: asyncio.StreamWriter, status: int, payload: dict[str, Any]) -> None:
+async def _send(
+    writer: asyncio.StreamWriter,
+    status: int,
+    payload: dict[str, Any],
+    reason_phrase: str | None = None,
+) -> None:
     data = json.dumps(payload).encode()
+    await _send_bytes(writer, status, data, "application/json; charset=UTF-8", reason_phrase)
+
+
+async def _send_bytes(
+    writer: asyncio.StreamWriter,
+    status: int,
+    data: bytes,
+    content_type: str,
+    reason_phrase: str | None = None,
+) -> None:
+    phrase = reason_phrase if reason_phrase is not None else _REASONS.get(status, "Error")
     head = (
-        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
-        "Content-Type: application/json; charset=UTF-8\r\n"
+        f"HTTP/1.1 {status} {phrase}\r\n"
+        f"Content-Type: {content_type}\r\n"
         f"Content-Length: {len(data)}\r\n\r\n"
-    ).encode()
+    ).encode("latin-1")
     writer.write(head + data)
     await writer.drain()

@@ -5,12 +5,18 @@ Implements what the sticky PR comment needs:
 - ``GET  /repos/{owner}/{repo}/issues/{n}/comments`` with ``per_page`` (max 100)
   and ``page``, and a ``Link`` header with ``rel="next"``/``"last"`` etc.;
 - ``POST /repos/{owner}/{repo}/issues/{n}/comments``;
-- ``PATCH /repos/{owner}/{repo}/issues/comments/{id}``.
+- ``PATCH /repos/{owner}/{repo}/issues/comments/{id}``;
+- ``GET  /user``: 403 "Resource not accessible by integration" for the job
+  token (``user=None``, which writes as ``github-actions[bot]``), the user for a
+  personal token (``user="login"``).
 
-Knobs: ``token`` (the bearer token it accepts), ``read_only`` (writes answer
+Knobs: ``token`` (the bearer token it accepts), ``user`` (see above),
+``refuse_edits`` (every PATCH answers 403, as for a comment the token may not edit),
+``read_only`` (writes answer
 403 "Resource not accessible by integration", as a fork PR's token does),
 ``state.link_origin`` (put another host in ``Link`` URLs),
-``fail_with`` (statuses to answer, one per request, before behaving), and
+``fail_with`` (statuses to answer, one per request, before behaving; their
+message echoes the request's ``Authorization`` header), and
 :meth:`FakeGitHub.seed` for pre-existing comments. Every request is recorded.
 """
 
@@ -29,6 +35,7 @@ __all__ = ["FakeGitHub", "Recorded"]
 
 _LIST_OR_CREATE = re.compile(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments")
 _UPDATE = re.compile(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)")
+_ACTIONS_BOT = "github-actions[bot]"
 
 
 @dataclass
@@ -46,7 +53,10 @@ class Recorded:
 @dataclass
 class _State:
     token: str
+    user: str | None = None
+    """The personal token's login; None for the job token (GET /user is refused)."""
     read_only: bool = False
+    refuse_edits: bool = False
     link_origin: str | None = None
     """Scheme and host for ``Link`` URLs; None means this server."""
     fail_with: list[int] = field(default_factory=list)
@@ -60,8 +70,10 @@ class _State:
 class FakeGitHub:
     """Start with ``with FakeGitHub() as api:``; ``api.url`` is the ``GITHUB_API_URL``."""
 
-    def __init__(self, token: str = "ghs_fake_token", *, read_only: bool = False) -> None:
-        self.state = _State(token=token, read_only=read_only)
+    def __init__(
+        self, token: str = "ghs_fake_token", *, read_only: bool = False, user: str | None = None
+    ) -> None:
+        self.state = _State(token=token, read_only=read_only, user=user)
         state = self.state
 
         class Handler(_Handler):
@@ -193,12 +205,16 @@ class _Handler(BaseHTTPRequestHandler):
             )
             forced = state.fail_with.pop(0) if state.fail_with else None
         if forced is not None:
-            self._send(forced, {"message": f"Forced failure {forced}"})
+            # Echo the credentials back, as a careless proxy does.
+            auth = self.headers.get("Authorization")
+            self._send(forced, {"message": f"Forced failure {forced}, Authorization: {auth}"})
             return
         if self.headers.get("Authorization") != f"Bearer {state.token}":
             self._send(401, {"message": "Bad credentials"})
             return
-        if method == "GET" and (match := _LIST_OR_CREATE.fullmatch(parts.path)):
+        if method == "GET" and parts.path == "/user":
+            self._user()
+        elif method == "GET" and (match := _LIST_OR_CREATE.fullmatch(parts.path)):
             self._list(f"{match[1]}/{match[2]}", int(match[3]), query)
         elif method == "POST" and (match := _LIST_OR_CREATE.fullmatch(parts.path)):
             self._write(body, repo=f"{match[1]}/{match[2]}", issue=int(match[3]))
@@ -206,6 +222,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(body, repo=f"{match[1]}/{match[2]}", comment_id=int(match[3]))
         else:
             self._send(404, {"message": "Not Found"})
+
+    def _user(self) -> None:
+        login = self.shared.user
+        if login is None:
+            self._send(
+                403,
+                {
+                    "message": "Resource not accessible by integration",
+                    "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+                    "status": "403",
+                },
+            )
+            return
+        self._send(200, {"login": login, "id": 1, "type": "User"})
 
     def _list(self, repo: str, issue: int, query: dict[str, list[str]]) -> None:
         try:
@@ -253,14 +283,19 @@ class _Handler(BaseHTTPRequestHandler):
         if len(body["body"]) > 65_536:
             self._send(422, {"message": "Validation Failed: body is too long (maximum is 65536)"})
             return
+        author = state.user or _ACTIONS_BOT
         with state.lock:
             if issue is not None:
-                new_id = _add(state, repo, issue, body["body"], "github-actions[bot]")
+                new_id = _add(state, repo, issue, body["body"], author)
                 created = _public(state.comments[new_id])
             else:
                 existing = state.comments.get(comment_id or -1)
                 if existing is None or existing["repo"] != repo:
                     created = None
+                elif state.refuse_edits:
+                    refused = {"message": "Must have admin rights to Repository.", "status": "403"}
+                    self._send(403, refused)
+                    return
                 else:
                     existing["body"] = body["body"]
                     created = _public(existing)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ...spec import ChunkAnalysis, FileSpec, SymbolNote
+from ...spec import MAX_NAME, MAX_SYMBOLS, MAX_TEXT, ChunkAnalysis, FileSpec, SymbolNote
 from ..base import Analysis, ChunkRequest
 from ._docs import _summary
 
@@ -45,19 +45,26 @@ class StaticProvider:
         chunk = request.chunk
         names = Counter(symbol.name for symbol in request.skeleton.symbols)
         notes = [
-            SymbolNote(name=symbol.name, description=description)
+            SymbolNote(name=symbol.name, description=_clip(description))
             for symbol in request.skeleton.symbols
             if chunk.line_start <= symbol.line_start <= chunk.line_end
             and names[symbol.name] == 1
+            and len(symbol.name) <= MAX_NAME
             and (description := symbol.description or _summary(symbol.docstring))
         ]
-        return Analysis(ChunkAnalysis(purpose=request.skeleton.purpose, symbols=notes))
+        purpose = _clip(request.skeleton.purpose)
+        return Analysis(ChunkAnalysis(purpose=purpose, symbols=notes[:MAX_SYMBOLS]))
 
     async def synthesise(
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
         """The skeleton's purpose; everything else is already in the skeleton."""
-        return Analysis(ChunkAnalysis(purpose=skeleton.purpose))
+        return Analysis(ChunkAnalysis(purpose=_clip(skeleton.purpose)))
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _clip(text: str) -> str:
+    """Docstrings have no size limit; an analysis field has (``spec.MAX_TEXT``)."""
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
