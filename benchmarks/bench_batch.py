@@ -7,8 +7,8 @@ real google-genai SDK through ``make_gemini_provider``, and ``pipeline.generate`
   minute is compressed to W seconds on both sides, honestly: the server's
   sliding window is W and ours is ``Limits(period_s=W)``, so the run waits
   exactly what a real minute-quota would make it wait, scaled by W / 60.
-- Packed interactive: several small files per request (issue 12). Measured when
-  the provider can pack; otherwise the row says so.
+- Packed interactive: the default, several small files per call
+  (``packing``), under the same quota.
 - Batch: ``--batch``, one job. The job's turnaround is the fake's
   (``--job-minutes`` scaled minutes); the real service's is not ours to measure
   (its target is 24 hours, usually much less), so that row's wall time is the
@@ -21,6 +21,7 @@ Run from the repository root: ``.venv/bin/python benchmarks/bench_batch.py``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import shutil
@@ -36,13 +37,14 @@ if str(REPO) not in sys.path:
 
 import stamina.instrumentation  # noqa: E402
 
-from benchmarks._common import machine, table  # noqa: E402
-from benchmarks.bench_scheduler import (  # noqa: E402
-    _drop_shutdown_noise,
-    _git_env,
-    _isolate_environment,
-    _make_repo,
-    _small_module,
+from benchmarks._common import (  # noqa: E402
+    drop_shutdown_noise,
+    isolate_environment,
+    machine,
+    make_repo,
+    repo_env,
+    small_module,
+    table,
 )
 from specgen_action.batch import BatchOptions  # noqa: E402
 from specgen_action.pipeline import GenerateOptions, generate  # noqa: E402
@@ -64,14 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments().parse_args(argv)
     if args.quick:
         args.files, args.window, args.latency, args.job_minutes = 20, 0.2, 0.01, 2.0
-    _isolate_environment()
-    logging.getLogger("asyncio").addFilter(_drop_shutdown_noise)
+    isolate_environment()
+    logging.getLogger("asyncio").addFilter(drop_shutdown_noise)
     stamina.instrumentation.set_on_retry_hooks([])
     print(f"Machine: {machine()}\n")
     with tempfile.TemporaryDirectory(prefix="specgen-bench-batch-") as temp:
         root = Path(temp) / "repo"
         names = [f"pkg/m{i:03d}.py" for i in range(args.files)]
-        _make_repo(root, {name: _small_module(i) for i, name in enumerate(names)}, _git_env(root))
+        files = {name: small_module(i) for i, name in enumerate(names)}
+        make_repo(root, files, repo_env(Path(temp) / "home"))
         print(_section(root, args))
     return 0
 
@@ -91,29 +94,24 @@ def _arguments() -> argparse.ArgumentParser:
 
 def _section(root: Path, args: argparse.Namespace) -> str:
     window, limit = args.window, args.rpm_limit
-    limits = Limits(rpm=limit, tpm=0, concurrency=8, period_s=window)
+    single = Limits(rpm=limit, tpm=0, concurrency=8, period_s=window, pack_tokens=0)
+    packed = dataclasses.replace(single, pack_tokens=None)
     rows: list[list[object]] = []
     with FakeGemini(latency=args.latency, rpm_limit=limit, window_s=window) as fake:
         os.environ.update(fake.env())
         fake.batch.job_seconds = args.job_minutes * window
 
-        wall, report = _run(root, limits, None)
-        rows.append(_row("interactive, `--rpm R`", report, wall, fake.requests, 0, window))
+        wall, report = _run(root, single, None)
+        label = "interactive, one call per file (`--pack-tokens 0`)"
+        rows.append(_row(label, report, wall, fake.requests, 0, window))
 
-        rows.append(
-            [
-                "packed interactive",
-                "not measured: packing several files per request (issue 12) is not in this build",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
+        fake.clear()
+        wall, report = _run(root, packed, None)
+        rows.append(_row("packed interactive (default)", report, wall, fake.requests, 0, window))
 
         fake.clear()
         poll = BatchOptions(poll_s=window / 20, poll_max_s=window)
-        wall, report = _run(root, limits, poll)
+        wall, report = _run(root, packed, poll)
         jobs = len(fake.batch.created())
         rows.append(_row("batch, `--batch`", report, wall, fake.requests, jobs, window))
     header = ["run", "files written", "calls / jobs", "wall s", "scaled minutes", "est. cost USD"]
@@ -140,7 +138,9 @@ def _row(
     label: str, report: RunReport, wall: float, calls: int, jobs: int, window: float
 ) -> list[object]:
     t = report.totals
-    made = f"{calls} calls" + (f", {jobs} job" if jobs else "")
+    made = f"{calls} calls"
+    if jobs:
+        made += f", {jobs} job ({report.batches[0].requests} batch requests)"
     cost = f"{t.cost_usd:.6f}" if t.cost_usd is not None else "n/a"
     return [label, t.written, made, f"{wall:.2f}", f"{wall / window:.1f}", cost]
 

@@ -27,9 +27,7 @@ import asyncio
 import logging
 import math
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,25 +41,33 @@ if str(REPO) not in sys.path:
 
 import stamina.instrumentation  # noqa: E402
 
-from benchmarks._common import machine, table  # noqa: E402
+from benchmarks._common import (  # noqa: E402
+    CHUNKS,
+    drop_shutdown_noise,
+    fourteen_chunk_module,
+    generate_specs,
+    isolate_environment,
+    machine,
+    make_repo,
+    repo_env,
+    small_module,
+    table,
+)
 from specgen_action.chunking import chunk_source  # noqa: E402
 from specgen_action.errors import ProviderError, RateLimited  # noqa: E402
 from specgen_action.parsing import parse  # noqa: E402
-from specgen_action.pipeline import GenerateOptions, generate  # noqa: E402
 from specgen_action.providers.base import ChunkRequest  # noqa: E402
 from specgen_action.providers.gemini import make_gemini_provider  # noqa: E402
 from specgen_action.providers.pricing import DEFAULT_MODEL  # noqa: E402
 from specgen_action.providers.static import build_skeleton  # noqa: E402
 from specgen_action.report import RunReport  # noqa: E402
 from specgen_action.scheduler import Limits  # noqa: E402
-from specgen_action.selection import Filters, select_all  # noqa: E402
 from specgen_action.source import Skipped, read_source  # noqa: E402
 from specgen_action.spec import ChunkAnalysis  # noqa: E402
 from tests.fakes.gemini_server import FakeGemini  # noqa: E402
 
 __all__ = ["ideal_quota_schedule", "main"]
 
-_CHUNKS = 14
 _MAX_BYTES = 1 << 20
 _BIG_CHUNK_TOKENS = 4000
 
@@ -83,16 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.rpm_limit, args.window, args.files = 3, 0.5, [7]
         args.quota_latency = min(args.quota_latency, 0.02)
         args.burst_files, args.burst_window = 8, 1.0
-    _isolate_environment()
+    isolate_environment()
     # The fake server's loop logs each keep-alive connection it cancels on shutdown
     # (Python 3.11 streams); that is teardown noise, not a result.
-    logging.getLogger("asyncio").addFilter(_drop_shutdown_noise)
+    logging.getLogger("asyncio").addFilter(drop_shutdown_noise)
     # Retries are counted in the report; stamina's log lines would only add noise here.
     stamina.instrumentation.set_on_retry_hooks([])
     print(f"Machine: {machine()}\n")
     with tempfile.TemporaryDirectory(prefix="specgen-bench-") as temp:
         work = Path(temp)
-        git_env = _git_env(work / "home")
+        git_env = repo_env(work / "home")
         if args.case in ("1", "all"):
             print(_baseline_section(work / "baseline", args, git_env))
         for count in args.files if args.case in ("2", "all") else ():
@@ -141,11 +147,11 @@ def _arguments() -> argparse.ArgumentParser:
 
 def _baseline_section(root: Path, args: argparse.Namespace, git_env: dict[str, str]) -> str:
     latency = args.latency
-    text, chunk_tokens = _fourteen_chunk_module()
-    _make_repo(root, {"big.py": text}, git_env)
+    text, chunk_tokens = fourteen_chunk_module()
+    make_repo(root, {"big.py": text}, git_env)
     (job,) = _jobs(root, ["big.py"], chunk_tokens)
-    assert len(job.requests) == _CHUNKS, len(job.requests)
-    calls = _CHUNKS + 1
+    assert len(job.requests) == CHUNKS, len(job.requests)
+    calls = CHUNKS + 1
     with FakeGemini(latency=latency) as fake:
         os.environ.update(fake.env())
         rows: list[list[object]] = []
@@ -156,8 +162,8 @@ def _baseline_section(root: Path, args: argparse.Namespace, git_env: dict[str, s
             walls, reports = [], []
             for _ in range(args.repeat):
                 fake.clear()
-                limits = Limits(rpm=1000, tpm=1_000_000, concurrency=concurrency)
-                wall, report = _generate(root, limits, chunk_tokens)
+                limits = Limits(rpm=1000, tpm=1_000_000, concurrency=concurrency, pack_tokens=0)
+                wall, report = generate_specs(root, limits, chunk_tokens)
                 if report.totals.written != 1 or report.totals.api_calls != calls:
                     raise SystemExit(f"baseline run went wrong: {report.totals}")
                 walls.append(wall)
@@ -178,15 +184,16 @@ def _baseline_section(root: Path, args: argparse.Namespace, git_env: dict[str, s
         "ratio",
     ]
     lines = [
-        f"### Case 1: one file, N = {_CHUNKS} chunks + 1 synthesis call, L = {latency:g} s "
+        f"### Case 1: one file, N = {CHUNKS} chunks + 1 synthesis call, L = {latency:g} s "
         "per call, quota not binding",
         "",
         table(header, rows),
         "",
         f"Median of {args.repeat} run(s) per row. Ours: `Limits(rpm=1000, tpm=1000000, "
-        "concurrency=C)` (limiters on, never binding), a fresh SDK provider per run, no cache, "
+        "concurrency=C, pack_tokens=0)` (limiters on, never binding; one call per chunk, the "
+        "schedule measured here), a fresh SDK provider per run, no cache, "
         "wall time around `pipeline.generate` (selection, parse, write included). The flat "
-        f"ideal counts only the {_CHUNKS} chunk calls; the critical path adds the synthesis "
+        f"ideal counts only the {CHUNKS} chunk calls; the critical path adds the synthesis "
         "call, which cannot start before the last chunk answer.",
         "",
         "Timeline of the median run per C (from the RunReport's calls):",
@@ -194,24 +201,6 @@ def _baseline_section(root: Path, args: argparse.Namespace, git_env: dict[str, s
         *notes,
     ]
     return "\n".join(lines)
-
-
-def _fourteen_chunk_module() -> tuple[str, int]:
-    """A module of 14 equal functions and a budget that gives each its own chunk."""
-    functions = "".join(
-        f"def step_{i:02d}(value: int) -> int:\n"
-        f'    """Step {i} of the pipeline: adds {i} and doubles."""\n'
-        f"    total = value + {i}\n"
-        f"    total = total * 2\n"
-        f"    return total - {i}\n\n\n"
-        for i in range(_CHUNKS)
-    )
-    text = f'"""Fourteen steps."""\n\n\n{functions}'
-    one = len(text) // _CHUNKS // 4 + 8  # fits one function, never two
-    chunks = chunk_source(text, "python", one)
-    if len(chunks) != _CHUNKS:
-        raise SystemExit(f"expected {_CHUNKS} chunks at {one} tokens, got {len(chunks)}")
-    return text, one
 
 
 def _sequential(job: _Job) -> float:
@@ -234,7 +223,7 @@ def _sequential(job: _Job) -> float:
 def _baseline_row(
     label: str, concurrency: int, calls: int, walls: Sequence[float], latency: float
 ) -> list[object]:
-    flat = math.ceil(_CHUNKS / concurrency) * latency
+    flat = math.ceil(CHUNKS / concurrency) * latency
     critical = flat + latency
     wall = statistics.median(walls)
     return [
@@ -298,7 +287,7 @@ def _quota_section(
 ) -> str:
     limit, window, latency = args.rpm_limit, args.window, args.quota_latency
     concurrency = args.quota_concurrency
-    _make_repo(root, {f"pkg/m{i:03d}.py": _small_module(i) for i in range(count)}, git_env)
+    make_repo(root, {f"pkg/m{i:03d}.py": small_module(i) for i in range(count)}, git_env)
     jobs = _jobs(root, [f"pkg/m{i:03d}.py" for i in range(count)], _BIG_CHUNK_TOKENS)
     assert all(len(job.requests) == 1 for job in jobs)
     ideal = ideal_quota_schedule(count, limit, window, concurrency, latency)
@@ -314,9 +303,14 @@ def _quota_section(
             for run in range(1, args.repeat + 1):
                 fake.clear()
                 limits = Limits(
-                    rpm=rpm, tpm=0, concurrency=concurrency, period_s=window, attempts=args.attempts
+                    rpm=rpm,
+                    tpm=0,
+                    concurrency=concurrency,
+                    period_s=window,
+                    attempts=args.attempts,
+                    pack_tokens=0,
                 )
-                wall, report = _generate(root, limits, _BIG_CHUNK_TOKENS)
+                wall, report = generate_specs(root, limits, _BIG_CHUNK_TOKENS)
                 result = _QuotaRun(
                     report.totals.written, wall, fake.rejected_429, fake.requests, _rejections(fake)
                 )
@@ -348,7 +342,8 @@ def _quota_section(
         "",
         f"W is a scaled minute: the server's window is {window:g} s and ours is "
         f"`Limits(period_s={window:g})`, so the run takes seconds, not minutes. Ours: "
-        f"`Limits(rpm=R or 0, tpm=0, concurrency={concurrency}, attempts={args.attempts})`, "
+        f"`Limits(rpm=R or 0, tpm=0, concurrency={concurrency}, attempts={args.attempts}, "
+        "pack_tokens=0)` (one call per file: the pacing measured here), "
         "a fresh SDK provider per run, no cache. 429s and API calls are what the server "
         "counted. The ideal admits R calls at t=0, R more at t=W, ... under the "
         f"concurrency cap: {ideal:.3f} s.",
@@ -373,18 +368,6 @@ def _rejections(fake: FakeGemini) -> list[float]:
         return []
     origin = log[0].arrival_s
     return [r.arrival_s - origin for r in log if r.outcome == "rate_limited"]
-
-
-def _small_module(index: int) -> str:
-    return (
-        f'"""Module {index}."""\n\n\n'
-        f"def first_{index}(x: int) -> int:\n"
-        f'    """Add one."""\n'
-        f"    return x + 1\n\n\n"
-        f"def second_{index}(x: int) -> int:\n"
-        f'    """Add two."""\n'
-        f"    return x + 2\n"
-    )
 
 
 def _bare_gather(jobs: Sequence[_Job]) -> tuple[int, int, float]:
@@ -431,7 +414,7 @@ def _quota_row(label: str, run: _QuotaRun, count: int, ideal: float) -> list[obj
 def _burst_section(root: Path, args: argparse.Namespace, git_env: dict[str, str]) -> str:
     limit, window, count = args.burst_limit, args.burst_window, args.burst_files
     latency, concurrency = 0.05, 8
-    _make_repo(root, {f"pkg/m{i:03d}.py": _small_module(i) for i in range(count)}, git_env)
+    make_repo(root, {f"pkg/m{i:03d}.py": small_module(i) for i in range(count)}, git_env)
     # Everything a minute long is scaled to the window: the deadline, the longest
     # cool-down, and the first one (1 s in a minute).
     limits = Limits(
@@ -441,6 +424,7 @@ def _burst_section(root: Path, args: argparse.Namespace, git_env: dict[str, str]
         period_s=window,
         wait_initial=window / 60,
         wait_max=window,
+        pack_tokens=0,  # one call per file: the cool-down is what is measured here
     )
     # The bucket starts full and refills one request every W/R seconds.
     admitted = min(count, limit + math.floor((window - latency) * limit / window))
@@ -451,7 +435,7 @@ def _burst_section(root: Path, args: argparse.Namespace, git_env: dict[str, str]
         os.environ.update(fake.env())
         for run in range(1, args.repeat + 1):
             fake.clear()
-            wall, report = _generate(root, limits, _BIG_CHUNK_TOKENS, deadline_s=window)
+            wall, report = generate_specs(root, limits, _BIG_CHUNK_TOKENS, deadline_s=window)
             t = report.totals
             written.append(t.written)
             rows.append(
@@ -476,7 +460,8 @@ def _burst_section(root: Path, args: argparse.Namespace, git_env: dict[str, str]
         table(header, rows),
         "",
         f"`Limits(rpm=0, tpm=0, concurrency={concurrency}, period_s={window:g}, "
-        f"wait_initial={window / 60:g}, wait_max={window:g})`: a minute scaled to W, so the "
+        f"wait_initial={window / 60:g}, wait_max={window:g}, pack_tokens=0)`: a minute scaled "
+        "to W, so the "
         "blind cool-down starts at 1 s and stops at 60 s in real terms. The quota admits R "
         "requests at once and one more every W/R seconds; no 429 carries RetryInfo. Written "
         f"per run: {', '.join(map(str, written))}.",
@@ -485,29 +470,6 @@ def _burst_section(root: Path, args: argparse.Namespace, git_env: dict[str, str]
 
 
 # -- shared --------------------------------------------------------------------------------
-
-
-def _generate(
-    root: Path, limits: Limits, chunk_tokens: int, deadline_s: float = 600
-) -> tuple[float, RunReport]:
-    shutil.rmtree(root / "specs", ignore_errors=True)  # else every file is unchanged
-    provider = make_gemini_provider(model=DEFAULT_MODEL, request_timeout_s=60)
-    start = time.perf_counter()
-    selection = select_all(root, Filters(("*.py",), (), "specs"))
-    report, _ = generate(
-        root,
-        selection,
-        provider,
-        GenerateOptions(
-            out_dir=root / "specs",
-            limits=limits,
-            deadline_s=deadline_s,
-            cache_dir=None,
-            max_bytes=_MAX_BYTES,
-            chunk_tokens=chunk_tokens,
-        ),
-    )
-    return time.perf_counter() - start, report
 
 
 def _jobs(root: Path, paths: Sequence[str], chunk_tokens: int) -> list[_Job]:
@@ -523,44 +485,6 @@ def _jobs(root: Path, paths: Sequence[str], chunk_tokens: int) -> list[_Job]:
         ]
         jobs.append(_Job(path, source.language, requests))
     return jobs
-
-
-def _make_repo(root: Path, files: dict[str, str], env: dict[str, str]) -> None:
-    for rel, text in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "tree"]):
-        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-
-
-def _drop_shutdown_noise(record: logging.LogRecord) -> bool:
-    error = record.exc_info[1] if record.exc_info else None
-    return not (
-        isinstance(error, asyncio.CancelledError)
-        and record.getMessage().startswith("Exception in callback StreamReaderProtocol")
-    )
-
-
-def _isolate_environment() -> None:
-    # Only loopback traffic: no proxy, no real credentials, no Vertex switch.
-    for name in list(os.environ):
-        if name.startswith(("GEMINI_", "GOOGLE_", "SPECGEN_")) or name.lower().endswith("_proxy"):
-            del os.environ[name]
-    os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-
-
-def _git_env(home: Path) -> dict[str, str]:
-    home.mkdir(parents=True, exist_ok=True)
-    return {
-        **os.environ,
-        "HOME": str(home),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Bench",
-        "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-        "GIT_COMMITTER_NAME": "Bench",
-        "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    }
 
 
 if __name__ == "__main__":

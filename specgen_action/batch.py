@@ -4,16 +4,18 @@ A batch run fills the chunk cache, then hands the files to the ordinary
 scheduler, which finds every answer in the cache and writes each spec exactly
 as an interactive run would (same prompts, schema, grounding, cache entries).
 
-1. Chunks: every chunk whose answer is not cached becomes one request of one
-   job (inline while the job is under the API's 20 MB inline limit, else an
-   uploaded JSON Lines file). Jobs recorded by an earlier run are collected
-   first instead of submitted again; one that failed, expired or was cancelled
-   is reported and its requests go into the new job.
+1. Chunks: every chunk whose answer is not cached goes into one job, packed
+   as calls are (``packing``: several small requests share one batch request,
+   each answered under its own id), inline while the job is under the API's
+   20 MB inline limit, else as an uploaded JSON Lines file. Jobs recorded by
+   an earlier run are collected first instead of submitted again; one that
+   failed, expired or was cancelled is reported and its requests go into the
+   new job.
 2. Synthesis (files of several chunks): a second, small job, or ordinary calls,
    by ``synthesis_by_batch``.
 3. The scheduler writes the specs; requests that failed retryably inside a
-   job (an error status, an invalid answer) are retried there as calls, for
-   their file alone; a blocked answer fails its file alone.
+   job (an error status, an invalid answer or part) are retried there as
+   calls; a request blocked alone fails its file alone.
 
 A job outlives the run that started it: its name and what it carries are
 recorded in ``<cache dir>/batch-jobs.json`` the moment it exists (so
@@ -25,6 +27,7 @@ a job that cannot be recorded is cancelled, and the message says which.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
 import time
@@ -36,6 +39,7 @@ from typing import Any, Literal, cast
 
 from .budget import Budget, Reservation
 from .cache import cache_key, ensure_cache_dir, load_cached, store_cached
+from .chunking import estimate_tokens
 from .errors import (
     BatchError,
     FatalProviderError,
@@ -43,7 +47,18 @@ from .errors import (
     ProviderError,
     RetryableError,
 )
-from .providers.base import Analysis, BatchJobState, BatchProvider, ChunkRequest, Provider
+from .packing import PACK_TOKENS_MAX, plan_packs, split_usage
+from .providers.base import (
+    Analysis,
+    BatchJobState,
+    BatchProvider,
+    ChunkRequest,
+    PackAnswer,
+    Provider,
+    Request,
+    SynthesisRequest,
+    Usage,
+)
 from .providers.pricing import batch_price
 from .report import BatchRecord, FileRecord
 from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule, synthesis_text
@@ -88,20 +103,32 @@ def synthesis_by_batch(requests: int, limits: Limits, first_job_s: float | None)
 @dataclass
 class _Entry:
     key: str
+    """The cache key of its answer."""
     job: FileJob
     chunk: str
     """A chunk id, or ``synthesis``."""
-    prompt: str
+    request: Request
     where: str
     data_bytes: int
+    tokens: int
+
+    def recorded(self) -> dict[str, str]:
+        """What the job record keeps of it: enough to read its answer in a later run."""
+        return {
+            "key": self.key,
+            "file": self.job.source.path,
+            "chunk": self.chunk,
+            "where": self.where,
+            "bytes": str(self.data_bytes),
+        }
 
 
 @dataclass
 class _Live:
     name: str
     round: Round
-    keys: dict[str, dict[str, str]]
-    """Cache key -> {"file", "chunk", "where"}."""
+    packs: dict[str, list[dict[str, str]]]
+    """Pack key -> its entries, as ``_Entry.recorded`` writes them, in order."""
     submitted: bool
     source: str
     state: BatchJobState
@@ -151,7 +178,9 @@ async def run_batch(
     until = None if deadline_s is None else started + deadline_s
     state = _State()
     by_path = {job.source.path: job for job in jobs}
-    run = _BatchRun(batch_provider, cache_dir, options, state, stop, until, budget, price)
+    run = _BatchRun(
+        batch_provider, cache_dir, options, state, stop, until, budget, price, limits.pack_tokens
+    )
 
     await run.round("chunks", _chunk_entries(jobs, batch_provider, cache_dir), by_path)
     synthesis = [
@@ -164,11 +193,12 @@ async def run_batch(
         for job in _read_record(cache_dir)
     )
     if (synthesis or recorded) and not run.ended() and state.fatal is None:
-        if recorded or synthesis_by_batch(len(synthesis), limits, state.first_job_s):
+        calls = len(_packs(synthesis, limits.pack_tokens))
+        if recorded or synthesis_by_batch(calls, limits, state.first_job_s):
             await run.round("synthesis", synthesis, by_path)
         else:
             options.say(
-                f"batch: {len(synthesis)} synthesis request(s) go as calls "
+                f"batch: {len(synthesis)} synthesis request(s) go as {calls} call(s) "
                 f"(they fit {limits.rpm or 'unlimited'} requests per {limits.period_s:g} s "
                 "sooner than a second job)"
             )
@@ -211,6 +241,7 @@ class _BatchRun:
     until: float | None
     budget: Budget | None
     price: tuple[float, float] | None
+    pack_tokens: int | None
     timed_out: bool = False
 
     def ended(self) -> bool:
@@ -224,7 +255,8 @@ class _BatchRun:
             if recorded.get("round") != kind or recorded.get("model") != self.provider.model:
                 continue
             name = str(recorded["name"])
-            keys: dict[str, dict[str, str]] = dict(recorded.get("requests") or {})
+            packs: dict[str, list[dict[str, str]]] = dict(recorded.get("packs") or {})
+            source = str(recorded.get("source") or "inline")
             try:
                 job = await self.provider.batch_state(name)
             except FatalProviderError as exc:
@@ -234,16 +266,16 @@ class _BatchRun:
                 say(f"batch: recorded job {name} cannot be read ({exc}); resubmitting its work")
                 _forget(self.cache_dir, name)
                 continue
-            source = str(recorded.get("source") or "inline")
             if job.done and not job.succeeded:
                 say(f"batch: recorded job {name} ended {job.state}; resubmitting its work")
-                self._note(name, kind, job.state, keys, submitted=False, source=source)
+                self._note(name, kind, job.state, packs, submitted=False, source=source)
                 _forget(self.cache_dir, name)
                 continue
             say(f"batch: collecting job {name} recorded by an earlier run ({job.state})")
-            live.append(_Live(name, kind, keys, False, source, job, time.monotonic()))
-            for key in keys:
-                pending.pop(key, None)
+            live.append(_Live(name, kind, packs, False, source, job, time.monotonic()))
+            for carried in packs.values():
+                for entry in carried:
+                    pending.pop(entry["key"], None)
         if pending and not self.ended():
             submitted = await self._submit(kind, list(pending.values()))
             if submitted is not None:
@@ -251,37 +283,31 @@ class _BatchRun:
         if not live:
             return
         await self._wait(live)
-        for item in live:
-            await self._finish(item, by_path)
+        for each in live:
+            await self._finish(each, by_path)
 
     async def _submit(self, kind: Round, entries: list[_Entry]) -> _Live | None:
         entries = self._within_budget(entries)
         if not entries:
             return None
-        keys = {
-            entry.key: {
-                "file": entry.job.source.path,
-                "chunk": entry.chunk,
-                "where": entry.where,
-                "bytes": str(entry.data_bytes),
-            }
-            for entry in entries
-        }
+        packs = _packs(entries, self.pack_tokens)
         label = f"specgen-{kind}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
-        prompts = {entry.key: entry.prompt for entry in entries}
         reservation = 0.0
         if self.budget is not None and self.price is not None:
             reservation = self.budget.bound(
-                sum(entry.data_bytes for entry in entries), batch_price(self.price), len(entries)
+                sum(entry.data_bytes for entry in entries),
+                batch_price(self.price),
+                requests=len(entries),
+                calls=len(packs),
             )
             self.budget.reserve(reservation, batch_price(self.price))
         # Once the create request is out, the job may exist: see it through to the record,
         # even when a signal arrives meanwhile, so no job is ever left running unknown.
-        task = asyncio.ensure_future(self._create_and_record(kind, prompts, keys, label))
+        task = asyncio.ensure_future(self._create_and_record(kind, packs, label))
         try:
             live = await asyncio.shield(task)
         except asyncio.CancelledError:
-            live = await task
+            await task
             raise
         except ProviderError as exc:
             if self.budget is not None and self.price is not None:
@@ -289,20 +315,20 @@ class _BatchRun:
             if isinstance(exc, FatalProviderError):
                 self.state.fatal = exc
             for entry in entries:
-                self.state.left[entry.job.source.path] = (
-                    "failed",
-                    f"batch job not submitted: {exc}",
-                )
+                path = entry.job.source.path
+                self.state.left[path] = ("failed", f"batch job not submitted: {exc}")
             return None
         live.reservation_usd = reservation
         return live
 
     async def _create_and_record(
-        self, kind: Round, prompts: dict[str, str], keys: dict[str, dict[str, str]], label: str
+        self, kind: Round, packs: dict[str, list[_Entry]], label: str
     ) -> _Live:
-        submission = await self.provider.submit_batch(prompts, label)
+        requests = {key: [entry.request for entry in items] for key, items in packs.items()}
+        submission = await self.provider.submit_batch(requests, label)
         job = submission.job
-        files = sorted({item["file"] for item in keys.values()})
+        recorded = {key: [entry.recorded() for entry in items] for key, items in packs.items()}
+        files = _files(recorded)
         try:
             _remember(
                 self.cache_dir,
@@ -313,7 +339,7 @@ class _BatchRun:
                     "source": submission.source,
                     "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "files": files,
-                    "requests": keys,
+                    "packs": recorded,
                 },
             )
         except (OSError, OutputPathError) as exc:
@@ -331,12 +357,13 @@ class _BatchRun:
                 f"batch job {job.name} could not be recorded in {self.cache_dir} ({why}), "
                 "so it was cancelled"
             ) from None
+        entries = sum(len(items) for items in packs.values())
         self.options.say(
-            f"batch: submitted job {job.name} ({len(prompts)} {kind} request(s) for "
-            f"{len(files)} file(s), {submission.source}), recorded in "
+            f"batch: submitted job {job.name} ({entries} {kind} request(s) for "
+            f"{len(files)} file(s) in {len(packs)} pack(s), {submission.source}), recorded in "
             f"{self.cache_dir / RECORD_NAME}"
         )
-        return _Live(job.name, kind, keys, True, submission.source, job, time.monotonic())
+        return _Live(job.name, kind, recorded, True, submission.source, job, time.monotonic())
 
     def _within_budget(self, entries: list[_Entry]) -> list[_Entry]:
         """Whole files, in order, each while its worst case still fits; the rest is left."""
@@ -351,7 +378,9 @@ class _BatchRun:
             by_file.setdefault(entry.job.source.path, []).append(entry)
         worst = 0.0
         for path, items in by_file.items():
-            cost = budget.bound(sum(item.data_bytes for item in items), cheap, len(items))
+            # As if each entry went alone: packing can only lower the bound.
+            data = sum(item.data_bytes for item in items)
+            cost = budget.bound(data, cheap, requests=len(items), calls=len(items))
             if worst + cost > free + 1e-12:
                 budget.refused += 1
                 self.state.left[path] = ("failed", budget.reason(cost))
@@ -398,13 +427,13 @@ class _BatchRun:
                     say(f"batch: job {job.name} is {job.state.state} after {waited:.0f} s")
 
     async def _finish(self, job: _Live, by_path: dict[str, FileJob]) -> None:
-        files = sorted({item["file"] for item in job.keys.values()})
+        files = _files(job.packs)
+        note = (job.name, job.round, job.state.state, job.packs, job.submitted, job.source)
         if not job.state.done:
             why = "interrupted" if self.stop.is_set() else "the deadline came first"
-            status = "timeout"
             for path in files:
                 self.state.left[path] = (
-                    status,
+                    "timeout",
                     f"{why}; batch job {job.name} is {job.state.state} and stays recorded: "
                     "the next --batch run collects it",
                 )
@@ -412,7 +441,7 @@ class _BatchRun:
                 f"batch: job {job.name} is still {job.state.state}; it stays recorded in "
                 f"{self.cache_dir / RECORD_NAME} and the next --batch run collects it"
             )
-            self._note(job.name, job.round, job.state.state, job.keys, job.submitted, job.source)
+            self._note(*note)
             return
         if not job.state.succeeded:
             self.options.say(
@@ -427,47 +456,61 @@ class _BatchRun:
                 )
             self._settle(job, 0, 0)
             _forget(self.cache_dir, job.name)
-            self._note(job.name, job.round, job.state.state, job.keys, job.submitted, job.source)
+            self._note(*note)
             return
-        wheres = {key: item.get("where", key) for key, item in job.keys.items()}
+        wheres = {key: [item["where"] for item in items] for key, items in job.packs.items()}
         try:
             answers = await self.provider.batch_results(job.state, wheres)
         except ProviderError as exc:
             # The job stays recorded: its answers can still be read by the next run.
             for path in files:
                 self.state.left[path] = ("failed", f"reading batch job {job.name} failed: {exc}")
-            self._note(job.name, job.round, job.state.state, job.keys, job.submitted, job.source)
+            self._note(*note)
             return
         failed = 0
         billed = [0, 0]
-        unread_bytes = 0
+        unread = [0, 0, 0]
+        """Bytes, entries and packs of the requests billed but not answered."""
         for key, answer in answers.items():
-            path = job.keys[key]["file"]
-            if isinstance(answer, Analysis):
-                store_cached(self.cache_dir, key, answer.analysis)
-                self.state.answered[key] = (job.name, answer)
-                billed[0] += answer.usage.tokens_in
-                billed[1] += answer.usage.tokens_out
+            items = job.packs[key]
+            if not isinstance(answer, PackAnswer):
+                failed += len(items)
+                unread[0] += sum(int(item.get("bytes", "0")) for item in items)
+                unread[1] += len(items)
+                unread[2] += 1
+                path = items[0]["file"]
+                # A pack refused whole goes again as calls (split alone if need be); a request
+                # refused alone for good (blocked) fails its file alone.
+                if len(items) == 1 and not isinstance(answer, RetryableError) and path in by_path:
+                    self.state.failed[path] = str(answer)
                 continue
-            failed += 1
-            unread_bytes += int(job.keys[key].get("bytes", "0"))
-            if not isinstance(answer, RetryableError) and path in by_path:
-                self.state.failed[path] = str(answer)
-            # A retryable failure is left uncached: the scheduler retries it as a call.
-        unread = 0.0
-        if failed and self.budget is not None and self.price is not None:
-            unread = self.budget.bound(unread_bytes, batch_price(self.price), failed)
-        self._settle(job, billed[0], billed[1], unread)
+            billed[0] += answer.usage.tokens_in
+            billed[1] += answer.usage.tokens_out
+            shares = split_usage(answer.usage.tokens_in, [int(i["bytes"]) for i in items])
+            outs = split_usage(answer.usage.tokens_out, [1] * len(items))
+            for item, part, tokens_in, tokens_out in zip(
+                items, answer.parts, shares, outs, strict=True
+            ):
+                if not isinstance(part, ChunkAnalysis):
+                    failed += 1  # an invalid part: retried as a call, for its file alone
+                    continue
+                store_cached(self.cache_dir, item["key"], part)
+                usage = Usage(tokens_in, tokens_out)
+                self.state.answered[item["key"]] = (job.name, Analysis(part, usage))
+        worst = 0.0
+        if unread[2] and self.budget is not None and self.price is not None:
+            cheap = batch_price(self.price)
+            worst = self.budget.bound(unread[0], cheap, requests=unread[1], calls=unread[2])
+        self._settle(job, billed[0], billed[1], worst)
         _forget(self.cache_dir, job.name)
         if self.state.first_job_s is None and job.submitted:
             self.state.first_job_s = time.monotonic() - job.started
+        entries = sum(len(items) for items in job.packs.values())
         self.options.say(
-            f"batch: collected job {job.name}: {len(answers) - failed} answer(s), "
+            f"batch: collected job {job.name}: {entries - failed} answer(s), "
             f"{failed} failed request(s)"
         )
-        self._note(
-            job.name, job.round, job.state.state, job.keys, job.submitted, job.source, failed
-        )
+        self._note(*note, failed)
 
     def _settle(self, job: _Live, tokens_in: int, tokens_out: int, unread: float = 0.0) -> None:
         """Replace the job's reservation by its answers' tokens and the worst case of the rest."""
@@ -482,7 +525,7 @@ class _BatchRun:
         name: str,
         kind: Round,
         state: str,
-        keys: dict[str, dict[str, str]],
+        packs: dict[str, list[dict[str, str]]],
         submitted: bool,
         source: str,
         failed: int = 0,
@@ -492,46 +535,65 @@ class _BatchRun:
                 name=name,
                 state=state,
                 round=kind,
-                requests=len(keys),
+                requests=len(packs),
+                entries=sum(len(items) for items in packs.values()),
                 failed_requests=failed,
-                files=len({item["file"] for item in keys.values()}),
+                files=len(_files(packs)),
                 source="file" if source == "file" else "inline",
                 submitted=submitted,
             )
         )
 
 
+def _files(packs: dict[str, list[dict[str, str]]]) -> list[str]:
+    return sorted({item["file"] for items in packs.values() for item in items})
+
+
+def _packs(entries: list[_Entry], pack_tokens: int | None) -> dict[str, list[_Entry]]:
+    """The entries cut into packs as calls are cut (``packing``), keyed by their contents.
+
+    No request limit binds a batch, so packs are as full as a call may carry
+    (``PACK_TOKENS_MAX``), unless ``--pack-tokens`` says otherwise.
+    """
+    size = PACK_TOKENS_MAX if pack_tokens is None else pack_tokens
+    indices = plan_packs([entry.tokens for entry in entries], size, 1, None)
+    packs: dict[str, list[_Entry]] = {}
+    for group in indices:
+        items = [entries[index] for index in group]
+        digest = hashlib.sha256("".join(item.key for item in items).encode()).hexdigest()
+        packs[f"pack-{digest[:16]}"] = items
+    return packs
+
+
 # -- building the requests ---------------------------------------------------------------
 
 
-def _chunk_entries(
-    jobs: Sequence[FileJob], provider: BatchProvider, cache_dir: Path
-) -> list[_Entry]:
+def _chunk_entries(jobs: Sequence[FileJob], provider: Provider, cache_dir: Path) -> list[_Entry]:
     entries: list[_Entry] = []
     for job in jobs:
+        path = job.source.path
         skeleton_bytes = len(job.skeleton.model_dump_json().encode())
         for chunk in job.chunks:
             key = _key(provider, job, chunk.text, "chunk")
             if load_cached(cache_dir, key) is not None:
                 continue
-            request = ChunkRequest(
-                job.source.path, job.source.language, chunk, len(job.chunks), job.skeleton
-            )
+            request = ChunkRequest(path, job.source.language, chunk, len(job.chunks), job.skeleton)
             entries.append(
                 _Entry(
                     key=key,
                     job=job,
                     chunk=chunk.id,
-                    prompt=provider.chunk_prompt(request),
-                    where=f"{job.source.path} chunk {chunk.index + 1}/{len(job.chunks)}",
+                    request=request,
+                    where=f"{path} chunk {chunk.index + 1}/{len(job.chunks)}",
                     data_bytes=len(chunk.text.encode("utf-8", "surrogatepass")) + skeleton_bytes,
+                    tokens=estimate_tokens(chunk.text),
                 )
             )
     return entries
 
 
 def _synthesis_entries(
-    jobs: Sequence[FileJob], provider: BatchProvider, cache_dir: Path
+    jobs: Sequence[FileJob], provider: Provider, cache_dir: Path
 ) -> list[_Entry]:
     entries: list[_Entry] = []
     for job in jobs:
@@ -553,9 +615,10 @@ def _synthesis_entries(
                         key=key,
                         job=job,
                         chunk="synthesis",
-                        prompt=provider.synthesis_prompt(path, job.skeleton, analyses),
+                        request=SynthesisRequest(path, job.skeleton, analyses),
                         where=f"{path} synthesis",
                         data_bytes=len(text.encode("utf-8", "surrogatepass")),
+                        tokens=estimate_tokens(text),
                     )
                 )
     return entries
@@ -691,7 +754,7 @@ def _forget(cache_dir: Path, name: str) -> None:
 
 def _batch_provider(provider: Provider) -> BatchProvider | None:
     """``provider`` as a ``BatchProvider`` when it has the batch methods."""
-    names = ("chunk_prompt", "synthesis_prompt", "submit_batch", "batch_state")
-    if all(callable(getattr(provider, name, None)) for name in (*names, "batch_results")):
+    names = ("submit_batch", "batch_state", "batch_results", "cancel_batch")
+    if all(callable(getattr(provider, name, None)) for name in names):
         return cast(BatchProvider, provider)
     return None

@@ -44,10 +44,16 @@ class Budget:
     refused: int = field(default=0)
     """Reservations refused: the run stopped sending because of the budget."""
 
-    def bound(self, data_bytes: int, price: tuple[float, float], requests: int = 1) -> float:
-        """The worst-case USD of ``requests`` calls carrying ``data_bytes`` of prompt data."""
+    def bound(
+        self, data_bytes: int, price: tuple[float, float], requests: int = 1, calls: int = 1
+    ) -> float:
+        """The worst-case USD of ``calls`` calls carrying ``requests`` entries in all.
+
+        ``data_bytes`` is the prompt data of every entry; each entry adds the fixed
+        wording, each call at most the model's output cap.
+        """
         tokens_in = data_bytes + requests * PROMPT_OVERHEAD_BYTES
-        return cost_of(tokens_in, requests * self.max_output_tokens, price)
+        return cost_of(tokens_in, calls * self.max_output_tokens, price)
 
     def reserve(self, usd: float, price: tuple[float, float]) -> Reservation | None:
         """Admit a worst case of ``usd``; None (and nothing reserved) if it could overspend."""

@@ -102,6 +102,7 @@ def _generate_until(
             tpm=config.tpm,
             concurrency=config.concurrency,
             attempts=config.max_attempts,
+            pack_tokens=None if config.pack_tokens == "auto" else config.pack_tokens,
         ),
         deadline_s=config.timeout,
         cache_dir=_resolve(root, config.cache_dir) if config.cache else None,
@@ -278,6 +279,7 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Path, Conf
             "cache_dir",
             "max_bytes",
             "chunk_tokens",
+            "pack_tokens",
             "include",
             "exclude",
             "max_cost",
@@ -480,6 +482,12 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("--cache-dir", default=None, help="default .specgen-cache")
     cache.add_argument("--no-cache", action="store_true")
     gen.add_argument("--chunk-tokens", type=int, default=None, help="token budget per chunk")
+    gen.add_argument(
+        "--pack-tokens",
+        default=None,
+        metavar="N|auto",
+        help="source tokens one call may carry (default auto; 0: one call per chunk)",
+    )
     gen.add_argument(
         "--max-cost",
         type=float,

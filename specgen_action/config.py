@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -64,6 +64,9 @@ class Config(BaseModel):
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     max_bytes: int = Field(DEFAULT_MAX_BYTES, gt=0)
     chunk_tokens: int = Field(DEFAULT_CHUNK_TOKENS, ge=100)
+    pack_tokens: Literal["auto"] | Annotated[int, Field(ge=0)] = "auto"
+    """Source tokens one call may carry (small files and chunks share calls); ``auto`` chooses
+    from ``rpm`` and ``concurrency``; 0 sends every chunk in a call of its own."""
     prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
     """USD per million (input, output) tokens by model, over the built-in table."""
     max_cost: float | None = Field(None, gt=0)
@@ -80,6 +83,16 @@ class Config(BaseModel):
             parts = value.replace(",", "\n").splitlines()
             return tuple(part.strip() for part in parts if part.strip())
         return value
+
+    @field_validator("pack_tokens", mode="before")
+    @classmethod
+    def _auto_or_tokens(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if isinstance(value, bool) or not text.isdigit():
+            raise ValueError("must be auto or a whole number of tokens, 0 or more")
+        return int(text)
 
     @field_validator("model", "out", "cache_dir")
     @classmethod

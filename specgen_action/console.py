@@ -8,11 +8,15 @@ a line, ``##[`` anywhere in it) or a terminal escape.
 
 from __future__ import annotations
 
+import math
+import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:  # the check path prints through here and must stay light
     from .report import CallOutcome, FileRecord, RunReport
+    from .scheduler import RunState
 
 __all__ = ["ConsoleProgress", "print_summary", "safe"]
 
@@ -32,32 +36,46 @@ def safe(text: str) -> str:
 class ConsoleProgress:
     """One live status line on a terminal; one line per finished file otherwise.
 
-    Implements ``scheduler.Progress``.
+    Implements ``scheduler.Progress``. The live line is redrawn on every event
+    and on every tick of the scheduler (each second), so a run that waits on
+    the request window counts the wait down instead of looking hung: done
+    share, files, calls, what the run waits on and for how long, the ETA.
     """
 
-    def __init__(self, stream: TextIO, *, live: bool) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        live: bool,
+        clock: Callable[[], float] = time.monotonic,
+        width: int | None = None,
+    ) -> None:
         self._stream = stream
-        self._total = 0
         self._live = live
+        self._clock = clock
+        self._width = width
+        self._total = 0
         self._done = 0
+        self._calls = 0
         self._in_flight = 0
         self._rate_limited = 0
-        self._start = time.monotonic()
-        self._last_draw = 0.0
+        self._state: RunState | None = None
+        self._start = clock()
+        self._last_draw: float | None = None
 
     def planning(self, total: int) -> None:
         """Say that the selected files are being read, which takes a while in a big repository."""
         line = f"specgen: reading {total} file(s)"
         if self._live:
             print(f"\r\x1b[2K{line}", end="", file=self._stream, flush=True)
-            self._last_draw = time.monotonic()
+            self._last_draw = self._clock()
         else:
             print(line, file=self._stream, flush=True)
 
     def started(self, total: int) -> None:
         """Remember how many files are to come."""
         self._total = total
-        self._start = time.monotonic()
+        self._start = self._clock()
 
     def call_started(self) -> None:
         """Count a call in flight."""
@@ -65,8 +83,9 @@ class ConsoleProgress:
         self._draw()
 
     def call_finished(self, outcome: CallOutcome) -> None:
-        """Count a returned call and a rate-limited wait."""
+        """Count a returned call and a rate-limited one."""
         self._in_flight -= 1
+        self._calls += 1
         if outcome == "rate_limited":
             self._rate_limited += 1
         self._draw()
@@ -86,23 +105,63 @@ class ConsoleProgress:
             flush=True,
         )
 
+    def tick(self, state: RunState) -> None:
+        """Redraw with what the run is waiting on and the ETA (each second)."""
+        self._state = state
+        self._draw(force=True)
+
     def close(self) -> None:
         """End the live line."""
-        if self._live and self._last_draw:
+        if self._live and self._last_draw is not None:
             print(file=self._stream, flush=True)
+
+    def line(self) -> str:
+        """The status line as it would be drawn now."""
+        total = self._total
+        share = 100 * self._done // total if total else 100
+        parts = [f"specgen: {share}% {self._done}/{total} files", f"{self._calls} call(s) done"]
+        if self._in_flight:
+            parts[-1] += f", {self._in_flight} in flight"
+        if self._rate_limited:
+            parts.append(f"{self._rate_limited} rate-limited")
+        state = self._state if self._done < total else None
+        if state is not None and state.waiting_on is not None:
+            wait = f"waiting on the {state.waiting_on}"
+            if state.wait_left_s is not None:
+                wait += f" {_duration(state.wait_left_s, up=True)}"
+            parts.append(wait)
+        if state is not None and state.eta_s is not None:
+            parts.append(f"ETA {_duration(state.eta_s, up=True)}")
+        parts.append(f"{_duration(self._clock() - self._start)} elapsed")
+        return ", ".join(parts)
 
     def _draw(self, force: bool = False) -> None:
         if not self._live:
             return
-        now = time.monotonic()
-        if not force and now - self._last_draw < 0.1:
+        now = self._clock()
+        if not force and self._last_draw is not None and now - self._last_draw < 0.1:
             return
         self._last_draw = now
-        line = (
-            f"specgen: {self._done}/{self._total} files, {self._in_flight} call(s) in flight, "
-            f"{self._rate_limited} rate-limited, {now - self._start:.0f} s"
-        )
+        line = self.line()[: max(1, self._columns() - 1)]
         print(f"\r\x1b[2K{line}", end="", file=self._stream, flush=True)
+
+    def _columns(self) -> int:
+        if self._width is not None:
+            return self._width
+        try:
+            columns = os.get_terminal_size(self._stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            columns = 0
+        return columns or 80  # a terminal that does not know its size says 0
+
+
+def _duration(seconds: float, *, up: bool = False) -> str:
+    """``42 s`` or ``3 min 05 s``; ``up`` rounds up (a wait is never shorter than shown)."""
+    whole = math.ceil(seconds) if up else math.floor(seconds)
+    whole = max(0, whole)
+    if whole < 60:
+        return f"{whole} s"
+    return f"{whole // 60} min {whole % 60:02d} s"
 
 
 def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None:
@@ -156,7 +215,10 @@ def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
     )
     calls = ""
     if t.api_calls:
-        calls = f"; {t.api_calls} API call(s), {t.retries} retried, {t.rate_limited} rate-limited"
+        calls = (
+            f"; {t.api_calls} API call(s) ({t.files_per_call:.1f} files per call), "
+            f"{t.retries} retried, {t.rate_limited} rate-limited"
+        )
         if t.tokens_in or t.tokens_out:
             calls += f", {t.tokens_in}+{t.tokens_out} tokens"
         if t.cost_usd is not None:

@@ -189,8 +189,9 @@ def generate(
         options.price,
         limits.rpm or None,
         limits.concurrency,
-        budget.limit_usd if budget is not None else None,
-        budget.spent_usd if budget is not None else None,
+        limits.pack_tokens,
+        budget_usd=budget.limit_usd if budget is not None else None,
+        budget_spent_usd=budget.spent_usd if budget is not None else None,
     )
     return report, result
 

@@ -79,6 +79,7 @@ CallOutcome = Literal[
     "auth",
     "error",
     "cancelled",
+    "partial",
 ]
 
 
@@ -109,8 +110,11 @@ class CallRecord(BaseModel):
     """One attempt of one provider call; ``start_s``/``end_s`` are seconds since the run began."""
 
     file: str
+    """The first file the call carried."""
     chunk: str
-    """A chunk id, or ``synthesis`` for the map-reduce merge call."""
+    """The first request's chunk id, or ``synthesis`` for a map-reduce merge."""
+    files: list[str] = Field(default_factory=list)
+    """Every file the call carried (a packed call carries several), in pack order."""
     start_s: float
     end_s: float
     attempt: int
@@ -119,6 +123,11 @@ class CallRecord(BaseModel):
     """Time spent waiting for the rate limits and the concurrency cap before sending."""
     limit_s: float = 0.0
     """The part of ``queue_s`` spent on the rate limits and 429 cool-downs (the rest: the cap)."""
+
+    @property
+    def carried(self) -> list[str]:
+        """The files this call carried (``file`` alone in reports written before packing)."""
+        return self.files or [self.file]
 
 
 class BatchRecord(BaseModel):
@@ -129,8 +138,11 @@ class BatchRecord(BaseModel):
     """The job's last known state: ``JOB_STATE_SUCCEEDED``, ``JOB_STATE_RUNNING``..."""
     round: Literal["chunks", "synthesis"] = "chunks"
     requests: int = 0
+    """Requests in the job: one per pack."""
+    entries: int = 0
+    """Chunk or synthesis requests the packs carried."""
     failed_requests: int = 0
-    """Requests of a finished job that came back with an error, a block or an invalid answer."""
+    """Entries of a finished job whose answer was an error, a block or invalid."""
     files: int = 0
     source: Literal["inline", "file"] = "inline"
     submitted: bool = True
@@ -155,6 +167,8 @@ class Totals(BaseModel):
     stale: int = 0
     """Check reports only: specs written from another version of their source."""
     api_calls: int = 0
+    files_per_call: float = 0.0
+    """Files a call carried, on average over every call (retries included)."""
     retries: int = 0
     rate_limited: int = 0
     tokens_in: int = 0
@@ -250,12 +264,14 @@ def summarise(
     totals = Totals(files=len(files))
     for record in files:
         setattr(totals, record.status, getattr(totals, record.status) + 1)
-        totals.retries += record.retries
         totals.tokens_in += record.tokens_in
         totals.tokens_out += record.tokens_out
         totals.dropped_symbols += record.dropped_symbols
         totals.batch_files += record.batch_job is not None
     totals.api_calls = len(calls)
+    totals.retries = sum(call.attempt > 1 for call in calls)
+    if calls:
+        totals.files_per_call = round(sum(len(call.carried) for call in calls) / len(calls), 2)
     totals.rate_limited = sum(call.outcome == "rate_limited" for call in calls)
     totals.call_s_sum = round(sum(call.end_s - call.start_s for call in calls), 3)
     totals.queue_s_sum = round(sum(call.queue_s for call in calls), 3)
@@ -276,25 +292,37 @@ def summarise(
 
 
 def recommend(
-    report: RunReport, rpm: int | None = None, concurrency: int | None = None
+    report: RunReport,
+    rpm: int | None = None,
+    concurrency: int | None = None,
+    pack_tokens: int | None = None,
 ) -> list[str]:
-    """Advice computed from the measured figures of ``report``; empty when nothing stands out."""
+    """Advice computed from the measured figures of ``report``; empty when nothing stands out.
+
+    ``pack_tokens`` is the run's setting: None automatic, 0 one call per chunk.
+    """
     t = report.totals
     advice: list[str] = []
     busy = t.call_s_sum + t.queue_s_sum
     capped = t.queue_s_sum - t.limit_s_sum
+    per_call = f" at {t.files_per_call:.1f} files per call"
     if t.api_calls and busy > 0 and t.limit_s_sum / busy > 0.5:
         share = round(100 * t.limit_s_sum / busy)
         now = f" (now {rpm})" if rpm else ""
+        packing = ""
+        if pack_tokens == 0:
+            packing = ", or let files share calls (--pack-tokens auto)"
+        elif pack_tokens:
+            packing = f", or let calls carry more (--pack-tokens, now {pack_tokens})"
         advice.append(
-            f"{share}% of call time was spent waiting on the rate limits; "
-            f"raise --rpm{now} if your quota tier allows."
+            f"{share}% of call time was spent waiting on the rate limits{per_call}; "
+            f"raise --rpm{now} if your quota tier allows{packing}."
         )
     elif t.api_calls and busy > 0 and capped / busy > 0.5:
         share = round(100 * capped / busy)
         now = f" (now {concurrency})" if concurrency else ""
         advice.append(
-            f"{share}% of call time was spent waiting for a free slot; "
+            f"{share}% of call time was spent waiting for a free slot{per_call}; "
             f"raise --concurrency{now} if your quota allows more calls at once."
         )
     if t.rate_limited:
@@ -304,8 +332,8 @@ def recommend(
         )
     if t.timeout and report.timed_out:
         advice.append(
-            f"{t.timeout} file(s) were cut off by the deadline after {report.wall_s:.0f} s; "
-            "raise --timeout or split the job with --shard K/N."
+            f"{t.timeout} file(s) were cut off by the deadline after {report.wall_s:.0f} s"
+            f"{per_call}; raise --timeout or split the job with --shard K/N."
         )
     left = sum(
         record.reason is not None and record.reason.startswith(BUDGET_REASON)
@@ -323,6 +351,12 @@ def recommend(
             f"{invalid} response(s) failed validation or were cut at MAX_TOKENS; "
             "lower --chunk-tokens so each answer is shorter."
         )
+    partial = sum(call.outcome == "partial" for call in report.calls)
+    if partial:
+        advice.append(
+            f"{partial} packed response(s) had a file's answer missing or invalid; those files "
+            "were asked again alone. Lower --pack-tokens if this recurs."
+        )
     if t.api_calls >= 4 and report.wall_s > 0 and report.speedup < 1.5 and t.queue_s_sum < 1:
         advice.append(
             f"Calls overlapped only {report.speedup:.1f}x; raise --concurrency to run more at once."
@@ -335,6 +369,8 @@ def finish_report(
     price: tuple[float, float] | None = None,
     rpm: int | None = None,
     concurrency: int | None = None,
+    pack_tokens: int | None = None,
+    *,
     budget_usd: float | None = None,
     budget_spent_usd: float | None = None,
 ) -> RunReport:
@@ -345,7 +381,7 @@ def finish_report(
     report.totals.budget_usd = budget_usd
     if budget_spent_usd is not None:
         report.totals.budget_spent_usd = round(budget_spent_usd, 6)
-    report.recommendations = recommend(report, rpm, concurrency)
+    report.recommendations = recommend(report, rpm, concurrency, pack_tokens)
     return report
 
 

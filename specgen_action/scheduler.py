@@ -1,21 +1,30 @@
 """Run every provider call of a job on one event loop, fast and within quota.
 
+Requests (a chunk to analyse, a multi-chunk file to merge) that are not in
+the cache are *packed*: the requests ready at the same moment share calls,
+as many per call as ``packing`` chooses from the limits, and each request's
+answer comes back on its own. A request whose part of an answer is missing
+or invalid, or whose pack was refused as a whole (blocked, cut off,
+unparseable), is sent again alone, so it never fails its neighbours.
+
 Per call, in order: the shared 429 cool-down, the concurrency cap, the
 requests-per-minute window, the tokens-per-minute limiter (``aiolimiter``,
-weighted by the chunk's estimated tokens), then the call itself. ``stamina``
+weighted by the pack's estimated tokens), then the call itself. ``stamina``
 retries what is worth retrying; a 429 that carries ``RetryInfo`` is waited
-out exactly, and every other worker waits with it. The whole job runs under ``asyncio.timeout``:
-a file is written the moment its last call lands, so a deadline or Ctrl-C
-loses only the files still in flight.
+out exactly, and every other worker waits with it. The whole job runs under
+``asyncio.timeout``: a file is written the moment its last answer lands, so a
+deadline or Ctrl-C loses only the files still in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
 import math
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,7 +49,8 @@ from .errors import (
     RetryableError,
     ServerError,
 )
-from .providers.base import Analysis, ChunkRequest, Provider
+from .packing import pack_count, plan_packs, split_usage
+from .providers.base import ChunkRequest, PackAnswer, Provider, Request, SynthesisRequest
 from .report import BatchRecord, CallOutcome, CallRecord, FileRecord, FileStatus
 from .source import Source
 from .spec import ChunkAnalysis, FileSpec, assemble
@@ -51,10 +61,14 @@ __all__ = [
     "Limits",
     "OnFile",
     "Progress",
+    "RunState",
     "ScheduleResult",
     "schedule",
     "synthesis_text",
 ]
+
+TICK_S = 1.0
+"""How often ``Progress.tick`` receives the run's state."""
 
 
 @dataclass(frozen=True)
@@ -67,9 +81,12 @@ class Limits:
     """Estimated input tokens per ``period_s``; 0 = no limiter."""
     concurrency: int = 8
     attempts: int = 6
+    """Calls that may carry one request, the first included."""
     period_s: float = 60.0
     wait_initial: float = 1.0
     wait_max: float = 60.0
+    pack_tokens: int | None = None
+    """Source tokens one call may carry; None: chosen from the limits; 0: one request a call."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,28 @@ class FileJob:
     spec_file: Path
     chunks: Sequence[Chunk]
     skeleton: FileSpec
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What a running job is doing, for a live display; times in seconds."""
+
+    elapsed_s: float
+    files_total: int
+    files_done: int
+    calls_done: int
+    """Calls that came back (or failed), retries included."""
+    calls_in_flight: int
+    calls_left: int
+    """Calls still to make or waiting for their answer, an estimate (merges to come included)."""
+    rate_limited: int
+    waiting_on: str | None = None
+    """``request window``, ``token limiter`` or ``429 cool-down`` while calls wait on it."""
+    wait_left_s: float | None = None
+    """For the token limiter, at most this long (aiolimiter does not say when it admits)."""
+    eta_s: float | None = None
+    """Seconds until the last call should be answered, from the calls left, the quota and
+    the latency so far; None before the first answer."""
 
 
 class Progress(Protocol):
@@ -102,6 +141,9 @@ class Progress(Protocol):
     def file_finished(self, record: FileRecord) -> None:
         """A file reached its final status."""
 
+    def tick(self, state: RunState) -> None:
+        """Every ``TICK_S`` while calls are being made: the run's state."""
+
 
 class _Silent:
     def planning(self, total: int) -> None:
@@ -117,6 +159,9 @@ class _Silent:
         return None
 
     def file_finished(self, record: FileRecord) -> None:
+        return None
+
+    def tick(self, state: RunState) -> None:
         return None
 
 
@@ -160,11 +205,14 @@ async def schedule(
     ``budget`` (and the ``price`` calls are billed at), a call is sent only
     when its worst case fits the budget.
     """
-    run = _Run(provider, limits, cache_dir, progress or _Silent(), budget=budget, price=price)
+    run = _Run(
+        provider, limits, cache_dir, progress or _Silent(), len(jobs), budget=budget, price=price
+    )
     run.progress.started(len(jobs))
     tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]
     everything = asyncio.gather(*tasks)
     stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
+    ticker = asyncio.create_task(_tick(run)) if provider.makes_calls else None
     timed_out = interrupted = False
     try:
         async with asyncio.timeout(deadline_s):
@@ -179,10 +227,11 @@ async def schedule(
     except TimeoutError:
         timed_out = True
     finally:
-        for pending in (*tasks, everything, stopper):
-            if pending is not None:
-                pending.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        pending = [*tasks, *run.call_tasks, everything, stopper, ticker]
+        for task in pending:
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*tasks, *run.call_tasks, return_exceptions=True)
         if everything.done() and not everything.cancelled():
             everything.exception()  # read here so asyncio does not log it; tasks are read below
 
@@ -199,6 +248,12 @@ async def schedule(
     return ScheduleResult(files, run.calls, timed_out, interrupted, run.fatal)
 
 
+async def _tick(run: _Run) -> None:
+    while True:
+        run.progress.tick(run.state())
+        await asyncio.sleep(TICK_S)
+
+
 class _RequestWindow:
     """At most ``limit`` request starts in any ``period_s``: the rule a per-minute quota applies.
 
@@ -208,21 +263,34 @@ class _RequestWindow:
     """
 
     def __init__(self, limit: int, period_s: float) -> None:
-        self._limit = limit
+        self.limit = limit
         # A little slack for the trip to the server, whose clock starts on arrival.
-        self._period = period_s * 1.02
+        self.period = period_s * 1.02
         self._starts: deque[float] = deque()
 
-    async def acquire(self) -> None:
-        """Wait until one more start fits in the window, then take it."""
+    async def acquire(self) -> float:
+        """Wait until one more start fits in the window, then take it; returns its time."""
         while True:
             now = time.monotonic()
-            while self._starts and self._starts[0] <= now - self._period:
-                self._starts.popleft()
-            if len(self._starts) < self._limit:
+            self._expire(now)
+            if len(self._starts) < self.limit:
                 self._starts.append(now)
-                return
-            await asyncio.sleep(self._starts[0] + self._period - now)
+                return now
+            await asyncio.sleep(self._starts[0] + self.period - now)
+
+    def give_back(self, start: float) -> None:
+        """Forget a start taken by ``acquire`` for a call that was not sent after all."""
+        with contextlib.suppress(ValueError):
+            self._starts.remove(start)
+
+    def starts(self) -> list[float]:
+        """The start times (``time.monotonic``) still inside the window."""
+        self._expire(time.monotonic())
+        return list(self._starts)
+
+    def _expire(self, now: float) -> None:
+        while self._starts and self._starts[0] <= now - self.period:
+            self._starts.popleft()
 
 
 class Cooldown:
@@ -262,19 +330,61 @@ class Cooldown:
             self._blind = 0.0
 
 
+@dataclass(eq=False)
+class _Unit:
+    """One request that needs a model answer, and the future that receives it."""
+
+    job: FileJob
+    request: Request
+    label: str
+    """The chunk id, or ``synthesis``."""
+    key: str
+    """Its cache key: the answer is stored per request, whatever pack carried it."""
+    tokens: int
+    future: asyncio.Future[ChunkAnalysis]
+    data_bytes: int = 0
+    """UTF-8 bytes of the data its prompt carries (the budget's input bound)."""
+    sent: int = 0
+    """Calls that carried it so far."""
+
+
+@dataclass(eq=False)
+class _Pack:
+    units: list[_Unit]
+    """Shrinks before each attempt to the units still wanted (a failed file drops its own)."""
+    queued: bool = False
+    """Waiting to be sent (counted in ``_Run._queued``)."""
+
+
 @dataclass
 class _Run:
     provider: Provider
     limits: Limits
     cache_dir: Path | None
     progress: Progress
+    files_total: int
     budget: Budget | None = None
     price: tuple[float, float] | None = None
     calls: list[CallRecord] = field(default_factory=list)
+    call_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     stopped: ProviderError | None = None
     """The error that ends all new work: a fatal one, or an exhausted daily quota."""
+    files_done: int = 0
     _origin: float = field(default_factory=time.monotonic)
     _per_file: dict[str, list[CallRecord]] = field(default_factory=dict)
+    _usage: dict[str, list[int]] = field(default_factory=dict)
+    _fresh: Counter[str] = field(default_factory=Counter)
+    _ready: list[_Unit] = field(default_factory=list)
+    _queued: int = 0
+    """Calls formed and not yet sent."""
+    _in_flight: dict[int, float] = field(default_factory=dict)
+    """Start times of the calls in flight, by call."""
+    _merges_due: int = 0
+    """Multi-chunk files whose merge request is still to come."""
+    _waiting: Counter[str] = field(default_factory=Counter)
+    _tokens_until: float = 0.0
+    """The latest end of a wait on the token limiter (it refills at a known rate)."""
+    _latency: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         limits = self.limits
@@ -290,95 +400,248 @@ class _Run:
     def now(self) -> float:
         return time.monotonic() - self._origin
 
+    # -- requests: from the cache, or packed into calls ----------------------------------
+
+    def analysis(
+        self, job: FileJob, request: Request, label: str, text: str
+    ) -> asyncio.Future[ChunkAnalysis]:
+        """The answer to ``request``: cached, computed offline, or the future of a packed call.
+
+        ``text`` is everything the answer depends on besides the file's language
+        and the provider (the chunk, or the skeleton and chunk answers to merge).
+        """
+        path = job.source.path
+        provider = self.provider
+        if not provider.makes_calls:
+            # An offline analysis is cheaper to redo than to read from the cache.
+            self._fresh[path] += 1
+            return asyncio.ensure_future(_offline(provider, request))
+        key = cache_key(
+            text=text,
+            language=job.source.language,
+            provider=provider.name,
+            model=provider.model,
+            prompt_version=provider.prompt_version,
+            kind="chunk" if isinstance(request, ChunkRequest) else "synthesis",
+        )
+        future: asyncio.Future[ChunkAnalysis] = asyncio.get_running_loop().create_future()
+        cached = load_cached(self.cache_dir, key)
+        if cached is not None:
+            future.set_result(cached)
+            return future
+        if not self._ready:
+            # Everything that becomes ready in this turn of the loop is packed together.
+            asyncio.get_running_loop().call_soon(self._flush)
+        # The symbol listing of the skeleton rides along in every prompt of the file.
+        data_bytes = len(text.encode("utf-8", "surrogatepass")) + len(
+            job.skeleton.model_dump_json().encode()
+        )
+        self._ready.append(
+            _Unit(job, request, label, key, estimate_tokens(text), future, data_bytes)
+        )
+        return future
+
+    def expect_merge(self, due: int) -> None:
+        """Count multi-chunk files whose merge request is still to come (for the estimate)."""
+        self._merges_due += due
+
+    def _flush(self) -> None:
+        ready = [unit for unit in self._ready if not unit.future.done()]
+        self._ready = []
+        admits = None
+        if self._rpm is not None:
+            admits = self._rpm.limit - len(self._rpm.starts()) - self._queued
+        packs = plan_packs(
+            [unit.tokens for unit in ready],
+            self.limits.pack_tokens,
+            self.limits.concurrency,
+            admits,
+        )
+        for indices in packs:
+            self._spawn([ready[index] for index in indices])
+
+    def _spawn(self, units: list[_Unit]) -> None:
+        task = asyncio.create_task(self._send(_Pack(units)))
+        self.call_tasks.add(task)
+        task.add_done_callback(self.call_tasks.discard)
+
+    async def _send(self, pack: _Pack) -> None:
+        try:
+            answer = await self._call(pack)
+        except ProviderError as exc:
+            # A pack that failed as a whole may be one entry's fault (blocked, cut off, a 400):
+            # each entry goes again alone, unless the whole run is stopping anyway.
+            stopping = FatalProviderError | QuotaExhausted | BudgetExceeded
+            alone = len(pack.units) > 1 and not isinstance(exc, stopping)
+            for unit in pack.units:
+                self._retry_alone(unit, exc) if alone else _settle(unit, exc)
+            return
+        except Exception as exc:  # a bug: surface it through the files waiting on this call
+            for unit in pack.units:
+                _settle(unit, exc)
+            return
+        finally:
+            self._unqueue(pack)
+        if answer is None:
+            return
+        shares = split_usage(answer.usage.tokens_in, [unit.tokens for unit in pack.units])
+        outs = split_usage(answer.usage.tokens_out, [1] * len(pack.units))
+        for unit, part, tokens_in, tokens_out in zip(
+            pack.units, answer.parts, shares, outs, strict=True
+        ):
+            usage = self._usage.setdefault(unit.job.source.path, [0, 0])
+            usage[0] += tokens_in
+            usage[1] += tokens_out
+            if isinstance(part, InvalidResponse):
+                self._retry_alone(unit, part)
+                continue
+            store_cached(self.cache_dir, unit.key, part)
+            if not unit.future.done():
+                self._fresh[unit.job.source.path] += 1
+                unit.future.set_result(part)
+
+    def _retry_alone(self, unit: _Unit, error: ProviderError) -> None:
+        if unit.future.done():
+            return
+        if unit.sent >= self.limits.attempts:
+            _settle(unit, error)
+        else:
+            self._spawn([unit])
+
     # -- one call, with limits and retries -------------------------------------------------
 
-    async def call(
-        self,
-        path: str,
-        chunk_id: str,
-        tokens: int,
-        send: Callable[[], Awaitable[Analysis]],
-        *,
-        data_bytes: int = 0,
-    ) -> Analysis:
-        if not self.provider.makes_calls:
-            return await send()
-        attempt = 0
+    async def _call(self, pack: _Pack) -> PackAnswer | None:
+        attempts = max(1, self.limits.attempts - max(unit.sent for unit in pack.units))
         async for retry in stamina.retry_context(
-            on=self._backoff,
-            attempts=self.limits.attempts,
+            on=lambda exc: self._backoff(exc, pack),
+            attempts=attempts,
             timeout=None,
             wait_initial=self.limits.wait_initial,
             wait_max=self.limits.wait_max,
         ):
             with retry:
-                attempt += 1
-                return await self._attempt(path, chunk_id, tokens, attempt, send, data_bytes)
+                return await self._attempt(pack)
         raise AssertionError("unreachable: stamina re-raises the last error")
 
-    async def _attempt(
-        self,
-        path: str,
-        chunk_id: str,
-        tokens: int,
-        attempt: int,
-        send: Callable[[], Awaitable[Analysis]],
-        data_bytes: int,
-    ) -> Analysis:
+    async def _attempt(self, pack: _Pack) -> PackAnswer | None:
+        if not pack.queued:
+            pack.queued = True
+            self._queued += 1
         queued = self.now()
         self._check_stopped()
         await self._wait_cooldown()
         cooled = self.now()
         async with self._slots:
             slotted = self.now()
+            taken = None
             if self._rpm is not None:
-                await self._rpm.acquire()
+                with self._waiting_on("window"):
+                    taken = await self._rpm.acquire()
+            pack.units = [unit for unit in pack.units if not unit.future.done()]
+            if not pack.units:
+                if taken is not None and self._rpm is not None:
+                    self._rpm.give_back(taken)
+                return None
+            tokens = sum(unit.tokens for unit in pack.units)
             if self._tpm is not None:
-                await self._tpm.acquire(min(tokens, self.limits.tpm))
+                amount = min(tokens, self.limits.tpm)
+                refill = amount * self.limits.period_s / self.limits.tpm
+                self._tokens_until = max(self._tokens_until, self.now() + refill)
+                with self._waiting_on("tokens"):
+                    await self._tpm.acquire(amount)
             await self._wait_cooldown()
             self._check_stopped()
-            reservation = self._reserve(data_bytes)
-            start = self.now()
-            limited = (cooled - queued) + (start - slotted)
-            record = CallRecord(
-                file=path,
-                chunk=chunk_id,
-                start_s=round(start, 3),
-                end_s=round(start, 3),
-                attempt=attempt,
-                outcome="cancelled",
-                queue_s=round(start - queued, 3),
-                limit_s=round(limited, 3),
-            )
-            self.calls.append(record)
-            self._per_file.setdefault(path, []).append(record)
-            self.progress.call_started()
-            outcome: CallOutcome = "error"
-            billed = (0, 0)
-            unread = 0.0
             try:
-                result = await send()
-                outcome = "ok"
-                billed = (result.usage.tokens_in, result.usage.tokens_out)
-                self._cooldown.succeeded(start)
-                return result
-            except ProviderError as exc:
-                outcome = _outcome_of(exc)
-                if reservation is not None and isinstance(exc, _BILLED_UNREAD):
-                    unread = reservation.usd
-                self._on_error(exc, start)
+                reservation = self._reserve(pack)
+            except BudgetExceeded:
+                if taken is not None and self._rpm is not None:
+                    self._rpm.give_back(taken)  # never sent
                 raise
-            except asyncio.CancelledError:
-                outcome = "cancelled"
-                raise
-            finally:  # cancellation by the deadline or Ctrl-C included
-                if reservation is not None and self.budget is not None:
-                    self.budget.settle(reservation, *billed, unread)
-                record.end_s = round(self.now(), 3)
-                record.outcome = outcome
-                self.progress.call_finished(outcome)
+            self._unqueue(pack)
+            return await self._send_now(pack, queued, cooled, slotted, reservation)
 
-    def _backoff(self, exc: Exception) -> bool | float:
+    def _unqueue(self, pack: _Pack) -> None:
+        if pack.queued:
+            pack.queued = False
+            self._queued -= 1
+
+    def _reserve(self, pack: _Pack) -> Reservation | None:
+        """The budget gate: admit this call's worst case, or stop all new work."""
+        budget, price = self.budget, self.price
+        if budget is None or price is None:
+            return None
+        data = sum(unit.data_bytes for unit in pack.units)
+        worst = budget.bound(data, price, requests=len(pack.units))
+        reservation = budget.reserve(worst, price)
+        if reservation is None:
+            self.stopped = self.stopped or BudgetExceeded(budget.reason(worst))
+            self._check_stopped()
+        return reservation
+
+    async def _send_now(
+        self,
+        pack: _Pack,
+        queued: float,
+        cooled: float,
+        slotted: float,
+        reservation: Reservation | None,
+    ) -> PackAnswer:
+        units = pack.units
+        start = self.now()
+        for unit in units:
+            unit.sent += 1
+        paths = list(dict.fromkeys(unit.job.source.path for unit in units))
+        record = CallRecord(
+            file=paths[0],
+            chunk=units[0].label,
+            files=paths,
+            start_s=round(start, 3),
+            end_s=round(start, 3),
+            attempt=max(unit.sent for unit in units),
+            outcome="cancelled",
+            queue_s=round(start - queued, 3),
+            limit_s=round((cooled - queued) + (start - slotted), 3),
+        )
+        self.calls.append(record)
+        for path in paths:
+            self._per_file.setdefault(path, []).append(record)
+        self._in_flight[id(record)] = start
+        self.progress.call_started()
+        outcome: CallOutcome = "error"
+        billed = (0, 0)
+        unread = 0.0
+        try:
+            answer = await self.provider.analyse_pack([unit.request for unit in units])
+            billed = (answer.usage.tokens_in, answer.usage.tokens_out)
+            invalid = [part for part in answer.parts if isinstance(part, InvalidResponse)]
+            if len(units) == 1 and invalid:
+                raise invalid[0]  # alone, an invalid answer is retried like any other
+            outcome = (
+                "ok" if not invalid else "invalid" if len(invalid) == len(units) else "partial"
+            )
+            self._cooldown.succeeded(start)
+            self._latency.append(self.now() - start)
+            return answer
+        except ProviderError as exc:
+            outcome = _outcome_of(exc)
+            if reservation is not None and isinstance(exc, _BILLED_UNREAD) and not any(billed):
+                unread = reservation.usd
+            self._on_error(exc, start)
+            raise
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        finally:  # cancellation by the deadline or Ctrl-C included
+            if reservation is not None and self.budget is not None:
+                self.budget.settle(reservation, *billed, unread)
+            del self._in_flight[id(record)]
+            record.end_s = round(self.now(), 3)
+            record.outcome = outcome
+            self.progress.call_finished(outcome)
+
+    def _backoff(self, exc: Exception, pack: _Pack) -> bool | float:
+        if len(pack.units) > 1 and isinstance(exc, InvalidResponse):
+            return False  # split instead: each entry goes again alone
         if isinstance(exc, RateLimited):
             # Wait out exactly what the server asked for; with no hint, the shared
             # escalating cool-down already set in _on_error is the right wait.
@@ -393,33 +656,77 @@ class _Run:
         elif isinstance(exc, FatalProviderError | QuotaExhausted):
             self.stopped = self.stopped or exc
 
-    def _reserve(self, data_bytes: int) -> Reservation | None:
-        """The budget gate: admit this call's worst case, or stop all new work."""
-        budget, price = self.budget, self.price
-        if budget is None or price is None:
-            return None
-        worst = budget.bound(data_bytes, price)
-        reservation = budget.reserve(worst, price)
-        if reservation is None:
-            self.stopped = self.stopped or BudgetExceeded(budget.reason(worst))
-            self._check_stopped()
-        return reservation
-
     async def _wait_cooldown(self) -> None:
         # Another 429 may push the end of the cool-down further while we sleep.
-        while (pause := self._cooldown.until - self.now()) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(pause)
+        with self._waiting_on("cooldown"):
+            while (pause := self._cooldown.until - self.now()) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(pause)
 
     def _check_stopped(self) -> None:
         if self.stopped is not None:
             raise type(self.stopped)(str(self.stopped))
 
+    def _waiting_on(self, what: str) -> _Waiting:
+        return _Waiting(self._waiting, what)
+
+    # -- what the run is doing, for a live display ----------------------------------------
+
+    def state(self) -> RunState:
+        """The run's state now, with what it waits on and an estimate of the time left."""
+        now = self.now()
+        waiting: str | None = None
+        left: float | None = None
+        window = self._rpm.starts() if self._rpm is not None else []
+        if self._cooldown.until > now:
+            waiting, left = "429 cool-down", self._cooldown.until - now
+        elif self._waiting["window"] and self._rpm is not None and window:
+            waiting = "request window"
+            left = max(0.0, window[0] + self._rpm.period - time.monotonic())
+        elif self._waiting["tokens"]:
+            waiting, left = "token limiter", max(0.0, self._tokens_until - now)
+        merges = pack_count(self._merges_due, self.limits.concurrency, None)
+        calls_left = self._queued + len(self._in_flight) + (merges if self._merges_due else 0)
+        return RunState(
+            elapsed_s=now,
+            files_total=self.files_total,
+            files_done=self.files_done,
+            calls_done=len(self.calls) - len(self._in_flight),
+            calls_in_flight=len(self._in_flight),
+            calls_left=calls_left,
+            rate_limited=sum(call.outcome == "rate_limited" for call in self.calls),
+            waiting_on=waiting,
+            wait_left_s=left,
+            eta_s=self._eta(now, calls_left - len(self._in_flight), window),
+        )
+
+    def _eta(self, now: float, to_send: int, window: list[float]) -> float | None:
+        if not self._latency:
+            return None
+        latency = sum(self._latency) / len(self._latency)
+        origin = self._origin
+        ends = [start + latency for start in self._in_flight.values()]
+        starts = [start - origin for start in window]
+        period = self._rpm.period if self._rpm is not None else 0.0
+        finish = _finish_estimate(
+            now=max(now, self._cooldown.until),
+            to_send=to_send,
+            in_flight_ends=ends,
+            window_starts=starts,
+            limit=self.limits.rpm,
+            period=period,
+            concurrency=self.limits.concurrency,
+            latency=latency,
+        )
+        return max(0.0, finish - now)
+
     # -- per-file bookkeeping -------------------------------------------------------------
 
     def partial_record(self, job: FileJob, status: FileStatus, reason: str | None) -> FileRecord:
-        calls = self._per_file.get(job.source.path, [])
+        path = job.source.path
+        calls = self._per_file.get(path, [])
+        tokens_in, tokens_out = self._usage.get(path, (0, 0))
         return FileRecord(
-            path=job.source.path,
+            path=path,
             spec_path=job.spec_path,
             status=status,
             reason=reason,
@@ -427,58 +734,96 @@ class _Run:
             api_calls=len(calls),
             retries=sum(call.attempt > 1 for call in calls),
             duration_s=round(self.now() - calls[0].start_s, 3) if calls else 0.0,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
         )
+
+    def fresh(self, path: str) -> int:
+        """Answers for ``path`` that came from the provider, not the cache."""
+        return self._fresh[path]
+
+
+class _Waiting:
+    """Counts the calls waiting on one thing while the ``with`` block lasts."""
+
+    def __init__(self, counter: Counter[str], what: str) -> None:
+        self._counter = counter
+        self._what = what
+
+    def __enter__(self) -> None:
+        self._counter[self._what] += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        self._counter[self._what] -= 1
+
+
+async def _offline(provider: Provider, request: Request) -> ChunkAnalysis:
+    if isinstance(request, ChunkRequest):
+        return (await provider.analyse(request)).analysis
+    answer = await provider.synthesise(request.path, request.skeleton, list(request.analyses))
+    return answer.analysis
+
+
+def _settle(unit: _Unit, error: Exception) -> None:
+    if not unit.future.done():
+        unit.future.set_exception(error)
+
+
+def _finish_estimate(
+    *,
+    now: float,
+    to_send: int,
+    in_flight_ends: list[float],
+    window_starts: list[float],
+    limit: int,
+    period: float,
+    concurrency: int,
+    latency: float,
+) -> float:
+    """When the last of ``to_send`` calls should be answered, sending each as early as the
+    request window (``limit`` starts per ``period``; 0 = none) and the concurrency cap allow."""
+    slots = sorted(max(now, end) for end in in_flight_ends)[:concurrency]
+    slots += [now] * (concurrency - len(slots))
+    heapq.heapify(slots)
+    starts = sorted(window_starts)
+    finish = max([now, *in_flight_ends])
+    for _ in range(to_send):
+        start = heapq.heappop(slots)
+        if limit and len(starts) >= limit:
+            start = max(start, starts[-limit] + period)
+        starts.append(start)
+        heapq.heappush(slots, start + latency)
+        finish = max(finish, start + latency)
+    return finish
 
 
 async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
     path = job.source.path
-    provider = run.provider
-    # The cache saves model calls; an offline analysis is cheaper to redo than to read.
-    cache_dir = run.cache_dir if provider.makes_calls else None
-    usage = [0, 0]
-    fresh = 0
-    # The symbol listing of the skeleton rides along in every prompt of the file.
-    skeleton_bytes = len(job.skeleton.model_dump_json().encode())
-
-    async def analysis_for(
-        chunk_id: str, text: str, kind: str, send: Callable[[], Awaitable[Analysis]]
-    ) -> ChunkAnalysis:
-        nonlocal fresh
-        key = cache_key(
-            text=text,
-            language=job.source.language,
-            provider=provider.name,
-            model=provider.model,
-            prompt_version=provider.prompt_version,
-            kind=kind,
+    # Every chunk request is made in this first step, so they are all packed at once.
+    chunk_answers = [
+        run.analysis(
+            job,
+            ChunkRequest(path, job.source.language, chunk, len(job.chunks), job.skeleton),
+            chunk.id,
+            chunk.text,
         )
-        cached = load_cached(cache_dir, key)
-        if cached is not None:
-            return cached
-        data_bytes = len(text.encode("utf-8", "surrogatepass")) + skeleton_bytes
-        result = await run.call(path, chunk_id, estimate_tokens(text), send, data_bytes=data_bytes)
-        usage[0] += result.usage.tokens_in
-        usage[1] += result.usage.tokens_out
-        fresh += 1
-        store_cached(cache_dir, key, result.analysis)
-        return result.analysis
-
-    def analyse(chunk: Chunk) -> Awaitable[ChunkAnalysis]:
-        request = ChunkRequest(path, job.source.language, chunk, len(job.chunks), job.skeleton)
-        return analysis_for(chunk.id, chunk.text, "chunk", lambda: provider.analyse(request))
-
-    tasks = [asyncio.ensure_future(analyse(chunk)) for chunk in job.chunks]
+        for chunk in job.chunks
+    ]
+    answers = list(chunk_answers)
+    merging = len(job.chunks) > 1
+    run.expect_merge(1 if merging else 0)
     try:
-        analyses = list(await asyncio.gather(*tasks))
+        analyses = list(await asyncio.gather(*chunk_answers))
         synthesis = None
-        if len(analyses) > 1:
+        if merging:
+            run.expect_merge(-1)
+            merging = False
             merged = synthesis_text(job.skeleton, analyses)
-            synthesis = await analysis_for(
-                "synthesis",
-                merged,
-                "synthesis",
-                lambda: provider.synthesise(path, job.skeleton, analyses),
+            answer = run.analysis(
+                job, SynthesisRequest(path, job.skeleton, analyses), "synthesis", merged
             )
+            answers.append(answer)
+            synthesis = await answer
         spec, dropped = assemble(job.skeleton, analyses, synthesis)
         changed = on_file(job, spec)
     except ProviderError as exc:
@@ -488,14 +833,19 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
     except OutputPathError as exc:
         record = run.partial_record(job, "failed", str(exc))
     else:
+        fresh = run.fresh(path)
         status: FileStatus = "unchanged" if not changed else "written" if fresh else "cached"
         record = run.partial_record(job, status, None)
         record.dropped_symbols = dropped
     finally:
-        # A failed chunk makes its siblings' answers useless: stop paying for them.
-        for task in tasks:
-            task.cancel()
-    record.tokens_in, record.tokens_out = usage
+        if merging:
+            run.expect_merge(-1)
+        # A failed request makes its siblings' answers useless: stop paying for them.
+        for answer in answers:
+            if answer.done() and not answer.cancelled():
+                answer.exception()  # read, so asyncio does not report it as lost
+            answer.cancel()
+    run.files_done += 1
     run.progress.file_finished(record)
     return record
 

@@ -48,7 +48,8 @@ def test_batch_writes_the_same_specs_as_calls(
     for name in ("a", "b", "c"):
         repo.write(f"pkg/{name}.py", python_module(name))
     repo.commit()
-    result = cli("generate", "--batch", "--report", "report.json", "--rpm", "0")
+    one_each = ("--pack-tokens", "0", "--rpm", "0", "--report", "report.json")
+    result = cli("generate", "--batch", *one_each)
     assert result.code == 0, result.err
     assert fake.requests == 0  # not one interactive call
     (job,) = fake.batch.created()
@@ -70,10 +71,42 @@ def test_batch_writes_the_same_specs_as_calls(
     # The same files through ordinary calls give byte-identical specs, at twice the price.
     batch_cost = data["totals"]["cost_usd"]
     (repo.root / "specs").rename(tmp_path / "batched-specs")
-    again = cli("generate", "--no-cache", "--report", "report.json", "--rpm", "0")
+    again = cli("generate", "--no-cache", *one_each)
     assert again.code == 0, again.err
     assert spec_bodies(repo) == batched
     assert report(repo)["totals"]["cost_usd"] == pytest.approx(2 * batch_cost, abs=2e-6)
+
+
+def test_a_job_carries_packs_as_calls_do(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    for name in ("a", "b", "c", "d"):
+        repo.write(f"{name}.py", python_module(name))
+    repo.commit()
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 0, result.err
+    (job,) = fake.batch.created()
+    (request,) = job.requests  # four small files share one request, each under its own id
+    schema = request["request"]["generationConfig"]["responseJsonSchema"]
+    assert schema["required"] == ["e1", "e2", "e3", "e4"]
+    (batch,) = report(repo)["batches"]
+    assert (batch["requests"], batch["entries"], batch["files"]) == (1, 4, 4)
+    assert {r["status"] for r in report(repo)["files"]} == {"written"}
+    # The pack's tokens are shared out between its files, as for a packed call.
+    assert sum(r["batch_tokens_in"] for r in report(repo)["files"]) > 0
+
+
+def test_an_invalid_part_is_asked_again_alone(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    fake.part_faults = lambda index, ident, text: "invalid" if "b_0" in text else None
+    for name in ("a", "b", "c"):
+        repo.write(f"{name}.py", python_module(name))
+    repo.commit()
+    result = cli("generate", "--batch", "--rpm", "0", "--report", "report.json")
+    records = files(repo)
+    # Asked again as a call, b.py's part is spoiled again each time: it fails, alone.
+    assert records["a.py"]["status"] == records["c.py"]["status"] == "written"
+    assert records["a.py"]["api_calls"] == records["c.py"]["api_calls"] == 0
+    assert records["b.py"]["api_calls"] > 0
+    assert report(repo)["batches"][0]["failed_requests"] == 1
+    assert result.code == (0 if records["b.py"]["status"] == "written" else 3)
 
 
 def test_inline_and_file_requests_are_the_same_request(
@@ -179,7 +212,9 @@ def test_a_failed_request_fails_or_retries_its_file_alone(
     for name in ("a", "b", "c", "d"):
         repo.write(f"{name}.py", python_module(name))
     repo.commit()
-    result = cli("generate", "--batch", "--report", "report.json", "--rpm", "0")
+    result = cli(
+        "generate", "--batch", "--pack-tokens", "0", "--rpm", "0", "--report", "report.json"
+    )
     assert result.code == 3
     records = files(repo)
     # An error status or an invalid answer is retryable: retried as a call, for that file alone.
@@ -263,7 +298,7 @@ def test_budget_stops_calls_before_they_could_overspend(
         repo.write(f"m{index}.py", python_module(f"m{index}"))
     repo.commit()
     result = cli(
-        "generate", "--max-cost", "6", "--concurrency", "1", "--rpm", "0",
+        "generate", "--max-cost", "6", "--concurrency", "1", "--rpm", "0", "--pack-tokens", "0",
         "--report", "report.json",
     )  # fmt: skip
     assert result.code == 3, result.err
@@ -300,11 +335,11 @@ def test_batch_job_carries_only_what_fits_the_budget(
     repo.commit()
     result = cli("generate", "--batch", "--rpm", "0", "--report", "report.json")
     assert result.code == 3, result.err
-    (job,) = fake.batch.created()
+    assert len(fake.batch.created()) == 1
     data = report(repo)
     written = [r for r in data["files"] if r["status"] == "written"]
     left = [r for r in data["files"] if (r["reason"] or "").startswith("budget")]
-    assert len(written) == len(job.requests) and 0 < len(written) < 8
+    assert len(written) == report(repo)["batches"][0]["entries"] and 0 < len(written) < 8
     assert len(left) == 8 - len(written)
     assert fake.requests == 0
     assert data["totals"]["cost_usd"] <= 10
@@ -351,10 +386,11 @@ def test_many_syntheses_under_a_tight_quota_go_as_a_second_job(
     for index in range(4):
         repo.write(f"big{index}.py", python_module(f"big{index}", functions=12))
     repo.commit()
-    # Four syntheses at 2 requests a minute: calls would take two minutes; a job is sooner.
+    # Four synthesis calls at 2 requests a minute would take two minutes; a job is sooner.
     result = cli(
-        "generate", "--batch", "--rpm", "2", "--chunk-tokens", "200", "--report", "report.json"
-    )
+        "generate", "--batch", "--rpm", "2", "--chunk-tokens", "200", "--pack-tokens", "0",
+        "--report", "report.json",
+    )  # fmt: skip
     assert result.code == 0, result.err
     chunks, synthesis = fake.batch.created()
     assert len(synthesis.requests) == 4 and len(chunks.requests) >= 8

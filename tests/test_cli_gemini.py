@@ -240,7 +240,7 @@ def test_ctrl_c_keeps_finished_specs_and_writes_the_report(repo: GitRepo, fake: 
     env = {**os.environ, **fake.env()}
     command = [sys.executable, "-m", "specgen_action", "generate", "--report", "report.json"]
     process = subprocess.Popen(
-        [*command, "--concurrency", "1", "--rpm", "0"],
+        [*command, "--concurrency", "1", "--rpm", "0", "--pack-tokens", "0"],
         cwd=repo.root,
         env=env,
         stdout=subprocess.PIPE,

@@ -35,6 +35,13 @@ def test_kebab_case_keys_and_list_strings() -> None:
     assert config.exclude == ("gen/", "*_pb2.py")
 
 
+def test_pack_tokens_is_auto_or_a_number_of_tokens() -> None:
+    assert Config().pack_tokens == "auto"
+    assert build_config({"pack_tokens": "AUTO"}, {}, {}).pack_tokens == "auto"
+    assert build_config({}, {"SPECGEN_PACK_TOKENS": "0"}, {}).pack_tokens == 0
+    assert build_config({}, {}, {"pack-tokens": 4000}).pack_tokens == 4000
+
+
 def test_an_empty_variable_is_not_set() -> None:
     # The action passes every input as SPECGEN_*, empty when the user left it out.
     pyproject = {"rpm": 5, "out": "docs/specs"}
@@ -54,6 +61,9 @@ def test_an_empty_variable_is_not_set() -> None:
         ({}, {}, {"provider": "openai"}, "[tool.specgen] provider in pyproject.toml: "),
         ({}, {}, {"timeout": -1}, "[tool.specgen] timeout in pyproject.toml: "),
         ({}, {}, {"out": "  "}, "out"),
+        ({"pack_tokens": "-1"}, {}, {}, "--pack-tokens: Value error, must be auto or a whole"),
+        ({}, {"SPECGEN_PACK_TOKENS": "many"}, {}, "SPECGEN_PACK_TOKENS: "),
+        ({}, {}, {"pack_tokens": 1.5}, "[tool.specgen] pack_tokens in pyproject.toml: "),
     ],
 )
 def test_bad_values_name_the_key(

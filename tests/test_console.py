@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Callable
+
+import pytest
 
 from specgen_action.console import ConsoleProgress, print_summary, safe
 from specgen_action.report import FileRecord, RunReport, finish_report
+from specgen_action.scheduler import RunState, _finish_estimate
+from tests.conftest import GitRepo, python_module
+from tests.fakes.gemini_server import FakeGemini
 
 
 def test_safe_keeps_outside_text_on_one_line() -> None:
@@ -55,3 +72,164 @@ def test_summary_lists_trouble_with_reasons() -> None:
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("specgen: 2 file(s) (1 written, 1 skipped)")
     assert lines[1] == "  skipped   bin\\n.py: binary file"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def frames(text: str) -> list[str]:
+    return [frame for frame in text.split("\r\x1b[2K") if frame]
+
+
+def test_the_live_line_counts_down_the_wait_every_tick() -> None:
+    """A run waiting a minute on the request window shows it, second by second."""
+    stream, clock = io.StringIO(), FakeClock()
+    progress = ConsoleProgress(stream, live=True, clock=clock, width=200)
+    progress.started(23)
+    for index in range(8):
+        progress.call_started()
+        progress.call_finished("ok")
+        progress.file_finished(FileRecord(path=f"m{index}.py", status="written"))
+    stream.truncate(0)
+    stream.seek(0)
+    for second in range(3):
+        clock.now += 1
+        progress.tick(
+            RunState(
+                elapsed_s=2 + second,
+                files_total=23,
+                files_done=8,
+                calls_done=8,
+                calls_in_flight=0,
+                calls_left=15,
+                rate_limited=0,
+                waiting_on="request window",
+                wait_left_s=57.2 - second,
+                eta_s=125.0 - second,
+            )
+        )
+    drawn = frames(stream.getvalue())
+    assert drawn == [
+        "specgen: 34% 8/23 files, 8 call(s) done, waiting on the request window 58 s, "
+        "ETA 2 min 05 s, 1 s elapsed",
+        "specgen: 34% 8/23 files, 8 call(s) done, waiting on the request window 57 s, "
+        "ETA 2 min 04 s, 2 s elapsed",
+        "specgen: 34% 8/23 files, 8 call(s) done, waiting on the request window 56 s, "
+        "ETA 2 min 03 s, 3 s elapsed",
+    ]
+
+
+def test_the_live_line_names_a_cool_down_and_fits_the_terminal() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    progress = ConsoleProgress(stream, live=True, clock=clock, width=40)
+    progress.started(4)
+    progress.call_started()
+    progress.call_finished("rate_limited")
+    state = RunState(2.0, 4, 0, 1, 0, 1, 1, "429 cool-down", 4.5, None)
+    assert progress.line().startswith("specgen: 0% 0/4 files, 1 call(s) done")
+    progress.tick(state)
+    assert "1 rate-limited, waiting on the 429 cool-down 5 s" in progress.line()
+    assert all(len(frame) <= 39 for frame in frames(stream.getvalue()))
+
+
+def test_ticks_draw_nothing_off_a_terminal() -> None:
+    stream = io.StringIO()
+    progress = ConsoleProgress(stream, live=False, clock=FakeClock())
+    progress.started(1)
+    progress.tick(RunState(1.0, 1, 0, 0, 1, 1, 0, "request window", 30.0, 31.0))
+    progress.close()
+    assert stream.getvalue() == ""
+
+
+def test_the_eta_follows_the_quota() -> None:
+    # Ten starts at t=0 fill a 60 s window of 10: 25 more calls go at 60, 120 and 180 s.
+    finish = _finish_estimate(
+        now=1.0,
+        to_send=25,
+        in_flight_ends=[],
+        window_starts=[0.0] * 10,
+        limit=10,
+        period=60.0,
+        concurrency=8,
+        latency=1.0,
+    )
+    assert finish == 181.0
+    # No request limit: the concurrency cap alone, 3 waves of 8 after the calls in flight.
+    finish = _finish_estimate(
+        now=0.0,
+        to_send=24,
+        in_flight_ends=[0.5] * 8,
+        window_starts=[],
+        limit=0,
+        period=0.0,
+        concurrency=8,
+        latency=1.0,
+    )
+    assert finish == 3.5
+
+
+def read_until(fd: int, done: Callable[[str], bool], limit_s: float = 30.0) -> str:
+    """What a terminal shows until ``done`` says enough (bounded by ``limit_s``)."""
+    seen = ""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and not done(seen):
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(fd, 65536).decode(errors="replace")
+            except OSError:
+                break
+    return seen
+
+
+@pytest.mark.parametrize("actions", [False, True], ids=["terminal", "github_actions"])
+def test_a_run_waiting_on_the_request_window_ticks_on_a_terminal(
+    repo: GitRepo, fake: FakeGemini, actions: bool
+) -> None:
+    """Through a pty: the per-minute window holds the second call for a minute; the line
+    counts it down every second (never drawn in GitHub Actions, even on a terminal)."""
+    for index in range(3):
+        repo.write(f"m{index}.py", python_module(f"m{index}"))
+    repo.commit()
+    env = {**os.environ, **fake.env(), "TERM": "xterm"}
+    if actions:
+        env["GITHUB_ACTIONS"] = "true"
+    command = [sys.executable, "-m", "specgen_action", "generate", "--rpm", "1"]
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))
+    process = subprocess.Popen(
+        [*command, "--pack-tokens", "0", "--concurrency", "1"],
+        cwd=repo.root,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    try:
+        if actions:
+            shown = read_until(master, lambda text: "[1/3]" in text)
+            shown += read_until(master, lambda text: False, limit_s=2.5)
+        else:
+            shown = read_until(master, lambda text: text.count("request window") >= 4)
+        process.send_signal(signal.SIGINT)
+        shown += read_until(master, lambda text: process.poll() is not None, limit_s=30)
+        assert process.wait(timeout=30) == 130
+    finally:
+        process.kill()
+        os.close(master)
+    if actions:
+        assert "\x1b[2K" not in shown and "request window" not in shown
+        assert "[1/3] written   m0.py" in shown
+        return
+    pattern = r"waiting on the request window (?:(\d+) min )?(\d+) s"
+    waits = [60 * int(m or 0) + int(s) for m, s in re.findall(pattern, shown)]
+    assert len(waits) >= 4, shown[-3000:]
+    assert waits == sorted(waits, reverse=True) and waits[0] > waits[-1]
+    assert "specgen: 33% 1/3 files, 1 call(s) done" in shown
+    assert re.search(r"ETA 2 min \d\d s", shown)  # two calls left, one window apart

@@ -65,7 +65,9 @@ def run_pipeline(
     attempts: int = 10,
     wait_max: float = 0.05,
     deadline: float = 120.0,
+    pack_tokens: int | None = 0,
 ) -> RunReport:
+    """One call per chunk by default: these promises are about requests at scale."""
     root = repo.root
     selection = select_all(root, Filters(("*.py",), (), "specs"))
     provider = make_gemini_provider(model=MODEL, request_timeout_s=request_timeout)
@@ -78,6 +80,7 @@ def run_pipeline(
             attempts=attempts,
             wait_initial=0.01,
             wait_max=wait_max,
+            pack_tokens=pack_tokens,
         ),
         deadline_s=deadline,
         cache_dir=None,
@@ -124,6 +127,7 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["one_call_per_chunk", "packed"])
 @pytest.mark.parametrize(
     ("rate", "fault", "fake_outcome", "call_outcome"),
     [pytest.param(*case[1:], id=case[0]) for case in CASES],
@@ -135,11 +139,12 @@ def test_transient_faults_end_with_every_spec_written(
     fault: Fault,
     fake_outcome: str,
     call_outcome: str,
+    packed: bool,
 ) -> None:
     paths = fill(repo)
     fake.faults = at_rate(rate, fault, seed=7)
-    report = run_pipeline(repo, request_timeout=0.3)
-    assert fake.requests >= 200
+    report = run_pipeline(repo, request_timeout=0.3, pack_tokens=None if packed else 0)
+    assert fake.requests >= (20 if packed else 200)
     assert_promises(repo.root, report, paths)
     # Ten attempts against these rates: every file recovers, so the CLI would exit 0.
     assert report.totals.written == FILES
@@ -149,7 +154,12 @@ def test_transient_faults_end_with_every_spec_written(
     # Every request the server saw is one call in the report, with the matching outcome.
     assert report.totals.api_calls == fake.requests
     assert call_outcomes(report)[call_outcome] == injected
-    assert report.totals.retries == injected
+    if packed:
+        assert report.totals.files_per_call > 1
+        # A pack refused as a whole (cut off, unparseable) is split: each entry again alone.
+        assert report.totals.retries >= injected
+    else:
+        assert report.totals.retries == injected
 
 
 @pytest.mark.parametrize("retry_info", [True, False], ids=["retry_info", "no_retry_info"])
@@ -214,6 +224,23 @@ def test_permanent_failures_among_transient_ones_are_reported(
     assert all(r.api_calls == 1 for r in report.files if r.path in blocked)
 
 
+def test_a_blocked_file_in_a_pack_fails_alone(repo: GitRepo, fake: FakeGemini) -> None:
+    paths = fill(repo, count=40, multi=0)
+    blocked = "pkg/m013.py"
+    fake.faults = lambda index, body: Fault.blocked() if blocked in json.dumps(body) else None
+    report = run_pipeline(repo, pack_tokens=None)
+    assert_promises(repo.root, report, paths)
+    assert report.totals.files_per_call > 1
+    failed = {r.path: r.reason or "" for r in report.files if r.status != "written"}
+    assert list(failed) == [blocked] and "blocked" in failed[blocked]
+    # Its pack was blocked as a whole; every entry went again alone, and only it failed.
+    carried = [c for c in report.calls if blocked in c.carried]
+    assert [len(c.carried) for c in carried][-1] == 1
+    assert [c.outcome for c in carried] == ["blocked", "blocked"]
+    neighbours = [p for p in carried[0].carried if p != blocked]
+    assert neighbours and all(p in paths for p in neighbours)
+
+
 # -- the same promises through the CLI, exit codes included ---------------------------------
 
 
@@ -243,7 +270,7 @@ def test_cli_exits_3_with_a_reason_for_each_file_that_failed(
     fake.faults = lambda index, body: kinds[index // 5 % 5] if index % 5 == 0 else None
     result = cli(
         "generate", "--report", "report.json", "--rpm", "0", "--concurrency", "16",
-        "--request-timeout", "0.3", "--chunk-tokens", "200",
+        "--request-timeout", "0.3", "--chunk-tokens", "200", "--pack-tokens", "0",
     )  # fmt: skip
     assert result.code == 3, result.err
     report = load(repo)
@@ -253,7 +280,7 @@ def test_cli_exits_3_with_a_reason_for_each_file_that_failed(
     for record in failed:
         assert record.path in result.out  # the closing summary names each failed file
     reasons = " ".join(r.reason or "" for r in failed).lower()
-    for word in ("server error", "schema", "connection", "within", "blocked"):
+    for word in ("server error", "not valid json", "connection", "within", "blocked"):
         assert word in reasons, (word, reasons)
 
 

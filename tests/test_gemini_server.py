@@ -37,13 +37,17 @@ def _prompt() -> str:
         ],
     )
     chunk = chunk_source(text, "python")[0]
-    return prompts.chunk_prompt(
-        ChunkRequest(path="a.py", language="python", chunk=chunk, chunk_count=1, skeleton=skeleton)
-    )
+    request = ChunkRequest("a.py", "python", chunk, chunk_count=1, skeleton=skeleton)
+    return prompts.pack_prompt([request])
 
 
-def _body(prompt: str = "hello") -> dict[str, Any]:
-    return {"contents": [{"role": "user", "parts": [{"text": prompt}]}]}
+def _body(prompt: str = "hello", entries: int = 1) -> dict[str, Any]:
+    ids = [f"e{n}" for n in range(1, entries + 1)]
+    schema = {"type": "object", "properties": {key: {} for key in ids}, "required": ids}
+    return {
+        "contents": [{"role": "user", "parts": [{"text": prompt}]}],
+        "generationConfig": {"responseJsonSchema": schema},
+    }
 
 
 def _post(
@@ -73,7 +77,7 @@ def test_success_answers_notes_for_the_skeleton_and_the_invented_symbol() -> Non
     payload = response.json()
     candidate = payload["candidates"][0]
     assert candidate["finishReason"] == "STOP"
-    analysis = json.loads(candidate["content"]["parts"][0]["text"])
+    analysis = json.loads(candidate["content"]["parts"][0]["text"])["e1"]
     assert [note["name"] for note in analysis["symbols"]] == ["run", "ghost"]
     usage = payload["usageMetadata"]
     assert usage["promptTokenCount"] > 0 and usage["candidatesTokenCount"] > 0
@@ -215,7 +219,11 @@ BATCH_KEY = {"x-goog-api-key": "fake-gemini-key-0123456789"}
 
 
 def _inline_job(prompt: str) -> dict[str, Any]:
-    request = {"contents": [{"parts": [{"text": prompt}], "role": "user"}]}
+    """A job of one request as the SDK sends it inline, asking for a pack of one."""
+    request = {
+        "contents": [{"parts": [{"text": prompt}], "role": "user"}],
+        "generationConfig": {"responseJsonSchema": {"properties": {"e1": {}}}},
+    }
     return {"batch": {"inputConfig": {"requests": {"requests": [
         {"request": request, "metadata": {"key": "k0"}}
     ]}}}}  # fmt: skip
@@ -241,7 +249,7 @@ def test_batch_job_moves_through_its_states_and_answers_inline() -> None:
         (answer,) = done["metadata"]["output"]["inlinedResponses"]["inlinedResponses"]
         assert answer["metadata"] == {"key": "k0"}
         text = answer["response"]["candidates"][0]["content"]["parts"][0]["text"]
-        assert json.loads(text)["symbols"][0]["name"] == "run"
+        assert json.loads(text)["e1"]["symbols"][0]["name"] == "run"
         assert client.get("/v1beta/batches/nope").status_code == 404
 
 

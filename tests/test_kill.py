@@ -22,13 +22,18 @@ import pytest
 
 from specgen_action.render import parse_front_matter
 from tests.conftest import GitRepo, python_module
-from tests.fakes.gemini_server import FakeGemini
+from tests.fakes.gemini_server import FakeGemini, pack_entries
 
 FILES = 40
 MULTI_CHUNK = 4
 """Files among ``FILES`` big enough to be map-reduced (several chunks, then a synthesis)."""
 CONCURRENCY = 4
-SEEDS = [int(os.environ["KILL_SEED"])] if os.environ.get("KILL_SEED") else [11, 29]
+CASES = (
+    [(int(os.environ["KILL_SEED"]), os.environ.get("KILL_PACK", "auto"))]
+    if os.environ.get("KILL_SEED")
+    else [(11, "auto"), (29, "0")]
+)
+"""(seed, --pack-tokens): packed calls, and one call per chunk."""
 LAST_SECTION = "\n## Errors and edge cases\n"
 ARGS = (
     "generate", "--rpm", "0", "--concurrency", str(CONCURRENCY), "--chunk-tokens", "100",
@@ -36,9 +41,9 @@ ARGS = (
 )  # fmt: skip
 
 
-def start(cwd: Path) -> subprocess.Popen[bytes]:
+def start(cwd: Path, pack: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "specgen_action", *ARGS],
+        [sys.executable, "-m", "specgen_action", *ARGS, "--pack-tokens", pack],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -69,6 +74,11 @@ def assert_whole_and_current(root: Path, name: str, data: bytes) -> None:
     assert LAST_SECTION in text and text.endswith("\n"), f"{name}: cut short"
 
 
+def entries_answered(fake: FakeGemini) -> list[int]:
+    """How many entries each answered request carried."""
+    return [len(pack_entries(r.prompt)) for r in fake.log if r.outcome == "ok"]
+
+
 def wait_idle(fake: FakeGemini) -> None:
     deadline = time.monotonic() + 10
     while fake.in_flight and time.monotonic() < deadline:
@@ -78,17 +88,18 @@ def wait_idle(fake: FakeGemini) -> None:
 @pytest.fixture
 def fake(fake: FakeGemini) -> FakeGemini:
     fake.latency = 0.1
+    fake.latency_per_entry = 0.05  # a packed answer takes longer to write
     return fake
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("seed", "pack"), CASES)
 def test_killed_run_keeps_finished_specs_and_resumes(
-    repo: GitRepo, fake: FakeGemini, tmp_path: Path, seed: int
+    repo: GitRepo, fake: FakeGemini, tmp_path: Path, seed: int, pack: str
 ) -> None:
     rng = random.Random(seed)
     target = rng.randint(1, FILES * 3 // 4)
     pause = rng.uniform(0, 0.3)
-    print(f"KILL_SEED={seed}: kill once {target} spec(s) exist, {pause:.3f} s later")
+    print(f"KILL_SEED={seed} KILL_PACK={pack}: kill at {target} spec(s), {pause:.3f} s later")
     for index in range(FILES):
         repo.write(
             f"src/m{index:02d}.py", python_module(f"f{index}", 14 if index < MULTI_CHUNK else 1)
@@ -99,17 +110,16 @@ def test_killed_run_keeps_finished_specs_and_resumes(
     # The uninterrupted run in a fresh clone: the bytes the resumed run must match.
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
-    code, err = finish(start(clone))
+    code, err = finish(start(clone, pack))
     assert code == 0, err
     expected = specs(clone)
     assert len(expected) == FILES
-    reference = json.loads((clone / "report.json").read_text())
-    needed = reference["totals"]["api_calls"]
     wait_idle(fake)
+    needed = sum(entries_answered(fake))
     fake.clear()
 
     # Run 1, killed.
-    proc = start(root)
+    proc = start(root, pack)
     deadline = time.monotonic() + 60
     count = 0
     while time.monotonic() < deadline and proc.poll() is None:
@@ -123,7 +133,7 @@ def test_killed_run_keeps_finished_specs_and_resumes(
     assert finish(proc)[0] == -signal.SIGKILL
     assert count >= target, "no spec appeared in time"
     wait_idle(fake)
-    first_ok = fake.outcomes().count("ok")
+    answered = entries_answered(fake)
     fake.clear()
 
     after_kill = specs(root)
@@ -135,11 +145,12 @@ def test_killed_run_keeps_finished_specs_and_resumes(
     for name in after_kill.keys() - done.keys():
         assert Path(name).name.startswith(".") and name.endswith(".tmp"), name
     cached = cache_entries(root)
-    # Every answer that arrived was cached; at most the calls in flight were lost.
-    assert 0 <= first_ok - cached <= CONCURRENCY
+    # Every answer that arrived was cached, each entry of a packed one on its own; at most
+    # the calls in flight were lost.
+    assert 0 <= sum(answered) - cached <= CONCURRENCY * max(answered, default=1)
 
     # Run 2, to completion.
-    code, err = finish(start(root))
+    code, err = finish(start(root, pack))
     assert code == 0, err
     assert "Traceback" not in err
     report = json.loads((root / "report.json").read_text())
@@ -147,10 +158,10 @@ def test_killed_run_keeps_finished_specs_and_resumes(
     finished = {name.removesuffix(".md") for name in done}
     assert {p for p, s in status.items() if s == "unchanged"} == finished
     assert {s for p, s in status.items() if p not in finished} <= {"written", "cached"}
-    # Only the work that had not finished is redone: cached chunks cost no call.
+    # Only the work that had not finished is redone: cached chunks are asked for no more.
     calls = report["totals"]["api_calls"]
-    assert calls == fake.requests == sum(f["api_calls"] for f in report["files"])
-    assert calls == needed - cached
+    assert calls == fake.requests == len(report["calls"])
+    assert sum(entries_answered(fake)) == needed - cached
     assert all(f["api_calls"] == 0 for f in report["files"] if f["status"] != "written")
     assert specs(root) == expected
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -12,13 +12,21 @@ from specgen_action.chunking import Chunk
 from specgen_action.errors import (
     AuthenticationError,
     ContentBlocked,
+    InvalidResponse,
     ProviderError,
     QuotaExhausted,
     RateLimited,
     ServerError,
 )
-from specgen_action.providers.base import Analysis, ChunkRequest, Usage
-from specgen_action.scheduler import Cooldown, FileJob, Limits, ScheduleResult, schedule
+from specgen_action.providers.base import (
+    Analysis,
+    ChunkRequest,
+    PackAnswer,
+    Request,
+    SynthesisRequest,
+    Usage,
+)
+from specgen_action.scheduler import Cooldown, FileJob, Limits, RunState, ScheduleResult, schedule
 from specgen_action.source import Source
 from specgen_action.spec import ChunkAnalysis, FileSpec, Symbol
 
@@ -38,34 +46,50 @@ class ScriptedProvider:
         self.script = script or (lambda _chunk, _attempt: None)
         self.latency = latency
         self.attempts: dict[str, int] = {}
+        self.packs: list[list[str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
 
-    async def _answer(self, key: str) -> Analysis:
-        self.attempts[key] = self.attempts.get(key, 0) + 1
+    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+        """One call for the pack: an InvalidResponse spoils its entry, any other error the call."""
+        keys = [_key(request) for request in requests]
+        self.packs.append(keys)
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             await asyncio.sleep(self.latency)
-            action = self.script(key, self.attempts[key])
-            if isinstance(action, ProviderError):
-                raise action
-            if isinstance(action, float):
-                await asyncio.sleep(action)
-            return Analysis(ChunkAnalysis(purpose=f"about {key}"), Usage(10, 5))
+            parts: list[ChunkAnalysis | InvalidResponse] = []
+            for key in keys:
+                self.attempts[key] = self.attempts.get(key, 0) + 1
+                action = self.script(key, self.attempts[key])
+                if isinstance(action, InvalidResponse):
+                    parts.append(action)
+                    continue
+                if isinstance(action, ProviderError):
+                    raise action
+                if isinstance(action, float):
+                    await asyncio.sleep(action)
+                parts.append(ChunkAnalysis(purpose=f"about {key}"))
+            return PackAnswer(parts, Usage(10 * len(keys), 5 * len(keys)))
         finally:
             self.in_flight -= 1
 
     async def analyse(self, request: ChunkRequest) -> Analysis:
-        return await self._answer(f"{request.path}#{request.chunk.index}")
+        raise AssertionError("a provider that makes calls is only sent packs")
 
     async def synthesise(
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
-        return await self._answer(f"{path}#synthesis")
+        raise AssertionError("a provider that makes calls is only sent packs")
 
     async def aclose(self) -> None:
         return None
+
+
+def _key(request: Request) -> str:
+    if isinstance(request, SynthesisRequest):
+        return f"{request.path}#synthesis"
+    return f"{request.path}#{request.chunk.index}"
 
 
 def make_job(path: str, chunks: int = 1) -> FileJob:
@@ -234,7 +258,7 @@ def test_cache_makes_the_second_run_free(tmp_path: Path) -> None:
 
 def test_rpm_limiter_paces_requests() -> None:
     provider = ScriptedProvider()
-    limits = Limits(rpm=2, tpm=0, concurrency=8, period_s=0.4, wait_initial=0.01)
+    limits = Limits(rpm=2, tpm=0, concurrency=8, period_s=0.4, wait_initial=0.01, pack_tokens=0)
     result, _ = run([make_job(f"f{i}") for i in range(4)], provider, limits)
     starts = sorted(c.start_s for c in result.calls)
     # Two go at once; the third waits until the first leaves the 0.4 s window.
@@ -251,12 +275,12 @@ def test_tpm_limiter_never_rejects_a_large_chunk(tokens_per_period: int) -> None
 
 def test_queue_time_is_split_between_the_limits_and_the_cap() -> None:
     provider = ScriptedProvider(latency=0.05)
-    capped = Limits(rpm=0, tpm=0, concurrency=1, wait_initial=0.01)
+    capped = Limits(rpm=0, tpm=0, concurrency=1, wait_initial=0.01, pack_tokens=0)
     result, _ = run([make_job(f"f{i}") for i in range(4)], provider, capped)
     waited = [c for c in result.calls if c.queue_s > 0.02]
     assert waited and all(c.limit_s < 0.01 for c in waited)  # only the cap held them
 
-    limited = Limits(rpm=1, tpm=0, concurrency=8, period_s=0.2, wait_initial=0.01)
+    limited = Limits(rpm=1, tpm=0, concurrency=8, period_s=0.2, wait_initial=0.01, pack_tokens=0)
     result, _ = run([make_job(f"g{i}") for i in range(3)], ScriptedProvider(), limited)
     waited = [c for c in result.calls if c.queue_s > 0.1]
     assert waited and all(c.limit_s == pytest.approx(c.queue_s, abs=0.01) for c in waited)
@@ -323,3 +347,58 @@ def test_concurrent_429s_without_retry_info_cost_one_doubling_per_wave() -> None
     assert not result.timed_out
     assert len(written) == 8
     assert [c.outcome for c in result.calls].count("rate_limited") == 8
+
+
+def test_a_bug_in_a_packed_call_surfaces_instead_of_hanging() -> None:
+    def script(_key: str, _attempt: int) -> ProviderError | None:
+        raise RuntimeError("bug")
+
+    with pytest.raises(RuntimeError, match="bug"):
+        run([make_job("a"), make_job("b")], ScriptedProvider(script), deadline_s=30.0)
+
+
+class Ticks:
+    """A Progress that keeps every state it is handed."""
+
+    def __init__(self) -> None:
+        self.states: list[RunState] = []
+
+    def planning(self, total: int) -> None:
+        return None
+
+    def started(self, total: int) -> None:
+        return None
+
+    def call_started(self) -> None:
+        return None
+
+    def call_finished(self, outcome: object) -> None:
+        return None
+
+    def file_finished(self, record: object) -> None:
+        return None
+
+    def tick(self, state: RunState) -> None:
+        self.states.append(state)
+
+
+@pytest.mark.parametrize(
+    ("limits", "waiting"),
+    [
+        (Limits(rpm=1, tpm=0, concurrency=2, period_s=1.5, pack_tokens=0), "request window"),
+        (Limits(rpm=0, tpm=1, concurrency=2, period_s=1.5, pack_tokens=0), "token limiter"),
+    ],
+    ids=["window", "tokens"],
+)
+def test_the_state_says_what_the_run_waits_on_and_for_how_long(
+    limits: Limits, waiting: str
+) -> None:
+    ticks = Ticks()
+    jobs = [make_job("a"), make_job("b")]
+    _, written = run(jobs, ScriptedProvider(), limits, progress=ticks)
+    assert len(written) == 2
+    held = [s for s in ticks.states if s.waiting_on is not None]
+    assert held and {s.waiting_on for s in held} == {waiting}
+    assert all(s.wait_left_s is not None and 0 < s.wait_left_s <= 1.5 * 1.02 for s in held)
+    assert all(s.files_total == 2 and s.calls_left >= 1 for s in held)
+    assert [s.files_done for s in ticks.states] == sorted(s.files_done for s in ticks.states)

@@ -190,6 +190,7 @@ def _totals_table(report: RunReport) -> str:
         ("Timed out", t.timeout),
         ("Orphaned", t.orphaned),
         ("API calls", t.api_calls),
+        ("Files per call", f"{t.files_per_call:.1f}"),
         ("Retries", t.retries),
         ("Rate-limited (429) answers", t.rate_limited),
         ("Waiting on the rate limits (s)", f"{t.limit_s_sum:.1f}"),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ..chunking import Chunk
-from ..errors import ProviderError
+from ..errors import InvalidResponse, ProviderError
 from ..spec import ChunkAnalysis, FileSpec
 
 __all__ = [
@@ -16,7 +16,10 @@ __all__ = [
     "BatchProvider",
     "BatchSubmission",
     "ChunkRequest",
+    "PackAnswer",
     "Provider",
+    "Request",
+    "SynthesisRequest",
     "Usage",
 ]
 
@@ -49,6 +52,32 @@ class ChunkRequest:
     """The parser's view of the whole file, so prose attaches to real symbols."""
 
 
+@dataclass(frozen=True)
+class SynthesisRequest:
+    """Everything a provider needs to merge the chunk analyses of one file."""
+
+    path: str
+    skeleton: FileSpec
+    analyses: Sequence[ChunkAnalysis]
+
+
+Request = ChunkRequest | SynthesisRequest
+"""One entry of a pack: a chunk to analyse, or a file whose chunk analyses to merge."""
+
+
+@dataclass(frozen=True)
+class PackAnswer:
+    """One call's answers to a pack of requests.
+
+    ``parts[i]`` answers ``requests[i]``: its analysis, or why that part alone
+    is unusable (missing, or not matching the schema), so the request can be
+    retried without its neighbours.
+    """
+
+    parts: Sequence[ChunkAnalysis | InvalidResponse]
+    usage: Usage = Usage()
+
+
 class Provider(Protocol):
     """Turns chunks into analyses. Raises ``errors.ProviderError`` subclasses only."""
 
@@ -66,7 +95,8 @@ class Provider(Protocol):
 
     @property
     def makes_calls(self) -> bool:
-        """True when calls cost quota: the scheduler then applies limits and retries."""
+        """True when calls cost quota: the scheduler then packs requests, applies limits
+        and retries, and sends everything through ``analyse_pack``."""
 
     async def analyse(self, request: ChunkRequest) -> Analysis:
         """Analyse one chunk."""
@@ -75,6 +105,14 @@ class Provider(Protocol):
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
+
+    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+        """Answer several requests with one call, each part on its own.
+
+        Raises ``ProviderError`` when the call as a whole failed (nothing usable
+        came back); a part that alone is missing or invalid comes back as an
+        ``InvalidResponse`` in its place.
+        """
 
     async def aclose(self) -> None:
         """Release connections."""
@@ -116,26 +154,22 @@ class BatchSubmission:
 
 
 class BatchProvider(Provider, Protocol):
-    """A provider that can also answer requests as one asynchronous batch job."""
+    """A provider that can also answer packs as one asynchronous batch job."""
 
-    def chunk_prompt(self, request: ChunkRequest) -> str:
-        """The prompt ``analyse`` sends for ``request`` (the batch sends the same)."""
-
-    def synthesis_prompt(self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]) -> str:
-        """The prompt ``synthesise`` sends (the batch sends the same)."""
-
-    async def submit_batch(self, prompts: Mapping[str, str], label: str) -> BatchSubmission:
-        """Submit one job answering each prompt, keyed as in ``prompts``."""
+    async def submit_batch(
+        self, packs: Mapping[str, Sequence[Request]], label: str
+    ) -> BatchSubmission:
+        """Submit one job with one request per pack (built as ``analyse_pack`` builds a call)."""
 
     async def batch_state(self, name: str) -> BatchJobState:
         """The job's current state."""
 
     async def batch_results(
-        self, job: BatchJobState, wheres: Mapping[str, str]
-    ) -> dict[str, Analysis | ProviderError]:
-        """Each key's answer, validated like an interactive one, or its own error.
+        self, job: BatchJobState, wheres: Mapping[str, Sequence[str]]
+    ) -> dict[str, PackAnswer | ProviderError]:
+        """Each pack's answer, parts validated alone as for a call, or the pack's own error.
 
-        ``wheres`` names each key for messages (``path chunk 2/3``).
+        ``wheres`` names the entries of each pack (``path chunk 2/3``), by the pack's key.
         """
 
     async def cancel_batch(self, name: str) -> None:

@@ -1,4 +1,4 @@
-"""The Gemini provider: one google-genai async call per chunk, mapped onto ``errors``.
+"""The Gemini provider: one google-genai async call per pack of entries, mapped onto ``errors``.
 
 This is the only module that imports ``google.genai``; the package imports it
 only when the gemini provider runs. It never retries: the SDK's retries are
@@ -18,7 +18,7 @@ import json
 import math
 import os
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -44,7 +44,16 @@ from ..errors import (
 from ..redact import redact, redact_all
 from ..spec import MAX_ANSWER_CHARS, ChunkAnalysis, FileSpec
 from . import prompts
-from .base import Analysis, BatchJobState, BatchSubmission, ChunkRequest, Usage
+from .base import (
+    Analysis,
+    BatchJobState,
+    BatchSubmission,
+    ChunkRequest,
+    PackAnswer,
+    Request,
+    SynthesisRequest,
+    Usage,
+)
 
 __all__ = ["INLINE_LIMIT_BYTES", "GeminiProvider", "make_gemini_provider"]
 
@@ -137,6 +146,23 @@ def _response_schema() -> dict[str, Any]:
 _SCHEMA = _response_schema()
 
 
+def _pack_schema(count: int) -> dict[str, Any]:
+    """One required property per entry id, and no other, each an analysis.
+
+    The analysis schema is written once and referenced, so a pack of 16 does
+    not send it 16 times.
+    """
+    ids = [prompts.entry_id(index) for index in range(count)]
+    return {
+        "$defs": {"analysis": _SCHEMA},
+        "type": "object",
+        "properties": {ident: {"$ref": "#/$defs/analysis"} for ident in ids},
+        "required": ids,
+        "propertyOrdering": ids,
+        "additionalProperties": False,
+    }
+
+
 class GeminiProvider:
     """Analyses chunks with a Gemini model (implements ``providers.base.Provider``)."""
 
@@ -155,81 +181,77 @@ class GeminiProvider:
         self._config = types.GenerateContentConfig(
             system_instruction=prompts.system_instruction(),
             response_mime_type="application/json",
-            response_json_schema=_SCHEMA,
             max_output_tokens=MAX_OUTPUT_TOKENS,
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
             automatic_continuation=False,
             http_options=_http_options(request_timeout_s),
         )
-        # A batch request carries the same generation settings; per-call options stay out.
-        self._batch_config = types.GenerateContentConfig(
-            system_instruction=prompts.system_instruction(),
-            response_mime_type="application/json",
-            response_json_schema=_SCHEMA,
-            max_output_tokens=MAX_OUTPUT_TOKENS,
-        )
 
     async def analyse(self, request: ChunkRequest) -> Analysis:
-        """Analyse one chunk."""
-        where = f"{request.path} chunk {request.chunk.index + 1}/{request.chunk_count}"
-        return await self._generate(self.chunk_prompt(request), where)
+        """Analyse one chunk (a pack of one)."""
+        return await self._one(request)
 
     async def synthesise(
         self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]
     ) -> Analysis:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
-        prompt = self.synthesis_prompt(path, skeleton, analyses)
-        return await self._generate(prompt, f"{path} synthesis")
+        return await self._one(SynthesisRequest(path, skeleton, analyses))
 
-    def chunk_prompt(self, request: ChunkRequest) -> str:
-        """The prompt of one chunk, for a call or a batch request alike."""
-        return prompts.chunk_prompt(request)
+    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+        """Answer every request of the pack with one call; each part is validated alone."""
+        wheres = [_where(request) for request in requests]
+        prompt, config = self._pack_request(requests)
+        response = await self._generate(prompt, _pack_where(wheres), config)
+        return _pack_answer(response, wheres, self._secrets)
 
-    def synthesis_prompt(self, path: str, skeleton: FileSpec, analyses: list[ChunkAnalysis]) -> str:
-        """The prompt of one synthesis, for a call or a batch request alike."""
-        return prompts.synthesis_prompt(path, skeleton, analyses)
+    def _pack_request(self, requests: Sequence[Request]) -> tuple[str, types.GenerateContentConfig]:
+        """The prompt and settings of one pack: what a call sends, and a batch request too."""
+        config = self._config.model_copy(
+            update={"response_json_schema": _pack_schema(len(requests))}
+        )
+        return prompts.pack_prompt(requests), config
 
     # -- the Batch API -------------------------------------------------------------------
 
-    async def submit_batch(self, prompts: Mapping[str, str], label: str) -> BatchSubmission:
-        """One Batch API job for ``prompts`` (key -> prompt), inline under 20 MB, else a file.
+    async def submit_batch(
+        self, packs: Mapping[str, Sequence[Request]], label: str
+    ) -> BatchSubmission:
+        """One Batch API job, one request per pack, inline under 20 MB, else an uploaded file.
 
-        Each request carries the interactive call's system instruction, schema
-        and output cap; its key comes back with its answer.
+        Each request is built by ``_pack_request``, as a call would be; its key
+        (the pack's key) comes back with its answer.
         """
+        built = {key: self._pack_request(requests) for key, requests in packs.items()}
         lines = [
-            json.dumps({"key": key, "request": self._wire_request(prompt)}, ensure_ascii=False)
-            for key, prompt in prompts.items()
+            json.dumps({"key": key, "request": _wire_request(prompt, config)}, ensure_ascii=False)
+            for key, (prompt, config) in built.items()
         ]
         size = sum(len(line.encode()) for line in lines) + _INLINE_ENVELOPE
-        config = types.CreateBatchJobConfig(
-            display_name=label, http_options=self._config.http_options
-        )
+        options = self._config.http_options
+        job_config = types.CreateBatchJobConfig(display_name=label, http_options=options)
         async with self._errors(f"the batch job {label}"):
             if size <= INLINE_LIMIT_BYTES:
                 inline = [
                     types.InlinedRequest(
-                        contents=prompt, metadata={"key": key}, config=self._batch_config
+                        contents=prompt, metadata={"key": key}, config=_in_batch(config)
                     )
-                    for key, prompt in prompts.items()
+                    for key, (prompt, config) in built.items()
                 ]
                 job = await self._client.aio.batches.create(
-                    model=self.model, src=inline, config=config
+                    model=self.model, src=inline, config=job_config
                 )
                 return BatchSubmission(_job_state(job), "inline")
             data = ("\n".join(lines) + "\n").encode()
             uploaded = await self._client.aio.files.upload(
                 file=io.BytesIO(data),
                 config=types.UploadFileConfig(
-                    mime_type="application/jsonl",
-                    display_name=label,
-                    http_options=self._config.http_options,
+                    mime_type="application/jsonl", display_name=label, http_options=options
                 ),
             )
             if not uploaded.name:
                 raise BatchError("Gemini accepted the batch input file but named no file")
             job = await self._client.aio.batches.create(
-                model=self.model, src=uploaded.name, config=config
+                model=self.model, src=uploaded.name, config=job_config
             )
             return BatchSubmission(_job_state(job), "file")
 
@@ -242,21 +264,22 @@ class GeminiProvider:
         return _job_state(job)
 
     async def batch_results(
-        self, job: BatchJobState, wheres: Mapping[str, str]
-    ) -> dict[str, Analysis | ProviderError]:
-        """Each key's answer from a succeeded job, checked like an interactive answer."""
-        answers: dict[str, Analysis | ProviderError] = {}
+        self, job: BatchJobState, wheres: Mapping[str, Sequence[str]]
+    ) -> dict[str, PackAnswer | ProviderError]:
+        """Each pack's answer from a succeeded job, checked part by part like a call's.
+
+        ``wheres`` names the entries of each pack, by the pack's key.
+        """
+        options = self._config.http_options
         async with self._errors(f"the results of {job.name}"):
             if job.results_file is not None:
                 data = await self._client.aio.files.download(
-                    file=job.results_file,
-                    config=types.DownloadFileConfig(http_options=self._config.http_options),
+                    file=job.results_file, config=types.DownloadFileConfig(http_options=options)
                 )
                 items = _jsonl_items(data)
             else:
                 fresh = await self._client.aio.batches.get(
-                    name=job.name,
-                    config=types.GetBatchJobConfig(http_options=self._config.http_options),
+                    name=job.name, config=types.GetBatchJobConfig(http_options=options)
                 )
                 responses = (fresh.dest.inlined_responses if fresh.dest else None) or []
                 items = [
@@ -268,22 +291,22 @@ class GeminiProvider:
                     for item in responses
                 ]
         keys = list(wheres)
+        answers: dict[str, PackAnswer | ProviderError] = {}
         for index, (key, response, error) in enumerate(items):
             key = key if key is not None else (keys[index] if index < len(keys) else None)
             if key is None or key not in wheres:
                 continue
-            where = wheres[key]
+            where = _pack_where(list(wheres[key]))
             if error is not None or response is None:
                 answers[key] = _request_error(error or {}, where, self._secrets)
                 continue
             try:
-                answers[key] = _interpret(response, where, self._secrets)
+                answers[key] = _pack_answer(response, list(wheres[key]), self._secrets)
             except ProviderError as exc:
                 answers[key] = exc
-        for key, where in wheres.items():
-            answers.setdefault(
-                key, InvalidResponse(f"the batch job returned no answer for {where}")
-            )
+        for key, names in wheres.items():
+            missing = InvalidResponse(f"the batch job returned no answer for {_pack_where(names)}")
+            answers.setdefault(key, missing)
         return answers
 
     async def cancel_batch(self, name: str) -> None:
@@ -293,21 +316,6 @@ class GeminiProvider:
                 name=name,
                 config=types.CancelBatchJobConfig(http_options=self._config.http_options),
             )
-
-    def _wire_request(self, prompt: str) -> dict[str, Any]:
-        """The REST ``GenerateContentRequest`` of ``prompt``, as the SDK sends an inline one."""
-        return {
-            "contents": [{"parts": [{"text": prompt}], "role": "user"}],
-            "systemInstruction": {
-                "parts": [{"text": prompts.system_instruction()}],
-                "role": "user",
-            },
-            "generationConfig": {
-                "maxOutputTokens": MAX_OUTPUT_TOKENS,
-                "responseMimeType": "application/json",
-                "responseJsonSchema": _SCHEMA,
-            },
-        }
 
     @contextlib.asynccontextmanager
     async def _errors(self, what: str, *, missing: str | None = None) -> AsyncIterator[None]:
@@ -334,6 +342,13 @@ class GeminiProvider:
             detail = _one_line(str(exc), self._secrets)
             raise BatchError(f"Gemini's answer about {what} is not usable: {detail}") from None
 
+    async def _one(self, request: Request) -> Analysis:
+        answer = await self.analyse_pack([request])
+        (part,) = answer.parts
+        if isinstance(part, InvalidResponse):
+            raise part
+        return Analysis(part, answer.usage)
+
     async def aclose(self) -> None:
         """Close the SDK's connection pools (idempotent)."""
         if self._closed:
@@ -342,11 +357,13 @@ class GeminiProvider:
         await self._client.aio.aclose()
         self._client.close()
 
-    async def _generate(self, prompt: str, where: str) -> Analysis:
+    async def _generate(
+        self, prompt: str, where: str, config: types.GenerateContentConfig
+    ) -> types.GenerateContentResponse:
         try:
             async with asyncio.timeout(self._timeout_s + _GRACE_S):
                 response = await self._client.aio.models.generate_content(
-                    model=self.model, contents=prompt, config=self._config
+                    model=self.model, contents=prompt, config=config
                 )
         except genai_errors.APIError as exc:
             raise _api_error(exc, self.model, self._secrets) from None
@@ -365,7 +382,7 @@ class GeminiProvider:
             raise RequestTimeout(f"connection to Gemini failed for {where}: {detail}") from None
         except (json.JSONDecodeError, ValidationError):
             raise InvalidResponse(f"Gemini's response for {where} is not valid JSON") from None
-        return _interpret(response, where, self._secrets)
+        return response
 
 
 def make_gemini_provider(
@@ -425,36 +442,66 @@ def _http_options(request_timeout_s: float) -> types.HttpOptions:
     )
 
 
-def _interpret(response: types.GenerateContentResponse, where: str, secrets: list[str]) -> Analysis:
-    feedback = response.prompt_feedback
-    if feedback is not None and feedback.block_reason is not None:
-        reason = _one_line(_enum(feedback.block_reason), secrets, 60)
-        raise ContentBlocked(f"Gemini blocked the prompt for {where} ({reason})")
-    if not response.candidates:
-        raise InvalidResponse(f"Gemini returned no answer for {where}")
-    finish = _one_line(_enum(response.candidates[0].finish_reason), secrets, 60)
-    if finish in _BLOCKED_FINISH:
-        raise ContentBlocked(f"Gemini withheld the answer for {where} ({finish})")
-    if finish in _TRUNCATED_FINISH:
-        raise InvalidResponse(f"Gemini's answer for {where} was cut off ({finish})")
-    text = response.text
-    if not text:
-        raise InvalidResponse(
-            f"Gemini returned an empty answer for {where} ({finish or 'no reason'})"
-        )
-    if len(text) > MAX_ANSWER_CHARS:
-        raise InvalidResponse(
-            f"Gemini's answer for {where} is {len(text):,} characters, over the limit of "
-            f"{MAX_ANSWER_CHARS:,}"
-        )
+def _pack_where(wheres: Sequence[str]) -> str:
+    return wheres[0] if len(wheres) == 1 else f"a pack of {len(wheres)} entries"
+
+
+def _pack_answer(
+    response: types.GenerateContentResponse, wheres: Sequence[str], secrets: list[str]
+) -> PackAnswer:
+    """Each entry's part of a pack's answer, validated alone; raises when nothing is usable."""
+    where = _pack_where(wheres)
+    text = _answer_text(response, where, secrets)
     try:
-        # The answer becomes a spec that may be published: no echo of the key survives.
-        analysis = ChunkAnalysis.model_validate_json(redact(text, secrets, shapes=False))
-    except ValidationError as exc:
+        answer = json.loads(text)
+    except ValueError:
+        raise InvalidResponse(f"Gemini's answer for {where} is not valid JSON") from None
+    if not isinstance(answer, dict):
         raise InvalidResponse(
-            f"Gemini's answer for {where} does not match the schema ({_first_problem(exc)})"
-        ) from None
-    return Analysis(analysis, _usage(response.usage_metadata))
+            f"Gemini's answer for {where} does not match the schema (answer: not an object)"
+        )
+    parts: list[ChunkAnalysis | InvalidResponse] = []
+    for index, part_where in enumerate(wheres):
+        part = answer.get(prompts.entry_id(index))
+        if part is None:
+            parts.append(InvalidResponse(f"Gemini's answer for {part_where} is missing"))
+            continue
+        try:
+            parts.append(ChunkAnalysis.model_validate(part))
+        except ValidationError as exc:
+            parts.append(
+                InvalidResponse(
+                    f"Gemini's answer for {part_where} does not match the schema "
+                    f"({_first_problem(exc)})"
+                )
+            )
+    return PackAnswer(parts, _usage(response.usage_metadata))
+
+
+def _in_batch(config: types.GenerateContentConfig) -> types.GenerateContentConfig:
+    """A call's settings as a batch request carries them: per-call transport options dropped."""
+    return config.model_copy(
+        update={
+            "http_options": None,
+            "automatic_function_calling": None,
+            "automatic_continuation": None,
+        }
+    )
+
+
+def _wire_request(prompt: str, config: types.GenerateContentConfig) -> dict[str, Any]:
+    """The REST ``GenerateContentRequest`` of one pack, as the SDK sends an inline one."""
+    system = config.system_instruction
+    generation: dict[str, Any] = {
+        "maxOutputTokens": config.max_output_tokens,
+        "responseMimeType": config.response_mime_type,
+        "responseJsonSchema": config.response_json_schema,
+    }
+    return {
+        "contents": [{"parts": [{"text": prompt}], "role": "user"}],
+        "systemInstruction": {"parts": [{"text": system}], "role": "user"},
+        "generationConfig": {k: v for k, v in generation.items() if v is not None},
+    }
 
 
 def _job_state(job: types.BatchJob) -> BatchJobState:
@@ -501,6 +548,39 @@ def _request_error(error: dict[str, Any], where: str, secrets: list[str]) -> Pro
     if code in _RETRYABLE_RPC or code == 429 or 500 <= code < 600:
         return ServerError(text)
     return ProviderError(text)
+
+
+def _where(request: Request) -> str:
+    if isinstance(request, ChunkRequest):
+        return f"{request.path} chunk {request.chunk.index + 1}/{request.chunk_count}"
+    return f"{request.path} synthesis"
+
+
+def _answer_text(response: types.GenerateContentResponse, where: str, secrets: list[str]) -> str:
+    """The answer's text, redacted, or the error that says why there is none to use."""
+    feedback = response.prompt_feedback
+    if feedback is not None and feedback.block_reason is not None:
+        reason = _one_line(_enum(feedback.block_reason), secrets, 60)
+        raise ContentBlocked(f"Gemini blocked the prompt for {where} ({reason})")
+    if not response.candidates:
+        raise InvalidResponse(f"Gemini returned no answer for {where}")
+    finish = _one_line(_enum(response.candidates[0].finish_reason), secrets, 60)
+    if finish in _BLOCKED_FINISH:
+        raise ContentBlocked(f"Gemini withheld the answer for {where} ({finish})")
+    if finish in _TRUNCATED_FINISH:
+        raise InvalidResponse(f"Gemini's answer for {where} was cut off ({finish})")
+    text = response.text
+    if not text:
+        raise InvalidResponse(
+            f"Gemini returned an empty answer for {where} ({finish or 'no reason'})"
+        )
+    if len(text) > MAX_ANSWER_CHARS:
+        raise InvalidResponse(
+            f"Gemini's answer for {where} is {len(text):,} characters, over the limit of "
+            f"{MAX_ANSWER_CHARS:,}"
+        )
+    # The answer becomes specs that may be published: no echo of the key survives.
+    return redact(text, secrets, shapes=False)
 
 
 def _first_problem(exc: ValidationError) -> str:

@@ -18,7 +18,8 @@ API mode:
 A job moves PENDING -> RUNNING -> its end state on the server's clock:
 ``job_seconds`` after it was created it ends as ``outcomes`` says (succeeded,
 failed, expired, cancelled). Each request of a succeeded job is answered like a
-generateContent request; ``request_faults`` scripts per-request failures.
+generateContent request (packs, ``part_faults`` and ``invent_symbol``
+included); ``request_faults`` scripts per-request failures.
 """
 
 from __future__ import annotations
@@ -266,7 +267,7 @@ class BatchFake:
         return output
 
     def _answer(self, index: int, item: dict[str, Any]) -> dict[str, Any]:
-        from .gemini_server import RequestRecord, _prompt_text, _response, analysis_for
+        from .gemini_server import RequestRecord, _prompt_text, _response
 
         request = item["request"]
         key = item.get("key") or (item.get("metadata") or {}).get("key") or str(index)
@@ -282,8 +283,8 @@ class BatchFake:
             return {"response": _response(record, None, "SAFETY")}
         if fault == "garbage":
             return {"response": _response(record, "Sure! {purpose:", "STOP")}
-        text = json.dumps(analysis_for(prompt, self._server.invent_symbol))
-        return {"response": _response(record, text, "STOP")}
+        # Answered exactly as generateContent answers the same request (packs included).
+        return {"response": _response(record, self._server.answer_text(record), "STOP")}
 
     # -- files -----------------------------------------------------------------------
 

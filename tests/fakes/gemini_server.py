@@ -2,9 +2,11 @@
 
 It speaks the wire format of ``POST /{version}/models/{model}:generateContent``
 as the google-genai SDK sends it (key in ``x-goog-api-key`` or ``?key=``) and
-answers like the real service: a ``ChunkAnalysis`` JSON text in
-``candidates[0].content.parts[0].text`` with ``usageMetadata``, or an error body
-``{"error": {"code", "message", "status", "details"}}``.
+answers like the real service: JSON text in ``candidates[0].content.parts[0].text``
+with ``usageMetadata``, or an error body ``{"error": {"code", "message", "status",
+"details"}}``. The text answers each entry of a pack (``providers.prompts``) under
+its id with a ``ChunkAnalysis``; a request with no response schema (a free-form
+prompt that lists ``File: "<path>"`` lines) gets one Markdown section per file.
 
 Usage::
 
@@ -18,9 +20,10 @@ Usage::
 Faults are scripted per request by ``faults``: a callable ``(index, body) ->
 Fault | None``, where ``index`` counts generateContent requests from 0 in
 arrival order (bad-key and quota-rejected requests included). ``sequence``,
-``first`` and ``at_rate`` build common scripts. Every wait is bounded: hung
-requests end when the client hangs up or the server stops, and ``stop()``
-returns promptly with requests in flight.
+``first`` and ``at_rate`` build common scripts. ``part_faults`` spoils single
+entries of an otherwise good answer (``parts_at_rate`` builds one). Every wait
+is bounded: hung requests end when the client hangs up or the server stops, and
+``stop()`` returns promptly with requests in flight.
 """
 
 from __future__ import annotations
@@ -50,10 +53,14 @@ __all__ = [
     "Fault",
     "FaultKind",
     "FaultScript",
+    "PartFault",
+    "PartScript",
     "RequestRecord",
     "analysis_for",
     "at_rate",
     "first",
+    "pack_entries",
+    "parts_at_rate",
     "sequence",
     "skeleton_names",
 ]
@@ -188,6 +195,21 @@ class Fault:
 
 FaultScript = Callable[[int, dict[str, Any]], Fault | None]
 
+PartFault = Literal["missing", "invalid"]
+"""One entry of a good answer left out, or answered with something that is no analysis."""
+PartScript = Callable[[int, str, str], PartFault | None]
+"""(request index, entry id, the entry's text) -> how to spoil that entry's answer, or None."""
+
+
+def parts_at_rate(rate: float, fault: PartFault = "invalid", seed: int = 0) -> PartScript:
+    """Each entry's answer is spoiled with probability ``rate``, by seed, request and entry only."""
+
+    def script(index: int, ident: str, text: str) -> PartFault | None:
+        rng = random.Random(f"{seed}/{index}/{ident}")
+        return fault if rng.random() < rate else None
+
+    return script
+
 
 def sequence(*faults: Fault | None) -> FaultScript:
     """Request ``i`` gets ``faults[i]``; requests past the end succeed."""
@@ -248,9 +270,60 @@ def skeleton_names(prompt: str) -> list[str]:
     return names
 
 
+_ENTRY = re.compile(r"^=== Entry (e\d+) ===$")
+_BEGIN = re.compile(r"^----- BEGIN (.+) -----$")
+_FILE = re.compile(r"^File: (\".*\")$")
+
+
+def pack_entries(prompt: str) -> dict[str, str]:
+    """The entries of a pack prompt by id, each with its text; fenced data is never parsed.
+
+    A prompt without entry lines is one entry, ``e1``, of the whole prompt.
+    """
+    return _sections(prompt, _ENTRY) or {"e1": prompt}
+
+
+def _content(text: str) -> str:
+    """``text`` without what depends on the pack: entry lines, marker lines, entry ids."""
+    lines: list[str] = []
+    fence_end: str | None = None
+    for line in text.splitlines():
+        if fence_end is not None:
+            if line == fence_end:
+                fence_end = None
+            else:
+                lines.append(line)
+        elif (begin := _BEGIN.match(line)) is not None:
+            fence_end = f"----- END {begin[1]} -----"
+        elif _ENTRY.match(line) is None:
+            lines.append(re.sub(r"\be\d+\b", "e", line))
+    return "\n".join(lines)
+
+
+def _sections(prompt: str, header: re.Pattern[str]) -> dict[str, str]:
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    fence_end: str | None = None
+    for line in prompt.splitlines():
+        if fence_end is not None:
+            if line == fence_end:
+                fence_end = None
+        elif (begin := _BEGIN.match(line)) is not None:
+            fence_end = f"----- END {begin[1]} -----"
+        elif (match := header.match(line)) is not None:
+            current = sections.setdefault(match[1], [])
+        if current is not None:
+            current.append(line)
+    return {ident: "\n".join(lines) for ident, lines in sections.items()}
+
+
 def analysis_for(prompt: str, invent_symbol: str | None = None) -> dict[str, Any]:
-    """The ChunkAnalysis JSON the fake answers for ``prompt`` (deterministic)."""
-    digest = hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    """The ChunkAnalysis JSON the fake answers for ``prompt`` (or one entry of a pack).
+
+    Deterministic, and the same for an entry whatever pack carries it and at
+    which place: the entry's id and fence tags do not count.
+    """
+    digest = hashlib.sha256(_content(prompt).encode("utf-8", "surrogatepass")).hexdigest()[:8]
     names = skeleton_names(prompt)
     if invent_symbol is not None:
         names.append(invent_symbol)
@@ -281,6 +354,8 @@ class FakeGemini:
         refill: bool = False,
         faults: FaultScript | None = None,
         invent_symbol: str | None = None,
+        latency_per_entry: float = 0.0,
+        part_faults: PartScript | None = None,
     ) -> None:
         self.api_key = api_key
         """The only key accepted; any other gets 400 API_KEY_INVALID."""
@@ -299,6 +374,10 @@ class FakeGemini:
         self.faults = faults
         self.invent_symbol = invent_symbol
         """A symbol name, absent from the skeleton, that every answer describes too."""
+        self.latency_per_entry = latency_per_entry
+        """Seconds added to ``latency`` for each entry (or file) an answer covers: writing a
+        longer answer takes longer."""
+        self.part_faults = part_faults
         self.url = ""
         """Base URL for GOOGLE_GEMINI_BASE_URL; set by ``start()``."""
         self._lock = threading.Lock()
@@ -574,7 +653,7 @@ class FakeGemini:
             return True
         fault = self.faults(record.index, record.body) if self.faults is not None else None
         if fault is None:
-            await asyncio.sleep(self.latency)
+            await asyncio.sleep(self._latency(record))
             record.outcome = "ok"
             await _send(writer, 200, self._success(record))
             return True
@@ -690,15 +769,15 @@ class FakeGemini:
             writer.write(head + data[: len(data) // 2])
             await writer.drain()
             return False
-        await asyncio.sleep(self.latency)
+        await asyncio.sleep(self._latency(record))
         if kind == "answer":
-            await _send(writer, 200, _response(record, str(fault.payload), "STOP"))
+            await _send(writer, 200, _response(record, self._as_packed(record, fault), "STOP"))
         elif kind == "garbage":
             await _send(
                 writer, 200, _response(record, "Sure! Here is the analysis: {purpose:", "STOP")
             )
         elif kind == "max_tokens":
-            text = json.dumps(analysis_for(record.prompt, self.invent_symbol))
+            text = self.answer_text(record)
             await _send(writer, 200, _response(record, text[: len(text) // 2], "MAX_TOKENS"))
         elif fault.where == "candidate":
             await _send(writer, 200, _response(record, None, "SAFETY"))
@@ -725,9 +804,68 @@ class FakeGemini:
             hangup.cancel()
             closing.cancel()
 
+    def _latency(self, record: RequestRecord) -> float:
+        if not self.latency_per_entry:
+            return self.latency
+        return self.latency + self.latency_per_entry * len(self._entries(record))
+
+    def _entries(self, record: RequestRecord) -> dict[str, str]:
+        if _schema(record.body) is None:
+            files = _sections(record.prompt, _FILE)
+            return {f"e{n}": text for n, text in enumerate(files.values(), start=1)} or {
+                "e1": record.prompt
+            }
+        return pack_entries(record.prompt)
+
+    def entry_answer(self, record: RequestRecord, text: str) -> Any:
+        """The analysis of one entry (subclasses answer differently)."""
+        return analysis_for(text, self.invent_symbol)
+
+    def answer_text(self, record: RequestRecord) -> str:
+        """The text of a good answer: every entry under its id, spoiled by ``part_faults``."""
+        entries = self._entries(record)
+        answers: dict[str, Any] = {}
+        for ident, text in entries.items():
+            spoil = self.part_faults(record.index, ident, text) if self.part_faults else None
+            if spoil == "missing":
+                continue
+            good = spoil != "invalid"
+            answers[ident] = self.entry_answer(record, text) if good else "no analysis"
+        schema = _schema(record.body)
+        if schema is None:
+            files = list(_sections(record.prompt, _FILE))
+            return "\n\n".join(
+                f"### {json.loads(files[int(ident[1:]) - 1])}\n{json.dumps(answer)}"
+                if files
+                else json.dumps(answer)
+                for ident, answer in answers.items()
+            )
+        if "e1" not in schema.get("properties", {}):
+            return json.dumps(answers.get("e1", "no analysis"))  # a plain, unpacked schema
+        return json.dumps(answers)
+
+    def _as_packed(self, record: RequestRecord, fault: Fault) -> str:
+        """The scripted answer; a JSON object is given to every entry of a pack."""
+        text = str(fault.payload)
+        schema = _schema(record.body)
+        if schema is None or "e1" not in schema.get("properties", {}):
+            return text
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            return text
+        if not isinstance(answer, dict):
+            return text
+        return json.dumps(dict.fromkeys(self._entries(record), answer))
+
     def _success(self, record: RequestRecord) -> dict[str, Any]:
-        text = json.dumps(analysis_for(record.prompt, self.invent_symbol))
-        return _response(record, text, "STOP")
+        return _response(record, self.answer_text(record), "STOP")
+
+
+def _schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    config = body.get("generationConfig")
+    schema = config.get("responseJsonSchema") if isinstance(config, dict) else None
+    return schema if isinstance(schema, dict) else None
 
 
 def _prompt_text(payload: dict[str, Any]) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from ...spec import MAX_NAME, MAX_SYMBOLS, MAX_TEXT, ChunkAnalysis, FileSpec, SymbolNote
-from ..base import Analysis, ChunkRequest
+from ..base import Analysis, ChunkRequest, PackAnswer, Request
 from ._docs import _summary
 
 
@@ -60,6 +61,18 @@ class StaticProvider:
     ) -> Analysis:
         """The skeleton's purpose; everything else is already in the skeleton."""
         return Analysis(ChunkAnalysis(purpose=_clip(skeleton.purpose)))
+
+    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+        """Each request answered on its own (the scheduler packs only for providers that call)."""
+        parts = [
+            (
+                await self.analyse(request)
+                if isinstance(request, ChunkRequest)
+                else await self.synthesise(request.path, request.skeleton, list(request.analyses))
+            ).analysis
+            for request in requests
+        ]
+        return PackAnswer(parts)
 
     async def aclose(self) -> None:
         """Nothing to release."""
