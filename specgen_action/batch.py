@@ -85,19 +85,20 @@ class BatchOptions:
     """Receives one line per job event (submitted, state changes, collected, recorded)."""
 
 
-def synthesis_by_batch(requests: int, limits: Limits, first_job_s: float | None) -> bool:
-    """Whether the synthesis round goes as a second job (True) or as calls (False).
+def synthesis_by_batch(calls: int, limits: Limits, first_job_s: float | None) -> bool:
+    """Whether the synthesis round goes as a second job (True) or as ``calls`` calls (False).
 
-    Calls finish first when they fit the request limit within the time the
-    chunk job took: ``requests <= rpm * first_job_s / period_s`` (at least one
-    window's worth always fits, and with no rpm limit calls always win). A
-    job collected from an earlier run gives no measure; then calls are used
-    when they fit in one rate-limit window.
+    ``calls`` is what the synthesis requests take packed as the scheduler packs
+    them. Calls finish first when they fit the request limit within the time
+    the chunk job took: ``calls <= rpm * first_job_s / period_s`` (one
+    window's worth always fits, and with no rpm limit calls always win). A job
+    collected from an earlier run gives no measure; then calls are used when
+    they fit in one rate-limit window.
     """
-    if limits.rpm == 0 or requests <= limits.rpm:
+    if limits.rpm == 0 or calls <= limits.rpm:
         return False
     windows = (first_job_s or 0.0) / limits.period_s
-    return requests > math.floor(limits.rpm * max(windows, 1.0))
+    return calls > math.floor(limits.rpm * max(windows, 1.0))
 
 
 @dataclass
@@ -469,8 +470,7 @@ class _BatchRun:
             return
         failed = 0
         billed = [0, 0]
-        unread = [0, 0, 0]
-        """Bytes, entries and packs of the requests billed but not answered."""
+        unread = [0, 0, 0]  # bytes, entries and packs billed but not answered
         for key, answer in answers.items():
             items = job.packs[key]
             if not isinstance(answer, PackAnswer):
