@@ -194,7 +194,10 @@ async def run_batch(
         for job in _read_record(cache_dir)
     )
     if (synthesis or recorded) and not run.ended() and state.fatal is None:
-        calls = len(_packs(synthesis, limits.pack_tokens))
+        # As the scheduler would pack them, with a fresh request window.
+        sizes = [entry.tokens for entry in synthesis]
+        admits = limits.rpm or None
+        calls = len(plan_packs(sizes, limits.pack_tokens, limits.concurrency, admits))
         if recorded or synthesis_by_batch(calls, limits, state.first_job_s):
             await run.round("synthesis", synthesis, by_path)
         else:
