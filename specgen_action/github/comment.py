@@ -92,7 +92,7 @@ def render_comment(
         spent = t.budget_spent_usd or 0.0
         figures += f" · <span>$</span>{spent:.4f} of a <span>$</span>{t.budget_usd:g} budget"
     if t.batch_files:
-        figures += f" · {t.batch_files} files from the Batch API"
+        figures += f" · Batch API: {t.batch_files} file(s)"
     sections = [MARKER, head, figures]
     fix = fix_command(report)
     if fix:
