@@ -45,6 +45,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from specgen_action.providers.prompts import SYMBOLS_BEGIN, SYMBOLS_END
 
+from .gemini_batch import BatchFake
+
 __all__ = [
     "DEFAULT_KEY",
     "FakeGemini",
@@ -393,6 +395,8 @@ class FakeGemini:
         self._closing: asyncio.Event | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self.batch = BatchFake(self)
+        """The Batch API and file service (``fakes.gemini_batch``)."""
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -591,6 +595,9 @@ class FakeGemini:
         if self._is_down():
             return False
         url = urlsplit(target)
+        handled = await self.batch.handle(method, url, headers, body, writer)
+        if handled is not None:
+            return handled
         match = _PATH.match(url.path)
         if method != "POST" or match is None:
             await _send(writer, 404, _error(404, "NOT_FOUND", f"No route for {url.path}."))

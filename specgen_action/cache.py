@@ -23,7 +23,7 @@ from .spec import SCHEMA_VERSION, ChunkAnalysis
 if TYPE_CHECKING:
     from .providers.base import Provider
 
-__all__ = ["AnswerCache", "cache_key", "load_cached", "store_cached"]
+__all__ = ["AnswerCache", "cache_key", "ensure_cache_dir", "load_cached", "store_cached"]
 
 
 def cache_key(
@@ -69,6 +69,12 @@ def store_cached(cache_dir: Path | None, key: str, analysis: ChunkAnalysis) -> N
     except OSError:
         # A read-only or full disk must not fail the run: the result is already in memory.
         return
+
+
+def ensure_cache_dir(cache_dir: Path) -> None:
+    """Create ``cache_dir`` (git-ignored) for files kept beside the entries; raises OSError."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    _ignore_in_git(cache_dir)
 
 
 @dataclass(frozen=True)

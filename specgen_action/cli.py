@@ -38,6 +38,8 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .batch import BatchOptions
+    from .budget import Budget
     from .config import Config
     from .drift import SpecCheck
     from .pipeline import Stop
@@ -96,6 +98,8 @@ def _generate_until(
     selection = _select(args, root, filters, env, shard, out_dir)
     _say_notes(selection)
     provider = _provider(config, env)
+    price = price_for(provider.model, config.prices) if provider.model else None
+    budget, batch = _budget_and_batch(config, provider, price, env)
     options = GenerateOptions(
         out_dir=out_dir,
         limits=Limits.from_config(config),
@@ -106,7 +110,9 @@ def _generate_until(
         prune=args.prune,
         find_orphans=_selects_everything(args),
         shard=args.shard,
-        price=price_for(provider.model, config.prices) if provider.model else None,
+        price=price,
+        budget=budget,
+        batch=batch,
     )
     # Offline runs take a blink; progress is for runs that wait on a model.
     progress = None
@@ -360,6 +366,42 @@ def _provider(config: Config, env: Mapping[str, str]) -> Provider:
     from .providers.gemini import make_gemini_provider
 
     return make_gemini_provider(model=config.model, request_timeout_s=config.request_timeout)
+
+
+def _budget_and_batch(
+    config: Config,
+    provider: Provider,
+    price: tuple[float, float] | None,
+    env: Mapping[str, str],
+) -> tuple[Budget | None, BatchOptions | None]:
+    """The run's ``--max-cost`` budget and ``--batch`` options, checked against the provider."""
+    from .batch import BatchOptions
+    from .budget import Budget
+
+    budget = None
+    if config.max_cost is not None and provider.makes_calls:
+        if price is None:
+            raise UsageError(
+                f"--max-cost needs the price of model {provider.model}: add it to "
+                "[tool.specgen] prices as [input, output] USD per million tokens"
+            )
+        from .providers.gemini import MAX_OUTPUT_TOKENS
+
+        budget = Budget(config.max_cost, MAX_OUTPUT_TOKENS)
+    if not config.batch:
+        return budget, None
+    if provider.name != "gemini":
+        raise UsageError("--batch sends Gemini Batch API jobs: it needs the gemini provider")
+    if env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true"):
+        raise UsageError("--batch works with the Gemini Developer API, not Vertex AI")
+    if not config.cache:
+        raise UsageError("--batch keeps its jobs and answers in the cache: drop --no-cache")
+    from .text import safe
+
+    def say(line: str) -> None:
+        print(f"specgen: {safe(line)}", file=sys.stderr, flush=True)
+
+    return budget, BatchOptions(poll_s=config.batch_poll, say=say)
 
 
 def _mask_secrets(env: Mapping[str, str]) -> None:

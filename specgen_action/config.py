@@ -212,6 +212,8 @@ class Setting:
     """``--help``'s line when the flag turns the setting off (``--no-cache``)."""
     choices: tuple[str, ...] | None = None
     """The only values allowed, when they are few."""
+    flag_type: Callable[[str], Any] | None = None
+    """How the parser reads the flag's value, when the default does not say (it is None)."""
     metavar: str | None = None
     group: str | None = None
     """Flags sharing a group are mutually exclusive."""
@@ -384,6 +386,34 @@ class Config:
             )
         },
     )
+    max_cost: float | None = _setting(
+        None,
+        Setting(
+            _optional(_number(gt=0)),
+            "never send what could take the run's estimated spend past USD",
+            flag="--max-cost",
+            metavar="USD",
+            flag_type=float,
+            action_input="max-cost",
+            shown_default="none (no budget)",
+        ),
+    )
+    batch: bool = _setting(
+        False,
+        Setting(
+            _boolean,
+            "send the analyses as a Gemini Batch API job (half price; collects earlier jobs)",
+            flag="--batch",
+            action_input="batch",
+        ),
+    )
+    batch_poll: float = _setting(
+        5.0,
+        Setting(
+            _number(gt=0),
+            "seconds before the first poll of a batch job; then 1.5x, up to 60",
+        ),
+    )
 
 
 def resolve_path(root: Path, path: str) -> Path:
@@ -488,6 +518,8 @@ def add_setting_options(parser: argparse.ArgumentParser, command: Command) -> No
             options.update(action="append")
         elif isinstance(default, int | float):
             options.update(type=type(default))
+        elif setting.flag_type is not None:
+            options.update(type=setting.flag_type)
         if setting.choices is not None:
             options.update(choices=setting.choices)
         if setting.metavar is not None:

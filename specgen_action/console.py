@@ -213,6 +213,10 @@ def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
             calls += f", {t.tokens_in}+{t.tokens_out} tokens"
         if t.cost_usd is not None:
             calls += f", ~${t.cost_usd:.4f}"
+    if t.budget_usd is not None:
+        calls += f"; spent ${t.budget_spent_usd or 0:.4f} of the ${t.budget_usd:g} budget"
+    for job in report.batches:
+        calls += f"; batch {safe(job.name)} {job.state.removeprefix('JOB_STATE_').lower()}"
     print(
         f"specgen: {t.files} file(s) ({counts or 'nothing to do'}) in {report.wall_s:.1f} s "
         f"with {report.provider}{calls}; specs in {safe(report.out_dir)}/",

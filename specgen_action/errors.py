@@ -24,7 +24,9 @@ and ``exit_code(exc)``. What each class means and the code it ends a run with:
         ├── FatalProviderError     2  every later call would fail the same way: the run stops
         │   ├── AuthenticationError   bad or missing key
         │   └── ModelUnavailable      unknown model, or not served here
-        └── QuotaExhausted            per-day quota: no new work is scheduled (exit 3)
+        ├── QuotaExhausted            per-day quota: no new work is scheduled (exit 3)
+        ├── BudgetExceeded            the next call could pass --max-cost: no new work is sent
+        └── BatchError                a Batch API job could not be submitted, read or collected
 
 The exit codes themselves (``EXIT_*``) are defined here too, so the CLI and the
 action read one table.
@@ -39,6 +41,8 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "AuthenticationError",
+    "BatchError",
+    "BudgetExceeded",
     "ConfigError",
     "ContentBlocked",
     "FatalProviderError",
@@ -145,6 +149,14 @@ class ModelUnavailable(FatalProviderError):
 
 class QuotaExhausted(ProviderError):
     """A per-day quota is used up; no new work can be scheduled today."""
+
+
+class BudgetExceeded(ProviderError):
+    """The next call's worst-case cost would pass ``--max-cost``; nothing more is sent."""
+
+
+class BatchError(ProviderError):
+    """A Batch API job could not be submitted, read or collected."""
 
 
 class GitHubError(SpecgenError):

@@ -13,7 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-__all__ = ["PACK_ENTRIES_MAX", "PACK_TOKENS_MAX", "make_packs", "pack_count", "plan_packs"]
+__all__ = [
+    "PACK_ENTRIES_MAX",
+    "PACK_TOKENS_MAX",
+    "make_packs",
+    "pack_count",
+    "plan_packs",
+    "split_usage",
+]
 
 PACK_TOKENS_MAX = 6000
 """Automatic packing never puts more source into one call than one default chunk holds."""
@@ -72,3 +79,16 @@ def plan_packs(
     if pack_tokens == 0:
         return [[index] for index in range(len(sizes))]
     return make_packs(sizes, budget=pack_tokens, cap=pack_tokens)
+
+
+def split_usage(total: int, weights: Sequence[int]) -> list[int]:
+    """``total`` (a pack's tokens) split in proportion to ``weights``, in whole numbers."""
+    weight = sum(weights)
+    if not weight:
+        return [0] * len(weights)
+    exact = [total * w / weight for w in weights]
+    shares = [math.floor(x) for x in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: shares[i] - exact[i])
+    for index in by_remainder[: total - sum(shares)]:
+        shares[index] += 1
+    return shares

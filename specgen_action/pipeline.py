@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
+from .batch import BatchOptions, run_batch
+from .budget import Budget
 from .chunking import chunk_source
 from .errors import OutputPathError
 from .parsing import parse
@@ -60,6 +62,10 @@ class GenerateOptions:
     """Also report specs whose source is gone (``--all``), not only deletions in the diff."""
     shard: str | None = None
     price: tuple[float, float] | None = None
+    budget: Budget | None = None
+    """``--max-cost``: the spend no call or batch job may take the run past."""
+    batch: BatchOptions | None = None
+    """``--batch``: send the analyses as Batch API jobs (needs ``cache_dir``)."""
 
 
 class Stop:
@@ -176,10 +182,18 @@ def generate(
         out_dir=shown_out,
         files=[*records, *result.files],
         calls=result.calls,
+        batches=result.batches,
     )
     limits = options.limits
+    budget = options.budget
     return finish_report(
-        report, options.price, limits.rpm or None, limits.concurrency, limits.pack_tokens
+        report,
+        options.price,
+        limits.rpm or None,
+        limits.concurrency,
+        limits.pack_tokens,
+        budget_usd=budget.limit_usd if budget is not None else None,
+        budget_spent_usd=budget.spent_usd if budget is not None else None,
     )
 
 
@@ -213,6 +227,21 @@ async def _schedule(
             continue  # not the main thread, or a platform without signal handlers
         handled[signum] = previous
     try:
+        if options.batch is not None and options.cache_dir is not None:
+            return await run_batch(
+                jobs,
+                provider,
+                options.limits,
+                on_file=write,
+                cache_dir=options.cache_dir,
+                deadline_s=remaining_s,
+                timeout_s=options.deadline_s,
+                options=options.batch,
+                progress=progress,
+                stop=event,
+                budget=options.budget,
+                price=options.price,
+            )
         return await schedule(
             jobs,
             provider,
@@ -223,6 +252,8 @@ async def _schedule(
             progress=progress,
             stop=event,
             timeout_s=options.deadline_s,
+            budget=options.budget,
+            price=options.price,
         )
     finally:
         for signum, previous in handled.items():

@@ -16,11 +16,14 @@ from pydantic import BaseModel, Field
 
 from .drift import FIX_PATHS, fix_command_for
 from .errors import FileAccessError, UsageError
+from .providers.pricing import batch_price
 
 __all__ = [
+    "BUDGET_REASON",
     "CHECK_PROVIDER",
     "DRIFT_STATUSES",
     "PRUNED_REASON",
+    "BatchRecord",
     "CallOutcome",
     "CallRecord",
     "FileRecord",
@@ -58,6 +61,9 @@ DRIFT_STATUSES: tuple[FileStatus, ...] = ("missing", "stale", "orphaned")
 PRUNED_REASON = "source deleted; spec removed (--prune)"
 """The reason of an orphaned spec that ``--prune`` removed (so nothing is left to fix)."""
 
+BUDGET_REASON = "budget"
+"""How the reason of a file left by ``--max-cost`` begins."""
+
 _CHECK_MISSING_REASON = "no spec yet"
 """The reason ``drift.check_specs`` gives a missing spec (read back from old check reports)."""
 CallOutcome = Literal[
@@ -90,6 +96,12 @@ class FileRecord(BaseModel):
     tokens_out: int = 0
     dropped_symbols: int = 0
     """Symbol notes the model wrote about names the parser did not find."""
+    batch_job: str | None = None
+    """The Batch API job that answered this file's requests (``--batch``), if any."""
+    batch_tokens_in: int = 0
+    """The part of ``tokens_in`` billed at the Batch API price."""
+    batch_tokens_out: int = 0
+    """The part of ``tokens_out`` billed at the Batch API price."""
 
 
 class CallRecord(BaseModel):
@@ -116,6 +128,27 @@ class CallRecord(BaseModel):
         return self.files or [self.file]
 
 
+class BatchRecord(BaseModel):
+    """One Batch API job this run submitted, collected or gave up on."""
+
+    name: str
+    state: str
+    """The job's last known state: ``JOB_STATE_SUCCEEDED``, ``JOB_STATE_RUNNING``..."""
+    round: Literal["chunks", "synthesis"] = "chunks"
+    requests: int = 0
+    """Requests in the job: one per pack."""
+    entries: int = 0
+    """Chunk or synthesis requests the packs carried."""
+    failed_requests: int = 0
+    """Entries of a finished job whose answer was an error, a block or invalid."""
+    files: int = 0
+    source: Literal["inline", "file"] = "inline"
+    submitted: bool = True
+    """False when an earlier run submitted the job and this run collected it."""
+    wait_s: float = 0.0
+    """Seconds this run waited on the job."""
+
+
 class Totals(BaseModel):
     """Aggregates over ``files`` and ``calls``."""
 
@@ -139,6 +172,13 @@ class Totals(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float | None = None
+    budget_usd: float | None = None
+    """``--max-cost``, when the run had one."""
+    budget_spent_usd: float | None = None
+    """What the budget counted as spent: ``cost_usd`` plus the worst case of every answer
+    that was billed but could not be read (cut off, blocked, timed out)."""
+    batch_files: int = 0
+    """Files whose requests a Batch API job answered."""
     call_s_sum: float = 0.0
     queue_s_sum: float = 0.0
     limit_s_sum: float = 0.0
@@ -164,6 +204,7 @@ class RunReport(BaseModel):
     totals: Totals = Field(default_factory=Totals)
     files: list[FileRecord] = Field(default_factory=list)
     calls: list[CallRecord] = Field(default_factory=list)
+    batches: list[BatchRecord] = Field(default_factory=list)
     recommendations: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     """What a reader should know about the run: history fetched, a fallback to every file."""
@@ -212,6 +253,7 @@ def summarise(
         totals.tokens_in += record.tokens_in
         totals.tokens_out += record.tokens_out
         totals.dropped_symbols += record.dropped_symbols
+        totals.batch_files += record.batch_job is not None
     totals.api_calls = len(calls)
     totals.retries = sum(call.attempt > 1 for call in calls)
     if calls:
@@ -221,7 +263,16 @@ def summarise(
     totals.queue_s_sum = round(sum(call.queue_s for call in calls), 3)
     totals.limit_s_sum = round(sum(call.limit_s for call in calls), 3)
     if price is not None:
-        cost = (totals.tokens_in * price[0] + totals.tokens_out * price[1]) / 1_000_000
+        # Batch API tokens are billed at a discount (providers.pricing.BATCH_DISCOUNT).
+        batch_in = sum(record.batch_tokens_in for record in files)
+        batch_out = sum(record.batch_tokens_out for record in files)
+        batch = batch_price(price)
+        cost = (
+            (totals.tokens_in - batch_in) * price[0]
+            + (totals.tokens_out - batch_out) * price[1]
+            + batch_in * batch[0]
+            + batch_out * batch[1]
+        ) / 1_000_000
         totals.cost_usd = round(cost, 6)
     return totals
 
@@ -270,6 +321,16 @@ def recommend(
             f"{t.timeout} file(s) were cut off by the deadline after {report.wall_s:.0f} s"
             f"{per_call}; raise --timeout or split the job with --shard K/N."
         )
+    left = sum(
+        record.reason is not None and record.reason.startswith(BUDGET_REASON)
+        for record in report.files
+    )
+    if left and t.budget_usd is not None:
+        spent = f"${t.budget_spent_usd or 0:.4f}"
+        advice.append(
+            f"{left} file(s) were left by the budget of ${t.budget_usd:g} ({spent} spent); "
+            "raise --max-cost or run again: finished specs and cached answers are kept."
+        )
     invalid = sum(call.outcome == "invalid" for call in report.calls)
     if invalid:
         advice.append(
@@ -295,11 +356,17 @@ def finish_report(
     rpm: int | None = None,
     concurrency: int | None = None,
     pack_tokens: int | None = None,
+    *,
+    budget_usd: float | None = None,
+    budget_spent_usd: float | None = None,
 ) -> RunReport:
     """Fill in totals and recommendations from the records; returns the same object."""
     report.files.sort(key=lambda record: record.path)
     report.calls.sort(key=lambda call: (call.start_s, call.file, call.chunk, call.attempt))
     report.totals = summarise(report.files, report.calls, price)
+    report.totals.budget_usd = budget_usd
+    if budget_spent_usd is not None:
+        report.totals.budget_spent_usd = round(budget_spent_usd, 6)
     report.recommendations = recommend(report, rpm, concurrency, pack_tokens)
     return report
 
@@ -360,12 +427,18 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         out_dir=first.out_dir,
         files=files,
         calls=calls,
+        batches=[job for report in items for job in report.batches],
         notes=list(dict.fromkeys(note for report in items for note in report.notes)),
     )
     costs = [report.totals.cost_usd for report in items]
+    budgets = [report.totals.budget_usd for report in items]
     finish_report(merged)
     if all(cost is not None for cost in costs):
         merged.totals.cost_usd = round(math.fsum(c for c in costs if c is not None), 6)
+    if all(budget is not None for budget in budgets):
+        merged.totals.budget_usd = round(math.fsum(b for b in budgets if b is not None), 6)
+        spent = [report.totals.budget_spent_usd or 0.0 for report in items]
+        merged.totals.budget_spent_usd = round(math.fsum(spent), 6)
     return merged
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import heapq
-import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,11 +33,13 @@ from typing import Any, Protocol
 
 import stamina
 
+from .budget import Budget, Reservation
 from .cache import AnswerCache
 from .chunking import Chunk, estimate_tokens
 from .config import Config
 from .errors import (
     AuthenticationError,
+    BudgetExceeded,
     ContentBlocked,
     FatalProviderError,
     InvalidResponse,
@@ -51,9 +52,9 @@ from .errors import (
     ServerError,
 )
 from .gate import Gate
-from .packing import pack_count, plan_packs
+from .packing import pack_count, plan_packs, split_usage
 from .providers.base import ChunkRequest, PackAnswer, Provider, Request, SynthesisRequest
-from .report import CallOutcome, CallRecord, FileRecord, FileStatus
+from .report import BatchRecord, CallOutcome, CallRecord, FileRecord, FileStatus
 from .source import Source
 from .spec import ChunkAnalysis, FileSpec, assemble
 
@@ -65,6 +66,7 @@ __all__ = [
     "RunState",
     "ScheduleResult",
     "schedule",
+    "synthesis_text",
 ]
 
 TICK_S = 1.0
@@ -186,6 +188,8 @@ class ScheduleResult:
     interrupted: bool = False
     fatal: ProviderError | None = None
     """An error that stopped the whole run (a rejected key, an unknown model)."""
+    batches: list[BatchRecord] = field(default_factory=list)
+    """The Batch API jobs of a ``--batch`` run."""
 
 
 OnFile = Callable[[FileJob, FileSpec], bool]
@@ -203,14 +207,20 @@ async def schedule(
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
     timeout_s: float | None = None,
+    budget: Budget | None = None,
+    price: tuple[float, float] | None = None,
 ) -> ScheduleResult:
     """Analyse every job, calling ``on_file`` with each finished spec as soon as it is ready.
 
     ``stop``, when set (by a signal handler), ends the run like the deadline
     does, but marks it interrupted. ``timeout_s`` is the job-wide timeout the
-    reasons name, when ``deadline_s`` is only what is left of it.
+    reasons name, when ``deadline_s`` is only what is left of it. With a
+    ``budget`` (and the ``price`` calls are billed at), a call is sent only
+    when its worst case fits the budget.
     """
-    run = _Run(provider, limits, cache_dir, progress or _Silent(), len(jobs))
+    run = _Run(
+        provider, limits, cache_dir, progress or _Silent(), len(jobs), budget=budget, price=price
+    )
     run.progress.started(len(jobs))
     tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]
     everything = asyncio.gather(*tasks)
@@ -338,6 +348,8 @@ class _Unit:
     """Its cache key: the answer is stored per request, whatever pack carried it."""
     tokens: int
     future: asyncio.Future[ChunkAnalysis]
+    data_bytes: int = 0
+    """UTF-8 bytes of the data its prompt carries (the budget's input bound)."""
     sent: int = 0
     """Calls that carried it so far."""
 
@@ -357,6 +369,8 @@ class _Run:
     cache_dir: Path | None
     progress: Progress
     files_total: int
+    budget: Budget | None = None
+    price: tuple[float, float] | None = None
     ledger: _Ledger = field(default_factory=_Ledger)
     call_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     stopped: ProviderError | None = None
@@ -419,7 +433,13 @@ class _Run:
         if not self._ready:
             # Everything that becomes ready in this turn of the loop is packed together.
             asyncio.get_running_loop().call_soon(self._flush)
-        self._ready.append(_Unit(job, request, label, key, estimate_tokens(text), future))
+        # The symbol listing of the skeleton rides along in every prompt of the file.
+        data_bytes = len(text.encode("utf-8", "surrogatepass")) + len(
+            job.skeleton.model_dump_json().encode()
+        )
+        self._ready.append(
+            _Unit(job, request, label, key, estimate_tokens(text), future, data_bytes)
+        )
         return future
 
     def expect_merge(self, due: int) -> None:
@@ -452,7 +472,8 @@ class _Run:
         except ProviderError as exc:
             # A pack that failed as a whole may be one entry's fault (blocked, cut off, a 400):
             # each entry goes again alone, unless the whole run is stopping anyway.
-            alone = len(pack.units) > 1 and not isinstance(exc, FatalProviderError | QuotaExhausted)
+            stopping = FatalProviderError | QuotaExhausted | BudgetExceeded
+            alone = len(pack.units) > 1 and not isinstance(exc, stopping)
             for unit in pack.units:
                 self._retry_alone(unit, exc) if alone else _settle(unit, exc)
             return
@@ -464,8 +485,8 @@ class _Run:
             self._unqueue(pack)
         if answer is None:
             return
-        shares = _split(answer.usage.tokens_in, [unit.tokens for unit in pack.units])
-        outs = _split(answer.usage.tokens_out, [1] * len(pack.units))
+        shares = split_usage(answer.usage.tokens_in, [unit.tokens for unit in pack.units])
+        outs = split_usage(answer.usage.tokens_out, [1] * len(pack.units))
         for unit, part, tokens_in, tokens_out in zip(
             pack.units, answer.parts, shares, outs, strict=True
         ):
@@ -519,16 +540,39 @@ class _Run:
             await self._gate.take_tokens(sum(unit.tokens for unit in pack.units))
             await self._gate.cooled()
             self._check_stopped()
+            try:
+                reservation = self._reserve(pack)
+            except BudgetExceeded:
+                self._gate.give_back(taken)  # never sent
+                raise
             self._unqueue(pack)
-            return await self._send_now(pack, queued, cooled, slotted)
+            return await self._send_now(pack, queued, cooled, slotted, reservation)
 
     def _unqueue(self, pack: _Pack) -> None:
         if pack.queued:
             pack.queued = False
             self._queued -= 1
 
+    def _reserve(self, pack: _Pack) -> Reservation | None:
+        """The budget gate: admit this call's worst case, or stop all new work."""
+        budget, price = self.budget, self.price
+        if budget is None or price is None:
+            return None
+        data = sum(unit.data_bytes for unit in pack.units)
+        worst = budget.bound(data, price, requests=len(pack.units))
+        reservation = budget.reserve(worst, price)
+        if reservation is None:
+            self.stopped = self.stopped or BudgetExceeded(budget.reason(worst))
+            self._check_stopped()
+        return reservation
+
     async def _send_now(
-        self, pack: _Pack, queued: float, cooled: float, slotted: float
+        self,
+        pack: _Pack,
+        queued: float,
+        cooled: float,
+        slotted: float,
+        reservation: Reservation | None,
     ) -> PackAnswer:
         units = pack.units
         start = self.now()
@@ -550,8 +594,11 @@ class _Run:
         self._in_flight[id(record)] = start
         self.progress.call_started()
         outcome: CallOutcome = "error"
+        billed = (0, 0)
+        unread = 0.0
         try:
             answer = await self.provider.analyse_pack([unit.request for unit in units])
+            billed = (answer.usage.tokens_in, answer.usage.tokens_out)
             invalid = [part for part in answer.parts if isinstance(part, InvalidResponse)]
             if len(units) == 1 and invalid:
                 raise invalid[0]  # alone, an invalid answer is retried like any other
@@ -563,12 +610,16 @@ class _Run:
             return answer
         except ProviderError as exc:
             outcome = _outcome_of(exc)
+            if reservation is not None and isinstance(exc, _BILLED_UNREAD) and not any(billed):
+                unread = reservation.usd
             self._on_error(exc, start + self._origin)
             raise
         except asyncio.CancelledError:
             outcome = "cancelled"
             raise
         finally:  # cancellation by the deadline or Ctrl-C included
+            if reservation is not None and self.budget is not None:
+                self.budget.settle(reservation, *billed, unread)
             del self._in_flight[id(record)]
             record.end_s = round(self.now(), 3)
             record.outcome = outcome
@@ -651,19 +702,6 @@ def _settle(unit: _Unit, error: Exception) -> None:
         unit.future.set_exception(error)
 
 
-def _split(total: int, weights: Sequence[int]) -> list[int]:
-    """``total`` split in proportion to ``weights``, in whole numbers that add up to it."""
-    weight = sum(weights)
-    if not weight:
-        return [0] * len(weights)
-    exact = [total * w / weight for w in weights]
-    shares = [math.floor(x) for x in exact]
-    by_remainder = sorted(range(len(weights)), key=lambda i: shares[i] - exact[i])
-    for index in by_remainder[: total - sum(shares)]:
-        shares[index] += 1
-    return shares
-
-
 def _finish_estimate(
     *,
     now: float,
@@ -713,8 +751,7 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
         if merging:
             run.expect_merge(-1)
             merging = False
-            # The synthesis answer depends on the file's skeleton and its chunk answers only.
-            merged = job.skeleton.model_dump_json() + "".join(a.model_dump_json() for a in analyses)
+            merged = synthesis_text(job.skeleton, analyses)
             answer = run.analysis(
                 job, SynthesisRequest(path, job.skeleton, analyses), "synthesis", merged
             )
@@ -746,6 +783,11 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
     return record
 
 
+def synthesis_text(skeleton: FileSpec, analyses: Sequence[ChunkAnalysis]) -> str:
+    """What a synthesis answer depends on (its cache key's text): the skeleton and chunk answers."""
+    return skeleton.model_dump_json() + "".join(a.model_dump_json() for a in analyses)
+
+
 def _reason(exc: ProviderError) -> str:
     if isinstance(exc, QuotaExhausted):
         return f"daily quota exhausted: {exc}"
@@ -758,6 +800,9 @@ def _outcome_of(exc: ProviderError) -> CallOutcome:
             return outcome
     return "error"
 
+
+_BILLED_UNREAD = (InvalidResponse, ContentBlocked, RequestTimeout)
+"""Failures after which the service may have billed an answer we never read."""
 
 _OUTCOMES: tuple[tuple[type[ProviderError], CallOutcome], ...] = (
     (RateLimited, "rate_limited"),

@@ -555,6 +555,44 @@ def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
     _assert_no_cache_warning(second)
 
 
+def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
+    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
+) -> None:
+    head = _base_project(origin)
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    inputs = {
+        "gemini-api-key": fake.api_key,
+        "batch": "true",
+        "max-cost": "5",
+        "timeout": "1",
+        "comment": "false",
+    }
+    server = {"GOOGLE_GEMINI_BASE_URL": fake.url, "SPECGEN_BATCH_POLL": "0.05"}
+    fake.batch.job_seconds = 60.0
+    first_ws = tmp_path / "first"
+    checkout(origin, first_ws, head, "refs/remotes/origin/main")
+
+    first = job.run(first_ws, "workflow_dispatch", event, inputs=inputs, env=server)
+
+    assert first.step("Run specgen").outputs["exit-code"] == "3", first.log
+    assert first.step("Save the specgen cache").outcome == "success"
+    (submitted,) = fake.batch.created()
+    assert "stays recorded" in first.log
+
+    # The job ends; the next workflow run restores the cache and collects it.
+    fake.batch.job_seconds = 0.0
+    second_ws = tmp_path / "second"
+    checkout(origin, second_ws, head, "refs/remotes/origin/main")
+    second = job.run(
+        second_ws, "workflow_dispatch", event, inputs=inputs, env=server, github={"run_id": "4244"}
+    )
+
+    assert not second.failed, second.log
+    assert fake.batch.created() == [submitted] and fake.requests == 0
+    assert second.outputs["written"] == "2" and second.outputs["api-calls"] == "0"
+    assert f"collected job {submitted.name}" in second.log
+
+
 # -- commit ----------------------------------------------------------------------------------
 
 

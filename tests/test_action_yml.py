@@ -38,6 +38,8 @@ INPUTS = {
     "rpm",
     "tpm",
     "concurrency",
+    "max-cost",
+    "batch",
     "mode",
     "comment",
     "shard",

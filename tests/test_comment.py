@@ -264,3 +264,15 @@ def test_a_refused_edit_falls_back_to_a_new_comment(api: FakeGitHub, client: htt
     assert bodies[old] == MARKER + "\nold"
     assert sorted(bodies.values()) == [MARKER + "\nnew", MARKER + "\nold"]
     assert [r.method for r in api.requests] == ["GET", "GET", "PATCH", "POST"]
+
+
+def test_the_comment_shows_spend_against_the_budget_and_batch_files() -> None:
+    files = [
+        FileRecord(path="a.py", status="written", batch_job="batches/b1", tokens_in=10),
+        FileRecord(path="b.py", status="failed", reason="budget: the next request could cost"),
+    ]
+    report = _report(files)
+    finish_report(report, (1.0, 2.0), budget_usd=0.5, budget_spent_usd=0.25)
+    body = render_comment(report)
+    assert "<span>$</span>0.2500 of a <span>$</span>0.5 budget" in body
+    assert "Batch API: 1 file(s)" in body

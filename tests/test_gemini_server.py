@@ -211,3 +211,61 @@ def test_fault_scripts_are_deterministic() -> None:
     assert one == two
     assert 30 < sum(item is not None for item in one) < 90
     assert {item.kind for item in one if item is not None} == {"server_error", "rate_limit"}
+
+
+# -- the Batch API (fakes/gemini_batch.py) -------------------------------------------------
+
+BATCH_KEY = {"x-goog-api-key": "fake-gemini-key-0123456789"}
+
+
+def _inline_job(prompt: str) -> dict[str, Any]:
+    """A job of one request as the SDK sends it inline, asking for a pack of one."""
+    request = {
+        "contents": [{"parts": [{"text": prompt}], "role": "user"}],
+        "generationConfig": {"responseJsonSchema": {"properties": {"e1": {}}}},
+    }
+    return {"batch": {"inputConfig": {"requests": {"requests": [
+        {"request": request, "metadata": {"key": "k0"}}
+    ]}}}}  # fmt: skip
+
+
+def test_batch_job_moves_through_its_states_and_answers_inline() -> None:
+    with FakeGemini() as fake, httpx.Client(base_url=fake.url, headers=BATCH_KEY) as client:
+        fake.batch.job_seconds = 0.6
+        created = client.post(
+            "/v1beta/models/gemini-3.8-flash:batchGenerateContent", json=_inline_job(_prompt())
+        ).json()
+        name = created["name"]
+        assert created["metadata"]["state"] == "BATCH_STATE_PENDING"
+        seen = [created["metadata"]["state"]]
+        deadline = time.monotonic() + 5
+        while seen[-1] != "BATCH_STATE_SUCCEEDED" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            state = client.get(f"/v1beta/{name}").json()["metadata"]["state"]
+            if state != seen[-1]:
+                seen.append(state)
+        assert seen == ["BATCH_STATE_PENDING", "BATCH_STATE_RUNNING", "BATCH_STATE_SUCCEEDED"]
+        done = client.get(f"/v1beta/{name}").json()
+        (answer,) = done["metadata"]["output"]["inlinedResponses"]["inlinedResponses"]
+        assert answer["metadata"] == {"key": "k0"}
+        text = answer["response"]["candidates"][0]["content"]["parts"][0]["text"]
+        assert json.loads(text)["e1"]["symbols"][0]["name"] == "run"
+        assert client.get("/v1beta/batches/nope").status_code == 404
+
+
+def test_batch_cancel_expiry_and_a_bad_key() -> None:
+    with FakeGemini() as fake, httpx.Client(base_url=fake.url, headers=BATCH_KEY) as client:
+        fake.batch.job_seconds = 0.3
+        fake.batch.outcomes = lambda index: "expired"
+        url = "/v1beta/models/gemini-3.8-flash:batchGenerateContent"
+        first_job = client.post(url, json=_inline_job("a")).json()["name"]
+        second_job = client.post(url, json=_inline_job("b")).json()["name"]
+        assert client.post(f"/v1beta/{first_job}:cancel").status_code == 200
+        time.sleep(0.4)
+        assert client.get(f"/v1beta/{first_job}").json()["metadata"]["state"] == (
+            "BATCH_STATE_CANCELLED"
+        )
+        expired = client.get(f"/v1beta/{second_job}").json()
+        assert expired["metadata"]["state"] == "BATCH_STATE_EXPIRED" and expired["done"]
+        bad = httpx.post(fake.url + url, json=_inline_job("c"), headers={"x-goog-api-key": "x"})
+        assert bad.status_code == 400 and "API_KEY_INVALID" in bad.text

@@ -89,6 +89,11 @@ def render_comment(
             )
     if t.cost_usd is not None:
         figures += f" · ≈ <span>$</span>{t.cost_usd:.4f}"
+    if t.budget_usd is not None:
+        spent = t.budget_spent_usd or 0.0
+        figures += f" · <span>$</span>{spent:.4f} of a <span>$</span>{t.budget_usd:g} budget"
+    if t.batch_files:
+        figures += f" · Batch API: {t.batch_files} file(s)"
     sections = [MARKER, head, figures]
     fix = fix_command(report)
     if fix:

@@ -118,11 +118,38 @@ def _totals_table(report: RunReport) -> str:
         ("Tokens in", f"{t.tokens_in:,}"),
         ("Tokens out", f"{t.tokens_out:,}"),
         ("Estimated cost (USD)", cost.replace("$", "<span>$</span>")),
+        *(
+            [
+                ("Budget (USD, --max-cost)", f"<span>$</span>{t.budget_usd:g}"),
+                ("Spent against the budget (USD)", f"<span>$</span>{t.budget_spent_usd or 0:.4f}"),
+            ]
+            if t.budget_usd is not None
+            else []
+        ),
+        *([("Files from the Batch API", t.batch_files)] if t.batch_files or report.batches else []),
         ("Wall time (s)", f"{report.wall_s:.1f}"),
         ("Summed call time (s)", f"{t.call_s_sum:.1f}"),
         ("Speed-up (call time / wall time)", f"{report.speedup:.1f}x"),
     ]
     return _table(("Metric", "Value"), ((name, str(value)) for name, value in rows))
+
+
+def _batch_table(report: RunReport) -> str:
+    rows = (
+        (
+            code_span(job.name, table=True, limit=120),
+            job.state.removeprefix("JOB_STATE_"),
+            job.round,
+            str(job.requests),
+            str(job.failed_requests),
+            str(job.files),
+            job.source,
+            "this run" if job.submitted else "an earlier run",
+        )
+        for job in report.batches
+    )
+    header = ("Job", "State", "Round", "Requests", "Failed", "Files", "Sent as", "Submitted by")
+    return _table(header, rows)
 
 
 def _by_duration(files: Iterable[FileRecord]) -> list[FileRecord]:
@@ -318,6 +345,8 @@ def render_summary(
     if note:
         sections.append(note)
     sections += ["### Totals", _totals_table(report)]
+    if report.batches:
+        sections += ["### Batch jobs", _batch_table(report)]
     if report.recommendations:
         sections.append("### Recommendations")
         sections.append("\n".join(f"- {escape_markdown(r, 500)}" for r in report.recommendations))

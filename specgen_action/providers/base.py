@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ..chunking import Chunk
-from ..errors import InvalidResponse
+from ..errors import InvalidResponse, ProviderError
 from ..spec import ChunkAnalysis, FileSpec
 
 __all__ = [
     "Analysis",
+    "BatchJobState",
+    "BatchProvider",
+    "BatchSubmission",
     "ChunkRequest",
     "PackAnswer",
     "Provider",
@@ -113,3 +116,61 @@ class Provider(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+
+
+@dataclass(frozen=True)
+class BatchJobState:
+    """What a provider reports of one batch job."""
+
+    name: str
+    state: str
+    """``JOB_STATE_`` + PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED or EXPIRED."""
+    results_file: str | None = None
+    """Where the answers of a file-fed job are, once it succeeded."""
+
+    @property
+    def done(self) -> bool:
+        """True once the job will not change any more."""
+        return self.state in _ENDED
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the job's answers can be collected."""
+        return self.state == "JOB_STATE_SUCCEEDED"
+
+
+_ENDED = frozenset(
+    {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"}
+)
+
+
+@dataclass(frozen=True)
+class BatchSubmission:
+    """A submitted job and how its requests travelled (inline or as an uploaded file)."""
+
+    job: BatchJobState
+    source: str
+    """``inline`` or ``file``."""
+
+
+class BatchProvider(Provider, Protocol):
+    """A provider that can also answer packs as one asynchronous batch job."""
+
+    async def submit_batch(
+        self, packs: Mapping[str, Sequence[Request]], label: str
+    ) -> BatchSubmission:
+        """Submit one job with one request per pack (built as ``analyse_pack`` builds a call)."""
+
+    async def batch_state(self, name: str) -> BatchJobState:
+        """The job's current state."""
+
+    async def batch_results(
+        self, job: BatchJobState, wheres: Mapping[str, Sequence[str]]
+    ) -> dict[str, PackAnswer | ProviderError]:
+        """Each pack's answer, parts validated alone as for a call, or the pack's own error.
+
+        ``wheres`` names the entries of each pack (``path chunk 2/3``), by the pack's key.
+        """
+
+    async def cancel_batch(self, name: str) -> None:
+        """Ask the service to cancel the job."""

@@ -10,13 +10,15 @@ never contains the API key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import importlib
+import io
 import json
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -28,6 +30,7 @@ from pydantic import ValidationError
 
 from ..errors import (
     AuthenticationError,
+    BatchError,
     ConfigError,
     ContentBlocked,
     InvalidResponse,
@@ -42,12 +45,27 @@ from ..redact import redact, redact_all
 from ..spec import MAX_ANSWER_CHARS, ChunkAnalysis, FileSpec
 from ..text import clip
 from . import prompts
-from .base import Analysis, ChunkRequest, PackAnswer, Request, SynthesisRequest, Usage
+from .base import (
+    Analysis,
+    BatchJobState,
+    BatchSubmission,
+    ChunkRequest,
+    PackAnswer,
+    Request,
+    SynthesisRequest,
+    Usage,
+)
 
-__all__ = ["GeminiProvider", "make_gemini_provider"]
+__all__ = ["INLINE_LIMIT_BYTES", "GeminiProvider", "make_gemini_provider"]
 
 MAX_OUTPUT_TOKENS = 32_768
 """Room for thinking plus a long analysis; a chunk's JSON needs a few thousand at most."""
+
+INLINE_LIMIT_BYTES = 20_000_000
+"""The Batch API's limit on a job's inline requests (20 MB); larger jobs upload a JSONL file."""
+
+_INLINE_ENVELOPE = 64 * 1024
+"""Room for the job's own fields and the SDK's encoding around the requests."""
 
 _GRACE_S = 1.0
 """Beyond the SDK's own timeout, a hard bound in case the transport does not enforce it."""
@@ -183,36 +201,147 @@ class GeminiProvider:
     async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
         """Answer every request of the pack with one call; each part is validated alone."""
         wheres = [_where(request) for request in requests]
-        where = wheres[0] if len(wheres) == 1 else f"a pack of {len(wheres)} entries"
+        prompt, config = self._pack_request(requests)
+        response = await self._generate(prompt, _pack_where(wheres), config)
+        return _pack_answer(response, wheres, self._secrets)
+
+    def _pack_request(self, requests: Sequence[Request]) -> tuple[str, types.GenerateContentConfig]:
+        """The prompt and settings of one pack: what a call sends, and a batch request too."""
         config = self._config.model_copy(
             update={"response_json_schema": _pack_schema(len(requests))}
         )
-        response = await self._generate(prompts.pack_prompt(requests), where, config)
-        text = _answer_text(response, where, self._secrets)
-        try:
-            answer = json.loads(text)
-        except ValueError:
-            raise InvalidResponse(f"Gemini's answer for {where} is not valid JSON") from None
-        if not isinstance(answer, dict):
-            raise InvalidResponse(
-                f"Gemini's answer for {where} does not match the schema (answer: not an object)"
+        return prompts.pack_prompt(requests), config
+
+    # -- the Batch API -------------------------------------------------------------------
+
+    async def submit_batch(
+        self, packs: Mapping[str, Sequence[Request]], label: str
+    ) -> BatchSubmission:
+        """One Batch API job, one request per pack, inline under 20 MB, else an uploaded file.
+
+        Each request is built by ``_pack_request``, as a call would be; its key
+        (the pack's key) comes back with its answer.
+        """
+        built = {key: self._pack_request(requests) for key, requests in packs.items()}
+        lines = [
+            json.dumps({"key": key, "request": _wire_request(prompt, config)}, ensure_ascii=False)
+            for key, (prompt, config) in built.items()
+        ]
+        size = sum(len(line.encode()) for line in lines) + _INLINE_ENVELOPE
+        options = self._config.http_options
+        job_config = types.CreateBatchJobConfig(display_name=label, http_options=options)
+        async with self._errors(f"the batch job {label}"):
+            if size <= INLINE_LIMIT_BYTES:
+                inline = [
+                    types.InlinedRequest(
+                        contents=prompt, metadata={"key": key}, config=_in_batch(config)
+                    )
+                    for key, (prompt, config) in built.items()
+                ]
+                job = await self._client.aio.batches.create(
+                    model=self.model, src=inline, config=job_config
+                )
+                return BatchSubmission(_job_state(job), "inline")
+            data = ("\n".join(lines) + "\n").encode()
+            uploaded = await self._client.aio.files.upload(
+                file=io.BytesIO(data),
+                config=types.UploadFileConfig(
+                    mime_type="application/jsonl", display_name=label, http_options=options
+                ),
             )
-        parts: list[ChunkAnalysis | InvalidResponse] = []
-        for index, part_where in enumerate(wheres):
-            part = answer.get(prompts.entry_id(index))
-            if part is None:
-                parts.append(InvalidResponse(f"Gemini's answer for {part_where} is missing"))
+            if not uploaded.name:
+                raise BatchError("Gemini accepted the batch input file but named no file")
+            job = await self._client.aio.batches.create(
+                model=self.model, src=uploaded.name, config=job_config
+            )
+            return BatchSubmission(_job_state(job), "file")
+
+    async def batch_state(self, name: str) -> BatchJobState:
+        """The job's state as the service reports it now."""
+        async with self._errors(f"the batch job {name}", missing=name):
+            job = await self._client.aio.batches.get(
+                name=name, config=types.GetBatchJobConfig(http_options=self._config.http_options)
+            )
+        return _job_state(job)
+
+    async def batch_results(
+        self, job: BatchJobState, wheres: Mapping[str, Sequence[str]]
+    ) -> dict[str, PackAnswer | ProviderError]:
+        """Each pack's answer from a succeeded job, checked part by part like a call's.
+
+        ``wheres`` names the entries of each pack, by the pack's key.
+        """
+        options = self._config.http_options
+        async with self._errors(f"the results of {job.name}"):
+            if job.results_file is not None:
+                data = await self._client.aio.files.download(
+                    file=job.results_file, config=types.DownloadFileConfig(http_options=options)
+                )
+                items = _jsonl_items(data)
+            else:
+                fresh = await self._client.aio.batches.get(
+                    name=job.name, config=types.GetBatchJobConfig(http_options=options)
+                )
+                responses = (fresh.dest.inlined_responses if fresh.dest else None) or []
+                items = [
+                    (
+                        (item.metadata or {}).get("key"),
+                        item.response,
+                        item.error.model_dump(exclude_none=True) if item.error else None,
+                    )
+                    for item in responses
+                ]
+        keys = list(wheres)
+        answers: dict[str, PackAnswer | ProviderError] = {}
+        for index, (key, response, error) in enumerate(items):
+            key = key if key is not None else (keys[index] if index < len(keys) else None)
+            if key is None or key not in wheres:
+                continue
+            where = _pack_where(list(wheres[key]))
+            if error is not None or response is None:
+                answers[key] = _request_error(error or {}, where, self._secrets)
                 continue
             try:
-                parts.append(ChunkAnalysis.model_validate(part))
-            except ValidationError as exc:
-                parts.append(
-                    InvalidResponse(
-                        f"Gemini's answer for {part_where} does not match the schema "
-                        f"({_first_problem(exc)})"
-                    )
-                )
-        return PackAnswer(parts, _usage(response.usage_metadata))
+                answers[key] = _pack_answer(response, list(wheres[key]), self._secrets)
+            except ProviderError as exc:
+                answers[key] = exc
+        for key, names in wheres.items():
+            missing = InvalidResponse(f"the batch job returned no answer for {_pack_where(names)}")
+            answers.setdefault(key, missing)
+        return answers
+
+    async def cancel_batch(self, name: str) -> None:
+        """Ask the service to cancel the job."""
+        async with self._errors(f"cancelling {name}"):
+            await self._client.aio.batches.cancel(
+                name=name,
+                config=types.CancelBatchJobConfig(http_options=self._config.http_options),
+            )
+
+    @contextlib.asynccontextmanager
+    async def _errors(self, what: str, *, missing: str | None = None) -> AsyncIterator[None]:
+        """Map SDK and transport failures of a batch operation onto ``errors``.
+
+        With ``missing``, a 404 means that job is gone (not an unknown model).
+        """
+        try:
+            async with asyncio.timeout(self._timeout_s + _GRACE_S):
+                yield
+        except genai_errors.APIError as exc:
+            if missing is not None and exc.code == 404:
+                raise BatchError(f"Gemini has no batch job {missing}") from None
+            raise _api_error(exc, self.model, self._secrets) from None
+        except auth_exceptions.GoogleAuthError as exc:
+            detail = _one_line(str(exc), self._secrets)
+            raise AuthenticationError(f"no usable Google credentials: {detail}") from None
+        except _TIMEOUT_ERRORS:
+            raise RequestTimeout(f"Gemini did not answer about {what} in time") from None
+        except _TRANSPORT_ERRORS as exc:
+            detail = _one_line(_transport_detail(exc), self._secrets)
+            raise RequestTimeout(f"connection to Gemini failed for {what}: {detail}") from None
+        except (json.JSONDecodeError, ValidationError, ValueError, KeyError) as exc:
+            detail = _one_line(str(exc), self._secrets)
+            raise BatchError(f"Gemini's answer about {what} is not usable: {detail}") from None
 
     async def _one(self, request: Request) -> Analysis:
         answer = await self.analyse_pack([request])
@@ -312,6 +441,114 @@ def _http_options(request_timeout_s: float) -> types.HttpOptions:
         timeout=max(1, math.ceil(request_timeout_s * 1000)),
         retry_options=types.HttpRetryOptions(attempts=1),
     )
+
+
+def _pack_where(wheres: Sequence[str]) -> str:
+    return wheres[0] if len(wheres) == 1 else f"a pack of {len(wheres)} entries"
+
+
+def _pack_answer(
+    response: types.GenerateContentResponse, wheres: Sequence[str], secrets: list[str]
+) -> PackAnswer:
+    """Each entry's part of a pack's answer, validated alone; raises when nothing is usable."""
+    where = _pack_where(wheres)
+    text = _answer_text(response, where, secrets)
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        raise InvalidResponse(f"Gemini's answer for {where} is not valid JSON") from None
+    if not isinstance(answer, dict):
+        raise InvalidResponse(
+            f"Gemini's answer for {where} does not match the schema (answer: not an object)"
+        )
+    parts: list[ChunkAnalysis | InvalidResponse] = []
+    for index, part_where in enumerate(wheres):
+        part = answer.get(prompts.entry_id(index))
+        if part is None:
+            parts.append(InvalidResponse(f"Gemini's answer for {part_where} is missing"))
+            continue
+        try:
+            parts.append(ChunkAnalysis.model_validate(part))
+        except ValidationError as exc:
+            parts.append(
+                InvalidResponse(
+                    f"Gemini's answer for {part_where} does not match the schema "
+                    f"({_first_problem(exc)})"
+                )
+            )
+    return PackAnswer(parts, _usage(response.usage_metadata))
+
+
+def _in_batch(config: types.GenerateContentConfig) -> types.GenerateContentConfig:
+    """A call's settings as a batch request carries them: per-call transport options dropped."""
+    return config.model_copy(
+        update={
+            "http_options": None,
+            "automatic_function_calling": None,
+            "automatic_continuation": None,
+        }
+    )
+
+
+def _wire_request(prompt: str, config: types.GenerateContentConfig) -> dict[str, Any]:
+    """The REST ``GenerateContentRequest`` of one pack, as the SDK sends an inline one."""
+    system = config.system_instruction
+    generation: dict[str, Any] = {
+        "maxOutputTokens": config.max_output_tokens,
+        "responseMimeType": config.response_mime_type,
+        "responseJsonSchema": config.response_json_schema,
+    }
+    return {
+        "contents": [{"parts": [{"text": prompt}], "role": "user"}],
+        "systemInstruction": {"parts": [{"text": system}], "role": "user"},
+        "generationConfig": {k: v for k, v in generation.items() if v is not None},
+    }
+
+
+def _job_state(job: types.BatchJob) -> BatchJobState:
+    if not job.name:
+        raise BatchError("Gemini answered with a batch job that has no name")
+    state = _enum(job.state) or "JOB_STATE_UNSPECIFIED"
+    results = job.dest.file_name if job.dest is not None else None
+    return BatchJobState(name=job.name, state=state, results_file=results)
+
+
+def _jsonl_items(data: bytes) -> list[tuple[str | None, Any, dict[str, Any] | None]]:
+    """(key, response, error) of each line of a results file."""
+    items: list[tuple[str | None, Any, dict[str, Any] | None]] = []
+    for line in data.decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(entry, dict):
+            continue
+        key = entry.get("key")
+        error = entry.get("error") or entry.get("status")
+        response = None
+        if isinstance(entry.get("response"), dict):
+            try:
+                response = types.GenerateContentResponse.model_validate(entry["response"])
+            except ValidationError:
+                error = error or {"message": "the answer does not parse"}
+        items.append((str(key) if key is not None else None, response, error))
+    return items
+
+
+_RETRYABLE_RPC = frozenset({4, 8, 10, 13, 14})
+"""DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE."""
+
+
+def _request_error(error: dict[str, Any], where: str, secrets: list[str]) -> ProviderError:
+    """One failed request of a batch job (a ``google.rpc.Status``) as an error of its own."""
+    code = int(error.get("code") or 0)
+    message = _one_line(str(error.get("message") or "no message"), secrets)
+    text = f"the batch job failed the request for {where} (code {code}): {message}"
+    if code in _RETRYABLE_RPC or code == 429 or 500 <= code < 600:
+        return ServerError(text)
+    return ProviderError(text)
 
 
 def _where(request: Request) -> str:

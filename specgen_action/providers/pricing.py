@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-__all__ = ["DEFAULT_MODEL", "PRICES", "price_for"]
+__all__ = ["BATCH_DISCOUNT", "DEFAULT_MODEL", "PRICES", "batch_price", "price_for"]
 
 DEFAULT_MODEL = "gemini-3.8-flash"
 """The current generally available Gemini Flash model."""
@@ -30,6 +30,9 @@ PRICES: dict[str, tuple[float, float]] = {
     "gemini-3-flash-preview": (0.50, 3.00),
 }
 """List prices per model: USD per 1M (input, output) tokens."""
+
+BATCH_DISCOUNT = 0.5
+"""Batch API requests cost half the interactive price (https://ai.google.dev/gemini-api/docs/batch-api)."""
 
 # Launch prices that end on a known day; after it the list price above applies.
 _PROMOTIONS: dict[str, tuple[date, tuple[float, float]]] = {
@@ -57,3 +60,8 @@ def price_for(
     if promotion is not None and (on or date.today()) <= promotion[0]:
         return promotion[1]
     return PRICES.get(name)
+
+
+def batch_price(price: tuple[float, float]) -> tuple[float, float]:
+    """The Batch API price of an interactive ``price`` (USD per 1M input, output tokens)."""
+    return (price[0] * BATCH_DISCOUNT, price[1] * BATCH_DISCOUNT)

@@ -1,0 +1,763 @@
+"""``generate --batch``: the analyses of a run as Gemini Batch API jobs (half price, no rpm quota).
+
+A batch run fills the chunk cache, then hands the files to the ordinary
+scheduler, which finds every answer in the cache and writes each spec exactly
+as an interactive run would (same prompts, schema, grounding, cache entries).
+
+1. Chunks: every chunk whose answer is not cached goes into one job, packed
+   as calls are (``packing``: several small requests share one batch request,
+   each answered under its own id), inline while the job is under the API's
+   20 MB inline limit, else as an uploaded JSON Lines file. Jobs recorded by
+   an earlier run are collected first instead of submitted again; one that
+   failed, expired or was cancelled is reported and its requests go into the
+   new job.
+2. Synthesis (files of several chunks): a second, small job, or ordinary calls,
+   by ``synthesis_by_batch``.
+3. The scheduler writes the specs; requests that failed retryably inside a
+   job (an error status, an invalid answer or part) are retried there as
+   calls; a request blocked alone fails its file alone.
+
+A job outlives the run that started it: its name and what it carries are
+recorded in ``<cache dir>/batch-jobs.json`` the moment it exists (so
+actions/cache keeps it between workflow runs). When the deadline or a signal
+comes first, the job stays recorded and the next ``--batch`` run collects it;
+a job that cannot be recorded is cancelled, and the message says which.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from .budget import Budget, Reservation
+from .cache import cache_key, ensure_cache_dir, load_cached, store_cached
+from .chunking import estimate_tokens
+from .errors import (
+    BatchError,
+    FatalProviderError,
+    OutputPathError,
+    ProviderError,
+    RetryableError,
+)
+from .packing import PACK_TOKENS_MAX, plan_packs, split_usage
+from .providers.base import (
+    Analysis,
+    BatchJobState,
+    BatchProvider,
+    ChunkRequest,
+    PackAnswer,
+    Provider,
+    Request,
+    SynthesisRequest,
+    Usage,
+)
+from .providers.pricing import batch_price
+from .report import BatchRecord, FileRecord
+from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule, synthesis_text
+from .spec import ChunkAnalysis
+from .writer import write_atomic
+
+__all__ = ["RECORD_NAME", "BatchOptions", "run_batch", "synthesis_by_batch"]
+
+RECORD_NAME = "batch-jobs.json"
+"""The job record, kept in the cache directory."""
+
+Round = Literal["chunks", "synthesis"]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch run polls and reports."""
+
+    poll_s: float = 5.0
+    """The first wait between polls; it grows ``poll_growth`` times up to ``poll_max_s``."""
+    poll_max_s: float = 60.0
+    poll_growth: float = 1.5
+    say: Callable[[str], None] = lambda line: None
+    """Receives one line per job event (submitted, state changes, collected, recorded)."""
+
+
+def synthesis_by_batch(calls: int, limits: Limits, first_job_s: float | None) -> bool:
+    """Whether the synthesis round goes as a second job (True) or as ``calls`` calls (False).
+
+    ``calls`` is what the synthesis requests take packed as the scheduler packs
+    them. Calls finish first when they fit the request limit within the time
+    the chunk job took: ``calls <= rpm * first_job_s / period_s`` (one
+    window's worth always fits, and with no rpm limit calls always win). A job
+    collected from an earlier run gives no measure; then calls are used when
+    they fit in one rate-limit window.
+    """
+    if limits.rpm == 0 or calls <= limits.rpm:
+        return False
+    windows = (first_job_s or 0.0) / limits.period_s
+    return calls > math.floor(limits.rpm * max(windows, 1.0))
+
+
+@dataclass
+class _Entry:
+    key: str
+    """The cache key of its answer."""
+    job: FileJob
+    chunk: str
+    """A chunk id, or ``synthesis``."""
+    request: Request
+    where: str
+    data_bytes: int
+    tokens: int
+
+    def recorded(self) -> dict[str, str]:
+        """What the job record keeps of it: enough to read its answer in a later run."""
+        return {
+            "key": self.key,
+            "file": self.job.source.path,
+            "chunk": self.chunk,
+            "where": self.where,
+            "bytes": str(self.data_bytes),
+        }
+
+
+@dataclass
+class _Live:
+    name: str
+    round: Round
+    packs: dict[str, list[dict[str, str]]]
+    """Pack key -> its entries, as ``_Entry.recorded`` writes them, in order."""
+    submitted: bool
+    source: str
+    state: BatchJobState
+    started: float
+    reservation_usd: float = 0.0
+
+
+@dataclass
+class _State:
+    """What the batch rounds learned, for the scheduler run and the report."""
+
+    batches: list[BatchRecord] = field(default_factory=list)
+    answered: dict[str, tuple[str, Analysis]] = field(default_factory=dict)
+    """Cache key -> (job name, answer) for every request a job answered this run."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """Path -> reason: a request failed for good inside a job."""
+    left: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Path -> (status, reason): not done this run (budget, a job still running, a failed job)."""
+    first_job_s: float | None = None
+    fatal: FatalProviderError | None = None
+
+
+async def run_batch(
+    jobs: Sequence[FileJob],
+    provider: Provider,
+    limits: Limits,
+    *,
+    on_file: OnFile,
+    cache_dir: Path,
+    deadline_s: float | None,
+    options: BatchOptions,
+    timeout_s: float | None = None,
+    progress: Progress | None = None,
+    stop: asyncio.Event | None = None,
+    budget: Budget | None = None,
+    price: tuple[float, float] | None = None,
+) -> ScheduleResult:
+    """Analyse ``jobs`` through batch jobs, then write every spec through ``schedule``.
+
+    ``deadline_s`` is what is left of the job-wide ``timeout_s`` (which reasons name).
+    """
+    batch_provider = _batch_provider(provider)
+    if batch_provider is None:
+        raise BatchError(f"the {provider.name} provider has no batch mode")
+    stop = stop or asyncio.Event()
+    started = time.monotonic()
+    until = None if deadline_s is None else started + deadline_s
+    state = _State()
+    by_path = {job.source.path: job for job in jobs}
+    run = _BatchRun(
+        batch_provider, cache_dir, options, state, stop, until, budget, price, limits.pack_tokens
+    )
+
+    await run.round("chunks", _chunk_entries(jobs, batch_provider, cache_dir), by_path)
+    synthesis = [
+        entry
+        for entry in _synthesis_entries(jobs, batch_provider, cache_dir)
+        if entry.job.source.path not in state.failed and entry.job.source.path not in state.left
+    ]
+    recorded = any(
+        job.get("round") == "synthesis" and job.get("model") == provider.model
+        for job in _read_record(cache_dir)
+    )
+    if (synthesis or recorded) and not run.ended() and state.fatal is None:
+        # As the scheduler would pack them, with a fresh request window.
+        sizes = [entry.tokens for entry in synthesis]
+        admits = limits.rpm or None
+        calls = len(plan_packs(sizes, limits.pack_tokens, limits.concurrency, admits))
+        if recorded or synthesis_by_batch(calls, limits, state.first_job_s):
+            await run.round("synthesis", synthesis, by_path)
+        else:
+            options.say(
+                f"batch: {len(synthesis)} synthesis request(s) go as {calls} call(s) "
+                f"(they fit {limits.rpm or 'unlimited'} requests per {limits.period_s:g} s "
+                "sooner than a second job)"
+            )
+
+    rest = [
+        job
+        for job in jobs
+        if job.source.path not in state.failed and job.source.path not in state.left
+    ]
+    remaining = None if until is None else max(until - time.monotonic(), 0.001)
+    if run.timed_out:
+        # Past the deadline only what needs no call is done: specs whose answers are all cached.
+        rest = [job for job in rest if _ready(job, batch_provider, cache_dir)]
+        remaining = None
+    result = ScheduleResult([], [])
+    if rest and state.fatal is None and not stop.is_set():
+        result = await schedule(
+            rest,
+            provider,
+            limits,
+            on_file=on_file,
+            cache_dir=cache_dir,
+            deadline_s=remaining,
+            timeout_s=timeout_s,
+            progress=progress,
+            stop=stop,
+            budget=budget,
+            price=price,
+        )
+    return _merge(jobs, result, state, provider, cache_dir, stop.is_set(), run.timed_out)
+
+
+@dataclass
+class _BatchRun:
+    provider: BatchProvider
+    cache_dir: Path
+    options: BatchOptions
+    state: _State
+    stop: asyncio.Event
+    until: float | None
+    budget: Budget | None
+    price: tuple[float, float] | None
+    pack_tokens: int | None
+    timed_out: bool = False
+
+    def ended(self) -> bool:
+        return self.stop.is_set() or self.timed_out
+
+    async def round(self, kind: Round, entries: list[_Entry], by_path: dict[str, FileJob]) -> None:
+        say = self.options.say
+        pending = {entry.key: entry for entry in entries}
+        live: list[_Live] = []
+        for recorded in _read_record(self.cache_dir):
+            if recorded.get("round") != kind or recorded.get("model") != self.provider.model:
+                continue
+            name = str(recorded["name"])
+            packs: dict[str, list[dict[str, str]]] = dict(recorded.get("packs") or {})
+            source = str(recorded.get("source") or "inline")
+            try:
+                job = await self.provider.batch_state(name)
+            except FatalProviderError as exc:
+                self.state.fatal = exc  # the record stays: the job may still be collected
+                return
+            except ProviderError as exc:
+                say(f"batch: recorded job {name} cannot be read ({exc}); resubmitting its work")
+                _forget(self.cache_dir, name)
+                continue
+            if job.done and not job.succeeded:
+                say(f"batch: recorded job {name} ended {job.state}; resubmitting its work")
+                self._note(name, kind, job.state, packs, submitted=False, source=source)
+                _forget(self.cache_dir, name)
+                continue
+            say(f"batch: collecting job {name} recorded by an earlier run ({job.state})")
+            live.append(_Live(name, kind, packs, False, source, job, time.monotonic()))
+            for carried in packs.values():
+                for entry in carried:
+                    pending.pop(entry["key"], None)
+        if pending and not self.ended():
+            submitted = await self._submit(kind, list(pending.values()))
+            if submitted is not None:
+                live.append(submitted)
+        if not live:
+            return
+        await self._wait(live)
+        for each in live:
+            await self._finish(each, by_path)
+
+    async def _submit(self, kind: Round, entries: list[_Entry]) -> _Live | None:
+        entries = self._within_budget(entries)
+        if not entries:
+            return None
+        packs = _packs(entries, self.pack_tokens)
+        label = f"specgen-{kind}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
+        reservation = 0.0
+        if self.budget is not None and self.price is not None:
+            reservation = self.budget.bound(
+                sum(entry.data_bytes for entry in entries),
+                batch_price(self.price),
+                requests=len(entries),
+                calls=len(packs),
+            )
+            self.budget.reserve(reservation, batch_price(self.price))
+        # Once the create request is out, the job may exist: see it through to the record,
+        # even when a signal arrives meanwhile, so no job is ever left running unknown.
+        task = asyncio.ensure_future(self._create_and_record(kind, packs, label))
+        try:
+            live = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await task
+            raise
+        except ProviderError as exc:
+            if self.budget is not None and self.price is not None:
+                self.budget.settle(Reservation(reservation, batch_price(self.price)), 0, 0)
+            if isinstance(exc, FatalProviderError):
+                self.state.fatal = exc
+            for entry in entries:
+                path = entry.job.source.path
+                self.state.left[path] = ("failed", f"batch job not submitted: {exc}")
+            return None
+        live.reservation_usd = reservation
+        return live
+
+    async def _create_and_record(
+        self, kind: Round, packs: dict[str, list[_Entry]], label: str
+    ) -> _Live:
+        requests = {key: [entry.request for entry in items] for key, items in packs.items()}
+        submission = await self.provider.submit_batch(requests, label)
+        job = submission.job
+        recorded = {key: [entry.recorded() for entry in items] for key, items in packs.items()}
+        files = _files(recorded)
+        try:
+            _remember(
+                self.cache_dir,
+                {
+                    "name": job.name,
+                    "model": self.provider.model,
+                    "round": kind,
+                    "source": submission.source,
+                    "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "files": files,
+                    "packs": recorded,
+                },
+            )
+        except (OSError, OutputPathError) as exc:
+            # A job nobody can find again would be paid for and lost: cancel it.
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+            try:
+                await self.provider.cancel_batch(job.name)
+            except ProviderError as failure:
+                raise BatchError(
+                    f"batch job {job.name} could not be recorded in {self.cache_dir} ({why}) "
+                    f"nor cancelled ({failure}): cancel it yourself"
+                ) from None
+            self.options.say(f"batch: job {job.name} cancelled: it could not be recorded ({why})")
+            raise BatchError(
+                f"batch job {job.name} could not be recorded in {self.cache_dir} ({why}), "
+                "so it was cancelled"
+            ) from None
+        entries = sum(len(items) for items in packs.values())
+        self.options.say(
+            f"batch: submitted job {job.name} ({entries} {kind} request(s) for "
+            f"{len(files)} file(s) in {len(packs)} pack(s), {submission.source}), recorded in "
+            f"{self.cache_dir / RECORD_NAME}"
+        )
+        return _Live(job.name, kind, recorded, True, submission.source, job, time.monotonic())
+
+    def _within_budget(self, entries: list[_Entry]) -> list[_Entry]:
+        """Whole files, in order, each while its worst case still fits; the rest is left."""
+        budget, price = self.budget, self.price
+        if budget is None or price is None:
+            return entries
+        cheap = batch_price(price)
+        free = budget.limit_usd - budget.spent_usd - budget.reserved_usd
+        chosen: list[_Entry] = []
+        by_file: dict[str, list[_Entry]] = {}
+        for entry in entries:
+            by_file.setdefault(entry.job.source.path, []).append(entry)
+        worst = 0.0
+        for path, items in by_file.items():
+            # As if each entry went alone: packing can only lower the bound.
+            data = sum(item.data_bytes for item in items)
+            cost = budget.bound(data, cheap, requests=len(items), calls=len(items))
+            if worst + cost > free + 1e-12:
+                budget.refused += 1
+                self.state.left[path] = ("failed", budget.reason(cost))
+                continue
+            worst += cost
+            chosen.extend(items)
+        return chosen
+
+    async def _wait(self, live: list[_Live]) -> None:
+        say = self.options.say
+        delay = self.options.poll_s
+        shown = {job.name: job.state.state for job in live}
+        for job in live:
+            say(f"batch: job {job.name} is {job.state.state}")
+        while any(not job.state.done for job in live):
+            pause = delay
+            if self.until is not None:
+                pause = min(pause, max(self.until - time.monotonic(), 0.0))
+            stopped = asyncio.ensure_future(self.stop.wait())
+            try:
+                await asyncio.wait({stopped}, timeout=pause)
+            finally:
+                stopped.cancel()
+            if self.stop.is_set():
+                return
+            if self.until is not None and time.monotonic() >= self.until:
+                self.timed_out = True
+                return
+            delay = min(delay * self.options.poll_growth, self.options.poll_max_s)
+            for job in live:
+                if job.state.done:
+                    continue
+                try:
+                    job.state = await self.provider.batch_state(job.name)
+                except FatalProviderError as exc:
+                    self.state.fatal = exc  # the job stays recorded for the next run
+                    return
+                except ProviderError as exc:
+                    say(f"batch: polling {job.name} failed ({exc}); trying again")
+                    continue
+                if job.state.state != shown[job.name]:
+                    shown[job.name] = job.state.state
+                    waited = time.monotonic() - job.started
+                    say(f"batch: job {job.name} is {job.state.state} after {waited:.0f} s")
+
+    async def _finish(self, job: _Live, by_path: dict[str, FileJob]) -> None:
+        files = _files(job.packs)
+        note = (job.name, job.round, job.state.state, job.packs, job.submitted, job.source)
+        if not job.state.done:
+            why = "interrupted" if self.stop.is_set() else "the deadline came first"
+            for path in files:
+                self.state.left[path] = (
+                    "timeout",
+                    f"{why}; batch job {job.name} is {job.state.state} and stays recorded: "
+                    "the next --batch run collects it",
+                )
+            self.options.say(
+                f"batch: job {job.name} is still {job.state.state}; it stays recorded in "
+                f"{self.cache_dir / RECORD_NAME} and the next --batch run collects it"
+            )
+            self._note(*note)
+            return
+        if not job.state.succeeded:
+            self.options.say(
+                f"batch: job {job.name} ended {job.state.state}; its {len(files)} file(s) are "
+                "resubmitted by the next --batch run"
+            )
+            for path in files:
+                self.state.left[path] = (
+                    "failed",
+                    f"batch job {job.name} ended {job.state.state}; the next --batch run "
+                    "resubmits it",
+                )
+            self._settle(job, 0, 0)
+            _forget(self.cache_dir, job.name)
+            self._note(*note)
+            return
+        wheres = {key: [item["where"] for item in items] for key, items in job.packs.items()}
+        try:
+            answers = await self.provider.batch_results(job.state, wheres)
+        except ProviderError as exc:
+            # The job stays recorded: its answers can still be read by the next run.
+            for path in files:
+                self.state.left[path] = ("failed", f"reading batch job {job.name} failed: {exc}")
+            self._note(*note)
+            return
+        failed = 0
+        billed = [0, 0]
+        unread = [0, 0, 0]  # bytes, entries and packs billed but not answered
+        for key, answer in answers.items():
+            items = job.packs[key]
+            if not isinstance(answer, PackAnswer):
+                failed += len(items)
+                unread[0] += sum(int(item.get("bytes", "0")) for item in items)
+                unread[1] += len(items)
+                unread[2] += 1
+                path = items[0]["file"]
+                # A pack refused whole goes again as calls (split alone if need be); a request
+                # refused alone for good (blocked) fails its file alone.
+                if len(items) == 1 and not isinstance(answer, RetryableError) and path in by_path:
+                    self.state.failed[path] = str(answer)
+                continue
+            billed[0] += answer.usage.tokens_in
+            billed[1] += answer.usage.tokens_out
+            shares = split_usage(answer.usage.tokens_in, [int(i["bytes"]) for i in items])
+            outs = split_usage(answer.usage.tokens_out, [1] * len(items))
+            for item, part, tokens_in, tokens_out in zip(
+                items, answer.parts, shares, outs, strict=True
+            ):
+                if not isinstance(part, ChunkAnalysis):
+                    failed += 1  # an invalid part: retried as a call, for its file alone
+                    continue
+                store_cached(self.cache_dir, item["key"], part)
+                usage = Usage(tokens_in, tokens_out)
+                self.state.answered[item["key"]] = (job.name, Analysis(part, usage))
+        worst = 0.0
+        if unread[2] and self.budget is not None and self.price is not None:
+            cheap = batch_price(self.price)
+            worst = self.budget.bound(unread[0], cheap, requests=unread[1], calls=unread[2])
+        self._settle(job, billed[0], billed[1], worst)
+        _forget(self.cache_dir, job.name)
+        if self.state.first_job_s is None and job.submitted:
+            self.state.first_job_s = time.monotonic() - job.started
+        entries = sum(len(items) for items in job.packs.values())
+        self.options.say(
+            f"batch: collected job {job.name}: {entries - failed} answer(s), "
+            f"{failed} failed request(s)"
+        )
+        self._note(*note, failed)
+
+    def _settle(self, job: _Live, tokens_in: int, tokens_out: int, unread: float = 0.0) -> None:
+        """Replace the job's reservation by its answers' tokens and the worst case of the rest."""
+        if self.budget is None or self.price is None:
+            return
+        # A job an earlier run submitted was reserved for there; it is only paid for now.
+        reservation = Reservation(job.reservation_usd, batch_price(self.price))
+        self.budget.settle(reservation, tokens_in, tokens_out, unread)
+
+    def _note(
+        self,
+        name: str,
+        kind: Round,
+        state: str,
+        packs: dict[str, list[dict[str, str]]],
+        submitted: bool,
+        source: str,
+        failed: int = 0,
+    ) -> None:
+        self.state.batches.append(
+            BatchRecord(
+                name=name,
+                state=state,
+                round=kind,
+                requests=len(packs),
+                entries=sum(len(items) for items in packs.values()),
+                failed_requests=failed,
+                files=len(_files(packs)),
+                source="file" if source == "file" else "inline",
+                submitted=submitted,
+            )
+        )
+
+
+def _files(packs: dict[str, list[dict[str, str]]]) -> list[str]:
+    return sorted({item["file"] for items in packs.values() for item in items})
+
+
+def _packs(entries: list[_Entry], pack_tokens: int | None) -> dict[str, list[_Entry]]:
+    """The entries cut into packs as calls are cut (``packing``), keyed by their contents.
+
+    No request limit binds a batch, so packs are as full as a call may carry
+    (``PACK_TOKENS_MAX``), unless ``--pack-tokens`` says otherwise.
+    """
+    size = PACK_TOKENS_MAX if pack_tokens is None else pack_tokens
+    indices = plan_packs([entry.tokens for entry in entries], size, 1, None)
+    packs: dict[str, list[_Entry]] = {}
+    for group in indices:
+        items = [entries[index] for index in group]
+        digest = hashlib.sha256("".join(item.key for item in items).encode()).hexdigest()
+        packs[f"pack-{digest[:16]}"] = items
+    return packs
+
+
+# -- building the requests ---------------------------------------------------------------
+
+
+def _chunk_entries(jobs: Sequence[FileJob], provider: Provider, cache_dir: Path) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for job in jobs:
+        path = job.source.path
+        skeleton_bytes = len(job.skeleton.model_dump_json().encode())
+        for chunk in job.chunks:
+            key = _key(provider, job, chunk.text, "chunk")
+            if load_cached(cache_dir, key) is not None:
+                continue
+            request = ChunkRequest(path, job.source.language, chunk, len(job.chunks), job.skeleton)
+            entries.append(
+                _Entry(
+                    key=key,
+                    job=job,
+                    chunk=chunk.id,
+                    request=request,
+                    where=f"{path} chunk {chunk.index + 1}/{len(job.chunks)}",
+                    data_bytes=len(chunk.text.encode("utf-8", "surrogatepass")) + skeleton_bytes,
+                    tokens=estimate_tokens(chunk.text),
+                )
+            )
+    return entries
+
+
+def _synthesis_entries(
+    jobs: Sequence[FileJob], provider: Provider, cache_dir: Path
+) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for job in jobs:
+        if len(job.chunks) < 2:
+            continue
+        analyses: list[ChunkAnalysis] = []
+        for chunk in job.chunks:
+            cached = load_cached(cache_dir, _key(provider, job, chunk.text, "chunk"))
+            if cached is None:
+                break
+            analyses.append(cached)
+        else:
+            text = synthesis_text(job.skeleton, analyses)
+            key = _key(provider, job, text, "synthesis")
+            if load_cached(cache_dir, key) is None:
+                path = job.source.path
+                entries.append(
+                    _Entry(
+                        key=key,
+                        job=job,
+                        chunk="synthesis",
+                        request=SynthesisRequest(path, job.skeleton, analyses),
+                        where=f"{path} synthesis",
+                        data_bytes=len(text.encode("utf-8", "surrogatepass")),
+                        tokens=estimate_tokens(text),
+                    )
+                )
+    return entries
+
+
+def _ready(job: FileJob, provider: Provider, cache_dir: Path) -> bool:
+    """True when every answer the file's spec needs is in the cache."""
+    analyses = [load_cached(cache_dir, _key(provider, job, c.text, "chunk")) for c in job.chunks]
+    found = [analysis for analysis in analyses if analysis is not None]
+    if len(found) < len(analyses):
+        return False
+    if len(found) < 2:
+        return True
+    text = synthesis_text(job.skeleton, found)
+    return load_cached(cache_dir, _key(provider, job, text, "synthesis")) is not None
+
+
+def _key(provider: Provider, job: FileJob, text: str, kind: str) -> str:
+    return cache_key(
+        text=text,
+        language=job.source.language,
+        provider=provider.name,
+        model=provider.model,
+        prompt_version=provider.prompt_version,
+        kind=kind,
+    )
+
+
+# -- the report -------------------------------------------------------------------------
+
+
+def _merge(
+    jobs: Sequence[FileJob],
+    result: ScheduleResult,
+    state: _State,
+    provider: Provider,
+    cache_dir: Path,
+    interrupted: bool,
+    timed_out: bool,
+) -> ScheduleResult:
+    done = {record.path: record for record in result.files}
+    files: list[FileRecord] = []
+    for job in jobs:
+        path = job.source.path
+        record = done.get(path)
+        if record is None:
+            if path in state.failed:
+                status, reason = "failed", state.failed[path]
+            elif path in state.left:
+                status, reason = state.left[path]
+            elif state.fatal is not None:
+                status, reason = "failed", str(state.fatal)
+            else:
+                status = "timeout"
+                reason = "interrupted" if interrupted else "the deadline came first"
+            record = FileRecord(
+                path=path,
+                spec_path=job.spec_path,
+                status="timeout" if status == "timeout" else "failed",
+                reason=reason or None,
+                chunks=len(job.chunks),
+            )
+        _credit(record, job, state, provider, cache_dir)
+        files.append(record)
+    result.files = files
+    result.batches = state.batches
+    result.interrupted = result.interrupted or interrupted
+    result.fatal = result.fatal or state.fatal
+    result.timed_out = result.timed_out or timed_out
+    return result
+
+
+def _credit(
+    record: FileRecord, job: FileJob, state: _State, provider: Provider, cache_dir: Path
+) -> None:
+    """Count a file's batch-answered requests: their tokens, the job, status ``written``."""
+    keys = [_key(provider, job, chunk.text, "chunk") for chunk in job.chunks]
+    if len(job.chunks) > 1:
+        analyses = [load_cached(cache_dir, key) for key in keys]
+        if all(analysis is not None for analysis in analyses):
+            text = synthesis_text(job.skeleton, [a for a in analyses if a is not None])
+            keys.append(_key(provider, job, text, "synthesis"))
+    names: list[str] = []
+    for key in keys:
+        answered = state.answered.get(key)
+        if answered is not None:
+            names.append(answered[0])
+            _add(record, answered[1])
+    if names:
+        record.batch_job = names[0]
+        if record.status == "cached":
+            record.status = "written"
+
+
+def _add(record: FileRecord, answer: Analysis) -> None:
+    record.tokens_in += answer.usage.tokens_in
+    record.tokens_out += answer.usage.tokens_out
+    record.batch_tokens_in += answer.usage.tokens_in
+    record.batch_tokens_out += answer.usage.tokens_out
+
+
+# -- the job record -----------------------------------------------------------------------
+
+
+def _read_record(cache_dir: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads((cache_dir / RECORD_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    return [job for job in jobs or [] if isinstance(job, dict) and job.get("name")]
+
+
+def _write_record(cache_dir: Path, jobs: list[dict[str, Any]]) -> None:
+    ensure_cache_dir(cache_dir)
+    write_atomic(cache_dir / RECORD_NAME, json.dumps({"version": 1, "jobs": jobs}, indent=1) + "\n")
+
+
+def _remember(cache_dir: Path, job: dict[str, Any]) -> None:
+    jobs = [item for item in _read_record(cache_dir) if item["name"] != job["name"]]
+    _write_record(cache_dir, [*jobs, job])
+
+
+def _forget(cache_dir: Path, name: str) -> None:
+    jobs = _read_record(cache_dir)
+    kept = [item for item in jobs if item["name"] != name]
+    if len(kept) != len(jobs):
+        try:
+            _write_record(cache_dir, kept)
+        except OSError:
+            return  # a stale entry only costs one state poll next time
+
+
+def _batch_provider(provider: Provider) -> BatchProvider | None:
+    """``provider`` as a ``BatchProvider`` when it has the batch methods."""
+    names = ("submit_batch", "batch_state", "batch_results", "cancel_batch")
+    if all(callable(getattr(provider, name, None)) for name in names):
+        return cast(BatchProvider, provider)
+    return None
