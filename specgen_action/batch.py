@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from .budget import Budget, Reservation
-from .cache import cache_key, ensure_cache_dir, load_cached, store_cached
+from .cache import AnswerCache, ensure_cache_dir, store_cached
 from .chunking import estimate_tokens
 from .errors import (
     BatchError,
@@ -182,11 +182,13 @@ async def run_batch(
     run = _BatchRun(
         batch_provider, cache_dir, options, state, stop, until, budget, price, limits.pack_tokens
     )
+    # The keys the scheduler looks up afterwards: what a job answers is found there.
+    cache = AnswerCache.of(provider, cache_dir)
 
-    await run.round("chunks", _chunk_entries(jobs, batch_provider, cache_dir), by_path)
+    await run.round("chunks", _chunk_entries(jobs, cache), by_path)
     synthesis = [
         entry
-        for entry in _synthesis_entries(jobs, batch_provider, cache_dir)
+        for entry in _synthesis_entries(jobs, cache)
         if entry.job.source.path not in state.failed and entry.job.source.path not in state.left
     ]
     recorded = any(
@@ -215,7 +217,7 @@ async def run_batch(
     remaining = None if until is None else max(until - time.monotonic(), 0.001)
     if run.timed_out:
         # Past the deadline only what needs no call is done: specs whose answers are all cached.
-        rest = [job for job in rest if _ready(job, batch_provider, cache_dir)]
+        rest = [job for job in rest if _ready(job, cache)]
         remaining = None
     result = ScheduleResult([], [])
     if rest and state.fatal is None and not stop.is_set():
@@ -232,7 +234,7 @@ async def run_batch(
             budget=budget,
             price=price,
         )
-    return _merge(jobs, result, state, provider, cache_dir, stop.is_set(), run.timed_out)
+    return _merge(jobs, result, state, cache, stop.is_set(), run.timed_out)
 
 
 @dataclass
@@ -571,14 +573,14 @@ def _packs(entries: list[_Entry], pack_tokens: int | None) -> dict[str, list[_En
 # -- building the requests ---------------------------------------------------------------
 
 
-def _chunk_entries(jobs: Sequence[FileJob], provider: Provider, cache_dir: Path) -> list[_Entry]:
+def _chunk_entries(jobs: Sequence[FileJob], cache: AnswerCache) -> list[_Entry]:
     entries: list[_Entry] = []
     for job in jobs:
         path = job.source.path
         skeleton_bytes = len(job.skeleton.model_dump_json().encode())
         for chunk in job.chunks:
-            key = _key(provider, job, chunk.text, "chunk")
-            if load_cached(cache_dir, key) is not None:
+            key, cached = cache.lookup(text=chunk.text, language=job.source.language, kind="chunk")
+            if cached is not None:
                 continue
             request = ChunkRequest(path, job.source.language, chunk, len(job.chunks), job.skeleton)
             entries.append(
@@ -595,23 +597,16 @@ def _chunk_entries(jobs: Sequence[FileJob], provider: Provider, cache_dir: Path)
     return entries
 
 
-def _synthesis_entries(
-    jobs: Sequence[FileJob], provider: Provider, cache_dir: Path
-) -> list[_Entry]:
+def _synthesis_entries(jobs: Sequence[FileJob], cache: AnswerCache) -> list[_Entry]:
     entries: list[_Entry] = []
     for job in jobs:
         if len(job.chunks) < 2:
             continue
-        analyses: list[ChunkAnalysis] = []
-        for chunk in job.chunks:
-            cached = load_cached(cache_dir, _key(provider, job, chunk.text, "chunk"))
-            if cached is None:
-                break
-            analyses.append(cached)
-        else:
+        analyses = _chunk_answers(job, cache)
+        if analyses is not None:
             text = synthesis_text(job.skeleton, analyses)
-            key = _key(provider, job, text, "synthesis")
-            if load_cached(cache_dir, key) is None:
+            key, cached = cache.lookup(text=text, language=job.source.language, kind="synthesis")
+            if cached is None:
                 path = job.source.path
                 entries.append(
                     _Entry(
@@ -627,27 +622,26 @@ def _synthesis_entries(
     return entries
 
 
-def _ready(job: FileJob, provider: Provider, cache_dir: Path) -> bool:
+def _ready(job: FileJob, cache: AnswerCache) -> bool:
     """True when every answer the file's spec needs is in the cache."""
-    analyses = [load_cached(cache_dir, _key(provider, job, c.text, "chunk")) for c in job.chunks]
-    found = [analysis for analysis in analyses if analysis is not None]
-    if len(found) < len(analyses):
+    found = _chunk_answers(job, cache)
+    if found is None:
         return False
     if len(found) < 2:
         return True
     text = synthesis_text(job.skeleton, found)
-    return load_cached(cache_dir, _key(provider, job, text, "synthesis")) is not None
+    return cache.lookup(text=text, language=job.source.language, kind="synthesis")[1] is not None
 
 
-def _key(provider: Provider, job: FileJob, text: str, kind: str) -> str:
-    return cache_key(
-        text=text,
-        language=job.source.language,
-        provider=provider.name,
-        model=provider.model,
-        prompt_version=provider.prompt_version,
-        kind=kind,
-    )
+def _chunk_answers(job: FileJob, cache: AnswerCache) -> list[ChunkAnalysis] | None:
+    """The cached answer of every chunk of ``job``, or None while one is missing."""
+    answers: list[ChunkAnalysis] = []
+    for chunk in job.chunks:
+        cached = cache.lookup(text=chunk.text, language=job.source.language, kind="chunk")[1]
+        if cached is None:
+            return None
+        answers.append(cached)
+    return answers
 
 
 # -- the report -------------------------------------------------------------------------
@@ -657,8 +651,7 @@ def _merge(
     jobs: Sequence[FileJob],
     result: ScheduleResult,
     state: _State,
-    provider: Provider,
-    cache_dir: Path,
+    cache: AnswerCache,
     interrupted: bool,
     timed_out: bool,
 ) -> ScheduleResult:
@@ -684,7 +677,7 @@ def _merge(
                 reason=reason or None,
                 chunks=len(job.chunks),
             )
-        _credit(record, job, state, provider, cache_dir)
+        _credit(record, job, state, cache)
         files.append(record)
     result.files = files
     result.batches = state.batches
@@ -694,16 +687,15 @@ def _merge(
     return result
 
 
-def _credit(
-    record: FileRecord, job: FileJob, state: _State, provider: Provider, cache_dir: Path
-) -> None:
+def _credit(record: FileRecord, job: FileJob, state: _State, cache: AnswerCache) -> None:
     """Count a file's batch-answered requests: their tokens, the job, status ``written``."""
-    keys = [_key(provider, job, chunk.text, "chunk") for chunk in job.chunks]
+    language = job.source.language
+    keys = [cache.key(text=chunk.text, language=language, kind="chunk") for chunk in job.chunks]
     if len(job.chunks) > 1:
-        analyses = [load_cached(cache_dir, key) for key in keys]
-        if all(analysis is not None for analysis in analyses):
-            text = synthesis_text(job.skeleton, [a for a in analyses if a is not None])
-            keys.append(_key(provider, job, text, "synthesis"))
+        analyses = _chunk_answers(job, cache)
+        if analyses is not None:
+            text = synthesis_text(job.skeleton, analyses)
+            keys.append(cache.key(text=text, language=language, kind="synthesis"))
     names: list[str] = []
     for key in keys:
         answered = state.answered.get(key)

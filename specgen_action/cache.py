@@ -98,9 +98,9 @@ class AnswerCache:
         """The cache of ``provider``'s answers in ``directory`` (None: no cache)."""
         return cls(directory, provider.name, provider.model, provider.prompt_version)
 
-    def lookup(self, *, text: str, language: str, kind: str) -> tuple[str, ChunkAnalysis | None]:
-        """The request's key, and its stored answer or None; ``kind``: chunk or synthesis."""
-        key = cache_key(
+    def key(self, *, text: str, language: str, kind: str) -> str:
+        """The key of a request's answer; ``kind``: chunk or synthesis."""
+        return cache_key(
             text=text,
             language=language,
             provider=self.provider,
@@ -108,6 +108,10 @@ class AnswerCache:
             prompt_version=self.prompt_version,
             kind=kind,
         )
+
+    def lookup(self, *, text: str, language: str, kind: str) -> tuple[str, ChunkAnalysis | None]:
+        """The request's key, and its stored answer or None; ``kind``: chunk or synthesis."""
+        key = self.key(text=text, language=language, kind=kind)
         return key, load_cached(self.directory, key)
 
     def store(self, key: str, analysis: ChunkAnalysis) -> None:
