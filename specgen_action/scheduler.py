@@ -65,6 +65,7 @@ __all__ = [
     "Progress",
     "RunState",
     "ScheduleResult",
+    "Silent",
     "schedule",
     "synthesis_text",
 ]
@@ -158,7 +159,9 @@ class Progress(Protocol):
         """Every ``TICK_S`` while calls are being made: the run's state."""
 
 
-class _Silent:
+class Silent:
+    """A ``Progress`` that ignores every event; subclass it to hear only some."""
+
     def planning(self, total: int) -> None:
         return None
 
@@ -219,7 +222,7 @@ async def schedule(
     when its worst case fits the budget.
     """
     run = _Run(
-        provider, limits, cache_dir, progress or _Silent(), len(jobs), budget=budget, price=price
+        provider, limits, cache_dir, progress or Silent(), len(jobs), budget=budget, price=price
     )
     run.progress.started(len(jobs))
     tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]

@@ -27,7 +27,7 @@ from specgen_action.providers.base import (
     SynthesisRequest,
     Usage,
 )
-from specgen_action.scheduler import FileJob, Limits, RunState, ScheduleResult, schedule
+from specgen_action.scheduler import FileJob, Limits, RunState, ScheduleResult, Silent, schedule
 from specgen_action.source import Source
 from specgen_action.spec import ChunkAnalysis, FileSpec, Symbol
 from tests.virtual_time import run_virtual
@@ -375,26 +375,11 @@ def test_a_bug_in_a_packed_call_surfaces_instead_of_hanging() -> None:
         run([make_job("a"), make_job("b")], ScriptedProvider(script), deadline_s=30.0)
 
 
-class Ticks:
+class Ticks(Silent):
     """A Progress that keeps every state it is handed."""
 
     def __init__(self) -> None:
         self.states: list[RunState] = []
-
-    def planning(self, total: int) -> None:
-        return None
-
-    def started(self, total: int) -> None:
-        return None
-
-    def call_started(self) -> None:
-        return None
-
-    def call_finished(self, outcome: object) -> None:
-        return None
-
-    def file_finished(self, record: object) -> None:
-        return None
 
     def tick(self, state: RunState) -> None:
         self.states.append(state)
