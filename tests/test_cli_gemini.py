@@ -226,12 +226,14 @@ def test_rpm_limit_is_respected_with_at_most_one_rejection(repo: GitRepo, fake: 
     server varies by tens of milliseconds (more for the one that opens the connection), and
     a window no longer than the server's would turn that jitter into extra 429s. A client
     that sends faster than its window (a leaky bucket admitting one more request every
-    period / rpm, or no limit at all) is still rejected several times.
+    period / rpm, or no limit at all) is still rejected several times. One call per file:
+    packed, the seven could share four calls or more depending on when each is ready.
     """
     fake.rpm_limit, fake.window_s = 4, 2.0
-    limits = Limits(rpm=4, tpm=0, concurrency=8, period_s=2.5, wait_initial=0.1)
+    limits = Limits(rpm=4, tpm=0, concurrency=8, period_s=2.5, wait_initial=0.1, pack_tokens=0)
     report = generate_files(repo, 7, limits)
     assert report.totals.written == 7
+    assert report.totals.api_calls == 7 + fake.rejected_429  # so the window binds
     assert fake.rejected_429 <= 1
     assert report.totals.rate_limited == fake.rejected_429
 
