@@ -12,9 +12,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from specgen_action.batch import BatchOptions
 from specgen_action.chunking import chunk_source
 from specgen_action.pipeline import GenerateOptions, generate
-from specgen_action.providers.pricing import DEFAULT_MODEL
+from specgen_action.providers.pricing import DEFAULT_MODEL, price_for
 from specgen_action.report import RunReport
 from specgen_action.scheduler import Limits
 from specgen_action.selection import Filters, select_all
@@ -112,12 +113,23 @@ def fourteen_chunk_module() -> tuple[str, int]:
 
 
 def generate_specs(
-    root: Path, limits: Limits, chunk_tokens: int, deadline_s: float = 600
+    root: Path,
+    limits: Limits,
+    chunk_tokens: int,
+    deadline_s: float = 600,
+    *,
+    cache_dir: Path | None = None,
+    batch: BatchOptions | None = None,
 ) -> tuple[float, RunReport]:
-    """Every spec of ``root`` written afresh by Gemini through ``pipeline.generate``, timed."""
+    """Every spec of ``root`` written afresh by Gemini through ``pipeline.generate``, timed.
+
+    ``cache_dir`` is emptied first, so no answer comes from an earlier run.
+    """
     from specgen_action.providers.gemini import make_gemini_provider  # only where it is used
 
     shutil.rmtree(root / "specs", ignore_errors=True)  # else every file is unchanged
+    if cache_dir is not None:
+        shutil.rmtree(cache_dir, ignore_errors=True)
     provider = make_gemini_provider(model=DEFAULT_MODEL, request_timeout_s=60)
     start = time.perf_counter()
     selection = select_all(root, Filters(("*.py",), (), "specs"))
@@ -129,9 +141,11 @@ def generate_specs(
             out_dir=root / "specs",
             limits=limits,
             deadline_s=deadline_s,
-            cache_dir=None,
+            cache_dir=cache_dir,
             max_bytes=1 << 20,
             chunk_tokens=chunk_tokens,
+            price=price_for(DEFAULT_MODEL),
+            batch=batch,
         ),
     )
     return time.perf_counter() - start, report

@@ -24,10 +24,8 @@ import argparse
 import dataclasses
 import logging
 import os
-import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +33,7 @@ import stamina.instrumentation
 
 from benchmarks._common import (
     drop_shutdown_noise,
+    generate_specs,
     isolate_environment,
     machine,
     make_repo,
@@ -44,16 +43,12 @@ from benchmarks._common import (
 )
 from fakes.gemini_server import FakeGemini
 from specgen_action.batch import BatchOptions
-from specgen_action.pipeline import GenerateOptions, generate
-from specgen_action.providers.gemini import make_gemini_provider
-from specgen_action.providers.pricing import DEFAULT_MODEL, price_for
+from specgen_action.providers.pricing import DEFAULT_MODEL
 from specgen_action.report import RunReport
 from specgen_action.scheduler import Limits
-from specgen_action.selection import Filters, select_all
 
 __all__ = ["main"]
 
-_MAX_BYTES = 1 << 20
 _CHUNK_TOKENS = 4000
 
 
@@ -142,27 +137,8 @@ def _row(
 
 
 def _run(root: Path, limits: Limits, batch: BatchOptions | None) -> tuple[float, RunReport]:
-    shutil.rmtree(root / "specs", ignore_errors=True)
-    shutil.rmtree(root / ".specgen-cache", ignore_errors=True)
-    provider = make_gemini_provider(model=DEFAULT_MODEL, request_timeout_s=60)
-    start = time.perf_counter()
-    selection = select_all(root, Filters(("*.py",), (), "specs"))
-    report = generate(
-        root,
-        selection,
-        provider,
-        GenerateOptions(
-            out_dir=root / "specs",
-            limits=limits,
-            deadline_s=3600,
-            cache_dir=root / ".specgen-cache",
-            max_bytes=_MAX_BYTES,
-            chunk_tokens=_CHUNK_TOKENS,
-            price=price_for(DEFAULT_MODEL),
-            batch=batch,
-        ),
-    )
-    return time.perf_counter() - start, report
+    cache = root / ".specgen-cache"
+    return generate_specs(root, limits, _CHUNK_TOKENS, 3600, cache_dir=cache, batch=batch)
 
 
 if __name__ == "__main__":
