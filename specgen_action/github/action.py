@@ -303,8 +303,6 @@ def _outputs(env: Mapping[str, str], values: Mapping[str, str]) -> None:
 
 def step_publish(env: Mapping[str, str], stdout: TextIO) -> int:
     """The ``publish`` step: ``specgen report`` on the run's report, or empty outputs."""
-    from ..cli import main as cli_main
-
     try:
         comment = _flag(env, "INPUT_COMMENT", "comment", True)
     except UsageError:
@@ -316,9 +314,9 @@ def step_publish(env: Mapping[str, str], stdout: TextIO) -> int:
         empty["report-path"] = ""
         _outputs(env, empty)
         return 0
-    stdout.flush()
     args = ["report", "--summary", *(["--comment"] if comment else []), "--", str(report)]
-    return cli_main(args)
+    code, _ = _run_cli(args, stdout)
+    return code
 
 
 def commit_target(
