@@ -1,4 +1,4 @@
-"""The README stays true to the code: workflows, action inputs/outputs, CLI flags."""
+"""The README and docs/ stay true to the code: workflows, action inputs/outputs, CLI flags."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ from specgen_action.cli import _parser
 from specgen_action.config import settings, settings_table
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+# The README is the quick start; the reference lives in docs/. Both are read as one text.
+README = "\n".join(
+    path.read_text(encoding="utf-8")
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+)
 
 
 def _yaml_blocks() -> list[str]:
@@ -57,7 +61,7 @@ def test_the_settings_table_is_the_one_config_generates() -> None:
     end = "<!-- end of settings table -->\n"
     block = README.split(start, 1)[1].split(end, 1)[0]
     assert block == settings_table(), (
-        "README.md's settings table is out of date: replace it with "
+        "docs/configuration.md's settings table is out of date: replace it with "
         "specgen_action.config.settings_table()"
     )
 
