@@ -243,6 +243,9 @@ def _base_project(origin: Origin) -> str:
 def test_pull_request_on_a_depth_1_clone(
     job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
 ) -> None:
+    """On GitHub's depth-1 merge-ref checkout the action fetches the base, says so, and writes specs
+    only for the pull request's files.
+    """
     base = _base_project(origin)
     _git(origin.dev, "checkout", "-q", "-b", "feature")
     head = origin.commit({"src/a.py": python_module("a", 3), "src/c.py": python_module("c")})
@@ -281,6 +284,7 @@ def test_pull_request_on_a_depth_1_clone(
 
 
 def test_push_selects_the_pushed_commits(job: Job, origin: Origin, tmp_path: Path) -> None:
+    """A push event selects only the files changed between `before` and `after`."""
     before = _base_project(origin)
     after = origin.commit({"src/b.py": python_module("b", 4)})
     origin.push("main")
@@ -299,6 +303,9 @@ def test_push_selects_the_pushed_commits(job: Job, origin: Origin, tmp_path: Pat
 def test_push_of_a_new_branch_falls_back_to_every_file(
     job: Job, origin: Origin, tmp_path: Path
 ) -> None:
+    """A push whose `before` is all zeros (a new branch) selects every file and says why in the log
+    and summary.
+    """
     _base_project(origin)
     _git(origin.dev, "checkout", "-q", "-b", "topic")
     after = origin.commit({"src/c.py": python_module("c")})
@@ -324,6 +331,7 @@ def test_push_of_a_new_branch_falls_back_to_every_file(
 def test_force_push_whose_before_is_gone_falls_back_to_every_file(
     job: Job, origin: Origin, tmp_path: Path
 ) -> None:
+    """A force push whose `before` commit no longer exists selects every file and says why."""
     base = _base_project(origin)
     lost = origin.commit({"src/b.py": python_module("b", 5)}, "to be rewritten")
     origin.push("main")
@@ -345,6 +353,7 @@ def test_force_push_whose_before_is_gone_falls_back_to_every_file(
 
 
 def test_workflow_dispatch_covers_every_file(job: Job, origin: Origin, tmp_path: Path) -> None:
+    """A manual workflow_dispatch run writes the spec of every file."""
     head = _base_project(origin)
     workspace = tmp_path / "ws"
     checkout(origin, workspace, head, "refs/remotes/origin/main")
@@ -360,6 +369,7 @@ def test_workflow_dispatch_covers_every_file(job: Job, origin: Origin, tmp_path:
 
 
 def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: Path) -> None:
+    """Check mode fails the job and names each missing spec when no spec was ever written."""
     head = _base_project(origin)
     workspace = tmp_path / "ws"
     checkout(origin, workspace, head, "refs/remotes/origin/main")
@@ -380,6 +390,7 @@ def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: P
 
 
 def test_check_mode_passes_after_generate(job: Job, origin: Origin, tmp_path: Path) -> None:
+    """Check mode passes once a generate run has written every spec."""
     head = _base_project(origin)
     workspace = tmp_path / "ws"
     checkout(origin, workspace, head, "refs/remotes/origin/main")
@@ -393,6 +404,7 @@ def test_check_mode_passes_after_generate(job: Job, origin: Origin, tmp_path: Pa
 
 
 def test_report_mode_merges_two_shards(job: Job, origin: Origin, tmp_path: Path) -> None:
+    """Report mode merges the reports of two shard jobs into one summary, outputs and comment."""
     head = origin.commit({f"src/m{i}.py": python_module(f"m{i}") for i in range(6)})
     origin.push("main")
     event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
@@ -430,6 +442,9 @@ def test_report_mode_merges_two_shards(job: Job, origin: Origin, tmp_path: Path)
 
 
 def test_report_mode_without_reports_is_explained(job: Job, tmp_path: Path) -> None:
+    """Report mode with no matching report fails with one error naming the pattern and a summary
+    saying how to fix it.
+    """
     workspace = tmp_path / "empty"
     workspace.mkdir()
     run = job.run(
@@ -467,6 +482,9 @@ def test_bad_input_is_explained_where_people_look(
     cause: str,
     fix: str,
 ) -> None:
+    """A bad input or `[tool.specgen]` value gives one titled error with its cause, a fix in the
+    summary and every output set.
+    """
     files = {"src/a.py": python_module("a")}
     if pyproject:
         files["pyproject.toml"] = pyproject
@@ -490,6 +508,9 @@ def test_bad_input_is_explained_where_people_look(
 
 
 def test_missing_merge_base_is_explained(job: Job, origin: Origin, tmp_path: Path) -> None:
+    """A pull request whose head cannot be fetched fails with a message asking for the base to be
+    reachable.
+    """
     base = _base_project(origin)
     head = origin.commit({"src/c.py": python_module("c")})
     workspace = tmp_path / "ws"
@@ -506,6 +527,7 @@ def test_missing_merge_base_is_explained(job: Job, origin: Origin, tmp_path: Pat
 def test_comment_api_failure_is_a_warning(
     job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
 ) -> None:
+    """A GitHub API that keeps failing while commenting costs a warning, not the step."""
     base = _base_project(origin)
     workspace = tmp_path / "ws"
     checkout(origin, workspace, base, "refs/remotes/pull/9/merge")
@@ -525,6 +547,9 @@ def test_comment_api_failure_is_a_warning(
 def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
     job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
 ) -> None:
+    """A Gemini run saves its answer cache through actions/cache and the next workflow run answers
+    from it without calls.
+    """
     head = _base_project(origin)
     event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
     inputs = {"gemini-api-key": fake.api_key, "rpm": "0", "comment": "false"}
@@ -558,6 +583,9 @@ def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
 def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
 ) -> None:
+    """A batch job still running at the deadline stays recorded in the cache, and the next workflow
+    run collects it instead of resubmitting.
+    """
     head = _base_project(origin)
     event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
     inputs = {
@@ -599,6 +627,9 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
 def test_commit_pushes_the_specs_to_the_pushed_branch(
     job: Job, origin: Origin, tmp_path: Path
 ) -> None:
+    """With `commit: true` on a push, one bot commit carrying the specs lands on the pushed
+    branch.
+    """
     before = origin.commit(
         {
             "src/a.py": python_module("a"),
@@ -645,6 +676,9 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
 def test_commit_goes_to_the_pull_request_head_branch(
     job: Job, origin: Origin, tmp_path: Path
 ) -> None:
+    """With `commit: true` on a pull request, the specs are pushed to the pull request's head
+    branch, not the merge ref.
+    """
     base = _base_project(origin)
     _git(origin.dev, "checkout", "-q", "-b", "feature")
     head = origin.commit({"src/c.py": python_module("c")})
@@ -674,6 +708,9 @@ def test_commit_goes_to_the_pull_request_head_branch(
 def test_commit_from_a_fork_warns_and_leaves_the_specs(
     job: Job, origin: Origin, tmp_path: Path
 ) -> None:
+    """A fork's pull request cannot be pushed to: the action warns and leaves the specs in the
+    workspace.
+    """
     base = _base_project(origin)
     head = origin.commit({"src/c.py": python_module("c")})
     origin.push(f"{head}:refs/pull/5/head")
@@ -697,6 +734,7 @@ def test_commit_from_a_fork_warns_and_leaves_the_specs(
 def test_commit_refused_by_the_remote_is_a_warning(
     job: Job, origin: Origin, tmp_path: Path
 ) -> None:
+    """A push the remote refuses for permissions is reported with the remote's own words."""
     before = _base_project(origin)
     after = origin.commit({"src/c.py": python_module("c")})
     origin.push("main")
@@ -729,6 +767,7 @@ def test_commit_refused_by_the_remote_is_a_warning(
 
 
 def test_warm_install_reuses_the_cached_environment(job: Job, tmp_path: Path) -> None:
+    """A restored environment is reused by the install step instead of installing again."""
     workspace = tmp_path / "empty"
     workspace.mkdir()
     run = job.run(workspace, "workflow_dispatch", {}, inputs={"mode": "report", "paths": "x"})

@@ -68,6 +68,9 @@ def _step(name: str) -> dict[str, Any]:
 
 
 def test_inputs_and_outputs() -> None:
+    """action.yml is a composite action declaring exactly the documented inputs with their
+    defaults.
+    """
     action = _action()
     assert action["runs"]["using"] == "composite"
     assert set(action["inputs"]) == INPUTS
@@ -81,6 +84,9 @@ def test_inputs_and_outputs() -> None:
 
 
 def test_inputs_reach_scripts_only_through_env() -> None:
+    """No `run:` step interpolates an expression: inputs reach the package only as environment
+    variables, one line each.
+    """
     for step in _action()["runs"]["steps"]:
         if "run" in step:
             assert "${{" not in step["run"], step["name"]
@@ -91,6 +97,9 @@ def test_inputs_reach_scripts_only_through_env() -> None:
 
 
 def test_no_variable_of_the_action_uses_the_configuration_prefix() -> None:
+    """Only real settings use the `SPECGEN_` prefix, so no action variable is read as configuration
+    by accident.
+    """
     from specgen_action.config import ENV_PREFIX, settings
 
     names = {name for name, _, _ in settings()}
@@ -103,6 +112,7 @@ def test_no_variable_of_the_action_uses_the_configuration_prefix() -> None:
 
 
 def test_each_setting_input_is_the_one_config_names() -> None:
+    """Every setting input is passed to the variable config.py names for it, and to no other."""
     from specgen_action.config import action_inputs
 
     declared = action_inputs()
@@ -118,6 +128,9 @@ def test_each_setting_input_is_the_one_config_names() -> None:
 
 
 def test_actions_are_pinned_by_commit_sha() -> None:
+    """Every `uses:` in action.yml and the examples is pinned by a full commit SHA with a version
+    comment.
+    """
     for path in [ACTION, *WORKFLOWS]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if re.match(r"\s*(- )?uses:", line):
@@ -125,6 +138,7 @@ def test_actions_are_pinned_by_commit_sha() -> None:
 
 
 def test_python_does_not_touch_the_callers_path() -> None:
+    """The action's own Python is set up without changing the caller's PATH."""
     setup = _step("Set up Python for specgen")
     assert setup["with"]["update-environment"] is False
     for name in ("Key the specgen environment", "Install specgen"):
@@ -132,6 +146,9 @@ def test_python_does_not_touch_the_callers_path() -> None:
 
 
 def test_the_environment_is_cached_under_the_computed_key() -> None:
+    """The installed environment is restored and saved under the key the install step computes, and
+    saved only when new.
+    """
     restore = _step("Restore the specgen environment")
     save = _step("Save the specgen environment")
     for step in (restore, save):
@@ -143,6 +160,9 @@ def test_the_environment_is_cached_under_the_computed_key() -> None:
 
 
 def test_publishing_and_failing_run_after_a_failed_generate() -> None:
+    """Publishing and the final exit run even after a failed generate step; the chunk cache is saved
+    only when the run asks.
+    """
     assert _step("Publish the specgen report")["if"].startswith("always()")
     assert _step("Fail on specgen's exit code")["if"].startswith("always()")
     restore = _step("Restore the specgen cache")
@@ -162,6 +182,7 @@ def _zizmor() -> str | None:
 
 
 def test_zizmor_finds_nothing() -> None:
+    """zizmor's pedantic persona finds nothing in action.yml or the example workflows."""
     zizmor = _zizmor()
     if zizmor is None:
         pytest.skip("zizmor is not installed (pip install zizmor)")
@@ -178,6 +199,9 @@ def test_zizmor_finds_nothing() -> None:
 
 @pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)
 def test_action_validator_accepts(path: Path) -> None:
+    """@action-validator/cli accepts action.yml and every example workflow against GitHub's
+    schema.
+    """
     npx = shutil.which("npx")
     if npx is None:
         pytest.skip("npx is not installed")
