@@ -60,6 +60,9 @@ def bytes_read() -> int:
 
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux /proc/self/io")
 def test_unreadable_files_are_skipped_with_their_reason(repo: GitRepo, cli: CLI) -> None:
+    """Binary, non-UTF-8 and oversized files are skipped with their reason (the big one never read);
+    empty files still get a spec.
+    """
     repo.write("ok.py", PY)
     repo.write("binary.py", b"x = 1\0\0\x01\x02\n")
     repo.write("latin1.py", 'name = "caf\xe9"\n'.encode("latin-1"))
@@ -113,6 +116,7 @@ def _deep_sources(depth: int) -> dict[str, str]:
 
 
 def test_deep_nesting_does_not_overflow_a_walker(repo: GitRepo, cli: CLI) -> None:
+    """3,000 levels of nesting in each language are walked without a recursion error."""
     sources = _deep_sources(3000)
     for name, text in sources.items():
         repo.write(name, text)
@@ -128,6 +132,9 @@ def test_deep_nesting_does_not_overflow_a_walker(repo: GitRepo, cli: CLI) -> Non
 def test_symlinks_that_loop_or_leave_the_repository_are_skipped(
     repo: GitRepo, cli: CLI, tmp_path: Path
 ) -> None:
+    """Looping, dangling and escaping symlinks are skipped with a reason, and nothing outside the
+    repository is read into a spec.
+    """
     outside = tmp_path / "secret.py"
     outside.write_text("TOKEN = 'outside the repository'\n")
     repo.write("real.py", PY)
@@ -180,6 +187,9 @@ HOSTILE_NAMES = [
 
 
 def test_any_name_git_can_store_gets_its_spec(repo: GitRepo, cli: CLI) -> None:
+    """Every file name git can store, hostile characters included, gets its spec and one escaped
+    line in `check`.
+    """
     for name in HOSTILE_NAMES:
         repo.write(name, PY)
     repo.commit()
@@ -203,6 +213,9 @@ def test_any_name_git_can_store_gets_its_spec(repo: GitRepo, cli: CLI) -> None:
 def test_a_spec_path_leading_out_of_the_output_directory_is_skipped(
     repo: GitRepo, cli: CLI, tmp_path: Path
 ) -> None:
+    """A spec path that a symlink would lead out of the output directory is skipped; nothing is
+    written elsewhere.
+    """
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     repo.write("evil/x.py", PY)
@@ -225,6 +238,7 @@ def test_a_spec_path_leading_out_of_the_output_directory_is_skipped(
 def test_outside_a_git_repository(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, specgen: CLI
 ) -> None:
+    """Outside a git repository both commands stop with one line and exit 2."""
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "a.py").write_text(PY)
@@ -264,6 +278,7 @@ def test_since_in_a_shallow_clone_asks_for_fetch_depth_0(
     capsys: pytest.CaptureFixture[str],
     ref: str,
 ) -> None:
+    """`--since` in a shallow clone without the merge base asks for `fetch-depth: 0` in one line."""
     _history(repo)
     clone = _shallow_clone(repo, tmp_path)
     # The tip of main is here, its history (and so the merge base) is not.
@@ -284,6 +299,9 @@ def test_pull_request_in_a_shallow_clone_without_history_asks_for_fetch_depth_0(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """A pull request event in a shallow clone that cannot fetch its base asks for `fetch-depth: 0`
+    in one line.
+    """
     base, head = _history(repo)
     clone = _shallow_clone(repo, tmp_path)
     # No way to fetch more: origin is gone.
@@ -322,6 +340,9 @@ def test_pull_request_in_a_shallow_clone_without_history_asks_for_fetch_depth_0(
 def test_invalid_configuration_is_one_line(
     repo: GitRepo, cli: CLI, pyproject: str | bytes, words: tuple[str, ...]
 ) -> None:
+    """Each kind of invalid `[tool.specgen]` gives one line naming the key and the file, and writes
+    nothing.
+    """
     repo.write("a.py", PY)
     repo.write("pyproject.toml", pyproject)
     repo.commit()
@@ -331,6 +352,7 @@ def test_invalid_configuration_is_one_line(
 
 
 def test_output_directory_that_is_a_file(repo: GitRepo, cli: CLI) -> None:
+    """An output directory that is a file is one line, exit 2, and the file is untouched."""
     repo.write("a.py", PY)
     repo.write("README.md", "# Readme\n")
     repo.write("pyproject.toml", '[tool.specgen]\nout = "README.md"\n')
@@ -342,6 +364,7 @@ def test_output_directory_that_is_a_file(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_output_directory_below_a_file_is_one_line(repo: GitRepo, cli: CLI) -> None:
+    """An output directory below a file is one line, exit 2, and the file is untouched."""
     repo.write("a.py", PY)
     repo.write("notes", "a file, not a directory\n")
     repo.commit()
@@ -366,6 +389,7 @@ def test_output_directory_below_a_file_is_one_line(repo: GitRepo, cli: CLI) -> N
 def test_impossible_requests_are_one_line(
     repo: GitRepo, cli: CLI, args: tuple[str, ...], words: tuple[str, ...]
 ) -> None:
+    """Impossible flag combinations and values are one line naming the problem, exit 2."""
     repo.write("a.py", PY)
     repo.commit()
     assert_fatal(cli("generate", *args), *words)
@@ -374,6 +398,7 @@ def test_impossible_requests_are_one_line(
 def test_unreadable_event_payload_is_one_line(
     repo: GitRepo, cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An event payload that is not JSON is one line naming it, exit 2."""
     repo.write("a.py", PY)
     repo.commit()
     event = tmp_path / "event.json"
@@ -386,12 +411,14 @@ def test_unreadable_event_payload_is_one_line(
 
 
 def test_a_corrupt_report_is_one_line(repo: GitRepo, cli: CLI) -> None:
+    """A corrupt or missing report given to `specgen report` is one line naming it, exit 2."""
     repo.write("r.json", '{"version": 1')
     assert_fatal(cli("report", "r.json"), "r.json")
     assert_fatal(cli("report", "missing.json"), "missing.json")
 
 
 def test_a_report_that_cannot_be_written_is_one_line(repo: GitRepo, cli: CLI) -> None:
+    """A report path that cannot be written is one line, exit 2, for both commands."""
     repo.write("a.py", PY)
     repo.commit()
     (repo.root / "taken").mkdir()
@@ -402,6 +429,7 @@ def test_a_report_that_cannot_be_written_is_one_line(repo: GitRepo, cli: CLI) ->
 
 def test_exit_codes_follow_the_error_class() -> None:
     # A failed call to GitHub is not the user's mistake: the work is done, publishing failed.
+    """Each error class ends a run with the exit code errors.py assigns to it."""
     assert exit_code(GitHubError("502 Bad Gateway")) == EXIT_FAILED
     assert exit_code(GitHubPermissionError("read-only token")) == EXIT_FAILED
     for usage in (

@@ -45,6 +45,7 @@ def spec_bodies(repo: GitRepo) -> dict[str, str]:
 def test_batch_writes_the_same_specs_as_calls(
     repo: GitRepo, fake: FakeGemini, cli: CLI, tmp_path: Path
 ) -> None:
+    """A batch run writes specs byte-identical to those of interactive calls."""
     for name in ("a", "b", "c"):
         repo.write(f"pkg/{name}.py", python_module(name))
     repo.commit()
@@ -78,6 +79,7 @@ def test_batch_writes_the_same_specs_as_calls(
 
 
 def test_a_job_carries_packs_as_calls_do(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """A batch job's requests are the same packs the interactive scheduler would send."""
     for name in ("a", "b", "c", "d"):
         repo.write(f"{name}.py", python_module(name))
     repo.commit()
@@ -95,6 +97,9 @@ def test_a_job_carries_packs_as_calls_do(repo: GitRepo, fake: FakeGemini, cli: C
 
 
 def test_an_invalid_part_is_asked_again_alone(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """One invalid part of a packed batch answer is asked again alone; its neighbours' answers are
+    kept.
+    """
     fake.part_faults = lambda index, ident, text: "invalid" if "b_0" in text else None
     for name in ("a", "b", "c"):
         repo.write(f"{name}.py", python_module(name))
@@ -112,6 +117,9 @@ def test_an_invalid_part_is_asked_again_alone(repo: GitRepo, fake: FakeGemini, c
 def test_inline_and_file_requests_are_the_same_request(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A job sent inline and one uploaded as JSONL carry the same requests and give the same
+    specs.
+    """
     repo.write("a.py", python_module("a"))
     repo.commit()
     assert cli("generate", "--batch", "--no-cache", "--rpm", "0").code == 2  # needs the cache
@@ -126,6 +134,9 @@ def test_inline_and_file_requests_are_the_same_request(
 
 
 def test_multi_chunk_files_get_their_synthesis(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """Files of several chunks get their map-reduce synthesis after the batch answers their
+    chunks.
+    """
     repo.write("big.py", python_module("big", functions=30))
     repo.write("small.py", python_module("small"))
     repo.commit()
@@ -142,6 +153,9 @@ def test_multi_chunk_files_get_their_synthesis(repo: GitRepo, fake: FakeGemini, 
 
 
 def test_synthesis_rule() -> None:
+    """Syntheses go as calls while the request window admits them during the job, else as a second
+    job.
+    """
     limits = Limits(rpm=10, period_s=60.0)
     assert not synthesis_by_batch(10, limits, None)  # one window's worth: calls
     assert synthesis_by_batch(11, limits, None)
@@ -153,6 +167,9 @@ def test_synthesis_rule() -> None:
 def test_deadline_records_the_job_and_the_next_run_collects_it(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """A job the deadline cut off stays recorded, and the next run collects it without submitting
+    again.
+    """
     fake.batch.job_seconds = 3.0
     repo.write("a.py", python_module("a"))
     repo.write("b.py", python_module("b"))
@@ -181,6 +198,9 @@ def test_deadline_records_the_job_and_the_next_run_collects_it(
 def test_a_job_that_ended_badly_is_reported_and_resubmitted(
     repo: GitRepo, fake: FakeGemini, cli: CLI, outcome: str
 ) -> None:
+    """A failed, expired or cancelled job is reported with its state and its files resubmitted by
+    the next run.
+    """
     fake.batch.outcomes = lambda index: outcome if index == 0 else "succeeded"  # type: ignore[assignment,return-value]
     repo.write("a.py", python_module("a"))
     repo.commit()
@@ -199,6 +219,7 @@ def test_a_job_that_ended_badly_is_reported_and_resubmitted(
 def test_a_failed_request_fails_or_retries_its_file_alone(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """An error, block or garbage answer inside a successful job affects only its own file."""
     faults = {"a.py": "error", "b.py": "blocked", "d.py": "garbage"}
 
     def fault(key: str, request: dict[str, Any]) -> str | None:
@@ -227,6 +248,7 @@ def test_a_failed_request_fails_or_retries_its_file_alone(
 
 
 def test_batch_needs_gemini(repo: GitRepo, cli: CLI) -> None:
+    """`--batch` with the static provider is one line, exit 2."""
     repo.write("a.py", python_module("a"))
     repo.commit()
     result = cli("generate", "--batch", "--provider", "static")
@@ -238,6 +260,7 @@ def test_batch_needs_gemini(repo: GitRepo, cli: CLI) -> None:
 def test_a_signal_leaves_the_job_recorded_and_says_so(
     repo: GitRepo, fake: FakeGemini, signum: int
 ) -> None:
+    """SIGTERM while a job runs exits 130, keeps the job recorded and names it."""
     fake.batch.job_seconds = 60.0
     repo.write("a.py", python_module("a"))
     repo.commit()
@@ -274,6 +297,7 @@ def test_a_signal_leaves_the_job_recorded_and_says_so(
 def test_a_job_that_cannot_be_recorded_is_cancelled(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """A job that cannot be recorded is cancelled at once, and the message says so."""
     fake.batch.job_seconds = 60.0
     repo.write("a.py", python_module("a"))
     repo.commit()
@@ -293,6 +317,9 @@ PRICEY_INPUT = '[tool.specgen]\nprices = {"gemini-3.8-flash" = [1000.0, 0.001]}\
 def test_budget_stops_calls_before_they_could_overspend(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """`--max-cost` sends no call that could take the spend past the budget; the rest carry the
+    reason `budget`.
+    """
     repo.write("pyproject.toml", PRICEY_INPUT)
     for index in range(8):
         repo.write(f"m{index}.py", python_module(f"m{index}"))
@@ -315,6 +342,7 @@ def test_budget_stops_calls_before_they_could_overspend(
 
 
 def test_budget_that_fits_nothing_sends_nothing(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """A budget that fits no call sends nothing, interactive or batch, and exits 3."""
     repo.write("a.py", python_module("a"))
     repo.commit()
     for extra in ((), ("--batch",)):
@@ -328,6 +356,7 @@ def test_budget_that_fits_nothing_sends_nothing(repo: GitRepo, fake: FakeGemini,
 def test_batch_job_carries_only_what_fits_the_budget(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A batch job carries only the requests whose worst case fits the budget."""
     monkeypatch.setenv("SPECGEN_MAX_COST", "10")
     repo.write("pyproject.toml", PRICEY_INPUT)
     for index in range(8):
@@ -346,6 +375,7 @@ def test_batch_job_carries_only_what_fits_the_budget(
 
 
 def test_max_cost_needs_a_price(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """`--max-cost` with a model that has no price is one line naming `prices`, exit 2."""
     repo.write("a.py", python_module("a"))
     repo.commit()
     result = cli("generate", "--max-cost", "1", "--model", "gemini-unknown-model")
@@ -356,6 +386,7 @@ def test_max_cost_needs_a_price(repo: GitRepo, fake: FakeGemini, cli: CLI) -> No
 def test_the_step_summary_names_the_job_and_the_budget(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """The step summary names the batch job and shows the spend against the budget."""
     repo.write("a.py", python_module("a"))
     repo.commit()
     result = cli("generate", "--batch", "--max-cost", "5", "--report", "report.json")
@@ -371,6 +402,7 @@ def test_the_step_summary_names_the_job_and_the_budget(
 def test_a_rejected_key_stops_a_batch_run(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A rejected key stops a batch run at once with exit 2."""
     monkeypatch.setenv("GEMINI_API_KEY", "wrong-key-0123456789")
     repo.write("a.py", python_module("a"))
     repo.commit()
@@ -383,6 +415,9 @@ def test_a_rejected_key_stops_a_batch_run(
 def test_many_syntheses_under_a_tight_quota_go_as_a_second_job(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """Under a tight quota, many syntheses go as a second job instead of waiting minutes for
+    calls.
+    """
     for index in range(4):
         repo.write(f"big{index}.py", python_module(f"big{index}", functions=12))
     repo.commit()
@@ -405,6 +440,7 @@ def test_many_syntheses_under_a_tight_quota_go_as_a_second_job(
 def test_past_the_deadline_cached_files_are_still_written(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """Files answered from the cache are written even when the deadline ends the batch run."""
     repo.write("a.py", python_module("a"))
     repo.commit()
     assert cli("generate", "--batch").code == 0
@@ -422,6 +458,7 @@ def test_past_the_deadline_cached_files_are_still_written(
 def test_an_answer_billed_but_unreadable_counts_its_worst_case(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """An answer cut off at MAX_TOKENS is billed at its worst case against the budget."""
     from fakes.gemini_server import Fault, first
 
     fake.faults = first(1, Fault.max_tokens())  # cut off: billed, but nothing usable

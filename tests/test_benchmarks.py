@@ -26,6 +26,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     ],
 )
 def test_benchmark_runs_and_prints_a_table(script: str, flags: list[str]) -> None:
+    """Each benchmark runs as the docs run it, on a tiny input, and prints its table."""
     proc = subprocess.run(
         # As the README runs them: a module of the benchmarks package, from the root.
         [sys.executable, "-m", f"benchmarks.{script}", *flags],
@@ -41,6 +42,7 @@ def test_benchmark_runs_and_prints_a_table(script: str, flags: list[str]) -> Non
 
 
 def test_recall_comparison_tells_each_kind_of_miss() -> None:
+    """The recall comparison tells a missed symbol, an extra one and a wrong signature apart."""
     from benchmarks.bench_recall import Decl, Tally, compare
 
     tally = Tally()
@@ -67,6 +69,7 @@ def test_recall_comparison_tells_each_kind_of_miss() -> None:
 
 
 def test_recall_signatures_compare_content_not_layout() -> None:
+    """Signatures are compared by content, whatever their line breaks, comments and spacing."""
     from benchmarks.bench_recall import line_shape, normalise, truth_signature
 
     laid_out = '@cache\ndef f(\n    a: str = "x  y",  # the first\n    b=1,\n) -> int:\n'
@@ -85,6 +88,9 @@ def test_recall_signatures_compare_content_not_layout() -> None:
 
 
 def test_recall_python_ground_truth_meets_the_provider(tmp_path: Path) -> None:
+    """The Python ground truth from `ast` and the static provider agree on a module with
+    `__all__`.
+    """
     from benchmarks.bench_recall import measure_files, python_truth_command
 
     module = tmp_path / "client.py"

@@ -18,6 +18,9 @@ BASE = {
 
 
 def test_key_covers_every_input() -> None:
+    """Changing any input of a request (text, language, provider, model, prompt version, kind)
+    changes its cache key.
+    """
     keys = {cache_key(**BASE)}  # type: ignore[arg-type]
     for field, other in [
         ("text", "def g(): pass\n"),
@@ -33,6 +36,7 @@ def test_key_covers_every_input() -> None:
 
 
 def test_round_trip_and_disabled(tmp_path: Path) -> None:
+    """A stored answer loads back equal; with no cache directory nothing is stored."""
     analysis = ChunkAnalysis(purpose="p", behaviour=["b"])
     key = cache_key(**BASE)  # type: ignore[arg-type]
     assert load_cached(tmp_path, key) is None
@@ -46,6 +50,7 @@ def test_round_trip_and_disabled(tmp_path: Path) -> None:
 
 
 def test_corrupt_entry_is_a_miss_and_is_rewritten(tmp_path: Path) -> None:
+    """A corrupt cache entry is a miss and is replaced by the next store."""
     key = cache_key(**BASE)  # type: ignore[arg-type]
     store_cached(tmp_path, key, ChunkAnalysis(purpose="p"))
     (entry,) = tmp_path.rglob("*.json")
@@ -56,6 +61,7 @@ def test_corrupt_entry_is_a_miss_and_is_rewritten(tmp_path: Path) -> None:
 
 
 def test_unwritable_cache_is_skipped(tmp_path: Path) -> None:
+    """A cache directory that cannot be created is skipped, not fatal."""
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     store_cached(blocker, cache_key(**BASE), ChunkAnalysis(purpose="p"))  # type: ignore[arg-type]
@@ -63,6 +69,9 @@ def test_unwritable_cache_is_skipped(tmp_path: Path) -> None:
 
 
 def test_answer_cache_keys_each_request_by_provider_model_and_prompt(tmp_path: Path) -> None:
+    """AnswerCache looks up and stores each request under the key of its provider, model and prompt
+    version.
+    """
     cache = AnswerCache(tmp_path, "gemini", "m", 1)
     key, found = cache.lookup(text="def f(): pass\n", language="python", kind="chunk")
     assert found is None

@@ -58,6 +58,7 @@ def python_module(functions: int, body_lines: int = 8) -> tuple[str, list[int]]:
 
 
 def test_empty_file_is_one_empty_chunk() -> None:
+    """An empty file is one empty chunk at line 1, with the same id in every language."""
     chunks = chunk_source("", "python")
     assert len(chunks) == 1
     chunk = chunks[0]
@@ -67,12 +68,14 @@ def test_empty_file_is_one_empty_chunk() -> None:
 
 @pytest.mark.parametrize("text", ["\n", "\n\n\n", "x", "def f(): pass"])
 def test_tiny_files_are_one_chunk(text: str) -> None:
+    """A file of a few lines is one chunk that keeps the chunk invariants."""
     chunks = chunk_source(text, "python")
     check(chunks, text, DEFAULT_CHUNK_TOKENS)
     assert len(chunks) == 1
 
 
 def test_a_file_under_budget_is_one_chunk() -> None:
+    """A file under the token budget is one chunk holding the whole text."""
     text, _ = python_module(20)
     chunks = chunk_source(text, "python")
     assert len(chunks) == 1
@@ -80,12 +83,14 @@ def test_a_file_under_budget_is_one_chunk() -> None:
 
 
 def test_estimate_tokens() -> None:
+    """The token estimate is four characters a token, never below one."""
     assert estimate_tokens("") == 1
     assert estimate_tokens("abcd" * 10) == 10
 
 
 @pytest.mark.parametrize("max_tokens", [40, 100, 150, 400, 1000])
 def test_chunks_break_between_top_level_definitions(max_tokens: int) -> None:
+    """Over budget, chunks break only between top-level definitions when each fits."""
     text, unit_starts = python_module(30)
     chunks = chunk_source(text, "python", max_tokens)
     check(chunks, text, max_tokens)
@@ -96,6 +101,7 @@ def test_chunks_break_between_top_level_definitions(max_tokens: int) -> None:
 
 
 def test_chunks_are_packed_greedily() -> None:
+    """A chunk ends only when the next definition would not fit."""
     text, _ = python_module(30)
     chunks = chunk_source(text, "python", 400)
     # A chunk only ends when the next definition would not fit.
@@ -105,6 +111,7 @@ def test_chunks_are_packed_greedily() -> None:
 
 
 def test_a_huge_class_splits_between_its_methods() -> None:
+    """A class over budget splits between its methods."""
     methods = []
     method_starts = []
     line = 3
@@ -133,6 +140,7 @@ def test_a_huge_class_splits_between_its_methods() -> None:
 
 
 def test_a_huge_function_splits_between_statements_then_lines() -> None:
+    """A function over budget splits between statements, then between lines."""
     body = "".join(f"    value_{n} = compute({n})\n" for n in range(400))
     table = "".join(f"        {n},\n" for n in range(2000))
     text = f"def huge():\n{body}    table = [\n{table}    ]\n    return table\n"
@@ -142,6 +150,7 @@ def test_a_huge_function_splits_between_statements_then_lines() -> None:
 
 
 def test_a_single_long_line_is_the_only_chunk_over_budget() -> None:
+    """Only a single line longer than the budget may make a chunk over it."""
     text = "a = 1\n" + "b = '" + "x" * 5000 + "'\n" + "c = 3\n" * 200
     chunks = chunk_source(text, "python", 100)
     check(chunks, text, 100)
@@ -151,6 +160,7 @@ def test_a_single_long_line_is_the_only_chunk_over_budget() -> None:
 
 
 def test_text_falls_back_to_blank_lines_then_lines() -> None:
+    """Plain text is cut at blank lines, then at lines."""
     paragraphs = [f"Paragraph {n}.\n" + "Some words here.\n" * 5 for n in range(50)]
     text = "\n".join(paragraphs)
     chunks = chunk_source(text, "text", 60)
@@ -162,6 +172,9 @@ def test_text_falls_back_to_blank_lines_then_lines() -> None:
 
 
 def test_ids_are_stable_and_local() -> None:
+    """Chunk ids are the same on every run, and an edit changes only the ids of the chunks it
+    touches.
+    """
     text, _ = python_module(30)
     first = chunk_source(text, "python", 300)
     assert [chunk.id for chunk in first] == [
@@ -174,6 +187,7 @@ def test_ids_are_stable_and_local() -> None:
 
 
 def test_a_given_tree_gives_the_same_chunks() -> None:
+    """Chunking with an already parsed tree gives the same chunks as parsing again."""
     text, _ = python_module(30)
     assert chunk_source(text, "python", 300, tree=parse(text, "python")) == chunk_source(
         text, "python", 300
@@ -181,6 +195,7 @@ def test_a_given_tree_gives_the_same_chunks() -> None:
 
 
 def test_crlf_files() -> None:
+    """CRLF files chunk at the same definitions and keep their bytes."""
     text, unit_starts = python_module(20)
     crlf = text.replace("\n", "\r\n")
     chunks = chunk_source(crlf, "python", 200)
@@ -190,6 +205,7 @@ def test_crlf_files() -> None:
 
 
 def test_non_ascii_identifiers_and_text() -> None:
+    """Non-ASCII identifiers and text are chunked by characters without breaking a character."""
     text = "".join(
         f"def функция_{n}(данные):\n    '''Возвращает 日本語 {n}.'''\n    return данные\n\n"
         for n in range(100)
@@ -200,6 +216,7 @@ def test_non_ascii_identifiers_and_text() -> None:
 
 
 def test_broken_syntax_still_chunks() -> None:
+    """Source with syntax errors still chunks, keeping the invariants."""
     text, _ = python_module(20)
     broken = text.replace("def function_7(value: int)", "def function_7(value: int")
     broken = broken.replace("return value\n", "return ]]]\n", 3) + "class (:\n"
@@ -220,6 +237,7 @@ def test_broken_syntax_still_chunks() -> None:
     ],
 )
 def test_deeply_nested_code(language: str, text: str) -> None:
+    """Deeply nested code in every language chunks without a recursion error."""
     chunks = chunk_source(text, language, 100)
     check(chunks, text, 100)
 
@@ -266,6 +284,7 @@ use std::fmt;
 def test_other_languages_cut_before_documented_definitions(
     language: str, template: str, function: str
 ) -> None:
+    """In every language a cut falls before a definition's doc comment, not between them."""
     body = "".join(f"    a = a + {step};\n" for step in range(6))
     functions = "\n".join(function.format(n=n, body=body) for n in range(40))
     text = template.format(functions=functions)
@@ -278,6 +297,7 @@ def test_other_languages_cut_before_documented_definitions(
 
 
 def test_a_budget_below_one_token_is_one_token() -> None:
+    """A budget below one token is taken as one token."""
     text = "a\nb\nc\n"
     chunks = chunk_source(text, "text", 0)
     check(chunks, text, 1)
@@ -286,6 +306,7 @@ def test_a_budget_below_one_token_is_one_token() -> None:
 @pytest.mark.parametrize("language", ["python", "javascript", "go", "rust", "java", "text"])
 @pytest.mark.parametrize("max_tokens", [1, 7, 50, 333])
 def test_invariants_hold_for_mixed_input(language: str, max_tokens: int) -> None:
+    """The chunk invariants (whole text, in order, under budget) hold on mixed, unbalanced input."""
     pieces = []
     for n in range(60):
         pieces.append(f"// comment {n}\n" if n % 3 else "\n\n")

@@ -36,6 +36,7 @@ def statuses(data: dict[str, Any]) -> dict[str, str]:
 
 
 def test_generate_explicit_paths_writes_specs_and_report(repo: GitRepo, cli: CLI) -> None:
+    """Named paths get their specs and a report; files outside the include list are not selected."""
     repo.write("src/a.py", PY.format(name="a"))
     repo.write("src/sub/b.go", "package sub\n\n// B is b.\nfunc B() int { return 1 }\n")
     repo.write("notes.txt", "not selected by the default include\n")
@@ -62,6 +63,9 @@ def test_generate_explicit_paths_writes_specs_and_report(repo: GitRepo, cli: CLI
 
 
 def test_second_run_is_unchanged_and_byte_identical(repo: GitRepo, cli: CLI) -> None:
+    """A second run over unchanged sources reports every spec unchanged and leaves the bytes
+    identical.
+    """
     repo.write("a.py", PY.format(name="a"))
     repo.write("b.ts", "/** B. */\nexport function b(): number { return 1; }\n")
     repo.commit()
@@ -80,6 +84,7 @@ def test_second_run_is_unchanged_and_byte_identical(repo: GitRepo, cli: CLI) -> 
 def test_offline_runs_leave_the_cache_alone(repo: GitRepo, cli: CLI) -> None:
     # Re-parsing is cheaper than reading a cache entry; the cache is for model answers
     # (see test_cli_gemini.py::test_second_run_costs_nothing).
+    """Offline runs parse again instead of writing cache entries."""
     repo.write("a.py", PY.format(name="a"))
     repo.commit()
     assert cli("generate").code == 0
@@ -90,6 +95,7 @@ def test_offline_runs_leave_the_cache_alone(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_staged_and_since(repo: GitRepo, cli: CLI) -> None:
+    """`--staged` selects the staged files and `--since REF` the files changed since REF."""
     repo.write("old.py", PY.format(name="old"))
     base = repo.commit("base")
     repo.write("new.py", PY.format(name="new"))
@@ -111,6 +117,7 @@ def test_staged_and_since(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_rename_moves_the_spec_and_deletion_orphans_it(repo: GitRepo, cli: CLI) -> None:
+    """A renamed source's spec moves with it; a deleted source's spec is reported orphaned."""
     repo.write("keep.py", PY.format(name="keep"))
     repo.write("moved.py", PY.format(name="moved"))
     repo.write("gone.py", PY.format(name="gone"))
@@ -133,6 +140,7 @@ def test_rename_moves_the_spec_and_deletion_orphans_it(repo: GitRepo, cli: CLI) 
 
 
 def test_bad_files_are_skipped_with_reasons(repo: GitRepo, cli: CLI, tmp_path: Path) -> None:
+    """Binary, non-UTF-8, oversized and escaping files are skipped, each with its reason."""
     repo.write("good.py", PY.format(name="good"))
     repo.write("binary.py", b"\x00\x01\x02 not text")
     repo.write("latin1.py", "caf\xe9 = 1\n".encode("latin-1"))
@@ -162,6 +170,7 @@ def test_bad_files_are_skipped_with_reasons(repo: GitRepo, cli: CLI, tmp_path: P
      "100%,done.py"],
 )  # fmt: skip
 def test_odd_file_names(repo: GitRepo, cli: CLI, name: str) -> None:
+    """A file whose name has spaces, quotes or non-ASCII characters gets its spec."""
     repo.write(name, PY.format(name="f"))
     repo.commit()
     result = cli("generate", "--report", "report.json")
@@ -174,6 +183,7 @@ def test_odd_file_names(repo: GitRepo, cli: CLI, name: str) -> None:
 
 
 def test_check_detects_edits_and_missing_specs(repo: GitRepo, cli: CLI) -> None:
+    """`check` exits 1 naming missing and stale specs, and 0 once they are current."""
     repo.write("a.py", PY.format(name="a"))
     repo.write("b.py", PY.format(name="b"))
     repo.commit()
@@ -192,6 +202,7 @@ def test_check_detects_edits_and_missing_specs(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_check_lists_orphans_of_deleted_sources(repo: GitRepo, cli: CLI) -> None:
+    """`check` lists the spec of a deleted source as orphaned."""
     repo.write("a.py", PY.format(name="a"))
     repo.commit()
     assert cli("generate").code == 0
@@ -202,6 +213,7 @@ def test_check_lists_orphans_of_deleted_sources(repo: GitRepo, cli: CLI) -> None
 
 
 def test_fail_on_change(repo: GitRepo, cli: CLI) -> None:
+    """`--fail-on-change` exits 1 when a spec was written and 0 when nothing changed."""
     repo.write("a.py", PY.format(name="a"))
     repo.commit()
     assert cli("generate", "--fail-on-change").code == 1
@@ -209,6 +221,7 @@ def test_fail_on_change(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_shards_partition_the_files(repo: GitRepo, cli: CLI) -> None:
+    """The shards of a run partition the files: each file in exactly one shard."""
     for index in range(12):
         repo.write(f"m{index}.py", PY.format(name=f"m{index}"))
     repo.commit()
@@ -222,6 +235,7 @@ def test_shards_partition_the_files(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_out_dir_is_never_selected(repo: GitRepo, cli: CLI) -> None:
+    """Files inside the output directory are never selected as sources."""
     repo.write("a.py", PY.format(name="a"))
     repo.write("docs/specs/old.py", "x = 1\n")
     repo.commit()
@@ -230,6 +244,7 @@ def test_out_dir_is_never_selected(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_pyproject_configuration_and_its_errors(repo: GitRepo, cli: CLI) -> None:
+    """`[tool.specgen]` settings apply, flags override them, and a bad one is one line."""
     repo.write("a.py", PY.format(name="a"))
     repo.write("pyproject.toml", '[tool.specgen]\nout = "api-specs"\n')
     repo.commit()
@@ -266,6 +281,7 @@ def test_usage_errors_are_one_line_exit_2(
     env: dict[str, str],
     needle: str,
 ) -> None:
+    """Each usage error, from flags or environment, is one line and exit 2."""
     repo.write("a.py", PY.format(name="a"))
     repo.commit()
     for name, value in env.items():
@@ -278,6 +294,7 @@ def test_usage_errors_are_one_line_exit_2(
 
 
 def test_output_dir_that_is_a_file(repo: GitRepo, cli: CLI) -> None:
+    """An output directory that is a file is exit 2 and leaves the file alone."""
     repo.write("a.py", PY.format(name="a"))
     repo.write("specs", "I am a file\n")
     repo.commit()
@@ -299,6 +316,7 @@ def _run_process(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_python_dash_m_and_argparse_errors_are_one_line(repo: GitRepo) -> None:
+    """`python -m specgen_action` works, and argparse's errors are one line with exit 2."""
     repo.write("a.py", PY.format(name="a"))
     repo.commit()
     ok = _run_process(repo.root, "generate")
@@ -311,6 +329,7 @@ def test_python_dash_m_and_argparse_errors_are_one_line(repo: GitRepo) -> None:
 
 
 def test_not_a_git_repository(tmp_path: Path) -> None:
+    """Outside a git repository the process exits 2 with one line."""
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "a.py").write_text("x = 1\n")
@@ -321,6 +340,7 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
 
 
 def test_report_merges_shards_and_prints_the_totals(repo: GitRepo, cli: CLI) -> None:
+    """`specgen report` merges shard reports and prints their combined totals."""
     for index in range(6):
         repo.write(f"m{index}.py", PY.format(name=f"m{index}"))
     repo.commit()
@@ -335,6 +355,7 @@ def test_report_merges_shards_and_prints_the_totals(repo: GitRepo, cli: CLI) -> 
 
 
 def test_check_report_lists_each_spec_state(repo: GitRepo, cli: CLI) -> None:
+    """`check --report` records each spec's state: current, missing, stale, orphaned, skipped."""
     repo.write("current.py", PY.format(name="current"))
     repo.write("stale.py", PY.format(name="stale"))
     repo.write("gone.py", PY.format(name="gone"))
@@ -367,6 +388,9 @@ def test_check_report_lists_each_spec_state(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_check_names_the_command_that_fixes_it(repo: GitRepo, cli: CLI) -> None:
+    """`check` names the `specgen generate` command that fixes what it found, with the output
+    directory used.
+    """
     repo.write("keep.py", PY.format(name="keep"))
     repo.write("edit.py", PY.format(name="edit"))
     repo.write("gone.py", PY.format(name="gone"))
@@ -386,6 +410,7 @@ def test_check_names_the_command_that_fixes_it(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_an_earlier_check_report_still_reads(repo: GitRepo, cli: CLI) -> None:
+    """A check report written by an earlier version still reads."""
     old = {
         "version": 1,
         "tool_version": "0.1.0",
@@ -407,6 +432,7 @@ def test_an_earlier_check_report_still_reads(repo: GitRepo, cli: CLI) -> None:
 
 
 def test_a_named_deleted_source_prunes_its_spec(repo: GitRepo, cli: CLI) -> None:
+    """`--prune` on a named file that no longer exists removes its spec."""
     repo.write("a.py", PY.format(name="a"))
     repo.commit()
     assert cli("generate").code == 0
@@ -420,6 +446,7 @@ def test_a_named_deleted_source_prunes_its_spec(repo: GitRepo, cli: CLI) -> None
 
 
 def test_pre_commit_moves_the_spec_of_a_staged_rename(repo: GitRepo, cli: CLI) -> None:
+    """`--pre-commit` reads a staged rename from the index and moves the spec."""
     repo.write("old.py", PY.format(name="f"))
     repo.write("other.py", PY.format(name="other"))
     repo.commit()
@@ -443,6 +470,7 @@ def test_pre_commit_moves_the_spec_of_a_staged_rename(repo: GitRepo, cli: CLI) -
 
 
 def test_pre_commit_removes_the_spec_of_a_staged_deletion(repo: GitRepo, cli: CLI) -> None:
+    """`--pre-commit` reads a staged deletion from the index and removes the spec."""
     repo.write("a.py", PY.format(name="a"))
     repo.write("b.py", PY.format(name="b"))
     repo.commit()
@@ -462,6 +490,7 @@ def test_pre_commit_removes_the_spec_of_a_staged_deletion(repo: GitRepo, cli: CL
 
 
 def test_pre_commit_judges_named_files_like_all(repo: GitRepo, cli: CLI) -> None:
+    """`--pre-commit` filters the files it is given by include and exclude, as `--all` does."""
     repo.write("pyproject.toml", '[tool.specgen]\ninclude = ["src/"]\n')
     repo.write("src/a.py", PY.format(name="a"))
     repo.write("tests/t.py", PY.format(name="t"))
@@ -478,6 +507,7 @@ def test_pre_commit_judges_named_files_like_all(repo: GitRepo, cli: CLI) -> None
 
 
 def test_pre_commit_takes_paths_only(repo: GitRepo, cli: CLI) -> None:
+    """`--pre-commit` refuses other selections with one line."""
     repo.commit()
     for extra in ("--all", "--staged", "--since=HEAD"):
         result = cli("generate", "--pre-commit", extra)

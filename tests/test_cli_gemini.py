@@ -31,6 +31,7 @@ def load_report(repo: GitRepo) -> dict[str, Any]:
 
 
 def test_gemini_writes_grounded_specs(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """Gemini specs keep the parser's signatures and drop a symbol the model invented."""
     fake.invent_symbol = "ghost_function"
     repo.write("pkg/a.py", python_module("a"))
     repo.write("pkg/b.py", python_module("b"))
@@ -56,6 +57,7 @@ def test_gemini_writes_grounded_specs(repo: GitRepo, fake: FakeGemini, cli: CLI)
 
 
 def test_multi_chunk_file_is_map_reduce(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """A file of several chunks is answered chunk by chunk, then merged by one synthesis call."""
     repo.write("big.py", python_module("big", functions=40))
     repo.commit()
     result = cli("generate", "--report", "report.json", "--chunk-tokens", "200", "--rpm", "0")
@@ -70,6 +72,7 @@ def test_multi_chunk_file_is_map_reduce(repo: GitRepo, fake: FakeGemini, cli: CL
 
 
 def test_second_run_costs_nothing(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """A second run over unchanged sources makes no call."""
     repo.write("a.py", python_module("a"))
     repo.commit()
     assert cli("generate", "--rpm", "0").code == 0
@@ -83,6 +86,7 @@ def test_second_run_costs_nothing(repo: GitRepo, fake: FakeGemini, cli: CLI) -> 
 
 
 def test_transient_failures_are_retried(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """503s are retried and the file is written."""
     fake.faults = first(2, Fault.server_error(503))
     repo.write("a.py", python_module("a"))
     repo.commit()
@@ -96,6 +100,7 @@ def test_transient_failures_are_retried(repo: GitRepo, fake: FakeGemini, cli: CL
 def test_hang_hits_the_request_timeout_and_is_retried(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """A hanging request is cut at `--request-timeout`, retried, and the file written."""
     fake.faults = first(1, Fault.hang())
     repo.write("a.py", python_module("a"))
     repo.commit()
@@ -108,6 +113,7 @@ def test_hang_hits_the_request_timeout_and_is_retried(
 def test_garbage_and_truncated_answers_are_retried(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """Garbage and MAX_TOKENS-truncated answers are invalid, retried, and the file written."""
     faults = iter([Fault.garbage(), Fault.max_tokens()])
     fake.faults = lambda index, body: next(faults, None)
     repo.write("a.py", python_module("a"))
@@ -118,6 +124,7 @@ def test_garbage_and_truncated_answers_are_retried(
 
 
 def test_deadline_keeps_finished_specs(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """At the deadline, finished specs stay written and the rest are `timeout`, exit 3."""
     fake.faults = lambda index, body: Fault.hang() if "slow.py" in json.dumps(body) else None
     repo.write("fast.py", python_module("fast"))
     repo.write("slow.py", python_module("slow"))
@@ -136,6 +143,7 @@ def test_deadline_keeps_finished_specs(repo: GitRepo, fake: FakeGemini, cli: CLI
 
 
 def test_blocked_file_fails_alone(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """A safety block fails its own file only, without a retry."""
     fake.faults = lambda index, body: Fault.blocked() if "bad.py" in json.dumps(body) else None
     repo.write("good.py", python_module("good"))
     repo.write("bad.py", python_module("bad"))
@@ -149,6 +157,9 @@ def test_blocked_file_fails_alone(repo: GitRepo, fake: FakeGemini, cli: CLI) -> 
 
 
 def test_daily_quota_stops_the_run(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """An exhausted per-day quota stops new work at once instead of retrying for the rest of the
+    day.
+    """
     fake.faults = lambda index, body: Fault.daily_quota()
     for name in "abc":
         repo.write(f"{name}.py", python_module(name))
@@ -164,6 +175,7 @@ def test_daily_quota_stops_the_run(repo: GitRepo, fake: FakeGemini, cli: CLI) ->
 def test_bad_key_is_one_line_and_never_printed(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A rejected key is one line and exit 2, and the key appears nowhere."""
     wrong = "AIzaSyTHIS-IS-NOT-THE-KEY-000000000000"
     monkeypatch.setenv("GEMINI_API_KEY", wrong)
     for name in "ab":
@@ -185,6 +197,9 @@ def test_bad_key_is_one_line_and_never_printed(
 def test_key_never_reaches_any_output_or_file(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """In GitHub Actions the key appears only in its mask command: not in output, report, specs or
+    cache.
+    """
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     fake.faults = first(1, Fault.server_error(500))
     repo.write("a.py", python_module("a"))
@@ -239,6 +254,9 @@ def test_rpm_limit_is_respected_with_at_most_one_rejection(repo: GitRepo, fake: 
 
 
 def test_no_rpm_still_completes_under_a_binding_quota(repo: GitRepo, fake: FakeGemini) -> None:
+    """With the request window off, a binding server quota is met by 429 cool-downs and every file
+    is written.
+    """
     fake.rpm_limit, fake.window_s = 3, 1.0
     limits = Limits(rpm=0, tpm=0, concurrency=8, wait_initial=0.1, attempts=10)
     report = generate_files(repo, 8, limits)
@@ -248,6 +266,7 @@ def test_no_rpm_still_completes_under_a_binding_quota(repo: GitRepo, fake: FakeG
 
 
 def test_ctrl_c_keeps_finished_specs_and_writes_the_report(repo: GitRepo, fake: FakeGemini) -> None:
+    """Ctrl-C mid-run exits 130, keeps every finished spec and still writes the report."""
     fake.latency = 0.3
     for index in range(12):
         repo.write(f"m{index:02d}.py", python_module(f"m{index}"))

@@ -46,12 +46,14 @@ def _unescape_property(text: str) -> str:
     ],
 )
 def test_escaping_matches_actions_core(raw: str, data: str, prop: str) -> None:
+    """Workflow command data and properties are escaped exactly as @actions/core does."""
     assert escape_data(raw) == data
     assert escape_property(raw) == prop
 
 
 @pytest.mark.parametrize("raw", VECTORS)
 def test_escaping_round_trips(raw: str) -> None:
+    """Unescaping an escaped text gives the original back."""
     assert _unescape_data(escape_data(raw)) == raw
     assert _unescape_property(escape_property(raw)) == raw
 
@@ -68,6 +70,7 @@ def _printers(raw: str) -> list[str]:
 
 @pytest.mark.parametrize("raw", VECTORS)
 def test_every_printer_keeps_one_line(raw: str) -> None:
+    """Every workflow command printer emits one line with one `::` separator, whatever the text."""
     for line in _printers(raw):
         assert "\n" not in line and "\r" not in line
         assert line.startswith("::")
@@ -78,6 +81,7 @@ def test_every_printer_keeps_one_line(raw: str) -> None:
 
 
 def test_format_command_properties() -> None:
+    """Command properties are escaped, empty ones dropped, masks escaped as data."""
     line = commands.format_command("warning", {"file": "a,b.py", "title": "", "line": "3"}, "m")
     assert line == "::warning file=a%2Cb.py,line=3::m"
     assert commands.format_command("notice", {}, "x") == "::notice::x"
@@ -86,6 +90,7 @@ def test_format_command_properties() -> None:
 
 
 def test_in_github_actions() -> None:
+    """Only GITHUB_ACTIONS=true counts as running in GitHub Actions."""
     assert commands.in_github_actions({"GITHUB_ACTIONS": "true"})
     assert not commands.in_github_actions({"GITHUB_ACTIONS": "false"})
     assert not commands.in_github_actions({})
@@ -100,6 +105,7 @@ def _report(files: list[FileRecord]) -> RunReport:
 
 
 def test_a_good_run_gets_one_run_level_notice() -> None:
+    """A run without trouble gets a single run-level timing notice, no per-file ones."""
     files = [
         FileRecord(path=f"src/m{i:02}.py", status="written", duration_s=2.0 + i / 5, api_calls=1)
         for i in range(10)
@@ -113,6 +119,7 @@ def test_a_good_run_gets_one_run_level_notice() -> None:
 
 
 def test_outliers_and_retries_get_file_notices() -> None:
+    """Files three times slower than the median, and files retried, get their own notice."""
     files = [
         FileRecord(path=f"src/m{i}.py", status="written", duration_s=2.0, api_calls=1)
         for i in range(5)
@@ -131,6 +138,7 @@ def test_outliers_and_retries_get_file_notices() -> None:
 
 
 def test_annotations_cap_each_kind_and_count_the_rest() -> None:
+    """At most 10 annotations of a kind are emitted; the rest are counted."""
     files = (
         [
             FileRecord(path=f"src/m{i:02}.py", status="written", duration_s=1.0, api_calls=1)
@@ -160,6 +168,7 @@ def test_annotations_cap_each_kind_and_count_the_rest() -> None:
 
 
 def test_a_small_run_has_no_outliers() -> None:
+    """A run too small for a median has no outlier notices."""
     files = [
         FileRecord(path="a.py", status="written", duration_s=1.0, api_calls=1),
         FileRecord(path="b.py", status="written", duration_s=30.0, api_calls=1),
@@ -169,6 +178,7 @@ def test_a_small_run_has_no_outliers() -> None:
 
 
 def test_annotations_escape_hostile_paths_and_reasons() -> None:
+    """Hostile paths and reasons cannot forge a command through an annotation."""
     evil = "x,y:z\n::set-output name=a::b.py"
     files = [
         FileRecord(path=evil, status="written", duration_s=1.0, api_calls=1, retries=1),
@@ -186,6 +196,7 @@ def test_annotations_escape_hostile_paths_and_reasons() -> None:
 
 
 def test_annotations_skip_unchanged_and_zero_time() -> None:
+    """Unchanged, skipped and zero-time files get no timing annotation."""
     files = [
         FileRecord(path="a.py", status="unchanged", duration_s=5.0),
         FileRecord(path="b.py", status="written", duration_s=0.0),

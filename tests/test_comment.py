@@ -52,6 +52,9 @@ def client(api: FakeGitHub) -> Iterator[httpx.Client]:
 
 
 def test_render_starts_with_the_marker_and_links_the_run() -> None:
+    """The comment starts with its hidden marker, gives the headline and the file table, and links
+    the run.
+    """
     files = [FileRecord(path="a.py", status="written", api_calls=2, duration_s=1.5)]
     body = render_comment(_report(files), "https://github.com/o/r/actions/runs/42")
     assert body.startswith(MARKER + "\n")
@@ -62,11 +65,13 @@ def test_render_starts_with_the_marker_and_links_the_run() -> None:
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "https://x/y) [z](https://evil", None])
 def test_render_drops_unsafe_run_urls(url: str | None) -> None:
+    """A run URL that is not GitHub's https link is left out of the comment."""
     body = render_comment(_report([FileRecord(path="a.py", status="written")]), url)
     assert "Full report" not in body
 
 
 def test_render_cannot_ping_or_inject() -> None:
+    """Paths and reasons can neither mention anyone nor inject HTML or links."""
     files = [
         FileRecord(
             path="@octocat/<b>x</b>.py",
@@ -94,6 +99,7 @@ def test_render_cannot_ping_or_inject() -> None:
 
 
 def test_render_is_bounded_with_a_note() -> None:
+    """A huge report renders under GitHub's comment limit with a note of what was left out."""
     files = [
         FileRecord(path=f"{'x' * 300}/{i}.py", status="failed", reason="y" * 5000, api_calls=1)
         for i in range(5000)
@@ -108,6 +114,7 @@ def test_render_is_bounded_with_a_note() -> None:
 
 
 def test_merged_shards_render_one_comment() -> None:
+    """The reports of several shards render as one comment."""
     one = _report([FileRecord(path="a.py", status="written", api_calls=1)], shard="1/2")
     two = _report(
         [FileRecord(path="b.py", status="failed", reason="boom")],
@@ -122,6 +129,7 @@ def test_merged_shards_render_one_comment() -> None:
 
 
 def test_check_and_offline_comments_have_no_call_figures() -> None:
+    """Check and offline comments carry no call, cost or speed-up figures."""
     check = RunReport(
         tool_version="0.1.0",
         provider="check",
@@ -146,6 +154,7 @@ def test_check_and_offline_comments_have_no_call_figures() -> None:
 
 
 def test_created_once_then_updated(api: FakeGitHub, client: httpx.Client) -> None:
+    """The sticky comment is created once and then edited in place, leaving other comments alone."""
     api.seed(REPO, 7, ["unrelated", "also unrelated"])
     assert upsert_comment(client, REPO, 7, MARKER + "\nfirst") == "created"
     assert upsert_comment(client, REPO, 7, MARKER + "\nsecond") == "updated"
@@ -164,6 +173,7 @@ def test_created_once_then_updated(api: FakeGitHub, client: httpx.Client) -> Non
 
 
 def test_pagination_finds_the_latest_marker_past_100(api: FakeGitHub, client: httpx.Client) -> None:
+    """The marked comment is found past the first page of 100, and the latest one is edited."""
     bodies = [f"comment {i}" for i in range(250)]
     bodies[20] = MARKER + "\nold"
     bodies[180] = MARKER + "\nnewer"
@@ -177,6 +187,7 @@ def test_pagination_finds_the_latest_marker_past_100(api: FakeGitHub, client: ht
 
 
 def test_links_to_another_host_are_not_followed(api: FakeGitHub, client: httpx.Client) -> None:
+    """A pagination link to another host is not followed (the token is never sent there)."""
     bodies = [f"comment {i}" for i in range(150)]
     bodies[120] = MARKER
     api.seed(REPO, 4, bodies, user="github-actions[bot]")
@@ -186,6 +197,7 @@ def test_links_to_another_host_are_not_followed(api: FakeGitHub, client: httpx.C
 
 
 def test_read_only_token_is_a_permission_error() -> None:
+    """A read-only token is a GitHubPermissionError naming the permission."""
     with (
         FakeGitHub(TOKEN, read_only=True) as ro,
         github_client(TOKEN, ro.url) as http,
@@ -198,6 +210,7 @@ def test_read_only_token_is_a_permission_error() -> None:
 
 
 def test_bad_token_and_server_errors(api: FakeGitHub) -> None:
+    """A bad token and server errors are GitHub errors with the status, the token masked."""
     with github_client("wrong", api.url) as http, pytest.raises(GitHubPermissionError, match="401"):
         upsert_comment(http, REPO, 1, MARKER)
     api.fail_next(500)
@@ -209,6 +222,7 @@ def test_bad_token_and_server_errors(api: FakeGitHub) -> None:
 
 
 def test_unreachable_api_is_one_line() -> None:
+    """An API that cannot be reached is one GitHubError line."""
     with FakeGitHub(TOKEN) as gone:
         url = gone.url
     with github_client(TOKEN, url, timeout=2) as http, pytest.raises(GitHubError) as info:
@@ -218,6 +232,7 @@ def test_unreachable_api_is_one_line() -> None:
 
 
 def test_refuses_bad_input(client: httpx.Client) -> None:
+    """A malformed repository name or an oversized body is refused before any request."""
     with pytest.raises(UsageError):
         upsert_comment(client, "../etc", 1, MARKER)
     with pytest.raises(UsageError):
@@ -227,6 +242,7 @@ def test_refuses_bad_input(client: httpx.Client) -> None:
 def test_a_person_quoting_the_marker_keeps_their_comment(
     api: FakeGitHub, client: httpx.Client
 ) -> None:
+    """A person's comment quoting the marker, and another bot's marked comment, are never edited."""
     quoted = f"Why does the bot write this?\n> {MARKER}\n> ### specgen-action"
     (theirs,) = api.seed(REPO, 9, [quoted], user="octocat")
     (other_bot,) = api.seed(REPO, 9, [MARKER + "\nanother tool"], user="other-app[bot]")
@@ -244,6 +260,7 @@ def test_a_person_quoting_the_marker_keeps_their_comment(
 
 
 def test_a_personal_token_edits_only_its_own_users_comment() -> None:
+    """With a personal token, only the comment of that token's user is edited."""
     with FakeGitHub(TOKEN, user="alice") as server, github_client(TOKEN, server.url) as http:
         (bot,) = server.seed(REPO, 2, [MARKER + "\nfrom the job token"], user="github-actions[bot]")
         assert upsert_comment(http, REPO, 2, MARKER + "\nalice 1") == "created"
@@ -257,6 +274,7 @@ def test_a_personal_token_edits_only_its_own_users_comment() -> None:
 
 
 def test_a_refused_edit_falls_back_to_a_new_comment(api: FakeGitHub, client: httpx.Client) -> None:
+    """When the edit is refused, a new comment is created and the old one kept."""
     (old,) = api.seed(REPO, 5, [MARKER + "\nold"], user="github-actions[bot]")
     api.state.refuse_edits = True
     assert upsert_comment(client, REPO, 5, MARKER + "\nnew") == "created"
@@ -267,6 +285,7 @@ def test_a_refused_edit_falls_back_to_a_new_comment(api: FakeGitHub, client: htt
 
 
 def test_the_comment_shows_spend_against_the_budget_and_batch_files() -> None:
+    """The comment shows the spend against the budget and which files a batch job answered."""
     files = [
         FileRecord(path="a.py", status="written", batch_job="batches/b1", tokens_in=10),
         FileRecord(path="b.py", status="failed", reason="budget: the next request could cost"),

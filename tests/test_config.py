@@ -11,6 +11,7 @@ from specgen_action.errors import ConfigError
 
 
 def test_defaults() -> None:
+    """With nothing set, every setting has its documented default."""
     config = build_config({}, {}, {})
     assert config == Config()
     assert config.out == "specs"
@@ -19,6 +20,7 @@ def test_defaults() -> None:
 
 
 def test_precedence_defaults_pyproject_env_flags() -> None:
+    """Flags beat environment variables, which beat `[tool.specgen]`, which beats the defaults."""
     pyproject = {"rpm": 5, "tpm": 1000, "concurrency": 3, "out": "docs/specs"}
     env = {"SPECGEN_TPM": "2000", "SPECGEN_CONCURRENCY": "4", "PATH": "/bin"}
     flags = {"concurrency": 6, "model": None}
@@ -27,6 +29,7 @@ def test_precedence_defaults_pyproject_env_flags() -> None:
 
 
 def test_kebab_case_keys_and_list_strings() -> None:
+    """Kebab-case keys are accepted and list variables are split on commas."""
     config = build_config(
         {}, {"SPECGEN_EXCLUDE": "gen/, *_pb2.py"}, {"request-timeout": 30, "cache": False}
     )
@@ -36,6 +39,7 @@ def test_kebab_case_keys_and_list_strings() -> None:
 
 
 def test_pack_tokens_is_auto_or_a_number_of_tokens() -> None:
+    """`pack_tokens` is `auto` (any case) or a number of tokens, from every source."""
     assert Config().pack_tokens == "auto"
     assert build_config({"pack_tokens": "AUTO"}, {}, {}).pack_tokens == "auto"
     assert build_config({}, {"SPECGEN_PACK_TOKENS": "0"}, {}).pack_tokens == 0
@@ -44,6 +48,7 @@ def test_pack_tokens_is_auto_or_a_number_of_tokens() -> None:
 
 def test_an_empty_variable_is_not_set() -> None:
     # The action passes every input as SPECGEN_*, empty when the user left it out.
+    """An empty or blank variable counts as not set."""
     pyproject = {"rpm": 5, "out": "docs/specs"}
     env = {"SPECGEN_RPM": "", "SPECGEN_OUT": "  ", "SPECGEN_MODEL": "", "SPECGEN_TPM": "7"}
     config = build_config({}, env, pyproject)
@@ -69,6 +74,7 @@ def test_an_empty_variable_is_not_set() -> None:
 def test_bad_values_name_the_key(
     flags: dict[str, object], env: dict[str, str], pyproject: dict[str, object], needle: str
 ) -> None:
+    """A bad value is one line naming the key and where it came from."""
     with pytest.raises(ConfigError) as caught:
         build_config(flags, env, pyproject)
     message = str(caught.value)
@@ -77,12 +83,14 @@ def test_bad_values_name_the_key(
 
 
 def test_read_pyproject(tmp_path: Path) -> None:
+    """Only the `[tool.specgen]` table of pyproject.toml is read; no file means no settings."""
     assert read_pyproject(tmp_path) == {}
     (tmp_path / "pyproject.toml").write_text("[tool.specgen]\nrpm = 7\n[tool.other]\nx = 1\n")
     assert read_pyproject(tmp_path) == {"rpm": 7}
 
 
 def test_read_pyproject_invalid_toml(tmp_path: Path) -> None:
+    """Invalid TOML is a ConfigError saying so."""
     (tmp_path / "pyproject.toml").write_text("[tool.specgen\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         read_pyproject(tmp_path)

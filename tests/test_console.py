@@ -27,11 +27,13 @@ from tests.conftest import GitRepo, python_module
 
 
 def test_safe_keeps_outside_text_on_one_line() -> None:
+    """Outside text is shown on one line with control characters escaped."""
     assert safe("a\nb\r\x1b[31mc\t") == "a\\nb\\r\\x1b[31mc\\t"
     assert safe("plain ünï") == "plain ünï"
 
 
 def test_one_line_per_finished_file_off_a_terminal() -> None:
+    """Off a terminal each finished file is one escaped line, with no live line."""
     stream = io.StringIO()
     progress = ConsoleProgress(stream, live=False)
     progress.started(2)
@@ -43,6 +45,7 @@ def test_one_line_per_finished_file_off_a_terminal() -> None:
 
 
 def test_live_line_redraws_in_place() -> None:
+    """On a terminal the live line is redrawn in place and cleared at the end."""
     stream = io.StringIO()
     progress = ConsoleProgress(stream, live=True)
     progress.started(1)
@@ -57,6 +60,7 @@ def test_live_line_redraws_in_place() -> None:
 
 
 def test_summary_lists_trouble_with_reasons() -> None:
+    """The closing summary lists failed and skipped files with their reasons."""
     report = finish_report(
         RunReport(
             tool_version="1",
@@ -126,6 +130,7 @@ def test_the_live_line_counts_down_the_wait_every_tick() -> None:
 
 
 def test_the_live_line_names_a_cool_down_and_fits_the_terminal() -> None:
+    """The live line names a 429 cool-down and is cut to the terminal's width."""
     stream, clock = io.StringIO(), FakeClock()
     progress = ConsoleProgress(stream, live=True, clock=clock, width=40)
     progress.started(4)
@@ -139,6 +144,7 @@ def test_the_live_line_names_a_cool_down_and_fits_the_terminal() -> None:
 
 
 def test_ticks_draw_nothing_off_a_terminal() -> None:
+    """Ticks draw nothing when stderr is not a terminal."""
     stream = io.StringIO()
     progress = ConsoleProgress(stream, live=False, clock=FakeClock())
     progress.started(1)
@@ -149,6 +155,7 @@ def test_ticks_draw_nothing_off_a_terminal() -> None:
 
 def test_the_eta_follows_the_quota() -> None:
     # Ten starts at t=0 fill a 60 s window of 10: 25 more calls go at 60, 120 and 180 s.
+    """The ETA counts the windows the calls left need under the quota."""
     finish = _finish_estimate(
         now=1.0,
         to_send=25,

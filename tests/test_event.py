@@ -23,6 +23,7 @@ ALL = RevisionRange(base=None, head=None, merge_base=False)
 
 
 def test_load_event(tmp_path: Path) -> None:
+    """A JSON event payload loads as the object it holds."""
     path = tmp_path / "event.json"
     path.write_text(json.dumps({"pull_request": {"number": 3}}), encoding="utf-8")
     assert load_event(path) == {"pull_request": {"number": 3}}
@@ -38,6 +39,7 @@ def test_load_event(tmp_path: Path) -> None:
     ],
 )
 def test_load_event_invalid(tmp_path: Path, content: bytes, message: str) -> None:
+    """A payload that is not a JSON object, or not UTF-8, is a one-line FileAccessError."""
     path = tmp_path / "event.json"
     path.write_bytes(content)
     with pytest.raises(FileAccessError, match=message) as info:
@@ -46,6 +48,7 @@ def test_load_event_invalid(tmp_path: Path, content: bytes, message: str) -> Non
 
 
 def test_load_event_missing(tmp_path: Path) -> None:
+    """A missing payload, or a directory, is a FileAccessError saying which."""
     with pytest.raises(FileAccessError, match="not found"):
         load_event(tmp_path / "missing.json")
     with pytest.raises(FileAccessError, match="cannot read"):
@@ -53,6 +56,9 @@ def test_load_event_missing(tmp_path: Path) -> None:
 
 
 def test_pull_request_number() -> None:
+    """The pull request's number is found in every event that carries one, issue comments
+    included.
+    """
     assert pull_request_number({"number": 9, "pull_request": {"number": 9}}) == 9
     assert pull_request_number({"pull_request": {}, "number": 4}) == 4
     # issue_comment on a pull request
@@ -66,6 +72,7 @@ def test_pull_request_number() -> None:
 
 
 def test_pull_request_range() -> None:
+    """Pull request events give the base..head range, diffed from the merge base."""
     payload = {"pull_request": {"base": {"sha": A}, "head": {"sha": B.upper()}}}
     expected = RevisionRange(base=A, head=B, merge_base=True, pull_request=True)
     for name in ("pull_request", "pull_request_target", "pull_request_review"):
@@ -73,6 +80,7 @@ def test_pull_request_range() -> None:
 
 
 def test_pull_request_range_missing_or_invalid() -> None:
+    """Missing or malformed SHAs (never passed to git as options) mean every file."""
     assert event_range("pull_request", {}) == ALL
     assert event_range("pull_request", {"pull_request": {"base": {"sha": A}}}) == ALL
     bad = {"pull_request": {"base": {"sha": "HEAD~1"}, "head": {"sha": B}}}
@@ -82,6 +90,7 @@ def test_pull_request_range_missing_or_invalid() -> None:
 
 
 def test_merge_group_range() -> None:
+    """A merge_group event gives its base..head range."""
     payload = {"merge_group": {"base_sha": A, "head_sha": B}}
     assert event_range("merge_group", payload) == RevisionRange(
         A, B, merge_base=True, pull_request=True
@@ -89,10 +98,12 @@ def test_merge_group_range() -> None:
 
 
 def test_push_range() -> None:
+    """A push gives the before..after range."""
     assert event_range("push", {"before": A, "after": B}) == RevisionRange(A, B, merge_base=False)
 
 
 def test_push_new_branch() -> None:
+    """A push of a new branch selects every file and says why."""
     payload = {
         "before": ZERO,
         "after": B,
@@ -116,6 +127,7 @@ def test_push_new_branch() -> None:
 
 
 def test_push_deleted_branch_or_missing_data() -> None:
+    """A deleted branch or a push without data selects every file, with a note saying so."""
     for payload in ({"before": A, "after": ZERO, "deleted": True}, {"after": B}, {}):
         found = event_range("push", payload)
         assert replace(found, note=None) == ALL
@@ -123,5 +135,6 @@ def test_push_deleted_branch_or_missing_data() -> None:
 
 
 def test_other_events_mean_every_file() -> None:
+    """Events without a revision range mean every file."""
     for name in ("workflow_dispatch", "schedule", "release", ""):
         assert event_range(name, {"before": A, "after": B}) == ALL

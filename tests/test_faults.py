@@ -145,6 +145,9 @@ def test_transient_faults_end_with_every_spec_written(
     call_outcome: str,
     packed: bool,
 ) -> None:
+    """Each kind of transient fault at its rate, packed or not, ends with every spec written, whole
+    and current.
+    """
     paths = fill(repo)
     fake.faults = at_rate(rate, fault, seed=7)
     # Only a hang needs the timeout to end it; every other fault ends the call by itself.
@@ -185,6 +188,7 @@ def test_binding_quota_storm_completes(repo: GitRepo, fake: FakeGemini, retry_in
 
 
 def test_server_goes_away_and_comes_back(repo: GitRepo, fake: FakeGemini) -> None:
+    """A server that goes away for a while and comes back costs retries, not files."""
     paths = fill(repo)
     fake.faults = lambda index, body: Fault.down(0.3) if index == 60 else None
     report = run_pipeline(repo, wait_max=0.1)
@@ -199,6 +203,7 @@ def test_server_goes_away_and_comes_back(repo: GitRepo, fake: FakeGemini) -> Non
 def test_permanent_failures_among_transient_ones_are_reported(
     repo: GitRepo, fake: FakeGemini
 ) -> None:
+    """Blocked files fail with their reason among transient faults; every other file is written."""
     paths = fill(repo)
     blocked = {"pkg/m013.py", "pkg/m100.py", "pkg/m150.py"}
     transient = at_rate(
@@ -234,6 +239,7 @@ def test_permanent_failures_among_transient_ones_are_reported(
 
 
 def test_a_blocked_file_in_a_pack_fails_alone(repo: GitRepo, fake: FakeGemini) -> None:
+    """A blocked file in a pack splits the call; only the blocked file fails."""
     paths = fill(repo, count=40, multi=0)
     blocked = "pkg/m013.py"
     fake.faults = lambda index, body: Fault.blocked() if blocked in json.dumps(body) else None
@@ -260,6 +266,7 @@ def load(repo: GitRepo) -> RunReport:
 def test_cli_exits_0_when_every_fault_was_retried_away(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """The CLI exits 0 when retries cured every fault."""
     paths = fill(repo, count=24, multi=2)
     fake.faults = first(3, Fault.server_error(503))
     result = cli("generate", "--report", "report.json", "--rpm", "0", "--concurrency", "16")
@@ -272,6 +279,9 @@ def test_cli_exits_0_when_every_fault_was_retried_away(
 def test_cli_exits_3_with_a_reason_for_each_file_that_failed(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With retries off, each failed file has its reason and the CLI exits 3; finished specs are
+    whole.
+    """
     paths = fill(repo, count=60, multi=4)
     monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "1")  # no retries: every fault is final
     kinds = [Fault.server_error(503), Fault.garbage(), Fault.reset(), Fault.hang(), Fault.blocked()]
@@ -296,6 +306,7 @@ def test_cli_exits_3_with_a_reason_for_each_file_that_failed(
 def test_server_never_answering_ends_at_the_deadline_with_exit_3(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """A server that never answers ends at the job-wide deadline: every file `timeout`, exit 3."""
     paths = fill(repo, count=20, multi=2)
     fake.faults = lambda index, body: Fault.hang()
     result = cli(
@@ -329,6 +340,7 @@ def many_files(repo: GitRepo, count: int) -> list[str]:
 def test_the_deadline_counts_from_the_start_and_ends_planning_too(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """The deadline counts from the command's start and ends reading and planning too."""
     paths = many_files(repo, 1500)
     result = cli(
         "generate", "--report", "report.json", "--rpm", "0", "--timeout", "0.05",
@@ -356,6 +368,7 @@ def _lines(stream: IO[str], into: queue.Queue[str]) -> None:
 def test_a_signal_while_files_are_read_still_writes_a_publishable_report(
     repo: GitRepo, fake: FakeGemini, tmp_path: Path, signum: int
 ) -> None:
+    """SIGTERM while files are read exits 130 with a report that `specgen report` publishes."""
     paths = many_files(repo, 3000)
     fake.faults = lambda index, body: Fault.hang()  # nothing can finish before the signal
     env = {**os.environ, **fake.env(), "SPECGEN_MAX_ATTEMPTS": "1"}
@@ -406,6 +419,7 @@ def test_a_signal_while_files_are_read_still_writes_a_publishable_report(
 def test_oversized_answers_are_invalid_retried_then_failed_with_a_reason(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Oversized answers are invalid, retried, then failed with a reason naming the bound."""
     paths = fill(repo, count=6, multi=0)
     huge = json.dumps({"purpose": "x" * (MAX_ANSWER_CHARS + 10), "symbols": [],
                        "behaviour": [], "edge_cases": []})  # fmt: skip
@@ -458,6 +472,7 @@ BLOCK_AIOHTTP = (
 def test_failure_reasons_are_the_same_on_every_run_and_http_stack(
     repo: GitRepo, tmp_path: Path, stack: str
 ) -> None:
+    """A refused connection gives the same reason text on every run and HTTP stack."""
     if stack == "aiohttp":
         pytest.importorskip("aiohttp")  # google-genai sends through it whenever it is installed
     fill(repo, count=3, multi=0)

@@ -17,6 +17,8 @@ def _gate(**limits: float) -> Gate:
 
 
 def test_the_request_window_admits_a_burst_then_one_start_per_freed_slot() -> None:
+    """The request window admits a burst of `rpm` starts, then one start per slot that frees."""
+
     async def main() -> list[float]:
         gate = _gate(rpm=2)
         starts = []
@@ -30,6 +32,8 @@ def test_the_request_window_admits_a_burst_then_one_start_per_freed_slot() -> No
 
 
 def test_a_start_given_back_frees_its_place_at_once() -> None:
+    """A start given back frees its place in the window at once."""
+
     async def main() -> float:
         gate = _gate(rpm=1)
         gate.give_back(await gate.take_start())
@@ -40,6 +44,10 @@ def test_a_start_given_back_frees_its_place_at_once() -> None:
 
 
 def test_the_token_limiter_spreads_a_period_s_worth() -> None:
+    """The token limiter lets a period's worth through and makes larger amounts wait a full
+    period.
+    """
+
     async def main() -> list[float]:
         gate = _gate(tpm=100)
         times = []
@@ -52,6 +60,8 @@ def test_the_token_limiter_spreads_a_period_s_worth() -> None:
 
 
 def test_every_caller_waits_out_the_cool_down_and_a_later_429_extends_it() -> None:
+    """Every caller waits out a 429's cool-down, and a later 429 extends it."""
+
     async def main() -> tuple[list[float], tuple[str | None, float | None]]:
         gate = _gate()
         gate.rate_limited(sent_at=0.0, retry_after=3.0)
@@ -71,6 +81,8 @@ def test_every_caller_waits_out_the_cool_down_and_a_later_429_extends_it() -> No
 
 
 def test_without_limits_nothing_waits() -> None:
+    """With every limit off, nothing waits."""
+
     async def main() -> float:
         gate = _gate()
         for _ in range(100):

@@ -71,6 +71,7 @@ def _details(response: httpx.Response, kind: str) -> list[dict[str, Any]]:
 
 
 def test_success_answers_notes_for_the_skeleton_and_the_invented_symbol() -> None:
+    """The fake answers with notes for the prompt's symbols and, when asked, an invented one."""
     with FakeGemini(invent_symbol="ghost") as fake:
         response = _post(fake, _body(_prompt()))
     assert response.status_code == 200
@@ -92,6 +93,7 @@ def test_success_answers_notes_for_the_skeleton_and_the_invented_symbol() -> Non
 
 
 def test_key_in_query_is_accepted_and_a_wrong_key_is_api_key_invalid() -> None:
+    """The fake takes the key from the query or header and answers a wrong key as the API does."""
     with FakeGemini() as fake:
         by_query = httpx.post(f"{fake.url}{PATH}?key={fake.api_key}", json=_body(), timeout=5)
         wrong = _post(fake, key="nope")
@@ -105,6 +107,7 @@ def test_key_in_query_is_accepted_and_a_wrong_key_is_api_key_invalid() -> None:
 
 
 def test_sliding_window_quota_sends_retry_delay_until_a_slot_frees() -> None:
+    """The fake's sliding-window quota answers 429 with the RetryInfo delay until a slot frees."""
     with FakeGemini(rpm_limit=2, window_s=1.0) as fake:
         assert [_post(fake).status_code for _ in range(3)] == [200, 200, 429]
         rejected = _post(fake)
@@ -140,6 +143,7 @@ def test_sliding_window_quota_sends_retry_delay_until_a_slot_frees() -> None:
     ],
 )
 def test_answering_faults(fault: Fault, status: int, check: Any) -> None:
+    """Each answering fault gives its status and body once, then the fake answers normally."""
     with FakeGemini(faults=first(1, fault)) as fake:
         response = _post(fake)
         assert response.status_code == status
@@ -149,6 +153,7 @@ def test_answering_faults(fault: Fault, status: int, check: Any) -> None:
 
 
 def test_reset_and_down_drop_connections_then_recover() -> None:
+    """Reset and down faults drop connections, then the fake recovers."""
     with FakeGemini(faults=sequence(Fault.reset(), Fault.down(0.3))) as fake:
         with pytest.raises(httpx.RemoteProtocolError):
             _post(fake)
@@ -163,6 +168,7 @@ def test_reset_and_down_drop_connections_then_recover() -> None:
 
 
 def test_stop_returns_with_a_hung_request_in_flight() -> None:
+    """Stopping the fake returns even while a request hangs."""
     fake = FakeGemini(faults=lambda index, body: Fault.hang()).start()
     errors: list[BaseException] = []
 
@@ -184,6 +190,7 @@ def test_stop_returns_with_a_hung_request_in_flight() -> None:
 
 
 async def test_latency_overlaps_requests() -> None:
+    """The fake's latency overlaps concurrent requests instead of serialising them."""
     with FakeGemini(latency=0.2) as fake:
         async with httpx.AsyncClient(timeout=5) as client:
             responses = await asyncio.gather(
@@ -201,6 +208,7 @@ async def test_latency_overlaps_requests() -> None:
 
 
 def test_fault_scripts_are_deterministic() -> None:
+    """Fault scripts give the same faults for the same request indexes on every run."""
     fault = Fault.server_error()
     script = sequence(None, fault)
     assert [script(index, {}) for index in range(3)] == [None, fault, None]
@@ -230,6 +238,7 @@ def _inline_job(prompt: str) -> dict[str, Any]:
 
 
 def test_batch_job_moves_through_its_states_and_answers_inline() -> None:
+    """A fake batch job moves through its states and answers its inline requests by key."""
     with FakeGemini() as fake, httpx.Client(base_url=fake.url, headers=BATCH_KEY) as client:
         fake.batch.job_seconds = 0.6
         created = client.post(
@@ -254,6 +263,7 @@ def test_batch_job_moves_through_its_states_and_answers_inline() -> None:
 
 
 def test_batch_cancel_expiry_and_a_bad_key() -> None:
+    """Fake batch jobs can be cancelled and expire, and a bad key is refused."""
     with FakeGemini() as fake, httpx.Client(base_url=fake.url, headers=BATCH_KEY) as client:
         fake.batch.job_seconds = 0.3
         fake.batch.outcomes = lambda index: "expired"

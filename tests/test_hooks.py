@@ -106,6 +106,7 @@ def _head(repo_path: Path) -> str:
 
 
 def test_hook_files_come_from_the_code() -> None:
+    """The hooks' `files:` pattern is generated from the parser's list of extensions."""
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert {hook["id"] for hook in hooks} == {"specgen", "specgen-check"}
     for hook in hooks:
@@ -117,6 +118,7 @@ def test_hook_files_come_from_the_code() -> None:
 
 
 def test_the_hooks_and_check_all_judge_the_same_files(repo: GitRepo) -> None:
+    """The hooks' `files:` and `specgen check --all` select the same files."""
     names = [
         *(f"src/m{ext}" for ext in EXTENSIONS),
         "README.md",
@@ -139,6 +141,7 @@ def test_the_hooks_and_check_all_judge_the_same_files(repo: GitRepo) -> None:
 
 
 def test_manifest_is_valid() -> None:
+    """pre-commit accepts .pre-commit-hooks.yaml."""
     assert PRE_COMMIT is not None
     result = subprocess.run(
         [PRE_COMMIT, "validate-manifest", ".pre-commit-hooks.yaml"],
@@ -152,6 +155,9 @@ def test_manifest_is_valid() -> None:
 def test_commit_fails_until_the_written_spec_is_staged(
     repo: GitRepo, hook_repo: Path, pre_commit_home: Path
 ) -> None:
+    """Through real pre-commit, the `specgen` hook fails once with the spec written, and the commit
+    passes once it is staged.
+    """
     repo.write(
         ".pre-commit-config.yaml",
         f"repos:\n- repo: {hook_repo}\n  rev: {_head(hook_repo)}\n  hooks:\n  - id: specgen\n",
@@ -191,6 +197,9 @@ def test_commit_fails_until_the_written_spec_is_staged(
 def test_check_hook_fails_on_an_edit_and_passes_after_regeneration(
     repo: GitRepo, hook_repo: Path, pre_commit_home: Path
 ) -> None:
+    """Through real pre-commit, `specgen-check` fails on an edited source and passes after the spec
+    is regenerated.
+    """
     repo.write("greet.py", SOURCE)
     repo.git("add", "-A")
     generated = _hook(repo, pre_commit_home, hook_repo, "specgen")
@@ -220,6 +229,7 @@ def test_check_hook_fails_on_an_edit_and_passes_after_regeneration(
 def test_check_hook_reports_a_missing_spec(
     repo: GitRepo, hook_repo: Path, pre_commit_home: Path
 ) -> None:
+    """Through real pre-commit, `specgen-check` names a source whose spec is missing."""
     repo.write("lib.go", "package lib\n\n// Add adds.\nfunc Add(a, b int) int { return a + b }\n")
     repo.git("add", "-A")
     result = _hook(repo, pre_commit_home, hook_repo, "specgen-check")
@@ -241,6 +251,7 @@ def _commit(repo: GitRepo, home: Path, message: str) -> subprocess.CompletedProc
 def test_renames_and_deletions_leave_no_orphan_spec(
     repo: GitRepo, hook_repo: Path, pre_commit_home: Path
 ) -> None:
+    """Through real pre-commit, a staged rename moves the spec and a staged deletion removes it."""
     repo.write(
         ".pre-commit-config.yaml",
         f"repos:\n- repo: {hook_repo}\n  rev: {_head(hook_repo)}\n  hooks:\n"
@@ -304,6 +315,9 @@ def _readme_hook_config() -> str:
 
 
 def test_readme_hook_example_is_a_valid_config(tmp_path: Path) -> None:
+    """The README's .pre-commit-config.yaml is valid, puts the hooks after the formatters and lists
+    the right file types.
+    """
     assert PRE_COMMIT is not None
     text = _readme_hook_config()
     config = tmp_path / ".pre-commit-config.yaml"
@@ -322,6 +336,7 @@ def test_readme_hook_example_is_a_valid_config(tmp_path: Path) -> None:
 def test_check_hook_sees_a_staged_deletion_alone(
     repo: GitRepo, hook_repo: Path, pre_commit_home: Path
 ) -> None:
+    """`specgen-check` sees a staged deletion even when no source file is passed to it."""
     repo.write("a.py", SOURCE)
     repo.write("notes.md", "notes\n")
     repo.git("add", "-A")

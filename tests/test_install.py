@@ -21,6 +21,9 @@ def _copy_action(tmp_path: Path) -> Path:
 
 
 def test_key_follows_the_sources_python_and_os(tmp_path: Path) -> None:
+    """The environment's cache key changes with the action's sources, the Python version and
+    the OS.
+    """
     action = _copy_action(tmp_path)
     key = environment_key(action, "3.12.7", "Linux")
     assert key.startswith("specgen-venv-v1-Linux-py3.12.7-")
@@ -42,6 +45,7 @@ def _outputs(path: Path) -> dict[str, str]:
 
 
 def test_a_complete_environment_is_reused_without_pip(tmp_path: Path) -> None:
+    """A restored, complete environment is reused without running pip."""
     temp = tmp_path / "temp"
     venv = temp / "specgen-venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -67,5 +71,6 @@ def test_a_complete_environment_is_reused_without_pip(tmp_path: Path) -> None:
 
 
 def test_usage() -> None:
+    """The install module rejects an unknown step with exit 2."""
     env = {"GITHUB_ACTION_PATH": str(ROOT), "RUNNER_TEMP": "/tmp"}
     assert main(["bogus"], env) == 2

@@ -96,6 +96,9 @@ def fake(fake: FakeGemini) -> FakeGemini:
 def test_killed_run_keeps_finished_specs_and_resumes(
     repo: GitRepo, fake: FakeGemini, tmp_path: Path, seed: int, pack: str
 ) -> None:
+    """SIGKILL mid-run keeps every written spec whole; the next run resumes from the cache and ends
+    byte-identical.
+    """
     rng = random.Random(seed)
     target = rng.randint(1, FILES * 3 // 4)
     pause = rng.uniform(0, 0.3)

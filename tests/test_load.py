@@ -89,6 +89,7 @@ def fake(fake: FakeGemini) -> FakeGemini:
 
 
 def test_2000_files_offline_in_bounded_memory(repo: GitRepo) -> None:
+    """2,000 files offline complete in bounded memory, and a second run is all unchanged."""
     fill(repo, 2000)
     args = ("generate", "--provider", "static", "--report", "report.json")
     result, peak = run_measured(repo.root, *args)
@@ -102,6 +103,7 @@ def test_2000_files_offline_in_bounded_memory(repo: GitRepo) -> None:
 
 
 def test_500_files_on_gemini_in_bounded_memory(repo: GitRepo, fake: FakeGemini) -> None:
+    """500 files on Gemini complete in bounded memory, and a second run makes no call."""
     fill(repo, 500)
     result, peak = run_measured(
         repo.root, "generate", "--rpm", "0", "--concurrency", "32", "--report", "report.json"
@@ -136,6 +138,7 @@ def run_in_process(root: Path, provider: Provider) -> None:
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc/self/fd")
 def test_no_file_descriptor_leaks(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repeated runs in one process leave no file descriptor open."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     fill(repo, 500)

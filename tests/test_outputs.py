@@ -31,6 +31,7 @@ def _parse(text: str) -> dict[str, str]:
 
 
 def test_action_outputs_from_a_report() -> None:
+    """The action's outputs are derived from a report's totals and paths."""
     report = RunReport(
         tool_version="0.1.0",
         provider="gemini",
@@ -66,6 +67,7 @@ def test_action_outputs_from_a_report() -> None:
 
 
 def test_check_outputs_count_drift_never_failures() -> None:
+    """Check mode's outputs count missing, stale and orphaned specs, not failures."""
     report = RunReport(
         tool_version="0.1.0", provider="check", started_at="2025-01-01T00:00:00+00:00"
     )
@@ -82,6 +84,7 @@ def test_check_outputs_count_drift_never_failures() -> None:
 
 
 def test_write_outputs_appends_heredocs(tmp_path: Path) -> None:
+    """Outputs are appended to GITHUB_OUTPUT as heredocs, keeping what was there."""
     target = tmp_path / "output"
     target.write_text("earlier<<EOF\nx\nEOF\n", encoding="utf-8")
     write_outputs(target, {"files": "3", "report-path": "/a b/r.json"})
@@ -93,6 +96,7 @@ def test_write_outputs_appends_heredocs(tmp_path: Path) -> None:
 
 
 def test_a_value_cannot_forge_another_output(tmp_path: Path) -> None:
+    """A value cannot close its heredoc and forge another output."""
     target = tmp_path / "output"
     hostile = "x\nEOF\nfailed<<EOF\n0\nEOF\nghadelimiter_\r\n"
     write_outputs(target, {"report-path": hostile, "failed": "7"})
@@ -101,10 +105,12 @@ def test_a_value_cannot_forge_another_output(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["", "a\nb", "a<<b"])
 def test_bad_names_are_refused(tmp_path: Path, name: str) -> None:
+    """An output name outside the allowed characters is refused."""
     with pytest.raises(UsageError):
         write_outputs(tmp_path / "o", {name: "v"})
 
 
 def test_unwritable_file_is_one_line_error(tmp_path: Path) -> None:
+    """An outputs file that cannot be written is one FileAccessError line."""
     with pytest.raises(FileAccessError, match="cannot write step outputs"):
         write_outputs(tmp_path / "missing" / "o", {"files": "1"})

@@ -20,6 +20,7 @@ from tests.conftest import CLI, GitRepo, python_module
 
 
 def test_pack_count_runs_as_many_calls_at_once_as_the_window_admits() -> None:
+    """The number of packs fills the concurrency slots, or the request window when it binds."""
     assert pack_count(60, concurrency=8, admits=None) == 8  # no request limit: fill the slots
     assert pack_count(60, concurrency=8, admits=10) == 8
     assert pack_count(60, concurrency=8, admits=3) == 3  # the window binds: pack more
@@ -28,6 +29,7 @@ def test_pack_count_runs_as_many_calls_at_once_as_the_window_admits() -> None:
 
 
 def test_make_packs_cuts_in_order_about_the_budget_and_within_the_caps() -> None:
+    """Packs are cut in order around the budget, never over the token cap or the entry limit."""
     assert make_packs([150] * 60, budget=1125, cap=6000) == [
         list(range(start, min(start + 8, 60))) for start in range(0, 60, 8)
     ]
@@ -38,6 +40,7 @@ def test_make_packs_cuts_in_order_about_the_budget_and_within_the_caps() -> None
 
 
 def test_plan_packs_automatic_fixed_and_off() -> None:
+    """Packing is automatic, a fixed token budget, or off (one call per request)."""
     sizes = [32] * 14
     assert len(plan_packs(sizes, None, concurrency=8, admits=None)) == 7
     assert plan_packs(sizes, 0, concurrency=8, admits=None) == [[i] for i in range(14)]
@@ -72,6 +75,7 @@ def test_a_binding_window_quota_is_met_with_packs_and_no_429(
 def test_an_invalid_part_is_asked_again_alone_and_its_neighbours_are_kept(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """An invalid part of a packed answer is asked again alone; its neighbours' answers are kept."""
     fake.part_faults = parts_at_rate(0.3, seed=3)
     for index in range(30):
         repo.write(f"m{index:02d}.py", python_module(f"m{index}"))
@@ -100,6 +104,7 @@ def test_an_invalid_part_is_asked_again_alone_and_its_neighbours_are_kept(
 def test_an_answer_is_cached_per_file_whatever_pack_carried_it(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
+    """An answer is cached per request, so another pack (or none) finds it with no call."""
     for index in range(12):
         repo.write(f"m{index:02d}.py", python_module(f"m{index}"))
     repo.write("big.py", python_module("big", functions=30))
@@ -143,6 +148,7 @@ def skeleton_names_of_all(prompt: str) -> list[str]:
 def test_one_files_text_cannot_steer_another_files_answer(
     repo: GitRepo, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """One file's text cannot forge another's fence nor steer the answer for it."""
     with CrossTalkGemini() as fake:
         for name, value in fake.env().items():
             monkeypatch.setenv(name, value)
