@@ -48,16 +48,19 @@ SHA = "a" * 40
     ],
 )
 def test_split_list(text: str, items: list[str]) -> None:
+    """List inputs split on newlines, or on spaces when given on one line; blanks are dropped."""
     assert split_list(text) == items
 
 
 def test_read_inputs_defaults_when_empty() -> None:
+    """Empty or absent inputs take the action's defaults."""
     empty = {f"INPUT_{name}": "" for name in ("MODE", "PATHS", "SHARD", "PRUNE", "COMMENT")}
     assert read_inputs(empty) == ActionInputs()
     assert read_inputs({}) == ActionInputs(mode="generate", prune=True, comment=True, commit=False)
 
 
 def test_read_inputs_values() -> None:
+    """Inputs are read as given: trimmed, booleans in any case, paths one per line."""
     env = {
         "INPUT_MODE": "generate",
         "INPUT_PATHS": "a.py\nsrc/",
@@ -86,11 +89,15 @@ def test_read_inputs_values() -> None:
     ],
 )
 def test_read_inputs_rejects(env: dict[str, str], message: str) -> None:
+    """A bad mode, boolean or shard is a one-line UsageError."""
     with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_inputs(env)
 
 
 def test_cli_args() -> None:
+    """The inputs become the CLI's arguments; paths after `--`, and check gets neither shard nor
+    prune.
+    """
     report = Path("/tmp/r.json")
     assert cli_args(ActionInputs(), report) == [
         "generate", "--report", "/tmp/r.json", "--prune", "--github-event"
@@ -106,6 +113,7 @@ def test_cli_args() -> None:
 
 
 def test_expand_reports(tmp_path: Path) -> None:
+    """Report globs expand to the matching files, and a pattern that matches nothing is named."""
     for name in ("r/1/a.json", "r/2/b.json", "r/2/deep/c.json", "other.json"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
@@ -119,6 +127,7 @@ def test_expand_reports(tmp_path: Path) -> None:
 
 
 def test_error_cause() -> None:
+    """The cause of a failed run is taken from the CLI's one error line."""
     assert error_cause(["x", "specgen: error: invalid shard '5/2': K must be between 1 and N"]) == (
         "invalid shard '5/2': K must be between 1 and N"
     )
@@ -131,6 +140,8 @@ def test_error_cause() -> None:
 
 
 def test_fixes_name_the_remedy() -> None:
+    """Each kind of cause gets the fix that matches it."""
+
     def joined(cause: str, mode: str = "generate") -> str:
         return "\n".join(fixes_for(cause, ActionInputs(mode=mode)))  # type: ignore[arg-type]
 
@@ -143,6 +154,9 @@ def test_fixes_name_the_remedy() -> None:
 
 
 def test_commit_target() -> None:
+    """The branch to commit to is the pushed branch or the pull request's head; forks and tags are
+    refused with a reason.
+    """
     env = {"GITHUB_REPOSITORY": "o/r", "GITHUB_REF": "refs/heads/dev", "GITHUB_SHA": SHA}
     pr = {"pull_request": {"head": {"ref": "feat", "sha": SHA, "repo": {"full_name": "o/r"}}}}
     assert commit_target("pull_request", pr, env) == ("feat", SHA)
@@ -165,6 +179,9 @@ def _outputs(path: Path) -> dict[str, str]:
 
 
 def test_run_records_a_bad_input_without_raising(tmp_path: Path) -> None:
+    """A bad input is recorded with its error, summary and outputs, and the step itself does not
+    raise.
+    """
     env = {
         "RUNNER_TEMP": str(tmp_path),
         "GITHUB_OUTPUT": str(tmp_path / "out"),
@@ -182,6 +199,7 @@ def test_run_records_a_bad_input_without_raising(tmp_path: Path) -> None:
 
 
 def test_run_escapes_the_cause(tmp_path: Path) -> None:
+    """A hostile cause is escaped in the error command."""
     env = {
         "RUNNER_TEMP": str(tmp_path),
         "INPUT_MODE": "report",
@@ -195,6 +213,7 @@ def test_run_escapes_the_cause(tmp_path: Path) -> None:
 
 
 def test_publish_without_a_report_sets_the_outputs(tmp_path: Path) -> None:
+    """Publishing without a report still sets every output."""
     env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(tmp_path / "out")}
     assert step_publish(env, io.StringIO()) == 0
     outputs = _outputs(tmp_path / "out")
@@ -203,6 +222,7 @@ def test_publish_without_a_report_sets_the_outputs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("code", "expected"), [("0", 0), ("1", 1), ("3", 3), ("x", 1)])
 def test_finish_exits_with_the_code(code: str, expected: int) -> None:
+    """The finish step exits with the run's code and a titled error when it failed."""
     log = io.StringIO()
     assert step_finish({"EXIT_CODE": code}, log) == expected
     if expected:
@@ -212,12 +232,14 @@ def test_finish_exits_with_the_code(code: str, expected: int) -> None:
 
 
 def test_finish_on_a_usage_error_adds_no_second_annotation() -> None:
+    """A usage error, already annotated, gets no second annotation at the finish step."""
     log = io.StringIO()
     assert step_finish({"EXIT_CODE": "2"}, log) == 2
     assert not log.getvalue().startswith("::")
 
 
 def test_merged_report_is_written_for_publishing(tmp_path: Path) -> None:
+    """Report mode writes the merged report for the publish step."""
     report = {
         "version": 1,
         "tool_version": "0",

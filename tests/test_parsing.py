@@ -55,15 +55,18 @@ SAMPLES = {
     ],
 )
 def test_language_for(path: str, language: str) -> None:
+    """Each file name maps to its language by extension, `text` otherwise."""
     assert language_for(path) == language
 
 
 def test_chunking_reexports_language_for() -> None:
+    """chunking re-exports parsing's language_for rather than a copy."""
     assert chunking.language_for is language_for
 
 
 @pytest.mark.parametrize("language", sorted(SAMPLES))
 def test_every_language_parses(language: str) -> None:
+    """Every supported language parses its sample without errors over the whole text."""
     assert language in LANGUAGES
     tree = parse(SAMPLES[language], language)
     assert tree is not None
@@ -72,6 +75,7 @@ def test_every_language_parses(language: str) -> None:
 
 
 def test_no_tree_without_a_grammar() -> None:
+    """Text and unknown languages have no grammar, no tree and no query."""
     assert parse("anything", "text") is None
     assert parse("anything", "cobol") is None
     assert grammar("text") is None
@@ -79,11 +83,13 @@ def test_no_tree_without_a_grammar() -> None:
 
 
 def test_grammars_and_queries_load_once() -> None:
+    """Grammars and compiled queries are loaded once and reused."""
     assert grammar("python") is grammar("python")
     assert query("go", "(identifier) @i") is query("go", "(identifier) @i")
 
 
 def test_broken_code_gives_a_tree_with_errors() -> None:
+    """Broken code still gives a tree, marked as having errors."""
     tree = parse("def f(:\n  return ]]\nclass\n", "python")
     assert tree is not None
     assert tree.root_node.has_error
@@ -102,12 +108,14 @@ def test_broken_code_gives_a_tree_with_errors() -> None:
     ],
 )
 def test_deeply_nested_code_parses(language: str, text: str) -> None:
+    """Deeply nested code parses in every language, over the whole text."""
     tree = parse(text, language)
     assert tree is not None
     assert tree.root_node.end_byte == len(text)
 
 
 def test_trees_index_utf8_bytes() -> None:
+    """Trees index UTF-8 bytes, so non-ASCII names are cut right."""
     text = "naïve = 'ü'\ndef ñ(): pass\n"
     tree = parse(text, "python")
     assert tree is not None
@@ -118,6 +126,7 @@ def test_trees_index_utf8_bytes() -> None:
 
 
 def test_node_lines() -> None:
+    """A node's lines are 1-based and inclusive."""
     tree = parse("a = 1\n\ndef f():\n    pass\n", "python")
     assert tree is not None
     assignment, function = tree.root_node.children
@@ -127,6 +136,7 @@ def test_node_lines() -> None:
 
 
 def test_parsing_from_many_threads() -> None:
+    """Parsing from many threads at once gives each thread its own right tree."""
     texts = [f"def f{i}():\n    return {i}\n" * 50 for i in range(8)]
     results: dict[int, set[bytes]] = {}
 
@@ -152,6 +162,7 @@ def test_parsing_from_many_threads() -> None:
 
 def test_reading_sources_does_not_load_grammars() -> None:
     # `specgen check` reads and hashes files only: it must not pay for grammars.
+    """Importing the reading and chunking modules loads no tree-sitter grammar."""
     code = (
         "import sys\n"
         "import specgen_action.source, specgen_action.chunking, specgen_action.parsing\n"

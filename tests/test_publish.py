@@ -100,6 +100,7 @@ def _secrets_only_in_masks(log: str) -> None:
 
 
 def test_publishes_everything_and_updates_the_comment(tmp_path: Path, api: FakeGitHub) -> None:
+    """Publishing writes masks, annotations, outputs, the step summary and the sticky comment."""
     env = _env(tmp_path, api.url)
     log = _publish(_report(), env)
     lines = log.splitlines()
@@ -134,6 +135,7 @@ def test_publishes_everything_and_updates_the_comment(tmp_path: Path, api: FakeG
 
 
 def test_fork_token_warns_and_carries_on(tmp_path: Path) -> None:
+    """A read-only fork token costs one warning; everything else is published."""
     with FakeGitHub(TOKEN, read_only=True) as ro:
         env = _env(tmp_path, ro.url)
         log = _publish(_report(), env)
@@ -147,6 +149,7 @@ def test_fork_token_warns_and_carries_on(tmp_path: Path) -> None:
 
 
 def test_other_api_failures_warn_after_writing_the_rest(tmp_path: Path, api: FakeGitHub) -> None:
+    """Other API failures warn after the summary and outputs are written."""
     api.fail_next(502)
     log = _publish(_report(), _env(tmp_path, api.url))
     (line,) = [line for line in log.splitlines() if "Could not comment" in line]
@@ -157,6 +160,7 @@ def test_other_api_failures_warn_after_writing_the_rest(tmp_path: Path, api: Fak
 
 
 def test_no_pull_request_skips_the_comment(tmp_path: Path, api: FakeGitHub) -> None:
+    """Outside a pull request the comment is skipped with a plain line and no request."""
     env = _env(tmp_path, api.url, event={"ref": "refs/heads/main", "before": "0" * 40})
     log = _publish(_report(), env)
     assert "specgen: not a pull request event; the PR comment is skipped." in log.splitlines()
@@ -165,6 +169,7 @@ def test_no_pull_request_skips_the_comment(tmp_path: Path, api: FakeGitHub) -> N
 
 
 def test_missing_token_or_event(tmp_path: Path, api: FakeGitHub) -> None:
+    """A missing token or event payload skips the comment, saying which."""
     env = _env(tmp_path, api.url)
     del env["GITHUB_TOKEN"]
     assert "No GitHub token" in _publish(_report(), env)
@@ -179,6 +184,7 @@ def test_missing_token_or_event(tmp_path: Path, api: FakeGitHub) -> None:
 
 
 def test_comment_and_summary_flags_are_honoured(tmp_path: Path, api: FakeGitHub) -> None:
+    """Turning the summary and the comment off writes neither, and still sets the outputs."""
     env = _env(tmp_path, api.url)
     _publish(_report(), env, summary=False, comment=False)
     assert (tmp_path / "summary.md").read_text(encoding="utf-8") == ""
@@ -187,6 +193,7 @@ def test_comment_and_summary_flags_are_honoured(tmp_path: Path, api: FakeGitHub)
 
 
 def test_outside_actions_prints_the_summary(tmp_path: Path) -> None:
+    """Outside GitHub Actions the summary goes to stdout and no workflow command is printed."""
     env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "s.md"), "GITHUB_TOKEN": TOKEN}
     log = _publish(_report(), env)
     assert log.startswith("## specgen-action:")
@@ -196,6 +203,7 @@ def test_outside_actions_prints_the_summary(tmp_path: Path) -> None:
 
 
 def test_sharded_reports_publish_as_one(tmp_path: Path, api: FakeGitHub) -> None:
+    """Merged shard reports publish as one summary with the combined totals."""
     merged = merge_reports([_report("1/2"), _report("2/2", started_at="2025-01-01T00:00:02+00:00")])
     _publish(merged, _env(tmp_path, api.url))
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
@@ -206,6 +214,7 @@ def test_sharded_reports_publish_as_one(tmp_path: Path, api: FakeGitHub) -> None
 
 
 def test_a_check_report_publishes_drift(tmp_path: Path, api: FakeGitHub) -> None:
+    """A check report publishes its drift: missing, stale and orphaned specs."""
     report = RunReport(
         tool_version="0.1.0",
         provider="check",
@@ -235,6 +244,7 @@ def test_a_check_report_publishes_drift(tmp_path: Path, api: FakeGitHub) -> None
 
 
 def test_run_url() -> None:
+    """The run URL is built from the server, repository and run id, only for a safe server URL."""
     env = {
         "GITHUB_SERVER_URL": "https://ghe.example/",
         "GITHUB_REPOSITORY": REPO,

@@ -21,6 +21,7 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_clean() -> None:
+    """ruff finds nothing in the package, tests, benchmarks and fakes."""
     result = subprocess.run(
         [_tool("ruff"), "check", "specgen_action", "tests", "benchmarks", "fakes"],
         cwd=ROOT,
@@ -31,6 +32,7 @@ def test_ruff_clean() -> None:
 
 
 def test_ruff_format_clean() -> None:
+    """ruff format would change nothing."""
     result = subprocess.run(
         [_tool("ruff"), "format", "--check", "specgen_action", "tests", "benchmarks", "fakes"],
         cwd=ROOT,
@@ -42,6 +44,7 @@ def test_ruff_format_clean() -> None:
 
 def test_mypy_strict_clean() -> None:
     # pyproject.toml names what is checked: the package, the tests and the benchmarks.
+    """mypy --strict finds nothing."""
     result = subprocess.run(
         [_tool("mypy"), "--strict"],
         cwd=ROOT,
@@ -52,6 +55,7 @@ def test_mypy_strict_clean() -> None:
 
 
 def test_check_path_imports_neither_parsers_nor_genai() -> None:
+    """The modules `specgen check` needs import neither google.genai nor tree-sitter."""
     code = (
         "import sys\n"
         "import specgen_action.cli, specgen_action.drift, specgen_action.selection\n"
@@ -68,6 +72,8 @@ def test_check_path_imports_neither_parsers_nor_genai() -> None:
 
 def test_a_whole_check_run_imports_no_pydantic_nor_package_metadata(tmp_path: Path) -> None:
     # `specgen check` runs on every commit: its start-up is what users wait for.
+    """A whole `specgen check` run imports neither pydantic nor importlib.metadata."""
+
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 
@@ -89,6 +95,7 @@ def test_a_whole_check_run_imports_no_pydantic_nor_package_metadata(tmp_path: Pa
 
 
 def test_mypy_and_pytest_configuration_cover_tests_and_benchmarks() -> None:
+    """mypy and pytest are configured to cover the package, tests, benchmarks and fakes."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert set(config["tool"]["mypy"]["packages"]) == {
         "specgen_action",

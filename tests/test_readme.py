@@ -24,6 +24,7 @@ def _yaml_blocks() -> list[str]:
 
 
 def test_workflow_in_the_readme_is_the_checked_example() -> None:
+    """Every workflow shown in the README or docs is one of the checked example files."""
     workflows = [block for block in _yaml_blocks() if "\njobs:\n" in block]
     examples = {p.read_text(encoding="utf-8") for p in (ROOT / "examples/workflows").glob("*.yml")}
     assert workflows
@@ -38,6 +39,7 @@ def _action_names(section: str) -> list[str]:
 
 
 def test_every_action_input_and_output_is_documented() -> None:
+    """Every input and output of action.yml is documented."""
     inputs = _action_names("inputs")
     outputs = _action_names("outputs")
     assert "gemini-api-key" in inputs and "report-path" in outputs
@@ -46,6 +48,7 @@ def test_every_action_input_and_output_is_documented() -> None:
 
 
 def test_every_cli_flag_and_config_key_is_documented() -> None:
+    """Every CLI flag and every config key is documented."""
     parser = _parser()
     for action in parser._subparsers._group_actions[0].choices.values():  # type: ignore[union-attr]
         for option in action._actions:
@@ -57,6 +60,7 @@ def test_every_cli_flag_and_config_key_is_documented() -> None:
 
 
 def test_the_settings_table_is_the_one_config_generates() -> None:
+    """The documented settings table is exactly the one config.py generates."""
     start = "<!-- settings table: generated from specgen_action/config.py by settings_table() -->\n"
     end = "<!-- end of settings table -->\n"
     block = README.split(start, 1)[1].split(end, 1)[0]
@@ -67,6 +71,7 @@ def test_the_settings_table_is_the_one_config_generates() -> None:
 
 
 def test_every_promised_test_exists() -> None:
+    """Every test the reliability table names exists."""
     named = re.findall(r"`(tests/test_\w+\.py)::(test_\w+)`", README)
     assert len(named) >= 20
     for path, name in named:
@@ -92,6 +97,7 @@ def _table_rows(header: str) -> dict[str, list[str]]:
 
 
 def test_input_and_output_tables_match_action_yml() -> None:
+    """The inputs and outputs tables match action.yml, defaults included."""
     action = _action_yml()
     inputs = _table_rows("| Input | Default | Meaning |")
     assert set(inputs) == set(action["inputs"])
@@ -104,6 +110,9 @@ def test_input_and_output_tables_match_action_yml() -> None:
 
 
 def test_every_example_workflow_uses_only_real_inputs_and_outputs() -> None:
+    """Every example workflow uses only inputs and outputs action.yml declares, and is shown or
+    named in the docs.
+    """
     yaml = pytest.importorskip("yaml")
     action = _action_yml()
     examples = sorted((ROOT / "examples/workflows").glob("*.yml"))

@@ -39,6 +39,7 @@ SPEC = FileSpec(
 
 
 def test_layout_matches_the_contract() -> None:
+    """A rendered spec has the front matter and sections the spec file contract names, in order."""
     text = render_spec(SPEC, META)
     assert text.startswith(
         "---\nsource: src/pkg/mod.py\nsource_sha256: " + "ab" * 32 + "\n"
@@ -60,6 +61,7 @@ def test_layout_matches_the_contract() -> None:
 
 
 def test_deterministic() -> None:
+    """Rendering the same spec twice gives the same bytes."""
     assert render_spec(SPEC, META) == render_spec(SPEC.model_copy(deep=True), META)
 
 
@@ -78,6 +80,7 @@ def test_deterministic() -> None:
     ],
 )
 def test_front_matter_round_trips(source: str) -> None:
+    """Front matter parses back to what was rendered, for any source name."""
     meta = FrontMatter(source, "00" * 32, "specgen-action 0.1.0", "static", None, 1)
     text = render_spec(FileSpec(source=source, language="text"), meta)
     assert parse_front_matter(text) == meta
@@ -85,18 +88,23 @@ def test_front_matter_round_trips(source: str) -> None:
 
 
 def test_malformed_front_matter_is_none() -> None:
+    """Missing, incomplete or malformed front matter parses as None."""
     assert parse_front_matter("# no front matter\n") is None
     assert parse_front_matter("---\nsource: a\n---\n") is None
     assert parse_front_matter('---\nsource: "unterminated\n---\n') is None
 
 
 def test_matches_ignores_generator_only() -> None:
+    """Front matter matches whatever the generator version, but not across prompt versions."""
     newer = FrontMatter(**{**META.__dict__, "generator": "specgen-action 2.0"})
     assert META.matches(newer)
     assert not META.matches(FrontMatter(**{**META.__dict__, "prompt_version": 4}))
 
 
 def test_multi_line_signatures_render_as_code_and_deprecation_is_shown() -> None:
+    """Multi-line signatures render as a code block whose fence outlasts any backticks in them;
+    deprecations are shown.
+    """
     symbol = Symbol(
         name="stream",
         kind="method",

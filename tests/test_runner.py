@@ -39,10 +39,12 @@ CONTEXT: dict[str, Any] = {
     ],
 )
 def test_expressions(expression: str, value: object) -> None:
+    """The runner emulation evaluates the expressions action.yml uses as GitHub does."""
     assert evaluate(expression, CONTEXT) == value
 
 
 def test_interpolate_and_unknown_contexts() -> None:
+    """Interpolation fills known contexts and refuses unknown ones."""
     assert interpolate("${{ runner.temp }}/specgen-cache", CONTEXT) == "/tmp/r/specgen-cache"
     assert interpolate("k-${{ inputs.shard }}-${{ runner.os }}", CONTEXT) == "k--Linux"
     with pytest.raises(ExpressionError):
@@ -52,6 +54,7 @@ def test_interpolate_and_unknown_contexts() -> None:
 
 
 def test_conditions_imply_success_unless_they_name_a_status_function() -> None:
+    """A step condition implies success() unless it names a status function, as on GitHub."""
     assert condition(None, CONTEXT, failed=False)
     assert not condition(None, CONTEXT, failed=True)
     assert not condition("inputs.cache == 'true'", CONTEXT, failed=True)
@@ -61,6 +64,7 @@ def test_conditions_imply_success_unless_they_name_a_status_function() -> None:
 
 
 def test_file_commands_both_forms(tmp_path: Path) -> None:
+    """GITHUB_OUTPUT-style files are read in both forms, and an unclosed heredoc is an error."""
     path = tmp_path / "out"
     path.write_text("a=1\nb<<EOF\nline 1\nline 2\nEOF\nc=x=y\n", encoding="utf-8")
     assert read_file_command(path) == {"a": "1", "b": "line 1\nline 2", "c": "x=y"}

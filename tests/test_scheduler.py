@@ -123,6 +123,7 @@ def run(
 
 
 def test_every_file_is_written_with_calls_recorded() -> None:
+    """Every file is written, with its calls and chunks recorded."""
     provider = ScriptedProvider()
     result, written = run([make_job("a"), make_job("b", chunks=3)], provider)
     assert sorted(written) == ["a", "b"]
@@ -134,6 +135,7 @@ def test_every_file_is_written_with_calls_recorded() -> None:
 
 
 def test_concurrency_cap() -> None:
+    """No more calls are in flight than the concurrency cap."""
     provider = ScriptedProvider(latency=0.02)
     limits = Limits(rpm=0, tpm=0, concurrency=3, wait_initial=0.01)
     run([make_job(f"f{i}", chunks=2) for i in range(6)], provider, limits)
@@ -141,6 +143,8 @@ def test_concurrency_cap() -> None:
 
 
 def test_transient_errors_are_retried() -> None:
+    """Transient errors are retried until a call succeeds, each attempt recorded."""
+
     def script(_key: str, attempt: int) -> ProviderError | None:
         return ServerError("503 unavailable") if attempt <= 2 else None
 
@@ -154,6 +158,7 @@ def test_transient_errors_are_retried() -> None:
 
 
 def test_retries_are_bounded() -> None:
+    """Retries stop at the attempt limit and the file fails with the last reason."""
     result, written = run([make_job("a")], ScriptedProvider(lambda _k, _a: ServerError("down")))
     (record,) = result.files
     assert record.status == "failed"
@@ -163,6 +168,7 @@ def test_retries_are_bounded() -> None:
 
 
 def test_rate_limit_is_one_shared_cool_down() -> None:
+    """A 429 starts one cool-down that every worker waits out."""
     hits: list[str] = []
 
     def script(key: str, attempt: int) -> ProviderError | None:
@@ -185,6 +191,8 @@ def test_rate_limit_is_one_shared_cool_down() -> None:
 
 
 def test_daily_quota_stops_new_work() -> None:
+    """An exhausted per-day quota stops new work; what is in flight finishes."""
+
     def script(key: str, _attempt: int) -> ProviderError | None:
         return QuotaExhausted("per-day quota") if key == "f0#0" else None
 
@@ -198,6 +206,7 @@ def test_daily_quota_stops_new_work() -> None:
 
 
 def test_rejected_key_is_fatal() -> None:
+    """A rejected key is fatal after one call."""
     provider = ScriptedProvider(lambda _k, _a: AuthenticationError("bad key"))
     result, _ = run([make_job("a"), make_job("b")], provider, Limits(rpm=0, tpm=0, concurrency=1))
     assert isinstance(result.fatal, AuthenticationError)
@@ -205,6 +214,7 @@ def test_rejected_key_is_fatal() -> None:
 
 
 def test_blocked_content_is_not_retried() -> None:
+    """Blocked content fails the file without a retry."""
     provider = ScriptedProvider(lambda _k, _a: ContentBlocked("blocked: SAFETY"))
     result, _ = run([make_job("a")], provider)
     assert [c.outcome for c in result.calls] == ["blocked"]
@@ -212,6 +222,8 @@ def test_blocked_content_is_not_retried() -> None:
 
 
 def test_failed_chunk_stops_its_siblings() -> None:
+    """A chunk that fails for good cancels its siblings: the file fails once."""
+
     def script(key: str, _attempt: int) -> ProviderError | float | None:
         return ContentBlocked("blocked") if key.endswith("#0") else 5.0
 
@@ -222,6 +234,8 @@ def test_failed_chunk_stops_its_siblings() -> None:
 
 
 def test_deadline_keeps_finished_files_and_reports_the_rest() -> None:
+    """At the deadline finished files are kept and the rest reported `timeout`."""
+
     def script(key: str, _attempt: int) -> float | None:
         return 30.0 if key.startswith("slow") else None
 
@@ -236,6 +250,8 @@ def test_deadline_keeps_finished_files_and_reports_the_rest() -> None:
 
 
 def test_stop_event_interrupts() -> None:
+    """Setting the stop event interrupts the run and reports the rest interrupted."""
+
     async def main() -> ScheduleResult:
         stop = asyncio.Event()
         provider = ScriptedProvider(lambda _k, _a: 30.0)
@@ -251,6 +267,7 @@ def test_stop_event_interrupts() -> None:
 
 
 def test_cache_makes_the_second_run_free(tmp_path: Path) -> None:
+    """A second run over the same jobs is answered from the cache with no call."""
     jobs = [make_job("a", chunks=2)]
     run(jobs, ScriptedProvider(), cache_dir=tmp_path)
     provider = ScriptedProvider()
@@ -261,6 +278,7 @@ def test_cache_makes_the_second_run_free(tmp_path: Path) -> None:
 
 
 def test_rpm_limiter_paces_requests() -> None:
+    """The request window paces starts to `rpm` per period."""
     provider = ScriptedProvider()
     limits = Limits(rpm=2, tpm=0, concurrency=8, period_s=0.4, wait_initial=0.01, pack_tokens=0)
     result, _ = run([make_job(f"f{i}") for i in range(4)], provider, limits)
@@ -272,6 +290,7 @@ def test_rpm_limiter_paces_requests() -> None:
 
 @pytest.mark.parametrize("tokens_per_period", [5, 1000])
 def test_tpm_limiter_never_rejects_a_large_chunk(tokens_per_period: int) -> None:
+    """A chunk larger than the token limit still goes, after a full period."""
     provider = ScriptedProvider()
     limits = Limits(rpm=0, tpm=tokens_per_period, concurrency=2, period_s=0.2, wait_initial=0.01)
     _, written = run([make_job("a", chunks=2)], provider, limits)
@@ -279,6 +298,7 @@ def test_tpm_limiter_never_rejects_a_large_chunk(tokens_per_period: int) -> None
 
 
 def test_queue_time_is_split_between_the_limits_and_the_cap() -> None:
+    """Queue time is split between waiting on the limits and waiting for a slot."""
     provider = ScriptedProvider(latency=0.05)
     capped = Limits(rpm=0, tpm=0, concurrency=1, wait_initial=0.01, pack_tokens=0)
     result, _ = run([make_job(f"f{i}") for i in range(4)], provider, capped)
@@ -323,6 +343,7 @@ def test_a_burst_of_429s_doubles_the_blind_cool_down_once() -> None:
 
 
 def test_the_blind_cool_down_is_capped_and_reset_by_a_success() -> None:
+    """Without RetryInfo the cool-down doubles up to its cap and a success resets it."""
     cooldown = Cooldown(initial=1.0, maximum=5.0)
     now = 0.0
     for _ in range(6):  # 1, 2, 4, 5, 5, 5
@@ -342,6 +363,7 @@ def test_the_blind_cool_down_is_capped_and_reset_by_a_success() -> None:
 
 
 def test_retry_info_is_waited_out_exactly_and_never_shortened() -> None:
+    """A RetryInfo delay is waited out exactly, and a shorter later one never shortens it."""
     cooldown = Cooldown(initial=1.0, maximum=60.0)
     cooldown.rate_limited(sent_at=0.0, now=0.1, retry_after=7.0)
     assert cooldown.until == pytest.approx(7.1)
@@ -368,6 +390,10 @@ def test_concurrent_429s_without_retry_info_cost_one_doubling_per_wave() -> None
 
 
 def test_a_bug_in_a_packed_call_surfaces_instead_of_hanging() -> None:
+    """A bug inside a packed call surfaces as an exception instead of leaving files to the
+    deadline.
+    """
+
     def script(_key: str, _attempt: int) -> ProviderError | None:
         raise RuntimeError("bug")
 
@@ -396,6 +422,7 @@ class Ticks(Silent):
 def test_the_state_says_what_the_run_waits_on_and_for_how_long(
     limits: Limits, waiting: str
 ) -> None:
+    """The progress state names what the run waits on and for how long."""
     ticks = Ticks()
     jobs = [make_job("a"), make_job("b")]
     _, written = run(jobs, ScriptedProvider(), limits, progress=ticks)

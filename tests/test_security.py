@@ -208,6 +208,9 @@ def test_the_api_key_only_ever_appears_in_its_mask_command(
     actions: Path,
     cli: CLI,
 ) -> None:
+    """The API key appears only in its `::add-mask::` line, first, and nowhere else in any output or
+    file.
+    """
     generated, published = full_flow(cli)
     masks = {f"::add-mask::{KEY}", f"::add-mask::{TOKEN}"}
     # The mask comes before anything else is printed.
@@ -292,6 +295,9 @@ def test_the_key_is_redacted_whatever_field_and_form_a_server_echoes_it_in(
     github: FakeGitHub,
     specgen: CLI,
 ) -> None:
+    """The key echoed in any field of a server error, in any encoding, is redacted from every
+    output.
+    """
     echoes = echoes_of(ODD_KEY)
     faults = {
         f"src/{field}_{form}.py": echo_fault(field, echo)
@@ -403,6 +409,7 @@ def test_no_name_answer_or_error_can_emit_a_workflow_command(
     actions: Path,
     cli: CLI,
 ) -> None:
+    """No file name, model answer or server error can emit a workflow command in Actions."""
     generated, published = full_flow(cli)
     paths = set(NAMES)
     seen = []
@@ -434,6 +441,7 @@ def test_hostile_text_is_inert_outside_actions_too(
     cli: CLI,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Hostile text stays inert on a plain console too."""
     monkeypatch.delenv("GITHUB_ACTIONS")
     result = cli("generate", "--github-event", "--report", "r.json", "--rpm", "0")
     assert result.code == 3
@@ -458,6 +466,7 @@ def test_model_output_cannot_move_specs_add_sections_or_mention_anyone(
     cli: CLI,
     tmp_path: Path,
 ) -> None:
+    """Model output cannot move specs, add sections, invent symbols or mention anyone."""
     before = {p for p in tmp_path.rglob("*") if ".git" not in p.parts}
     full_flow(cli)
     created = {p for p in tmp_path.rglob("*") if ".git" not in p.parts} - before
@@ -497,6 +506,7 @@ def test_the_sticky_comment_never_takes_over_a_comment_quoting_its_marker(
     actions: Path,
     cli: CLI,
 ) -> None:
+    """A person's comment quoting the marker is never edited by the sticky comment."""
     quoted = f"Is this right?\n\n> {MARKER}\n> ### specgen-action: 3 failed\n\nPlease check."
     (theirs,) = github.seed(REPO, PR, [quoted], user="octocat")
     full_flow(cli)
@@ -518,6 +528,9 @@ def test_instructions_in_source_code_reach_the_model_as_fenced_data(
     actions: Path,
     cli: CLI,
 ) -> None:
+    """Instructions inside source code reach the model as fenced data under our system
+    instruction.
+    """
     full_flow(cli)
     (record,) = [r for r in gemini.log if files_of(r.prompt) == ["src/inject.py"]]
     system = record.body["systemInstruction"]["parts"][0]["text"]

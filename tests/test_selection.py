@@ -67,12 +67,14 @@ def basic(repo: GitRepo) -> GitRepo:
 
 
 def test_repo_root_from_subdir_and_file(basic: GitRepo) -> None:
+    """The repository root is found from a subdirectory or a file."""
     root = basic.root.resolve()
     assert repo_root(basic.root / "src") == root
     assert repo_root(basic.root / "src" / "a.py") == root
 
 
 def test_repo_root_not_a_repository(tmp_path: Path) -> None:
+    """Outside a repository, repo_root is one-line GitError."""
     plain = tmp_path / "plain"
     plain.mkdir()
     with pytest.raises(GitError, match="not inside a git repository") as info:
@@ -81,11 +83,13 @@ def test_repo_root_not_a_repository(tmp_path: Path) -> None:
 
 
 def test_repo_root_missing_directory(tmp_path: Path) -> None:
+    """A missing directory is a GitError saying it does not exist."""
     with pytest.raises(GitError, match="does not exist"):
         repo_root(tmp_path / "nope")
 
 
 def test_git_failure_outside_repository_is_one_line(tmp_path: Path) -> None:
+    """A git failure is one line, whatever git printed."""
     plain = tmp_path / "plain"
     plain.mkdir()
     with pytest.raises(GitError) as info:
@@ -98,12 +102,14 @@ def test_git_failure_outside_repository_is_one_line(tmp_path: Path) -> None:
 
 
 def test_select_all_takes_tracked_matching_files(basic: GitRepo) -> None:
+    """`--all` takes the matching files and leaves out ignored files and the spec directory."""
     sel = select_all(basic.root, F)
     # Untracked files, ignored files and the spec directory stay out.
     assert sel == Selection(paths=(".gitignore", "docs/readme.txt", "src/a.py", "src/b.py"))
 
 
 def test_select_all_include_and_exclude(basic: GitRepo) -> None:
+    """Include and exclude globs (gitignore syntax, negation included) filter `--all`."""
     sel = select_all(basic.root, Filters(include=("src/**",), exclude=("b.py",), out_dir="specs"))
     assert sel.paths == ("src/a.py",)
     sel = select_all(basic.root, Filters(include=("*.py", "!src/a.py"), out_dir="specs"))
@@ -111,11 +117,13 @@ def test_select_all_include_and_exclude(basic: GitRepo) -> None:
 
 
 def test_select_all_skips_files_deleted_in_work_tree(basic: GitRepo) -> None:
+    """A tracked file deleted in the work tree is not selected."""
     (basic.root / "src/b.py").unlink()
     assert "src/b.py" not in select_all(basic.root, F).paths
 
 
 def test_select_all_out_dir_variants(basic: GitRepo) -> None:
+    """The spec directory is left out however its path is spelled, and only it."""
     for out_dir in ("specs/", "./specs", "specs/../specs"):
         assert "specs/src/a.py.md" not in select_all(basic.root, Filters(out_dir=out_dir)).paths
     # A sibling that merely starts with the same letters is not the spec directory.
@@ -128,23 +136,27 @@ def test_select_all_out_dir_variants(basic: GitRepo) -> None:
 
 
 def test_select_paths_directory_walk(basic: GitRepo) -> None:
+    """A named directory brings its tracked and untracked files, not its ignored ones."""
     sel = select_paths(basic.root, [str(basic.root / "src")], F)
     # Untracked-but-not-ignored files come with a directory; ignored ones do not.
     assert sel.paths == ("src/a.py", "src/b.py", "src/untracked.py")
 
 
 def test_select_paths_whole_repo_applies_filters(basic: GitRepo) -> None:
+    """Naming the whole repository applies the include and exclude filters."""
     sel = select_paths(basic.root, [str(basic.root)], Filters(include=("*.py",), out_dir="specs"))
     assert sel.paths == ("src/a.py", "src/b.py", "src/untracked.py")
 
 
 def test_select_paths_relative_to_cwd(basic: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Named paths are relative to the current directory."""
     monkeypatch.chdir(basic.root / "src")
     sel = select_paths(basic.root, ["a.py", "../docs"], F)
     assert sel.paths == ("docs/readme.txt", "src/a.py")
 
 
 def test_select_paths_explicit_files(basic: GitRepo) -> None:
+    """Explicitly named files are filtered as documented."""
     root = basic.root
     only_py = Filters(include=("*.py",), exclude=("src/b.py",), out_dir="specs")
     sel = select_paths(
@@ -163,6 +175,7 @@ def test_select_paths_explicit_files(basic: GitRepo) -> None:
 
 
 def test_select_paths_tracked_file_matching_gitignore_is_taken(repo: GitRepo) -> None:
+    """A tracked file that matches .gitignore is still taken when named."""
     repo.write("keep.log", "tracked anyway\n")
     repo.commit()
     repo.write(".gitignore", "*.log\n")
@@ -170,12 +183,14 @@ def test_select_paths_tracked_file_matching_gitignore_is_taken(repo: GitRepo) ->
 
 
 def test_select_paths_missing_path(basic: GitRepo) -> None:
+    """A missing path is one-line UsageError."""
     with pytest.raises(UsageError, match="no such file or directory") as info:
         select_paths(basic.root, [str(basic.root / "nope.py")], F)
     assert "\n" not in str(info.value)
 
 
 def test_select_paths_outside_repository(basic: GitRepo, tmp_path: Path) -> None:
+    """A path outside the repository is refused."""
     outside = tmp_path / "outside.py"
     outside.write_text("x\n")
     with pytest.raises(UsageError, match="outside the repository"):
@@ -183,6 +198,7 @@ def test_select_paths_outside_repository(basic: GitRepo, tmp_path: Path) -> None
 
 
 def test_select_paths_git_directory_rejected(basic: GitRepo) -> None:
+    """A path inside .git is refused."""
     with pytest.raises(UsageError, match=r"\.git directory"):
         select_paths(basic.root, [str(basic.root / ".git" / "config")], F)
 
@@ -190,6 +206,7 @@ def test_select_paths_git_directory_rejected(basic: GitRepo) -> None:
 def test_select_paths_directory_names_are_literal(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Directory names are literal, never git pathspec magic or globs."""
     monkeypatch.setenv("GIT_GLOB_PATHSPECS", "1")  # a caller's pathspec mode must not leak in
     repo.write("[a]/x.py", "x\n")
     repo.write("a/y.py", "y\n")
@@ -200,6 +217,7 @@ def test_select_paths_directory_names_are_literal(
 
 
 def test_select_paths_symlink_is_selected_as_itself(repo: GitRepo) -> None:
+    """A symlink is selected under its own name, not its target's."""
     repo.write("real/target.py", "t\n")
     (repo.root / "link.py").symlink_to("real/target.py")
     (repo.root / "linkdir").symlink_to("real")
@@ -212,6 +230,7 @@ def test_select_paths_symlink_is_selected_as_itself(repo: GitRepo) -> None:
 def test_select_paths_through_symlinked_directories(
     repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Paths through symlinked directories are selected only when they stay in the repository."""
     repo.write("real/target.py", "t\n")
     (repo.root / "linkdir").symlink_to("real")
     repo.commit()
@@ -238,6 +257,7 @@ def test_select_paths_through_symlinked_directories(
 
 
 def test_odd_names_survive_every_mode(repo: GitRepo) -> None:
+    """Names with spaces, newlines, quotes and non-ASCII survive every selection mode."""
     repo.write("keep.txt", "base\n")
     base = repo.commit("base")
     for i, name in enumerate(ODD_NAMES):
@@ -263,6 +283,7 @@ def test_odd_names_survive_every_mode(repo: GitRepo) -> None:
 
 
 def test_odd_names_in_renames_and_deletions(repo: GitRepo) -> None:
+    """Odd names survive in renames and deletions too."""
     repo.write("a,b.py", "print('rename me, the content is long enough')\n" * 5)
     repo.write("new\nline.py", "x = 1\n")
     base = repo.commit()
@@ -280,6 +301,7 @@ def test_odd_names_in_renames_and_deletions(repo: GitRepo) -> None:
 
 
 def test_select_staged(basic: GitRepo) -> None:
+    """`--staged` selects the staged sources and never the specs."""
     basic.write("src/a.py", "a = 2\n")
     basic.write("src/new.py", "n = 1\n")
     basic.write("specs/src/new.py.md", "spec\n")
@@ -291,12 +313,14 @@ def test_select_staged(basic: GitRepo) -> None:
 
 
 def test_select_staged_in_repository_without_commits(repo: GitRepo) -> None:
+    """`--staged` works in a repository without commits."""
     repo.write("first.py", "x = 1\n")
     repo.git("add", "first.py")
     assert select_staged(repo.root, F).paths == ("first.py",)
 
 
 def test_select_staged_nothing(basic: GitRepo) -> None:
+    """Nothing staged selects nothing."""
     assert select_staged(basic.root, F) == Selection(paths=())
 
 
@@ -307,6 +331,9 @@ BODY = "def f():\n    return 'a body long enough for rename detection'\n" * 4
 
 
 def test_select_since_uses_merge_base(repo: GitRepo) -> None:
+    """`--since REF` diffs from the merge base, so the base branch's later commits are not
+    selected.
+    """
     repo.write("common.py", "c = 1\n")
     repo.commit("common")
     repo.git("checkout", "-q", "-b", "feature")
@@ -325,6 +352,7 @@ def test_select_since_uses_merge_base(repo: GitRepo) -> None:
 
 
 def test_select_range_renames_and_deletions(repo: GitRepo) -> None:
+    """Renames and deletions in a range are reported, across the include/exclude boundary too."""
     repo.write("src/old.py", BODY)
     repo.write("src/gone.py", "g = 1\n")
     repo.write("src/to_excluded.py", BODY + "#x\n")
@@ -344,6 +372,7 @@ def test_select_range_renames_and_deletions(repo: GitRepo) -> None:
 
 
 def test_deleted_but_recreated_is_not_orphaned(repo: GitRepo) -> None:
+    """A file deleted and created again is not orphaned."""
     repo.write("x.py", "x = 1\n")
     base = repo.commit()
     repo.git("rm", "-q", "x.py")
@@ -355,6 +384,7 @@ def test_deleted_but_recreated_is_not_orphaned(repo: GitRepo) -> None:
 
 
 def test_select_since_unknown_ref(basic: GitRepo) -> None:
+    """An unknown revision is a one-line GitError naming it."""
     with pytest.raises(GitError, match="unknown git revision 'no-such-ref'") as info:
         select_since(basic.root, "no-such-ref", F)
     assert "\n" not in str(info.value)
@@ -363,6 +393,7 @@ def test_select_since_unknown_ref(basic: GitRepo) -> None:
 
 
 def test_select_range_unrelated_histories(repo: GitRepo) -> None:
+    """Unrelated histories are a one-line error."""
     repo.write("a.py", "a\n")
     repo.commit()
     repo.git("checkout", "-q", "--orphan", "other")
@@ -376,6 +407,7 @@ def test_select_range_unrelated_histories(repo: GitRepo) -> None:
 
 
 def test_parse_shard() -> None:
+    """`K/N` shards parse, and every malformed one is a one-line UsageError."""
     assert parse_shard("1/4") == (1, 4)
     assert parse_shard(" 3 / 3 ") == (3, 3)
     for bad in ("0/4", "5/4", "1/0", "a/b", "1", "", "1/2/3", "-1/2", "\u0661/\u0662"):
@@ -385,6 +417,7 @@ def test_parse_shard() -> None:
 
 
 def test_shards_partition_and_are_stable() -> None:
+    """Shards partition any set of paths, each path in one shard, the same on every run."""
     paths = [f"pkg{i % 7}/module_{i}.py" for i in range(300)] + ODD_NAMES
     for n in (1, 2, 3, 5):
         owners = [[k for k in range(1, n + 1) if in_shard(p, (k, n))] for p in paths]
@@ -427,6 +460,7 @@ def forked(repo: GitRepo) -> tuple[GitRepo, str, str, str]:
 
 
 def test_pull_request_event(forked: tuple[GitRepo, str, str, str]) -> None:
+    """A pull request event selects the files the pull request changes."""
     repo, _fork, main, feat = forked
     for event in ("pull_request", "pull_request_target"):
         sel = select_event_range(repo.root, event_range(event, _pr(main, feat)), F)
@@ -434,6 +468,7 @@ def test_pull_request_event(forked: tuple[GitRepo, str, str, str]) -> None:
 
 
 def test_pull_request_event_filters_apply(forked: tuple[GitRepo, str, str, str]) -> None:
+    """The include and exclude filters apply to a pull request's files."""
     repo, _fork, main, feat = forked
     rng = event_range("pull_request", _pr(main, feat))
     sel = select_event_range(repo.root, rng, Filters(exclude=("feat.py",)))
@@ -441,6 +476,7 @@ def test_pull_request_event_filters_apply(forked: tuple[GitRepo, str, str, str])
 
 
 def test_push_event_two_dot(forked: tuple[GitRepo, str, str, str]) -> None:
+    """A push selects the files of before..after."""
     repo, fork, _main, feat = forked
     payload = {"before": fork, "after": feat, "ref": "refs/heads/feature"}
     assert select_event_range(repo.root, event_range("push", payload), F).paths == (
@@ -450,6 +486,7 @@ def test_push_event_two_dot(forked: tuple[GitRepo, str, str, str]) -> None:
 
 
 def test_push_unreachable_before_selects_everything(forked: tuple[GitRepo, str, str, str]) -> None:
+    """A push whose `before` cannot be found selects every file."""
     repo, _fork, _main, feat = forked
     payload = {"before": "1" * 40, "after": feat, "ref": "refs/heads/feature"}
     sel = select_event_range(repo.root, event_range("push", payload), F)
@@ -460,6 +497,7 @@ def test_push_unreachable_before_selects_everything(forked: tuple[GitRepo, str, 
 
 
 def test_push_new_branch_without_default_branch_ref(forked: tuple[GitRepo, str, str, str]) -> None:
+    """A new branch without the default branch in the clone selects every file."""
     repo, _fork, _main, feat = forked
     payload = {
         "before": "0" * 40,
@@ -476,6 +514,7 @@ def test_push_new_branch_without_default_branch_ref(forked: tuple[GitRepo, str, 
 def test_push_new_branch_against_default_branch(
     forked: tuple[GitRepo, str, str, str], tmp_path: Path
 ) -> None:
+    """A new branch is diffed against the default branch when the clone has it."""
     origin, _fork, _main, feat = forked
     clone = tmp_path / "clone"
     _git(tmp_path, "clone", "-q", "--branch", "feature", str(origin.root), str(clone))
@@ -490,6 +529,7 @@ def test_push_new_branch_against_default_branch(
 
 
 def test_other_events_select_everything(forked: tuple[GitRepo, str, str, str]) -> None:
+    """Events without a range select every file."""
     repo, *_ = forked
     for event in ("workflow_dispatch", "schedule", "release", "made_up"):
         assert select_event_range(repo.root, event_range(event, {}), F) == select_all(repo.root, F)
@@ -498,6 +538,7 @@ def test_other_events_select_everything(forked: tuple[GitRepo, str, str, str]) -
 def test_pull_request_shallow_clone_is_deepened(
     forked: tuple[GitRepo, str, str, str], tmp_path: Path
 ) -> None:
+    """A shallow clone is deepened until the pull request's merge base is found."""
     origin, fork, main, feat = forked
     clone = tmp_path / "shallow"
     url = origin.root.as_uri()
@@ -511,6 +552,7 @@ def test_pull_request_shallow_clone_is_deepened(
 def test_pull_request_shallow_clone_without_origin(
     forked: tuple[GitRepo, str, str, str], tmp_path: Path
 ) -> None:
+    """A shallow clone with no origin to fetch from asks for `fetch-depth: 0`."""
     origin, _fork, main, feat = forked
     clone = tmp_path / "shallow"
     url = origin.root.as_uri()
@@ -524,6 +566,7 @@ def test_pull_request_shallow_clone_without_origin(
 def test_pull_request_without_shas_selects_everything(
     forked: tuple[GitRepo, str, str, str],
 ) -> None:
+    """A pull request event without SHAs selects every file."""
     repo, *_ = forked
     assert select_event_range(repo.root, event_range("pull_request", {}), F) == select_all(
         repo.root, F
@@ -533,6 +576,7 @@ def test_pull_request_without_shas_selects_everything(
 def test_pull_request_head_fetched_into_full_clone(
     forked: tuple[GitRepo, str, str, str], tmp_path: Path
 ) -> None:
+    """A pull request head missing from a full clone is fetched."""
     origin, _fork, main, feat = forked
     clone = tmp_path / "full"
     url = origin.root.as_uri()
@@ -548,6 +592,7 @@ def test_pull_request_head_fetched_into_full_clone(
 def test_push_before_fetched_into_shallow_clone(
     forked: tuple[GitRepo, str, str, str], tmp_path: Path
 ) -> None:
+    """A push's `before` missing from a shallow clone is fetched."""
     origin, fork, _main, feat = forked
     clone = tmp_path / "shallow"
     url = origin.root.as_uri()

@@ -14,6 +14,7 @@ from tests.conftest import GitRepo
 
 
 def test_reads_text(repo: GitRepo) -> None:
+    """A UTF-8 source is read with its text, content hash and language."""
     repo.write("pkg/mod.py", "def f():\n    return 'ü'\n")
     got = read_source(repo.root, "pkg/mod.py")
     data = (repo.root / "pkg/mod.py").read_bytes()
@@ -21,6 +22,7 @@ def test_reads_text(repo: GitRepo) -> None:
 
 
 def test_bom_is_dropped_from_text_but_hashed(repo: GitRepo) -> None:
+    """A BOM is dropped from the text but counted in the hash."""
     repo.write("a.txt", b"\xef\xbb\xbfhello\r\n")
     got = read_source(repo.root, "a.txt")
     assert isinstance(got, Source)
@@ -30,11 +32,13 @@ def test_bom_is_dropped_from_text_but_hashed(repo: GitRepo) -> None:
 
 
 def test_empty_file_is_a_source(repo: GitRepo) -> None:
+    """An empty file is a source, not a skip."""
     repo.write("empty.py", b"")
     assert read_source(repo.root, "empty.py") == Source("empty.py", "", _sha(b""), "python")
 
 
 def test_binary(repo: GitRepo) -> None:
+    """A file with a NUL byte anywhere is skipped as binary."""
     repo.write("img.py", b"GIF89a" + b"\0" * 10)
     assert read_source(repo.root, "img.py") == Skipped("img.py", "binary file (contains NUL bytes)")
     # A NUL far from the start still counts.
@@ -43,11 +47,13 @@ def test_binary(repo: GitRepo) -> None:
 
 
 def test_invalid_utf8(repo: GitRepo) -> None:
+    """Invalid UTF-8 is skipped, naming the byte offset."""
     repo.write("latin.py", b"x = '\xe9'\n")
     assert read_source(repo.root, "latin.py") == Skipped("latin.py", "not valid UTF-8 (byte 5)")
 
 
 def test_size_cap(repo: GitRepo) -> None:
+    """A file over the size cap is skipped with both sizes; one at the cap is read."""
     repo.write("big.py", "x" * 101)
     repo.write("fits.py", "x" * 100)
     assert _reason(repo, "big.py", max_bytes=100) == "larger than the size cap (101 > 100 bytes)"
@@ -55,6 +61,7 @@ def test_size_cap(repo: GitRepo) -> None:
 
 
 def test_huge_file_is_not_read(repo: GitRepo) -> None:
+    """A 50 MB file is judged by its size and never read into memory."""
     big = repo.root / "huge.py"
     with big.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)  # sparse: cheap to create
@@ -70,6 +77,7 @@ def test_huge_file_is_not_read(repo: GitRepo) -> None:
 
 
 def test_symlink_inside_repository_is_read(repo: GitRepo) -> None:
+    """A symlink to a file inside the repository is read."""
     repo.write("real.py", "r = 1\n")
     (repo.root / "link.py").symlink_to("real.py")
     got = read_source(repo.root, "link.py")
@@ -79,6 +87,7 @@ def test_symlink_inside_repository_is_read(repo: GitRepo) -> None:
 
 
 def test_symlink_leaving_repository(repo: GitRepo, tmp_path: Path) -> None:
+    """A symlink leaving the repository is skipped with that reason."""
     secret = tmp_path / "secret.txt"
     secret.write_text("token\n")
     (repo.root / "out.py").symlink_to(secret)
@@ -92,11 +101,13 @@ def test_symlink_leaving_repository(repo: GitRepo, tmp_path: Path) -> None:
 
 
 def test_symlink_into_git_directory(repo: GitRepo) -> None:
+    """A symlink into .git is skipped with that reason."""
     (repo.root / "cfg").symlink_to(".git/config")
     assert _reason(repo, "cfg") == "symlink points into the .git directory"
 
 
 def test_symlink_loop_and_broken(repo: GitRepo) -> None:
+    """Symlink loops and dangling links are skipped with their reason."""
     (repo.root / "loop1").symlink_to("loop2")
     (repo.root / "loop2").symlink_to("loop1")
     (repo.root / "self").symlink_to("self")
@@ -107,6 +118,7 @@ def test_symlink_loop_and_broken(repo: GitRepo) -> None:
 
 
 def test_not_regular_files(repo: GitRepo) -> None:
+    """Directories and FIFOs are skipped as not regular files, without blocking."""
     (repo.root / "adir").mkdir()
     assert _reason(repo, "adir") == "not a regular file"
     os.mkfifo(repo.root / "fifo")  # must not block waiting for a writer
@@ -114,6 +126,7 @@ def test_not_regular_files(repo: GitRepo) -> None:
 
 
 def test_missing_and_escaping_paths(repo: GitRepo) -> None:
+    """Missing files and paths outside the repository are skipped with their reason."""
     assert _reason(repo, "nope.py") == "file not found"
     assert _reason(repo, "../x.py") == "path is not inside the repository"
     assert _reason(repo, "/etc/passwd") == "path is not inside the repository"
@@ -122,6 +135,7 @@ def test_missing_and_escaping_paths(repo: GitRepo) -> None:
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_unreadable(repo: GitRepo) -> None:
+    """A file without read permission is skipped with the OS's reason."""
     path = repo.write("locked.py", "x\n")
     path.chmod(0)
     try:
@@ -131,6 +145,7 @@ def test_unreadable(repo: GitRepo) -> None:
 
 
 def test_odd_names(repo: GitRepo) -> None:
+    """Files with odd names are read like any other."""
     for name in ("with space.py", "new\nline.py", "ünï.py", "a::b%,c.py"):
         repo.write(name, "x = 1\n")
         got = read_source(repo.root, name)

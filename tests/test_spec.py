@@ -16,6 +16,9 @@ SKELETON = FileSpec(
 
 
 def test_prose_attaches_to_known_symbols_and_invented_ones_are_dropped() -> None:
+    """The model's prose attaches to the parser's symbols; notes on symbols it invented are
+    dropped.
+    """
     analysis = ChunkAnalysis(
         purpose="Does a thing.",
         symbols=[
@@ -34,6 +37,9 @@ def test_prose_attaches_to_known_symbols_and_invented_ones_are_dropped() -> None
 
 
 def test_synthesis_wins_for_file_level_prose() -> None:
+    """For a multi-chunk file the synthesis gives the file-level prose; chunk notes keep their
+    symbols.
+    """
     chunks = [
         ChunkAnalysis(purpose="part 1", symbols=[SymbolNote(name="a", description="A.")]),
         ChunkAnalysis(purpose="part 2", symbols=[SymbolNote(name="B.c", description="C.")]),
@@ -47,11 +53,13 @@ def test_synthesis_wins_for_file_level_prose() -> None:
 
 
 def test_empty_model_purpose_keeps_the_parsed_one() -> None:
+    """An empty purpose from the model keeps the one parsed from the docstring."""
     spec, _ = assemble(SKELETON, [ChunkAnalysis(purpose="  ")])
     assert spec.purpose == "From the docstring."
 
 
 def test_a_note_on_an_overloaded_name_fills_only_undocumented_overloads() -> None:
+    """A note on an overloaded name fills only the overloads without their own documentation."""
     sort = Symbol(name="sort", kind="method", signature="", line_start=1, line_end=1)
     skeleton = FileSpec(
         source="Arrays.java",

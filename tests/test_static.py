@@ -408,6 +408,7 @@ def descriptions(spec: FileSpec) -> dict[str, str]:
 
 
 def test_python() -> None:
+    """A Python module's skeleton lists its public API with signatures, docs and lines."""
     spec = skeleton(PYTHON, "pkg/mod.py")
     assert spec.source == "pkg/mod.py"
     assert spec.language == "python"
@@ -474,6 +475,7 @@ def test_python() -> None:
 
 
 def test_python_without_literal_all() -> None:
+    """Without a literal `__all__`, the underscore rule decides what is public."""
     spec = skeleton(PYTHON_PLAIN, "plain.py")
     # A leading comment block is the purpose when there is no docstring.
     assert spec.purpose == "Helpers for reading configuration files."
@@ -491,6 +493,7 @@ def test_python_without_literal_all() -> None:
 
 
 def test_typescript() -> None:
+    """A TypeScript module's skeleton lists what it exports, with signatures and lines."""
     spec = skeleton(TYPESCRIPT, "src/lib.ts")
     assert spec.purpose == "Widget helpers for the dashboard."
     assert table(spec) == [
@@ -549,6 +552,7 @@ def test_typescript() -> None:
 
 
 def test_tsx_and_javascript_share_the_rules() -> None:
+    """TSX and JavaScript follow the TypeScript rules."""
     tsx = "/** A button. */\nexport const Button = (p: Props) => <button>{p.label}</button>;\n"
     spec = skeleton(tsx, "Button.tsx")
     assert table(spec) == [
@@ -558,6 +562,7 @@ def test_tsx_and_javascript_share_the_rules() -> None:
 
 
 def test_commonjs() -> None:
+    """A CommonJS module's exports are its public API."""
     spec = skeleton(COMMONJS, "app.js")
     assert table(spec) == [
         ("add", "function", "function add(a, b)", 4, 4),
@@ -571,6 +576,7 @@ def test_commonjs() -> None:
 
 
 def test_commonjs_forms() -> None:
+    """Every CommonJS export form is recognised."""
     whole = "/** Main entry. */\nmodule.exports = (options, time) => {\n  return 1;\n};\n"
     spec = skeleton(whole, "main.js")
     assert table(spec) == [
@@ -613,6 +619,7 @@ def test_commonjs_forms() -> None:
 
 
 def test_a_script_without_exports_exposes_its_top_level() -> None:
+    """A script without exports lists its top-level definitions."""
     spec = skeleton(SCRIPT, "script.js")
     assert table(spec) == [
         ("greet", "function", "function greet(name)", 2, 2),
@@ -622,6 +629,7 @@ def test_a_script_without_exports_exposes_its_top_level() -> None:
 
 
 def test_go() -> None:
+    """A Go file lists its exported identifiers with their docs; the licence is not the purpose."""
     spec = skeleton(GO, "server/server.go")
     # Licence and build-constraint blocks are not the purpose; the package doc is.
     assert spec.purpose == "Package server serves widgets over HTTP."
@@ -661,6 +669,7 @@ def test_go() -> None:
 
 
 def test_go_main_package() -> None:
+    """A `package main` file says it runs as a program and lists nothing."""
     spec = skeleton("package main\n\nfunc main() {}\n", "cmd/main.go")
     assert spec.behaviour == ["Runs as a program (`func main` in package main)."]
     assert spec.symbols == []
@@ -668,6 +677,7 @@ def test_go_main_package() -> None:
 
 
 def test_rust() -> None:
+    """A Rust file lists its `pub` items with their signatures."""
     spec = skeleton(RUST, "src/lib.rs")
     assert spec.purpose == "Widget storage."
     assert table(spec) == [
@@ -704,6 +714,7 @@ def test_rust() -> None:
 
 
 def test_java() -> None:
+    """A Java file lists the public and protected members of its public types."""
     spec = skeleton(JAVA, "src/com/example/widgets/Widget.java")
     # The licence header is skipped; the only public type's Javadoc is the purpose.
     assert spec.purpose == "A widget on the dashboard."
@@ -761,6 +772,7 @@ ALL_SAMPLES = [
 
 @pytest.mark.parametrize(("text", "path"), ALL_SAMPLES)
 def test_signatures_come_from_the_source(text: str, path: str) -> None:
+    """Every signature is text of the source itself, comments aside."""
     without_comments = re.sub(r"(#|//).*", "", text)
     flat = "".join(without_comments.split())
     for symbol in skeleton(text, path).symbols:
@@ -776,6 +788,7 @@ def test_signatures_come_from_the_source(text: str, path: str) -> None:
 
 @pytest.mark.parametrize(("text", "path"), ALL_SAMPLES)
 def test_a_given_tree_gives_the_same_skeleton(text: str, path: str) -> None:
+    """A skeleton built from an already parsed tree equals one built by parsing again."""
     tree = parse(text, language_for(path))
     source = Source(path, text, "0" * 64, language_for(path))
     assert build_skeleton(source, tree) == build_skeleton(source)
@@ -783,10 +796,12 @@ def test_a_given_tree_gives_the_same_skeleton(text: str, path: str) -> None:
 
 @pytest.mark.parametrize(("text", "path"), ALL_SAMPLES)
 def test_crlf_files_give_the_same_skeleton(text: str, path: str) -> None:
+    """CRLF files give the same skeleton as LF ones."""
     assert skeleton(text.replace("\n", "\r\n"), path) == skeleton(text, path)
 
 
 def test_non_ascii_identifiers() -> None:
+    """Non-ASCII identifiers and defaults are kept whole."""
     text = (
         '"""Module über Daten."""\n\n'
         "def größe(wert: int = 'ä') -> int:\n"
@@ -808,6 +823,7 @@ def test_non_ascii_identifiers() -> None:
 
 
 def test_signatures_drop_comments_but_keep_strings() -> None:
+    """Signatures drop comments but keep strings that look like comments."""
     text = (
         "def f(\n"
         "    a,  # first\n"
@@ -826,6 +842,7 @@ def test_signatures_drop_comments_but_keep_strings() -> None:
 
 
 def test_long_values_stop_at_the_value() -> None:
+    """A constant's signature stops before its value."""
     text = "TABLE = {\n    'a': 1,\n}\nLONG = " + "1 + " * 40 + "1\n"
     assert table(skeleton(text, "t.py")) == [
         ("TABLE", "constant", "TABLE", 1, 3),
@@ -834,6 +851,7 @@ def test_long_values_stop_at_the_value() -> None:
 
 
 def test_broken_code_is_reported_not_fatal() -> None:
+    """Broken code is reported in the spec, and the rest is still listed."""
     text = (
         '"""Half written."""\n\n'
         "def good(a):\n    return a\n\n"
@@ -861,11 +879,13 @@ def test_broken_code_is_reported_not_fatal() -> None:
     ],
 )
 def test_deeply_nested_code(text: str, path: str) -> None:
+    """Deeply nested code gives a skeleton without a recursion error."""
     spec = skeleton(text, path)
     assert spec.source == path
 
 
 def test_text_files() -> None:
+    """Text files get a purpose from their heading and no symbols."""
     text_spec = skeleton("# Deployment notes\n\nStep one.\n", "NOTES.md")
     assert text_spec.language == "text"
     assert text_spec.purpose == "Deployment notes"
@@ -883,6 +903,7 @@ def test_text_files() -> None:
 
 
 def test_fallback_purpose_names_what_is_defined() -> None:
+    """Without docs the purpose names what the file defines."""
     text = "".join(f"def f{n}(): pass\n" for n in range(10))
     assert skeleton(text, "many.py").purpose == (
         "Python file defining f0, f1, f2, f3, f4, f5, f6, f7 and 2 more."
@@ -891,6 +912,7 @@ def test_fallback_purpose_names_what_is_defined() -> None:
 
 
 def test_leading_comment_attached_to_a_definition_is_its_doc_not_the_purpose() -> None:
+    """A comment right above a definition documents it, and is not the file's purpose."""
     text = "// Adds numbers.\nexport function add(a: number) {}\nexport const b = 1;\n"
     spec = skeleton(text, "a.ts")
     assert descriptions(spec) == {"add": "Adds numbers."}
@@ -898,6 +920,7 @@ def test_leading_comment_attached_to_a_definition_is_its_doc_not_the_purpose() -
 
 
 async def test_static_provider() -> None:
+    """The static provider satisfies the protocol, makes no call and answers from the skeleton."""
     provider: Provider = StaticProvider()
     assert (provider.name, provider.model, provider.prompt_version) == ("static", None, 2)
     assert provider.makes_calls is False
@@ -982,6 +1005,7 @@ public final class Arrays {
 
 
 def test_java_overloads_keep_their_own_javadoc_in_the_written_spec(repo: GitRepo, cli: CLI) -> None:
+    """Through the CLI, each Java overload keeps its own Javadoc in the written spec."""
     repo.write("src/java/util/Arrays.java", JAVA_ARRAYS)
     repo.commit()
     assert cli("generate", "src").code == 0
@@ -994,6 +1018,7 @@ def test_java_overloads_keep_their_own_javadoc_in_the_written_spec(repo: GitRepo
 
 
 def test_java_overloads_and_javadoc() -> None:
+    """Java overloads are separate entries, each with its Javadoc cleaned of tags and HTML."""
     spec = skeleton(JAVA_ARRAYS, "java/util/Arrays.java")
     assert [(s.name, s.signature, s.line_start) for s in spec.symbols] == [
         ("Arrays", "public final class Arrays", 16),
@@ -1108,6 +1133,7 @@ def coerce(value, *, default_encoding="utf-8"):
 
 
 def test_python_reexports_aliases_and_overloads() -> None:
+    """Python re-exports, aliases and `@overload`s are listed as the package exposes them."""
     spec = skeleton(PYTHON_PACKAGE, "attr/__init__.py")
     # The licence and the credit line are not the purpose.
     assert spec.purpose == "Classes without boilerplate."
@@ -1144,6 +1170,7 @@ def test_python_reexports_aliases_and_overloads() -> None:
 
 def test_python_decorators_stay_on_their_own_lines() -> None:
     # Shaped like httpx's streaming helpers and a property with a setter.
+    """Decorators stay on their own lines in a signature."""
     text = (
         "class Client:\n"
         "    @contextmanager\n"
@@ -1198,6 +1225,7 @@ def test_python_decorators_stay_on_their_own_lines() -> None:
 
 
 def test_python_alternative_definitions_are_listed_once() -> None:
+    """Alternative definitions under try/except or if/else are listed once."""
     text = (
         "try:\n    from os import fspath\nexcept ImportError:\n"
         "    def fspath(path):\n        return path\n"
@@ -1247,6 +1275,7 @@ export function datetimeRegex(args: { precision?: number | null }) {}
 
 
 def test_typescript_overloads_and_shared_names() -> None:
+    """TypeScript overloads and a type sharing a value's name are all listed."""
     spec = skeleton(TS_ZOD, "src/types.ts")
     assert [(s.name, s.kind, s.signature, s.line_start) for s in spec.symbols] == [
         ("input", "type", 'export type input<T extends ZodType<any, any, any>> = T["_input"]', 1),
@@ -1306,6 +1335,7 @@ export default defaultErrorMap;
 
 
 def test_typescript_reexports_name_their_origin() -> None:
+    """TypeScript re-exports name their origin module."""
     spec = skeleton(TS_INDEX, "src/index.ts")
     assert [(s.name, s.kind, s.signature, s.line_start) for s in spec.symbols] == [
         ("ZodError", "re-export", 'export { ZodError } from "./ZodError"', 5),
@@ -1372,6 +1402,7 @@ export const MAX = 10;
 
 
 def test_jsdoc_summary_tags_and_deprecation() -> None:
+    """JSDoc @summary and @description give the description, and @deprecated is shown."""
     spec = skeleton(TS_DATE_FNS, "src/addDays/index.ts")
     assert descriptions(spec) == {
         "addDays": "Add the specified number of days to the given date.",
@@ -1417,6 +1448,7 @@ type (
 
 
 def test_go_grouped_declarations() -> None:
+    """Each name of a Go grouped declaration is its own entry with its doc."""
     spec = skeleton(GO_GROUPED, "store/errors.go")
     assert table(spec) == [
         ("ErrNotFound", "variable", 'ErrNotFound = errors.New("store: not found")', 7, 7),
@@ -1492,6 +1524,7 @@ pub mod unsync {
 
 
 def test_rust_macros_inline_modules_and_reexports() -> None:
+    """Rust exported macros, inline `pub mod` items and `pub use` re-exports are listed."""
     spec = skeleton(RUST_CRATE, "src/lib.rs")
     assert spec.purpose == "Single assignment cells and lazy values."
     assert table(spec) == [
@@ -1528,6 +1561,9 @@ def test_rust_macros_inline_modules_and_reexports() -> None:
 def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
     repo: GitRepo, cli: CLI
 ) -> None:
+    """Through the CLI, specs list overloads as laid out, and specs of an older static prompt
+    version are redone.
+    """
     repo.write(
         "src/parse.ts",
         "/** Parse a value.\n * @deprecated Use `read` instead.\n */\n"
@@ -1557,6 +1593,7 @@ def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
 
 def test_licence_headers_and_credits_are_not_the_purpose() -> None:
     # OpenJDK's header: a licence whose last paragraph names no licence.
+    """Licence headers and credit lines are never the purpose."""
     openjdk = (
         "/*\n * Copyright (c) 1997, 2021, Oracle and/or its affiliates. All rights reserved.\n"
         " *\n * This code is free software; you can redistribute it and/or modify it\n"
@@ -1576,6 +1613,7 @@ def test_licence_headers_and_credits_are_not_the_purpose() -> None:
 
 def test_python_unpacking_assignments_bind_every_name() -> None:
     # Shaped like pickle.py's and calendar.py's module tails.
+    """Unpacking assignments bind every name they unpack."""
     text = (
         "Pickler, Unpickler = _Pickler, _Unpickler\n"
         "(MONDAY, TUESDAY) = range(2)\n"
@@ -1595,6 +1633,7 @@ def test_python_unpacking_assignments_bind_every_name() -> None:
 
 def test_typescript_export_assignment_and_interface_accessors() -> None:
     # Shaped like typescript.d.ts (`export = ts`) and lib.dom.d.ts accessors.
+    """`export =` and interface accessors are listed."""
     text = (
         "declare namespace ts {\n    const version: string;\n}\nexport = ts;\n"
         "declare function helper(): void;\n"
@@ -1612,6 +1651,7 @@ def test_typescript_export_assignment_and_interface_accessors() -> None:
 
 
 def test_commonjs_shaped_like_express() -> None:
+    """A CommonJS module shaped like express lists its exported function and attached properties."""
     text = (
         "/*!\n * express\n * MIT Licensed\n */\n\n'use strict';\n\n"
         "var proto = require('./application');\n\n"

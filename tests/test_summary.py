@@ -76,6 +76,7 @@ def _mermaid(text: str) -> list[str]:
 
 
 def test_title_totals_and_speedup() -> None:
+    """The step summary opens with the outcome, then the totals and the speed-up."""
     files = [
         FileRecord(
             path="src/a.py",
@@ -101,6 +102,7 @@ def test_title_totals_and_speedup() -> None:
 
 
 def test_failure_outcome_and_details() -> None:
+    """Failures and timeouts set the title and are listed with their reasons."""
     files = [
         FileRecord(path="ok.py", status="written", duration_s=1.0, api_calls=1),
         FileRecord(path="bad.py", status="failed", reason="server said no"),
@@ -119,6 +121,7 @@ def test_failure_outcome_and_details() -> None:
 
 
 def test_interrupted_and_deadline_titles() -> None:
+    """A run stopped at the deadline or interrupted says so in its title."""
     report = _report([FileRecord(path="a.py", status="written")])
     report.timed_out = True
     assert "⏱️ stopped at the deadline" in render_summary(report)
@@ -127,6 +130,7 @@ def test_interrupted_and_deadline_titles() -> None:
 
 
 def test_file_table_sorted_by_duration_and_bounded() -> None:
+    """The file table lists the slowest files first and is bounded."""
     files = [
         FileRecord(path=f"f{i:03}.py", status="written", duration_s=float(i), api_calls=1)
         for i in range(120)
@@ -139,6 +143,7 @@ def test_file_table_sorted_by_duration_and_bounded() -> None:
 
 
 def test_hostile_text_is_escaped() -> None:
+    """Hostile paths and reasons are escaped in every part of the summary."""
     path = "<script>alert(1)</script>|@octocat`x.py"
     files = [
         FileRecord(
@@ -166,6 +171,7 @@ def test_hostile_text_is_escaped() -> None:
 
 
 def test_markdown_helpers() -> None:
+    """Code spans survive backticks, pipes, newlines and bidi controls."""
     assert code_span("a`b") == "``a`b``"
     assert code_span("`a") == "`` `a ``"
     assert code_span("a|b", table=True) == "`a\\|b`"
@@ -182,12 +188,14 @@ def test_markdown_helpers() -> None:
     ["a:b", "x#y", "semi;colon", "%%comment", "`tick`", "new\nline", "title", "section x", "é", ""],
 )
 def test_mermaid_label_is_inert(raw: str) -> None:
+    """A Mermaid label keeps only inert characters and is bounded."""
     label = mermaid_label(raw)
     assert re.fullmatch(r"[A-Za-z0-9_./ -]+", label)
     assert len(label) <= 40
 
 
 def test_mermaid_timeline_is_well_formed_and_bounded() -> None:
+    """The Mermaid timeline is well formed and bounded, whatever the paths."""
     files = [
         FileRecord(
             path=f"dir/evil:#;%%`{i}.py", status="written", duration_s=float(i), api_calls=10
@@ -232,6 +240,7 @@ def test_mermaid_timeline_is_well_formed_and_bounded() -> None:
 def test_timeline_is_in_milliseconds_for_every_mermaid() -> None:
     # Mermaid 11 reads a bare-number start as milliseconds whatever the format, and
     # the end by the format: only `dateFormat x` (milliseconds) reads both alike.
+    """The timeline is in milliseconds, which every Mermaid version reads."""
     files = [FileRecord(path="a.py", status="written", duration_s=300, api_calls=1, chunks=1)]
     calls = [
         CallRecord(file="a.py", chunk="000-aa", start_s=10.2, end_s=300.4, attempt=1, outcome="ok")
@@ -242,6 +251,7 @@ def test_timeline_is_in_milliseconds_for_every_mermaid() -> None:
 
 
 def test_short_runs_show_fractions_of_a_second() -> None:
+    """Short runs show fractions of a second."""
     files = [FileRecord(path="a.py", status="written", duration_s=0.5, api_calls=1, chunks=1)]
     calls = [
         CallRecord(file="a.py", chunk="000-aa", start_s=0.01, end_s=0.5, attempt=1, outcome="ok")
@@ -261,6 +271,7 @@ _TIMELINE_CALLS: tuple[tuple[str, float, int, CallOutcome], ...] = (
 
 
 def test_timeline_names_chunks_merges_and_attempts() -> None:
+    """Timeline tasks name the chunk, the merge and the attempt."""
     files = [FileRecord(path="big.py", status="written", duration_s=9, api_calls=5, chunks=3)]
     calls = [
         CallRecord(file="big.py", chunk=chunk, start_s=t, end_s=t + 1, attempt=n, outcome=out)
@@ -273,11 +284,13 @@ def test_timeline_names_chunks_merges_and_attempts() -> None:
 
 
 def test_no_calls_no_timeline() -> None:
+    """A run without calls has no timeline."""
     text = render_summary(_report([FileRecord(path="a.py", status="unchanged")]))
     assert "mermaid" not in text
 
 
 def test_ten_thousand_files_stay_under_the_limit() -> None:
+    """Ten thousand files stay under the step summary's size limit."""
     files = [
         FileRecord(
             path=f"pkg/{'deep/' * 20}module_{i:05}.py",
@@ -297,6 +310,7 @@ def test_ten_thousand_files_stay_under_the_limit() -> None:
 
 
 def test_truncation_keeps_whole_sections_and_says_so() -> None:
+    """Truncation keeps whole sections and says what was left out."""
     files = [FileRecord(path=f"f{i}.py", status="failed", reason="r" * 200) for i in range(400)]
     text = render_summary(_report(files), max_bytes=6000)
     assert len(text.encode()) <= 6000
@@ -306,6 +320,7 @@ def test_truncation_keeps_whole_sections_and_says_so() -> None:
 
 
 def test_merged_shards_render_as_one(tmp_path: Path) -> None:
+    """Merged shard reports render as one summary."""
     one = _report(
         [FileRecord(path="a.py", status="written", duration_s=2, api_calls=2)],
         _calls("a.py", 2),
@@ -328,6 +343,7 @@ def test_merged_shards_render_as_one(tmp_path: Path) -> None:
 
 
 def test_write_summary_appends(tmp_path: Path) -> None:
+    """Writing the summary appends to the file, a line at a time."""
     target = tmp_path / "summary.md"
     write_summary(target, "one")
     write_summary(target, "two\n")
@@ -340,6 +356,7 @@ _API_ROWS = ("API calls", "Retries", "Rate-limited", "Tokens", "cost", "Speed-up
 
 
 def test_check_summary_speaks_of_drift_not_failure() -> None:
+    """A check summary speaks of drift (missing, stale, orphaned), not failure."""
     report = RunReport(
         tool_version="0.1.0",
         provider="check",
@@ -367,6 +384,7 @@ def test_check_summary_speaks_of_drift_not_failure() -> None:
 
 
 def test_clean_check_summary() -> None:
+    """A check that finds nothing says every spec is current."""
     report = RunReport(
         tool_version="0.1.0",
         provider="check",
@@ -379,6 +397,7 @@ def test_clean_check_summary() -> None:
 
 
 def test_offline_summary_has_no_api_rows() -> None:
+    """An offline summary has no call, cost or speed-up rows."""
     report = RunReport(
         tool_version="0.1.0",
         provider="static",
@@ -396,6 +415,7 @@ def test_offline_summary_has_no_api_rows() -> None:
 
 
 def test_orphans_left_by_a_run_come_with_the_prune_command() -> None:
+    """Orphans left by a run come with the command that prunes them."""
     files = [
         FileRecord(path="a.py", status="written", duration_s=1.0, api_calls=1),
         FileRecord(path="old name.py", status="orphaned", reason="source deleted"),
@@ -407,6 +427,7 @@ def test_orphans_left_by_a_run_come_with_the_prune_command() -> None:
 
 
 def test_notes_are_quoted_under_the_byline_and_merged_once() -> None:
+    """Notes are quoted under the byline, escaped, and merged once across shards."""
     first = _report([FileRecord(path="a.py", status="written")], shard="1/2")
     first.notes = ["the push's `before` commit is gone; every matching file was selected"]
     second = _report([FileRecord(path="b.py", status="written")], shard="2/2")
@@ -422,6 +443,7 @@ def test_notes_are_quoted_under_the_byline_and_merged_once() -> None:
 
 
 def test_failure_summary_escapes_the_cause() -> None:
+    """The usage-error summary escapes the cause and lists the fixes."""
     text = render_failure(
         "usage or configuration error", "bad path <img src=x> @org/team", ["Do `this`."]
     )

@@ -33,6 +33,7 @@ def _all_files(root: Path) -> list[str]:
 
 
 def test_spec_path_mapping(tmp_path: Path) -> None:
+    """A source path maps to its spec path under the output directory."""
     out = tmp_path / "specs"
     assert spec_path_for(out, "a/b.py") == out / "a" / "b.py.md"
     assert spec_path_for(out, "top.go") == out / "top.go.md"
@@ -44,12 +45,14 @@ def test_spec_path_mapping(tmp_path: Path) -> None:
     "source", ["../x.py", "a/../../x.py", "/etc/passwd", "", ".", "..", "a/..", "x\0y"]
 )
 def test_spec_path_confined(tmp_path: Path, source: str) -> None:
+    """A source path that would leave the output directory is refused in one line."""
     with pytest.raises(OutputPathError) as info:
         spec_path_for(tmp_path / "specs", source)
     assert "\n" not in str(info.value)
 
 
 def test_spec_path_through_symlinked_directory(tmp_path: Path) -> None:
+    """A spec path through a symlinked directory that leads elsewhere is refused."""
     out = tmp_path / "specs"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -65,6 +68,7 @@ def test_spec_path_through_symlinked_directory(tmp_path: Path) -> None:
 
 def test_out_dir_is_a_file(tmp_path: Path) -> None:
     # Checked once, before a run; every spec path is under a directory after that.
+    """An output directory that is a file is a one-line usage error."""
     out = tmp_path / "specs"
     out.write_text("oops")
     with pytest.raises(UsageError, match="not a directory"):
@@ -78,6 +82,7 @@ def test_out_dir_is_a_file(tmp_path: Path) -> None:
 
 
 def test_write_atomic_exact_bytes(tmp_path: Path) -> None:
+    """An atomic write puts the exact bytes, without newline translation."""
     target = tmp_path / "specs" / "deep" / "er" / "a.py.md"
     text = "line one\nünïcödé ✓\r\nno newline translation\n"
     write_atomic(target, text)
@@ -88,6 +93,7 @@ def test_write_atomic_exact_bytes(tmp_path: Path) -> None:
 
 
 def test_write_atomic_mode_follows_umask(tmp_path: Path) -> None:
+    """A written spec's mode follows the umask."""
     old = os.umask(0o022)
     try:
         write_atomic(tmp_path / "a.md", "x\n")
@@ -99,6 +105,7 @@ def test_write_atomic_mode_follows_umask(tmp_path: Path) -> None:
 def test_write_atomic_failure_leaves_old_content_and_no_temp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A failed write leaves the old content and no temporary file."""
     target = tmp_path / "a.md"
     write_atomic(target, "old\n")
 
@@ -114,6 +121,7 @@ def test_write_atomic_failure_leaves_old_content_and_no_temp(
 
 
 def test_write_atomic_blocked_paths(tmp_path: Path) -> None:
+    """A file or directory in the way is a one-line OutputPathError."""
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputPathError, match="a file is in the way"):
         write_atomic(tmp_path / "file" / "a.md", "x\n")
@@ -127,6 +135,7 @@ def test_write_atomic_blocked_paths(tmp_path: Path) -> None:
 
 
 def test_move_spec(tmp_path: Path) -> None:
+    """Moving a spec creates its new parents and prunes the emptied old ones."""
     out = tmp_path / "specs"
     write_atomic(spec_path_for(out, "old/pkg/a.py"), "spec\n")
     write_atomic(spec_path_for(out, "old/keep.py"), "keep\n")
@@ -143,6 +152,7 @@ def test_move_spec(tmp_path: Path) -> None:
 
 
 def test_remove_spec_prunes_empty_parents(tmp_path: Path) -> None:
+    """Removing a spec prunes the parents it leaves empty, and only those."""
     out = tmp_path / "specs"
     write_atomic(spec_path_for(out, "a/b/c/d.py"), "spec\n")
     write_atomic(spec_path_for(out, "a/e.py"), "spec\n")
@@ -161,6 +171,7 @@ def test_remove_spec_prunes_empty_parents(tmp_path: Path) -> None:
 
 
 def test_orphaned_sources(tmp_path: Path) -> None:
+    """Specs whose source is gone are found; hand-written files without front matter are not."""
     root = tmp_path / "repo"
     out = root / "specs"
     (root / "src").mkdir(parents=True)
@@ -188,4 +199,5 @@ def test_orphaned_sources(tmp_path: Path) -> None:
 
 
 def test_orphaned_sources_without_out_dir(tmp_path: Path) -> None:
+    """Without an output directory there are no orphans."""
     assert orphaned_sources(tmp_path, tmp_path / "specs") == []
