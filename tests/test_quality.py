@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -107,3 +108,14 @@ def test_mypy_and_pytest_configuration_cover_tests_and_benchmarks() -> None:
     pytest_options = config["tool"]["pytest"]["ini_options"]
     assert any(marker.startswith("slow:") for marker in pytest_options["markers"])
     assert "slow" not in pytest_options.get("addopts", "")
+
+
+def test_every_test_says_what_it_proves() -> None:
+    """Every test function has a docstring saying what it proves."""
+    bare = []
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            is_test = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            if is_test and node.name.startswith("test_") and not ast.get_docstring(node):
+                bare.append(f"{path.name}::{node.name}")
+    assert bare == [], f"tests without a docstring: {', '.join(bare)}"
