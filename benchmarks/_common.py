@@ -12,13 +12,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from specgen_action.batch import BatchOptions
 from specgen_action.chunking import chunk_source
-from specgen_action.pipeline import GenerateOptions, generate
+from specgen_action.engine.batch import BatchOptions
+from specgen_action.engine.pipeline import GenerateOptions, generate
+from specgen_action.engine.scheduler import Limits
 from specgen_action.providers.pricing import DEFAULT_MODEL, price_for
-from specgen_action.report import RunReport
-from specgen_action.scheduler import Limits
-from specgen_action.selection import Filters, select_all
+from specgen_action.report.model import RunReport
+from specgen_action.select.selection import Filters, select_all
 
 CHUNKS = 14
 """Chunks of the module ``fourteen_chunk_module`` writes."""

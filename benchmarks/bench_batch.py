@@ -42,10 +42,10 @@ from benchmarks._common import (
     table,
 )
 from fakes.gemini_server import FakeGemini
-from specgen_action.batch import BatchOptions
+from specgen_action.engine.batch import BatchOptions
+from specgen_action.engine.scheduler import Limits
 from specgen_action.providers.pricing import DEFAULT_MODEL
-from specgen_action.report import RunReport
-from specgen_action.scheduler import Limits
+from specgen_action.report.model import RunReport
 
 __all__ = ["main"]
 

@@ -51,16 +51,16 @@ from benchmarks._common import (
 )
 from fakes.gemini_server import FakeGemini
 from specgen_action.chunking import chunk_source
+from specgen_action.engine.scheduler import Limits
 from specgen_action.errors import ProviderError, RateLimited
 from specgen_action.parsing import parse
 from specgen_action.providers.base import ChunkRequest
 from specgen_action.providers.gemini import make_gemini_provider
 from specgen_action.providers.pricing import DEFAULT_MODEL
-from specgen_action.report import RunReport
-from specgen_action.scheduler import Limits
+from specgen_action.report.model import RunReport
 from specgen_action.skeleton import build_skeleton
 from specgen_action.source import Skipped, read_source
-from specgen_action.spec import ChunkAnalysis
+from specgen_action.specs.model import ChunkAnalysis
 
 __all__ = ["ideal_quota_schedule", "main"]
 

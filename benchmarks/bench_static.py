@@ -37,12 +37,12 @@ from pathlib import Path
 from benchmarks._common import machine, table
 from specgen_action.chunking import DEFAULT_CHUNK_TOKENS
 from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
+from specgen_action.engine.pipeline import GenerateOptions, generate
+from specgen_action.engine.scheduler import Limits
 from specgen_action.parsing import language_for, parse
-from specgen_action.pipeline import GenerateOptions, generate
 from specgen_action.providers.static import StaticProvider
-from specgen_action.report import RunReport
-from specgen_action.scheduler import Limits
-from specgen_action.selection import Filters, select_all
+from specgen_action.report.model import RunReport
+from specgen_action.select.selection import Filters, select_all
 from specgen_action.source import DEFAULT_MAX_BYTES
 
 __all__ = ["main"]
@@ -323,25 +323,25 @@ from pydantic import BaseModel
 mark("import pydantic, pydantic.BaseModel")
 import specgen_action.cli, specgen_action.config
 mark("import specgen_action.cli + .config")
-import specgen_action.selection
-mark("import specgen_action.selection")
-import specgen_action.drift, specgen_action.writer
-mark("import specgen_action.drift + .writer")
-import specgen_action.console
-mark("import specgen_action.console")
+import specgen_action.select.selection
+mark("import specgen_action.select.selection")
+import specgen_action.specs.drift, specgen_action.specs.writer
+mark("import specgen_action.specs.drift + .writer")
+import specgen_action.report.console
+mark("import specgen_action.report.console")
 from pathlib import Path
 from specgen_action.config import build_config, read_pyproject
-from specgen_action.selection import Filters, repo_root, select_all
+from specgen_action.select.selection import Filters, repo_root, select_all
 root = repo_root(Path.cwd())
 mark("git rev-parse (repo_root)")
 config = build_config({}, {}, read_pyproject(root))
 mark("build_config")
 sel = select_all(root, Filters(tuple(config.include), tuple(config.exclude), "specs"))
 mark("git ls-files + filters (select_all)")
-from specgen_action.writer import orphaned_sources
+from specgen_action.specs.writer import orphaned_sources
 orphans = orphaned_sources(root, root / "specs")
 mark("orphaned_sources (walk specs/)")
-from specgen_action.drift import check_specs
+from specgen_action.specs.drift import check_specs
 checks = check_specs(root, root / "specs", sel.paths, orphans, config.max_bytes)
 mark("check_specs (read + sha256 sources, read spec heads)")
 assert not any(c.drifted for c in checks), checks
@@ -406,8 +406,8 @@ def _profile_section(root: Path, env: dict[str, str]) -> str:
 
 
 def _cprofile_check(root: Path) -> list[list[object]]:
-    from specgen_action.drift import check_specs
-    from specgen_action.writer import orphaned_sources
+    from specgen_action.specs.drift import check_specs
+    from specgen_action.specs.writer import orphaned_sources
 
     def work() -> None:
         selection = select_all(root, Filters(DEFAULT_INCLUDE, DEFAULT_EXCLUDE, "specs"))

@@ -38,14 +38,14 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .batch import BatchOptions
-    from .budget import Budget
     from .config import Config
-    from .drift import SpecCheck
-    from .pipeline import Stop
+    from .engine.batch import BatchOptions
+    from .engine.budget import Budget
+    from .engine.pipeline import Stop
     from .providers.base import Provider
-    from .report import RunReport
-    from .selection import Filters, Selection
+    from .report.model import RunReport
+    from .select.selection import Filters, Selection
+    from .specs.drift import SpecCheck
 
 __all__ = ["EXIT_CHANGED", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _generate(args: argparse.Namespace, env: dict[str, str], started: float) -> int:
-    from .pipeline import stop_on_signals
+    from .engine.pipeline import stop_on_signals
 
     # From here on SIGINT and SIGTERM end the run the way the deadline does, with a report.
     with stop_on_signals() as stop:
@@ -86,11 +86,11 @@ def _generate_until(
     args: argparse.Namespace, env: dict[str, str], started: float, stop: Stop
 ) -> int:
     from .config import resolve_path
-    from .console import ConsoleProgress, print_summary
-    from .pipeline import GenerateOptions, generate
+    from .engine.pipeline import GenerateOptions, generate
+    from .engine.scheduler import Limits
     from .providers.pricing import price_for
-    from .scheduler import Limits
-    from .selection import parse_shard
+    from .report.console import ConsoleProgress, print_summary
+    from .select.selection import parse_shard
 
     _mask_secrets(env)
     root, config, filters, out_dir = _setup(args, env)
@@ -143,8 +143,8 @@ def _generate_until(
     # A moved spec names its old source, so it is rewritten and counted as written.
     changed = totals.written + totals.cached + (totals.orphaned if args.prune else 0)
     if args.fail_on_change and changed:
+        from .specs.writer import shown_path
         from .text import safe
-        from .writer import shown_path
 
         shown = shown_path(out_dir, root)
         stage = f"git add -A -- {shlex.quote(shown)}" if shown else "git add -A"
@@ -161,9 +161,9 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     # No pydantic on this path unless a report is asked for: it runs on every commit.
     from collections import Counter
 
-    from .drift import check_specs, fix_command_for
+    from .specs.drift import check_specs, fix_command_for
+    from .specs.writer import orphaned_sources, shown_out_dir
     from .text import safe
-    from .writer import orphaned_sources, shown_out_dir
 
     started = time.monotonic()
     root, config, filters, out_dir = _setup(args, env)
@@ -207,7 +207,7 @@ def _check_report(checks: list[SpecCheck], shown_out: str, wall_s: float) -> Run
     """
     from datetime import UTC, datetime
 
-    from .report import CHECK_PROVIDER, FileRecord, FileStatus, RunReport, finish_report
+    from .report.model import CHECK_PROVIDER, FileRecord, FileStatus, RunReport, finish_report
 
     status: dict[str, FileStatus] = {
         "current": "unchanged",
@@ -232,10 +232,10 @@ def _check_report(checks: list[SpecCheck], shown_out: str, wall_s: float) -> Run
 
 
 def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
-    from .console import print_summary
     from .github.commands import in_github_actions
     from .github.publish import publish
-    from .report import load_report, merge_reports
+    from .report.console import print_summary
+    from .report.model import load_report, merge_reports
 
     report = merge_reports(load_report(Path(name)) for name in args.files)
     report_path = args.files[0]
@@ -268,8 +268,8 @@ class _Setup(NamedTuple):
 
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> _Setup:
     from .config import build_config, flag_values, read_pyproject, resolve_path
-    from .selection import Filters, repo_root
-    from .writer import check_out_dir, shown_path
+    from .select.selection import Filters, repo_root
+    from .specs.writer import check_out_dir, shown_path
 
     root = repo_root(Path.cwd())
     config = build_config(flag_values(args), env, read_pyproject(root))
@@ -289,7 +289,7 @@ def _select(
     shard: tuple[int, int] | None,
     out_dir: Path,
 ) -> Selection:
-    from . import selection as sel
+    from .select import selection as sel
 
     if sum(map(bool, _modes(args))) > 1:
         raise UsageError("choose one of PATHS, --staged, --since, --github-event, --all")
@@ -298,7 +298,7 @@ def _select(
 
     def has_spec(path: str) -> bool:
         from .errors import OutputPathError
-        from .writer import spec_path_for
+        from .specs.writer import spec_path_for
 
         try:
             return spec_path_for(out_dir, path).is_file()
@@ -375,8 +375,8 @@ def _budget_and_batch(
     env: Mapping[str, str],
 ) -> tuple[Budget | None, BatchOptions | None]:
     """The run's ``--max-cost`` budget and ``--batch`` options, checked against the provider."""
-    from .batch import BatchOptions
-    from .budget import Budget
+    from .engine.batch import BatchOptions
+    from .engine.budget import Budget
 
     budget = None
     if config.max_cost is not None and provider.makes_calls:
@@ -413,7 +413,7 @@ def _mask_secrets(env: Mapping[str, str]) -> None:
 
 
 def _write_report(report: RunReport, name: str) -> None:
-    from .writer import write_atomic
+    from .specs.writer import write_atomic
 
     path = Path(name)
     try:

@@ -26,7 +26,7 @@ from specgen_action.errors import (
     UsageError,
     exit_code,
 )
-from specgen_action.render import parse_front_matter
+from specgen_action.specs.render import parse_front_matter
 from tests.conftest import CLI, GitRepo, Result
 
 PY = '"""Tools."""\n\n\ndef double(x: int) -> int:\n    """Double x."""\n    return 2 * x\n'

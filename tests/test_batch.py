@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from fakes.gemini_server import FakeGemini
-from specgen_action.batch import RECORD_NAME, synthesis_by_batch
+from specgen_action.engine.batch import RECORD_NAME, synthesis_by_batch
+from specgen_action.engine.scheduler import Limits
 from specgen_action.providers import gemini
-from specgen_action.scheduler import Limits
 from tests.conftest import CLI, GitRepo, python_module
 
 RECORD = Path(".specgen-cache") / RECORD_NAME

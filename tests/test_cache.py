@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specgen_action.cache import AnswerCache, cache_key, load_cached, store_cached
-from specgen_action.spec import ChunkAnalysis
+from specgen_action.engine.cache import AnswerCache, cache_key, load_cached, store_cached
+from specgen_action.specs.model import ChunkAnalysis
 
 BASE = {
     "text": "def f(): pass\n",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from specgen_action.render import parse_front_matter
+from specgen_action.specs.render import parse_front_matter
 from tests.conftest import CLI, GitRepo
 
 PY = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from specgen_action.github import commands
-from specgen_action.report import FileRecord, RunReport, finish_report
+from specgen_action.report.model import FileRecord, RunReport, finish_report
 from specgen_action.text import escape_data, escape_property
 
 # Hostile strings: each must stay inside the one command line that carries it.

@@ -17,7 +17,13 @@ from specgen_action.github.comment import (
     render_comment,
     upsert_comment,
 )
-from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report, merge_reports
+from specgen_action.report.model import (
+    CallRecord,
+    FileRecord,
+    RunReport,
+    finish_report,
+    merge_reports,
+)
 
 REPO = "octo/widgets"
 TOKEN = "ghs_fake_token"

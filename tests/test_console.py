@@ -19,9 +19,9 @@ from collections.abc import Callable
 import pytest
 
 from fakes.gemini_server import FakeGemini
-from specgen_action.console import ConsoleProgress, print_summary
-from specgen_action.report import FileRecord, RunReport, finish_report
-from specgen_action.scheduler import RunState, _finish_estimate
+from specgen_action.engine.scheduler import RunState, _finish_estimate
+from specgen_action.report.console import ConsoleProgress, print_summary
+from specgen_action.report.model import FileRecord, RunReport, finish_report
 from specgen_action.text import safe
 from tests.conftest import GitRepo, python_module
 

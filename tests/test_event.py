@@ -14,7 +14,7 @@ from specgen_action.github.event import (
     load_event,
     pull_request_number,
 )
-from specgen_action.selection import RevisionRange
+from specgen_action.select.selection import RevisionRange
 
 A = "a" * 40
 B = "b" * 40

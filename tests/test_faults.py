@@ -25,14 +25,14 @@ from typing import IO
 import pytest
 
 from fakes.gemini_server import FakeGemini, Fault, at_rate, first
-from specgen_action.pipeline import GenerateOptions, generate
+from specgen_action.engine.pipeline import GenerateOptions, generate
+from specgen_action.engine.scheduler import Limits
 from specgen_action.providers.gemini import make_gemini_provider
-from specgen_action.render import parse_front_matter
-from specgen_action.report import RunReport
-from specgen_action.scheduler import Limits
-from specgen_action.selection import Filters, select_all
-from specgen_action.spec import MAX_ANSWER_CHARS, MAX_ITEMS, MAX_TEXT
-from specgen_action.writer import spec_path_for
+from specgen_action.report.model import RunReport
+from specgen_action.select.selection import Filters, select_all
+from specgen_action.specs.model import MAX_ANSWER_CHARS, MAX_ITEMS, MAX_TEXT
+from specgen_action.specs.render import parse_front_matter
+from specgen_action.specs.writer import spec_path_for
 from tests.conftest import CLI, GitRepo, python_module
 
 MODEL = "gemini-3.8-flash"

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from specgen_action.gate import Gate
+from specgen_action.engine.gate import Gate
 from tests.virtual_time import run_virtual
 
 

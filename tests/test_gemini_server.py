@@ -22,7 +22,7 @@ from fakes.gemini_server import (
 from specgen_action.chunking import chunk_source
 from specgen_action.providers import prompts
 from specgen_action.providers.base import ChunkRequest
-from specgen_action.spec import FileSpec, Symbol
+from specgen_action.specs.model import FileSpec, Symbol
 
 PATH = "/v1/models/gemini-3.8-flash:generateContent"
 

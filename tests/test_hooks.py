@@ -21,7 +21,7 @@ import yaml
 
 from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
 from specgen_action.parsing import EXTENSIONS, files_regex
-from specgen_action.selection import Filters, select_all
+from specgen_action.select.selection import Filters, select_all
 from tests.conftest import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent

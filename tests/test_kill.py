@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from fakes.gemini_server import FakeGemini, pack_entries
-from specgen_action.render import parse_front_matter
+from specgen_action.specs.render import parse_front_matter
 from tests.conftest import GitRepo, python_module
 
 FILES = 40

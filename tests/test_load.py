@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from fakes.gemini_server import FakeGemini
-from specgen_action.packing import PACK_ENTRIES_MAX
-from specgen_action.pipeline import GenerateOptions, generate
+from specgen_action.engine.packing import PACK_ENTRIES_MAX
+from specgen_action.engine.pipeline import GenerateOptions, generate
+from specgen_action.engine.scheduler import Limits
 from specgen_action.providers.base import Provider
 from specgen_action.providers.gemini import make_gemini_provider
 from specgen_action.providers.static import StaticProvider
-from specgen_action.scheduler import Limits
-from specgen_action.selection import Filters, select_all
+from specgen_action.select.selection import Filters, select_all
 from tests.conftest import GitRepo
 
 MAX_RSS_MB = 500

@@ -14,7 +14,7 @@ from specgen_action.github.outputs import (
     action_outputs,
     write_outputs,
 )
-from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report
+from specgen_action.report.model import CallRecord, FileRecord, RunReport, finish_report
 
 
 def _parse(text: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from fakes.gemini_server import (
     parts_at_rate,
     skeleton_names,
 )
-from specgen_action.packing import PACK_ENTRIES_MAX, make_packs, pack_count, plan_packs
+from specgen_action.engine.packing import PACK_ENTRIES_MAX, make_packs, pack_count, plan_packs
 from specgen_action.providers import prompts
 from tests.conftest import CLI, GitRepo, python_module
 

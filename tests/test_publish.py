@@ -13,7 +13,13 @@ import pytest
 from fakes.github_api import FakeGitHub
 from specgen_action.github.comment import MARKER
 from specgen_action.github.publish import publish, run_url
-from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report, merge_reports
+from specgen_action.report.model import (
+    CallRecord,
+    FileRecord,
+    RunReport,
+    finish_report,
+    merge_reports,
+)
 
 REPO = "octo/widgets"
 TOKEN = "ghs_secret_token_value"

@@ -59,8 +59,8 @@ def test_check_path_imports_neither_parsers_nor_genai() -> None:
     """The modules `specgen check` needs import neither google.genai nor tree-sitter."""
     code = (
         "import sys\n"
-        "import specgen_action.cli, specgen_action.drift, specgen_action.selection\n"
-        "import specgen_action.config, specgen_action.console\n"
+        "import specgen_action.cli, specgen_action.specs.drift, specgen_action.select.selection\n"
+        "import specgen_action.config, specgen_action.report.console\n"
         "heavy = [m for m in sys.modules if m.startswith(('google.genai', 'tree_sitter', "
         "'httpx', 'stamina', 'aiolimiter', 'asyncio'))]\n"
         "print(','.join(heavy))\n"
@@ -115,7 +115,8 @@ def test_every_test_says_what_it_proves() -> None:
     bare = []
     for path in sorted((ROOT / "tests").glob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            is_test = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            if is_test and node.name.startswith("test_") and not ast.get_docstring(node):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if node.name.startswith("test_") and not ast.get_docstring(node):
                 bare.append(f"{path.name}::{node.name}")
     assert bare == [], f"tests without a docstring: {', '.join(bare)}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from specgen_action.render import FrontMatter, parse_front_matter, render_spec
-from specgen_action.spec import FileSpec, Symbol
+from specgen_action.specs.model import FileSpec, Symbol
+from specgen_action.specs.render import FrontMatter, parse_front_matter, render_spec
 
 META = FrontMatter(
     source="src/pkg/mod.py",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from specgen_action.report import CallRecord, FileRecord, RunReport, finish_report
+from specgen_action.report.model import CallRecord, FileRecord, RunReport, finish_report
 
 
 def _report(calls: list[CallRecord]) -> RunReport:

@@ -9,6 +9,15 @@ from pathlib import Path
 import pytest
 
 from specgen_action.chunking import Chunk
+from specgen_action.engine.gate import Cooldown
+from specgen_action.engine.scheduler import (
+    FileJob,
+    Limits,
+    RunState,
+    ScheduleResult,
+    Silent,
+    schedule,
+)
 from specgen_action.errors import (
     AuthenticationError,
     ContentBlocked,
@@ -18,7 +27,6 @@ from specgen_action.errors import (
     RateLimited,
     ServerError,
 )
-from specgen_action.gate import Cooldown
 from specgen_action.providers.base import (
     Analysis,
     ChunkRequest,
@@ -27,9 +35,8 @@ from specgen_action.providers.base import (
     SynthesisRequest,
     Usage,
 )
-from specgen_action.scheduler import FileJob, Limits, RunState, ScheduleResult, Silent, schedule
 from specgen_action.source import Source
-from specgen_action.spec import ChunkAnalysis, FileSpec, Symbol
+from specgen_action.specs.model import ChunkAnalysis, FileSpec, Symbol
 from tests.virtual_time import run_virtual
 
 FAST = Limits(rpm=0, tpm=0, concurrency=4, attempts=4, wait_initial=0.01, wait_max=0.05)

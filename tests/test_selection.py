@@ -9,7 +9,7 @@ import pytest
 
 from specgen_action.errors import GitError, UsageError
 from specgen_action.github.event import event_range
-from specgen_action.selection import (
+from specgen_action.select.selection import (
     Filters,
     Selection,
     in_shard,

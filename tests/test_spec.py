@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from specgen_action.spec import ChunkAnalysis, FileSpec, Symbol, SymbolNote, assemble
+from specgen_action.specs.model import ChunkAnalysis, FileSpec, Symbol, SymbolNote, assemble
 
 SKELETON = FileSpec(
     source="m.py",

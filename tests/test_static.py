@@ -12,7 +12,7 @@ from specgen_action.providers.base import ChunkRequest, Provider
 from specgen_action.providers.static import StaticProvider
 from specgen_action.skeleton import build_skeleton
 from specgen_action.source import Source
-from specgen_action.spec import ChunkAnalysis, FileSpec
+from specgen_action.specs.model import ChunkAnalysis, FileSpec
 from tests.conftest import CLI, GitRepo
 
 PYTHON = '''\

@@ -14,7 +14,7 @@ from specgen_action.github.summary import (
     render_summary,
     write_summary,
 )
-from specgen_action.report import (
+from specgen_action.report.model import (
     CallOutcome,
     CallRecord,
     FileRecord,

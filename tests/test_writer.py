@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from specgen_action.errors import OutputPathError, UsageError
-from specgen_action.render import FrontMatter, render_spec
-from specgen_action.spec import FileSpec
-from specgen_action.writer import (
+from specgen_action.specs.model import FileSpec
+from specgen_action.specs.render import FrontMatter, render_spec
+from specgen_action.specs.writer import (
     check_out_dir,
     move_spec,
     orphaned_sources,

@@ -280,8 +280,8 @@ def step_run(env: Mapping[str, str], stdout: TextIO) -> int:
 
 
 def _merge_reports(inputs: ActionInputs, target: Path, cwd: Path, stdout: TextIO) -> None:
-    from ..report import load_report, merge_reports
-    from ..writer import write_atomic
+    from ..report.model import load_report, merge_reports
+    from ..specs.writer import write_atomic
 
     if not inputs.paths:
         raise UsageError("report mode needs the JSON reports to merge in the paths input")
@@ -368,8 +368,8 @@ def _commit_message(paths: Sequence[str], env: Mapping[str, str]) -> str:
 def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
     """The ``commit`` step: push the changed specs to the branch; warn when it cannot."""
     from ..config import build_config, read_pyproject, resolve_path
-    from ..selection import repo_root
-    from ..writer import shown_path
+    from ..select.selection import repo_root
+    from ..specs.writer import shown_path
     from .commit import CommitTarget, auth_env, changed_specs, commit_specs
     from .event import load_event
 

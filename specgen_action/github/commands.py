@@ -9,7 +9,7 @@ new command.
 
 from collections.abc import Mapping
 
-from ..report import DRIFT_STATUSES, FileRecord, RunReport, fix_command
+from ..report.model import DRIFT_STATUSES, FileRecord, RunReport, fix_command
 from ..text import escape_data, escape_property
 
 __all__ = [

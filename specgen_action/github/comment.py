@@ -23,7 +23,7 @@ import httpx
 
 from ..errors import GitHubError, GitHubPermissionError, UsageError
 from ..redact import redact
-from ..report import RunReport, fix_command, is_offline
+from ..report.model import RunReport, fix_command, is_offline
 from ..text import code_span, escape_markdown
 from .summary import fit_sections, outcome
 

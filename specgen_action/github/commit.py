@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GitError
-from ..selection import run_git
+from ..select.selection import run_git
 
 __all__ = ["BOT_EMAIL", "BOT_NAME", "CommitTarget", "auth_env", "changed_specs", "commit_specs"]
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import FileAccessError
-from ..selection import RevisionRange
+from ..select.selection import RevisionRange
 
 __all__ = [
     "PULL_REQUEST_EVENTS",

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import FileAccessError, UsageError
-from ..report import RunReport
+from ..report.model import RunReport
 
 __all__ = ["DRIFT_OUTPUT_NAMES", "OUTPUT_NAMES", "action_outputs", "write_outputs"]
 

@@ -15,7 +15,7 @@ from typing import TextIO
 import httpx
 
 from ..errors import FileAccessError, GitHubError, GitHubPermissionError
-from ..report import RunReport
+from ..report.model import RunReport
 from . import commands
 from .commands import in_github_actions, mask_secrets, warning
 from .comment import github_client, render_comment, upsert_comment

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import FileAccessError
-from ..report import CallRecord, FileRecord, RunReport, fix_command, is_offline
+from ..report.model import CallRecord, FileRecord, RunReport, fix_command, is_offline
 from ..text import code_span, escape_markdown, mermaid_label, one_line
 
 __all__ = [

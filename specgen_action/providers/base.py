@@ -8,7 +8,7 @@ from typing import Protocol
 
 from ..chunking import Chunk
 from ..errors import InvalidResponse, ProviderError
-from ..spec import ChunkAnalysis, FileSpec
+from ..specs.model import ChunkAnalysis, FileSpec
 
 __all__ = [
     "Analysis",

@@ -42,7 +42,7 @@ from ..errors import (
     ServerError,
 )
 from ..redact import redact, redact_all
-from ..spec import MAX_ANSWER_CHARS, ChunkAnalysis, FileSpec
+from ..specs.model import MAX_ANSWER_CHARS, ChunkAnalysis, FileSpec
 from ..text import clip
 from . import prompts
 from .base import (

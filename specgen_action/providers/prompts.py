@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from ..spec import Symbol
+from ..specs.model import Symbol
 from .base import ChunkRequest, Request
 
 __all__ = [

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..parsing import node_lines
-from ..spec import Symbol
+from ..specs.model import Symbol
 from ._docs import (
     _ACCEPT,
     _comment_text,

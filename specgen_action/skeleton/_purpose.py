@@ -20,7 +20,7 @@ from ._docs import (
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from ..spec import Symbol
+    from ..specs.model import Symbol
     from ._common import _File
 
 _DISPLAY = {

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..parsing import LANGUAGES, parse, query, source_bytes
-from ..spec import FileSpec
+from ..specs.model import FileSpec
 from ._common import _File
 from ._go import _GO_QUERY, _go
 from ._java import _JAVA_QUERY, _java, _java_imports, _java_raised

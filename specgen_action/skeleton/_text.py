@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..spec import FileSpec
+from ..specs.model import FileSpec
 
 if TYPE_CHECKING:
     from ..source import Source

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ...skeleton import doc_summary
-from ...spec import MAX_NAME, MAX_SYMBOLS, MAX_TEXT, ChunkAnalysis, FileSpec, SymbolNote
+from ...specs.model import MAX_NAME, MAX_SYMBOLS, MAX_TEXT, ChunkAnalysis, FileSpec, SymbolNote
 from ...text import clip
 from ..base import Analysis, ChunkRequest, PackAnswer, Request
 

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from .text import safe
+from ..text import safe
 
 if TYPE_CHECKING:  # the check path prints through here and must stay light
-    from .report import CallOutcome, FileRecord, RunReport
-    from .scheduler import RunState
+    from ..engine.scheduler import RunState
+    from .model import CallOutcome, FileRecord, RunReport
 
 __all__ = ["ConsoleProgress", "print_summary"]
 
@@ -156,7 +156,7 @@ def _duration(seconds: float, *, up: bool = False) -> str:
 
 def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None:
     """The closing lines: counts, time, where the specs went, what went wrong and its fix."""
-    from .report import fix_command  # the check path prints through here and must stay light
+    from .model import fix_command  # the check path prints through here and must stay light
 
     if report.is_check:
         _print_check_summary(report, stream, limit)

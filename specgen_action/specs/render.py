@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # `specgen check` parses front matter only and never builds the models
-    from .spec import FileSpec, Symbol
+    from .model import FileSpec, Symbol
 
 __all__ = [
     "FRONT_MATTER_KEYS",

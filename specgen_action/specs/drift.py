@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .errors import OutputPathError
+from ..errors import OutputPathError
+from ..source import Skipped, read_source
 from .render import read_front_matter
-from .source import Skipped, read_source
 from .writer import spec_path_for
 
 __all__ = ["FIX_PATHS", "SpecCheck", "SpecState", "check_specs", "fix_command_for"]

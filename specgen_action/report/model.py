@@ -14,9 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .drift import FIX_PATHS, fix_command_for
-from .errors import FileAccessError, UsageError
-from .providers.pricing import batch_price
+from ..errors import FileAccessError, UsageError
+from ..providers.pricing import batch_price
+from ..specs.drift import FIX_PATHS, fix_command_for
 
 __all__ = [
     "BUDGET_REASON",

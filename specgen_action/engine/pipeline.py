@@ -17,21 +17,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
-from .batch import BatchOptions, run_batch
-from .budget import Budget
-from .chunking import chunk_source
-from .errors import OutputPathError
-from .parsing import parse
-from .providers.base import Provider
-from .render import FrontMatter, read_front_matter, render_spec
-from .report import PRUNED_REASON, FileRecord, RunReport, finish_report
-from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule
-from .selection import Selection
-from .skeleton import build_skeleton
-from .source import Skipped, Source, read_source
-from .spec import FileSpec
-from .writer import (
+from .. import __version__
+from ..chunking import chunk_source
+from ..errors import OutputPathError
+from ..parsing import parse
+from ..providers.base import Provider
+from ..report.model import PRUNED_REASON, FileRecord, RunReport, finish_report
+from ..select.selection import Selection
+from ..skeleton import build_skeleton
+from ..source import Skipped, Source, read_source
+from ..specs.model import FileSpec
+from ..specs.render import FrontMatter, read_front_matter, render_spec
+from ..specs.writer import (
     move_spec,
     orphaned_sources,
     remove_spec,
@@ -41,6 +38,9 @@ from .writer import (
     spec_path_for,
     write_atomic,
 )
+from .batch import BatchOptions, run_batch
+from .budget import Budget
+from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule
 
 __all__ = ["GenerateOptions", "Stop", "generate", "stop_on_signals"]
 

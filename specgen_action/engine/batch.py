@@ -37,18 +37,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from .budget import Budget, Reservation
-from .cache import AnswerCache, ensure_cache_dir, store_cached
-from .chunking import estimate_tokens
-from .errors import (
+from ..chunking import estimate_tokens
+from ..errors import (
     BatchError,
     FatalProviderError,
     OutputPathError,
     ProviderError,
     RetryableError,
 )
-from .packing import PACK_TOKENS_MAX, plan_packs, split_usage
-from .providers.base import (
+from ..providers.base import (
     Analysis,
     BatchJobState,
     BatchProvider,
@@ -59,11 +56,14 @@ from .providers.base import (
     SynthesisRequest,
     Usage,
 )
-from .providers.pricing import batch_price
-from .report import BatchRecord, FileRecord
+from ..providers.pricing import batch_price
+from ..report.model import BatchRecord, FileRecord
+from ..specs.model import ChunkAnalysis
+from ..specs.writer import write_atomic
+from .budget import Budget, Reservation
+from .cache import AnswerCache, ensure_cache_dir, store_cached
+from .packing import PACK_TOKENS_MAX, plan_packs, split_usage
 from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule, synthesis_text
-from .spec import ChunkAnalysis
-from .writer import write_atomic
 
 __all__ = ["RECORD_NAME", "BatchOptions", "run_batch", "synthesis_by_batch"]
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from .spec import SCHEMA_VERSION, ChunkAnalysis
+from ..specs.model import SCHEMA_VERSION, ChunkAnalysis
 
 if TYPE_CHECKING:
-    from .providers.base import Provider
+    from ..providers.base import Provider
 
 __all__ = ["AnswerCache", "cache_key", "ensure_cache_dir", "load_cached", "store_cached"]
 

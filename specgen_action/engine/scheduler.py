@@ -33,11 +33,9 @@ from typing import Any, Protocol
 
 import stamina
 
-from .budget import Budget, Reservation
-from .cache import AnswerCache
-from .chunking import Chunk, estimate_tokens
-from .config import Config
-from .errors import (
+from ..chunking import Chunk, estimate_tokens
+from ..config import Config
+from ..errors import (
     AuthenticationError,
     BudgetExceeded,
     ContentBlocked,
@@ -51,12 +49,14 @@ from .errors import (
     RetryableError,
     ServerError,
 )
+from ..providers.base import ChunkRequest, PackAnswer, Provider, Request, SynthesisRequest
+from ..report.model import BatchRecord, CallOutcome, CallRecord, FileRecord, FileStatus
+from ..source import Source
+from ..specs.model import ChunkAnalysis, FileSpec, assemble
+from .budget import Budget, Reservation
+from .cache import AnswerCache
 from .gate import Gate
 from .packing import pack_count, plan_packs, split_usage
-from .providers.base import ChunkRequest, PackAnswer, Provider, Request, SynthesisRequest
-from .report import BatchRecord, CallOutcome, CallRecord, FileRecord, FileStatus
-from .source import Source
-from .spec import ChunkAnalysis, FileSpec, assemble
 
 __all__ = [
     "FileJob",

@@ -20,7 +20,7 @@ import secrets
 import stat
 from pathlib import Path, PurePosixPath
 
-from .errors import OutputPathError, UsageError
+from ..errors import OutputPathError, UsageError
 from .render import read_front_matter
 
 __all__ = [

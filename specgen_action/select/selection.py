@@ -49,7 +49,7 @@ from pathlib import Path
 
 import pathspec
 
-from .errors import GitError, UsageError
+from ..errors import GitError, UsageError
 
 __all__ = [
     "Filters",

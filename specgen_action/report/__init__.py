@@ -1,0 +1,1 @@
+"""What a run did: the RunReport (JSON contract) and its console rendering."""

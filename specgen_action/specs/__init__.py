@@ -1,0 +1,1 @@
+"""Spec files: the model, its Markdown rendering, atomic writing and drift checks."""
