@@ -1,13 +1,7 @@
 """The ``specgen`` command: flags -> Config -> real objects -> an exit code.
 
 Exit codes, and which error class ends a run with which, are defined in
-``errors`` (``EXIT_*``, ``exit_code``); ``main`` applies them:
-
-    0    done
-    1    changes found (``check``, ``generate --fail-on-change``)
-    2    usage, configuration, git or file error (also a rejected API key)
-    3    some files failed or hit the deadline (finished specs are written)
-    130  interrupted
+``errors`` (``EXIT_CODES``, ``exit_code``); ``main`` applies them.
 
 Subcommands import what they need lazily, so ``specgen check`` never loads a
 parser or google-genai.

@@ -34,8 +34,11 @@ action read one table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 __all__ = [
     "EXIT_CHANGED",
+    "EXIT_CODES",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -45,6 +48,7 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "ContentBlocked",
+    "ExitCode",
     "FatalProviderError",
     "FileAccessError",
     "GitError",
@@ -62,6 +66,8 @@ __all__ = [
     "SpecgenError",
     "UsageError",
     "exit_code",
+    "exit_code_table",
+    "exit_meaning",
 ]
 
 EXIT_OK = 0
@@ -74,6 +80,56 @@ EXIT_FAILED = 3
 """Some work failed: files failed or hit the deadline, or publishing to GitHub failed."""
 EXIT_INTERRUPTED = 130
 """Ctrl-C or SIGTERM."""
+
+
+@dataclass(frozen=True)
+class ExitCode:
+    """One row of the exit-code table: the code, the outcome it stands for, what it means."""
+
+    code: int
+    outcome: str
+    meaning: str
+
+
+EXIT_CODES = (
+    ExitCode(EXIT_OK, "done", "done"),
+    ExitCode(
+        EXIT_CHANGED,
+        "changes found",
+        "changes found: `check` saw missing, stale or orphaned specs, or "
+        "`generate --fail-on-change` wrote one",
+    ),
+    ExitCode(
+        EXIT_USAGE,
+        "usage or configuration error",
+        "usage or configuration error, a git failure, a file specgen must read or write "
+        "(report, event payload) that it cannot, a rejected API key or unknown model "
+        "(one line on stderr)",
+    ),
+    ExitCode(
+        EXIT_FAILED,
+        "some work failed",
+        "some files failed, hit the deadline, were left by `--max-cost` or wait in a recorded "
+        "batch job; finished specs are written, the report lists the rest with their reasons",
+    ),
+    ExitCode(
+        EXIT_INTERRUPTED,
+        "interrupted",
+        "interrupted (Ctrl-C, SIGTERM); finished specs are written, the report is still written",
+    ),
+)
+"""Every exit code, in order: the CLI and the action use these, the docs table is made of them."""
+
+
+def exit_meaning(code: int) -> str:
+    """What exit code ``code`` means (``"failed"`` for a code specgen never returns)."""
+    return next((row.meaning for row in EXIT_CODES if row.code == code), "failed")
+
+
+def exit_code_table() -> str:
+    """The Markdown table of exit codes in docs/cli.md."""
+    rows = [f"| {row.code} | {row.meaning} |" for row in EXIT_CODES]
+    return "\n".join(["| Exit code | Meaning |", "|---|---|", *rows]) + "\n"
 
 
 class SpecgenError(Exception):
@@ -169,6 +225,8 @@ class GitHubPermissionError(GitHubError):
 
 def exit_code(exc: SpecgenError) -> int:
     """The exit code a run that ``exc`` ended returns (see the tree above)."""
-    if isinstance(exc, GitHubError):
+    if isinstance(exc, FatalProviderError):
+        return EXIT_USAGE
+    if isinstance(exc, GitHubError | ProviderError):
         return EXIT_FAILED
     return EXIT_USAGE

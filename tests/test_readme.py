@@ -10,6 +10,7 @@ import pytest
 
 from specgen_action.cli import _parser
 from specgen_action.config import settings, settings_table
+from specgen_action.errors import exit_code_table
 
 ROOT = Path(__file__).resolve().parent.parent
 # The README is the quick start; the reference lives in docs/. Both are read as one text.
@@ -67,6 +68,16 @@ def test_the_settings_table_is_the_one_config_generates() -> None:
     assert block == settings_table(), (
         "docs/configuration.md's settings table is out of date: replace it with "
         "specgen_action.config.settings_table()"
+    )
+
+
+def test_the_exit_code_table_is_the_one_errors_generates() -> None:
+    """The documented exit codes are exactly the table errors.py generates."""
+    start = "<!-- exit codes: generated from specgen_action/errors.py by exit_code_table() -->\n"
+    block = README.split(start, 1)[1].split("<!-- end of exit codes -->\n", 1)[0]
+    assert block == exit_code_table(), (
+        "docs/cli.md's exit codes are out of date: replace them with "
+        "specgen_action.errors.exit_code_table()"
     )
 
 

@@ -43,6 +43,7 @@ from ..errors import (
     SpecgenError,
     UsageError,
     exit_code,
+    exit_meaning,
 )
 from ..text import code_span
 from .commands import error, warning
@@ -63,12 +64,6 @@ __all__ = [
 
 Mode = Literal["generate", "check", "report"]
 
-_EXIT_MEANINGS = {
-    1: "specs are missing, stale or orphaned; the job summary names the command that fixes them",
-    2: "usage or configuration error (the error above says which)",
-    3: "some files failed or hit the deadline (see the job summary)",
-    130: "interrupted",
-}
 _ERROR_LINE = re.compile(r"^specgen(?: [a-z]+)?: error: (.+?)(?: \(see specgen [a-z ]*--help\))?$")
 _REPORT_NAME = "specgen-report.json"
 _KEPT_LINES = 200
@@ -434,7 +429,7 @@ def step_finish(env: Mapping[str, str], stdout: TextIO) -> int:
     code = int(raw) if raw.isdigit() else 1
     if code == 0:
         return 0
-    meaning = _EXIT_MEANINGS.get(code, "failed")
+    meaning = exit_meaning(code)
     if code == 2:
         # The run step already put the cause in an ::error and the summary.
         _say(stdout, f"specgen-action: failing the job: specgen exited with 2, {meaning}")
