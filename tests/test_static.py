@@ -1525,6 +1525,96 @@ def test_rust_macros_inline_modules_and_reexports() -> None:
     assert skeleton(titled, "src/lib.rs").purpose == "Cells written once."
 
 
+# Shaped like smallvec's `Array`, num-traits' `Num` and `Inv`: what a trait asks
+# of its implementors includes its associated types and constants.
+RUST_TRAITS = """\
+/// Types that can back a SmallVec.
+pub unsafe trait Array {
+    /// The type of the array's elements.
+    type Item;
+    /// Returns the number of items the array can hold.
+    fn size() -> usize;
+}
+
+/// The base numeric trait.
+pub trait Num: PartialEq + Zero + One {
+    type FromStrRadixErr: core::fmt::Debug
+        + core::fmt::Display;
+}
+
+/// Unary operator for retrieving the multiplicative inverse.
+pub trait Inv {
+    /// The result after applying the operator.
+    type Output = Self;
+    /// Samples per frame.
+    const FRAME: usize;
+    #[deprecated(note = "use FRAME")]
+    const LEGACY: usize = 4;
+    type Borrowed<'a>
+    where
+        Self: 'a;
+}
+
+trait Sealed { type Hidden; const SECRET: u8; }
+
+unsafe impl<T, const N: usize> Array for [T; N] {
+    type Item = T;
+    fn size() -> usize { N }
+}
+
+impl Inv for f32 {
+    type Output = f32;
+    const FRAME: usize = 1;
+}
+
+pub struct Wrapper;
+
+impl Wrapper {
+    /// The largest value.
+    pub const MAX: u32 = 7;
+    const MIN: u32 = 0;
+}
+"""
+
+
+def test_rust_traits_list_their_associated_types_and_constants() -> None:
+    """A pub trait's associated types (bounds, default, where clause as laid out) and
+    constants are entries `Trait.name`; trait impls and private traits add none, and an
+    inherent impl lists only its `pub const`."""
+    spec = skeleton(RUST_TRAITS, "src/lib.rs")
+    assert table(spec) == [
+        ("Array", "trait", "pub unsafe trait Array", 2, 7),
+        ("Array.Item", "type", "type Item", 4, 4),
+        ("Array.size", "method", "fn size() -> usize", 6, 6),
+        ("Num", "trait", "pub trait Num: PartialEq + Zero + One", 10, 13),
+        (
+            "Num.FromStrRadixErr",
+            "type",
+            "type FromStrRadixErr: core::fmt::Debug\n    + core::fmt::Display",
+            11,
+            12,
+        ),
+        ("Inv", "trait", "pub trait Inv", 16, 26),
+        ("Inv.Output", "type", "type Output = Self", 18, 18),
+        ("Inv.FRAME", "constant", "const FRAME: usize", 20, 20),
+        ("Inv.LEGACY", "constant", "const LEGACY: usize = 4", 22, 22),
+        ("Inv.Borrowed", "type", "type Borrowed<'a>\nwhere\n    Self: 'a", 23, 25),
+        ("Wrapper", "struct", "pub struct Wrapper", 40, 40),
+        ("Wrapper.MAX", "constant", "pub const MAX: u32 = 7", 44, 44),
+    ]
+    assert descriptions(spec) == {
+        "Array": "Types that can back a SmallVec.",
+        "Array.Item": "The type of the array's elements.",
+        "Array.size": "Returns the number of items the array can hold.",
+        "Num": "The base numeric trait.",
+        "Inv": "Unary operator for retrieving the multiplicative inverse.",
+        "Inv.Output": "The result after applying the operator.",
+        "Inv.FRAME": "Samples per frame.",
+        "Wrapper.MAX": "The largest value.",
+    }
+    assert [s.name for s in spec.symbols if s.deprecated is not None] == ["Inv.LEGACY"]
+
+
 def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
     repo: GitRepo, cli: CLI
 ) -> None:
