@@ -494,7 +494,7 @@ def test_typescript() -> None:
     spec = skeleton(TYPESCRIPT, "src/lib.ts")
     assert spec.purpose == "Widget helpers for the dashboard."
     assert table(spec) == [
-        ("*", "re-export", 'export * from "./types"', 9, 9),
+        ('* from "./types"', "re-export", 'export * from "./types"', 9, 9),
         (
             "parseWidget",
             "function",
@@ -520,6 +520,8 @@ def test_typescript() -> None:
             54,
         ),
         ("Widget.name", "attribute", "name: string", 37, 37),
+        # Protected is API to subclasses; private, #private and _conventional are not.
+        ("Widget.guarded", "attribute", "protected guarded = 2", 39, 39),
         ("Widget.constructor", "method", "constructor(name: string)", 43, 45),
         ("Widget.area", "property", "get area(): number", 48, 48),
         ("Widget.render", "method", "render(ctx: Context): void", 51, 51),
@@ -1310,9 +1312,9 @@ def test_typescript_reexports_name_their_origin() -> None:
     assert [(s.name, s.kind, s.signature, s.line_start) for s in spec.symbols] == [
         ("ZodError", "re-export", 'export { ZodError } from "./ZodError"', 5),
         ("IssueCode", "re-export", 'export { ZodIssueCode as IssueCode } from "./ZodError"', 5),
-        ("*", "re-export", 'export * from "./types"', 6),
+        ('* from "./types"', "re-export", 'export * from "./types"', 6),
         ("z", "re-export", 'export * as z from "./external"', 7),
-        ("*", "re-export", 'export type * from "./types"', 8),
+        ('type * from "./types"', "re-export", 'export type * from "./types"', 8),
         ("ParseParams", "re-export", 'export type { ParseParams } from "./helpers/parseUtil"', 9),
         (
             "SafeParseResult",
@@ -1333,7 +1335,164 @@ def test_typescript_reexports_name_their_origin() -> None:
     ]
     assert spec.purpose.startswith('TypeScript file re-exporting from "./ZodError", "./types"')
     js = skeleton('export * from "./lib/index.js";\n', "index.mjs")
-    assert table(js) == [("*", "re-export", 'export * from "./lib/index.js"', 1, 1)]
+    assert table(js) == [
+        ('* from "./lib/index.js"', "re-export", 'export * from "./lib/index.js"', 1, 1)
+    ]
+
+
+def test_export_star_entries_name_their_module() -> None:
+    """`export * from "m"` binds no name: its entry is named by its module, so two of them
+    in one file are two distinct entries, and `export * as ns` is named `ns`."""
+    text = (
+        'export * from "./a";\n'
+        "export * from './b';\n"
+        'export type * from "./a";\n'
+        'export * as ns from "./c";\n'
+    )
+    spec = skeleton(text, "src/index.ts")
+    assert [(s.name, s.signature) for s in spec.symbols] == [
+        ('* from "./a"', 'export * from "./a"'),
+        ("* from './b'", "export * from './b'"),
+        ('type * from "./a"', 'export type * from "./a"'),
+        ("ns", 'export * as ns from "./c"'),
+    ]
+    assert all(s.kind == "re-export" for s in spec.symbols)
+    assert not any(s.name == "*" for s in spec.symbols)
+
+
+# Shaped like rxjs 7's Notification, Subscriber, Subject and AnonymousSubject.
+TS_RXJS = """\
+/** Represents a push-based event or value. */
+export class Notification<T> {
+  constructor(
+    /** The kind of notification. */
+    public readonly kind: 'N' | 'E' | 'C',
+    public readonly value?: T,
+    protected error?: any,
+    private cache: Map<string, T> = new Map(),
+    readonly retries = 3,
+    count: number,
+  ) {}
+}
+
+export class Subscriber<T> extends Subscription {
+  /** @deprecated Internal implementation detail, do not use directly. */
+  protected isStopped: boolean = false;
+  protected destination: Subscriber<any>;
+  private stopped = false;
+  #finalized = false;
+
+  protected constructor(destination?: Subscriber<any>) {
+    super();
+  }
+
+  protected get closedState(): boolean {
+    return this.isStopped;
+  }
+
+  /** @internal */
+  protected _next(value: T): void {}
+  private _teardown(): void {}
+  _conventional(): void {}
+  #flush(): void {}
+}
+
+export abstract class Subject<T> {
+  protected abstract _subscribe(subscriber: Subscriber<T>): Subscription;
+}
+
+export class AnonymousSubject<T> extends Subject<T> {
+  constructor(public destination?: Observer<T>, private source?: Observable<T>) {
+    super();
+  }
+}
+"""
+
+
+def test_typescript_parameter_properties_and_protected_members() -> None:
+    """Constructor parameter properties (public, protected, readonly) are members of their
+    class and protected members are API to subclasses, their signature saying so as in
+    Java; private ones, `#private` ones and `_conventional` ones without a keyword are not."""
+    spec = skeleton(TS_RXJS, "src/internal/Subject.ts")
+    assert table(spec) == [
+        ("Notification", "class", "export class Notification<T>", 2, 12),
+        (
+            "Notification.constructor",
+            "method",
+            "constructor(\n"
+            "  public readonly kind: 'N' | 'E' | 'C',\n"
+            "  public readonly value?: T,\n"
+            "  protected error?: any,\n"
+            "  private cache: Map<string, T> = new Map(),\n"
+            "  readonly retries = 3,\n"
+            "  count: number,\n"
+            ")",
+            3,
+            11,
+        ),
+        ("Notification.kind", "attribute", "public readonly kind: 'N' | 'E' | 'C'", 5, 5),
+        ("Notification.value", "attribute", "public readonly value?: T", 6, 6),
+        ("Notification.error", "attribute", "protected error?: any", 7, 7),
+        ("Notification.retries", "attribute", "readonly retries = 3", 9, 9),
+        ("Subscriber", "class", "export class Subscriber<T> extends Subscription", 14, 34),
+        ("Subscriber.isStopped", "attribute", "protected isStopped: boolean = false", 16, 16),
+        ("Subscriber.destination", "attribute", "protected destination: Subscriber<any>", 17, 17),
+        (
+            "Subscriber.constructor",
+            "method",
+            "protected constructor(destination?: Subscriber<any>)",
+            21,
+            23,
+        ),
+        ("Subscriber.closedState", "property", "protected get closedState(): boolean", 25, 27),
+        ("Subscriber._next", "method", "protected _next(value: T): void", 30, 30),
+        ("Subject", "class", "export abstract class Subject<T>", 36, 38),
+        (
+            "Subject._subscribe",
+            "method",
+            "protected abstract _subscribe(subscriber: Subscriber<T>): Subscription",
+            37,
+            37,
+        ),
+        (
+            "AnonymousSubject",
+            "class",
+            "export class AnonymousSubject<T> extends Subject<T>",
+            40,
+            44,
+        ),
+        (
+            "AnonymousSubject.constructor",
+            "method",
+            "constructor(public destination?: Observer<T>, private source?: Observable<T>)",
+            41,
+            43,
+        ),
+        ("AnonymousSubject.destination", "attribute", "public destination?: Observer<T>", 41, 41),
+    ]
+    assert descriptions(spec)["Notification.kind"] == "The kind of notification."
+    assert [s.name for s in spec.symbols if s.deprecated is not None] == ["Subscriber.isStopped"]
+
+
+def test_javascript_private_class_members_stay_out() -> None:
+    """A plain JavaScript class lists its public fields and methods, never `#private` ones
+    nor those named with a leading `_`."""
+    text = (
+        "export class Queue {\n"
+        "  #items = [];\n"
+        "  _size = 0;\n"
+        '  name = "q";\n'
+        "  static #count = 0;\n"
+        "  #drain() {}\n"
+        "  get #head() { return this.#items[0]; }\n"
+        "  push(item) { this.#items.push(item); }\n"
+        "}\n"
+    )
+    assert table(skeleton(text, "lib/queue.js")) == [
+        ("Queue", "class", "export class Queue", 1, 9),
+        ("Queue.name", "attribute", 'name = "q"', 4, 4),
+        ("Queue.push", "method", "push(item)", 8, 8),
+    ]
 
 
 # Shaped like date-fns/addDays/index.ts: the summary lives in tags.
