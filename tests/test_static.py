@@ -901,7 +901,7 @@ def test_leading_comment_attached_to_a_definition_is_its_doc_not_the_purpose() -
 
 async def test_static_provider() -> None:
     provider: Provider = StaticProvider()
-    assert (provider.name, provider.model, provider.prompt_version) == ("static", None, 2)
+    assert (provider.name, provider.model, provider.prompt_version) == ("static", None, 3)
     assert provider.makes_calls is False
     source = Source("pkg/mod.py", PYTHON, "0" * 64, "python")
     tree = parse(PYTHON, "python")
@@ -1799,7 +1799,8 @@ def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
     assert text.count("Parse a value.") == 2
     assert cli("check", "src").code == 0
     # A spec from the previous static version is written again by the next run.
-    spec_file.write_text(text.replace("prompt_version: 2", "prompt_version: 1"))
+    assert "prompt_version: 3\n" in text
+    spec_file.write_text(text.replace("prompt_version: 3", "prompt_version: 2"))
     assert cli("generate", "src").code == 0
     assert spec_file.read_text() == text
 
