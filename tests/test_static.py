@@ -1495,6 +1495,36 @@ def test_javascript_private_class_members_stay_out() -> None:
     ]
 
 
+def test_cli_spec_shows_protected_members_and_named_star_exports(repo: GitRepo, cli: CLI) -> None:
+    """The written spec has an entry per `export * from` under its module's name, and a
+    protected member's entry whose signature says `protected`; a private one has none."""
+    repo.write(
+        "src/index.ts",
+        'export * from "./a";\nexport * from "./b";\n'
+        "export class Queue {\n"
+        "  constructor(protected readonly name: string, private size: number) {}\n"
+        "  /** Drains the queue. */\n"
+        "  protected drain(): void {}\n"
+        "  private flush(): void {}\n"
+        "}\n",
+    )
+    repo.commit()
+    assert cli("generate", "src").code == 0
+    text = (repo.root / "specs" / "src" / "index.ts.md").read_text()
+    assert '### `* from "./a"`\n\nre-export, line 1\n' in text
+    assert '### `* from "./b"`\n\nre-export, line 2\n' in text
+    assert "### `*`" not in text
+    assert (
+        "### `Queue.name`\n\nattribute, line 4\n\n"
+        "```typescript\nprotected readonly name: string\n```\n"
+    ) in text
+    assert (
+        "### `Queue.drain`\n\nmethod, line 6\n\n"
+        "```typescript\nprotected drain(): void\n```\n\nDrains the queue.\n"
+    ) in text
+    assert "Queue.size" not in text and "Queue.flush" not in text
+
+
 # Shaped like date-fns/addDays/index.ts: the summary lives in tags.
 TS_DATE_FNS = """\
 /**
