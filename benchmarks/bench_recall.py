@@ -2,8 +2,8 @@
 
 Real packages come from the package registries into a cache directory
 (``benchmarks/.cache/`` by default, git-ignored): PyPI sdists (httpx, attrs,
-click, rich), npm tarballs (date-fns's ESM ``.js`` and ``.d.ts``, zod's
-TypeScript sources), Debian's ``golang-*-dev`` and ``librust-*-dev`` source
+click, rich), npm tarballs (date-fns's ESM ``.js`` and ``.d.ts``, zod's and
+rxjs's TypeScript sources), Debian's ``golang-*-dev`` and ``librust-*-dev`` source
 packages and ``openjdk-17-source`` (``java.util`` and ``java.util.concurrent``).
 An independent ground truth lists each file's public declarations, from a small
 program per language in ``benchmarks/recall/`` built on that language's own
@@ -27,17 +27,20 @@ Public declaration, per language (what the spec promises):
 - Rust: ``pub`` items (functions, structs, enums, unions, traits, type
   aliases, constants, statics, modules) also inside inline ``pub mod x { }``
   (named ``x::Item``), ``#[macro_export]`` macros, ``pub`` fields, enum
-  variants, trait methods, ``pub`` methods and constants of inherent ``impl``s.
+  variants, trait methods, associated types and constants (``Trait.Item``),
+  ``pub`` methods and constants of inherent ``impl``s.
 - TypeScript/JavaScript: exported declarations (``export``, ``export
   default``, ``export { local }``), each overload signature (the
   implementation behind overloads is not listed), a type and a value of the
-  same name both, re-exports (``export { a } from``, ``export * from``);
-  members of exported classes, interfaces and enums not ``private``,
-  ``protected``, ``#private`` or starting with ``_``. A file that exports
-  nothing is a script: its top-level declarations not starting with ``_``.
-- Java: public top-level types; their public members (every member of an
-  interface or annotation type) incl. each overload and constructor, enum
-  constants, public nested types.
+  same name both, re-exports (``export { a } from``, ``export * from``, named
+  ``* from "m"``); members of exported classes, interfaces and enums not
+  ``private`` or ``#private``, nor starting with ``_`` unless declared
+  ``public`` or ``protected``, and constructor parameter properties. A file
+  that exports nothing is a script: its top-level declarations not starting
+  with ``_``.
+- Java: public top-level types; their public and protected members (every
+  member of an interface or annotation type) incl. each overload and
+  constructor, enum constants, public and protected nested types.
 
 A declaration is matched by (name, kind, signature). The signature is the
 source text from the declaration's start (decorators, modifiers and
@@ -103,7 +106,7 @@ _QUICK_FILES = 8
 _SAMPLES = 6
 
 PYPI = ("httpx==0.28.1", "attrs==26.1.0", "click==8.5.1", "rich==15.0.0")
-NPM = ("date-fns@4.4.0", "zod@4.6.7")
+NPM = ("date-fns@4.4.0", "zod@4.6.7", "rxjs@7.8.1")
 GO_DEBS = (
     "golang-github-pkg-errors-dev",
     "golang-github-google-uuid-dev",
@@ -117,6 +120,9 @@ RUST_DEBS = (
     "librust-bitflags-dev",
     "librust-log-dev",
     "librust-syn-dev",
+    "librust-num-traits-dev",
+    "librust-smallvec-dev",
+    "librust-indexmap-dev",
 )
 RUST_TOOL_DEBS = (
     "librust-syn-dev",
@@ -464,11 +470,11 @@ def _corpus(language: str, cache: Path) -> list[Path]:
         date_fns = roots["date-fns"]
         if language == "javascript":
             return sorted(date_fns.glob("*.js"))
-        zod = _files(
-            [roots["zod"] / "src"],
+        sources = _files(
+            [roots["zod"] / "src", roots["rxjs"] / "src"],
             lambda p: p.suffix == ".ts" and not p.name.endswith(".d.ts") and ".test." not in p.name,
         )
-        return zod + sorted(date_fns.glob("*.d.ts"))
+        return sources + sorted(date_fns.glob("*.d.ts"))
     if language == "go":
         return _files(
             _debs(cache, GO_DEBS),

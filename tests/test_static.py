@@ -497,7 +497,7 @@ def test_typescript() -> None:
     spec = skeleton(TYPESCRIPT, "src/lib.ts")
     assert spec.purpose == "Widget helpers for the dashboard."
     assert table(spec) == [
-        ("*", "re-export", 'export * from "./types"', 9, 9),
+        ('* from "./types"', "re-export", 'export * from "./types"', 9, 9),
         (
             "parseWidget",
             "function",
@@ -523,6 +523,8 @@ def test_typescript() -> None:
             54,
         ),
         ("Widget.name", "attribute", "name: string", 37, 37),
+        # Protected is API to subclasses; private, #private and _conventional are not.
+        ("Widget.guarded", "attribute", "protected guarded = 2", 39, 39),
         ("Widget.constructor", "method", "constructor(name: string)", 43, 45),
         ("Widget.area", "property", "get area(): number", 48, 48),
         ("Widget.render", "method", "render(ctx: Context): void", 51, 51),
@@ -922,7 +924,7 @@ def test_leading_comment_attached_to_a_definition_is_its_doc_not_the_purpose() -
 async def test_static_provider() -> None:
     """The static provider satisfies the protocol, makes no call and answers from the skeleton."""
     provider: Provider = StaticProvider()
-    assert (provider.name, provider.model, provider.prompt_version) == ("static", None, 2)
+    assert (provider.name, provider.model, provider.prompt_version) == ("static", None, 3)
     assert provider.makes_calls is False
     source = Source("pkg/mod.py", PYTHON, "0" * 64, "python")
     tree = parse(PYTHON, "python")
@@ -1340,9 +1342,9 @@ def test_typescript_reexports_name_their_origin() -> None:
     assert [(s.name, s.kind, s.signature, s.line_start) for s in spec.symbols] == [
         ("ZodError", "re-export", 'export { ZodError } from "./ZodError"', 5),
         ("IssueCode", "re-export", 'export { ZodIssueCode as IssueCode } from "./ZodError"', 5),
-        ("*", "re-export", 'export * from "./types"', 6),
+        ('* from "./types"', "re-export", 'export * from "./types"', 6),
         ("z", "re-export", 'export * as z from "./external"', 7),
-        ("*", "re-export", 'export type * from "./types"', 8),
+        ('type * from "./types"', "re-export", 'export type * from "./types"', 8),
         ("ParseParams", "re-export", 'export type { ParseParams } from "./helpers/parseUtil"', 9),
         (
             "SafeParseResult",
@@ -1363,7 +1365,194 @@ def test_typescript_reexports_name_their_origin() -> None:
     ]
     assert spec.purpose.startswith('TypeScript file re-exporting from "./ZodError", "./types"')
     js = skeleton('export * from "./lib/index.js";\n', "index.mjs")
-    assert table(js) == [("*", "re-export", 'export * from "./lib/index.js"', 1, 1)]
+    assert table(js) == [
+        ('* from "./lib/index.js"', "re-export", 'export * from "./lib/index.js"', 1, 1)
+    ]
+
+
+def test_export_star_entries_name_their_module() -> None:
+    """`export * from "m"` binds no name: its entry is named by its module, so two of them
+    in one file are two distinct entries, and `export * as ns` is named `ns`."""
+    text = (
+        'export * from "./a";\n'
+        "export * from './b';\n"
+        'export type * from "./a";\n'
+        'export * as ns from "./c";\n'
+    )
+    spec = skeleton(text, "src/index.ts")
+    assert [(s.name, s.signature) for s in spec.symbols] == [
+        ('* from "./a"', 'export * from "./a"'),
+        ("* from './b'", "export * from './b'"),
+        ('type * from "./a"', 'export type * from "./a"'),
+        ("ns", 'export * as ns from "./c"'),
+    ]
+    assert all(s.kind == "re-export" for s in spec.symbols)
+    assert not any(s.name == "*" for s in spec.symbols)
+
+
+# Shaped like rxjs 7's Notification, Subscriber, Subject and AnonymousSubject.
+TS_RXJS = """\
+/** Represents a push-based event or value. */
+export class Notification<T> {
+  constructor(
+    /** The kind of notification. */
+    public readonly kind: 'N' | 'E' | 'C',
+    public readonly value?: T,
+    protected error?: any,
+    private cache: Map<string, T> = new Map(),
+    readonly retries = 3,
+    count: number,
+  ) {}
+}
+
+export class Subscriber<T> extends Subscription {
+  /** @deprecated Internal implementation detail, do not use directly. */
+  protected isStopped: boolean = false;
+  protected destination: Subscriber<any>;
+  private stopped = false;
+  #finalized = false;
+
+  protected constructor(destination?: Subscriber<any>) {
+    super();
+  }
+
+  protected get closedState(): boolean {
+    return this.isStopped;
+  }
+
+  /** @internal */
+  protected _next(value: T): void {}
+  private _teardown(): void {}
+  _conventional(): void {}
+  #flush(): void {}
+}
+
+export abstract class Subject<T> {
+  protected abstract _subscribe(subscriber: Subscriber<T>): Subscription;
+}
+
+export class AnonymousSubject<T> extends Subject<T> {
+  constructor(public destination?: Observer<T>, private source?: Observable<T>) {
+    super();
+  }
+}
+"""
+
+
+def test_typescript_parameter_properties_and_protected_members() -> None:
+    """Constructor parameter properties (public, protected, readonly) are members of their
+    class and protected members are API to subclasses, their signature saying so as in
+    Java; private ones, `#private` ones and `_conventional` ones without a keyword are not."""
+    spec = skeleton(TS_RXJS, "src/internal/Subject.ts")
+    assert table(spec) == [
+        ("Notification", "class", "export class Notification<T>", 2, 12),
+        (
+            "Notification.constructor",
+            "method",
+            "constructor(\n"
+            "  public readonly kind: 'N' | 'E' | 'C',\n"
+            "  public readonly value?: T,\n"
+            "  protected error?: any,\n"
+            "  private cache: Map<string, T> = new Map(),\n"
+            "  readonly retries = 3,\n"
+            "  count: number,\n"
+            ")",
+            3,
+            11,
+        ),
+        ("Notification.kind", "attribute", "public readonly kind: 'N' | 'E' | 'C'", 5, 5),
+        ("Notification.value", "attribute", "public readonly value?: T", 6, 6),
+        ("Notification.error", "attribute", "protected error?: any", 7, 7),
+        ("Notification.retries", "attribute", "readonly retries = 3", 9, 9),
+        ("Subscriber", "class", "export class Subscriber<T> extends Subscription", 14, 34),
+        ("Subscriber.isStopped", "attribute", "protected isStopped: boolean = false", 16, 16),
+        ("Subscriber.destination", "attribute", "protected destination: Subscriber<any>", 17, 17),
+        (
+            "Subscriber.constructor",
+            "method",
+            "protected constructor(destination?: Subscriber<any>)",
+            21,
+            23,
+        ),
+        ("Subscriber.closedState", "property", "protected get closedState(): boolean", 25, 27),
+        ("Subscriber._next", "method", "protected _next(value: T): void", 30, 30),
+        ("Subject", "class", "export abstract class Subject<T>", 36, 38),
+        (
+            "Subject._subscribe",
+            "method",
+            "protected abstract _subscribe(subscriber: Subscriber<T>): Subscription",
+            37,
+            37,
+        ),
+        (
+            "AnonymousSubject",
+            "class",
+            "export class AnonymousSubject<T> extends Subject<T>",
+            40,
+            44,
+        ),
+        (
+            "AnonymousSubject.constructor",
+            "method",
+            "constructor(public destination?: Observer<T>, private source?: Observable<T>)",
+            41,
+            43,
+        ),
+        ("AnonymousSubject.destination", "attribute", "public destination?: Observer<T>", 41, 41),
+    ]
+    assert descriptions(spec)["Notification.kind"] == "The kind of notification."
+    assert [s.name for s in spec.symbols if s.deprecated is not None] == ["Subscriber.isStopped"]
+
+
+def test_javascript_private_class_members_stay_out() -> None:
+    """A plain JavaScript class lists its public fields and methods, never `#private` ones
+    nor those named with a leading `_`."""
+    text = (
+        "export class Queue {\n"
+        "  #items = [];\n"
+        "  _size = 0;\n"
+        '  name = "q";\n'
+        "  static #count = 0;\n"
+        "  #drain() {}\n"
+        "  get #head() { return this.#items[0]; }\n"
+        "  push(item) { this.#items.push(item); }\n"
+        "}\n"
+    )
+    assert table(skeleton(text, "lib/queue.js")) == [
+        ("Queue", "class", "export class Queue", 1, 9),
+        ("Queue.name", "attribute", 'name = "q"', 4, 4),
+        ("Queue.push", "method", "push(item)", 8, 8),
+    ]
+
+
+def test_cli_spec_shows_protected_members_and_named_star_exports(repo: GitRepo, cli: CLI) -> None:
+    """The written spec has an entry per `export * from` under its module's name, and a
+    protected member's entry whose signature says `protected`; a private one has none."""
+    repo.write(
+        "src/index.ts",
+        'export * from "./a";\nexport * from "./b";\n'
+        "export class Queue {\n"
+        "  constructor(protected readonly name: string, private size: number) {}\n"
+        "  /** Drains the queue. */\n"
+        "  protected drain(): void {}\n"
+        "  private flush(): void {}\n"
+        "}\n",
+    )
+    repo.commit()
+    assert cli("generate", "src").code == 0
+    text = (repo.root / "specs" / "src" / "index.ts.md").read_text()
+    assert '### `* from "./a"`\n\nre-export, line 1\n' in text
+    assert '### `* from "./b"`\n\nre-export, line 2\n' in text
+    assert "### `*`" not in text
+    assert (
+        "### `Queue.name`\n\nattribute, line 4\n\n"
+        "```typescript\nprotected readonly name: string\n```\n"
+    ) in text
+    assert (
+        "### `Queue.drain`\n\nmethod, line 6\n\n"
+        "```typescript\nprotected drain(): void\n```\n\nDrains the queue.\n"
+    ) in text
+    assert "Queue.size" not in text and "Queue.flush" not in text
 
 
 # Shaped like date-fns/addDays/index.ts: the summary lives in tags.
@@ -1558,6 +1747,96 @@ def test_rust_macros_inline_modules_and_reexports() -> None:
     assert skeleton(titled, "src/lib.rs").purpose == "Cells written once."
 
 
+# Shaped like smallvec's `Array`, num-traits' `Num` and `Inv`: what a trait asks
+# of its implementors includes its associated types and constants.
+RUST_TRAITS = """\
+/// Types that can back a SmallVec.
+pub unsafe trait Array {
+    /// The type of the array's elements.
+    type Item;
+    /// Returns the number of items the array can hold.
+    fn size() -> usize;
+}
+
+/// The base numeric trait.
+pub trait Num: PartialEq + Zero + One {
+    type FromStrRadixErr: core::fmt::Debug
+        + core::fmt::Display;
+}
+
+/// Unary operator for retrieving the multiplicative inverse.
+pub trait Inv {
+    /// The result after applying the operator.
+    type Output = Self;
+    /// Samples per frame.
+    const FRAME: usize;
+    #[deprecated(note = "use FRAME")]
+    const LEGACY: usize = 4;
+    type Borrowed<'a>
+    where
+        Self: 'a;
+}
+
+trait Sealed { type Hidden; const SECRET: u8; }
+
+unsafe impl<T, const N: usize> Array for [T; N] {
+    type Item = T;
+    fn size() -> usize { N }
+}
+
+impl Inv for f32 {
+    type Output = f32;
+    const FRAME: usize = 1;
+}
+
+pub struct Wrapper;
+
+impl Wrapper {
+    /// The largest value.
+    pub const MAX: u32 = 7;
+    const MIN: u32 = 0;
+}
+"""
+
+
+def test_rust_traits_list_their_associated_types_and_constants() -> None:
+    """A pub trait's associated types (bounds, default, where clause as laid out) and
+    constants are entries `Trait.name`; trait impls and private traits add none, and an
+    inherent impl lists only its `pub const`."""
+    spec = skeleton(RUST_TRAITS, "src/lib.rs")
+    assert table(spec) == [
+        ("Array", "trait", "pub unsafe trait Array", 2, 7),
+        ("Array.Item", "type", "type Item", 4, 4),
+        ("Array.size", "method", "fn size() -> usize", 6, 6),
+        ("Num", "trait", "pub trait Num: PartialEq + Zero + One", 10, 13),
+        (
+            "Num.FromStrRadixErr",
+            "type",
+            "type FromStrRadixErr: core::fmt::Debug\n    + core::fmt::Display",
+            11,
+            12,
+        ),
+        ("Inv", "trait", "pub trait Inv", 16, 26),
+        ("Inv.Output", "type", "type Output = Self", 18, 18),
+        ("Inv.FRAME", "constant", "const FRAME: usize", 20, 20),
+        ("Inv.LEGACY", "constant", "const LEGACY: usize = 4", 22, 22),
+        ("Inv.Borrowed", "type", "type Borrowed<'a>\nwhere\n    Self: 'a", 23, 25),
+        ("Wrapper", "struct", "pub struct Wrapper", 40, 40),
+        ("Wrapper.MAX", "constant", "pub const MAX: u32 = 7", 44, 44),
+    ]
+    assert descriptions(spec) == {
+        "Array": "Types that can back a SmallVec.",
+        "Array.Item": "The type of the array's elements.",
+        "Array.size": "Returns the number of items the array can hold.",
+        "Num": "The base numeric trait.",
+        "Inv": "Unary operator for retrieving the multiplicative inverse.",
+        "Inv.Output": "The result after applying the operator.",
+        "Inv.FRAME": "Samples per frame.",
+        "Wrapper.MAX": "The largest value.",
+    }
+    assert [s.name for s in spec.symbols if s.deprecated is not None] == ["Inv.LEGACY"]
+
+
 def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
     repo: GitRepo, cli: CLI
 ) -> None:
@@ -1586,7 +1865,8 @@ def test_cli_specs_list_overloads_laid_out_and_redo_older_static_specs(
     assert text.count("Parse a value.") == 2
     assert cli("check", "src").code == 0
     # A spec from the previous static version is written again by the next run.
-    spec_file.write_text(text.replace("prompt_version: 2", "prompt_version: 1"))
+    assert "prompt_version: 3\n" in text
+    spec_file.write_text(text.replace("prompt_version: 3", "prompt_version: 2"))
     assert cli("generate", "src").code == 0
     assert spec_file.read_text() == text
 

@@ -11,9 +11,12 @@
 // every other alias is a re-export `export { local as alias }`; each overload signature (an
 // implementation behind overloads is not listed), a type and a value of one
 // name both, and re-exports (`export { a, b as c } from`, `export * from`,
-// `export * as ns from`, named by what they export); members of exported
-// classes, interfaces and enums not private, protected, #private or starting
-// with `_`. A re-export's signature names only it: `export { a as b } from "m"`,
+// `export * as ns from`, named by what they export: `ns`, and `* from "m"` or
+// `type * from "m"` for a bare star); members of exported classes, interfaces
+// and enums not private or #private, nor starting with `_` unless declared
+// `public` or `protected` (protected members are API to subclasses), and the
+// constructor's parameter properties (`constructor(public readonly kind: K)`).
+// A re-export's signature names only it: `export { a as b } from "m"`,
 // `export * from "m"`, `export * as ns from "m"`, `export type { T } from "m"`.
 // A file that exports nothing is a script: its top-level
 // declarations not starting with `_` count.
@@ -138,22 +141,33 @@ function read(path, text) {
   const memberName = (member) => {
     if (!member.name) return undefined;
     if (ts.isPrivateIdentifier(member.name)) return undefined;
-    if (has(member, ts.SyntaxKind.PrivateKeyword) || has(member, ts.SyntaxKind.ProtectedKeyword)) {
-      return undefined;
-    }
+    if (has(member, ts.SyntaxKind.PrivateKeyword)) return undefined;
+    const declared = has(member, ts.SyntaxKind.PublicKeyword) || has(member, ts.SyntaxKind.ProtectedKeyword);
     const name = ts.isIdentifier(member.name) || ts.isStringLiteral(member.name) || ts.isNumericLiteral(member.name)
       ? member.name.text
       : member.name.getText(file);
-    return name.startsWith("_") || name.startsWith("#") ? undefined : name;
+    return (name.startsWith("_") && !declared) || name.startsWith("#") ? undefined : name;
   };
+
+  // `constructor(public readonly kind: K, protected x: number)`: members as well as parameters.
+  function parameterProperties(owner, constructor) {
+    for (const parameter of constructor.parameters) {
+      if (!ts.isParameterPropertyDeclaration(parameter, constructor) || !ts.isIdentifier(parameter.name)) continue;
+      const name = memberName(parameter);
+      if (name === undefined) continue;
+      const head = parameter.initializer ? parameter.initializer.getFullStart() : undefined;
+      add(`${owner}.${name}`, "attribute", parameter, head, true);
+    }
+  }
 
   function classMembers(owner, members) {
     const skip = overloadedBodies(members, (m) =>
       ts.isMethodDeclaration(m) || ts.isConstructorDeclaration(m) ? memberName(m) || (ts.isConstructorDeclaration(m) ? "constructor" : undefined) : undefined);
     for (const member of members) {
+      if (ts.isConstructorDeclaration(member) && member.body) parameterProperties(owner, member);
       if (skip.has(member)) continue;
       if (ts.isConstructorDeclaration(member)) {
-        if (has(member, ts.SyntaxKind.PrivateKeyword) || has(member, ts.SyntaxKind.ProtectedKeyword)) continue;
+        if (has(member, ts.SyntaxKind.PrivateKeyword)) continue;
         add(`${owner}.constructor`, "method", member, member.body ? start(member.body) : undefined, false);
         continue;
       }
@@ -247,7 +261,7 @@ function read(path, text) {
         full: `${keyword} ${what} from ${module}`, head: `${keyword} ${what} from ${module}`, value: false,
       });
       if (!clause) {
-        reexport("*", "*");
+        reexport(`${statement.isTypeOnly ? "type " : ""}* from ${module}`, "*");
       } else if (ts.isNamespaceExport(clause)) {
         reexport(clause.name.text, `* as ${clause.name.text}`);
       } else {

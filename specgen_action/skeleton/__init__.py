@@ -13,10 +13,13 @@ Public means: Python, no leading underscore, or listed in a literal
 included; an imported name in ``__all__`` is a re-export); JavaScript/
 TypeScript, exported (``export``, ``export {...}``, ``export ... from``,
 CommonJS ``exports``), or every top-level declaration of a file that exports
-nothing (a script); Go, capitalised; Rust, ``pub`` (inline ``pub mod``
-contents, ``pub use`` and ``#[macro_export]`` macros too); Java, ``public`` or
-``protected`` (and interface members). Every overload is listed; one name may
-be both a type and a value.
+nothing (a script), with class members that are not ``private`` or
+``#private`` (constructor parameter properties too); Go, capitalised; Rust,
+``pub`` (inline ``pub mod`` contents, ``pub use``, ``#[macro_export]`` macros
+and a trait's associated types and constants too); Java, ``public`` or
+``protected`` (and interface members). Protected members keep the ordinary
+kind; their signature says ``protected``. Every overload is listed; one name
+may be both a type and a value.
 
 The extractors walk the tree by hand rather than running the grammars'
 ``TAGS_QUERY`` definition queries: those carry no visibility (``pub``,

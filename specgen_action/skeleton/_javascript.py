@@ -3,8 +3,11 @@
 Exported means ``export``, ``export {...}`` or CommonJS ``exports``; a file
 that exports nothing is a script, and all its top-level declarations count.
 Names exported from another module (``export ... from``, or an imported name
-exported again) are listed as re-exports naming their origin. Overload
-signatures are each listed; their implementation only lends its JSDoc.
+exported again) are listed as re-exports naming their origin; ``export *
+from "m"`` binds no name, so its entry is named ``* from "m"``. Overload
+signatures are each listed; their implementation only lends its JSDoc. Class
+members are listed unless ``private`` or ``#private`` (protected ones are API
+to subclasses), constructor parameter properties included.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ _JS_FUNCTIONS = frozenset(
     {"arrow_function", "function_expression", "function", "generator_function"}
 )
 _JS_CLASSES = frozenset({"class", "class_expression"})
+_JS_PARAMETER_PROPERTY = frozenset({"accessibility_modifier", "readonly", "override_modifier"})
+"""A constructor parameter with any of these is also a member of the class."""
 
 
 def _js(file: _File, root: Node) -> None:
@@ -210,7 +215,7 @@ def _js_reexports(file: _File, node: Node) -> None:
         name = file.text(namespace.named_children[-1])
         _js_reexport(file, node, name, "*", module, type_only)
     elif not specifiers and not any(c.type == "export_clause" for c in node.named_children):
-        _js_reexport(file, node, "*", "*", module, type_only)
+        _js_reexport(file, node, "", "*", module, type_only)
     for specifier in specifiers:
         alias = specifier.child_by_field_name("alias")
         original = file.text(specifier.child_by_field_name("name"))
@@ -239,9 +244,12 @@ def _js_reexport(
     type_only: bool = False,
     type_statement: bool = True,
 ) -> None:
-    """One re-exported name; its signature is the ``export ... from`` naming only it."""
+    """One re-exported name; its signature is the ``export ... from`` naming only it.
+
+    ``name`` is empty for ``export * from "m"``, which binds no name of its own.
+    """
     if original == "*":
-        clause = "*" if name == "*" else f"* as {name}"
+        clause = f"* as {name}" if name else "*"
     else:
         clause = original if original == name else f"{original} as {name}"
         if type_only and not type_statement:
@@ -249,6 +257,8 @@ def _js_reexport(
         clause = f"{{ {clause} }}"
     keyword = "export type" if type_only and type_statement else "export"
     signature = f"{keyword} {clause} from {module}"
+    # Named by what it re-exports (`* from "m"`): two of them are two readable entries.
+    name = name or signature.removeprefix("export ")
     file.add(name, "re-export", signature, node, _doc_comment(file, node))
 
 
@@ -437,19 +447,47 @@ def _js_declarator(
 
 
 def _js_member_name(file: _File, member: Node) -> str:
-    """The member's public name, or "" for ``#private``, ``_private`` and TS private/protected."""
-    name_node = member.child_by_field_name("name") or member.child_by_field_name("property")
+    """The member's name when it is API, else "": ``#private`` and TS ``private`` are not.
+
+    Protected members are API to subclasses, as in Java. A leading ``_`` marks
+    a member private by convention, unless TypeScript says ``public`` or
+    ``protected`` outright.
+    """
+    name_node = (
+        member.child_by_field_name("name")
+        or member.child_by_field_name("property")
+        or member.child_by_field_name("pattern")  # a constructor's parameter property
+    )
     if name_node is None or name_node.type == "private_property_identifier":
         return ""
     name = file.text(name_node)
     if name_node.type == "string":  # `"~standard": ...` is the member `~standard`
         name = name[1:-1]
-    if name.startswith(("_", "#")):
+    access = next((file.text(c) for c in member.children if c.type == "accessibility_modifier"), "")
+    if access == "private" or name.startswith("#") or (name.startswith("_") and not access):
         return ""
-    for child in member.children:
-        if child.type == "accessibility_modifier" and file.text(child) in ("private", "protected"):
-            return ""
     return name
+
+
+def _js_parameter_properties(file: _File, owner: str, constructor: Node) -> None:
+    """``constructor(public readonly kind: K, protected x: number)`` declares members too."""
+    parameters = constructor.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else []:
+        pattern = parameter.child_by_field_name("pattern")
+        if pattern is None or pattern.type != "identifier":
+            continue
+        if not any(child.type in _JS_PARAMETER_PROPERTY for child in parameter.children):
+            continue
+        name = _js_member_name(file, parameter)
+        if name:
+            value = parameter.child_by_field_name("value")
+            file.add(
+                f"{owner}.{name}",
+                "attribute",
+                _value_signature(file, parameter, value),
+                parameter,
+                _doc_comment(file, parameter),
+            )
 
 
 def _js_class_members(file: _File, owner: str, body: Node | None) -> None:
@@ -473,6 +511,8 @@ def _js_class_members(file: _File, owner: str, body: Node | None) -> None:
                 qualified, doc, None
             ):
                 file.add(qualified, member_kind, signature, member, doc)
+            if name == "constructor" and member_body is not None:
+                _js_parameter_properties(file, owner, member)
         elif kind in ("public_field_definition", "field_definition"):
             name = _js_member_name(file, member)
             if name:

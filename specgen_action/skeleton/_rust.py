@@ -1,5 +1,9 @@
 """Rust: ``pub`` items, their public fields and variants, and inherent ``impl`` methods.
 
+A ``pub trait`` lists its methods, associated types (with their bounds or
+default) and associated constants as ``Trait.name``; impls of a trait add no
+names.
+
 Items of inline ``pub mod x { ... }`` are named with their module path
 (``x::Item``); ``#[macro_export]`` macros are listed as ``name!``; ``pub use``
 lists what it re-exports.
@@ -45,6 +49,14 @@ _RUST_KINDS = {
     "static_item": "static",
     "mod_item": "module",
 }
+_RUST_TRAIT_MEMBERS = {
+    "function_item": "method",
+    "function_signature_item": "method",
+    "associated_type": "type",
+    "type_item": "type",  # an associated type with a default: `type Output = Self;`
+    "const_item": "constant",
+}
+"""What a trait declares for its implementors: methods, associated types and constants."""
 _RUST_BODIES = frozenset(
     {"block", "field_declaration_list", "declaration_list", "enum_variant_list"}
 )
@@ -195,7 +207,7 @@ def _rust_item(file: _File, node: Node, prefix: str, kind: str) -> None:
         signature = _signature(file, node, body.start_byte)
     elif node.type in ("const_item", "static_item"):
         signature = _value_signature(file, node, node.child_by_field_name("value"))
-    elif node.type == "type_item":
+    elif node.type in ("type_item", "associated_type"):
         signature = _value_signature(file, node, None)
     else:
         signature = _signature(file, node, node.end_byte)
@@ -229,11 +241,8 @@ def _rust_item(file: _File, node: Node, prefix: str, kind: str) -> None:
                 _doc_comment(file, member),
                 _rust_deprecated(file, member),
             )
-        elif node.type == "trait_item" and member_kind in (
-            "function_item",
-            "function_signature_item",
-        ):
-            _rust_item(file, member, f"{name}.", "method")
+        elif node.type == "trait_item" and member_kind in _RUST_TRAIT_MEMBERS:
+            _rust_item(file, member, f"{name}.", _RUST_TRAIT_MEMBERS[member_kind])
 
 
 def _rust_impl(file: _File, node: Node, path: str) -> None:

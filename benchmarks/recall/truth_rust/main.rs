@@ -13,8 +13,9 @@
 //! `name!`, at the crate root, signature `macro_rules! name`); `pub use`
 //! re-exports, one per name brought in (signature `pub use path::name`);
 //! `pub` named fields of structs and unions; every enum variant; trait
-//! methods; `pub` methods and constants of inherent `impl` blocks (named
-//! `Type.name`).
+//! methods, associated types (with their bounds or default) and associated
+//! constants (named `Trait.name`); `pub` methods and constants of inherent
+//! `impl` blocks (named `Type.name`). Impls of a trait add no names.
 
 use proc_macro2::{Delimiter, LineColumn, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -183,10 +184,25 @@ impl<'a> Reader<'a> {
                 let name = format!("{}{}", path, t.ident);
                 self.add(&name, "trait", tokens, Some(t.brace_token.span.start()), false);
                 for member in &t.items {
-                    if let TraitItem::Method(method) = member {
-                        let method_name = format!("{}.{}", name, method.sig.ident);
-                        let body = method.default.as_ref().map(|b| b.brace_token.span.start());
-                        self.add(&method_name, "method", method.to_token_stream(), body, false);
+                    match member {
+                        TraitItem::Method(method) => {
+                            let method_name = format!("{}.{}", name, method.sig.ident);
+                            let body = method.default.as_ref().map(|b| b.brace_token.span.start());
+                            self.add(&method_name, "method", method.to_token_stream(), body, false);
+                        }
+                        TraitItem::Type(t) => {
+                            let type_name = format!("{}.{}", name, t.ident);
+                            self.add(&type_name, "type", t.to_token_stream(), None, false);
+                        }
+                        TraitItem::Const(c) => {
+                            let const_name = format!("{}.{}", name, c.ident);
+                            let value = c
+                                .default
+                                .as_ref()
+                                .and_then(|(_, expr)| self.value_start(expr.to_token_stream()));
+                            self.add(&const_name, "constant", c.to_token_stream(), value, true);
+                        }
+                        _ => {}
                     }
                 }
             }

@@ -30,8 +30,11 @@ class StaticProvider:
 
         2: overloads, re-exports, macros and inline modules listed; signatures
         laid out as in the source; deprecation notices.
+        3: Rust traits' associated types and constants, TypeScript's protected
+        members and constructor parameter properties listed; ``export * from``
+        named by its module.
         """
-        return 2
+        return 3
 
     @property
     def makes_calls(self) -> bool:
