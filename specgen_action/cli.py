@@ -3,7 +3,7 @@
 Exit codes, and which error class ends a run with which, are defined in
 ``errors`` (``EXIT_*``, ``exit_code``); ``main`` applies them:
 
-    0    done
+    0    done (also when the only files left wait in a batch job still running)
     1    changes found (``check``, ``generate --fail-on-change``)
     2    usage, configuration, git or file error (also a rejected API key)
     3    some files failed or hit the deadline (finished specs are written)
@@ -35,6 +35,7 @@ from .errors import (
     SpecgenError,
     UsageError,
     exit_code,
+    run_exit_code,
 )
 
 if TYPE_CHECKING:
@@ -134,15 +135,17 @@ def _generate_until(
         from .text import safe
 
         print(f"specgen: error: {safe(report.fatal)}", file=sys.stderr)
-        return EXIT_USAGE
-    if report.interrupted:
-        return EXIT_INTERRUPTED
     totals = report.totals
-    if totals.failed or totals.timeout:
-        return EXIT_FAILED
     # A moved spec names its old source, so it is rewritten and counted as written.
+    # Pending (batch job still running) and kept (no key) files changed nothing.
     changed = totals.written + totals.cached + (totals.orphaned if args.prune else 0)
-    if args.fail_on_change and changed:
+    code = run_exit_code(
+        fatal=report.fatal is not None,
+        interrupted=report.interrupted,
+        unfinished=totals.failed + totals.timeout,
+        changed=bool(args.fail_on_change and changed),
+    )
+    if code == EXIT_CHANGED:
         from .text import safe
         from .writer import shown_path
 
@@ -153,8 +156,7 @@ def _generate_until(
             "and commit again",
             file=sys.stderr,
         )
-        return EXIT_CHANGED
-    return EXIT_OK
+    return code
 
 
 def _check(args: argparse.Namespace, env: dict[str, str]) -> int:

@@ -29,7 +29,11 @@ and ``exit_code(exc)``. What each class means and the code it ends a run with:
         └── BatchError                a Batch API job could not be submitted, read or collected
 
 The exit codes themselves (``EXIT_*``) are defined here too, so the CLI and the
-action read one table.
+action read one table; ``run_exit_code`` maps how a ``generate`` run ended to
+one of them. Two kinds of unfinished file are not failures and leave the code
+at 0: ``pending`` (its requests wait in a batch job still running; the next
+``--batch`` run collects it) and ``kept`` (a spec Gemini wrote, left as it was
+by a run without a key).
 """
 
 from __future__ import annotations
@@ -62,10 +66,11 @@ __all__ = [
     "SpecgenError",
     "UsageError",
     "exit_code",
+    "run_exit_code",
 ]
 
 EXIT_OK = 0
-"""Done."""
+"""Done; also when the only files left wait in a batch job that is still running."""
 EXIT_CHANGED = 1
 """Changes found: ``check`` saw drift, or ``generate --fail-on-change`` wrote a spec."""
 EXIT_USAGE = 2
@@ -172,3 +177,19 @@ def exit_code(exc: SpecgenError) -> int:
     if isinstance(exc, GitHubError):
         return EXIT_FAILED
     return EXIT_USAGE
+
+
+def run_exit_code(*, fatal: bool, interrupted: bool, unfinished: int, changed: bool) -> int:
+    """The exit code of a ``generate`` run that ended this way.
+
+    ``unfinished`` counts failed and timed-out files only: pending and kept
+    files are not failures. ``changed`` is True when ``--fail-on-change`` was
+    given and a spec was written, moved or removed.
+    """
+    if fatal:
+        return EXIT_USAGE
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if unfinished:
+        return EXIT_FAILED
+    return EXIT_CHANGED if changed else EXIT_OK
