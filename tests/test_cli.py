@@ -286,8 +286,11 @@ def test_output_dir_that_is_a_file(repo: GitRepo, cli: CLI) -> None:
     assert "not a directory" in result.err
 
 
-def _run_process(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_process(
+    cwd: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI", "GOOGLE"))}
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "specgen_action", *args],
         cwd=cwd,
@@ -308,6 +311,26 @@ def test_python_dash_m_and_argparse_errors_are_one_line(repo: GitRepo) -> None:
     assert bad.stderr.count("\n") == 1 and "--rpm" in bad.stderr
     version = _run_process(repo.root, "--version")
     assert version.returncode == 0 and version.stdout.startswith("specgen ")
+
+
+def test_durations_are_taken_from_flags_pyproject_and_environment(repo: GitRepo) -> None:
+    """``--timeout 15m``, ``timeout = "1h30m"`` and ``SPECGEN_REQUEST_TIMEOUT=90s`` all run;
+    a duration that does not parse is one line that names its origin and the accepted forms."""
+    repo.write("a.py", PY.format(name="a"))
+    repo.write("pyproject.toml", '[tool.specgen]\ntimeout = "1h30m"\n')
+    repo.commit()
+    env = {"SPECGEN_REQUEST_TIMEOUT": "90s"}
+    ok = _run_process(repo.root, "generate", "--timeout", "15m", extra_env=env)
+    assert ok.returncode == 0, ok.stderr
+    ok = _run_process(repo.root, "generate", "--all", extra_env=env)
+    assert ok.returncode == 0, ok.stderr
+    bad = _run_process(repo.root, "generate", "--timeout", "15min")
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1
+    assert bad.stderr.startswith("specgen: error: --timeout: Input should be a duration: ")
+    assert "(90s, 15m, 1h30m)" in bad.stderr and "'15min'" in bad.stderr
+    bad = _run_process(repo.root, "check", extra_env={"SPECGEN_TIMEOUT": "1h30"})
+    assert bad.returncode == 2 and "SPECGEN_TIMEOUT: Input should be a duration" in bad.stderr
 
 
 def test_not_a_git_repository(tmp_path: Path) -> None:
