@@ -470,7 +470,9 @@ def _selection_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--staged", action="store_true", help="files staged for commit")
     sub.add_argument("--since", metavar="REF", help="files changed in REF...HEAD")
     sub.add_argument("--github-event", action="store_true", help="files changed by this event")
-    sub.add_argument("--all", action="store_true", help="every tracked file that matches")
+    sub.add_argument(
+        "--all", action="store_true", help="every file that matches, tracked or new (not ignored)"
+    )
     sub.add_argument(
         "--pre-commit",
         action="store_true",

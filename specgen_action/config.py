@@ -56,7 +56,18 @@ ENV_PREFIX = "SPECGEN_"
 DEFAULT_INCLUDE = tuple(f"*{ext}" for ext in EXTENSIONS)
 """Source files of the languages with a grammar, plus common ones specced as plain text."""
 
-DEFAULT_EXCLUDE = ("node_modules/", "vendor/", "third_party/", "*.min.js")
+DEFAULT_EXCLUDE = (
+    "node_modules/",
+    "vendor/",
+    "third_party/",
+    "*.min.js",
+    ".venv/",
+    "venv/",
+    ".tox/",
+    ".nox/",
+)
+"""Never specced: dependencies, and the virtual environments a new file's selection
+(untracked files) could otherwise take when no ``.gitignore`` names them."""
 
 Command = Literal["generate", "check"]
 _BOTH: tuple[Command, ...] = ("generate", "check")

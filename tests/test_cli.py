@@ -107,6 +107,7 @@ def test_staged_and_since(repo: GitRepo, cli: CLI) -> None:
         "old.py": "written",
         "new.py": "unchanged",
         "staged.py": "unchanged",
+        "unstaged.py": "written",  # a new file counts before its first commit
     }
 
 
@@ -505,3 +506,28 @@ def test_pre_commit_takes_paths_only(repo: GitRepo, cli: CLI) -> None:
     for extra in ("--all", "--staged", "--since=HEAD"):
         result = cli("generate", "--pre-commit", extra)
         assert result.code == 2 and "--pre-commit takes PATHS" in result.err
+
+
+def test_new_files_not_yet_committed_are_selected(repo: GitRepo) -> None:
+    """``generate``, ``generate --all`` and ``check --all`` take a new file before its first
+    commit (untracked, not ignored), as ruff and black do; an ignored file stays out."""
+    repo.write(".gitignore", "generated/\n")
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    repo.write("new.py", PY.format(name="new"))
+    repo.write("generated/out.py", PY.format(name="out"))
+
+    check = _run_process(repo.root, "check", "--all")
+    assert check.returncode == 1
+    assert "missing  new.py" in check.stdout and "generated" not in check.stdout
+
+    first = _run_process(repo.root, "generate")
+    assert first.returncode == 0, first.stderr
+    assert (repo.root / "specs/new.py.md").is_file()
+    assert not (repo.root / "specs/generated").exists()
+
+    (repo.root / "specs/new.py.md").unlink()
+    again = _run_process(repo.root, "generate", "--all", "--report", "report.json")
+    assert again.returncode == 0, again.stderr
+    assert statuses(report(repo)) == {"a.py": "unchanged", "new.py": "written"}
+    assert _run_process(repo.root, "check", "--all").returncode == 0
