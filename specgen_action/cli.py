@@ -114,6 +114,7 @@ def _generate_until(
         price=price,
         budget=budget,
         batch=batch,
+        keep_model_specs=config.provider == "auto" and not provider.makes_calls,
     )
     # Offline runs take a blink; progress is for runs that wait on a model.
     progress = None

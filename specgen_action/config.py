@@ -283,7 +283,8 @@ class Config:
         "auto",
         Setting(
             _choice(*_PROVIDERS),
-            "auto = gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else static",
+            "auto = gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else static "
+            "(which keeps the specs Gemini wrote)",
             flag="--provider",
             choices=_PROVIDERS,
         ),
