@@ -7,7 +7,7 @@ comment) reads this model; nothing reports from anywhere else.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -261,11 +261,12 @@ def fix_command(report: RunReport, limit: int = FIX_PATHS) -> str | None:
     return fix_command_for(drifted, report.out_dir, limit)
 
 
-def pending_line(report: RunReport) -> str | None:
+def pending_line(report: RunReport, quote: Callable[[str], str] = str) -> str | None:
     """``⏳ N file(s) wait in batch job NAME (STATE); the next run collects them``, or None.
 
     Said once for the run, instead of one warning per file: a backfill whose job
-    outlives the run is not a failure.
+    outlives the run is not a failure. The job's name and state come from the
+    server: ``quote`` escapes them for where the line goes (Markdown, say).
     """
     jobs: dict[str, str] = {}
     for record in report.files:
@@ -274,7 +275,7 @@ def pending_line(report: RunReport) -> str | None:
             jobs.setdefault(record.batch_job or "unknown", state)
     if not jobs:
         return None
-    named = ", ".join(f"{name} ({state})" for name, state in jobs.items())
+    named = ", ".join(f"{quote(name)} ({quote(state)})" for name, state in jobs.items())
     where = "batch job" if len(jobs) == 1 else "batch jobs"
     return f"⏳ {report.totals.pending} file(s) wait in {where} {named}; the next run collects them"
 

@@ -26,6 +26,7 @@ import pytest
 from fakes.gemini_server import FakeGemini
 from fakes.github_api import FakeGitHub
 from specgen_action.github.install import STAMP, environment_key
+from specgen_action.text import escape_markdown
 from tests.conftest import python_module
 from tests.runner import ActionRun, CacheStore, run_action
 
@@ -584,7 +585,7 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     assert first.step("Save the specgen cache").outcome == "success"
     (submitted,) = fake.batch.created()
     assert "stays recorded" in first.log
-    headline = f"⏳ 2 file(s) wait in batch job {submitted.name} ("
+    headline = f"⏳ 2 file(s) wait in batch job {escape_markdown(submitted.name, 120)} ("
     assert f"## specgen-action: {headline}" in first.summary
     assert "); the next run collects them" in first.summary
     assert first.outputs["failed"] == "0" and first.outputs["written"] == "0"

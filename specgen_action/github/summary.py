@@ -44,7 +44,8 @@ _REASON_CHARS = 300
 
 
 def outcome(report: RunReport) -> str:
-    """One-line verdict for titles: interrupted, failures, deadline or done.
+    """One-line verdict for titles: interrupted, failures, files waiting in a batch job, deadline
+    or done.
 
     A check report speaks of missing, stale and orphaned specs instead.
     """
@@ -56,7 +57,7 @@ def outcome(report: RunReport) -> str:
             return f"❌ specs out of date: {', '.join(drift)}"
         return f"✅ {t.unchanged} spec(s) up to date"
     bad = t.failed + t.timeout
-    pending = pending_line(report)
+    pending = pending_line(report, lambda text: escape_markdown(text, 120))
     if report.interrupted:
         return "🛑 interrupted"
     if bad:
