@@ -322,7 +322,7 @@ def _plan(
         return FileRecord(path=path, spec_path=spec_path, status="unchanged"), None
     if options.keep_model_specs and current is not None and current.provider in _MODEL_PROVIDERS:
         # Never downgrade: a run with a key refreshes it; `check` calls it stale meanwhile.
-        if current.source_sha256 == source.sha256:
+        if (current.source, current.source_sha256) == (source.path, source.sha256):
             return FileRecord(path=path, spec_path=spec_path, status="unchanged"), None
         return FileRecord(path=path, spec_path=spec_path, status="kept", reason=KEPT_REASON), None
     tree = parse(source.text, source.language)

@@ -24,6 +24,11 @@ from tests.conftest import CLI, GitRepo, python_module
 MODEL = "gemini-3.8-flash"
 
 
+def statuses(data: dict[str, Any]) -> dict[str, str]:
+    """Each file's status in a parsed report."""
+    return {record["path"]: record["status"] for record in data["files"]}
+
+
 def load_report(repo: GitRepo) -> dict[str, Any]:
     """The JSON report as parsed (its shape is the report contract)."""
     data: dict[str, Any] = json.loads((repo.root / "report.json").read_text())
@@ -328,3 +333,12 @@ def test_a_run_without_a_key_keeps_the_specs_gemini_wrote(
     assert rewrite.code == 0, rewrite.err
     assert "provider: static" in (repo.root / "specs/pkg/a.py.md").read_text()
     assert cli("check").code == 0
+
+    # A staged rename moves the Gemini spec; its front matter names the old path, so it is
+    # kept for a run with a key rather than called current.
+    repo.commit("a rewritten offline")
+    repo.git("mv", "pkg/b.py", "pkg/b2.py")
+    moved = cli("generate", "--staged", "--prune", "--report", "report.json")
+    assert moved.code == 0, moved.err
+    assert (repo.root / "specs/pkg/b2.py.md").read_text() == gemini_b
+    assert statuses(load_report(repo)) == {"pkg/b2.py": "kept"}
