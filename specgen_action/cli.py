@@ -29,6 +29,7 @@ from .errors import (
     SpecgenError,
     UsageError,
     exit_code,
+    run_exit_code,
 )
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ def _generate_until(
         price=price,
         budget=budget,
         batch=batch,
+        keep_model_specs=config.provider == "auto" and not provider.makes_calls,
     )
     # Offline runs take a blink; progress is for runs that wait on a model.
     progress = None
@@ -128,15 +130,17 @@ def _generate_until(
         from .text import safe
 
         print(f"specgen: error: {safe(report.fatal)}", file=sys.stderr)
-        return EXIT_USAGE
-    if report.interrupted:
-        return EXIT_INTERRUPTED
     totals = report.totals
-    if totals.failed or totals.timeout:
-        return EXIT_FAILED
     # A moved spec names its old source, so it is rewritten and counted as written.
+    # Pending (batch job still running) and kept (no key) files changed nothing.
     changed = totals.written + totals.cached + (totals.orphaned if args.prune else 0)
-    if args.fail_on_change and changed:
+    code = run_exit_code(
+        fatal=report.fatal is not None,
+        interrupted=report.interrupted,
+        unfinished=totals.failed + totals.timeout,
+        changed=bool(args.fail_on_change and changed),
+    )
+    if code == EXIT_CHANGED:
         from .specs.writer import shown_path
         from .text import safe
 
@@ -147,8 +151,7 @@ def _generate_until(
             "and commit again",
             file=sys.stderr,
         )
-        return EXIT_CHANGED
-    return EXIT_OK
+    return code
 
 
 def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -462,7 +465,9 @@ def _selection_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--staged", action="store_true", help="files staged for commit")
     sub.add_argument("--since", metavar="REF", help="files changed in REF...HEAD")
     sub.add_argument("--github-event", action="store_true", help="files changed by this event")
-    sub.add_argument("--all", action="store_true", help="every tracked file that matches")
+    sub.add_argument(
+        "--all", action="store_true", help="every file that matches, tracked or new (not ignored)"
+    )
     sub.add_argument(
         "--pre-commit",
         action="store_true",

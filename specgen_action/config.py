@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
+import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -54,7 +56,18 @@ ENV_PREFIX = "SPECGEN_"
 DEFAULT_INCLUDE = tuple(f"*{ext}" for ext in EXTENSIONS)
 """Source files of the languages with a grammar, plus common ones specced as plain text."""
 
-DEFAULT_EXCLUDE = ("node_modules/", "vendor/", "third_party/", "*.min.js")
+DEFAULT_EXCLUDE = (
+    "node_modules/",
+    "vendor/",
+    "third_party/",
+    "*.min.js",
+    ".venv/",
+    "venv/",
+    ".tox/",
+    ".nox/",
+)
+"""Never specced: dependencies, and the virtual environments a new file's selection
+(untracked files) could otherwise take when no ``.gitignore`` names them."""
 
 Command = Literal["generate", "check"]
 _BOTH: tuple[Command, ...] = ("generate", "check")
@@ -135,6 +148,30 @@ def _number(*, gt: float | None = None) -> Check:
         return float(value)
 
     return check
+
+
+_DURATION = re.compile(
+    r"(?:(?P<h>[0-9]+(?:\.[0-9]+)?)h)?(?:(?P<m>[0-9]+(?:\.[0-9]+)?)m)?"
+    r"(?:(?P<s>[0-9]+(?:\.[0-9]+)?)s)?|(?P<bare>[0-9]+(?:\.[0-9]+)?)",
+    flags=re.ASCII,
+)
+_DURATION_FORMS = "seconds (90) or hours, minutes and seconds (90s, 15m, 1h30m)"
+
+
+def _duration(value: Any) -> float:
+    """A duration in seconds: a number, or a string such as ``90``, ``90s``, ``15m``, ``1h30m``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        text = value.strip().lower().replace(" ", "") if isinstance(value, str) else ""
+        found = _DURATION.fullmatch(text) if text else None
+        if found is None or not any(found.groupdict().values()):
+            raise ValueError(f"Input should be a duration: {_DURATION_FORMS}")
+        parts = {unit: float(amount or 0) for unit, amount in found.groupdict().items()}
+        seconds = parts["h"] * 3600 + parts["m"] * 60 + parts["s"] + parts["bare"]
+    if not seconds > 0 or math.isinf(seconds):
+        raise ValueError(f"Input should be a duration greater than 0: {_DURATION_FORMS}")
+    return seconds
 
 
 def _optional(check: Check) -> Check:
@@ -246,7 +283,8 @@ class Config:
         "auto",
         Setting(
             _choice(*_PROVIDERS),
-            "auto = gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else static",
+            "auto = gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else static "
+            "(which keeps the specs Gemini wrote)",
             flag="--provider",
             choices=_PROVIDERS,
         ),
@@ -260,20 +298,22 @@ class Config:
     timeout: float = _setting(
         600.0,
         Setting(
-            _number(gt=0),
-            "job-wide deadline in seconds",
+            _duration,
+            "job-wide deadline: seconds, or a duration such as 90s, 15m, 1h30m",
             flag="--timeout",
-            metavar="S",
+            metavar="DURATION",
+            flag_type=str,
             action_input="timeout",
         ),
     )
     request_timeout: float = _setting(
         300.0,
         Setting(
-            _number(gt=0),
-            "per call, in seconds",
+            _duration,
+            "per call: seconds, or a duration such as 90s, 5m",
             flag="--request-timeout",
-            metavar="S",
+            metavar="DURATION",
+            flag_type=str,
             action_input="request-timeout",
         ),
     )
@@ -516,10 +556,10 @@ def add_setting_options(parser: argparse.ArgumentParser, command: Command) -> No
             options.update(action="store_const", const=not default)
         elif isinstance(default, tuple):
             options.update(action="append")
-        elif isinstance(default, int | float):
-            options.update(type=type(default))
         elif setting.flag_type is not None:
             options.update(type=setting.flag_type)
+        elif isinstance(default, int | float):
+            options.update(type=type(default))
         if setting.choices is not None:
             options.update(choices=setting.choices)
         if setting.metavar is not None:

@@ -29,7 +29,11 @@ and ``exit_code(exc)``. What each class means and the code it ends a run with:
         └── BatchError                a Batch API job could not be submitted, read or collected
 
 The exit codes themselves (``EXIT_*``) are defined here too, so the CLI and the
-action read one table.
+action read one table; ``run_exit_code`` maps how a ``generate`` run ended to
+one of them. Two kinds of unfinished file are not failures and leave the code
+at 0: ``pending`` (its requests wait in a batch job still running; the next
+``--batch`` run collects it) and ``kept`` (a spec Gemini wrote, left as it was
+by a run without a key).
 """
 
 from __future__ import annotations
@@ -68,10 +72,11 @@ __all__ = [
     "exit_code",
     "exit_code_table",
     "exit_meaning",
+    "run_exit_code",
 ]
 
 EXIT_OK = 0
-"""Done."""
+"""Done; also when the only files left wait in a batch job that is still running."""
 EXIT_CHANGED = 1
 """Changes found: ``check`` saw drift, or ``generate --fail-on-change`` wrote a spec."""
 EXIT_USAGE = 2
@@ -92,7 +97,13 @@ class ExitCode:
 
 
 EXIT_CODES = (
-    ExitCode(EXIT_OK, "done", "done"),
+    ExitCode(
+        EXIT_OK,
+        "done",
+        "done; also when the only files left wait in a batch job still running (status "
+        "`pending`: the next `--batch` run collects them) or are Gemini-written specs kept by a "
+        "run without a key (status `kept`)",
+    ),
     ExitCode(
         EXIT_CHANGED,
         "changes found",
@@ -109,8 +120,8 @@ EXIT_CODES = (
     ExitCode(
         EXIT_FAILED,
         "some work failed",
-        "some files failed, hit the deadline, were left by `--max-cost` or wait in a recorded "
-        "batch job; finished specs are written, the report lists the rest with their reasons",
+        "some files failed, hit the deadline or were left by `--max-cost`; finished specs are "
+        "written, the report lists the rest with their reasons",
     ),
     ExitCode(
         EXIT_INTERRUPTED,
@@ -230,3 +241,19 @@ def exit_code(exc: SpecgenError) -> int:
     if isinstance(exc, GitHubError | ProviderError):
         return EXIT_FAILED
     return EXIT_USAGE
+
+
+def run_exit_code(*, fatal: bool, interrupted: bool, unfinished: int, changed: bool) -> int:
+    """The exit code of a ``generate`` run that ended this way.
+
+    ``unfinished`` counts failed and timed-out files only: pending and kept
+    files are not failures. ``changed`` is True when ``--fail-on-change`` was
+    given and a spec was written, moved or removed.
+    """
+    if fatal:
+        return EXIT_USAGE
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if unfinished:
+        return EXIT_FAILED
+    return EXIT_CHANGED if changed else EXIT_OK

@@ -26,6 +26,7 @@ import pytest
 from fakes.gemini_server import FakeGemini
 from fakes.github_api import FakeGitHub
 from specgen_action.github.install import STAMP, environment_key
+from specgen_action.text import escape_markdown
 from tests.conftest import python_module
 from tests.runner import ActionRun, CacheStore, run_action
 
@@ -583,16 +584,18 @@ def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
 def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
 ) -> None:
-    """A batch job still running at the deadline stays recorded in the cache, and the next workflow
-    run collects it instead of resubmitting.
-    """
+    """The scheduled backfill of examples/workflows/specgen-backfill.yml: a first run whose
+    batch job is still running at the deadline succeeds, says its files are pending in that
+    job (no warning per file) and keeps the job in the saved cache; the next run collects it
+    and commits the specs."""
     head = _base_project(origin)
-    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    event = {"schedule": "17 3 * * *", "repository": _repository()}
     inputs = {
         "gemini-api-key": fake.api_key,
         "batch": "true",
+        "commit": "true",
         "max-cost": "5",
-        "timeout": "1",
+        "timeout": "8s",  # time to start and submit; the job takes 60 s
         "comment": "false",
     }
     server = {"GOOGLE_GEMINI_BASE_URL": fake.url, "SPECGEN_BATCH_POLL": "0.05"}
@@ -600,25 +603,41 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     first_ws = tmp_path / "first"
     checkout(origin, first_ws, head, "refs/remotes/origin/main")
 
-    first = job.run(first_ws, "workflow_dispatch", event, inputs=inputs, env=server)
+    first = job.run(first_ws, "schedule", event, inputs=inputs, env=server, github={"sha": head})
 
-    assert first.step("Run specgen").outputs["exit-code"] == "3", first.log
+    assert not first.failed, first.log
+    assert first.step("Run specgen").outputs["exit-code"] == "0"
     assert first.step("Save the specgen cache").outcome == "success"
     (submitted,) = fake.batch.created()
     assert "stays recorded" in first.log
+    headline = f"⏳ 2 file(s) wait in batch job {escape_markdown(submitted.name, 120)} ("
+    assert f"## specgen-action: {headline}" in first.summary
+    assert "); the next run collects them" in first.summary
+    assert first.outputs["failed"] == "0" and first.outputs["written"] == "0"
+    assert not first.messages("warning") and not first.messages("error")
+    assert origin.ref("main") == head  # nothing written yet, nothing committed
 
-    # The job ends; the next workflow run restores the cache and collects it.
+    # The job ends; the next scheduled run restores the cache, collects it and commits.
     fake.batch.job_seconds = 0.0
     second_ws = tmp_path / "second"
     checkout(origin, second_ws, head, "refs/remotes/origin/main")
     second = job.run(
-        second_ws, "workflow_dispatch", event, inputs=inputs, env=server, github={"run_id": "4244"}
+        second_ws,
+        "schedule",
+        event,
+        inputs=inputs,
+        env=server,
+        github={"run_id": "4244", "sha": head},
     )
 
     assert not second.failed, second.log
     assert fake.batch.created() == [submitted] and fake.requests == 0
     assert second.outputs["written"] == "2" and second.outputs["api-calls"] == "0"
     assert f"collected job {submitted.name}" in second.log
+    tip = origin.ref("main")
+    assert origin.ref(f"{tip}^") == head
+    changed = _git(origin.bare, "diff", "--name-only", head, tip).splitlines()
+    assert changed == ["specs/src/a.py.md", "specs/src/b.py.md"]
 
 
 # -- commit ----------------------------------------------------------------------------------

@@ -167,22 +167,31 @@ def test_synthesis_rule() -> None:
 def test_deadline_records_the_job_and_the_next_run_collects_it(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
-    """A job the deadline cut off stays recorded, and the next run collects it without submitting
-    again.
-    """
+    """A job still running at the deadline leaves its files pending (exit 0, one line naming
+    the job and its state, none per file); the next run collects it without resubmitting."""
     fake.batch.job_seconds = 3.0
     repo.write("a.py", python_module("a"))
     repo.write("b.py", python_module("b"))
     repo.commit()
     first = cli("generate", "--batch", "--report", "report.json", "--timeout", "0.5")
-    assert first.code == 3, first.err
+    # A job that outlives the run is not a failure: its files are pending, the run exits 0.
+    assert first.code == 0, first.err
     (job,) = fake.batch.created()
-    assert {r["status"] for r in files(repo).values()} == {"timeout"}
+    assert {r["status"] for r in files(repo).values()} == {"pending"}
+    assert {r["batch_job"] for r in files(repo).values()} == {job.name}
     assert "the next --batch run collects it" in files(repo)["a.py"]["reason"]
+    assert report(repo)["totals"]["pending"] == 2
+    assert report(repo)["totals"]["batch_files"] == 0  # nothing answered by a job yet
+    state = files(repo)["a.py"]["batch_state"]
+    shown = state.removeprefix("JOB_STATE_")
+    line = f"⏳ 2 file(s) wait in batch job {job.name} ({shown}); the next run collects them"
+    assert line in first.out
+    assert not [row for row in first.out.splitlines() if row.lstrip().startswith("pending")]
     record = json.loads((repo.root / RECORD).read_text())["jobs"]
     assert [item["name"] for item in record] == [job.name]
     assert sorted(record[0]["files"]) == ["a.py", "b.py"]
-    assert report(repo)["batches"][0]["state"] in ("JOB_STATE_PENDING", "JOB_STATE_RUNNING")
+    assert report(repo)["batches"][0]["state"] == state
+    assert state in ("JOB_STATE_PENDING", "JOB_STATE_RUNNING")
 
     fake.batch.job_seconds = 0.0
     second = cli("generate", "--batch", "--report", "report.json")
@@ -440,7 +449,8 @@ def test_many_syntheses_under_a_tight_quota_go_as_a_second_job(
 def test_past_the_deadline_cached_files_are_still_written(
     repo: GitRepo, fake: FakeGemini, cli: CLI
 ) -> None:
-    """Files answered from the cache are written even when the deadline ends the batch run."""
+    """Past the deadline a file whose answer is cached is still written; the one whose
+    request waits in the running job is pending."""
     repo.write("a.py", python_module("a"))
     repo.commit()
     assert cli("generate", "--batch").code == 0
@@ -448,10 +458,11 @@ def test_past_the_deadline_cached_files_are_still_written(
     repo.write("b.py", python_module("b"))
     repo.commit()
     fake.batch.job_seconds = 60.0
-    result = cli("generate", "--batch", "--timeout", "0.3", "--report", "report.json")
-    assert result.code == 3
+    # Long enough to read, plan and submit on a loaded machine; the job takes a minute.
+    result = cli("generate", "--batch", "--timeout", "3", "--report", "report.json")
+    assert result.code == 0, result.err
     assert files(repo)["a.py"]["status"] == "cached"
-    assert files(repo)["b.py"]["status"] == "timeout"
+    assert files(repo)["b.py"]["status"] == "pending"
     assert (repo.root / "specs/a.py.md").exists()
 
 

@@ -113,6 +113,7 @@ def test_staged_and_since(repo: GitRepo, cli: CLI) -> None:
         "old.py": "written",
         "new.py": "unchanged",
         "staged.py": "unchanged",
+        "unstaged.py": "written",  # a new file counts before its first commit
     }
 
 
@@ -303,8 +304,11 @@ def test_output_dir_that_is_a_file(repo: GitRepo, cli: CLI) -> None:
     assert "not a directory" in result.err
 
 
-def _run_process(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_process(
+    cwd: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI", "GOOGLE"))}
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "specgen_action", *args],
         cwd=cwd,
@@ -326,6 +330,26 @@ def test_python_dash_m_and_argparse_errors_are_one_line(repo: GitRepo) -> None:
     assert bad.stderr.count("\n") == 1 and "--rpm" in bad.stderr
     version = _run_process(repo.root, "--version")
     assert version.returncode == 0 and version.stdout.startswith("specgen ")
+
+
+def test_durations_are_taken_from_flags_pyproject_and_environment(repo: GitRepo) -> None:
+    """``--timeout 15m``, ``timeout = "1h30m"`` and ``SPECGEN_REQUEST_TIMEOUT=90s`` all run;
+    a duration that does not parse is one line that names its origin and the accepted forms."""
+    repo.write("a.py", PY.format(name="a"))
+    repo.write("pyproject.toml", '[tool.specgen]\ntimeout = "1h30m"\n')
+    repo.commit()
+    env = {"SPECGEN_REQUEST_TIMEOUT": "90s"}
+    ok = _run_process(repo.root, "generate", "--timeout", "15m", extra_env=env)
+    assert ok.returncode == 0, ok.stderr
+    ok = _run_process(repo.root, "generate", "--all", extra_env=env)
+    assert ok.returncode == 0, ok.stderr
+    bad = _run_process(repo.root, "generate", "--timeout", "15min")
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1
+    assert bad.stderr.startswith("specgen: error: --timeout: Input should be a duration: ")
+    assert "(90s, 15m, 1h30m)" in bad.stderr and "'15min'" in bad.stderr
+    bad = _run_process(repo.root, "check", extra_env={"SPECGEN_TIMEOUT": "1h30"})
+    assert bad.returncode == 2 and "SPECGEN_TIMEOUT: Input should be a duration" in bad.stderr
 
 
 def test_not_a_git_repository(tmp_path: Path) -> None:
@@ -512,3 +536,28 @@ def test_pre_commit_takes_paths_only(repo: GitRepo, cli: CLI) -> None:
     for extra in ("--all", "--staged", "--since=HEAD"):
         result = cli("generate", "--pre-commit", extra)
         assert result.code == 2 and "--pre-commit takes PATHS" in result.err
+
+
+def test_new_files_not_yet_committed_are_selected(repo: GitRepo) -> None:
+    """``generate``, ``generate --all`` and ``check --all`` take a new file before its first
+    commit (untracked, not ignored), as ruff and black do; an ignored file stays out."""
+    repo.write(".gitignore", "generated/\n")
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    repo.write("new.py", PY.format(name="new"))
+    repo.write("generated/out.py", PY.format(name="out"))
+
+    check = _run_process(repo.root, "check", "--all")
+    assert check.returncode == 1
+    assert "missing  new.py" in check.stdout and "generated" not in check.stdout
+
+    first = _run_process(repo.root, "generate")
+    assert first.returncode == 0, first.stderr
+    assert (repo.root / "specs/new.py.md").is_file()
+    assert not (repo.root / "specs/generated").exists()
+
+    (repo.root / "specs/new.py.md").unlink()
+    again = _run_process(repo.root, "generate", "--all", "--report", "report.json")
+    assert again.returncode == 0, again.stderr
+    assert statuses(report(repo)) == {"a.py": "unchanged", "new.py": "written"}
+    assert _run_process(repo.root, "check", "--all").returncode == 0

@@ -24,6 +24,11 @@ from tests.conftest import CLI, GitRepo, python_module
 MODEL = "gemini-3.8-flash"
 
 
+def statuses(data: dict[str, Any]) -> dict[str, str]:
+    """Each file's status in a parsed report."""
+    return {record["path"]: record["status"] for record in data["files"]}
+
+
 def load_report(repo: GitRepo) -> dict[str, Any]:
     """The JSON report as parsed (its shape is the report contract)."""
     data: dict[str, Any] = json.loads((repo.root / "report.json").read_text())
@@ -301,3 +306,58 @@ def test_ctrl_c_keeps_finished_specs_and_writes_the_report(repo: GitRepo, fake: 
     assert all((repo.root / "specs" / f"{p}.md").is_file() for p in written)
     rest = [f for f in files.values() if f["status"] != "written"]
     assert rest and all(f["status"] == "timeout" and f["reason"] == "interrupted" for f in rest)
+
+
+def test_a_run_without_a_key_keeps_the_specs_gemini_wrote(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``provider: auto`` and no key, a Gemini spec whose source changed is kept as it is
+    (status ``kept``, said once, exit 0 even with ``--fail-on-change``), one whose source did
+    not change stays ``unchanged``; ``check`` still calls the first stale, and an explicit
+    ``--provider static`` rewrites it."""
+    repo.write("pkg/a.py", python_module("a"))
+    repo.write("pkg/b.py", python_module("b"))
+    repo.commit()
+    assert cli("generate", "--rpm", "0").code == 0
+    gemini_a = (repo.root / "specs/pkg/a.py.md").read_text()
+    gemini_b = (repo.root / "specs/pkg/b.py.md").read_text()
+    assert "provider: gemini" in gemini_a
+    repo.commit("specs")
+
+    monkeypatch.delenv("GEMINI_API_KEY")  # a laptop, a fork's pull request
+    repo.write("pkg/a.py", python_module("a") + "# a one-line comment\n")
+    repo.write("pkg/c.py", python_module("c"))
+    result = cli("generate", "--fail-on-change", "--report", "report.json")
+    assert result.code == 1, result.err  # c.py is new: its static spec is a change
+    assert (repo.root / "specs/pkg/a.py.md").read_text() == gemini_a
+    assert (repo.root / "specs/pkg/b.py.md").read_text() == gemini_b
+    assert "provider: static" in (repo.root / "specs/pkg/c.py.md").read_text()
+    line = "kept 1 Gemini-written spec(s): no API key here; a run with a key refreshes them"
+    assert result.out.count(line) == 1
+    data = load_report(repo)
+    records = {record["path"]: record for record in data["files"]}
+    assert records["pkg/a.py"]["status"] == "kept"
+    assert "no API key" in records["pkg/a.py"]["reason"]
+    assert records["pkg/b.py"]["status"] == "unchanged"
+    assert data["totals"]["kept"] == 1
+
+    repo.commit("c with its spec")
+    again = cli("generate", "--fail-on-change")
+    assert again.code == 0, again.err  # a kept spec is no change and no failure
+    assert (repo.root / "specs/pkg/a.py.md").read_text() == gemini_a
+    check = cli("check")
+    assert check.code == 1 and "stale    pkg/a.py" in check.out
+
+    rewrite = cli("generate", "--provider", "static", "pkg/a.py")
+    assert rewrite.code == 0, rewrite.err
+    assert "provider: static" in (repo.root / "specs/pkg/a.py.md").read_text()
+    assert cli("check").code == 0
+
+    # A staged rename moves the Gemini spec; its front matter names the old path, so it is
+    # kept for a run with a key rather than called current.
+    repo.commit("a rewritten offline")
+    repo.git("mv", "pkg/b.py", "pkg/b2.py")
+    moved = cli("generate", "--staged", "--prune", "--report", "report.json")
+    assert moved.code == 0, moved.err
+    assert (repo.root / "specs/pkg/b2.py.md").read_text() == gemini_b
+    assert statuses(load_report(repo)) == {"pkg/b2.py": "kept"}

@@ -94,3 +94,27 @@ def test_read_pyproject_invalid_toml(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.specgen\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         read_pyproject(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90), ("90s", 90), ("15m", 900), ("1h30m", 5400), ("1m30s", 90), ("2.5", 2.5)],
+)
+def test_durations_read_the_same_from_every_layer(text: str, seconds: float) -> None:
+    """``timeout`` and ``request-timeout`` take seconds or h/m/s durations from a flag,
+    ``[tool.specgen]`` and ``SPECGEN_*`` alike."""
+    assert build_config({"timeout": text}, {}, {}).timeout == seconds
+    assert build_config({}, {"SPECGEN_TIMEOUT": text}, {}).timeout == seconds
+    assert build_config({}, {}, {"request-timeout": text}).request_timeout == seconds
+    assert build_config({"request_timeout": text}, {}, {}).request_timeout == seconds
+    assert build_config({}, {}, {"timeout": 90}).timeout == 90  # a TOML number is seconds
+
+
+@pytest.mark.parametrize("text", ["15min", "1h30", "0s", "-5", "m", "1d", "nan", ""])
+def test_a_bad_duration_says_which_forms_are_accepted(text: str) -> None:
+    """A duration that does not parse (or is not above 0) names the key and the accepted forms."""
+    with pytest.raises(ConfigError) as caught:
+        build_config({}, {}, {"timeout": text})
+    message = str(caught.value)
+    assert message.startswith("[tool.specgen] timeout in pyproject.toml: ")
+    assert "(90s, 15m, 1h30m)" in message

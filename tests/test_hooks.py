@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fakes.gemini_server import FakeGemini
 from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
 from specgen_action.parsing import EXTENSIONS, files_regex
 from specgen_action.select.selection import Filters, select_all
@@ -349,3 +350,43 @@ def test_check_hook_sees_a_staged_deletion_alone(
     assert result.returncode == 1, result.stdout
     assert "orphaned a.py" in result.stdout
     assert "fix with `specgen generate --prune a.py`" in result.stdout
+
+
+def test_a_commit_without_a_key_keeps_the_spec_gemini_wrote(
+    repo: GitRepo,
+    hook_repo: Path,
+    pre_commit_home: Path,
+    fake: FakeGemini,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a laptop without a key, the ``specgen`` hook leaves a Gemini-written spec as it is
+    when its source gets a one-line comment, says so once, and the commit goes through."""
+    repo.write("pkg/greet.py", SOURCE)
+    generated = subprocess.run(
+        [sys.executable, "-m", "specgen_action", "generate", "--rpm", "0"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
+    assert generated.returncode == 0, generated.stderr
+    spec = repo.root / "specs" / "pkg" / "greet.py.md"
+    written = spec.read_bytes()
+    assert b"provider: gemini" in written
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n- repo: {hook_repo}\n  rev: {_head(hook_repo)}\n  hooks:\n"
+        "  - id: specgen\n    verbose: true\n",
+    )
+    repo.commit("greet, with the spec Gemini wrote")
+    installed = _run(repo, pre_commit_home, "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    monkeypatch.delenv("GEMINI_API_KEY")
+    repo.write("pkg/greet.py", SOURCE.replace('"""Greetings."""', '"""Greetings."""  # hi'))
+    repo.git("add", "pkg/greet.py")
+    result = _commit(repo, pre_commit_home, "a comment")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert spec.read_bytes() == written
+    log = result.stdout + result.stderr
+    assert log.count("kept 1 Gemini-written spec(s): no API key here") == 1
+    assert repo.git("status", "--porcelain") == ""

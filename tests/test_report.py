@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from specgen_action.report.model import CallRecord, FileRecord, RunReport, finish_report
+import json
+from pathlib import Path
+
+from specgen_action.report.model import (
+    CallRecord,
+    FileRecord,
+    RunReport,
+    finish_report,
+    kept_line,
+    load_report,
+    pending_line,
+)
 
 
 def _report(calls: list[CallRecord]) -> RunReport:
@@ -54,3 +65,43 @@ def test_rate_limited_calls_and_cost() -> None:
 def test_quiet_run_has_no_advice() -> None:
     """A run without waits gets no advice."""
     assert _report([_call(0, 0)]).recommendations == []
+
+
+STARTED = "2026-01-01T00:00:00+00:00"
+
+
+def test_a_report_written_before_pending_and_kept_still_reads(tmp_path: Path) -> None:
+    """The pending and kept statuses are additive: a report without their totals or
+    ``batch_state`` loads with zeros, and a new one round-trips them."""
+    old = {
+        "version": 1,
+        "tool_version": "0.1.0",
+        "provider": "gemini",
+        "started_at": STARTED,
+        "totals": {"files": 1, "timeout": 1},
+        "files": [{"path": "a.py", "status": "timeout", "batch_job": None}],
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    loaded = load_report(path)
+    assert (loaded.totals.pending, loaded.totals.kept) == (0, 0)
+    assert loaded.files[0].batch_state is None and pending_line(loaded) is None
+
+    files = [
+        FileRecord(
+            path="a.py", status="pending", batch_job="batches/j", batch_state="JOB_STATE_PENDING"
+        ),
+        FileRecord(path="b.py", status="kept"),
+    ]
+    report = finish_report(
+        RunReport(tool_version="1", provider="static", started_at=STARTED, files=files)
+    )
+    path.write_text(report.model_dump_json(), encoding="utf-8")
+    again = load_report(path)
+    assert (again.totals.pending, again.totals.kept, again.totals.batch_files) == (1, 1, 0)
+    assert pending_line(again) == (
+        "⏳ 1 file(s) wait in batch job batches/j (PENDING); the next run collects them"
+    )
+    assert kept_line(again) == (
+        "kept 1 Gemini-written spec(s): no API key here; a run with a key refreshes them"
+    )

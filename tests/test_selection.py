@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
 from specgen_action.errors import GitError, UsageError
 from specgen_action.github.event import event_range
 from specgen_action.select.selection import (
@@ -102,18 +103,29 @@ def test_git_failure_outside_repository_is_one_line(tmp_path: Path) -> None:
 
 
 def test_select_all_takes_tracked_matching_files(basic: GitRepo) -> None:
-    """`--all` takes the matching files and leaves out ignored files and the spec directory."""
+    """Tracked files and new files not yet committed are taken, as ruff and black take them;
+    ignored files and the spec directory stay out."""
     sel = select_all(basic.root, F)
-    # Untracked files, ignored files and the spec directory stay out.
-    assert sel == Selection(paths=(".gitignore", "docs/readme.txt", "src/a.py", "src/b.py"))
+    paths = (".gitignore", "docs/readme.txt", "src/a.py", "src/b.py", "src/untracked.py")
+    assert sel == Selection(paths=paths)
+
+
+def test_select_all_leaves_untracked_virtual_environments_out(repo: GitRepo) -> None:
+    """A virtual environment no ``.gitignore`` names is untracked, yet never selected."""
+    repo.write("app.py", "a = 1\n")
+    repo.commit()
+    for name in (".venv", "venv", ".tox/py311", ".nox/tests"):
+        repo.write(f"{name}/lib/site.py", "s = 1\n")
+    filters = Filters(DEFAULT_INCLUDE, DEFAULT_EXCLUDE, "specs")
+    assert select_all(repo.root, filters).paths == ("app.py",)
 
 
 def test_select_all_include_and_exclude(basic: GitRepo) -> None:
     """Include and exclude globs (gitignore syntax, negation included) filter `--all`."""
     sel = select_all(basic.root, Filters(include=("src/**",), exclude=("b.py",), out_dir="specs"))
-    assert sel.paths == ("src/a.py",)
+    assert sel.paths == ("src/a.py", "src/untracked.py")
     sel = select_all(basic.root, Filters(include=("*.py", "!src/a.py"), out_dir="specs"))
-    assert sel.paths == ("src/b.py",)
+    assert sel.paths == ("src/b.py", "src/untracked.py")
 
 
 def test_select_all_skips_files_deleted_in_work_tree(basic: GitRepo) -> None:

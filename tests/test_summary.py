@@ -450,3 +450,45 @@ def test_failure_summary_escapes_the_cause() -> None:
     assert text.startswith("## specgen-action: ❌ usage or configuration error\n")
     assert "<img" not in text and "@org/team" not in text
     assert "**How to fix it:**\n- Do `this`." in text
+
+
+def test_files_waiting_in_a_batch_job_are_one_headline_not_a_failure() -> None:
+    """Pending files make the headline of the summary and the comment name the job and its
+    state (escaped: both come from the server); they are no failure and get no detail list."""
+    from specgen_action.github.comment import render_comment
+
+    hostile = "batches/<b>x</b> @team"
+    files = [
+        FileRecord(path="a.py", status="written", duration_s=1.0),
+        *(
+            FileRecord(
+                path=f"p{i}.py",
+                status="pending",
+                batch_job=hostile,
+                batch_state="JOB_STATE_RUNNING",
+            )
+            for i in range(3)
+        ),
+    ]
+    report = _report(files)
+    report.timed_out = True
+    summary = render_summary(report)
+    expected = (
+        f"⏳ 3 file(s) wait in batch job {escape_markdown(hostile, 120)} (RUNNING); "
+        "the next run collects them"
+    )
+    assert summary.startswith(f"## specgen-action: {expected}\n")
+    assert "<b>" not in summary and "@team" not in summary
+    assert "Failed or timed-out files" not in summary
+    assert f"### specgen-action: {expected}" in render_comment(report)
+
+
+def test_kept_specs_are_said_once_under_the_byline() -> None:
+    """Specs a run without a key kept are one quoted line of the summary, not a failure."""
+    files = [FileRecord(path=f"k{i}.py", status="kept", reason="kept") for i in range(2)]
+    report = _report(files)
+    report.provider = "static"
+    summary = render_summary(report)
+    line = "kept 2 Gemini-written spec(s): no API key here; a run with a key refreshes them"
+    assert summary.count(escape_markdown(line, 500)) == 1
+    assert summary.startswith("## specgen-action: ✅")

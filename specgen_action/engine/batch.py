@@ -20,8 +20,10 @@ as an interactive run would (same prompts, schema, grounding, cache entries).
 A job outlives the run that started it: its name and what it carries are
 recorded in ``<cache dir>/batch-jobs.json`` the moment it exists (so
 actions/cache keeps it between workflow runs). When the deadline or a signal
-comes first, the job stays recorded and the next ``--batch`` run collects it;
-a job that cannot be recorded is cancelled, and the message says which.
+comes first, the job stays recorded, its files are reported ``pending`` (with
+the job's name and state: not a failure, the run exits 0 for them) and the
+next ``--batch`` run collects it; a job that cannot be recorded is cancelled,
+and the message says which.
 """
 
 from __future__ import annotations
@@ -148,6 +150,8 @@ class _State:
     """Path -> reason: a request failed for good inside a job."""
     left: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Path -> (status, reason): not done this run (budget, a job still running, a failed job)."""
+    waiting: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Path -> (job name, job state): its requests wait in a job still running (``pending``)."""
     first_job_s: float | None = None
     fatal: FatalProviderError | None = None
 
@@ -436,13 +440,15 @@ class _BatchRun:
         files = _files(job.packs)
         note = (job.name, job.round, job.state.state, job.packs, job.submitted, job.source)
         if not job.state.done:
+            # Not a failure: the job works on, recorded, and the next run collects it.
             why = "interrupted" if self.stop.is_set() else "the deadline came first"
             for path in files:
                 self.state.left[path] = (
-                    "timeout",
+                    "pending",
                     f"{why}; batch job {job.name} is {job.state.state} and stays recorded: "
                     "the next --batch run collects it",
                 )
+                self.state.waiting[path] = (job.name, job.state.state)
             self.options.say(
                 f"batch: job {job.name} is still {job.state.state}; it stays recorded in "
                 f"{self.cache_dir / RECORD_NAME} and the next --batch run collects it"
@@ -670,12 +676,15 @@ def _merge(
             else:
                 status = "timeout"
                 reason = "interrupted" if interrupted else "the deadline came first"
+            waiting = state.waiting.get(path) if status == "pending" else None
             record = FileRecord(
                 path=path,
                 spec_path=job.spec_path,
-                status="timeout" if status == "timeout" else "failed",
+                status="pending" if waiting else "timeout" if status == "timeout" else "failed",
                 reason=reason or None,
                 chunks=len(job.chunks),
+                batch_job=waiting[0] if waiting else None,
+                batch_state=waiting[1] if waiting else None,
             )
         _credit(record, job, state, cache)
         files.append(record)
@@ -702,7 +711,7 @@ def _credit(record: FileRecord, job: FileJob, state: _State, cache: AnswerCache)
         if answered is not None:
             names.append(answered[0])
             _add(record, answered[1])
-    if names:
+    if names and record.status != "pending":  # a pending file names the job it waits in
         record.batch_job = names[0]
         if record.status == "cached":
             record.status = "written"

@@ -4,6 +4,8 @@ read -> chunk -> plan -> schedule -> assemble -> write, in that order; the
 selection and the provider are made by the caller and passed in. The
 job-wide deadline and SIGINT/SIGTERM (``Stop``) end the run at any of these
 steps the same way: finished specs stay, the rest is reported ``timeout``.
+A run that fell back to the offline provider for want of a key never
+rewrites a spec a model wrote: it is reported ``kept``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from ..chunking import chunk_source
 from ..errors import OutputPathError
 from ..parsing import parse
 from ..providers.base import Provider
-from ..report.model import PRUNED_REASON, FileRecord, RunReport, finish_report
+from ..report.model import KEPT_REASON, PRUNED_REASON, FileRecord, RunReport, finish_report
 from ..select.selection import Selection
 from ..skeleton import build_skeleton
 from ..source import Skipped, Source, read_source
@@ -46,6 +48,9 @@ __all__ = ["GenerateOptions", "Stop", "generate", "stop_on_signals"]
 
 GENERATOR = f"specgen-action {__version__}"
 
+_MODEL_PROVIDERS = frozenset({"gemini"})
+"""Providers whose specs carry a model's prose, which an offline rewrite would lose."""
+
 
 @dataclass(frozen=True)
 class GenerateOptions:
@@ -66,6 +71,9 @@ class GenerateOptions:
     """``--max-cost``: the spend no call or batch job may take the run past."""
     batch: BatchOptions | None = None
     """``--batch``: send the analyses as Batch API jobs (needs ``cache_dir``)."""
+    keep_model_specs: bool = False
+    """The provider was chosen for want of a key (``auto``): a spec a model wrote is kept
+    (status ``kept``) rather than rewritten offline."""
 
 
 class Stop:
@@ -312,6 +320,11 @@ def _plan(
     current = read_front_matter(spec_file)
     if current is not None and current.matches(_front_matter(source, provider)):
         return FileRecord(path=path, spec_path=spec_path, status="unchanged"), None
+    if options.keep_model_specs and current is not None and current.provider in _MODEL_PROVIDERS:
+        # Never downgrade: a run with a key refreshes it; `check` calls it stale meanwhile.
+        if (current.source, current.source_sha256) == (source.path, source.sha256):
+            return FileRecord(path=path, spec_path=spec_path, status="unchanged"), None
+        return FileRecord(path=path, spec_path=spec_path, status="kept", reason=KEPT_REASON), None
     tree = parse(source.text, source.language)
     chunks = chunk_source(source.text, source.language, options.chunk_tokens, tree=tree)
     skeleton = build_skeleton(source, tree)

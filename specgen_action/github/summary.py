@@ -12,7 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import FileAccessError
-from ..report.model import CallRecord, FileRecord, RunReport, fix_command, is_offline
+from ..report.model import (
+    CallRecord,
+    FileRecord,
+    RunReport,
+    fix_command,
+    is_offline,
+    kept_line,
+    pending_line,
+)
 from ..text import code_span, escape_markdown, mermaid_label, one_line
 
 __all__ = [
@@ -36,7 +44,8 @@ _REASON_CHARS = 300
 
 
 def outcome(report: RunReport) -> str:
-    """One-line verdict for titles: interrupted, failures, deadline or done.
+    """One-line verdict for titles: interrupted, failures, files waiting in a batch job, deadline
+    or done.
 
     A check report speaks of missing, stale and orphaned specs instead.
     """
@@ -48,10 +57,13 @@ def outcome(report: RunReport) -> str:
             return f"❌ specs out of date: {', '.join(drift)}"
         return f"✅ {t.unchanged} spec(s) up to date"
     bad = t.failed + t.timeout
+    pending = pending_line(report, lambda text: escape_markdown(text, 120))
     if report.interrupted:
         return "🛑 interrupted"
     if bad:
-        return f"❌ {bad} of {t.files} file(s) failed"
+        return f"❌ {bad} of {t.files} file(s) failed" + (f"; {pending}" if pending else "")
+    if pending:
+        return pending
     if report.timed_out:
         return "⏱️ stopped at the deadline"
     return f"✅ {t.written} written, {t.unchanged + t.cached} already current"
@@ -339,8 +351,9 @@ def render_summary(
 ) -> str:
     """The step summary for ``report``; ``overflow`` is what :func:`annotations` left out."""
     sections = [f"## specgen-action: {outcome(report)}", _byline(report)]
-    if report.notes:
-        sections.append("\n".join(f"> {escape_markdown(n, 500)}  " for n in report.notes))
+    notes = [*report.notes, *filter(None, [kept_line(report)])]
+    if notes:
+        sections.append("\n".join(f"> {escape_markdown(n, 500)}  " for n in notes))
     note = _overflow_note(overflow)
     if note:
         sections.append(note)

@@ -191,6 +191,8 @@ def _print_check_summary(report: RunReport, stream: TextIO, limit: int) -> None:
 
 
 def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
+    from .model import kept_line, pending_line
+
     t = report.totals
     counts = _counts(
         (
@@ -199,6 +201,8 @@ def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
             ("cached", t.cached),
             ("failed", t.failed),
             ("timeout", t.timeout),
+            ("pending", t.pending),
+            ("kept", t.kept),
             ("skipped", t.skipped),
             ("orphaned", t.orphaned),
         )
@@ -222,6 +226,10 @@ def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
         f"with {report.provider}{calls}; specs in {safe(report.out_dir)}/",
         file=stream,
     )
+    # Said once for the run: neither is a failure, so no line per file.
+    for line in (pending_line(report), kept_line(report)):
+        if line:
+            print(f"specgen: {safe(line)}", file=stream)
     _print_records(report, ("failed", "timeout", "skipped", "orphaned"), stream, limit)
     for advice in report.recommendations:
         print(f"  hint: {safe(advice)}", file=stream)

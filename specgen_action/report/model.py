@@ -7,7 +7,7 @@ comment) reads this model; nothing reports from anywhere else.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -22,6 +22,7 @@ __all__ = [
     "BUDGET_REASON",
     "CHECK_PROVIDER",
     "DRIFT_STATUSES",
+    "KEPT_REASON",
     "PRUNED_REASON",
     "BatchRecord",
     "CallOutcome",
@@ -33,8 +34,10 @@ __all__ = [
     "finish_report",
     "fix_command",
     "is_offline",
+    "kept_line",
     "load_report",
     "merge_reports",
+    "pending_line",
     "recommend",
     "summarise",
 ]
@@ -49,8 +52,15 @@ FileStatus = Literal[
     "orphaned",
     "missing",
     "stale",
+    "pending",
+    "kept",
 ]
-"""``missing`` and ``stale`` appear only in check reports (provider ``check``)."""
+"""``missing`` and ``stale`` appear only in check reports (provider ``check``).
+
+``pending``: the file's requests wait in a batch job that was still running when
+the run ended; the next ``--batch`` run collects it. ``kept``: a run without an
+API key left a spec Gemini wrote as it was rather than rewrite it offline.
+"""
 
 CHECK_PROVIDER = "check"
 """The ``provider`` of a report written by ``specgen check --report``."""
@@ -63,6 +73,9 @@ PRUNED_REASON = "source deleted; spec removed (--prune)"
 
 BUDGET_REASON = "budget"
 """How the reason of a file left by ``--max-cost`` begins."""
+
+KEPT_REASON = "written by Gemini; kept, as no API key is set here (a run with a key refreshes it)"
+"""The reason of a ``kept`` spec."""
 
 _CHECK_MISSING_REASON = "no spec yet"
 """The reason ``drift.check_specs`` gives a missing spec (read back from old check reports)."""
@@ -97,7 +110,10 @@ class FileRecord(BaseModel):
     dropped_symbols: int = 0
     """Symbol notes the model wrote about names the parser did not find."""
     batch_job: str | None = None
-    """The Batch API job that answered this file's requests (``--batch``), if any."""
+    """The Batch API job that answered this file's requests (``--batch``), if any; for a
+    ``pending`` file, the job its requests wait in."""
+    batch_state: str | None = None
+    """For a ``pending`` file: the state of that job when the run ended (``JOB_STATE_RUNNING``)."""
     batch_tokens_in: int = 0
     """The part of ``tokens_in`` billed at the Batch API price."""
     batch_tokens_out: int = 0
@@ -164,6 +180,10 @@ class Totals(BaseModel):
     """Check reports only: sources without a spec."""
     stale: int = 0
     """Check reports only: specs written from another version of their source."""
+    pending: int = 0
+    """Files whose requests wait in a batch job still running at the end of the run."""
+    kept: int = 0
+    """Specs Gemini wrote that a run without a key kept instead of rewriting them offline."""
     api_calls: int = 0
     files_per_call: float = 0.0
     """Files a call carried, on average over every call (retries included)."""
@@ -178,7 +198,7 @@ class Totals(BaseModel):
     """What the budget counted as spent: ``cost_usd`` plus the worst case of every answer
     that was billed but could not be read (cut off, blocked, timed out)."""
     batch_files: int = 0
-    """Files whose requests a Batch API job answered."""
+    """Files whose requests a Batch API job answered (not those still waiting in one)."""
     call_s_sum: float = 0.0
     queue_s_sum: float = 0.0
     limit_s_sum: float = 0.0
@@ -241,6 +261,33 @@ def fix_command(report: RunReport, limit: int = FIX_PATHS) -> str | None:
     return fix_command_for(drifted, report.out_dir, limit)
 
 
+def pending_line(report: RunReport, quote: Callable[[str], str] = str) -> str | None:
+    """``⏳ N file(s) wait in batch job NAME (STATE); the next run collects them``, or None.
+
+    Said once for the run, instead of one warning per file: a backfill whose job
+    outlives the run is not a failure. The job's name and state come from the
+    server: ``quote`` escapes them for where the line goes (Markdown, say).
+    """
+    jobs: dict[str, str] = {}
+    for record in report.files:
+        if record.status == "pending":
+            state = (record.batch_state or "unknown").removeprefix("JOB_STATE_")
+            jobs.setdefault(record.batch_job or "unknown", state)
+    if not jobs:
+        return None
+    named = ", ".join(f"{quote(name)} ({quote(state)})" for name, state in jobs.items())
+    where = "batch job" if len(jobs) == 1 else "batch jobs"
+    return f"⏳ {report.totals.pending} file(s) wait in {where} {named}; the next run collects them"
+
+
+def kept_line(report: RunReport) -> str | None:
+    """The run's one line about Gemini-written specs it kept (no key to refresh them), or None."""
+    kept = report.totals.kept
+    if not kept:
+        return None
+    return f"kept {kept} Gemini-written spec(s): no API key here; a run with a key refreshes them"
+
+
 def summarise(
     files: Sequence[FileRecord],
     calls: Sequence[CallRecord],
@@ -253,7 +300,7 @@ def summarise(
         totals.tokens_in += record.tokens_in
         totals.tokens_out += record.tokens_out
         totals.dropped_symbols += record.dropped_symbols
-        totals.batch_files += record.batch_job is not None
+        totals.batch_files += record.batch_job is not None and record.status != "pending"
     totals.api_calls = len(calls)
     totals.retries = sum(call.attempt > 1 for call in calls)
     if calls:

@@ -15,10 +15,10 @@ Rules shared by every mode:
   is not ignored even when a ``.gitignore`` pattern matches it.
 - Nothing under ``Filters.out_dir`` is ever selected.
 - ``Selection.paths`` holds only files that exist in the work tree.
-- ``select_all`` takes tracked files only (a clean checkout in CI and a
-  developer's tree give the same set; build output and caches that are not
-  ignored stay out). Naming a directory also takes its untracked, not ignored
-  files.
+- ``select_all`` and naming a directory take tracked files and the files not
+  yet committed that git does not ignore (``git ls-files --others
+  --exclude-standard``), as ruff and black do: a new file gets its spec before
+  its first commit. In a clean CI checkout that is the tracked set.
 - In diffs, a renamed source whose old and new names are both selected is a
   rename (its spec moves); the new name is also in ``paths``. A deleted source
   is in ``deleted`` only while the file is really absent from the work tree.
@@ -387,9 +387,9 @@ def select_pre_commit(
 
 
 def select_all(root: Path, filters: Filters) -> Selection:
-    """Every tracked file that passes the filters and exists in the work tree."""
+    """Every tracked or untracked, not ignored file that passes the filters and exists."""
     match = _matcher(filters)
-    listed = _ls_files(root, ["--cached"])
+    listed = _ls_files(root, ["--cached", "--others", "--exclude-standard"])
     return _selection(p for p in listed if match(p) and _is_file(root, p))
 
 
