@@ -8,15 +8,26 @@ Mermaid statement or mention anybody. The page is bounded by construction
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import FileAccessError
-from ..report import CallRecord, FileRecord, RunReport, fix_command, is_offline
+from ..report import (
+    CallRecord,
+    FileRecord,
+    RunReport,
+    fix_command,
+    is_offline,
+    sources_text,
+    specs_written,
+)
 from ..text import code_span, escape_markdown, mermaid_label, one_line
 
 __all__ = [
     "MAX_SUMMARY_BYTES",
+    "SAFE_URL",
+    "commit_line",
     "fit_sections",
     "outcome",
     "render_failure",
@@ -34,6 +45,9 @@ _GANTT_TASKS = 200
 _DETAIL_ROWS = 500
 _REASON_CHARS = 300
 
+SAFE_URL = re.compile(r"https?://[A-Za-z0-9._~:/?&=%+-]+")
+"""A URL that may be linked as is: plain http(s), nothing that could end the link."""
+
 
 def outcome(report: RunReport) -> str:
     """One-line verdict for titles: interrupted, failures, deadline or done.
@@ -50,11 +64,47 @@ def outcome(report: RunReport) -> str:
     bad = t.failed + t.timeout
     if report.interrupted:
         return "🛑 interrupted"
+    if report.commit is not None and report.commit.state == "failed":
+        return f"❌ push failed: {specs_written(t)} spec(s) written, none committed"
     if bad:
         return f"❌ {bad} of {t.files} file(s) failed"
     if report.timed_out:
         return "⏱️ stopped at the deadline"
-    return f"✅ {t.written} written, {t.unchanged + t.cached} already current"
+    return f"✅ {specs_written(t)} written, {t.unchanged} already current"
+
+
+def _written(report: RunReport) -> str:
+    """The written count with where its answers came from beside it: ``6 (2 from the cache)``."""
+    detail = sources_text(report)
+    return (
+        f"{specs_written(report.totals)} ({detail})"
+        if detail
+        else str(specs_written(report.totals))
+    )
+
+
+def commit_line(report: RunReport) -> str | None:
+    """One Markdown line on the action's commit: the pushed commit (linked), or why none."""
+    commit = report.commit
+    if commit is None:
+        return None
+    branch = code_span(commit.branch or "?")
+    if commit.state == "pushed" and commit.sha and re.fullmatch(r"[0-9a-f]{7,64}", commit.sha):
+        short = commit.sha[:7]
+        link = (
+            f"[`{short}`]({commit.url})"
+            if commit.url and SAFE_URL.fullmatch(commit.url)
+            else f"`{short}`"
+        )
+        moved = " onto its new tip (the branch moved during the run)" if commit.rebased else ""
+        return f"📌 Committed {commit.files} spec file(s) to {branch}{moved} as {link}."
+    reason = escape_markdown(commit.reason or "no reason given", 500)
+    if commit.state == "failed":
+        return (
+            f"❌ **The push to {branch} failed:** {reason}. The {commit.files} spec file(s) "
+            "are in the workspace only; the error annotation says what to do."
+        )
+    return f"Not committed: {reason}."
 
 
 def _byline(report: RunReport) -> str:
@@ -90,7 +140,7 @@ def _totals_table(report: RunReport) -> str:
         # No model calls: API, cost and speed-up rows would only ever read zero.
         offline = [
             ("Files", t.files),
-            ("Written", t.written),
+            ("Written", _written(report)),
             ("Unchanged", t.unchanged),
             ("Failed", t.failed),
             ("Skipped", t.skipped),
@@ -100,21 +150,23 @@ def _totals_table(report: RunReport) -> str:
         ]
         return _table(("Metric", "Value"), ((name, str(value)) for name, value in offline))
     cost = f"${t.cost_usd:.4f}" if t.cost_usd is not None else "n/a"
-    rows = [
-        ("Files", t.files),
-        ("Written", t.written),
-        ("Unchanged", t.unchanged),
-        ("Cached", t.cached),
-        ("Failed", t.failed),
-        ("Skipped", t.skipped),
-        ("Timed out", t.timeout),
-        ("Orphaned", t.orphaned),
+    calls = [
         ("API calls", t.api_calls),
         ("Files per call", f"{t.files_per_call:.1f}"),
         ("Retries", t.retries),
         ("Rate-limited (429) answers", t.rate_limited),
         ("Waiting on the rate limits (s)", f"{t.limit_s_sum:.1f}"),
         ("Waiting for a free slot (s)", f"{t.queue_s_sum - t.limit_s_sum:.1f}"),
+    ]
+    rows = [
+        ("Files", t.files),
+        ("Written", _written(report)),
+        ("Unchanged", t.unchanged),
+        ("Failed", t.failed),
+        ("Skipped", t.skipped),
+        ("Timed out", t.timeout),
+        ("Orphaned", t.orphaned),
+        *(calls if t.api_calls else []),
         ("Tokens in", f"{t.tokens_in:,}"),
         ("Tokens out", f"{t.tokens_out:,}"),
         ("Estimated cost (USD)", cost.replace("$", "<span>$</span>")),
@@ -128,8 +180,14 @@ def _totals_table(report: RunReport) -> str:
         ),
         *([("Files from the Batch API", t.batch_files)] if t.batch_files or report.batches else []),
         ("Wall time (s)", f"{report.wall_s:.1f}"),
-        ("Summed call time (s)", f"{t.call_s_sum:.1f}"),
-        ("Speed-up (call time / wall time)", f"{report.speedup:.1f}x"),
+        *(
+            [
+                ("Summed call time (s)", f"{t.call_s_sum:.1f}"),
+                ("Speed-up (call time / wall time)", f"{report.speedup:.1f}x"),
+            ]
+            if t.api_calls
+            else []
+        ),
     ]
     return _table(("Metric", "Value"), ((name, str(value)) for name, value in rows))
 
@@ -339,6 +397,9 @@ def render_summary(
 ) -> str:
     """The step summary for ``report``; ``overflow`` is what :func:`annotations` left out."""
     sections = [f"## specgen-action: {outcome(report)}", _byline(report)]
+    committed = commit_line(report)
+    if committed:
+        sections.append(committed)
     if report.notes:
         sections.append("\n".join(f"> {escape_markdown(n, 500)}  " for n in report.notes))
     note = _overflow_note(overflow)
