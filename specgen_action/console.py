@@ -195,7 +195,7 @@ def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
 
     t = report.totals
     sources = sources_text(report)  # where the answers came from, beside the count on disk
-    written = f"written ({sources})" if sources else "written"
+    written = f"written [{sources}]" if sources else "written"
     counts = _counts(
         (
             (written, specs_written(t)),
