@@ -214,24 +214,32 @@ def _by_duration(files: Iterable[FileRecord]) -> list[FileRecord]:
     return sorted(files, key=lambda r: (-r.duration_s, r.path))
 
 
-def _file_table(files: Sequence[FileRecord], limit: int, *, offline: bool = False) -> str:
+def _status(record: FileRecord) -> str:
+    """The file's status, a written spec saying what answered it when not a call."""
+    if record.status == "cached":
+        return "written (cache)"
+    if record.status == "written" and record.batch_job:
+        return "written (batch)"
+    return record.status
+
+
+def _file_table(
+    files: Sequence[FileRecord], limit: int, *, offline: bool = False, calls: bool = True
+) -> str:
+    """The slowest files; ``offline`` drops the call and token columns, ``calls`` the call ones."""
     ordered = _by_duration(files)
-    header: tuple[str, ...] = ("File", "Status", "Chunks", "Time (s)")
+    header: tuple[str, ...] = ("File", "Status", "Chunks")
     if not offline:
-        header = (*header[:3], "API calls", "Retries", "Time (s)", "In", "Out")
+        header += ("API calls", "Retries") if calls else ()
+    header += ("Time (s)",) if offline else ("Time (s)", "In", "Out")
     rows = []
     for r in ordered[:limit]:
-        cells = [code_span(r.path, table=True, limit=200), r.status, str(r.chunks)]
-        if offline:
-            cells.append(f"{r.duration_s:.2f}")
-        else:
-            cells += [
-                str(r.api_calls),
-                str(r.retries),
-                f"{r.duration_s:.2f}",
-                f"{r.tokens_in:,}",
-                f"{r.tokens_out:,}",
-            ]
+        cells = [code_span(r.path, table=True, limit=200), _status(r), str(r.chunks)]
+        if not offline and calls:
+            cells += [str(r.api_calls), str(r.retries)]
+        cells.append(f"{r.duration_s:.2f}")
+        if not offline:
+            cells += [f"{r.tokens_in:,}", f"{r.tokens_out:,}"]
         rows.append(cells)
     text = _table(header, rows)
     if len(ordered) > limit:
@@ -415,7 +423,8 @@ def render_summary(
     if fix:
         sections += ["### How to fix", _fix_text(report, fix)]
     if report.files and not report.is_check:
-        table = _file_table(report.files, _FILE_ROWS, offline=is_offline(report))
+        offline, calls = is_offline(report), report.totals.api_calls > 0
+        table = _file_table(report.files, _FILE_ROWS, offline=offline, calls=calls)
         sections += ["### Files by time", table]
     gantt = _gantt(report)
     if gantt:
