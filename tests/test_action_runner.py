@@ -642,7 +642,8 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
     author, subject = _git(origin.bare, "log", "-1", "--format=%an%n%s", tip).splitlines()
     assert author == "github-actions[bot]"
     assert subject == "Update 2 spec file(s) with specgen-action"
-    assert "committed 2 spec file(s)" in run.summary
+    assert f"Committed 2 spec file(s) to `main` as [`{tip[:7]}`](" in run.summary
+    assert f"(https://github.com/{REPO}/commit/{tip})" in run.summary
 
     # Once per run: the next run (on the pushed commit) has nothing left to commit.
     workspace2 = tmp_path / "ws2"

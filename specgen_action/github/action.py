@@ -544,8 +544,10 @@ def _commit(
     except GitError as exc:
         remote = exc.remote if isinstance(exc, PushRejected) else str(exc)
         advice = push_advice(remote) if isinstance(exc, PushRejected) else ""
-        text = f"Specs not committed: {redact(str(exc), [token])}. {advice} {keep}"
-        _say(stdout, error(" ".join(text.split()), title="specgen-action: push failed"))
+        cause = redact(str(exc), [token]).rstrip(".")
+        text = f"Specs not committed: {cause}. {advice} {keep}"
+        title = "push failed" if isinstance(exc, PushRejected) else "commit failed"
+        _say(stdout, error(" ".join(text.split()), title=f"specgen-action: {title}"))
         record = CommitRecord(
             state="failed", branch=target.branch, files=len(paths), reason=redact(remote, [token])
         )
@@ -601,7 +603,7 @@ def _commit_status(
         why = f"{exc}. The job needs `permissions: statuses: write` for the commit-status input."
         _say(stdout, warning(f"Could not set the commit status {context}: {why}", title=title))
         return
-    except GitHubError as exc:
+    except (GitHubError, UsageError) as exc:
         _say(stdout, warning(f"Could not set the commit status {context}: {exc}.", title=title))
         return
     _say(stdout, f"specgen-action: commit status {context} is {state} on {sha[:12]}")

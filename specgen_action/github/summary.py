@@ -98,7 +98,7 @@ def commit_line(report: RunReport) -> str | None:
         )
         moved = " onto its new tip (the branch moved during the run)" if commit.rebased else ""
         return f"📌 Committed {commit.files} spec file(s) to {branch}{moved} as {link}."
-    reason = escape_markdown(commit.reason or "no reason given", 500)
+    reason = escape_markdown((commit.reason or "no reason given").rstrip("."), 500)
     if commit.state == "failed":
         return (
             f"❌ **The push to {branch} failed:** {reason}. The {commit.files} spec file(s) "
