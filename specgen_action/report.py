@@ -353,7 +353,7 @@ def recommend(
     advice: list[str] = []
     busy = t.call_s_sum + t.queue_s_sum
     capped = t.queue_s_sum - t.limit_s_sum
-    per_call = f" at {t.files_per_call:.1f} files per call"
+    per_call = f" at {t.files_per_call:.1f} files per call" if t.api_calls else ""
     if t.api_calls and busy > 0 and t.limit_s_sum / busy > 0.5:
         share = round(100 * t.limit_s_sum / busy)
         now = f" (now {rpm})" if rpm else ""

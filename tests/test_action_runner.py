@@ -657,8 +657,9 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
 
 
 def test_commit_goes_to_the_pull_request_head_branch(
-    job: Job, origin: Origin, tmp_path: Path
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
 ) -> None:
+    """The specs go onto the head branch's own tip, and the comment names that commit."""
     base = _base_project(origin)
     _git(origin.dev, "checkout", "-q", "-b", "feature")
     head = origin.commit({"src/c.py": python_module("c")})
@@ -674,7 +675,8 @@ def test_commit_goes_to_the_pull_request_head_branch(
         workspace,
         "pull_request",
         pull_request_event(4, base, head),
-        inputs={"commit": "true", "comment": "false"},
+        inputs={"commit": "true"},
+        github={"api_url": api.url},
     )
 
     assert not run.failed, run.log
@@ -683,6 +685,9 @@ def test_commit_goes_to_the_pull_request_head_branch(
     assert origin.ref(f"{tip}^") == head
     changed = _git(origin.bare, "diff", "--name-only", head, tip).splitlines()
     assert changed == ["specs/src/c.py.md"]
+    (comment,) = api.comments(REPO, 4)
+    link = f"[`{tip[:7]}`](https://github.com/{REPO}/commit/{tip})"
+    assert f"Committed 1 spec file(s) to `feature` as {link}" in comment["body"]
 
 
 def test_specs_answered_from_the_cache_are_counted_as_written_and_match_the_commit(
