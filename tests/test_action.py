@@ -199,6 +199,7 @@ def test_push_advice_follows_what_the_remote_said() -> None:
     assert "contents: write" in push_advice("Permission to o/r.git denied to bot.")
     assert "again" in push_advice("the branch moved again while ...")
     assert "hook" in push_advice("commit message must name a ticket")
+    assert "`github-token`" in push_advice("fatal: Authentication failed for 'https://x/'")
 
 
 def test_commit_status_request(monkeypatch: pytest.MonkeyPatch) -> None:

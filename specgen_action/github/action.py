@@ -458,9 +458,11 @@ def push_advice(remote: str) -> str:
             "The token may not push: give the job `permissions: contents: write` "
             "(a fork's pull request only ever gets a read-only token)."
         )
+    if "authentication failed" in lower or "401" in lower or "could not read" in lower:
+        return "The remote did not accept the token: check the `github-token` input."
     if "moved again" in lower:
         return "The branch keeps moving: run the job again."
-    return "A hook on the remote refused the commit: do what its message asks, then rerun."
+    return "Do what the remote's message asks (a hook or a rule refused the commit), then rerun."
 
 
 def _record_commit(env: Mapping[str, str], record: CommitRecord) -> None:
