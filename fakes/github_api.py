@@ -6,6 +6,8 @@ Implements what the sticky PR comment needs:
   and ``page``, and a ``Link`` header with ``rel="next"``/``"last"`` etc.;
 - ``POST /repos/{owner}/{repo}/issues/{n}/comments``;
 - ``PATCH /repos/{owner}/{repo}/issues/comments/{id}``;
+- ``POST /repos/{owner}/{repo}/statuses/{sha}`` (a commit status: ``state``,
+  ``context``, ``description`` of at most 140 characters, ``target_url``);
 - ``GET  /user``: 403 "Resource not accessible by integration" for the job
   token (``user=None``, which writes as ``github-actions[bot]``), the user for a
   personal token (``user="login"``).
@@ -14,6 +16,8 @@ Knobs: ``token`` (the bearer token it accepts), ``user`` (see above),
 ``refuse_edits`` (every PATCH answers 403, as for a comment the token may not edit),
 ``read_only`` (writes answer
 403 "Resource not accessible by integration", as a fork PR's token does),
+``refuse_statuses`` (statuses alone answer that 403, as for a job without
+``statuses: write``),
 ``state.link_origin`` (put another host in ``Link`` URLs),
 ``fail_with`` (statuses to answer, one per request, before behaving; their
 message echoes the request's ``Authorization`` header), and
@@ -35,6 +39,9 @@ __all__ = ["FakeGitHub", "Recorded"]
 
 _LIST_OR_CREATE = re.compile(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments")
 _UPDATE = re.compile(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)")
+_STATUS = re.compile(r"/repos/([^/]+)/([^/]+)/statuses/([0-9a-f]{40}|[0-9a-f]{64})")
+_STATES = ("error", "failure", "pending", "success")
+_NOT_ACCESSIBLE = {"message": "Resource not accessible by integration", "status": "403"}
 _ACTIONS_BOT = "github-actions[bot]"
 
 
@@ -57,12 +64,15 @@ class _State:
     """The personal token's login; None for the job token (GET /user is refused)."""
     read_only: bool = False
     refuse_edits: bool = False
+    refuse_statuses: bool = False
     link_origin: str | None = None
     """Scheme and host for ``Link`` URLs; None means this server."""
     fail_with: list[int] = field(default_factory=list)
     next_id: int = 1000
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     """id -> {"id", "body", "repo", "issue", "user"}; dicts keep insertion (creation) order."""
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    """Every status set: {"repo", "sha", "state", "context", "description", "target_url"}."""
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -103,6 +113,11 @@ class FakeGitHub:
                 for c in self.state.comments.values()
                 if c["repo"] == repo and c["issue"] == issue
             ]
+
+    def statuses(self, repo: str, sha: str) -> list[dict[str, Any]]:
+        """The statuses set on ``repo``'s commit ``sha``, oldest first."""
+        with self.state.lock:
+            return [dict(s) for s in self.state.statuses if s["repo"] == repo and s["sha"] == sha]
 
     def seed(self, repo: str, issue: int, bodies: list[str], user: str = "someone") -> list[int]:
         """Add comments as if posted earlier; returns their ids."""
@@ -220,6 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(body, repo=f"{match[1]}/{match[2]}", issue=int(match[3]))
         elif method == "PATCH" and (match := _UPDATE.fullmatch(parts.path)):
             self._write(body, repo=f"{match[1]}/{match[2]}", comment_id=int(match[3]))
+        elif method == "POST" and (match := _STATUS.fullmatch(parts.path)):
+            self._status(body, repo=f"{match[1]}/{match[2]}", sha=match[3])
         else:
             self._send(404, {"message": "Not Found"})
 
@@ -303,6 +320,30 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"message": "Not Found"})
         else:
             self._send(201 if issue is not None else 200, created)
+
+    def _status(self, body: Any, *, repo: str, sha: str) -> None:
+        state = self.shared
+        if state.read_only or state.refuse_statuses:
+            self._send(403, _NOT_ACCESSIBLE)
+            return
+        if not isinstance(body, dict) or body.get("state") not in _STATES:
+            self._send(422, {"message": "Validation Failed: state is not included in the list"})
+            return
+        description = body.get("description")
+        if isinstance(description, str) and len(description) > 140:
+            self._send(422, {"message": "Validation Failed: description is too long"})
+            return
+        status = {
+            "repo": repo,
+            "sha": sha,
+            "state": body["state"],
+            "context": body.get("context") or "default",
+            "description": description,
+            "target_url": body.get("target_url"),
+        }
+        with state.lock:
+            state.statuses.append(status)
+        self._send(201, {"id": len(state.statuses), **status})
 
     def do_GET(self) -> None:
         self._handle("GET")

@@ -8,6 +8,8 @@ and ``exit_code(exc)``. What each class means and the code it ends a run with:
     ├── UsageError                 2  bad flags, bad paths, an impossible request
     │   └── ConfigError            2  a bad or unknown configuration key
     ├── GitError                   2  git missing, not a repository, an unknown ref
+    │   └── PushRejected           1  the remote refused the action's commit (a protected
+    │                                 branch, a hook, a read-only token): the commit step fails
     ├── FileAccessError            2  a file specgen must read or write cannot be: the
     │                                 report, the event payload, the step summary, outputs
     ├── GitHubError                3  a GitHub REST call failed (the work itself is done)
@@ -62,6 +64,7 @@ __all__ = [
     "ModelUnavailable",
     "OutputPathError",
     "ProviderError",
+    "PushRejected",
     "QuotaExhausted",
     "RateLimited",
     "RequestTimeout",
@@ -157,6 +160,14 @@ class ConfigError(UsageError):
 
 class GitError(SpecgenError):
     """A git command failed or the directory is not a repository."""
+
+
+class PushRejected(GitError):
+    """The remote refused a push; ``remote`` is what it said, one line, secrets scrubbed."""
+
+    def __init__(self, message: str, remote: str) -> None:
+        super().__init__(message)
+        self.remote = remote
 
 
 class FileAccessError(SpecgenError):

@@ -488,6 +488,8 @@ def run_action(
         "token": "ghs_job_token",
         "server_url": "https://github.com",
         "api_url": "https://api.github.com",
+        "workflow": "specs",
+        "job": "specs",
         **(github or {}),
     }
     runner = {"os": "Linux", "arch": "X64", "temp": str(temp), "name": "emulated"}
@@ -510,6 +512,8 @@ def run_action(
         "GITHUB_REF_NAME": str(gh["ref"]).rsplit("/", 1)[-1],
         "GITHUB_SERVER_URL": str(gh["server_url"]),
         "GITHUB_API_URL": str(gh["api_url"]),
+        "GITHUB_WORKFLOW": str(gh["workflow"]),
+        "GITHUB_JOB": str(gh["job"]),
         "RUNNER_OS": runner["os"],
         "RUNNER_ARCH": runner["arch"],
         "RUNNER_TEMP": str(temp),

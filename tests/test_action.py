@@ -17,20 +17,26 @@ from pathlib import Path
 import pytest
 
 from fakes.gemini_server import FakeGemini
-from specgen_action.errors import UsageError
+from fakes.github_api import FakeGitHub
+from specgen_action.errors import GitHubPermissionError, UsageError
 from specgen_action.github.action import (
     ActionInputs,
+    NoCommit,
     cli_args,
     commit_target,
     error_cause,
     expand_reports,
     fixes_for,
+    name_inputs,
+    push_advice,
     read_inputs,
     split_list,
     step_finish,
     step_publish,
     step_run,
 )
+from specgen_action.github.comment import github_client
+from specgen_action.github.status import set_commit_status
 from tests.conftest import python_module
 
 SHA = "a" * 40
@@ -167,6 +173,63 @@ def test_commit_target() -> None:
     tag = {**env, "GITHUB_REF": "refs/tags/v1"}
     assert "not on a branch" in str(commit_target("push", {"after": SHA}, tag))
     assert "not a commit SHA" in str(commit_target("push", {"after": "0" * 40}, env))
+
+
+def test_runs_that_never_commit_say_so_in_a_notice_and_a_fork_in_a_warning() -> None:
+    """A merge queue (by event or by ref), a tag or a temporary ref is a notice: no commit by
+    design. A fork's pull request, which asked to commit but cannot, is a warning."""
+    env = {"GITHUB_REPOSITORY": "o/r", "GITHUB_REF": "refs/heads/dev", "GITHUB_SHA": SHA}
+    queue = {**env, "GITHUB_REF": f"refs/heads/gh-readonly-queue/main/pr-7-{SHA}"}
+    cases: list[tuple[str, dict[str, object], dict[str, str]]] = [
+        ("merge_group", {"merge_group": {"head_sha": SHA}}, env),
+        ("push", {"after": SHA}, queue),
+        ("workflow_dispatch", {}, {**env, "GITHUB_REF": "refs/pull/7/merge"}),
+        ("push", {"after": SHA}, {**env, "GITHUB_REF": "refs/tags/v1"}),
+    ]
+    for event, payload, variables in cases:
+        found = commit_target(event, payload, variables)
+        assert isinstance(found, NoCommit) and found.level == "notice", (event, variables)
+    assert "merge queue" in str(commit_target("merge_group", {}, env))
+    fork = {"pull_request": {"head": {"ref": "f", "sha": SHA, "repo": {"full_name": "x/r"}}}}
+    found = commit_target("pull_request", fork, env)
+    assert isinstance(found, NoCommit) and found.level == "warning"
+
+
+def test_an_input_error_names_the_input_not_its_variable() -> None:
+    """The error a SPECGEN_* variable the action set causes names the action input instead;
+    a variable no input sets keeps its name."""
+    cause = "SPECGEN_TIMEOUT: Input should be a valid number (got '15m')"
+    assert name_inputs(cause) == "the timeout input: Input should be a valid number (got '15m')"
+    assert name_inputs("SPECGEN_OUT: x") == "the output-dir input: x"
+    assert name_inputs("SPECGEN_BATCH_POLL: x") == "SPECGEN_BATCH_POLL: x"
+    fixes = "\n".join(fixes_for(name_inputs(cause), ActionInputs()))
+    assert "`timeout` input" in fixes and "SPECGEN_" not in fixes
+
+
+def test_push_advice_follows_what_the_remote_said() -> None:
+    """Protection, permission, a branch that keeps moving and any other hook get their fix."""
+    assert "protected" in push_advice("GH006: Protected branch update failed for refs/heads/m.")
+    assert "GitHub App" in push_advice("GH013: Repository rule violations found")
+    assert "contents: write" in push_advice("Permission to o/r.git denied to bot.")
+    assert "again" in push_advice("the branch moved again while ...")
+    assert "hook" in push_advice("commit message must name a ticket")
+    assert "`github-token`" in push_advice("fatal: Authentication failed for 'https://x/'")
+
+
+def test_commit_status_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """set_commit_status POSTs state, context, a description cut to 140 characters and a
+    safe target URL; a 403 is a permission error; a bad SHA never reaches the API."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with FakeGitHub("tok") as api, github_client("tok", api.url, timeout=5) as client:
+        set_commit_status(client, "o/r", SHA, "failure", "specs", "x" * 300, "javascript:x")
+        (status,) = api.statuses("o/r", SHA)
+        assert status["state"] == "failure" and status["context"] == "specs"
+        assert status["description"] == "x" * 140 and status["target_url"] is None
+        api.state.refuse_statuses = True
+        with pytest.raises(GitHubPermissionError, match="403"):
+            set_commit_status(client, "o/r", SHA, "success", "specs", "ok")
+        with pytest.raises(UsageError):
+            set_commit_status(client, "o/r", "HEAD", "success", "specs", "ok")
 
 
 def _outputs(path: Path) -> dict[str, str]:

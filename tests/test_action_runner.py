@@ -37,7 +37,12 @@ pytestmark = pytest.mark.slow
 REPO = "octo/widgets"
 TOKEN = "ghs_job_token_for_tests"
 
-pytest.importorskip("yaml")
+yaml = pytest.importorskip("yaml")
+RUN_STEPS = {
+    step["name"]
+    for step in yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["runs"]["steps"]
+    if "run" in step
+}
 
 
 # -- a warm environment, built once per test run ------------------------------------------
@@ -200,6 +205,10 @@ class Job:
         self.runs.append(result)
         # Nothing from outside may forge a command; nothing we print may be a traceback.
         assert "Traceback" not in result.log, result.log
+        # Every warning and error of ours carries a title (the emulated uses: steps excepted).
+        for note in result.annotations:
+            if note.level in ("warning", "error") and note.step in RUN_STEPS:
+                assert note.properties.get("title"), note
         return result
 
 
@@ -382,7 +391,7 @@ def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: P
     assert run.step("Run specgen").outputs["exit-code"] == "1"
     assert run.step("Fail on specgen's exit code").outcome == "failure"
     (message,) = run.messages("error")
-    assert message.startswith("specgen exited with 1: specs are missing, stale or orphaned")
+    assert message.startswith("specgen exited with 1: changes found: `check` saw missing, stale or orphaned specs")
     assert run.outputs["missing"] == "2" and run.outputs["failed"] == "0"
     assert run.outputs["files"] == "2"
     assert _specs(workspace) == []
@@ -470,9 +479,11 @@ def test_report_mode_without_reports_is_explained(job: Job, tmp_path: Path) -> N
             "[tool.specgen] rpm in pyproject.toml",
             "Fix that key",
         ),
-        ({"rpm": "fast"}, None, "SPECGEN_RPM: ", "`SPECGEN_*` settings"),
+        ({"rpm": "fast"}, None, "the rpm input: ", "`rpm` input"),
+        ({"timeout": "soon"}, None, "the timeout input: Input should be a", "`timeout` input"),
+        ({"commit-status": "a\nb"}, None, "the commit-status input must be one line", "README"),
     ],
-    ids=["shard", "mode", "pyproject", "input"],
+    ids=["shard", "mode", "pyproject", "input", "timeout", "commit-status"],
 )
 def test_bad_input_is_explained_where_people_look(
     job: Job,
@@ -501,6 +512,8 @@ def test_bad_input_is_explained_where_people_look(
     (error,) = [a for a in run.annotations if a.level == "error"]
     assert error.properties["title"] == "specgen-action: usage or configuration error"
     assert cause in error.message and "\n" not in error.message
+    # Named as the user wrote it in the workflow, not as the variable the action set.
+    assert "SPECGEN_" not in error.message and "SPECGEN_" not in run.summary
     assert "**What went wrong:**" in run.summary and "**How to fix it:**" in run.summary
     assert fix in run.summary
     assert run.outputs["files"] == "0" and run.outputs["written"] == "0"
@@ -679,7 +692,8 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
     author, subject = _git(origin.bare, "log", "-1", "--format=%an%n%s", tip).splitlines()
     assert author == "github-actions[bot]"
     assert subject == "Update 2 spec file(s) with specgen-action"
-    assert "committed 2 spec file(s)" in run.summary
+    assert f"Committed 2 spec file(s) to `main` as [`{tip[:7]}`](" in run.summary
+    assert f"(https://github.com/{REPO}/commit/{tip})" in run.summary
 
     # Once per run: the next run (on the pushed commit) has nothing left to commit.
     workspace2 = tmp_path / "ws2"
@@ -693,11 +707,9 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
 
 
 def test_commit_goes_to_the_pull_request_head_branch(
-    job: Job, origin: Origin, tmp_path: Path
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
 ) -> None:
-    """With `commit: true` on a pull request, the specs are pushed to the pull request's head
-    branch, not the merge ref.
-    """
+    """The specs go onto the head branch's own tip, and the comment names that commit."""
     base = _base_project(origin)
     _git(origin.dev, "checkout", "-q", "-b", "feature")
     head = origin.commit({"src/c.py": python_module("c")})
@@ -713,7 +725,8 @@ def test_commit_goes_to_the_pull_request_head_branch(
         workspace,
         "pull_request",
         pull_request_event(4, base, head),
-        inputs={"commit": "true", "comment": "false"},
+        inputs={"commit": "true"},
+        github={"api_url": api.url},
     )
 
     assert not run.failed, run.log
@@ -722,6 +735,79 @@ def test_commit_goes_to_the_pull_request_head_branch(
     assert origin.ref(f"{tip}^") == head
     changed = _git(origin.bare, "diff", "--name-only", head, tip).splitlines()
     assert changed == ["specs/src/c.py.md"]
+    (comment,) = api.comments(REPO, 4)
+    link = f"[`{tip[:7]}`](https://github.com/{REPO}/commit/{tip})"
+    assert f"Committed 1 spec file(s) to `feature` as {link}" in comment["body"]
+
+
+def test_specs_answered_from_the_cache_are_counted_as_written_and_match_the_commit(
+    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
+) -> None:
+    """A run whose answers all come from the cache (the specs are not on disk) writes and
+    commits every spec: the headline, the console line and the outputs say "written", as
+    many as the pushed commit carries, with "from the cache" beside them; no call rows."""
+    head = origin.commit({f"src/m{i}.py": python_module(f"m{i}") for i in range(3)})
+    origin.push("main")
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    inputs = {"gemini-api-key": fake.api_key, "rpm": "0", "comment": "false"}
+    server = {"GOOGLE_GEMINI_BASE_URL": fake.url}
+    first_ws = tmp_path / "first"
+    checkout(origin, first_ws, head, "refs/remotes/origin/main")
+    first = job.run(first_ws, "workflow_dispatch", event, inputs=inputs, env=server)
+    assert not first.failed, first.log
+    calls = fake.requests
+
+    # A fresh clone has no specs: every answer comes from the restored cache.
+    second_ws = tmp_path / "second"
+    checkout(origin, second_ws, head, "refs/remotes/origin/main")
+    second = job.run(
+        second_ws, "workflow_dispatch", event, inputs={**inputs, "commit": "true"},
+        env=server, github={"run_id": "4243", "sha": head},
+    )  # fmt: skip
+
+    assert not second.failed, second.log
+    assert fake.requests == calls and second.outputs["api-calls"] == "0"
+    tip = origin.ref("main")
+    stat = _git(origin.bare, "show", "--stat", "--format=", tip).splitlines()
+    committed = [line.split("|")[0].strip() for line in stat if "|" in line]
+    assert len(committed) == 3 and stat[-1].strip().startswith("3 files changed")
+    assert second.outputs["written"] == str(len(committed)) == "3"
+    assert second.summary.startswith("## specgen-action: ✅ 3 written, 0 already current")
+    assert "| Written | 3 (3 from the cache) |" in second.summary
+    assert "specgen: 3 file(s) (3 written [3 from the cache])" in second.log
+    assert f"Committed 3 spec file(s) to `main` as [`{tip[:7]}`]" in second.summary
+    for row in ("Speed-up", "Files per call", "API calls", "Summed call time"):
+        assert row not in second.summary, row
+
+
+def test_two_workflows_keep_two_comments_each_edited_in_place(
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+) -> None:
+    """The comment's marker names the workflow and the job: a second workflow on the same
+    pull request gets its own comment, and each rerun edits its own."""
+    base = _base_project(origin)
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, base, "refs/remotes/pull/8/merge")
+    event = pull_request_event(8, base, base)
+
+    def run(workflow: str, job_id: str) -> None:
+        gh = {"api_url": api.url, "workflow": workflow, "job": job_id}
+        assert not job.run(workspace, "pull_request", event, github=gh).failed
+
+    run("specs", "specs")
+    run("docs --> specs", "specs")
+    first, second = api.comments(REPO, 8)
+    assert first["body"].startswith(
+        "<!-- specgen-action:performance workflow=specs job=specs -->\n"
+    )
+    assert second["body"].startswith(
+        "<!-- specgen-action:performance workflow=docs%20--%3E%20specs job=specs -->\n"
+    )
+    run("specs", "specs")
+    run("docs --> specs", "specs")
+    assert [c["id"] for c in api.comments(REPO, 8)] == [first["id"], second["id"]]
+    edits = [r for r in api.requests if r.method == "PATCH"]
+    assert [r.path.rsplit("/", 1)[-1] for r in edits] == [str(first["id"]), str(second["id"])]
 
 
 def test_commit_from_a_fork_warns_and_leaves_the_specs(
@@ -748,38 +834,228 @@ def test_commit_from_a_fork_warns_and_leaves_the_specs(
     assert "fork someone/widgets" in warning and "artifact" in warning
     assert _specs(workspace) == ["src/c.py.md"]
     assert origin.ref("main") == base
+    # The summary says why the specs are static and that nothing was committed.
+    assert "Specs are static here: this pull request comes from the fork" in run.summary
+    assert "no secrets" in run.summary and "Not committed: the pull request comes" in run.summary
 
 
-def test_commit_refused_by_the_remote_is_a_warning(
-    job: Job, origin: Origin, tmp_path: Path
-) -> None:
-    """A push the remote refuses for permissions is reported with the remote's own words."""
+def _refuse_pushes(origin: Origin, message: str) -> None:
+    """A ``pre-receive`` hook on origin that prints ``message`` and refuses every push."""
+    hook = origin.bare / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\necho '{message}' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+
+
+def _pushed_run(
+    job: Job, origin: Origin, workspace: Path, inputs: Mapping[str, str], api_url: str
+) -> tuple[ActionRun, str]:
+    """A push of src/c.py to main, checked out and run with ``commit: true``; (run, after)."""
     before = _base_project(origin)
     after = origin.commit({"src/c.py": python_module("c")})
     origin.push("main")
-    # As GitHub answers a push with a read-only token.
-    hook = origin.bare / "hooks" / "pre-receive"
-    hook.write_text(
-        "#!/bin/sh\necho 'Permission to octo/widgets.git denied to github-actions[bot].' >&2\n"
-        "exit 1\n"
-    )
-    hook.chmod(0o755)
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, after, "refs/remotes/origin/main")
+    return _run_on(job, origin, workspace, before, after, inputs, api_url), after
 
-    run = job.run(
+
+def _run_on(
+    job: Job,
+    origin: Origin,
+    workspace: Path,
+    before: str,
+    after: str,
+    inputs: Mapping[str, str] | None = None,
+    api_url: str = "http://127.0.0.1:9",
+) -> ActionRun:
+    """Check ``after`` out into ``workspace`` and run the action on its push with ``commit``."""
+    checkout(origin, workspace, after, "refs/remotes/origin/main")
+    return job.run(
         workspace,
         "push",
         push_event(before, after),
-        inputs={"commit": "true"},
-        github={"sha": after},
+        inputs={"commit": "true", **(inputs or {})},
+        github={"sha": after, "api_url": api_url},
     )
 
-    assert not run.failed, run.log
-    (warning,) = [m for m in run.messages("warning") if "Specs not committed" in m]
-    assert "cannot push to main" in warning and "contents: write" in warning
-    assert _specs(workspace) == ["src/c.py.md"]
+
+def test_a_protected_branch_fails_the_commit_step_with_the_remotes_words(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    """A push refused by branch protection fails the step: an error titled as a push failure
+    quotes GH006 and says what to do; the summary says the push failed, never "✅"."""
+    before = _base_project(origin)
+    after = origin.commit({"src/c.py": python_module("c")})
+    origin.push("main")
+    _refuse_pushes(origin, "GH006: Protected branch update failed for refs/heads/main.")
+
+    run = _run_on(job, origin, tmp_path / "ws", before, after)
+
+    assert run.failed
+    assert run.step("Commit the specs").outcome == "failure"
+    (error,) = [a for a in run.annotations if a.level == "error"]
+    assert error.properties["title"] == "specgen-action: push failed"
+    assert "GH006: Protected branch update failed for refs/heads/main." in error.message
+    assert "protected" in error.message and "`github-token`" in error.message
+    assert "upload them as an artifact" in error.message
     assert origin.ref("main") == after
+    assert run.summary.startswith("## specgen-action: ❌ push failed: 1 spec(s) written")
+    assert "✅" not in run.summary
+    assert "The push to `main` failed:** GH006: Protected branch update failed" in run.summary
+    report = json.loads(Path(run.outputs["report-path"]).read_text(encoding="utf-8"))
+    assert report["commit"]["state"] == "failed" and report["commit"]["files"] == 1
+    assert TOKEN not in run.log and TOKEN not in error.message
+    # The specs are still there for upload-artifact; the publish step still ran.
+    assert _specs(tmp_path / "ws") == ["src/c.py.md"]
+    assert run.outputs["written"] == "1"
+
+
+def test_a_read_only_token_fails_the_commit_step_naming_the_permission(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    """A push refused for want of permission fails the step and names `contents: write`,
+    with the remote's message and the token scrubbed."""
+    before = _base_project(origin)
+    after = origin.commit({"src/c.py": python_module("c")})
+    origin.push("main")
+    _refuse_pushes(
+        origin, f"Permission to octo/widgets.git denied to github-actions[bot] ({TOKEN})."
+    )
+
+    run = _run_on(job, origin, tmp_path / "ws", before, after)
+
+    assert run.failed and run.step("Commit the specs").outcome == "failure"
+    (error,) = run.messages("error")
+    assert "Permission to octo/widgets.git denied to github-actions[bot]" in error
+    assert "`permissions: contents: write`" in error
+    assert TOKEN not in error and TOKEN not in run.summary
+    assert origin.ref("main") == after
+
+
+def test_a_branch_that_moved_during_the_run_gets_the_specs_on_its_new_tip(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    """Someone pushes between checkout and commit: the specs (and only they) are committed
+    onto the new tip and pushed; the summary names the commit with a link."""
+    before = _base_project(origin)
+    after = origin.commit({"src/c.py": python_module("c")})
+    origin.push("main")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, after, "refs/remotes/origin/main")
+    # A second clone pushes first.
+    other = tmp_path / "other"
+    _git(tmp_path, "clone", "-q", origin.bare.as_uri(), str(other))
+    (other / "NOTES.txt").write_text("meanwhile\n", encoding="utf-8")
+    _git(other, "add", "NOTES.txt")
+    _git(other, "-c", "user.name=o", "-c", "user.email=o@x", "commit", "-q", "-m", "meanwhile")
+    _git(other, "push", "-q", "origin", "main")
+    moved = origin.ref("main")
+
+    run = job.run(
+        workspace, "push", push_event(before, after), inputs={"commit": "true"},
+        github={"sha": after},
+    )  # fmt: skip
+
+    assert not run.failed, run.log
+    tip = origin.ref("main")
+    assert origin.ref(f"{tip}^") == moved
+    assert _git(origin.bare, "diff", "--name-only", moved, tip).splitlines() == [
+        "specs/src/c.py.md"
+    ]
+    assert "onto its new tip" in run.log
+    url = f"https://github.com/{REPO}/commit/{tip}"
+    assert f"[`{tip[:7]}`]({url})" in run.summary
+    assert "onto its new tip (the branch moved during the run)" in run.summary
+
+
+def test_a_branch_that_moved_and_then_refuses_fails_the_step(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    """The branch moved, and the push onto its new tip is refused too: the step fails."""
+    before = _base_project(origin)
+    after = origin.commit({"src/c.py": python_module("c")})
+    origin.push("main")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, after, "refs/remotes/origin/main")
+    origin.commit({"NOTES.txt": "meanwhile\n"}, "meanwhile")
+    origin.push("main")
+    moved = origin.ref("main")
+    _refuse_pushes(origin, "GH006: Protected branch update failed for refs/heads/main.")
+
+    run = job.run(
+        workspace, "push", push_event(before, after), inputs={"commit": "true"},
+        github={"sha": after},
+    )  # fmt: skip
+
+    assert run.failed and run.step("Commit the specs").outcome == "failure"
+    (error,) = run.messages("error")
+    assert "GH006" in error
+    assert origin.ref("main") == moved
+
+
+def test_a_merge_queue_run_never_commits_and_says_so(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    """A merge_group run on gh-readonly-queue/... writes specs but commits nothing: a notice
+    says why, no branch moves and the step succeeds."""
+    base = _base_project(origin)
+    _git(origin.dev, "checkout", "-q", "-b", "feature")
+    head = origin.commit({"src/c.py": python_module("c")})
+    _git(origin.dev, "checkout", "-q", "--detach", base)
+    _git(origin.dev, "merge", "-q", "--no-ff", "-m", "Merge pull request #7", head)
+    queued = _git(origin.dev, "rev-parse", "HEAD")
+    queue = f"gh-readonly-queue/main/pr-7-{head}"
+    origin.push(f"{queued}:refs/heads/{queue}")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, queued, f"refs/remotes/origin/{queue}")
+    event = {
+        "action": "checks_requested",
+        "merge_group": {"head_sha": queued, "head_ref": f"refs/heads/{queue}",
+                        "base_sha": base, "base_ref": "refs/heads/main"},
+        "repository": _repository(),
+    }  # fmt: skip
+
+    run = job.run(
+        workspace, "merge_group", event, inputs={"commit": "true", "comment": "false"},
+        github={"sha": queued, "ref": f"refs/heads/{queue}"},
+    )  # fmt: skip
+
+    assert not run.failed, run.log
+    (notice,) = [a for a in run.annotations if a.level == "notice" and "merge queue" in a.message]
+    assert notice.properties["title"] == "specgen-action: no commit"
+    assert [a for a in run.annotations if a.level == "warning"] == []
+    assert origin.ref(f"refs/heads/{queue}") == queued and origin.ref("main") == base
+    assert "Not committed: a merge queue run" in run.summary
+    assert _specs(workspace) == ["src/c.py.md"]
+
+
+def test_commit_status_is_set_on_the_pushed_commit(
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+) -> None:
+    """commit-status: a success status of that context on the pushed commit, linking the run,
+    so a required check of that name is not left waiting."""
+    inputs = {"commit-status": "specs / check"}
+    run, after = _pushed_run(job, origin, tmp_path / "ws", inputs, api.url)
+
+    assert not run.failed, run.log
+    tip = origin.ref("main")
+    assert origin.ref(f"{tip}^") == after
+    (status,) = api.statuses(REPO, tip)
+    assert status["state"] == "success" and status["context"] == "specs / check"
+    assert status["target_url"] == f"https://github.com/{REPO}/actions/runs/4242"
+    assert "1 spec file(s) committed" in status["description"]
+    assert f"commit status specs / check is success on {tip[:12]}" in run.log
+
+
+def test_commit_status_without_the_permission_is_a_warning(
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+) -> None:
+    """A 403 on the status is a warning naming `statuses: write`; the pushed commit stays."""
+    api.state.refuse_statuses = True
+    run, after = _pushed_run(job, origin, tmp_path / "ws", {"commit-status": "specs"}, api.url)
+
+    assert not run.failed, run.log
+    (warning,) = [a for a in run.annotations if a.level == "warning"]
+    assert warning.properties["title"] == "specgen-action: no commit status"
+    assert "`permissions: statuses: write`" in warning.message
+    assert origin.ref("main^") == after and api.statuses(REPO, origin.ref("main")) == []
 
 
 # -- set-up ------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ INPUTS = {
     "cache",
     "prune",
     "commit",
+    "commit-status",
     "python-version",
 }
 

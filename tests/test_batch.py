@@ -169,11 +169,12 @@ def test_deadline_records_the_job_and_the_next_run_collects_it(
 ) -> None:
     """A job still running at the deadline leaves its files pending (exit 0, one line naming
     the job and its state, none per file); the next run collects it without resubmitting."""
-    fake.batch.job_seconds = 3.0
+    fake.batch.job_seconds = 60.0  # read when asked: the job runs until it is set to 0 below
     repo.write("a.py", python_module("a"))
     repo.write("b.py", python_module("b"))
     repo.commit()
-    first = cli("generate", "--batch", "--report", "report.json", "--timeout", "0.5")
+    # Long enough to read, plan and submit on a loaded machine, far shorter than the job.
+    first = cli("generate", "--batch", "--report", "report.json", "--timeout", "3")
     # A job that outlives the run is not a failure: its files are pending, the run exits 0.
     assert first.code == 0, first.err
     (job,) = fake.batch.created()

@@ -13,6 +13,7 @@ from specgen_action.errors import GitHubError, GitHubPermissionError, UsageError
 from specgen_action.github.comment import (
     MARKER,
     MAX_COMMENT_CHARS,
+    comment_marker,
     github_client,
     render_comment,
     upsert_comment,
@@ -301,3 +302,51 @@ def test_the_comment_shows_spend_against_the_budget_and_batch_files() -> None:
     body = render_comment(report)
     assert "<span>$</span>0.2500 of a <span>$</span>0.5 budget" in body
     assert "Batch API: 1 file(s)" in body
+
+
+def test_the_marker_names_the_workflow_and_the_job_and_cannot_close_the_comment() -> None:
+    """Workflow and job are percent-encoded into the marker: distinct names give distinct
+    markers, none a substring of another, and no name can end the HTML comment."""
+    plain = comment_marker("specs", "build")
+    assert plain == "<!-- specgen-action:performance workflow=specs job=build -->"
+    hostile = comment_marker("a --> <b>x</b>", "j,k")
+    assert hostile.count("-->") == 1 and hostile.endswith(" -->") and "<b>" not in hostile
+    markers = [comment_marker(w, j) for w in ("s", "s x", "x s") for j in ("a", "a b")]
+    assert len(set(markers)) == len(markers)
+    assert not any(m in n for m in markers for n in markers if m != n)
+    assert comment_marker(None, None) == MARKER
+    body = render_comment(_report([FileRecord(path="a.py", status="written")]), marker=plain)
+    assert body.startswith(plain + "\n") and MARKER not in body
+
+
+def test_two_workflows_keep_two_comments(api: FakeGitHub, client: httpx.Client) -> None:
+    """Each workflow and job edits only its own comment; a matrix (one job id) shares one."""
+    ours, theirs = comment_marker("specs", "specs"), comment_marker("docs", "specs")
+    assert upsert_comment(client, REPO, 11, ours + "\n1", ours) == "created"
+    assert upsert_comment(client, REPO, 11, theirs + "\n1", theirs) == "created"
+    assert upsert_comment(client, REPO, 11, ours + "\n2", ours) == "updated"
+    assert upsert_comment(client, REPO, 11, theirs + "\n2", theirs) == "updated"
+    assert [c["body"] for c in api.comments(REPO, 11)] == [ours + "\n2", theirs + "\n2"]
+
+
+def test_the_comment_of_an_earlier_version_is_taken_over_once(
+    api: FakeGitHub, client: httpx.Client
+) -> None:
+    """A comment with the bare marker of an earlier version is edited by the first workflow
+    to publish after the upgrade (no stale duplicate); another workflow then makes its own."""
+    (old,) = api.seed(REPO, 12, [MARKER + "\nold"], user="github-actions[bot]")
+    ours, theirs = comment_marker("specs", "specs"), comment_marker("docs", "specs")
+    assert upsert_comment(client, REPO, 12, ours + "\nnew", ours) == "updated"
+    assert upsert_comment(client, REPO, 12, theirs + "\nnew", theirs) == "created"
+    bodies = {c["id"]: c["body"] for c in api.comments(REPO, 12)}
+    assert bodies[old] == ours + "\nnew" and len(bodies) == 2
+
+
+def test_a_run_with_no_call_shows_no_call_figures() -> None:
+    """Every answer from the cache: the specs count as written with the source beside them,
+    and neither call counts nor a speed-up appear."""
+    files = [FileRecord(path=f"{n}.py", status="cached") for n in "ab"]
+    body = render_comment(_report(files))
+    assert "### specgen-action: ✅ 2 written, 0 already current" in body
+    assert "2 files · 2 written (2 from the cache) · 0 unchanged" in body
+    assert "API calls" not in body and "speed-up" not in body and "≈" not in body

@@ -79,6 +79,30 @@ def test_summary_lists_trouble_with_reasons() -> None:
     assert lines[1] == "  skipped   bin\\n.py: binary file"
 
 
+def test_a_spec_written_from_the_cache_counts_as_written() -> None:
+    """The closing line counts every spec written to disk as written, what answered it in
+    brackets beside the count; no call figures when no call was made."""
+    report = finish_report(
+        RunReport(
+            tool_version="1",
+            provider="gemini",
+            started_at="2026-01-01T00:00:00+00:00",
+            files=[
+                FileRecord(path="a.py", status="cached"),
+                FileRecord(path="b.py", status="written", batch_job="batches/7"),
+                FileRecord(path="c.py", status="unchanged"),
+            ],
+        )
+    )
+    stream = io.StringIO()
+    print_summary(report, stream)
+    line = stream.getvalue().splitlines()[0]
+    assert line.startswith(
+        "specgen: 3 file(s) (2 written [1 from the cache, 1 from a batch job], 1 unchanged)"
+    )
+    assert "API call" not in line and "per call" not in line
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 100.0

@@ -147,7 +147,9 @@ def test_fork_token_warns_and_carries_on(tmp_path: Path) -> None:
         log = _publish(_report(), env)
     warnings = [line for line in log.splitlines() if "Could not comment" in line]
     assert len(warnings) == 1
-    assert warnings[0].startswith("::warning::Could not comment on PR #5")
+    assert warnings[0].startswith(
+        "::warning title=specgen%3A no pull-request comment::Could not comment on PR #5"
+    )
     assert "Resource not accessible by integration" in warnings[0]
     assert (tmp_path / "summary.md").read_text(encoding="utf-8").startswith("## specgen-action")
     assert "api-calls<<" in (tmp_path / "output.txt").read_text(encoding="utf-8")
@@ -159,7 +161,9 @@ def test_other_api_failures_warn_after_writing_the_rest(tmp_path: Path, api: Fak
     api.fail_next(502)
     log = _publish(_report(), _env(tmp_path, api.url))
     (line,) = [line for line in log.splitlines() if "Could not comment" in line]
-    assert line.startswith("::warning::Could not comment on PR #5: ")
+    assert line.startswith(
+        "::warning title=specgen%3A no pull-request comment::Could not comment on PR #5: "
+    )
     assert "502" in line
     assert (tmp_path / "summary.md").stat().st_size > 0
     assert (tmp_path / "output.txt").stat().st_size > 0
@@ -185,7 +189,8 @@ def test_missing_token_or_event(tmp_path: Path, api: FakeGitHub) -> None:
         in _publish(_report(), env).splitlines()
     )
     env["GITHUB_EVENT_PATH"] = str(tmp_path / "missing.json")
-    assert "::warning::PR comment skipped: GitHub event file not found" in _publish(_report(), env)
+    title = "::warning title=specgen%3A no pull-request comment::"
+    assert f"{title}PR comment skipped: GitHub event file not found" in _publish(_report(), env)
     assert api.requests == []
 
 

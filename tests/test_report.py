@@ -105,3 +105,19 @@ def test_a_report_written_before_pending_and_kept_still_reads(tmp_path: Path) ->
     assert kept_line(again) == (
         "kept 1 Gemini-written spec(s): no API key here; a run with a key refreshes them"
     )
+
+
+def test_advice_on_a_run_without_calls_quotes_no_call_figures() -> None:
+    """A run cut off by the deadline before any call (a batch job still running, say) is told
+    to raise the deadline without an "at 0.0 files per call" that means nothing."""
+    report = RunReport(
+        tool_version="0.1.0",
+        provider="gemini",
+        started_at="2025-01-01T00:00:00+00:00",
+        wall_s=30.0,
+        timed_out=True,
+        files=[FileRecord(path="a.py", status="timeout", reason="deadline")],
+    )
+    (advice,) = finish_report(report).recommendations
+    assert advice.startswith("1 file(s) were cut off by the deadline after 30 s;")
+    assert "per call" not in advice

@@ -17,6 +17,7 @@ from specgen_action.github.summary import (
 from specgen_action.report.model import (
     CallOutcome,
     CallRecord,
+    CommitRecord,
     FileRecord,
     RunReport,
     finish_report,
@@ -492,3 +493,48 @@ def test_kept_specs_are_said_once_under_the_byline() -> None:
     line = "kept 2 Gemini-written spec(s): no API key here; a run with a key refreshes them"
     assert summary.count(escape_markdown(line, 500)) == 1
     assert summary.startswith("## specgen-action: ✅")
+
+
+def test_a_batch_collected_run_shows_tokens_and_cost_but_no_call_rows() -> None:
+    """Answers from a batch job and the cache, no interactive call: the written count says
+    where they came from; token and cost rows stay, call and speed-up rows do not."""
+    files = [
+        FileRecord(path="a.py", status="written", batch_job="batches/1", tokens_in=900,
+                   tokens_out=100, batch_tokens_in=900, batch_tokens_out=100),
+        FileRecord(path="b.py", status="cached"),
+    ]  # fmt: skip
+    text = render_summary(_report(files))
+    assert text.startswith("## specgen-action: ✅ 2 written, 0 already current\n")
+    assert "| Written | 2 (1 from the cache, 1 from a batch job) |" in text
+    assert "| Tokens in | 900 |" in text and "Estimated cost" in text
+    for row in ("API calls", "Files per call", "Retries", "Speed-up", "Summed call time"):
+        assert row not in text, row
+    assert "| File | Status | Chunks | Time (s) | In | Out |" in text
+    assert "| `a.py` | written (batch) |" in text and "| `b.py` | written (cache) |" in text
+
+
+def test_the_pushed_commit_is_named_and_linked() -> None:
+    """The summary names the commit the action pushed: short SHA, linked to its page."""
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    report = _report([FileRecord(path="a.py", status="written", api_calls=1)], _calls("a.py", 1))
+    report.commit = CommitRecord(
+        state="pushed", branch="main", sha=sha, url=f"https://github.com/o/r/commit/{sha}", files=1
+    )
+    text = render_summary(report)
+    assert "📌 Committed 1 spec file(s) to `main` as [`0123456`](" in text
+    assert f"[`0123456`](https://github.com/o/r/commit/{sha})" in text
+    report.commit.url = "javascript:alert(1)"
+    assert "javascript" not in render_summary(report)
+
+
+def test_a_refused_push_is_the_headline_not_a_success() -> None:
+    """A written spec whose push failed reads as a failure, with the remote's words escaped."""
+    report = _report([FileRecord(path="a.py", status="written", api_calls=1)], _calls("a.py", 1))
+    report.commit = CommitRecord(
+        state="failed", branch="main", files=1, reason="GH006: <b>Protected</b> @admins"
+    )
+    text = render_summary(report)
+    assert text.startswith("## specgen-action: ❌ push failed: 1 spec(s) written, none committed")
+    assert "✅" not in text
+    assert "**The push to `main` failed:** GH006: &lt;b&gt;Protected&lt;/b&gt;" in text
+    assert "@admins" not in text

@@ -10,7 +10,10 @@ Steps, in the order action.yml runs them:
   usage or configuration error leaves an ``::error`` carrying its cause and a
   step summary saying how to fix it.
 - ``commit``: commit the specs the run changed to the pushed or pull-request
-  branch (``commit`` input), warning instead of failing when it may not.
+  branch (``commit`` input) and record it in the report; a push the remote
+  refuses fails the step, a fork's pull request warns, a merge queue or any
+  temporary ref gives a notice; with ``commit-status``, set a commit status
+  on the pushed commit.
 - ``publish``: ``specgen report`` on the run's report (step summary,
   annotations, outputs, PR comment); the outputs are set even with no report.
 - ``finish``: fail the job with the recorded exit code, saying why.
@@ -19,8 +22,10 @@ Inputs reach it as environment variables, never as ``${{ }}`` in a script.
 Settings (``output-dir``, ``model``, ``rpm``...) are ``SPECGEN_*`` variables
 read by :mod:`specgen_action.config` like any other run, where an empty value
 means "not set". The action's own inputs are ``INPUT_MODE``, ``INPUT_PATHS``,
-``INPUT_SHARD``, ``INPUT_PRUNE``, ``INPUT_COMMENT`` and ``INPUT_COMMIT``;
-none of its variables uses the configuration's ``SPECGEN_`` prefix.
+``INPUT_SHARD``, ``INPUT_PRUNE``, ``INPUT_COMMENT``, ``INPUT_COMMIT`` and
+``INPUT_COMMIT_STATUS``; none of its variables uses the configuration's
+``SPECGEN_`` prefix. An error about a ``SPECGEN_*`` variable the action set
+names the input instead (``the timeout input``), as users wrote it.
 """
 
 from __future__ import annotations
@@ -40,24 +45,31 @@ from ..errors import (
     EXIT_INTERRUPTED,
     FileAccessError,
     GitError,
+    PushRejected,
     SpecgenError,
     UsageError,
     exit_code,
     exit_meaning,
 )
-from ..text import code_span
-from .commands import error, warning
+from ..redact import redact
+from ..report.model import CommitRecord
+from .commands import error, notice, warning
+from .commit import CommitTarget, auth_env, changed_specs, commit_specs
 from .outputs import DRIFT_OUTPUT_NAMES, OUTPUT_NAMES, write_outputs
 from .summary import render_failure, write_summary
 
 __all__ = [
     "ActionInputs",
+    "NoCommit",
     "cli_args",
     "commit_target",
+    "commit_url",
     "error_cause",
     "expand_reports",
     "fixes_for",
     "main",
+    "name_inputs",
+    "push_advice",
     "read_inputs",
     "split_list",
 ]
@@ -80,6 +92,8 @@ class ActionInputs:
     prune: bool = True
     comment: bool = True
     commit: bool = False
+    commit_status: str | None = None
+    """The context of the commit status set on a pushed commit; None: no status."""
 
 
 def split_list(text: str) -> list[str]:
@@ -110,6 +124,9 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
     shard = env.get("INPUT_SHARD", "").strip() or None
     if shard is not None and mode != "generate":
         raise UsageError(f"the shard input only applies to generate mode, not {mode}")
+    status = env.get("INPUT_COMMIT_STATUS", "").strip() or None
+    if status is not None and (len(status) > 255 or not status.isprintable()):
+        raise UsageError("the commit-status input must be one line of at most 255 characters")
     return ActionInputs(
         mode=mode,  # type: ignore[arg-type]  # checked just above
         paths=tuple(split_list(env.get("INPUT_PATHS", ""))),
@@ -117,6 +134,7 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
         prune=_flag(env, "INPUT_PRUNE", "prune", True),
         comment=_flag(env, "INPUT_COMMENT", "comment", True),
         commit=_flag(env, "INPUT_COMMIT", "commit", False),
+        commit_status=status,
     )
 
 
@@ -171,10 +189,15 @@ def fixes_for(cause: str, inputs: ActionInputs) -> list[str]:
             "Fix that key in the `[tool.specgen]` table of `pyproject.toml`; the README's "
             "Configuration section lists every key and its type."
         )
+    named = _INPUT_IN_CAUSE.search(cause)
+    if named:
+        fixes.append(
+            f"Give the `{named.group(1)}` input a value it takes: docs/action.md lists each "
+            "input, and docs/configuration.md the setting behind it."
+        )
     if "SPECGEN_" in cause:
         fixes.append(
-            "Check the action's inputs (`output-dir`, `model`, `timeout`, `rpm`...): they reach "
-            "specgen as `SPECGEN_*` settings, so a bad input is named after its variable."
+            "A `SPECGEN_*` variable of the job's environment sets that setting: fix or remove it."
         )
     if "merge base" in lower or "shallow" in lower or "fetch-depth" in lower:
         fixes.append(
@@ -198,6 +221,24 @@ def fixes_for(cause: str, inputs: ActionInputs) -> list[str]:
     return fixes
 
 
+_INPUT_IN_CAUSE = re.compile(r"\bthe ([a-z][a-z-]*) input\b")
+_SETTING_VARIABLE = re.compile(r"\bSPECGEN_[A-Z0-9_]+\b")
+
+
+def name_inputs(cause: str) -> str:
+    """``cause`` with each ``SPECGEN_*`` variable the action sets named as its input
+    (``SPECGEN_TIMEOUT: ...`` -> ``the timeout input: ...``): what the user wrote."""
+    from ..config import action_inputs
+
+    inputs = action_inputs()
+
+    def name(found: re.Match[str]) -> str:
+        variable = found.group(0)
+        return f"the {inputs[variable]} input" if variable in inputs else variable
+
+    return _SETTING_VARIABLE.sub(name, cause)
+
+
 def _report_path(env: Mapping[str, str]) -> Path:
     temp = env.get("RUNNER_TEMP")
     if not temp:
@@ -212,6 +253,7 @@ def _say(stdout: TextIO, line: str) -> None:
 
 def _usage_error(cause: str, inputs: ActionInputs, env: Mapping[str, str], stdout: TextIO) -> None:
     """An ``::error`` with the cause, and a step summary with the fix."""
+    cause = name_inputs(cause)
     _say(stdout, error(cause, title="specgen-action: usage or configuration error"))
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
@@ -282,7 +324,13 @@ def _merge_reports(inputs: ActionInputs, target: Path, cwd: Path, stdout: TextIO
         raise UsageError("report mode needs the JSON reports to merge in the paths input")
     files, unmatched = expand_reports(inputs.paths, cwd)
     for pattern in unmatched:
-        _say(stdout, warning(f"The report pattern {pattern} matched no file."))
+        _say(
+            stdout,
+            warning(
+                f"The report pattern {pattern} matched no file.",
+                title="specgen-action: no report matched",
+            ),
+        )
     if not files:
         raise UsageError("report mode found no report: no file matches " + ", ".join(inputs.paths))
     merged = merge_reports(load_report(path) for path in files)
@@ -314,10 +362,22 @@ def step_publish(env: Mapping[str, str], stdout: TextIO) -> int:
     return code
 
 
+@dataclass(frozen=True)
+class NoCommit:
+    """Why a run commits nothing: a ``notice`` where it never may by design (a merge queue,
+    a tag, a temporary ref), a ``warning`` where it was asked to but cannot (a fork)."""
+
+    reason: str
+    level: Literal["notice", "warning"] = "warning"
+
+
+_QUEUE_PREFIX = "refs/heads/gh-readonly-queue/"
+
+
 def commit_target(
     event_name: str, payload: Mapping[str, object], env: Mapping[str, str]
-) -> tuple[str, str] | str:
-    """``(branch, parent SHA)`` to commit onto, or why there is none (a one-line reason)."""
+) -> tuple[str, str] | NoCommit:
+    """``(branch, parent SHA)`` to commit onto, or why there is none."""
     from .event import PULL_REQUEST_EVENTS
 
     def get(*keys: str) -> object:
@@ -326,24 +386,34 @@ def commit_target(
             node = node.get(key) if isinstance(node, Mapping) else None
         return node
 
+    ref = env.get("GITHUB_REF", "")
+    if event_name == "merge_group" or ref.startswith(_QUEUE_PREFIX):
+        return NoCommit(
+            "a merge queue run checks GitHub's temporary gh-readonly-queue branch, which is "
+            "never committed to; the runs on the pull request or the target branch commit",
+            "notice",
+        )
     if event_name in PULL_REQUEST_EVENTS and isinstance(payload.get("pull_request"), Mapping):
         branch, sha = get("pull_request", "head", "ref"), get("pull_request", "head", "sha")
         head_repo = get("pull_request", "head", "repo", "full_name")
         if head_repo != env.get("GITHUB_REPOSITORY"):
-            return (
+            return NoCommit(
                 f"the pull request comes from the fork {head_repo}, which the job's token "
                 "cannot push to"
             )
     else:
-        ref = env.get("GITHUB_REF", "")
         if not ref.startswith("refs/heads/"):
-            return f"the run is not on a branch (GITHUB_REF is {ref or 'empty'!r})"
+            return NoCommit(
+                f"the run is not on a branch (GITHUB_REF is {ref or 'empty'!r}); a tag or "
+                "a temporary ref is never committed to",
+                "notice",
+            )
         branch = ref.removeprefix("refs/heads/")
         sha = get("after") if event_name == "push" else env.get("GITHUB_SHA")
     if not isinstance(branch, str) or not branch or not isinstance(sha, str) or not sha:
-        return "the event names no branch and commit to push to"
+        return NoCommit("the event names no branch and commit to push to")
     if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", sha) or set(sha) == {"0"}:
-        return f"the event's head commit {sha!r} is not a commit SHA"
+        return NoCommit(f"the event's head commit {sha!r} is not a commit SHA")
     return branch, sha
 
 
@@ -360,12 +430,56 @@ def _commit_message(paths: Sequence[str], env: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def commit_url(env: Mapping[str, str], sha: str) -> str | None:
+    """The commit's page: ``GITHUB_SERVER_URL/GITHUB_REPOSITORY/commit/SHA``."""
+    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    repo = env.get("GITHUB_REPOSITORY", "")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repo):
+        return None
+    return f"{server}/{repo}/commit/{sha}"
+
+
+def push_advice(remote: str) -> str:
+    """What to do about a push the remote refused, from what it said."""
+    lower = remote.lower()
+    if "gh006" in lower or "protected branch" in lower or "gh013" in lower:
+        return (
+            "The branch is protected: push with a token its rules let through (a GitHub App "
+            "or a personal token in `github-token`), or gate the branch with `mode: check` "
+            "and commit the specs in the pull request instead."
+        )
+    if "permission" in lower or "denied" in lower or "403" in lower:
+        return (
+            "The token may not push: give the job `permissions: contents: write` "
+            "(a fork's pull request only ever gets a read-only token)."
+        )
+    if "authentication failed" in lower or "401" in lower or "could not read" in lower:
+        return "The remote did not accept the token: check the `github-token` input."
+    if "moved again" in lower:
+        return "The branch keeps moving: run the job again."
+    return "Do what the remote's message asks (a hook or a rule refused the commit), then rerun."
+
+
+def _record_commit(env: Mapping[str, str], record: CommitRecord) -> None:
+    """Put what the commit step did into the run's report, which the publish step shows."""
+    from ..report.model import load_report
+    from ..specs.writer import write_atomic
+
+    path = _report_path(env)
+    if path.is_file():
+        report = load_report(path)
+        report.commit = record
+        write_atomic(path, report.model_dump_json(indent=2) + "\n")
+
+
 def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
-    """The ``commit`` step: push the changed specs to the branch; warn when it cannot."""
+    """The ``commit`` step: push the changed specs to the branch; fail when the push is refused.
+
+    A fork's pull request gets a warning; a merge queue, tag or temporary ref a notice.
+    """
     from ..config import build_config, read_pyproject, resolve_path
     from ..select.selection import repo_root
     from ..specs.writer import shown_path
-    from .commit import CommitTarget, auth_env, changed_specs, commit_specs
     from .event import load_event
 
     inputs = read_inputs(env)
@@ -379,48 +493,117 @@ def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
     out_rel = shown_path(resolve_path(root, config.out), root)
     keep = f"The specs stay in {config.out}/ of the workspace: upload them as an artifact."
     if not out_rel or out_rel == ".":
-        _say(stdout, warning(f"Specs not committed: {config.out} is not a folder of the repo."))
-        return 0
+        why = f"{config.out} is not a folder of the repository"
+        return _not_committed(env, stdout, NoCommit(why), keep)
     try:
         payload = load_event(Path(env.get("GITHUB_EVENT_PATH", "")))
     except FileAccessError as exc:
-        _say(stdout, warning(f"Specs not committed: {exc}. {keep}"))
-        return 0
+        return _not_committed(env, stdout, NoCommit(str(exc)), keep)
     target = commit_target(env.get("GITHUB_EVENT_NAME", ""), payload, env)
-    if isinstance(target, str):
-        _say(stdout, warning(f"Specs not committed: {target}. {keep}"))
-        return 0
-    branch, parent = target
+    if isinstance(target, NoCommit):
+        return _not_committed(env, stdout, target, keep)
+    return _commit(env, stdout, inputs, root, out_rel, CommitTarget(*target), keep)
+
+
+def _not_committed(env: Mapping[str, str], stdout: TextIO, why: NoCommit, keep: str) -> int:
+    if why.level == "notice":
+        line = notice(f"Specs not committed: {why.reason}.", title="specgen-action: no commit")
+    else:
+        line = warning(f"Specs not committed: {why.reason}. {keep}", title=_NOT_COMMITTED)
+    _say(stdout, line)
+    _record_commit(env, CommitRecord(state="skipped", reason=why.reason))
+    return 0
+
+
+_NOT_COMMITTED = "specgen-action: specs not committed"
+
+
+def _commit(
+    env: Mapping[str, str],
+    stdout: TextIO,
+    inputs: ActionInputs,
+    root: Path,
+    out_rel: str,
+    target: CommitTarget,
+    keep: str,
+) -> int:
+    """Commit and push; 1 (the step fails) when git or the remote refuses."""
+    token = env.get("GITHUB_TOKEN", "")
+    paths: list[str] = []
     try:
         paths = changed_specs(root, out_rel)
         if not paths:
             _say(stdout, "specgen-action: every spec is already committed; nothing to commit")
             return 0
-        auth = auth_env(root, env.get("GITHUB_TOKEN", ""), env.get("GITHUB_SERVER_URL", ""))
-        sha = commit_specs(
-            root, paths, CommitTarget(branch, parent), _commit_message(paths, env), auth
-        )
+        auth = auth_env(root, token, env.get("GITHUB_SERVER_URL", ""))
+        message = _commit_message(paths, env)
+        pushed = commit_specs(root, paths, target, message, auth, [token] if token else [])
     except GitError as exc:
-        _say(
-            stdout,
-            warning(
-                f"Specs not committed: {exc}. The job needs `permissions: contents: write` "
-                f"(fork pull requests only ever get a read-only token). {keep}"
-            ),
+        remote = exc.remote if isinstance(exc, PushRejected) else str(exc)
+        advice = push_advice(remote) if isinstance(exc, PushRejected) else ""
+        cause = redact(str(exc), [token]).rstrip(".")
+        text = f"Specs not committed: {cause}. {advice} {keep}"
+        title = "push failed" if isinstance(exc, PushRejected) else "commit failed"
+        _say(stdout, error(" ".join(text.split()), title=f"specgen-action: {title}"))
+        record = CommitRecord(
+            state="failed", branch=target.branch, files=len(paths), reason=redact(remote, [token])
         )
+        _record_commit(env, record)
+        return 1
+    if pushed is None:
+        _say(stdout, f"specgen-action: {target.branch} already has these specs; nothing to commit")
         return 0
-    if sha is None:
-        _say(stdout, f"specgen-action: {branch} already has these specs; nothing to commit")
-        return 0
-    _say(stdout, f"specgen-action: committed {len(paths)} spec file(s) to {branch} as {sha[:12]}")
-    summary = env.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        write_summary(
-            Path(summary),
-            f"specgen-action committed {len(paths)} spec file(s) to {code_span(branch)} "
-            f"({sha[:12]}).",
-        )
+    moved = " onto its new tip (it moved during the run)" if pushed.rebased else ""
+    _say(
+        stdout,
+        f"specgen-action: committed {len(paths)} spec file(s) to {target.branch}{moved} "
+        f"as {pushed.sha[:12]}",
+    )
+    url = commit_url(env, pushed.sha)
+    record = CommitRecord(
+        state="pushed",
+        branch=target.branch,
+        sha=pushed.sha,
+        url=url,
+        files=len(paths),
+        rebased=pushed.rebased,
+    )
+    _record_commit(env, record)
+    if inputs.commit_status:
+        _commit_status(env, stdout, inputs.commit_status, pushed.sha, len(paths))
     return 0
+
+
+def _commit_status(
+    env: Mapping[str, str], stdout: TextIO, context: str, sha: str, files: int
+) -> None:
+    """Set ``context`` on the pushed commit, so a required check of that name is not left
+    waiting (a push made with the job's token starts no workflow). A failure warns."""
+    from ..errors import GitHubError, GitHubPermissionError
+    from .comment import github_client
+    from .publish import run_url
+    from .status import set_commit_status
+
+    ok = env.get("EXIT_CODE", "") == "0"
+    state: Literal["success", "failure"] = "success" if ok else "failure"
+    description = (
+        f"{files} spec file(s) committed; every selected spec is current"
+        if ok
+        else "some files failed: their specs are missing or stale (see the run)"
+    )
+    repo, token = env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_TOKEN", "")
+    title = "specgen-action: no commit status"
+    try:
+        with github_client(token, env.get("GITHUB_API_URL")) as client:
+            set_commit_status(client, repo, sha, state, context, description, run_url(env))
+    except GitHubPermissionError as exc:
+        why = f"{exc}. The job needs `permissions: statuses: write` for the commit-status input."
+        _say(stdout, warning(f"Could not set the commit status {context}: {why}", title=title))
+        return
+    except (GitHubError, UsageError) as exc:
+        _say(stdout, warning(f"Could not set the commit status {context}: {exc}.", title=title))
+        return
+    _say(stdout, f"specgen-action: commit status {context} is {state} on {sha[:12]}")
 
 
 def step_finish(env: Mapping[str, str], stdout: TextIO) -> int:

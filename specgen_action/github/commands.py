@@ -73,17 +73,16 @@ def notice(
     return _annotation("notice", message, file, title, line)
 
 
-def warning(
-    message: str, *, file: str | None = None, title: str | None = None, line: int | None = None
-) -> str:
-    """A warning annotation, optionally attached to ``file`` (and ``line``)."""
+def warning(message: str, *, title: str, file: str | None = None, line: int | None = None) -> str:
+    """A warning annotation titled ``title``, optionally attached to ``file`` (and ``line``).
+
+    The title is required: an untitled annotation reads as a bare line in the checks list.
+    """
     return _annotation("warning", message, file, title, line)
 
 
-def error(
-    message: str, *, file: str | None = None, title: str | None = None, line: int | None = None
-) -> str:
-    """An error annotation, optionally attached to ``file`` (and ``line``)."""
+def error(message: str, *, title: str, file: str | None = None, line: int | None = None) -> str:
+    """An error annotation titled ``title``, optionally attached to ``file`` (and ``line``)."""
     return _annotation("error", message, file, title, line)
 
 

@@ -1,4 +1,11 @@
-"""The sticky pull-request comment: one per PR, found by a hidden marker, edited in place.
+"""The sticky pull-request comment: one per PR, workflow and job, found by a hidden marker.
+
+The marker names the workflow and the job (``GITHUB_WORKFLOW``, ``GITHUB_JOB``),
+so two workflows on one pull request keep two comments, each edited in place,
+and the jobs of a matrix (one job id) share one. A comment of an earlier
+version carries the bare :data:`MARKER`: the first workflow and job to publish
+after the upgrade takes it over (rewriting its marker) rather than leaving it
+stale beside a new one; any other workflow then creates its own.
 
 Only a comment the token's own account wrote is ever edited: a person quoting
 the marker keeps their comment, and a new one is created instead (also when
@@ -17,28 +24,30 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from ..errors import GitHubError, GitHubPermissionError, UsageError
 from ..redact import redact
-from ..report.model import RunReport, fix_command, is_offline
+from ..report.model import RunReport, fix_command, is_offline, sources_text, specs_written
 from ..text import code_span, escape_markdown
-from .summary import fit_sections, outcome
+from .summary import SAFE_URL, commit_line, fit_sections, outcome
 
 __all__ = [
     "ACTIONS_BOT",
     "DEFAULT_API_URL",
     "MARKER",
     "MAX_COMMENT_CHARS",
+    "api_request",
+    "comment_marker",
     "github_client",
     "render_comment",
     "upsert_comment",
 ]
 
 MARKER = "<!-- specgen-action:performance -->"
-"""Hidden first line that identifies the comment this tool owns on a PR."""
+"""The hidden first line of a comment that names no workflow or job (earlier versions)."""
 
 MAX_COMMENT_CHARS = 65_536
 """GitHub rejects a comment body longer than this."""
@@ -53,13 +62,27 @@ _SLOW_ROWS = 10
 _PROBLEM_ROWS = 30
 _MAX_PAGES = 100
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-_SAFE_URL = re.compile(r"https?://[A-Za-z0-9._~:/?&=%+-]+")
+
+
+def comment_marker(workflow: str | None, job: str | None) -> str:
+    """The hidden first line of the comment of ``workflow``'s ``job`` (:data:`MARKER` for none).
+
+    Both are percent-encoded: no name can close the HTML comment or stand for another.
+    """
+    if not workflow and not job:
+        return MARKER
+    names = f"workflow={quote(workflow or '', safe='')} job={quote(job or '', safe='')}"
+    return MARKER.removesuffix(" -->") + f" {names} -->"
 
 
 def render_comment(
-    report: RunReport, run_url: str | None = None, *, max_chars: int = _BUDGET
+    report: RunReport,
+    run_url: str | None = None,
+    *,
+    marker: str = MARKER,
+    max_chars: int = _BUDGET,
 ) -> str:
-    """A compact Markdown comment for ``report``, starting with :data:`MARKER`.
+    """A compact Markdown comment for ``report``, starting with ``marker``.
 
     ``run_url`` links the full job summary; it is left out unless it is a
     plain http(s) URL.
@@ -75,26 +98,31 @@ def render_comment(
             f"{t.skipped} skipped · {report.wall_s:.1f} s"
         )
     else:
+        sources = sources_text(report)
         figures = (
-            f"{t.files} files · {t.written} written · {t.unchanged} unchanged · "
-            f"{t.cached} cached · {t.failed} failed · {t.timeout} timed out · "
+            f"{t.files} files · {specs_written(t)} written"
+            + (f" ({sources})" if sources else "")
+            + f" · {t.unchanged} unchanged · {t.failed} failed · {t.timeout} timed out · "
             f"{t.skipped} skipped · "
         )
-        if is_offline(report):  # no model calls: no call, cost or speed-up figures
+        if not t.api_calls:  # no model call: no call or speed-up figures
             figures += f"{report.wall_s:.1f} s wall"
         else:
             figures += (
                 f"{t.api_calls} API calls ({t.retries} retries, {t.rate_limited} rate-limited) · "
                 f"{report.wall_s:.1f} s wall, {report.speedup:.1f}x speed-up"
             )
-    if t.cost_usd is not None:
+    if t.cost_usd is not None and not is_offline(report):
         figures += f" · ≈ <span>$</span>{t.cost_usd:.4f}"
     if t.budget_usd is not None:
         spent = t.budget_spent_usd or 0.0
         figures += f" · <span>$</span>{spent:.4f} of a <span>$</span>{t.budget_usd:g} budget"
     if t.batch_files:
         figures += f" · Batch API: {t.batch_files} file(s)"
-    sections = [MARKER, head, figures]
+    sections = [marker, head, figures]
+    committed = commit_line(report)
+    if committed:
+        sections.append(committed)
     fix = fix_command(report)
     if fix:
         sections.append(f"Fix from the repository root, then commit: {code_span(fix, limit=1000)}")
@@ -127,7 +155,7 @@ def render_comment(
     if report.recommendations:
         advice = "\n".join(f"- {escape_markdown(r, 300)}" for r in report.recommendations)
         sections.append("**Recommendations**\n\n" + advice)
-    if run_url and _SAFE_URL.fullmatch(run_url):
+    if run_url and SAFE_URL.fullmatch(run_url):
         sections.append(f"[Full report in the job summary]({run_url})")
     note = "_This comment was cut to fit GitHub's size limit; see the job summary._"
     return fit_sections(sections, min(max_chars, MAX_COMMENT_CHARS), note)
@@ -161,9 +189,13 @@ def _message(client: httpx.Client, response: httpx.Response) -> str:
     return line[:200]
 
 
-def _request(
+def api_request(
     client: httpx.Client, method: str, url: str, what: str, json: Mapping[str, Any] | None = None
 ) -> httpx.Response:
+    """One GitHub REST call; ``what`` begins the one-line error (the token never in it).
+
+    ``GitHubPermissionError`` for 401/403/404 (not a rate limit), ``GitHubError`` otherwise.
+    """
     try:
         response = client.request(method, url, json=json)
     except httpx.HTTPError as exc:
@@ -187,7 +219,7 @@ def _same_origin(client: httpx.Client, url: str) -> bool:
 def _own_account(client: httpx.Client) -> tuple[str, str | None]:
     """(login, type) of the token's account; the job token's bot when ``/user`` is refused."""
     try:
-        data = _request(client, "GET", "/user", "reading the token's account").json()
+        data = api_request(client, "GET", "/user", "reading the token's account").json()
     except (GitHubPermissionError, ValueError):
         # An installation token (GITHUB_TOKEN) gets 403 here; a bad token shows
         # again, with its reason, when the comments are listed.
@@ -206,15 +238,21 @@ def _written_by(item: dict[str, Any], account: tuple[str, str | None]) -> bool:
 
 
 def _find_marked(
-    client: httpx.Client, repo: str, pr_number: int, account: tuple[str, str | None]
+    client: httpx.Client,
+    repo: str,
+    pr_number: int,
+    account: tuple[str, str | None],
+    marker: str,
 ) -> int | None:
-    """The id of ``account``'s latest comment carrying the marker, following ``rel="next"``."""
+    """The id of ``account``'s latest comment carrying ``marker`` (else, for a workflow's
+    marker, the bare :data:`MARKER` of an earlier version), following ``rel="next"``."""
     url: str | None = f"/repos/{repo}/issues/{pr_number}/comments?per_page=100"
     found: int | None = None
+    legacy: int | None = None
     for _ in range(_MAX_PAGES):
         if url is None:
             break
-        response = _request(client, "GET", url, f"listing comments on #{pr_number}")
+        response = api_request(client, "GET", url, f"listing comments on #{pr_number}")
         try:
             page = response.json()
         except ValueError:
@@ -222,27 +260,32 @@ def _find_marked(
         if not isinstance(page, list):
             raise GitHubError(f"listing comments on #{pr_number}: unexpected answer")
         for item in page:
-            if (
+            if not (
                 isinstance(item, dict)
                 and isinstance(item.get("body"), str)
-                and MARKER in item["body"]
                 and isinstance(item.get("id"), int)
                 and _written_by(item, account)
             ):
-                found = item["id"]  # pages run oldest first, so the last match is the latest
+                continue
+            # Pages run oldest first, so the last match is the latest.
+            if marker in item["body"]:
+                found = item["id"]
+            elif marker != MARKER and MARKER in item["body"]:
+                legacy = item["id"]
         following = response.links.get("next", {}).get("url")
         # The token goes with every request: never follow a link off the API host.
         url = following if following and _same_origin(client, following) else None
-    return found
+    return found if found is not None else legacy
 
 
 def upsert_comment(
-    client: httpx.Client, repo: str, pr_number: int, body: str
+    client: httpx.Client, repo: str, pr_number: int, body: str, marker: str = MARKER
 ) -> Literal["created", "updated"]:
     """Edit this tool's comment on PR ``pr_number`` in ``repo`` (``owner/name``), or create it.
 
-    Only a comment with the marker written by the token's own account is
-    edited; when there is none, or the edit is refused, a new one is created.
+    Only a comment with ``marker`` (see :func:`comment_marker`) written by the
+    token's own account is edited; when there is none, or the edit is refused,
+    a new one is created.
 
     Raises ``GitHubPermissionError`` when the token may not read or write
     comments (fork PRs), ``GitHubError`` for other failures, ``UsageError`` for
@@ -254,10 +297,10 @@ def upsert_comment(
         raise UsageError(
             f"comment body is {len(body)} characters; GitHub takes {MAX_COMMENT_CHARS}"
         )
-    existing = _find_marked(client, repo, pr_number, _own_account(client))
+    existing = _find_marked(client, repo, pr_number, _own_account(client), marker)
     if existing is not None:
         try:
-            _request(
+            api_request(
                 client,
                 "PATCH",
                 f"/repos/{repo}/issues/comments/{existing}",
@@ -268,7 +311,7 @@ def upsert_comment(
             pass  # refused (or deleted meanwhile): the report still gets its comment
         else:
             return "updated"
-    _request(
+    api_request(
         client,
         "POST",
         f"/repos/{repo}/issues/{pr_number}/comments",

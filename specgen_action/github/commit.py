@@ -8,6 +8,11 @@ read from that commit, the spec files this run changed in the work tree
 and ``git commit-tree`` plus one ``git push`` of that commit put it on the
 branch. The work tree, the real index and ``HEAD`` stay as they were.
 
+A branch that moved during the run (someone pushed) gets the same spec files
+committed again onto its new tip, and one more push; a push the remote
+refuses (a protected branch, a hook, a read-only token) is a ``PushRejected``
+carrying the remote's own words, so the step can fail saying why.
+
 The token goes to git through ``GIT_CONFIG_*`` variables (never the command
 line or a file), as the same ``extraheader`` actions/checkout would persist.
 """
@@ -21,10 +26,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import GitError
+from ..errors import PushRejected
+from ..redact import redact
 from ..select.selection import run_git
+from ..text import clip, one_line
 
-__all__ = ["BOT_EMAIL", "BOT_NAME", "CommitTarget", "auth_env", "changed_specs", "commit_specs"]
+__all__ = [
+    "BOT_EMAIL",
+    "BOT_NAME",
+    "CommitTarget",
+    "Pushed",
+    "auth_env",
+    "changed_specs",
+    "commit_specs",
+]
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -76,18 +91,106 @@ def _has_commit(root: Path, sha: str) -> bool:
     return proc.returncode == 0
 
 
+def _build(root: Path, paths: Sequence[str], parent: str, message: str) -> str | None:
+    """A commit of the work tree's ``paths`` on top of ``parent``; None when it changes nothing."""
+    identity = {
+        "GIT_AUTHOR_NAME": BOT_NAME,
+        "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+        "GIT_COMMITTER_NAME": BOT_NAME,
+        "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+    }
+    with tempfile.TemporaryDirectory(prefix="specgen-index-") as temp:
+        index = {"GIT_INDEX_FILE": str(Path(temp) / "index")}
+        run_git(root, ["read-tree", parent], env=index)
+        listing = b"".join(os.fsencode(path) + b"\0" for path in paths)
+        run_git(
+            root, ["update-index", "--add", "--remove", "-z", "--stdin"], stdin=listing, env=index
+        )
+        tree = run_git(root, ["write-tree"], env=index).stdout.decode().strip()
+    parent_tree = run_git(root, ["rev-parse", f"{parent}^{{tree}}"]).stdout.decode().strip()
+    if tree == parent_tree:
+        return None
+    proc = run_git(
+        root, ["commit-tree", tree, "-p", parent, "-F", "-"], stdin=message.encode(), env=identity
+    )
+    return proc.stdout.decode().strip()
+
+
+def _remote_said(stderr: bytes, status: Sequence[str], secrets: Sequence[str]) -> str:
+    """Why a push was refused, on one line, secrets scrubbed: the remote's own lines
+    (``remote: ...``), else git's status of the ref, else git's first error line."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    said = [line.removeprefix("remote:").strip() for line in lines if line.startswith("remote:")]
+    errors = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    text = " ".join(line for line in said if line) or " ".join(status[:1]) or " ".join(errors[:1])
+    return clip(one_line(redact(text or "git push failed", secrets)), 500, marker="...")
+
+
+def _push(
+    root: Path, commit: str, branch: str, auth: Mapping[str, str], secrets: Sequence[str]
+) -> str | None:
+    """Push ``commit`` to ``branch``: None when it landed, ``MOVED`` when the branch has
+    commits this clone lacks, else why the remote refused it (in its own words)."""
+    proc = run_git(
+        root,
+        ["push", "--porcelain", "origin", f"{commit}:refs/heads/{branch}"],
+        env=auth,
+        timeout=600,
+        ok=range(256),
+    )
+    if proc.returncode == 0:
+        return None
+    status = [
+        line.split("\t")[-1]
+        for line in proc.stdout.decode("utf-8", "replace").splitlines()
+        if line.startswith("!\t")
+    ]
+    if status and status[0].startswith("[rejected]"):
+        return MOVED  # fetch first / non-fast-forward: someone pushed meanwhile
+    return _remote_said(proc.stderr, status, secrets)
+
+
+MOVED = "the branch moved"
+"""What :func:`_push` says when the branch has commits this clone lacks."""
+
+
+def _tip(root: Path, branch: str, auth: Mapping[str, str]) -> str:
+    """The branch's tip on origin, fetched (one commit deep) into this clone."""
+    run_git(
+        root,
+        ["fetch", "--quiet", "--no-tags", "--depth=1", "origin", f"refs/heads/{branch}"],
+        env=auth,
+        timeout=600,
+    )
+    return run_git(root, ["rev-parse", "FETCH_HEAD^{commit}"]).stdout.decode().strip()
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """A commit that is on the branch now."""
+
+    sha: str
+    rebased: bool
+    """The branch moved during the run and the specs were committed onto its new tip."""
+
+
 def commit_specs(
     root: Path,
     paths: Sequence[str],
     target: CommitTarget,
     message: str,
     auth: Mapping[str, str],
-) -> str | None:
-    """Commit the work tree's ``paths`` onto ``target`` and push it; the new commit's SHA.
+    secrets: Sequence[str] = (),
+) -> Pushed | None:
+    """Commit the work tree's ``paths`` onto ``target`` and push it.
 
-    None when the paths already match the branch (nothing to commit). A
-    ``GitError`` (one line) when the parent cannot be fetched or the push is
-    refused: a read-only token, a branch that moved, no such branch.
+    None when the paths already match the branch (nothing to commit). When the
+    branch moved during the run (someone pushed), the same spec files are
+    committed again onto its new tip (specs only: nothing else of the work tree
+    goes in) and pushed once more. ``PushRejected`` when the remote refuses it
+    (a protected branch, a hook, a read-only token, a branch that moved twice);
+    ``GitError`` (one line) when the parent cannot be fetched. ``secrets`` (the
+    token) are scrubbed from what the remote said, as is the header ``auth`` sends.
     """
     if not paths:
         return None
@@ -98,40 +201,20 @@ def commit_specs(
             env=auth,
             timeout=600,
         )
-    identity = {
-        "GIT_AUTHOR_NAME": BOT_NAME,
-        "GIT_AUTHOR_EMAIL": BOT_EMAIL,
-        "GIT_COMMITTER_NAME": BOT_NAME,
-        "GIT_COMMITTER_EMAIL": BOT_EMAIL,
-    }
-    with tempfile.TemporaryDirectory(prefix="specgen-index-") as temp:
-        index = {"GIT_INDEX_FILE": str(Path(temp) / "index")}
-        run_git(root, ["read-tree", target.parent], env=index)
-        listing = b"".join(os.fsencode(path) + b"\0" for path in paths)
-        run_git(
-            root, ["update-index", "--add", "--remove", "-z", "--stdin"], stdin=listing, env=index
-        )
-        tree = run_git(root, ["write-tree"], env=index).stdout.decode().strip()
-    parent_tree = run_git(root, ["rev-parse", f"{target.parent}^{{tree}}"]).stdout.decode().strip()
-    if tree == parent_tree:
+    commit = _build(root, paths, target.parent, message)
+    if commit is None:
         return None
-    commit = (
-        run_git(
-            root,
-            ["commit-tree", tree, "-p", target.parent, "-F", "-"],
-            stdin=message.encode(),
-            env=identity,
-        )
-        .stdout.decode()
-        .strip()
-    )
-    try:
-        run_git(
-            root,
-            ["push", "--quiet", "origin", f"{commit}:refs/heads/{target.branch}"],
-            env=auth,
-            timeout=600,
-        )
-    except GitError as exc:
-        raise GitError(f"cannot push to {target.branch}: {exc}") from None
-    return commit
+    hidden = [*secrets, *(v for k, v in auth.items() if k.startswith("GIT_CONFIG_VALUE"))]
+    refused = _push(root, commit, target.branch, auth, hidden)
+    if refused is None:
+        return Pushed(commit, rebased=False)
+    if refused == MOVED:
+        commit = _build(root, paths, _tip(root, target.branch, auth), message)
+        if commit is None:
+            return None  # the branch got these very specs meanwhile
+        refused = _push(root, commit, target.branch, auth, hidden)
+        if refused is None:
+            return Pushed(commit, rebased=True)
+        if refused == MOVED:
+            refused = "the branch moved again while the specs were committed onto its new tip"
+    raise PushRejected(f"the remote refused the push to {target.branch}: {refused}", refused)

@@ -27,6 +27,7 @@ from ..select.selection import RevisionRange
 __all__ = [
     "PULL_REQUEST_EVENTS",
     "event_range",
+    "fork_of",
     "load_event",
     "pull_request_number",
 ]
@@ -106,6 +107,17 @@ def pull_request_number(payload: Mapping[str, object]) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return value
     return None
+
+
+def fork_of(payload: Mapping[str, object], repository: str) -> str | None:
+    """The fork (``owner/name``) a pull request event comes from, or None (not a fork's PR).
+
+    ``repository`` is the workflow's own (``GITHUB_REPOSITORY``).
+    """
+    head = _get(payload, "pull_request", "head", "repo", "full_name")
+    if not isinstance(head, str) or not head or not repository or head == repository:
+        return None
+    return head
 
 
 def _push_range(payload: Mapping[str, object]) -> RevisionRange:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import FileAccessError, UsageError
-from ..report.model import RunReport
+from ..report.model import RunReport, specs_written
 
 __all__ = ["DRIFT_OUTPUT_NAMES", "OUTPUT_NAMES", "action_outputs", "write_outputs"]
 
@@ -34,7 +34,8 @@ DRIFT_OUTPUT_NAMES = ("missing", "stale", "orphaned")
 def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
     """The action's outputs for ``report``.
 
-    - ``files``: files selected; ``written``: specs written or rewritten;
+    - ``files``: files selected; ``written``: specs written or rewritten to disk,
+      whatever answered them (a call, the cache, a batch job);
     - ``failed``: files that failed or hit the deadline;
     - ``api-calls``: model calls made, retries included;
     - ``cache-hits``: files that needed no model call, because their spec was
@@ -53,7 +54,7 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
     totals = report.totals
     return {
         "files": str(totals.files),
-        "written": str(totals.written),
+        "written": str(specs_written(totals)),
         "failed": str(totals.failed + totals.timeout),
         "api-calls": str(totals.api_calls),
         "cache-hits": str(totals.cached + totals.unchanged),

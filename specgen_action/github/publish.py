@@ -18,12 +18,14 @@ from ..errors import FileAccessError, GitHubError, GitHubPermissionError
 from ..report.model import RunReport
 from . import commands
 from .commands import in_github_actions, mask_secrets, warning
-from .comment import github_client, render_comment, upsert_comment
-from .event import load_event, pull_request_number
+from .comment import comment_marker, github_client, render_comment, upsert_comment
+from .event import fork_of, load_event, pull_request_number
 from .outputs import action_outputs, write_outputs
 from .summary import render_summary, write_summary
 
-__all__ = ["publish", "run_url"]
+__all__ = ["FORK_NOTE", "publish", "run_url"]
+
+_COMMENT_TITLE = "specgen: no pull-request comment"
 
 
 def run_url(env: Mapping[str, str]) -> str | None:
@@ -64,6 +66,9 @@ def publish(
         return
     for line in mask_secrets(env):
         _say(stdout, line)
+    note = _fork_note(report, env)
+    if note and note not in report.notes:
+        report.notes.append(note)
     lines, overflow = commands.annotations(report)
     for line in lines:
         _say(stdout, line)
@@ -72,12 +77,39 @@ def publish(
         if summary_path:
             write_summary(Path(summary_path), render_summary(report, overflow))
         else:
-            _say(stdout, warning("GITHUB_STEP_SUMMARY is not set; no job summary written."))
+            _say(
+                stdout,
+                warning(
+                    "GITHUB_STEP_SUMMARY is not set; no job summary written.",
+                    title="specgen: no job summary",
+                ),
+            )
     output_path = env.get("GITHUB_OUTPUT")
     if output_path:
         write_outputs(Path(output_path), action_outputs(report, report_path))
     if comment:
         _comment(report, env, stdout, http)
+
+
+FORK_NOTE = (
+    "Specs are static here: this pull request comes from the fork {fork}, and GitHub gives "
+    "a fork's workflow runs no secrets, so there is no Gemini API key. Specs that Gemini "
+    "wrote are kept as they are; a run with a key (on this repository, after the merge) "
+    "refreshes them. Nothing from a fork run is committed."
+)
+"""The summary's note on a fork's pull request written offline; ``{fork}`` is ``owner/name``."""
+
+
+def _fork_note(report: RunReport, env: Mapping[str, str]) -> str | None:
+    """Why a fork's pull request got static specs, for a static run on one."""
+    event_path = env.get("GITHUB_EVENT_PATH")
+    if report.provider != "static" or not event_path:
+        return None
+    try:
+        fork = fork_of(load_event(Path(event_path)), env.get("GITHUB_REPOSITORY", ""))
+    except FileAccessError:
+        return None
+    return FORK_NOTE.format(fork=fork) if fork else None
 
 
 def _comment(
@@ -90,28 +122,41 @@ def _comment(
     try:
         pr_number = pull_request_number(load_event(Path(event_path)))
     except FileAccessError as exc:
-        _say(stdout, warning(f"PR comment skipped: {exc}"))
+        _say(stdout, warning(f"PR comment skipped: {exc}", title=_COMMENT_TITLE))
         return
     if pr_number is None:
         _say(stdout, "specgen: not a pull request event; the PR comment is skipped.")
         return
     repo, token = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_TOKEN")
     if not repo:
-        _say(stdout, warning("GITHUB_REPOSITORY is not set; the PR comment is skipped."))
+        _say(
+            stdout,
+            warning(
+                "GITHUB_REPOSITORY is not set; the PR comment is skipped.", title=_COMMENT_TITLE
+            ),
+        )
         return
     if http is None and not token:
-        _say(stdout, warning("No GitHub token (github-token input); the PR comment is skipped."))
+        _say(
+            stdout,
+            warning(
+                "No GitHub token (github-token input); the PR comment is skipped.",
+                title=_COMMENT_TITLE,
+            ),
+        )
         return
-    body = render_comment(report, run_url(env))
+    marker = comment_marker(env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
+    body = render_comment(report, run_url(env), marker=marker)
     client = http or github_client(token or "", env.get("GITHUB_API_URL"))
     try:
-        result = upsert_comment(client, repo, pr_number, body)
+        result = upsert_comment(client, repo, pr_number, body, marker)
     except GitHubPermissionError as exc:
         _say(
             stdout,
             warning(
                 f"Could not comment on PR #{pr_number}: {exc}. Pull requests from forks get a "
-                "read-only token; the job summary has the full report."
+                "read-only token; the job summary has the full report.",
+                title=_COMMENT_TITLE,
             ),
         )
         return
@@ -119,7 +164,8 @@ def _comment(
         _say(
             stdout,
             warning(
-                f"Could not comment on PR #{pr_number}: {exc}. The job summary has the report."
+                f"Could not comment on PR #{pr_number}: {exc}. The job summary has the report.",
+                title=_COMMENT_TITLE,
             ),
         )
         return

@@ -8,6 +8,7 @@ Mermaid statement or mention anybody. The page is bounded by construction
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -20,11 +21,15 @@ from ..report.model import (
     is_offline,
     kept_line,
     pending_line,
+    sources_text,
+    specs_written,
 )
 from ..text import code_span, escape_markdown, mermaid_label, one_line
 
 __all__ = [
     "MAX_SUMMARY_BYTES",
+    "SAFE_URL",
+    "commit_line",
     "fit_sections",
     "outcome",
     "render_failure",
@@ -41,6 +46,9 @@ _GANTT_FILES = 40
 _GANTT_TASKS = 200
 _DETAIL_ROWS = 500
 _REASON_CHARS = 300
+
+SAFE_URL = re.compile(r"https?://[A-Za-z0-9._~:/?&=%+-]+")
+"""A URL that may be linked as is: plain http(s), nothing that could end the link."""
 
 
 def outcome(report: RunReport) -> str:
@@ -60,13 +68,49 @@ def outcome(report: RunReport) -> str:
     pending = pending_line(report, lambda text: escape_markdown(text, 120))
     if report.interrupted:
         return "🛑 interrupted"
+    if report.commit is not None and report.commit.state == "failed":
+        return f"❌ push failed: {specs_written(t)} spec(s) written, none committed"
     if bad:
         return f"❌ {bad} of {t.files} file(s) failed" + (f"; {pending}" if pending else "")
     if pending:
         return pending
     if report.timed_out:
         return "⏱️ stopped at the deadline"
-    return f"✅ {t.written} written, {t.unchanged + t.cached} already current"
+    return f"✅ {specs_written(t)} written, {t.unchanged} already current"
+
+
+def _written(report: RunReport) -> str:
+    """The written count with where its answers came from beside it: ``6 (2 from the cache)``."""
+    detail = sources_text(report)
+    return (
+        f"{specs_written(report.totals)} ({detail})"
+        if detail
+        else str(specs_written(report.totals))
+    )
+
+
+def commit_line(report: RunReport) -> str | None:
+    """One Markdown line on the action's commit: the pushed commit (linked), or why none."""
+    commit = report.commit
+    if commit is None:
+        return None
+    branch = code_span(commit.branch or "?")
+    if commit.state == "pushed" and commit.sha and re.fullmatch(r"[0-9a-f]{7,64}", commit.sha):
+        short = commit.sha[:7]
+        link = (
+            f"[`{short}`]({commit.url})"
+            if commit.url and SAFE_URL.fullmatch(commit.url)
+            else f"`{short}`"
+        )
+        moved = " onto its new tip (the branch moved during the run)" if commit.rebased else ""
+        return f"📌 Committed {commit.files} spec file(s) to {branch}{moved} as {link}."
+    reason = escape_markdown((commit.reason or "no reason given").rstrip("."), 500)
+    if commit.state == "failed":
+        return (
+            f"❌ **The push to {branch} failed:** {reason}. The {commit.files} spec file(s) "
+            "are in the workspace only; the error annotation says what to do."
+        )
+    return f"Not committed: {reason}."
 
 
 def _byline(report: RunReport) -> str:
@@ -102,7 +146,7 @@ def _totals_table(report: RunReport) -> str:
         # No model calls: API, cost and speed-up rows would only ever read zero.
         offline = [
             ("Files", t.files),
-            ("Written", t.written),
+            ("Written", _written(report)),
             ("Unchanged", t.unchanged),
             ("Failed", t.failed),
             ("Skipped", t.skipped),
@@ -112,21 +156,23 @@ def _totals_table(report: RunReport) -> str:
         ]
         return _table(("Metric", "Value"), ((name, str(value)) for name, value in offline))
     cost = f"${t.cost_usd:.4f}" if t.cost_usd is not None else "n/a"
-    rows = [
-        ("Files", t.files),
-        ("Written", t.written),
-        ("Unchanged", t.unchanged),
-        ("Cached", t.cached),
-        ("Failed", t.failed),
-        ("Skipped", t.skipped),
-        ("Timed out", t.timeout),
-        ("Orphaned", t.orphaned),
+    calls = [
         ("API calls", t.api_calls),
         ("Files per call", f"{t.files_per_call:.1f}"),
         ("Retries", t.retries),
         ("Rate-limited (429) answers", t.rate_limited),
         ("Waiting on the rate limits (s)", f"{t.limit_s_sum:.1f}"),
         ("Waiting for a free slot (s)", f"{t.queue_s_sum - t.limit_s_sum:.1f}"),
+    ]
+    rows = [
+        ("Files", t.files),
+        ("Written", _written(report)),
+        ("Unchanged", t.unchanged),
+        ("Failed", t.failed),
+        ("Skipped", t.skipped),
+        ("Timed out", t.timeout),
+        ("Orphaned", t.orphaned),
+        *(calls if t.api_calls else []),
         ("Tokens in", f"{t.tokens_in:,}"),
         ("Tokens out", f"{t.tokens_out:,}"),
         ("Estimated cost (USD)", cost.replace("$", "<span>$</span>")),
@@ -140,8 +186,14 @@ def _totals_table(report: RunReport) -> str:
         ),
         *([("Files from the Batch API", t.batch_files)] if t.batch_files or report.batches else []),
         ("Wall time (s)", f"{report.wall_s:.1f}"),
-        ("Summed call time (s)", f"{t.call_s_sum:.1f}"),
-        ("Speed-up (call time / wall time)", f"{report.speedup:.1f}x"),
+        *(
+            [
+                ("Summed call time (s)", f"{t.call_s_sum:.1f}"),
+                ("Speed-up (call time / wall time)", f"{report.speedup:.1f}x"),
+            ]
+            if t.api_calls
+            else []
+        ),
     ]
     return _table(("Metric", "Value"), ((name, str(value)) for name, value in rows))
 
@@ -168,24 +220,32 @@ def _by_duration(files: Iterable[FileRecord]) -> list[FileRecord]:
     return sorted(files, key=lambda r: (-r.duration_s, r.path))
 
 
-def _file_table(files: Sequence[FileRecord], limit: int, *, offline: bool = False) -> str:
+def _status(record: FileRecord) -> str:
+    """The file's status, a written spec saying what answered it when not a call."""
+    if record.status == "cached":
+        return "written (cache)"
+    if record.status == "written" and record.batch_job:
+        return "written (batch)"
+    return record.status
+
+
+def _file_table(
+    files: Sequence[FileRecord], limit: int, *, offline: bool = False, calls: bool = True
+) -> str:
+    """The slowest files; ``offline`` drops the call and token columns, ``calls`` the call ones."""
     ordered = _by_duration(files)
-    header: tuple[str, ...] = ("File", "Status", "Chunks", "Time (s)")
+    header: tuple[str, ...] = ("File", "Status", "Chunks")
     if not offline:
-        header = (*header[:3], "API calls", "Retries", "Time (s)", "In", "Out")
+        header += ("API calls", "Retries") if calls else ()
+    header += ("Time (s)",) if offline else ("Time (s)", "In", "Out")
     rows = []
     for r in ordered[:limit]:
-        cells = [code_span(r.path, table=True, limit=200), r.status, str(r.chunks)]
-        if offline:
-            cells.append(f"{r.duration_s:.2f}")
-        else:
-            cells += [
-                str(r.api_calls),
-                str(r.retries),
-                f"{r.duration_s:.2f}",
-                f"{r.tokens_in:,}",
-                f"{r.tokens_out:,}",
-            ]
+        cells = [code_span(r.path, table=True, limit=200), _status(r), str(r.chunks)]
+        if not offline and calls:
+            cells += [str(r.api_calls), str(r.retries)]
+        cells.append(f"{r.duration_s:.2f}")
+        if not offline:
+            cells += [f"{r.tokens_in:,}", f"{r.tokens_out:,}"]
         rows.append(cells)
     text = _table(header, rows)
     if len(ordered) > limit:
@@ -351,6 +411,9 @@ def render_summary(
 ) -> str:
     """The step summary for ``report``; ``overflow`` is what :func:`annotations` left out."""
     sections = [f"## specgen-action: {outcome(report)}", _byline(report)]
+    committed = commit_line(report)
+    if committed:
+        sections.append(committed)
     notes = [*report.notes, *filter(None, [kept_line(report)])]
     if notes:
         sections.append("\n".join(f"> {escape_markdown(n, 500)}  " for n in notes))
@@ -367,7 +430,8 @@ def render_summary(
     if fix:
         sections += ["### How to fix", _fix_text(report, fix)]
     if report.files and not report.is_check:
-        table = _file_table(report.files, _FILE_ROWS, offline=is_offline(report))
+        offline, calls = is_offline(report), report.totals.api_calls > 0
+        table = _file_table(report.files, _FILE_ROWS, offline=offline, calls=calls)
         sections += ["### Files by time", table]
     gantt = _gantt(report)
     if gantt:

@@ -191,14 +191,15 @@ def _print_check_summary(report: RunReport, stream: TextIO, limit: int) -> None:
 
 
 def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
-    from .model import kept_line, pending_line
+    from .model import kept_line, pending_line, sources_text, specs_written
 
     t = report.totals
+    sources = sources_text(report)  # where the answers came from, beside the count on disk
+    written = f"written [{sources}]" if sources else "written"
     counts = _counts(
         (
-            ("written", t.written),
+            (written, specs_written(t)),
             ("unchanged", t.unchanged),
-            ("cached", t.cached),
             ("failed", t.failed),
             ("timeout", t.timeout),
             ("pending", t.pending),

@@ -27,6 +27,7 @@ __all__ = [
     "BatchRecord",
     "CallOutcome",
     "CallRecord",
+    "CommitRecord",
     "FileRecord",
     "FileStatus",
     "RunReport",
@@ -39,7 +40,10 @@ __all__ = [
     "merge_reports",
     "pending_line",
     "recommend",
+    "sources_text",
+    "specs_written",
     "summarise",
+    "written_sources",
 ]
 
 FileStatus = Literal[
@@ -165,6 +169,25 @@ class BatchRecord(BaseModel):
     """Seconds this run waited on the job."""
 
 
+class CommitRecord(BaseModel):
+    """What the action's commit step did with the specs the run wrote (``commit: true``)."""
+
+    state: Literal["pushed", "failed", "skipped"]
+    """``pushed``: on the branch; ``failed``: the push was refused (the step failed);
+    ``skipped``: the run may not commit by design (a fork, a merge queue), see ``reason``."""
+    branch: str | None = None
+    sha: str | None = None
+    """The pushed commit."""
+    url: str | None = None
+    """The pushed commit's page on GitHub."""
+    files: int = 0
+    """Spec files in the commit (or that it would have carried)."""
+    rebased: bool = False
+    """The branch moved during the run: the specs were committed again onto its new tip."""
+    reason: str | None = None
+    """Why nothing was pushed, as the remote or the event gave it."""
+
+
 class Totals(BaseModel):
     """Aggregates over ``files`` and ``calls``."""
 
@@ -228,6 +251,8 @@ class RunReport(BaseModel):
     recommendations: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     """What a reader should know about the run: history fetched, a fallback to every file."""
+    commit: CommitRecord | None = None
+    """The action's commit of the written specs, when it was asked to commit."""
 
     @property
     def speedup(self) -> float:
@@ -241,8 +266,45 @@ class RunReport(BaseModel):
 
 
 def is_offline(report: RunReport) -> bool:
-    """True when API calls, cost and speed-up mean nothing: a check or a static run."""
-    return report.is_check or report.provider == "static"
+    """True when API calls, cost and speed-up mean nothing: a check or a static run, or a
+    run that made no call and spent no token (every answer came from the cache)."""
+    t = report.totals
+    spent = t.api_calls or t.tokens_in or t.tokens_out or t.budget_usd is not None
+    return report.is_check or report.provider == "static" or not spent
+
+
+def specs_written(totals: Totals) -> int:
+    """Specs written to disk, whatever answered them: ``written`` plus ``cached``.
+
+    A ``cached`` file's spec was written from answers kept in the cache (no
+    call); it is on disk and in a commit like any other written spec.
+    """
+    return totals.written + totals.cached
+
+
+def written_sources(report: RunReport) -> dict[str, int]:
+    """The written specs by what answered them: ``call``, ``cache``, ``batch`` (non-zero only).
+
+    Empty for a check or a static run, whose specs all come from the parser.
+    """
+    if report.is_check or report.provider == "static":
+        return {}
+    counts = {"call": 0, "cache": 0, "batch": 0}
+    for record in report.files:
+        if record.status == "cached":
+            counts["cache"] += 1
+        elif record.status == "written":
+            counts["batch" if record.batch_job else "call"] += 1
+    return {source: count for source, count in counts.items() if count}
+
+
+_SOURCE_WORDS = {"call": "by a call", "cache": "from the cache", "batch": "from a batch job"}
+
+
+def sources_text(report: RunReport) -> str:
+    """What answered the written specs, as ``4 by a call, 2 from the cache``; empty offline."""
+    sources = written_sources(report)
+    return ", ".join(f"{count} {_SOURCE_WORDS[name]}" for name, count in sources.items())
 
 
 def fix_command(report: RunReport, limit: int = FIX_PATHS) -> str | None:
@@ -338,7 +400,7 @@ def recommend(
     advice: list[str] = []
     busy = t.call_s_sum + t.queue_s_sum
     capped = t.queue_s_sum - t.limit_s_sum
-    per_call = f" at {t.files_per_call:.1f} files per call"
+    per_call = f" at {t.files_per_call:.1f} files per call" if t.api_calls else ""
     if t.api_calls and busy > 0 and t.limit_s_sum / busy > 0.5:
         share = round(100 * t.limit_s_sum / busy)
         now = f" (now {rpm})" if rpm else ""
