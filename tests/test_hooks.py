@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -349,3 +350,50 @@ def test_check_hook_sees_a_staged_deletion_alone(
     assert result.returncode == 1, result.stdout
     assert "orphaned a.py" in result.stdout
     assert "fix with `specgen generate --prune a.py`" in result.stdout
+    assert "`pre-commit run specgen --all-files`" in result.stdout
+
+
+def test_the_fix_check_prints_works_with_only_the_hooks(
+    repo: GitRepo, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    """The hook form of check's fix, run as printed with no specgen on PATH, fixes all drift.
+
+    One staged deletion (orphaned spec), one edited source (stale) and one new
+    source (missing): the command ``specgen-check`` names brings all three
+    back, and the check passes once the result is staged.
+    """
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n- repo: {hook_repo}\n  rev: {_head(hook_repo)}\n  hooks:\n"
+        "  - id: specgen\n  - id: specgen-check\n",
+    )
+    repo.write("gone.py", SOURCE)
+    repo.write("kept.py", SOURCE.replace("hello", "hey"))
+    repo.git("add", "-A")
+    assert _run(repo, pre_commit_home, "run", "specgen").returncode == 1
+    repo.git("add", "-A")
+    repo.commit("with specs")
+    repo.git("rm", "-q", "gone.py")
+    repo.write("kept.py", SOURCE.replace("hello", "hey") + "\n\ndef bye() -> None:\n    pass\n")
+    repo.write("new.py", SOURCE.replace("hello", "hi"))
+    repo.git("add", "-A")
+    # Only pre-commit's own directory on PATH besides the system's: no specgen there.
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != bin_dir)
+    env = {"PATH": path}
+    assert shutil.which("specgen", path=path) is None
+
+    drift = _run(repo, pre_commit_home, "run", "specgen-check", env=env)
+    assert drift.returncode == 1, drift.stdout + drift.stderr
+    found = re.search(r"with only the pre-commit hooks installed: `([^`]+)`", drift.stdout)
+    assert found, drift.stdout
+    command = shlex.split(found[1])
+    assert command[0] == "pre-commit"
+    fixed = _run(repo, pre_commit_home, *command[1:], env=env)
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr  # it changed specs
+    assert not (repo.root / "specs" / "gone.py.md").exists()
+    assert "def bye() -> None" in (repo.root / "specs" / "kept.py.md").read_text()
+    assert (repo.root / "specs" / "new.py.md").is_file()
+    repo.git("add", "-A")
+    clean = _run(repo, pre_commit_home, "run", "specgen-check", env=env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
