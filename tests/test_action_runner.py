@@ -462,7 +462,12 @@ def test_report_mode_without_reports_is_explained(job: Job, tmp_path: Path) -> N
     ("inputs", "pyproject", "cause", "fix"),
     [
         ({"shard": "5/2"}, None, "invalid shard '5/2': K must be between 1 and N", "`K/N`"),
-        ({"mode": "fix"}, None, "the mode input must be generate, check or report", "README"),
+        (
+            {"mode": "fix"},
+            None,
+            "the mode input must be generate, check or report",
+            "docs/action.md",
+        ),
         (
             {},
             "[tool.specgen]\nrpm = 'lots'\n",
