@@ -307,28 +307,31 @@ def test_renames_and_deletions_leave_no_orphan_spec(
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
-def _readme_hook_config() -> str:
+def _readme_hook_configs() -> list[str]:
+    """Every .pre-commit-config.yaml of the README: the quick start's and the section's."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## pre-commit hooks", 1)[1]
-    found = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", section, flags=re.S)
-    assert found, "no .pre-commit-config.yaml example under ## pre-commit hooks"
-    return found[1]
+    pattern = r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```"
+    assert re.search(pattern, section, flags=re.S), "no example under ## pre-commit hooks"
+    return re.findall(pattern, readme, flags=re.S)
 
 
 def test_readme_hook_example_is_a_valid_config(tmp_path: Path) -> None:
-    """The README's .pre-commit-config.yaml is valid, puts the hooks after the formatters and lists
-    the right file types.
+    """The README's .pre-commit-config.yaml examples are valid, put the hooks after the formatters
+    and list the right file types.
     """
     assert PRE_COMMIT is not None
-    text = _readme_hook_config()
-    config = tmp_path / ".pre-commit-config.yaml"
-    config.write_text(text, encoding="utf-8")
-    result = subprocess.run(
-        [PRE_COMMIT, "validate-config", str(config)], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    ids = [hook["id"] for repo in yaml.safe_load(text)["repos"] for hook in repo["hooks"]]
-    assert ids[-2:] == ["specgen", "specgen-check"]  # after the formatters
+    texts = _readme_hook_configs()
+    assert len(texts) == 2
+    for text in texts:
+        config = tmp_path / ".pre-commit-config.yaml"
+        config.write_text(text, encoding="utf-8")
+        result = subprocess.run(
+            [PRE_COMMIT, "validate-config", str(config)], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        ids = [hook["id"] for repo in yaml.safe_load(text)["repos"] for hook in repo["hooks"]]
+        assert ids[-2:] == ["specgen", "specgen-check"]  # after the formatters
     readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## pre-commit hooks", 1)[1]
     listed = " ".join(readme.split("## ", 1)[0].split())
     assert " ".join(EXTENSIONS) in listed
