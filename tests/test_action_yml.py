@@ -241,7 +241,9 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_release_publishes_a_tested_build_and_moves_the_major_tag() -> None:
-    """A version tag is checked against the package, tested, built, published, and v1 follows."""
+    """A version tag is checked against the package, tested, built, published and released;
+    v1 follows.
+    """
     workflow = _workflow(ROOT / ".github/workflows/release.yml")
     assert _on(workflow) == {"push": {"tags": ["v*.*.*"]}}
     build, publish, major = (workflow["jobs"][name] for name in ("build", "publish", "major-tag"))
@@ -254,8 +256,9 @@ def test_release_publishes_a_tested_build_and_moves_the_major_tag() -> None:
     assert publish["needs"] == "build" and publish["environment"]["name"] == "pypi"
     assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
     assert major["needs"] == "publish" and major["permissions"] == {"contents": "write"}
-    script = major["steps"][0]["run"]
-    assert 'major="${TAG%%.*}"' in script and "git/refs/tags/$major" in script
+    release, move = (step["run"] for step in major["steps"])
+    assert 'gh release create "$TAG"' in release and "--verify-tag" in release
+    assert 'major="${TAG%%.*}"' in move and "git/refs/tags/$major" in move
 
 
 def test_this_repository_runs_its_own_action_on_itself() -> None:
