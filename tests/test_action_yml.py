@@ -262,7 +262,7 @@ def test_release_publishes_a_tested_build_and_moves_the_major_tag() -> None:
 
 
 def test_this_repository_runs_its_own_action_on_itself() -> None:
-    """specs.yml checks the package's specs on pull requests and commits missing ones on main."""
+    """specs.yml checks the package's specs on pull requests and brings them up to date on main."""
     workflow = _workflow(ROOT / ".github/workflows/specs.yml")
     assert {"pull_request", "push"} <= set(_on(workflow))
     check, update = workflow["jobs"]["check"], workflow["jobs"]["update"]
