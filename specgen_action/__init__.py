@@ -1,3 +1,3 @@
 """Keep an up-to-date Markdown specification beside every source file."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -158,7 +158,7 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     # No pydantic on this path unless a report is asked for: it runs on every commit.
     from collections import Counter
 
-    from .specs.drift import check_specs, fix_command_for
+    from .specs.drift import PRE_COMMIT_FIX, check_specs, fix_command_for
     from .specs.writer import orphaned_sources, shown_out_dir
     from .text import safe
 
@@ -187,10 +187,12 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     counts = ", ".join(
         f"{states[name]} {name}" for name in ("missing", "stale", "orphaned") if states[name]
     )
-    fix = fix_command_for(drifted, shown_out) or "specgen generate"
+    fix = f"`{safe(fix_command_for(drifted, shown_out) or 'specgen generate')}`"
+    if args.pre_commit:
+        fix += f" (with only the pre-commit hooks installed: `{PRE_COMMIT_FIX}`)"
     print(
-        f"specgen: {len(drifted)} spec(s) out of date ({counts}); fix with "
-        f"`{safe(fix)}` and commit the result",
+        f"specgen: {len(drifted)} spec(s) out of date ({counts}); fix with {fix} "
+        "and commit the result",
         file=sys.stderr,
     )
     return EXIT_CHANGED

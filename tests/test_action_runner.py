@@ -391,7 +391,9 @@ def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: P
     assert run.step("Run specgen").outputs["exit-code"] == "1"
     assert run.step("Fail on specgen's exit code").outcome == "failure"
     (message,) = run.messages("error")
-    assert message.startswith("specgen exited with 1: changes found: `check` saw missing, stale or orphaned specs")
+    assert message.startswith(
+        "specgen exited with 1: changes found: `check` saw missing, stale or orphaned specs"
+    )
     assert run.outputs["missing"] == "2" and run.outputs["failed"] == "0"
     assert run.outputs["files"] == "2"
     assert _specs(workspace) == []
@@ -472,7 +474,12 @@ def test_report_mode_without_reports_is_explained(job: Job, tmp_path: Path) -> N
     ("inputs", "pyproject", "cause", "fix"),
     [
         ({"shard": "5/2"}, None, "invalid shard '5/2': K must be between 1 and N", "`K/N`"),
-        ({"mode": "fix"}, None, "the mode input must be generate, check or report", "README"),
+        (
+            {"mode": "fix"},
+            None,
+            "the mode input must be generate, check or report",
+            "docs/action.md",
+        ),
         (
             {},
             "[tool.specgen]\nrpm = 'lots'\n",

@@ -1,4 +1,4 @@
-"""action.yml and the example workflows: structure and linters.
+"""action.yml, the example workflows and this repository's own: structure and linters.
 
 The action itself is run the way the runner runs it, against the real CLI, in
 tests/test_action_runner.py; its logic is unit-tested in tests/test_action.py.
@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,18 @@ from specgen_action.github.outputs import DRIFT_OUTPUT_NAMES, OUTPUT_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"
-WORKFLOWS = sorted((ROOT / "examples" / "workflows").glob("*.yml"))
+EXAMPLES = sorted((ROOT / "examples" / "workflows").glob("*.yml"))
+OWN_WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+WORKFLOWS = [*EXAMPLES, *OWN_WORKFLOWS]
+# The examples name this action by its major tag; everything else is pinned by SHA.
+OUR_ACTION = "specgen-dev/specgen-action@v1"
+# The action-validator release the tests run (npx fetches it once into the npm cache).
+ACTION_VALIDATOR = "@action-validator/cli@0.6.0"
+# npm error codes that mean the registry could not be reached (or, offline, was never reached).
+_NPM_UNREACHABLE = frozenset(
+    {"ENOTCACHED", "ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT"}
+    | {"ENETUNREACH", "EHOSTUNREACH", "ECONNABORTED"}
+)
 # Read before the autouse fixture points HOME at a temporary directory.
 NPM_CACHE = os.environ.get("NPM_CONFIG_CACHE") or str(Path.home() / ".npm")
 BASH = shutil.which("bash")
@@ -129,13 +141,20 @@ def test_each_setting_input_is_the_one_config_names() -> None:
 
 
 def test_actions_are_pinned_by_commit_sha() -> None:
-    """Every `uses:` in action.yml and the examples is pinned by a full commit SHA with a version
-    comment.
+    """Every action is pinned by full SHA with its version beside it, but our own.
+
+    The examples use this action by its major tag, as users do; this
+    repository's own workflows run it as checked out (``./``).
     """
     for path in [ACTION, *WORKFLOWS]:
         for line in path.read_text(encoding="utf-8").splitlines():
-            if re.match(r"\s*(- )?uses:", line):
-                assert re.search(r"uses: [\w./-]+@[0-9a-f]{40} # v\d", line), f"{path.name}: {line}"
+            if not re.match(r"\s*(- )?uses:", line):
+                continue
+            used = line.split("uses:", 1)[1].strip()
+            ours = OUR_ACTION if path in EXAMPLES else "./" if path in OWN_WORKFLOWS else None
+            if used == ours:
+                continue
+            assert re.fullmatch(r"[\w./-]+@[0-9a-f]{40} # v\d[\w.]*", used), f"{path.name}: {line}"
 
 
 def test_python_does_not_touch_the_callers_path() -> None:
@@ -174,6 +193,94 @@ def test_publishing_and_failing_run_after_a_failed_generate() -> None:
     assert "github.action_ref" in save["with"]["key"] and "runner.os" in save["with"]["key"]
 
 
+def _workflow(path: Path) -> dict[Any, Any]:
+    yaml = pytest.importorskip("yaml")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _on(workflow: dict[Any, Any]) -> dict[str, Any]:
+    # PyYAML reads the bare key `on` as the boolean True.
+    triggers = workflow.get("on", workflow.get(True))
+    assert isinstance(triggers, dict)
+    return triggers
+
+
+def _steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_workflows_grant_least_privilege(path: Path) -> None:
+    """No permission at the top, each job its own; no checkout keeps its token.
+
+    Only a job that publishes to PyPI may mint an OIDC token (``id-token``).
+    """
+    workflow = _workflow(path)
+    assert workflow["permissions"] == {}, path.name
+    for name, job in workflow["jobs"].items():
+        assert isinstance(job.get("permissions"), dict), (path.name, name)
+        uses = [step.get("uses", "") for step in job.get("steps", [])]
+        if "id-token" in job["permissions"]:
+            assert any(u.startswith("pypa/gh-action-pypi-publish@") for u in uses), name
+            assert job["permissions"] == {"id-token": "write"}, name
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, (path.name, name)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """ci.yml runs, on every push to main and pull request, the command the README gives."""
+    workflow = _workflow(ROOT / ".github/workflows/ci.yml")
+    assert {"push", "pull_request"} <= set(_on(workflow))
+    command = (
+        "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest"
+    )
+    assert command in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert command in [step.get("run", "").strip() for step in _steps(workflow)]
+
+
+def test_release_publishes_a_tested_build_and_moves_the_major_tag() -> None:
+    """A version tag is checked against the package, tested, built, published and released;
+    v1 follows.
+    """
+    workflow = _workflow(ROOT / ".github/workflows/release.yml")
+    assert _on(workflow) == {"push": {"tags": ["v*.*.*"]}}
+    build, publish, major = (workflow["jobs"][name] for name in ("build", "publish", "major-tag"))
+    runs = [step.get("run", "") for step in build["steps"]]
+    assert any("specgen_action.__version__" in run and '"v$version"' in run for run in runs)
+    assert any(".venv/bin/python -m pytest" in run for run in runs)
+    assert runs.index(next(r for r in runs if "pytest" in r)) < runs.index(
+        next(r for r in runs if "python3 -m build" in r)
+    )
+    assert publish["needs"] == "build" and publish["environment"]["name"] == "pypi"
+    assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
+    assert major["needs"] == "publish" and major["permissions"] == {"contents": "write"}
+    release, move = (step["run"] for step in major["steps"])
+    assert 'gh release create "$TAG"' in release and "--verify-tag" in release
+    assert 'major="${TAG%%.*}"' in move and "git/refs/tags/$major" in move
+
+
+def test_this_repository_runs_its_own_action_on_itself() -> None:
+    """specs.yml checks the package's specs on pull requests and brings them up to date on main."""
+    workflow = _workflow(ROOT / ".github/workflows/specs.yml")
+    assert {"pull_request", "push"} <= set(_on(workflow))
+    check, update = workflow["jobs"]["check"], workflow["jobs"]["update"]
+    assert check["if"] == "github.event_name == 'pull_request'"
+    assert check["permissions"] == {"contents": "read"}
+    (ours,) = [step for step in check["steps"] if step.get("uses") == "./"]
+    assert ours["with"]["mode"] == "check"
+    assert update["if"] == "github.event_name == 'push'"
+    (ours,) = [step for step in update["steps"] if step.get("uses") == "./"]
+    assert ours["with"]["commit"] == "true" and "gemini-api-key" not in ours["with"]
+    # The specs it keeps are the package's, under specs/.
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    assert config["specgen"]["out"] == "specs"
+    assert config["specgen"]["include"] == ["specgen_action/**/*.py"]
+    assert "/specs/" not in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
 # -- linters -----------------------------------------------------------------------------
 
 
@@ -182,13 +289,25 @@ def _zizmor() -> str | None:
     return str(beside) if beside.exists() else shutil.which("zizmor")
 
 
-def test_zizmor_finds_nothing() -> None:
-    """zizmor's pedantic persona finds nothing in action.yml or the example workflows."""
+@pytest.mark.parametrize(
+    ("paths", "config"),
+    [
+        ([ACTION, *OWN_WORKFLOWS], ROOT / ".github" / "zizmor.yml"),
+        (EXAMPLES, ROOT / "examples" / "zizmor.yml"),
+    ],
+    ids=["action-and-own-workflows", "examples"],
+)
+def test_zizmor_finds_nothing(paths: list[Path], config: Path) -> None:
+    """zizmor's pedantic persona finds nothing in action.yml and every workflow.
+
+    The examples are audited with the configuration the docs give users: only
+    this action may be named by its tag.
+    """
     zizmor = _zizmor()
     if zizmor is None:
         pytest.skip("zizmor is not installed (pip install zizmor)")
     result = subprocess.run(
-        [zizmor, "--offline", "--persona", "pedantic", str(ACTION), *map(str, WORKFLOWS)],
+        [zizmor, "--offline", "--persona", "pedantic", "--config", str(config), *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -198,25 +317,91 @@ def test_zizmor_finds_nothing() -> None:
     assert "No findings to report" in result.stdout
 
 
-@pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)
-def test_action_validator_accepts(path: Path) -> None:
-    """@action-validator/cli accepts action.yml and every example workflow against GitHub's
-    schema.
+def _npm_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "NPM_CONFIG_CACHE": NPM_CACHE,
+        "NPM_CONFIG_UPDATE_NOTIFIER": "false",
+        "NPM_CONFIG_FETCH_RETRIES": "1",
+    }
+
+
+def _npm_error_code(stderr: str) -> str | None:
+    found = re.search(r"^npm (?:error|ERR!) code (\w+)", stderr, flags=re.MULTILINE)
+    return found[1] if found else None
+
+
+@pytest.fixture(scope="module")
+def action_validator() -> list[str]:
+    """The action-validator command, run from the npm cache; fetched into it once if missing.
+
+    Skips only when npx is absent or the npm registry cannot be reached; any
+    other npm failure fails, with npm's own words.
     """
     npx = shutil.which("npx")
     if npx is None:
-        pytest.skip("npx is not installed")
-    env = {**os.environ, "NPM_CONFIG_CACHE": NPM_CACHE, "NPM_CONFIG_UPDATE_NOTIFIER": "false"}
+        pytest.skip("npx is not installed (install Node.js to run @action-validator/cli)")
+    env = _npm_env()
+    command = [npx, "--yes", "--offline", ACTION_VALIDATOR]
+    probe = subprocess.run(
+        [*command, str(ACTION)], capture_output=True, text=True, timeout=120, env=env
+    )
+    if _npm_error_code(probe.stderr) == "ENOTCACHED":
+        fetched = subprocess.run(
+            [npx, "--yes", ACTION_VALIDATOR, str(ACTION)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+        code = _npm_error_code(fetched.stderr)
+        if code in _NPM_UNREACHABLE:
+            pytest.skip(
+                f"the npm registry is unreachable ({code}): cannot fetch {ACTION_VALIDATOR}"
+            )
+        assert code is None, f"npx could not fetch {ACTION_VALIDATOR}:\n{fetched.stderr}"
+    else:
+        code = _npm_error_code(probe.stderr)
+        assert code is None, f"npx could not run {ACTION_VALIDATOR}:\n{probe.stderr}"
+    return command
+
+
+@pytest.mark.parametrize(
+    "path", [ACTION, *WORKFLOWS], ids=lambda p: str(p.relative_to(ROOT)).replace("/", "-")
+)
+def test_action_validator_accepts(path: Path, action_validator: list[str]) -> None:
+    """@action-validator/cli accepts action.yml and every workflow against GitHub's schemas."""
+    env = _npm_env()
     result = subprocess.run(
-        [npx, "--yes", "--offline", "@action-validator/cli", str(path)],
+        [*action_validator, str(path)],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
         env=env,
     )
-    if "ENOTCACHED" in result.stderr or "npm error" in result.stderr:
-        pytest.skip(
-            "@action-validator/cli is not in the npm cache (npx --yes @action-validator/cli)"
-        )
+    assert _npm_error_code(result.stderr) is None, result.stderr
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "wrong"), [("icon: file-text", "icon: files"), ("color: blue", "color: teal")]
+)
+def test_branding_is_checked_against_the_marketplace_lists(
+    tmp_path: Path, action_validator: list[str], line: str, wrong: str
+) -> None:
+    """action-validator holds branding to the Marketplace's icons and colors.
+
+    So its pass on action.yml above means the icon and color are valid: the
+    same file with a name off either list is rejected.
+    """
+    text = ACTION.read_text(encoding="utf-8")
+    assert f"  {line}\n" in text
+    bad = tmp_path / "action.yml"
+    bad.write_text(text.replace(f"  {line}\n", f"  {wrong}\n"), encoding="utf-8")
+    env = _npm_env()
+    result = subprocess.run(
+        [*action_validator, str(bad)], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert result.returncode != 0
+    assert "Enum conditions are not met" in result.stdout + result.stderr

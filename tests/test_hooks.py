@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -307,28 +308,31 @@ def test_renames_and_deletions_leave_no_orphan_spec(
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
-def _readme_hook_config() -> str:
+def _readme_hook_configs() -> list[str]:
+    """Every .pre-commit-config.yaml of the README: the quick start's and the section's."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## pre-commit hooks", 1)[1]
-    found = re.search(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", section, flags=re.S)
-    assert found, "no .pre-commit-config.yaml example under ## pre-commit hooks"
-    return found[1]
+    pattern = r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```"
+    assert re.search(pattern, section, flags=re.S), "no example under ## pre-commit hooks"
+    return re.findall(pattern, readme, flags=re.S)
 
 
 def test_readme_hook_example_is_a_valid_config(tmp_path: Path) -> None:
-    """The README's .pre-commit-config.yaml is valid, puts the hooks after the formatters and lists
-    the right file types.
+    """The README's .pre-commit-config.yaml examples are valid, put the hooks after the formatters
+    and list the right file types.
     """
     assert PRE_COMMIT is not None
-    text = _readme_hook_config()
-    config = tmp_path / ".pre-commit-config.yaml"
-    config.write_text(text, encoding="utf-8")
-    result = subprocess.run(
-        [PRE_COMMIT, "validate-config", str(config)], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    ids = [hook["id"] for repo in yaml.safe_load(text)["repos"] for hook in repo["hooks"]]
-    assert ids[-2:] == ["specgen", "specgen-check"]  # after the formatters
+    texts = _readme_hook_configs()
+    assert len(texts) == 2
+    for text in texts:
+        config = tmp_path / ".pre-commit-config.yaml"
+        config.write_text(text, encoding="utf-8")
+        result = subprocess.run(
+            [PRE_COMMIT, "validate-config", str(config)], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        ids = [hook["id"] for repo in yaml.safe_load(text)["repos"] for hook in repo["hooks"]]
+        assert ids[-2:] == ["specgen", "specgen-check"]  # after the formatters
     readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## pre-commit hooks", 1)[1]
     listed = " ".join(readme.split("## ", 1)[0].split())
     assert " ".join(EXTENSIONS) in listed
@@ -350,6 +354,7 @@ def test_check_hook_sees_a_staged_deletion_alone(
     assert result.returncode == 1, result.stdout
     assert "orphaned a.py" in result.stdout
     assert "fix with `specgen generate --prune a.py`" in result.stdout
+    assert "`pre-commit run specgen --all-files`" in result.stdout
 
 
 def test_a_commit_without_a_key_keeps_the_spec_gemini_wrote(
@@ -390,3 +395,49 @@ def test_a_commit_without_a_key_keeps_the_spec_gemini_wrote(
     log = result.stdout + result.stderr
     assert log.count("kept 1 Gemini-written spec(s): no API key here") == 1
     assert repo.git("status", "--porcelain") == ""
+
+
+def test_the_fix_check_prints_works_with_only_the_hooks(
+    repo: GitRepo, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    """The hook form of check's fix, run as printed with no specgen on PATH, fixes all drift.
+
+    One staged deletion (orphaned spec), one edited source (stale) and one new
+    source (missing): the command ``specgen-check`` names brings all three
+    back, and the check passes once the result is staged.
+    """
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n- repo: {hook_repo}\n  rev: {_head(hook_repo)}\n  hooks:\n"
+        "  - id: specgen\n  - id: specgen-check\n",
+    )
+    repo.write("gone.py", SOURCE)
+    repo.write("kept.py", SOURCE.replace("hello", "hey"))
+    repo.git("add", "-A")
+    assert _run(repo, pre_commit_home, "run", "specgen").returncode == 1
+    repo.git("add", "-A")
+    repo.commit("with specs")
+    repo.git("rm", "-q", "gone.py")
+    repo.write("kept.py", SOURCE.replace("hello", "hey") + "\n\ndef bye() -> None:\n    pass\n")
+    repo.write("new.py", SOURCE.replace("hello", "hi"))
+    repo.git("add", "-A")
+    # Only pre-commit's own directory on PATH besides the system's: no specgen there.
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != bin_dir)
+    env = {"PATH": path}
+    assert shutil.which("specgen", path=path) is None
+
+    drift = _run(repo, pre_commit_home, "run", "specgen-check", env=env)
+    assert drift.returncode == 1, drift.stdout + drift.stderr
+    found = re.search(r"with only the pre-commit hooks installed: `([^`]+)`", drift.stdout)
+    assert found, drift.stdout
+    command = shlex.split(found[1])
+    assert command[0] == "pre-commit"
+    fixed = _run(repo, pre_commit_home, *command[1:], env=env)
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr  # it changed specs
+    assert not (repo.root / "specs" / "gone.py.md").exists()
+    assert "def bye() -> None" in (repo.root / "specs" / "kept.py.md").read_text()
+    assert (repo.root / "specs" / "new.py.md").is_file()
+    repo.git("add", "-A")
+    clean = _run(repo, pre_commit_home, "run", "specgen-check", env=env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr

@@ -142,3 +142,96 @@ def test_every_example_workflow_uses_only_real_inputs_and_outputs() -> None:
                     assert output in action["outputs"], (path.name, output)
         # Every example but the check gate is shown whole in the README; that one is named.
         assert text in blocks or f"`examples/workflows/{path.name}`" in README, path.name
+
+
+# -- the quick start and the release it points at -------------------------------------------
+
+REPOSITORY = "specgen-dev/specgen-action"
+_PUBLISHED = [
+    ROOT / "README.md",
+    ROOT / "CHANGELOG.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    *sorted((ROOT / "examples" / "workflows").glob("*.yml")),
+]
+
+
+def test_the_readme_starts_with_a_quick_start() -> None:
+    """Within its first 80 lines the README shows the workflow, the pre-commit entry and the CLI.
+
+    The whole README stays under 400 lines, and keeps the two set-up commands
+    for working on the project.
+    """
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert len(lines) <= 400
+    head = "\n".join(lines[:80])
+    assert f"uses: {REPOSITORY}@v1\n" in head
+    assert "# .pre-commit-config.yaml" in head and f"https://github.com/{REPOSITORY}" in head
+    assert "pipx install specgen-action" in head and "specgen generate" in head
+    for command in (
+        "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/specgen generate "
+        "specgen_action",
+        "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest",
+    ):
+        assert command in text, command
+
+
+def test_the_pre_commit_rev_is_the_released_version() -> None:
+    """Every pre-commit `rev:` of this repository is `v` + the package version, which the
+    changelog lists.
+    """
+    from specgen_action import __version__
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    revs = re.findall(rf"repo: https://github\.com/{REPOSITORY}\n\s+rev: (\S+)", README)
+    assert len(revs) >= 2
+    assert set(revs) == {f"v{__version__}"}
+    assert f"rev: v{__version__}" in text
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "\n## [Unreleased]\n" in changelog
+    assert re.search(
+        rf"^## \[{re.escape(__version__)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.M
+    )
+    assert f"[{__version__}]: https://github.com/{REPOSITORY}/releases/tag/v{__version__}" in (
+        changelog
+    )
+
+
+def test_no_placeholder_names_or_pins() -> None:
+    """Docs and examples name this action by one real-looking owner and its v1 tag, never by a
+    placeholder owner or a made-up SHA.
+    """
+    for path in _PUBLISHED:
+        text = path.read_text(encoding="utf-8")
+        assert "OWNER/" not in text and "0123456789abcdef" not in text, path.name
+        for used in re.findall(r"([\w.-]+/specgen-action@[^\s`]+)", text):
+            assert used == f"{REPOSITORY}@v1", (path.name, used)
+        for owner in re.findall(r"github\.com/([\w.-]+)/specgen-action", text):
+            assert owner == REPOSITORY.split("/")[0], (path.name, owner)
+
+
+def test_every_docs_page_is_linked_from_the_readme_and_the_docs_index() -> None:
+    """Each page under docs/ is reachable from the README and from docs/README.md."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    index = (ROOT / "docs" / "README.md").read_text(encoding="utf-8")
+    pages = [p.name for p in sorted((ROOT / "docs").glob("*.md")) if p.name != "README.md"]
+    assert len(pages) >= 9
+    for name in pages:
+        assert f"](docs/{name})" in readme, name
+        assert f"]({name})" in index, name
+    for link in re.findall(r"\]\((docs/[\w-]+\.md)", readme):
+        assert (ROOT / link).is_file(), link
+
+
+def test_the_action_s_fixes_link_pages_that_exist() -> None:
+    """The fix hints of a bad key or input link docs pages of this repository that exist."""
+    from specgen_action.github.action import ActionInputs, fixes_for
+
+    fixes = "\n".join(
+        fixes_for("unknown key [tool.specgen] rmp in pyproject.toml; bad input", ActionInputs())
+    )
+    links = re.findall(rf"\(https://github\.com/{REPOSITORY}/blob/v1/(docs/[\w-]+\.md)\)", fixes)
+    assert sorted(links) == ["docs/action.md", "docs/configuration.md"]
+    for link in links:
+        assert (ROOT / link).is_file(), link
+    assert "README" not in fixes

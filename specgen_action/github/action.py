@@ -78,6 +78,8 @@ Mode = Literal["generate", "check", "report"]
 
 _ERROR_LINE = re.compile(r"^specgen(?: [a-z]+)?: error: (.+?)(?: \(see specgen [a-z ]*--help\))?$")
 _REPORT_NAME = "specgen-report.json"
+# The reference pages of the major version the workflow runs (`uses: ...@v1`).
+_DOCS_URL = "https://github.com/specgen-dev/specgen-action/blob/v1/docs"
 _KEPT_LINES = 200
 
 
@@ -186,8 +188,8 @@ def fixes_for(cause: str, inputs: ActionInputs) -> list[str]:
         )
     if "[tool.specgen]" in cause or "pyproject.toml" in cause:
         fixes.append(
-            "Fix that key in the `[tool.specgen]` table of `pyproject.toml`; the README's "
-            "Configuration section lists every key and its type."
+            "Fix that key in the `[tool.specgen]` table of `pyproject.toml`; "
+            f"[docs/configuration.md]({_DOCS_URL}/configuration.md) lists every key and its type."
         )
     named = _INPUT_IN_CAUSE.search(cause)
     if named:
@@ -207,7 +209,7 @@ def fixes_for(cause: str, inputs: ActionInputs) -> list[str]:
     if "api key" in lower or "api_key" in lower:
         fixes.append("Check the `gemini-api-key` secret, or leave it empty to write specs offline.")
     if "input" in lower:
-        fixes.append("The README's GitHub Action section lists each input and its values.")
+        fixes.append(f"[docs/action.md]({_DOCS_URL}/action.md) lists each input and its values.")
     if inputs.mode == "report":
         fixes.append(
             "In report mode, `paths` names the shard reports to merge, for example "

@@ -18,10 +18,26 @@ from ..source import Skipped, read_source
 from .render import read_front_matter
 from .writer import spec_path_for
 
-__all__ = ["FIX_PATHS", "SpecCheck", "SpecState", "check_specs", "fix_command_for"]
+__all__ = [
+    "FIX_PATHS",
+    "PRE_COMMIT_FIX",
+    "SpecCheck",
+    "SpecState",
+    "check_specs",
+    "fix_command_for",
+]
 
 FIX_PATHS = 20
 """Paths named in a fix command at most; more become ``--all``."""
+
+PRE_COMMIT_FIX = "pre-commit run specgen --all-files"
+"""The same fix for a repository that has specgen only as its pre-commit hooks.
+
+The ``specgen`` hook regenerates every missing or stale spec among all files
+and, reading staged renames and deletions from the index, prunes the specs
+they orphan: everything ``specgen-check`` can report, with no ``specgen`` on
+PATH.
+"""
 
 SpecState = Literal["current", "missing", "stale", "orphaned", "skipped"]
 
