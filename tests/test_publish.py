@@ -13,20 +13,16 @@ import pytest
 from fakes.github_api import FakeGitHub
 from specgen_action.github.comment import MARKER
 from specgen_action.github.publish import publish, run_url
-from specgen_action.report.model import (
-    CallRecord,
-    FileRecord,
-    RunReport,
-    finish_report,
-    merge_reports,
-)
+from specgen_action.report.model import FileRecord, RunReport, merge_reports
+from tests.factories import STARTED_AT, make_call, make_report
 
 REPO = "octo/widgets"
 TOKEN = "ghs_secret_token_value"
 API_KEY = "AIza-secret-key"
 
 
-def _report(shard: str | None = None, started_at: str = "2025-01-01T00:00:00+00:00") -> RunReport:
+def _report(shard: str | None = None, started_at: str = STARTED_AT) -> RunReport:
+    """Twelve files written and one failed, in shard ``shard`` when given."""
     prefix = shard.replace("/", "_") if shard else "x"
     files = [
         FileRecord(
@@ -42,22 +38,8 @@ def _report(shard: str | None = None, started_at: str = "2025-01-01T00:00:00+00:
             path=f"src/{prefix}_bad.py", status="failed", reason="server error\n::add-mask::x"
         )
     ]
-    calls = [
-        CallRecord(
-            file=f"src/{prefix}_{i}.py", chunk="c1", start_s=i, end_s=i + 1, attempt=1, outcome="ok"
-        )
-        for i in range(12)
-    ]
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="gemini",
-        started_at=started_at,
-        wall_s=13.0,
-        shard=shard,
-        files=files,
-        calls=calls,
-    )
-    return finish_report(report)
+    calls = [make_call(f"src/{prefix}_{i}.py", i, i + 1) for i in range(12)]
+    return make_report(files, calls, started_at=started_at, wall_s=13.0, shard=shard)
 
 
 @pytest.fixture
@@ -221,18 +203,13 @@ def test_sharded_reports_publish_as_one(tmp_path: Path, api: FakeGitHub) -> None
 
 def test_a_check_report_publishes_drift(tmp_path: Path, api: FakeGitHub) -> None:
     """A check report publishes its drift: missing, stale and orphaned specs."""
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="check",
-        started_at="2025-01-01T00:00:00+00:00",
-        out_dir="docs/specs",
-        files=[
-            FileRecord(path="a.py", status="unchanged"),
-            FileRecord(path="b.py", status="missing", reason="no spec yet"),
-            FileRecord(path="c.py", status="stale", reason="the source changed"),
-        ],
-    )
-    log = _publish(finish_report(report), _env(tmp_path, api.url), comment=False)
+    files = [
+        FileRecord(path="a.py", status="unchanged"),
+        FileRecord(path="b.py", status="missing", reason="no spec yet"),
+        FileRecord(path="c.py", status="stale", reason="the source changed"),
+    ]
+    report = make_report(files, provider="check", out_dir="docs/specs")
+    log = _publish(report, _env(tmp_path, api.url), comment=False)
     lines = log.splitlines()
     assert not [line for line in lines if line.startswith("::notice")]
     assert (
