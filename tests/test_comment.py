@@ -19,16 +19,7 @@ from specgen_action.github.comment import (
 )
 from specgen_action.report.model import FileRecord, merge_reports
 from tests.factories import make_call, make_report
-
-REPO = "octo/widgets"
-TOKEN = "ghs_fake_token"
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    with FakeGitHub(TOKEN) as server:
-        yield server
+from tests.workflow import REPO, TOKEN
 
 
 @pytest.fixture

@@ -5,19 +5,15 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from fakes.github_api import FakeGitHub
 from specgen_action.github.comment import MARKER
 from specgen_action.github.publish import publish, run_url
 from specgen_action.report.model import FileRecord, RunReport, merge_reports
 from tests.factories import STARTED_AT, make_call, make_report
+from tests.workflow import REPO, TOKEN, runner_env
 
-REPO = "octo/widgets"
-TOKEN = "ghs_secret_token_value"
 API_KEY = "AIza-secret-key"
 
 
@@ -42,30 +38,9 @@ def _report(shard: str | None = None, started_at: str = STARTED_AT) -> RunReport
     return make_report(files, calls, started_at=started_at, wall_s=13.0, shard=shard)
 
 
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    with FakeGitHub(TOKEN) as server:
-        yield server
-
-
 def _env(tmp_path: Path, api_url: str, event: dict[str, object] | None = None) -> dict[str, str]:
-    event_path = tmp_path / "event.json"
-    event_path.write_text(json.dumps(event or {"number": 5, "pull_request": {"number": 5}}))
-    for name in ("summary.md", "output.txt"):
-        (tmp_path / name).touch()
-    return {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
-        "GITHUB_EVENT_PATH": str(event_path),
-        "GITHUB_REPOSITORY": REPO,
-        "GITHUB_TOKEN": TOKEN,
-        "GEMINI_API_KEY": API_KEY,
-        "GITHUB_API_URL": api_url,
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_RUN_ID": "99",
-    }
+    event = event or {"number": 5, "pull_request": {"number": 5}}
+    return {**runner_env(tmp_path, "pull_request", event, api_url), "GEMINI_API_KEY": API_KEY}
 
 
 def _publish(report: RunReport, env: dict[str, str], **flags: bool) -> str:
