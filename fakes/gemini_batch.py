@@ -32,13 +32,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import SplitResult
+from typing import Any, Literal, Protocol
+from urllib.parse import SplitResult, parse_qs
 
-if TYPE_CHECKING:
-    from .gemini_server import FakeGemini
+from ._wire import RequestRecord, _bad_key, _error, _prompt_text, _response, _send, _send_bytes
 
-__all__ = ["BatchFake", "BatchJobRecord", "JobOutcome", "RequestFault"]
+__all__ = ["AnsweringServer", "BatchFake", "BatchJobRecord", "JobOutcome", "RequestFault"]
 
 JobOutcome = Literal["succeeded", "failed", "expired", "cancelled"]
 RequestFault = Literal["error", "blocked", "garbage"]
@@ -54,6 +53,19 @@ _STATES = {
     "expired": "BATCH_STATE_EXPIRED",
     "cancelled": "BATCH_STATE_CANCELLED",
 }
+
+
+class AnsweringServer(Protocol):
+    """What the batch endpoints need of the server they are plugged into (``FakeGemini``)."""
+
+    api_key: str
+    """The only key accepted."""
+    url: str
+    """The server's base URL, for the upload session's address."""
+
+    def answer_text(self, record: RequestRecord) -> str:
+        """The text generateContent would answer ``record`` with."""
+        ...
 
 
 @dataclass
@@ -75,7 +87,7 @@ class BatchJobRecord:
 class BatchFake:
     """The batch endpoints; ``FakeGemini`` routes every request to ``handle`` first."""
 
-    def __init__(self, server: FakeGemini) -> None:
+    def __init__(self, server: AnsweringServer) -> None:
         self._server = server
         self._lock = threading.Lock()
         self.job_seconds = 0.0
@@ -139,8 +151,6 @@ class BatchFake:
         return None
 
     def _authorised(self, headers: dict[str, str], url: SplitResult) -> bool:
-        from urllib.parse import parse_qs
-
         key = headers.get("x-goog-api-key") or next(iter(parse_qs(url.query).get("key", [])), None)
         return key == self._server.api_key
 
@@ -156,7 +166,7 @@ class BatchFake:
             return True
         status, payload = answer()
         if isinstance(payload, bytes):
-            await _send_bytes(writer, status, payload, "application/octet-stream")
+            await _send_bytes(writer, status, payload, "application/octet-stream; charset=UTF-8")
         else:
             await _send(writer, status, payload)
         return True
@@ -269,8 +279,6 @@ class BatchFake:
         return output
 
     def _answer(self, index: int, item: dict[str, Any]) -> dict[str, Any]:
-        from .gemini_server import RequestRecord, _prompt_text, _response
-
         request = item["request"]
         key = item.get("key") or (item.get("metadata") or {}).get("key") or str(index)
         prompt = _prompt_text(request)
@@ -311,7 +319,7 @@ class BatchFake:
                 writer,
                 200,
                 {},
-                {"X-Goog-Upload-URL": location, "X-Goog-Upload-Status": "active"},
+                headers={"X-Goog-Upload-URL": location, "X-Goog-Upload-Status": "active"},
             )
             return True
         found = re.search(r"upload_id=([^&]+)", url.query)
@@ -326,7 +334,7 @@ class BatchFake:
             return True
         pending["data"] += body
         if "finalize" not in command:
-            await _send(writer, 200, {}, {"X-Goog-Upload-Status": "active"})
+            await _send(writer, 200, {}, headers={"X-Goog-Upload-Status": "active"})
             return True
         assert found is not None
         name = f"upload-{found[1]}"
@@ -342,7 +350,7 @@ class BatchFake:
             "state": "ACTIVE",
             "source": "UPLOADED",
         }
-        await _send(writer, 200, {"file": file}, {"X-Goog-Upload-Status": "final"})
+        await _send(writer, 200, {"file": file}, headers={"X-Goog-Upload-Status": "final"})
         return True
 
     def _download(self, file_id: str) -> tuple[int, dict[str, Any] | bytes]:
@@ -352,39 +360,3 @@ class BatchFake:
         if data is None:
             return 404, _error(404, "NOT_FOUND", f"File files/{file_id} not found.")
         return 200, data
-
-
-def _bad_key() -> dict[str, Any]:
-    from .gemini_server import _bad_key as bad_key
-
-    return bad_key()
-
-
-def _error(code: int, status: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "status": status}}
-
-
-async def _send(
-    writer: asyncio.StreamWriter,
-    status: int,
-    payload: dict[str, Any],
-    extra: dict[str, str] | None = None,
-) -> None:
-    await _send_bytes(writer, status, json.dumps(payload).encode(), "application/json", extra)
-
-
-async def _send_bytes(
-    writer: asyncio.StreamWriter,
-    status: int,
-    data: bytes,
-    content_type: str,
-    extra: dict[str, str] | None = None,
-) -> None:
-    lines = [
-        f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}",
-        f"Content-Type: {content_type}; charset=UTF-8",
-        f"Content-Length: {len(data)}",
-        *(f"{name}: {value}" for name, value in (extra or {}).items()),
-    ]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
-    await writer.drain()

@@ -45,6 +45,17 @@ from urllib.parse import parse_qs, urlsplit
 
 from specgen_action.providers.prompts import SYMBOLS_BEGIN, SYMBOLS_END
 
+from ._wire import (
+    RequestRecord,
+    _bad_key,
+    _error,
+    _error_info,
+    _prompt_text,
+    _response,
+    _send,
+    _send_bytes,
+    _usage,
+)
 from .gemini_batch import BatchFake
 
 __all__ = [
@@ -234,25 +245,6 @@ def at_rate(rate: float, faults: Fault | Iterable[Fault], seed: int = 0) -> Faul
         return rng.choice(choices) if rng.random() < rate else None
 
     return script
-
-
-@dataclass
-class RequestRecord:
-    """One generateContent request as the server saw it."""
-
-    index: int
-    arrival_s: float
-    """Seconds since the server started."""
-    model: str
-    api_key: str | None
-    prompt: str
-    """All text parts of ``contents``, joined by newlines."""
-    body: dict[str, Any]
-    path: str = ""
-    """The URL path, e.g. ``/v1/models/gemini-3.8-flash:generateContent``."""
-    outcome: str = "pending"
-    """ok, bad_key, rate_limited (the rpm quota), bad_request, or the fault kind."""
-    end_s: float | None = None
 
 
 def skeleton_names(prompt: str) -> list[str]:
@@ -869,74 +861,6 @@ def _schema(body: dict[str, Any]) -> dict[str, Any] | None:
     return schema if isinstance(schema, dict) else None
 
 
-def _prompt_text(payload: dict[str, Any]) -> str:
-    texts: list[str] = []
-    contents = payload.get("contents")
-    for content in contents if isinstance(contents, list) else []:
-        parts = content.get("parts") if isinstance(content, dict) else None
-        for part in parts if isinstance(parts, list) else []:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                texts.append(part["text"])
-    return "\n".join(texts)
-
-
-def _usage(prompt: str, text: str) -> dict[str, int]:
-    prompt_tokens = len(prompt) // 4 + 1
-    output_tokens = len(text) // 4 + 1 if text else 0
-    return {
-        "promptTokenCount": prompt_tokens,
-        "candidatesTokenCount": output_tokens,
-        "totalTokenCount": prompt_tokens + output_tokens,
-    }
-
-
-def _response(record: RequestRecord, text: str | None, finish: str) -> dict[str, Any]:
-    candidate: dict[str, Any] = {"finishReason": finish, "index": 0}
-    if text is not None:
-        candidate["content"] = {"parts": [{"text": text}], "role": "model"}
-    return {
-        "candidates": [candidate],
-        "usageMetadata": _usage(record.prompt, text or ""),
-        "modelVersion": record.model,
-        "responseId": f"fake-{record.index}",
-    }
-
-
-def _error(
-    code: int, status: str, message: str, details: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message, "status": status}
-    if details:
-        error["details"] = details
-    return {"error": error}
-
-
-def _error_info(reason: str) -> dict[str, Any]:
-    return {
-        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
-        "reason": reason,
-        "domain": "googleapis.com",
-        "metadata": {"service": "generativelanguage.googleapis.com"},
-    }
-
-
-def _bad_key() -> dict[str, Any]:
-    message = "API key not valid. Please pass a valid API key."
-    return _error(
-        400,
-        "INVALID_ARGUMENT",
-        message,
-        [
-            _error_info("API_KEY_INVALID"),
-            {
-                "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
-                "locale": "en-US",
-                "message": message,
-            },
-        ],
-    )
-
-
 def _quota_error(quota_id: str, model: str, retry_delay: float | None) -> dict[str, Any]:
     details: list[dict[str, Any]] = [
         {
@@ -973,43 +897,3 @@ def _quota_error(quota_id: str, model: str, retry_delay: float | None) -> dict[s
         "https://ai.google.dev/gemini-api/docs/rate-limits."
     )
     return _error(429, "RESOURCE_EXHAUSTED", message, details)
-
-
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-
-
-async def _send(
-    writer: asyncio.StreamWriter,
-    status: int,
-    payload: dict[str, Any],
-    reason_phrase: str | None = None,
-) -> None:
-    data = json.dumps(payload).encode()
-    await _send_bytes(writer, status, data, "application/json; charset=UTF-8", reason_phrase)
-
-
-async def _send_bytes(
-    writer: asyncio.StreamWriter,
-    status: int,
-    data: bytes,
-    content_type: str,
-    reason_phrase: str | None = None,
-) -> None:
-    phrase = reason_phrase if reason_phrase is not None else _REASONS.get(status, "Error")
-    head = (
-        f"HTTP/1.1 {status} {phrase}\r\n"
-        f"Content-Type: {content_type}\r\n"
-        f"Content-Length: {len(data)}\r\n\r\n"
-    ).encode("latin-1")
-    writer.write(head + data)
-    await writer.drain()

@@ -1,4 +1,4 @@
-"""Shared fixtures: real git repositories in ``tmp_path``."""
+"""Shared fixtures: real git repositories in ``tmp_path``, the fake servers on loopback."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from fakes.gemini_server import FakeGemini
+from fakes.github_api import FakeGitHub
 from specgen_action.cli import main
+from tests.workflow import TOKEN
 
 
 class GitRepo:
@@ -105,25 +107,47 @@ def cli(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, specgen: CLI) -> CLI:
     return specgen
 
 
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+
+def keep_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy can take a client's traffic to a fake server off 127.0.0.1."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+
+
+def use_gemini(server: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the SDK (and any specgen run) at the running ``server``, on loopback."""
+    assert server.url.startswith("http://127.0.0.1:")
+    keep_on_loopback(monkeypatch)
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
     """A fake Gemini server the SDK is pointed at; no proxy can take traffic off loopback.
 
     Tests tune it by attribute (``fake.latency = 0.1``, ``fake.faults = ...``).
     """
-    for name in (
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
     with FakeGemini() as server:
-        assert server.url.startswith("http://127.0.0.1:")
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
+        use_gemini(server, monkeypatch)
+        yield server
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    """A fake GitHub REST API on 127.0.0.1 that accepts the job token ``workflow.TOKEN``."""
+    keep_on_loopback(monkeypatch)
+    with FakeGitHub(TOKEN) as server:
         yield server
 
 

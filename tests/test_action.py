@@ -37,7 +37,9 @@ from specgen_action.github.action import (
 )
 from specgen_action.github.comment import github_client
 from specgen_action.github.status import set_commit_status
+from specgen_action.report.model import FileRecord
 from tests.conftest import python_module
+from tests.factories import make_report
 
 SHA = "a" * 40
 
@@ -303,15 +305,9 @@ def test_finish_on_a_usage_error_adds_no_second_annotation() -> None:
 
 def test_merged_report_is_written_for_publishing(tmp_path: Path) -> None:
     """Report mode writes the merged report for the publish step."""
-    report = {
-        "version": 1,
-        "tool_version": "0",
-        "provider": "static",
-        "started_at": "2026-01-01T00:00:00+00:00",
-        "files": [{"path": "a.py", "status": "written"}],
-    }
+    report = make_report([FileRecord(path="a.py", status="written")], provider="static")
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "1.json").write_text(json.dumps(report))
+    (tmp_path / "in" / "1.json").write_text(report.model_dump_json())
     env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(tmp_path / "out"),
            "INPUT_MODE": "report", "INPUT_PATHS": str(tmp_path / "in" / "*.json")}  # fmt: skip
     step_run(env, io.StringIO())

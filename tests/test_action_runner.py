@@ -16,7 +16,7 @@ import json
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,14 +29,19 @@ from specgen_action.github.install import STAMP, environment_key
 from specgen_action.text import escape_markdown
 from tests.conftest import python_module
 from tests.runner import ActionRun, CacheStore, run_action
+from tests.workflow import (
+    REPO,
+    TOKEN,
+    dispatch_event,
+    pull_request_event,
+    push_event,
+    repository,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Each test runs action.yml step by step as the runner does, real pip and git included.
 pytestmark = pytest.mark.slow
-REPO = "octo/widgets"
-TOKEN = "ghs_job_token_for_tests"
-
 yaml = pytest.importorskip("yaml")
 RUN_STEPS = {
     step["name"]
@@ -107,9 +112,25 @@ class Origin:
     def ref(self, name: str) -> str:
         return _git(self.bare, "rev-parse", name)
 
+    def pull_request(
+        self, number: int, base: str, files: Mapping[str, str | None], branch: str = "feature"
+    ) -> tuple[str, str]:
+        """Pull request ``number``: ``branch`` off ``base`` changing ``files``, pushed with the
+        refs GitHub keeps for it; returns its head and its merge commit.
+        """
+        _git(self.dev, "checkout", "-q", "-b", branch, base)
+        head = self.commit(files)
+        self.push(branch, f"{head}:refs/pull/{number}/head")
+        # GitHub's merge ref: the pull request merged into its base.
+        _git(self.dev, "checkout", "-q", "--detach", base)
+        _git(self.dev, "merge", "-q", "--no-ff", "-m", f"Merge {branch} into main", head)
+        merge = _git(self.dev, "rev-parse", "HEAD")
+        self.push(f"{merge}:refs/pull/{number}/merge")
+        return head, merge
 
-def checkout(origin: Origin, workspace: Path, sha: str, ref: str) -> None:
-    """What actions/checkout@v4 does with its defaults (fetch-depth 1)."""
+
+def checkout(origin: Origin, workspace: Path, sha: str, ref: str) -> Path:
+    """What actions/checkout@v4 does with its defaults (fetch-depth 1); returns ``workspace``."""
     workspace.mkdir()
     _git(workspace, "init", "-q")
     _git(workspace, "remote", "add", "origin", origin.bare.as_uri())
@@ -121,52 +142,7 @@ def checkout(origin: Origin, workspace: Path, sha: str, ref: str) -> None:
         branch = ref.removeprefix("refs/remotes/origin/")
         _git(workspace, "checkout", "-q", "--force", "-B", branch, ref)
     assert _git(workspace, "rev-parse", "--is-shallow-repository") == "true"
-
-
-def _repository() -> dict[str, Any]:
-    return {"full_name": REPO, "name": "widgets", "default_branch": "main",
-            "owner": {"login": "octo"}}  # fmt: skip
-
-
-def push_event(before: str, after: str, branch: str = "main") -> dict[str, Any]:
-    """A push webhook payload."""
-    return {
-        "ref": f"refs/heads/{branch}",
-        "before": before,
-        "after": after,
-        "created": set(before) == {"0"},
-        "deleted": False,
-        "forced": False,
-        "base_ref": None,
-        "compare": f"https://github.com/{REPO}/compare/{before[:12]}...{after[:12]}",
-        "commits": [{"id": after, "message": "change", "distinct": True}],
-        "head_commit": {"id": after, "message": "change"},
-        "repository": _repository(),
-        "pusher": {"name": "octocat"},
-        "sender": {"login": "octocat", "type": "User"},
-    }
-
-
-def pull_request_event(
-    number: int, base: str, head: str, head_ref: str = "feature", head_repo: str = REPO
-) -> dict[str, Any]:
-    """A pull_request (synchronize) webhook payload."""
-    return {
-        "action": "synchronize",
-        "number": number,
-        "before": "1" * 40,
-        "after": head,
-        "pull_request": {
-            "number": number,
-            "state": "open",
-            "title": "Add c",
-            "head": {"ref": head_ref, "sha": head, "repo": {"full_name": head_repo}},
-            "base": {"ref": "main", "sha": base, "repo": _repository()},
-            "user": {"login": "octocat"},
-        },
-        "repository": _repository(),
-        "sender": {"login": "octocat", "type": "User"},
-    }
+    return workspace
 
 
 # -- the runner ------------------------------------------------------------------------------
@@ -226,12 +202,6 @@ def origin(tmp_path: Path) -> Origin:
     return Origin.create(tmp_path)
 
 
-@pytest.fixture
-def api() -> Iterator[FakeGitHub]:
-    with FakeGitHub(TOKEN) as server:
-        yield server
-
-
 def _specs(workspace: Path) -> list[str]:
     out = workspace / "specs"
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.md")) if out.exists() else []
@@ -257,16 +227,9 @@ def test_pull_request_on_a_depth_1_clone(
     only for the pull request's files.
     """
     base = _base_project(origin)
-    _git(origin.dev, "checkout", "-q", "-b", "feature")
-    head = origin.commit({"src/a.py": python_module("a", 3), "src/c.py": python_module("c")})
-    origin.push("feature", f"{head}:refs/pull/7/head")
-    # GitHub's merge ref: the pull request merged into its base.
-    _git(origin.dev, "checkout", "-q", "--detach", base)
-    _git(origin.dev, "merge", "-q", "--no-ff", "-m", "Merge feature into main", head)
-    merge = _git(origin.dev, "rev-parse", "HEAD")
-    origin.push(f"{merge}:refs/pull/7/merge")
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, merge, "refs/remotes/pull/7/merge")
+    changes = {"src/a.py": python_module("a", 3), "src/c.py": python_module("c")}
+    head, merge = origin.pull_request(7, base, changes)
+    workspace = checkout(origin, tmp_path / "ws", merge, "refs/remotes/pull/7/merge")
 
     run = job.run(
         workspace,
@@ -298,8 +261,7 @@ def test_push_selects_the_pushed_commits(job: Job, origin: Origin, tmp_path: Pat
     before = _base_project(origin)
     after = origin.commit({"src/b.py": python_module("b", 4)})
     origin.push("main")
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, after, "refs/remotes/origin/main")
+    workspace = checkout(origin, tmp_path / "ws", after, "refs/remotes/origin/main")
 
     run = job.run(workspace, "push", push_event(before, after), github={"sha": after})
 
@@ -320,8 +282,7 @@ def test_push_of_a_new_branch_falls_back_to_every_file(
     _git(origin.dev, "checkout", "-q", "-b", "topic")
     after = origin.commit({"src/c.py": python_module("c")})
     origin.push("topic")
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, after, "refs/remotes/origin/topic")
+    workspace = checkout(origin, tmp_path / "ws", after, "refs/remotes/origin/topic")
 
     run = job.run(
         workspace,
@@ -350,8 +311,7 @@ def test_force_push_whose_before_is_gone_falls_back_to_every_file(
     origin.push("main")  # forced: lost is unreachable now
     _git(origin.bare, "reflog", "expire", "--expire=now", "--all")
     _git(origin.bare, "gc", "-q", "--prune=now")
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, after, "refs/remotes/origin/main")
+    workspace = checkout(origin, tmp_path / "ws", after, "refs/remotes/origin/main")
 
     event = {**push_event(lost, after), "forced": True}
     run = job.run(workspace, "push", event, github={"sha": after})
@@ -365,9 +325,8 @@ def test_force_push_whose_before_is_gone_falls_back_to_every_file(
 def test_workflow_dispatch_covers_every_file(job: Job, origin: Origin, tmp_path: Path) -> None:
     """A manual workflow_dispatch run writes the spec of every file."""
     head = _base_project(origin)
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, head, "refs/remotes/origin/main")
-    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository(),
+    workspace = checkout(origin, tmp_path / "ws", head, "refs/remotes/origin/main")
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": repository(),
              "sender": {"login": "octocat"}, "workflow": ".github/workflows/specs.yml"}  # fmt: skip
 
     run = job.run(workspace, "workflow_dispatch", event, github={"sha": head})
@@ -381,9 +340,8 @@ def test_workflow_dispatch_covers_every_file(job: Job, origin: Origin, tmp_path:
 def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: Path) -> None:
     """Check mode fails the job and names each missing spec when no spec was ever written."""
     head = _base_project(origin)
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, head, "refs/remotes/origin/main")
-    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    workspace = checkout(origin, tmp_path / "ws", head, "refs/remotes/origin/main")
+    event = dispatch_event()
 
     run = job.run(workspace, "workflow_dispatch", event, inputs={"mode": "check"})
 
@@ -404,9 +362,8 @@ def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: P
 def test_check_mode_passes_after_generate(job: Job, origin: Origin, tmp_path: Path) -> None:
     """Check mode passes once a generate run has written every spec."""
     head = _base_project(origin)
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, head, "refs/remotes/origin/main")
-    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    workspace = checkout(origin, tmp_path / "ws", head, "refs/remotes/origin/main")
+    event = dispatch_event()
     assert not job.run(workspace, "workflow_dispatch", event).failed
 
     run = job.run(workspace, "workflow_dispatch", event, inputs={"mode": "check"})
@@ -419,7 +376,7 @@ def test_report_mode_merges_two_shards(job: Job, origin: Origin, tmp_path: Path)
     """Report mode merges the reports of two shard jobs into one summary, outputs and comment."""
     head = origin.commit({f"src/m{i}.py": python_module(f"m{i}") for i in range(6)})
     origin.push("main")
-    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    event = dispatch_event()
     reports = tmp_path / "merge" / "reports"
     shard_files = []
     for shard in (1, 2):
@@ -509,8 +466,7 @@ def test_bad_input_is_explained_where_people_look(
         files["pyproject.toml"] = pyproject
     head = origin.commit(files)
     origin.push("main")
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, head, "refs/remotes/origin/main")
+    workspace = checkout(origin, tmp_path / "ws", head, "refs/remotes/origin/main")
 
     run = job.run(workspace, "workflow_dispatch", {"ref": "refs/heads/main"}, inputs=inputs)
 
@@ -534,8 +490,7 @@ def test_missing_merge_base_is_explained(job: Job, origin: Origin, tmp_path: Pat
     """
     base = _base_project(origin)
     head = origin.commit({"src/c.py": python_module("c")})
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, base, "refs/remotes/pull/3/merge")
+    workspace = checkout(origin, tmp_path / "ws", base, "refs/remotes/pull/3/merge")
     # head was never pushed: no fetch can find it.
     run = job.run(workspace, "pull_request", pull_request_event(3, base, head))
 
@@ -550,8 +505,7 @@ def test_comment_api_failure_is_a_warning(
 ) -> None:
     """A GitHub API that keeps failing while commenting costs a warning, not the step."""
     base = _base_project(origin)
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, base, "refs/remotes/pull/9/merge")
+    workspace = checkout(origin, tmp_path / "ws", base, "refs/remotes/pull/9/merge")
     api.fail_next(502, 502, 502, 502, 502, 502)
 
     run = job.run(
@@ -572,11 +526,10 @@ def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
     from it without calls.
     """
     head = _base_project(origin)
-    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    event = dispatch_event()
     inputs = {"gemini-api-key": fake.api_key, "rpm": "0", "comment": "false"}
     server = {"GOOGLE_GEMINI_BASE_URL": fake.url}
-    first_ws = tmp_path / "first"
-    checkout(origin, first_ws, head, "refs/remotes/origin/main")
+    first_ws = checkout(origin, tmp_path / "first", head, "refs/remotes/origin/main")
 
     first = job.run(first_ws, "workflow_dispatch", event, inputs=inputs, env=server)
 
@@ -588,8 +541,7 @@ def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
     calls = fake.requests
 
     # The next run (another run id, a fresh clone) restores the cache by its prefix.
-    second_ws = tmp_path / "second"
-    checkout(origin, second_ws, head, "refs/remotes/origin/main")
+    second_ws = checkout(origin, tmp_path / "second", head, "refs/remotes/origin/main")
     second = job.run(
         second_ws, "workflow_dispatch", event, inputs=inputs, env=server, github={"run_id": "4243"}
     )
@@ -609,7 +561,7 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     job (no warning per file) and keeps the job in the saved cache; the next run collects it
     and commits the specs."""
     head = _base_project(origin)
-    event = {"schedule": "17 3 * * *", "repository": _repository()}
+    event = {"schedule": "17 3 * * *", "repository": repository()}
     inputs = {
         "gemini-api-key": fake.api_key,
         "batch": "true",
@@ -620,8 +572,7 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     }
     server = {"GOOGLE_GEMINI_BASE_URL": fake.url, "SPECGEN_BATCH_POLL": "0.05"}
     fake.batch.job_seconds = 60.0
-    first_ws = tmp_path / "first"
-    checkout(origin, first_ws, head, "refs/remotes/origin/main")
+    first_ws = checkout(origin, tmp_path / "first", head, "refs/remotes/origin/main")
 
     first = job.run(first_ws, "schedule", event, inputs=inputs, env=server, github={"sha": head})
 
@@ -639,8 +590,7 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
 
     # The job ends; the next scheduled run restores the cache, collects it and commits.
     fake.batch.job_seconds = 0.0
-    second_ws = tmp_path / "second"
-    checkout(origin, second_ws, head, "refs/remotes/origin/main")
+    second_ws = checkout(origin, tmp_path / "second", head, "refs/remotes/origin/main")
     second = job.run(
         second_ws,
         "schedule",
@@ -678,8 +628,7 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
     )
     after = origin.commit({"src/c.py": python_module("c"), "src/b.py": None})
     origin.push("main")
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, after, "refs/remotes/origin/main")
+    workspace = checkout(origin, tmp_path / "ws", after, "refs/remotes/origin/main")
 
     run = job.run(
         workspace,
@@ -703,8 +652,7 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
     assert f"(https://github.com/{REPO}/commit/{tip})" in run.summary
 
     # Once per run: the next run (on the pushed commit) has nothing left to commit.
-    workspace2 = tmp_path / "ws2"
-    checkout(origin, workspace2, tip, "refs/remotes/origin/main")
+    workspace2 = checkout(origin, tmp_path / "ws2", tip, "refs/remotes/origin/main")
     again = job.run(
         workspace2, "push", push_event(after, tip), inputs={"commit": "true"}, github={"sha": tip}
     )
@@ -718,15 +666,8 @@ def test_commit_goes_to_the_pull_request_head_branch(
 ) -> None:
     """The specs go onto the head branch's own tip, and the comment names that commit."""
     base = _base_project(origin)
-    _git(origin.dev, "checkout", "-q", "-b", "feature")
-    head = origin.commit({"src/c.py": python_module("c")})
-    origin.push("feature")
-    _git(origin.dev, "checkout", "-q", "--detach", base)
-    _git(origin.dev, "merge", "-q", "--no-ff", "-m", "merge", head)
-    merge = _git(origin.dev, "rev-parse", "HEAD")
-    origin.push(f"{merge}:refs/pull/4/merge")
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, merge, "refs/remotes/pull/4/merge")
+    head, merge = origin.pull_request(4, base, {"src/c.py": python_module("c")})
+    workspace = checkout(origin, tmp_path / "ws", merge, "refs/remotes/pull/4/merge")
 
     run = job.run(
         workspace,
@@ -755,7 +696,7 @@ def test_specs_answered_from_the_cache_are_counted_as_written_and_match_the_comm
     many as the pushed commit carries, with "from the cache" beside them; no call rows."""
     head = origin.commit({f"src/m{i}.py": python_module(f"m{i}") for i in range(3)})
     origin.push("main")
-    event = {"inputs": {}, "ref": "refs/heads/main", "repository": _repository()}
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": repository()}
     inputs = {"gemini-api-key": fake.api_key, "rpm": "0", "comment": "false"}
     server = {"GOOGLE_GEMINI_BASE_URL": fake.url}
     first_ws = tmp_path / "first"
@@ -826,8 +767,7 @@ def test_commit_from_a_fork_warns_and_leaves_the_specs(
     base = _base_project(origin)
     head = origin.commit({"src/c.py": python_module("c")})
     origin.push(f"{head}:refs/pull/5/head")
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, head, "refs/remotes/pull/5/merge")
+    workspace = checkout(origin, tmp_path / "ws", head, "refs/remotes/pull/5/merge")
 
     run = job.run(
         workspace,
@@ -1016,7 +956,7 @@ def test_a_merge_queue_run_never_commits_and_says_so(
         "action": "checks_requested",
         "merge_group": {"head_sha": queued, "head_ref": f"refs/heads/{queue}",
                         "base_sha": base, "base_ref": "refs/heads/main"},
-        "repository": _repository(),
+        "repository": repository(),
     }  # fmt: skip
 
     run = job.run(

@@ -27,7 +27,7 @@ from specgen_action.errors import (
     exit_code,
 )
 from specgen_action.specs.render import parse_front_matter
-from tests.conftest import CLI, GitRepo, Result
+from tests.conftest import CLI, GitRepo, Result, keep_on_loopback
 
 PY = '"""Tools."""\n\n\ndef double(x: int) -> int:\n    """Double x."""\n    return 2 * x\n'
 
@@ -444,7 +444,6 @@ def test_exit_codes_follow_the_error_class() -> None:
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    keep_on_loopback(monkeypatch)
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
     yield

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from specgen_action.github import commands
-from specgen_action.report.model import FileRecord, RunReport, finish_report
+from specgen_action.report.model import FileRecord
 from specgen_action.text import escape_data, escape_property
+from tests.factories import make_report
 
 # Hostile strings: each must stay inside the one command line that carries it.
 VECTORS = [
@@ -96,21 +97,13 @@ def test_in_github_actions() -> None:
     assert not commands.in_github_actions({})
 
 
-def _report(files: list[FileRecord]) -> RunReport:
-    report = RunReport(
-        tool_version="0.1.0", provider="gemini", started_at="2025-01-01T00:00:00+00:00"
-    )
-    report.files = files
-    return finish_report(report)
-
-
 def test_a_good_run_gets_one_run_level_notice() -> None:
     """A run without trouble gets a single run-level timing notice, no per-file ones."""
     files = [
         FileRecord(path=f"src/m{i:02}.py", status="written", duration_s=2.0 + i / 5, api_calls=1)
         for i in range(10)
     ]
-    lines, overflow = commands.annotations(_report(files))
+    lines, overflow = commands.annotations(make_report(files))
     assert overflow == {"notice": 0, "warning": 0}
     assert len(lines) == 1
     assert lines[0].startswith("::notice title=specgen%3A timing::10 files in ")
@@ -128,7 +121,7 @@ def test_outliers_and_retries_get_file_notices() -> None:
         FileRecord(path="src/edge.py", status="written", duration_s=5.9, api_calls=1),
         FileRecord(path="src/retried.py", status="cached", duration_s=2.0, retries=2, api_calls=3),
     ]
-    lines, _ = commands.annotations(_report(files))
+    lines, _ = commands.annotations(make_report(files))
     filed = [line for line in lines if "file=" in line]
     assert len(filed) == 2
     assert filed[0].startswith("::notice title=specgen%3A slow file,file=src/slow.py::")
@@ -157,7 +150,7 @@ def test_annotations_cap_each_kind_and_count_the_rest() -> None:
             for i in range(13)
         ]
     )
-    lines, overflow = commands.annotations(_report(files))
+    lines, overflow = commands.annotations(make_report(files))
     notices = [line for line in lines if line.startswith("::notice")]
     warnings = [line for line in lines if line.startswith("::warning")]
     assert len(notices) == 10 and len(warnings) == 10
@@ -173,7 +166,7 @@ def test_a_small_run_has_no_outliers() -> None:
         FileRecord(path="a.py", status="written", duration_s=1.0, api_calls=1),
         FileRecord(path="b.py", status="written", duration_s=30.0, api_calls=1),
     ]
-    lines, _ = commands.annotations(_report(files))
+    lines, _ = commands.annotations(make_report(files))
     assert len(lines) == 1 and "file=" not in lines[0]
 
 
@@ -184,7 +177,7 @@ def test_annotations_escape_hostile_paths_and_reasons() -> None:
         FileRecord(path=evil, status="written", duration_s=1.0, api_calls=1, retries=1),
         FileRecord(path=evil, status="failed", reason="boom\r\n::add-mask::x"),
     ]
-    lines, overflow = commands.annotations(_report(files), limit=2)
+    lines, overflow = commands.annotations(make_report(files), limit=2)
     assert overflow == {"notice": 0, "warning": 0}
     assert len(lines) == 3
     for line in lines:
@@ -202,7 +195,7 @@ def test_annotations_skip_unchanged_and_zero_time() -> None:
         FileRecord(path="b.py", status="written", duration_s=0.0),
         FileRecord(path="c.py", status="skipped", reason="binary"),
     ]
-    lines, overflow = commands.annotations(_report(files))
+    lines, overflow = commands.annotations(make_report(files))
     assert overflow == {"notice": 0, "warning": 0}
     assert len(lines) == 1 and "file=" not in lines[0]  # the run-level notice only
-    assert commands.annotations(_report(files), limit=0)[0] == []
+    assert commands.annotations(make_report(files), limit=0)[0] == []

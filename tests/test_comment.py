@@ -18,38 +18,9 @@ from specgen_action.github.comment import (
     render_comment,
     upsert_comment,
 )
-from specgen_action.report.model import (
-    CallRecord,
-    FileRecord,
-    RunReport,
-    finish_report,
-    merge_reports,
-)
-
-REPO = "octo/widgets"
-TOKEN = "ghs_fake_token"
-
-
-def _report(files: list[FileRecord], **fields: object) -> RunReport:
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="gemini",
-        model="gemini-2.5-flash",
-        started_at=str(fields.pop("started_at", "2025-01-01T00:00:00+00:00")),
-        wall_s=4.0,
-        files=files,
-    )
-    finish_report(report)
-    for name, value in fields.items():
-        setattr(report, name, value)
-    return report
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    with FakeGitHub(TOKEN) as server:
-        yield server
+from specgen_action.report.model import FileRecord, merge_reports
+from tests.factories import make_call, make_report
+from tests.workflow import REPO, TOKEN
 
 
 @pytest.fixture
@@ -63,7 +34,7 @@ def test_render_starts_with_the_marker_and_links_the_run() -> None:
     the run.
     """
     files = [FileRecord(path="a.py", status="written", api_calls=2, duration_s=1.5)]
-    body = render_comment(_report(files), "https://github.com/o/r/actions/runs/42")
+    body = render_comment(make_report(files), "https://github.com/o/r/actions/runs/42")
     assert body.startswith(MARKER + "\n")
     assert "### specgen-action: ✅ 1 written, 0 already current" in body
     assert "| `a.py` | written | 2 | 1.5 |" in body
@@ -73,7 +44,7 @@ def test_render_starts_with_the_marker_and_links_the_run() -> None:
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "https://x/y) [z](https://evil", None])
 def test_render_drops_unsafe_run_urls(url: str | None) -> None:
     """A run URL that is not GitHub's https link is left out of the comment."""
-    body = render_comment(_report([FileRecord(path="a.py", status="written")]), url)
+    body = render_comment(make_report([FileRecord(path="a.py", status="written")]), url)
     assert "Full report" not in body
 
 
@@ -88,7 +59,7 @@ def test_render_cannot_ping_or_inject() -> None:
             duration_s=1,
         )
     ]
-    body = render_comment(_report(files))
+    body = render_comment(make_report(files))
     outside = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", body)
     assert not re.search(r"@(?!\u200b)", outside)
     assert "<script>" not in outside and "&lt;script&gt;" in outside
@@ -111,7 +82,7 @@ def test_render_is_bounded_with_a_note() -> None:
         FileRecord(path=f"{'x' * 300}/{i}.py", status="failed", reason="y" * 5000, api_calls=1)
         for i in range(5000)
     ]
-    report = _report(files, recommendations=["z" * 5000] * 500)
+    report = make_report(files, recommendations=["z" * 5000] * 500)
     body = render_comment(report)
     assert len(body) < MAX_COMMENT_CHARS and len(body.encode()) < MAX_COMMENT_CHARS
     assert "_4970 more in the job summary._" in body
@@ -122,13 +93,13 @@ def test_render_is_bounded_with_a_note() -> None:
 
 def test_merged_shards_render_one_comment() -> None:
     """The reports of several shards render as one comment."""
-    one = _report([FileRecord(path="a.py", status="written", api_calls=1)], shard="1/2")
-    two = _report(
+    one = make_report([FileRecord(path="a.py", status="written", api_calls=1)], shard="1/2")
+    two = make_report(
         [FileRecord(path="b.py", status="failed", reason="boom")],
         shard="2/2",
         started_at="2025-01-01T00:00:03+00:00",
     )
-    one.calls = [CallRecord(file="a.py", chunk="c", start_s=0, end_s=1, attempt=1, outcome="ok")]
+    one.calls = [make_call("a.py")]
     body = render_comment(merge_reports([one, two]))
     assert body.count(MARKER) == 1
     assert "2 files · 1 written" in body and "- `b.py`: boom" in body
@@ -137,26 +108,21 @@ def test_merged_shards_render_one_comment() -> None:
 
 def test_check_and_offline_comments_have_no_call_figures() -> None:
     """Check and offline comments carry no call, cost or speed-up figures."""
-    check = RunReport(
-        tool_version="0.1.0",
-        provider="check",
-        started_at="2025-01-01T00:00:00+00:00",
-        files=[
+    check = make_report(
+        [
             FileRecord(path="a.py", status="unchanged"),
             FileRecord(path="b.py", status="missing", reason="no spec yet"),
         ],
+        provider="check",
     )
-    body = render_comment(finish_report(check))
+    body = render_comment(check)
     assert "2 files checked · 1 up to date · 1 missing · 0 stale · 0 orphaned" in body
     assert "`specgen generate b.py`" in body
     assert "failed" not in body and "API calls" not in body and "speed-up" not in body
-    static = RunReport(
-        tool_version="0.1.0",
-        provider="static",
-        started_at="2025-01-01T00:00:00+00:00",
-        files=[FileRecord(path="a.py", status="written", duration_s=0.1)],
+    static = make_report(
+        [FileRecord(path="a.py", status="written", duration_s=0.1)], provider="static"
     )
-    body = render_comment(finish_report(static))
+    body = render_comment(static)
     assert "1 written" in body and "API calls" not in body and "speed-up" not in body
 
 
@@ -297,8 +263,7 @@ def test_the_comment_shows_spend_against_the_budget_and_batch_files() -> None:
         FileRecord(path="a.py", status="written", batch_job="batches/b1", tokens_in=10),
         FileRecord(path="b.py", status="failed", reason="budget: the next request could cost"),
     ]
-    report = _report(files)
-    finish_report(report, (1.0, 2.0), budget_usd=0.5, budget_spent_usd=0.25)
+    report = make_report(files, price=(1.0, 2.0), budget_usd=0.5, budget_spent_usd=0.25)
     body = render_comment(report)
     assert "<span>$</span>0.2500 of a <span>$</span>0.5 budget" in body
     assert "Batch API: 1 file(s)" in body
@@ -315,7 +280,7 @@ def test_the_marker_names_the_workflow_and_the_job_and_cannot_close_the_comment(
     assert len(set(markers)) == len(markers)
     assert not any(m in n for m in markers for n in markers if m != n)
     assert comment_marker(None, None) == MARKER
-    body = render_comment(_report([FileRecord(path="a.py", status="written")]), marker=plain)
+    body = render_comment(make_report([FileRecord(path="a.py", status="written")]), marker=plain)
     assert body.startswith(plain + "\n") and MARKER not in body
 
 
@@ -346,7 +311,7 @@ def test_a_run_with_no_call_shows_no_call_figures() -> None:
     """Every answer from the cache: the specs count as written with the source beside them,
     and neither call counts nor a speed-up appear."""
     files = [FileRecord(path=f"{n}.py", status="cached") for n in "ab"]
-    body = render_comment(_report(files))
+    body = render_comment(make_report(files))
     assert "### specgen-action: ✅ 2 written, 0 already current" in body
     assert "2 files · 2 written (2 from the cache) · 0 unchanged" in body
     assert "API calls" not in body and "speed-up" not in body and "≈" not in body

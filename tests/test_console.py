@@ -21,9 +21,10 @@ import pytest
 from fakes.gemini_server import FakeGemini
 from specgen_action.engine.scheduler import RunState, _finish_estimate
 from specgen_action.report.console import ConsoleProgress, print_summary
-from specgen_action.report.model import FileRecord, RunReport, finish_report
+from specgen_action.report.model import FileRecord
 from specgen_action.text import safe
 from tests.conftest import GitRepo, python_module
+from tests.factories import make_report
 
 
 def test_safe_keeps_outside_text_on_one_line() -> None:
@@ -61,17 +62,11 @@ def test_live_line_redraws_in_place() -> None:
 
 def test_summary_lists_trouble_with_reasons() -> None:
     """The closing summary lists failed and skipped files with their reasons."""
-    report = finish_report(
-        RunReport(
-            tool_version="1",
-            provider="static",
-            started_at="2026-01-01T00:00:00+00:00",
-            files=[
-                FileRecord(path="ok.py", status="written"),
-                FileRecord(path="bin\n.py", status="skipped", reason="binary file"),
-            ],
-        )
-    )
+    files = [
+        FileRecord(path="ok.py", status="written"),
+        FileRecord(path="bin\n.py", status="skipped", reason="binary file"),
+    ]
+    report = make_report(files, provider="static")
     stream = io.StringIO()
     print_summary(report, stream)
     lines = stream.getvalue().splitlines()
@@ -82,17 +77,12 @@ def test_summary_lists_trouble_with_reasons() -> None:
 def test_a_spec_written_from_the_cache_counts_as_written() -> None:
     """The closing line counts every spec written to disk as written, what answered it in
     brackets beside the count; no call figures when no call was made."""
-    report = finish_report(
-        RunReport(
-            tool_version="1",
-            provider="gemini",
-            started_at="2026-01-01T00:00:00+00:00",
-            files=[
-                FileRecord(path="a.py", status="cached"),
-                FileRecord(path="b.py", status="written", batch_job="batches/7"),
-                FileRecord(path="c.py", status="unchanged"),
-            ],
-        )
+    report = make_report(
+        [
+            FileRecord(path="a.py", status="cached"),
+            FileRecord(path="b.py", status="written", batch_job="batches/7"),
+            FileRecord(path="c.py", status="unchanged"),
+        ]
     )
     stream = io.StringIO()
     print_summary(report, stream)

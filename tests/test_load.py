@@ -23,7 +23,7 @@ from specgen_action.providers.base import Provider
 from specgen_action.providers.gemini import make_gemini_provider
 from specgen_action.providers.static import StaticProvider
 from specgen_action.select.selection import Filters, select_all
-from tests.conftest import GitRepo
+from tests.conftest import GitRepo, keep_on_loopback
 
 MAX_RSS_MB = 500
 FD_SLACK = 4
@@ -139,8 +139,7 @@ def run_in_process(root: Path, provider: Provider) -> None:
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc/self/fd")
 def test_no_file_descriptor_leaks(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     """Repeated runs in one process leave no file descriptor open."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    keep_on_loopback(monkeypatch)
     fill(repo, 500)
     root = repo.root
     run_in_process(root, StaticProvider())  # warm-up: lazy imports and grammars

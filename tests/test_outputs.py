@@ -14,7 +14,8 @@ from specgen_action.github.outputs import (
     action_outputs,
     write_outputs,
 )
-from specgen_action.report.model import CallRecord, FileRecord, RunReport, finish_report
+from specgen_action.report.model import FileRecord
+from tests.factories import make_call, make_report
 
 
 def _parse(text: str) -> dict[str, str]:
@@ -32,24 +33,15 @@ def _parse(text: str) -> dict[str, str]:
 
 def test_action_outputs_from_a_report() -> None:
     """The action's outputs are derived from a report's totals and paths."""
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="gemini",
-        started_at="2025-01-01T00:00:00+00:00",
-        wall_s=12.345,
-    )
-    report.files = [
+    files = [
         FileRecord(path="a.py", status="written"),
         FileRecord(path="b.py", status="unchanged"),
         FileRecord(path="c.py", status="cached"),
         FileRecord(path="d.py", status="failed"),
         FileRecord(path="e.py", status="timeout"),
     ]
-    report.calls = [
-        CallRecord(file="a.py", chunk="c1", start_s=0, end_s=1, attempt=1, outcome="ok"),
-        CallRecord(file="d.py", chunk="c1", start_s=0, end_s=1, attempt=1, outcome="server_error"),
-    ]
-    finish_report(report)
+    calls = [make_call("a.py"), make_call("d.py", outcome="server_error")]
+    report = make_report(files, calls, wall_s=12.345)
     values = action_outputs(report, "/tmp/r.json")
     assert tuple(values) == OUTPUT_NAMES + DRIFT_OUTPUT_NAMES
     assert values == {
@@ -68,17 +60,14 @@ def test_action_outputs_from_a_report() -> None:
 
 def test_check_outputs_count_drift_never_failures() -> None:
     """Check mode's outputs count missing, stale and orphaned specs, not failures."""
-    report = RunReport(
-        tool_version="0.1.0", provider="check", started_at="2025-01-01T00:00:00+00:00"
-    )
-    report.files = [
+    files = [
         FileRecord(path="a.py", status="unchanged"),
         FileRecord(path="b.py", status="missing"),
         FileRecord(path="c.py", status="stale"),
         FileRecord(path="d.py", status="stale"),
         FileRecord(path="e.py", status="orphaned"),
     ]
-    values = action_outputs(finish_report(report), "r.json")
+    values = action_outputs(make_report(files, provider="check"), "r.json")
     assert values["failed"] == "0" and values["written"] == "0" and values["api-calls"] == "0"
     assert (values["missing"], values["stale"], values["orphaned"]) == ("1", "2", "1")
 

@@ -5,28 +5,20 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from fakes.github_api import FakeGitHub
 from specgen_action.github.comment import MARKER
 from specgen_action.github.publish import publish, run_url
-from specgen_action.report.model import (
-    CallRecord,
-    FileRecord,
-    RunReport,
-    finish_report,
-    merge_reports,
-)
+from specgen_action.report.model import FileRecord, RunReport, merge_reports
+from tests.factories import STARTED_AT, make_call, make_report
+from tests.workflow import REPO, TOKEN, runner_env
 
-REPO = "octo/widgets"
-TOKEN = "ghs_secret_token_value"
 API_KEY = "AIza-secret-key"
 
 
-def _report(shard: str | None = None, started_at: str = "2025-01-01T00:00:00+00:00") -> RunReport:
+def _report(shard: str | None = None, started_at: str = STARTED_AT) -> RunReport:
+    """Twelve files written and one failed, in shard ``shard`` when given."""
     prefix = shard.replace("/", "_") if shard else "x"
     files = [
         FileRecord(
@@ -42,48 +34,13 @@ def _report(shard: str | None = None, started_at: str = "2025-01-01T00:00:00+00:
             path=f"src/{prefix}_bad.py", status="failed", reason="server error\n::add-mask::x"
         )
     ]
-    calls = [
-        CallRecord(
-            file=f"src/{prefix}_{i}.py", chunk="c1", start_s=i, end_s=i + 1, attempt=1, outcome="ok"
-        )
-        for i in range(12)
-    ]
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="gemini",
-        started_at=started_at,
-        wall_s=13.0,
-        shard=shard,
-        files=files,
-        calls=calls,
-    )
-    return finish_report(report)
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    with FakeGitHub(TOKEN) as server:
-        yield server
+    calls = [make_call(f"src/{prefix}_{i}.py", i, i + 1) for i in range(12)]
+    return make_report(files, calls, started_at=started_at, wall_s=13.0, shard=shard)
 
 
 def _env(tmp_path: Path, api_url: str, event: dict[str, object] | None = None) -> dict[str, str]:
-    event_path = tmp_path / "event.json"
-    event_path.write_text(json.dumps(event or {"number": 5, "pull_request": {"number": 5}}))
-    for name in ("summary.md", "output.txt"):
-        (tmp_path / name).touch()
-    return {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
-        "GITHUB_EVENT_PATH": str(event_path),
-        "GITHUB_REPOSITORY": REPO,
-        "GITHUB_TOKEN": TOKEN,
-        "GEMINI_API_KEY": API_KEY,
-        "GITHUB_API_URL": api_url,
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_RUN_ID": "99",
-    }
+    event = event or {"number": 5, "pull_request": {"number": 5}}
+    return {**runner_env(tmp_path, "pull_request", event, api_url), "GEMINI_API_KEY": API_KEY}
 
 
 def _publish(report: RunReport, env: dict[str, str], **flags: bool) -> str:
@@ -226,18 +183,13 @@ def test_sharded_reports_publish_as_one(tmp_path: Path, api: FakeGitHub) -> None
 
 def test_a_check_report_publishes_drift(tmp_path: Path, api: FakeGitHub) -> None:
     """A check report publishes its drift: missing, stale and orphaned specs."""
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="check",
-        started_at="2025-01-01T00:00:00+00:00",
-        out_dir="docs/specs",
-        files=[
-            FileRecord(path="a.py", status="unchanged"),
-            FileRecord(path="b.py", status="missing", reason="no spec yet"),
-            FileRecord(path="c.py", status="stale", reason="the source changed"),
-        ],
-    )
-    log = _publish(finish_report(report), _env(tmp_path, api.url), comment=False)
+    files = [
+        FileRecord(path="a.py", status="unchanged"),
+        FileRecord(path="b.py", status="missing", reason="no spec yet"),
+        FileRecord(path="c.py", status="stale", reason="the source changed"),
+    ]
+    report = make_report(files, provider="check", out_dir="docs/specs")
+    log = _publish(report, _env(tmp_path, api.url), comment=False)
     lines = log.splitlines()
     assert not [line for line in lines if line.startswith("::notice")]
     assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import graphlib
 import shutil
 import subprocess
 import sys
@@ -120,3 +121,98 @@ def test_every_test_says_what_it_proves() -> None:
             if node.name.startswith("test_") and not ast.get_docstring(node):
                 bare.append(f"{path.name}::{node.name}")
     assert bare == [], f"tests without a docstring: {', '.join(bare)}"
+
+
+def _module_names(root: Path, package: str) -> dict[str, Path]:
+    """Every module of ``package`` under ``root`` by dotted name (a package by its own name)."""
+    names = {}
+    for path in sorted((root / package).rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return names
+
+
+def _module_level_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """The imports that run when the module is imported: not in functions, not for type checking."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+        elif isinstance(node, ast.If):
+            typing_only = ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+            pending += node.orelse if typing_only else [*node.body, *node.orelse]
+        elif isinstance(node, ast.Try | ast.With | ast.ClassDef):
+            pending += [
+                child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)
+            ]
+            if isinstance(node, ast.Try):
+                pending += [stmt for handler in node.handlers for stmt in handler.body]
+    return found
+
+
+def _import_graph(root: Path, packages: list[str]) -> dict[str, set[str]]:
+    """Module -> the modules of ``packages`` it imports at module level (relative ones resolved)."""
+    modules: dict[str, Path] = {}
+    for package in packages:
+        modules |= _module_names(root, package)
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        # A relative import counts from the module's package (a package's own name for __init__).
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        targets = set()
+        for node in _module_level_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+                continue
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*here[: len(here) - node.level + 1], *filter(None, [base])])
+            # `from package import module` imports that module; `from module import name`, module.
+            targets |= {f"{base}.{alias.name}" for alias in node.names} & modules.keys() or {base}
+        graph[name] = {target for target in targets if target in modules and target != name}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """A ring of modules that import one another (first module repeated at the end), or []."""
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as error:
+        return list(error.args[1])
+    return []
+
+
+def test_no_import_cycle_in_the_package_or_the_fakes() -> None:
+    """No module of specgen_action or fakes imports itself back through other modules at import
+    time (imports inside functions and under TYPE_CHECKING do not count).
+    """
+    graph = _import_graph(ROOT, ["specgen_action", "fakes"])
+    assert "fakes.gemini_batch" in graph["fakes.gemini_server"]
+    assert "specgen_action.errors" in graph["specgen_action.cli"]
+    cycle = _cycle(graph)
+    assert cycle == [], "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_cycle_check_sees_relative_imports_and_ignores_lazy_ones(tmp_path: Path) -> None:
+    """The cycle check finds a ring closed by a relative import, and leaves out imports made
+    inside a function or under TYPE_CHECKING.
+    """
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    files = {
+        "__init__.py": "",
+        "a.py": "from .sub import b\n",
+        "sub/__init__.py": "",
+        "sub/b.py": "from ..c import thing\n",
+        "c.py": "try:\n    import pkg.a\nexcept ImportError:\n    pass\n",
+        "lazy.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import d\n",
+        "d.py": "def f() -> None:\n    from . import lazy\n",
+    }
+    for name, text in files.items():
+        (package / name).write_text(text, encoding="utf-8")
+    graph = _import_graph(tmp_path, ["pkg"])
+    assert graph["pkg.lazy"] == set() and graph["pkg.d"] == set()
+    cycle = _cycle(graph)
+    assert cycle[0] == cycle[-1] and sorted(cycle[1:]) == ["pkg.a", "pkg.c", "pkg.sub.b"]

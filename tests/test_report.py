@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from specgen_action.report.model import (
+    CallOutcome,
     CallRecord,
     FileRecord,
     RunReport,
@@ -14,29 +15,17 @@ from specgen_action.report.model import (
     load_report,
     pending_line,
 )
+from tests.factories import make_call, make_report
 
 
 def _report(calls: list[CallRecord]) -> RunReport:
-    return finish_report(
-        RunReport(
-            tool_version="1",
-            provider="gemini",
-            started_at="2026-01-01T00:00:00+00:00",
-            wall_s=10.0,
-            files=[FileRecord(path="a.py", status="written", api_calls=len(calls))],
-            calls=calls,
-        ),
-        price=(1.0, 2.0),
-        rpm=10,
-        concurrency=4,
-    )
+    """A run over one file that made ``calls``, with ``--rpm 10`` and ``--concurrency 4``."""
+    files = [FileRecord(path="a.py", status="written", api_calls=len(calls))]
+    return make_report(files, calls, wall_s=10.0, price=(1.0, 2.0), rpm=10, concurrency=4)
 
 
-def _call(queue_s: float, limit_s: float, outcome: str = "ok") -> CallRecord:
-    return CallRecord(
-        file="a.py", chunk="c", start_s=0, end_s=1, attempt=1, outcome=outcome,  # type: ignore[arg-type]
-        queue_s=queue_s, limit_s=limit_s,
-    )  # fmt: skip
+def _call(queue_s: float, limit_s: float, outcome: CallOutcome = "ok") -> CallRecord:
+    return make_call("a.py", outcome=outcome, queue_s=queue_s, limit_s=limit_s)
 
 
 def test_waiting_on_the_limits_advises_rpm() -> None:

@@ -27,11 +27,10 @@ from specgen_action.github.comment import MARKER
 from specgen_action.providers import prompts
 from specgen_action.specs.render import parse_front_matter
 from specgen_action.text import escape_data, escape_property
-from tests.conftest import CLI, GitRepo, Result
+from tests.conftest import CLI, GitRepo, Result, use_gemini
+from tests.workflow import REPO, TOKEN, pull_request_event, runner_env
 
 KEY = "AIzaSyD-not-a-real-key-but-shaped-like-1"
-TOKEN = "ghs_repository_token_never_printed"
-REPO = "octo/widgets"
 PR = 7
 
 HOSTILE = (
@@ -114,25 +113,17 @@ def hostile_faults() -> Callable[[int, dict[str, Any]], Fault | None]:
 
 @pytest.fixture
 def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileGemini]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    """The hostile fake Gemini, answering the key ``KEY``, with the SDK pointed at it."""
     with HostileGemini(api_key=KEY, faults=hostile_faults()) as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
+        use_gemini(server, monkeypatch)
         yield server
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(TOKEN) as api:
-        yield api
 
 
 def pull_request(
     repo: GitRepo,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    github: FakeGitHub,
+    api: FakeGitHub,
     files: dict[str, str],
 ) -> Path:
     """A pull request whose head adds ``files``, and the runner's environment; the runner dir."""
@@ -142,38 +133,21 @@ def pull_request(
         repo.write(name, text)
     head = repo.commit("pr")
     runner = tmp_path / "runner"
-    runner.mkdir()
-    event = runner / "event.json"
-    pull = {"number": PR, "base": {"sha": base}, "head": {"sha": head}}
-    event.write_text(json.dumps({"number": PR, "pull_request": pull}))
-    (runner / "summary.md").touch()
-    (runner / "output.txt").touch()
-    env = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_STEP_SUMMARY": str(runner / "summary.md"),
-        "GITHUB_OUTPUT": str(runner / "output.txt"),
-        "GITHUB_REPOSITORY": REPO,
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_API_URL": github.url,
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_RUN_ID": "99",
-        "SPECGEN_MAX_ATTEMPTS": "2",
-    }
-    for name, value in env.items():
+    event = pull_request_event(PR, base, head)
+    for name, value in runner_env(runner, "pull_request", event, api.url).items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "2")
     monkeypatch.chdir(repo.root)
     return runner
 
 
 @pytest.fixture
 def actions(
-    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github: FakeGitHub
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: FakeGitHub
 ) -> Path:
     """A pull request whose head adds the hostile files, and the runner's environment."""
     files = {name: INJECTION + PY if name == "src/inject.py" else PY for name in NAMES}
-    return pull_request(repo, tmp_path, monkeypatch, github, files)
+    return pull_request(repo, tmp_path, monkeypatch, api, files)
 
 
 @pytest.fixture
@@ -204,7 +178,7 @@ def all_text(*roots: Path) -> dict[str, str]:
 def test_the_api_key_only_ever_appears_in_its_mask_command(
     repo: GitRepo,
     gemini: HostileGemini,
-    github: FakeGitHub,
+    api: FakeGitHub,
     actions: Path,
     cli: CLI,
 ) -> None:
@@ -224,9 +198,9 @@ def test_the_api_key_only_ever_appears_in_its_mask_command(
     for name, text in files.items():
         assert KEY not in text, name
         assert TOKEN not in text, name
-    for request in github.requests:
+    for request in api.requests:
         assert KEY not in json.dumps(request.body), request.path
-    comments = github.comments(REPO, PR)
+    comments = api.comments(REPO, PR)
     assert len(comments) == 1
     assert KEY not in comments[0]["body"] and TOKEN not in comments[0]["body"]
     # The failure reasons were printed (so the error path ran), redacted.
@@ -292,7 +266,7 @@ def test_the_key_is_redacted_whatever_field_and_form_a_server_echoes_it_in(
     repo: GitRepo,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    github: FakeGitHub,
+    api: FakeGitHub,
     specgen: CLI,
 ) -> None:
     """The key echoed in any field of a server error, in any encoding, is redacted from every
@@ -304,17 +278,14 @@ def test_the_key_is_redacted_whatever_field_and_form_a_server_echoes_it_in(
         for field in ECHO_FIELDS
         for form, echo in echoes.items()
     }
-    runner = pull_request(repo, tmp_path, monkeypatch, github, dict.fromkeys(faults, PY))
+    runner = pull_request(repo, tmp_path, monkeypatch, api, dict.fromkeys(faults, PY))
     monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "1")
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
 
     def script(index: int, body: dict[str, Any]) -> Fault | None:
         return faults.get(files_of(prompt_of(body))[0])
 
     with FakeGemini(api_key=ODD_KEY, faults=script) as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
+        use_gemini(server, monkeypatch)
         # One file a call: each file's fault echoes the key in one field, its own.
         generated = specgen(
             "generate", "--github-event", "--report", "r.json", "--rpm", "0", "--pack-tokens", "0"
@@ -333,7 +304,7 @@ def test_the_key_is_redacted_whatever_field_and_form_a_server_echoes_it_in(
         "report": (repo.root / "r.json").read_text(),
         "summary": (runner / "summary.md").read_text(),
         "outputs": (runner / "output.txt").read_text(),
-        "comment": github.comments(REPO, PR)[0]["body"],
+        "comment": api.comments(REPO, PR)[0]["body"],
     }
     # Markdown renders an escaped key as the key: compare with the escapes taken out too.
     rendered = {f"{p} (rendered)": re.sub(r"\\(.)", r"\1", t) for p, t in places.items()}
@@ -405,7 +376,7 @@ def assert_no_injected_commands(log: str, paths: set[str]) -> list[tuple[str, di
 def test_no_name_answer_or_error_can_emit_a_workflow_command(
     repo: GitRepo,
     gemini: HostileGemini,
-    github: FakeGitHub,
+    api: FakeGitHub,
     actions: Path,
     cli: CLI,
 ) -> None:
@@ -436,7 +407,7 @@ def test_no_name_answer_or_error_can_emit_a_workflow_command(
 def test_hostile_text_is_inert_outside_actions_too(
     repo: GitRepo,
     gemini: HostileGemini,
-    github: FakeGitHub,
+    api: FakeGitHub,
     actions: Path,
     cli: CLI,
     monkeypatch: pytest.MonkeyPatch,
@@ -461,7 +432,7 @@ SECTIONS = ["## Purpose", "## Public interface", "## Behaviour", "## Dependencie
 def test_model_output_cannot_move_specs_add_sections_or_mention_anyone(
     repo: GitRepo,
     gemini: HostileGemini,
-    github: FakeGitHub,
+    api: FakeGitHub,
     actions: Path,
     cli: CLI,
     tmp_path: Path,
@@ -491,7 +462,7 @@ def test_model_output_cannot_move_specs_add_sections_or_mention_anyone(
         assert text.count("\n---\n") == 1  # the front matter's end, and no other
         assert "etc/passwd" not in text.split("\n---\n")[0]
     # The PR comment carries names and server errors full of mentions: none may ping.
-    body = github.comments(REPO, PR)[0]["body"]
+    body = api.comments(REPO, PR)[0]["body"]
     outside_code = re.sub(r"(`+).+?\1", "", body)
     assert not re.search(r"@[A-Za-z0-9]", outside_code), outside_code
     assert "<img" not in body and "javascript:" not in outside_code
@@ -502,20 +473,20 @@ def test_model_output_cannot_move_specs_add_sections_or_mention_anyone(
 def test_the_sticky_comment_never_takes_over_a_comment_quoting_its_marker(
     repo: GitRepo,
     gemini: HostileGemini,
-    github: FakeGitHub,
+    api: FakeGitHub,
     actions: Path,
     cli: CLI,
 ) -> None:
     """A person's comment quoting the marker is never edited by the sticky comment."""
     quoted = f"Is this right?\n\n> {MARKER}\n> ### specgen-action: 3 failed\n\nPlease check."
-    (theirs,) = github.seed(REPO, PR, [quoted], user="octocat")
+    (theirs,) = api.seed(REPO, PR, [quoted], user="octocat")
     full_flow(cli)
     assert cli("report", "r.json", "--comment").code == 0  # a second publish edits ours
-    comments = github.comments(REPO, PR)
+    comments = api.comments(REPO, PR)
     assert [c["user"]["login"] for c in comments] == ["octocat", "github-actions[bot]"]
     assert comments[0]["id"] == theirs and comments[0]["body"] == quoted
     assert comments[1]["body"].startswith(MARKER + "\n\n### specgen-action")
-    assert [r.method for r in github.requests].count("POST") == 1
+    assert [r.method for r in api.requests].count("POST") == 1
 
 
 # -- 4. code is data ---------------------------------------------------------------------------
@@ -524,7 +495,7 @@ def test_the_sticky_comment_never_takes_over_a_comment_quoting_its_marker(
 def test_instructions_in_source_code_reach_the_model_as_fenced_data(
     repo: GitRepo,
     gemini: HostileGemini,
-    github: FakeGitHub,
+    api: FakeGitHub,
     actions: Path,
     cli: CLI,
 ) -> None:

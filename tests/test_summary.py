@@ -19,46 +19,23 @@ from specgen_action.report.model import (
     CallRecord,
     CommitRecord,
     FileRecord,
-    RunReport,
-    finish_report,
     merge_reports,
 )
 from specgen_action.text import code_span, escape_markdown, mermaid_label
+from tests.factories import make_call, make_report
 
 ZWSP = "\u200b"
 ALLOWED_TAGS = {"<details>", "</details>", "<summary>", "</summary>", "<span>", "</span>"}
 
 
-def _report(
-    files: list[FileRecord],
-    calls: list[CallRecord] | None = None,
-    *,
-    wall_s: float = 10.0,
-    started_at: str = "2025-01-01T00:00:00+00:00",
-    shard: str | None = None,
-) -> RunReport:
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="gemini",
-        model="gemini-2.5-flash",
-        started_at=started_at,
-        wall_s=wall_s,
-        shard=shard,
-        files=files,
-        calls=calls or [],
-    )
-    return finish_report(report, price=(0.3, 2.5))
-
-
 def _calls(path: str, count: int, start: float = 0.0) -> list[CallRecord]:
     return [
-        CallRecord(
-            file=path,
+        make_call(
+            path,
+            start + i,
+            start + i + 1.5,
+            "ok" if i else "rate_limited",
             chunk=f"{i:03d}-0123456789ab",
-            start_s=start + i,
-            end_s=start + i + 1.5,
-            attempt=1,
-            outcome="ok" if i else "rate_limited",
         )
         for i in range(count)
     ]
@@ -90,7 +67,7 @@ def test_title_totals_and_speedup() -> None:
         ),
         FileRecord(path="src/b.py", status="unchanged"),
     ]
-    text = render_summary(_report(files, _calls("src/a.py", 4), wall_s=2.0))
+    text = render_summary(make_report(files, _calls("src/a.py", 4), wall_s=2.0, price=(0.3, 2.5)))
     assert text.startswith("## specgen-action: ✅ 1 written, 1 already current\n")
     assert "| Files | 2 |" in text
     assert "| API calls | 4 |" in text
@@ -111,7 +88,7 @@ def test_failure_outcome_and_details() -> None:
         FileRecord(path="img.png", status="skipped", reason="binary file"),
         FileRecord(path="gone.py", status="orphaned"),
     ]
-    text = render_summary(_report(files))
+    text = render_summary(make_report(files))
     assert text.startswith("## specgen-action: ❌ 2 of 5 file(s) failed")
     assert (
         "<details><summary>Failed or timed-out files (2)</summary>\n\n- `bad.py`: server said no"
@@ -123,7 +100,7 @@ def test_failure_outcome_and_details() -> None:
 
 def test_interrupted_and_deadline_titles() -> None:
     """A run stopped at the deadline or interrupted says so in its title."""
-    report = _report([FileRecord(path="a.py", status="written")])
+    report = make_report([FileRecord(path="a.py", status="written")])
     report.timed_out = True
     assert "⏱️ stopped at the deadline" in render_summary(report)
     report.interrupted = True
@@ -136,7 +113,7 @@ def test_file_table_sorted_by_duration_and_bounded() -> None:
         FileRecord(path=f"f{i:03}.py", status="written", duration_s=float(i), api_calls=1)
         for i in range(120)
     ]
-    text = render_summary(_report(files))
+    text = render_summary(make_report(files))
     rows = [line for line in text.splitlines() if line.startswith("| `f")]
     assert len(rows) == 50
     assert rows[0].startswith("| `f119.py` |") and rows[-1].startswith("| `f070.py` |")
@@ -155,7 +132,7 @@ def test_hostile_text_is_escaped() -> None:
             reason="<img src=x onerror=alert(1)> cc @octocat fixes #12 `rm` | $x$ https://evil.example",
         ),
     ]
-    text = render_summary(_report(files, _calls(path, 2)))
+    text = render_summary(make_report(files, _calls(path, 2)))
     outside = _outside_code(text)
     assert "@octocat" not in outside.replace(f"@{ZWSP}", "")
     assert f"@{ZWSP}octocat" in outside
@@ -214,7 +191,7 @@ def test_mermaid_timeline_is_well_formed_and_bounded() -> None:
             outcome="server_error",
         )
     )
-    text = render_summary(_report(files, calls))
+    text = render_summary(make_report(files, calls))
     lines = _mermaid(text)
     assert lines[:4] == [
         "gantt",
@@ -246,7 +223,7 @@ def test_timeline_is_in_milliseconds_for_every_mermaid() -> None:
     calls = [
         CallRecord(file="a.py", chunk="000-aa", start_s=10.2, end_s=300.4, attempt=1, outcome="ok")
     ]
-    lines = _mermaid(render_summary(_report(files, calls, wall_s=301)))
+    lines = _mermaid(render_summary(make_report(files, calls, wall_s=301)))
     assert "    dateFormat x" in lines and "    axisFormat %s" in lines
     assert "    chunk 1/1 :done, 10200, 300400" in lines
 
@@ -257,7 +234,7 @@ def test_short_runs_show_fractions_of_a_second() -> None:
     calls = [
         CallRecord(file="a.py", chunk="000-aa", start_s=0.01, end_s=0.5, attempt=1, outcome="ok")
     ]
-    lines = _mermaid(render_summary(_report(files, calls, wall_s=0.6)))
+    lines = _mermaid(render_summary(make_report(files, calls, wall_s=0.6)))
     assert "    axisFormat %s.%L" in lines
     assert "    chunk 1/1 :done, 10, 500" in lines
 
@@ -278,7 +255,7 @@ def test_timeline_names_chunks_merges_and_attempts() -> None:
         CallRecord(file="big.py", chunk=chunk, start_s=t, end_s=t + 1, attempt=n, outcome=out)
         for chunk, t, n, out in _TIMELINE_CALLS
     ]
-    lines = _mermaid(render_summary(_report(files, calls)))
+    lines = _mermaid(render_summary(make_report(files, calls)))
     tasks = [line.split(" :")[0].strip() for line in lines if " :" in line]
     assert tasks == ["chunk 1/3", "chunk 2/3", "chunk 3/3", "chunk 2/3 attempt 2", "merge"]
     assert not any("1f2e3d" in line for line in lines)
@@ -286,7 +263,7 @@ def test_timeline_names_chunks_merges_and_attempts() -> None:
 
 def test_no_calls_no_timeline() -> None:
     """A run without calls has no timeline."""
-    text = render_summary(_report([FileRecord(path="a.py", status="unchanged")]))
+    text = render_summary(make_report([FileRecord(path="a.py", status="unchanged")]))
     assert "mermaid" not in text
 
 
@@ -303,7 +280,7 @@ def test_ten_thousand_files_stay_under_the_limit() -> None:
         for i in range(10_000)
     ]
     calls = [c for i in range(0, 10_000, 50) for c in _calls(files[i].path, 3, start=i / 10)]
-    text = render_summary(_report(files, calls), {"notice": 9990, "warning": 4990})
+    text = render_summary(make_report(files, calls), {"notice": 9990, "warning": 4990})
     assert len(text.encode()) < MAX_SUMMARY_BYTES
     assert "9950 more file(s) not shown" in text
     assert "- _4500 more; every file is in the JSON report._" in text
@@ -313,7 +290,7 @@ def test_ten_thousand_files_stay_under_the_limit() -> None:
 def test_truncation_keeps_whole_sections_and_says_so() -> None:
     """Truncation keeps whole sections and says what was left out."""
     files = [FileRecord(path=f"f{i}.py", status="failed", reason="r" * 200) for i in range(400)]
-    text = render_summary(_report(files), max_bytes=6000)
+    text = render_summary(make_report(files), max_bytes=6000)
     assert len(text.encode()) <= 6000
     assert text.startswith("## specgen-action:")
     assert text.rstrip().endswith("the JSON report has everything._")
@@ -322,13 +299,13 @@ def test_truncation_keeps_whole_sections_and_says_so() -> None:
 
 def test_merged_shards_render_as_one(tmp_path: Path) -> None:
     """Merged shard reports render as one summary."""
-    one = _report(
+    one = make_report(
         [FileRecord(path="a.py", status="written", duration_s=2, api_calls=2)],
         _calls("a.py", 2),
         shard="1/2",
         wall_s=3,
     )
-    two = _report(
+    two = make_report(
         [FileRecord(path="b.py", status="written", duration_s=2, api_calls=2)],
         _calls("b.py", 2),
         started_at="2025-01-01T00:00:05+00:00",
@@ -358,19 +335,13 @@ _API_ROWS = ("API calls", "Retries", "Rate-limited", "Tokens", "cost", "Speed-up
 
 def test_check_summary_speaks_of_drift_not_failure() -> None:
     """A check summary speaks of drift (missing, stale, orphaned), not failure."""
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="check",
-        started_at="2025-01-01T00:00:00+00:00",
-        wall_s=0.2,
-        files=[
-            FileRecord(path="ok.py", status="unchanged"),
-            FileRecord(path="new.py", status="missing", reason="no spec yet"),
-            FileRecord(path="old.py", status="stale", reason="the source changed"),
-            FileRecord(path="gone.py", status="orphaned", reason="the source is gone"),
-        ],
-    )
-    text = render_summary(finish_report(report))
+    files = [
+        FileRecord(path="ok.py", status="unchanged"),
+        FileRecord(path="new.py", status="missing", reason="no spec yet"),
+        FileRecord(path="old.py", status="stale", reason="the source changed"),
+        FileRecord(path="gone.py", status="orphaned", reason="the source is gone"),
+    ]
+    text = render_summary(make_report(files, provider="check", wall_s=0.2))
     title = "## specgen-action: ❌ specs out of date: 1 missing, 1 stale, 1 orphaned\n"
     assert text.startswith(title)
     for row in ("| Files checked | 3 |", "| Up to date | 1 |", "| Missing | 1 |", "| Stale | 1 |"):
@@ -386,30 +357,19 @@ def test_check_summary_speaks_of_drift_not_failure() -> None:
 
 def test_clean_check_summary() -> None:
     """A check that finds nothing says every spec is current."""
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="check",
-        started_at="2025-01-01T00:00:00+00:00",
-        files=[FileRecord(path="ok.py", status="unchanged")],
-    )
-    text = render_summary(finish_report(report))
+    report = make_report([FileRecord(path="ok.py", status="unchanged")], provider="check")
+    text = render_summary(report)
     assert text.startswith("## specgen-action: ✅ 1 spec(s) up to date")
     assert "How to fix" not in text
 
 
 def test_offline_summary_has_no_api_rows() -> None:
     """An offline summary has no call, cost or speed-up rows."""
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="static",
-        started_at="2025-01-01T00:00:00+00:00",
-        wall_s=0.4,
-        files=[
-            FileRecord(path="a.py", status="written", duration_s=0.1),
-            FileRecord(path="b.py", status="unchanged"),
-        ],
-    )
-    text = render_summary(finish_report(report))
+    files = [
+        FileRecord(path="a.py", status="written", duration_s=0.1),
+        FileRecord(path="b.py", status="unchanged"),
+    ]
+    text = render_summary(make_report(files, provider="static", wall_s=0.4))
     assert "| Written | 1 |" in text and "| Wall time (s) | 0.4 |" in text
     assert not any(row in text for row in _API_ROWS)
     assert "Files by time" in text
@@ -421,7 +381,7 @@ def test_orphans_left_by_a_run_come_with_the_prune_command() -> None:
         FileRecord(path="a.py", status="written", duration_s=1.0, api_calls=1),
         FileRecord(path="old name.py", status="orphaned", reason="source deleted"),
     ]
-    report = _report(files)
+    report = make_report(files)
     report.out_dir = "docs/specs"
     text = render_summary(report)
     assert "specgen generate --out docs/specs --prune 'old name.py'" in text
@@ -429,9 +389,9 @@ def test_orphans_left_by_a_run_come_with_the_prune_command() -> None:
 
 def test_notes_are_quoted_under_the_byline_and_merged_once() -> None:
     """Notes are quoted under the byline, escaped, and merged once across shards."""
-    first = _report([FileRecord(path="a.py", status="written")], shard="1/2")
+    first = make_report([FileRecord(path="a.py", status="written")], shard="1/2")
     first.notes = ["the push's `before` commit is gone; every matching file was selected"]
-    second = _report([FileRecord(path="b.py", status="written")], shard="2/2")
+    second = make_report([FileRecord(path="b.py", status="written")], shard="2/2")
     second.notes = [*first.notes, "<b>@team</b>"]
     merged = merge_reports([first, second])
     assert merged.notes == [*first.notes, "<b>@team</b>"]
@@ -471,7 +431,7 @@ def test_files_waiting_in_a_batch_job_are_one_headline_not_a_failure() -> None:
             for i in range(3)
         ),
     ]
-    report = _report(files)
+    report = make_report(files)
     report.timed_out = True
     summary = render_summary(report)
     expected = (
@@ -487,7 +447,7 @@ def test_files_waiting_in_a_batch_job_are_one_headline_not_a_failure() -> None:
 def test_kept_specs_are_said_once_under_the_byline() -> None:
     """Specs a run without a key kept are one quoted line of the summary, not a failure."""
     files = [FileRecord(path=f"k{i}.py", status="kept", reason="kept") for i in range(2)]
-    report = _report(files)
+    report = make_report(files)
     report.provider = "static"
     summary = render_summary(report)
     line = "kept 2 Gemini-written spec(s): no API key here; a run with a key refreshes them"
@@ -503,7 +463,7 @@ def test_a_batch_collected_run_shows_tokens_and_cost_but_no_call_rows() -> None:
                    tokens_out=100, batch_tokens_in=900, batch_tokens_out=100),
         FileRecord(path="b.py", status="cached"),
     ]  # fmt: skip
-    text = render_summary(_report(files))
+    text = render_summary(make_report(files, price=(0.3, 2.5)))
     assert text.startswith("## specgen-action: ✅ 2 written, 0 already current\n")
     assert "| Written | 2 (1 from the cache, 1 from a batch job) |" in text
     assert "| Tokens in | 900 |" in text and "Estimated cost" in text
@@ -516,7 +476,9 @@ def test_a_batch_collected_run_shows_tokens_and_cost_but_no_call_rows() -> None:
 def test_the_pushed_commit_is_named_and_linked() -> None:
     """The summary names the commit the action pushed: short SHA, linked to its page."""
     sha = "0123456789abcdef0123456789abcdef01234567"
-    report = _report([FileRecord(path="a.py", status="written", api_calls=1)], _calls("a.py", 1))
+    report = make_report(
+        [FileRecord(path="a.py", status="written", api_calls=1)], _calls("a.py", 1)
+    )
     report.commit = CommitRecord(
         state="pushed", branch="main", sha=sha, url=f"https://github.com/o/r/commit/{sha}", files=1
     )
@@ -529,7 +491,9 @@ def test_the_pushed_commit_is_named_and_linked() -> None:
 
 def test_a_refused_push_is_the_headline_not_a_success() -> None:
     """A written spec whose push failed reads as a failure, with the remote's words escaped."""
-    report = _report([FileRecord(path="a.py", status="written", api_calls=1)], _calls("a.py", 1))
+    report = make_report(
+        [FileRecord(path="a.py", status="written", api_calls=1)], _calls("a.py", 1)
+    )
     report.commit = CommitRecord(
         state="failed", branch="main", files=1, reason="GH006: <b>Protected</b> @admins"
     )
