@@ -67,6 +67,7 @@ class BatchJobRecord:
     """Each ``{"request": {...}, "key" | "metadata": ...}``, in submission order."""
     from_file: str | None
     outcome: JobOutcome
+    results_gone: bool = False
     cancelled: bool = False
     polls: int = 0
     output: dict[str, Any] | None = field(default=None, repr=False)
@@ -86,6 +87,12 @@ class BatchFake:
             lambda key, request: None
         )
         """A per-request failure by the request's key (or index as text) and body."""
+        self.results_gone: Callable[[int], bool] = lambda index: False
+        """Whether the results file of the job created ``index``-th answers 404 (expired)."""
+        self.latency = 0.0
+        """Seconds each job, cancel and download request waits before it is answered."""
+        self.polled: list[str] = []
+        """The job names asked for with ``GET``, in arrival order (unknown ones included)."""
         self.jobs: dict[str, BatchJobRecord] = {}
         self.files: dict[str, bytes] = {}
         self.uploads: list[str] = []
@@ -154,6 +161,8 @@ class BatchFake:
         if not self._authorised(headers, url):
             await _send(writer, 400, _bad_key())
             return True
+        if self.latency:
+            await asyncio.sleep(self.latency)
         status, payload = answer()
         if isinstance(payload, bytes):
             await _send_bytes(writer, status, payload, "application/octet-stream")
@@ -190,6 +199,7 @@ class BatchFake:
                 requests=requests,
                 from_file=from_file,
                 outcome=self.outcomes(index),
+                results_gone=self.results_gone(index),
             )
             self.jobs[job.name] = job
         return 200, self._operation(job)
@@ -197,6 +207,7 @@ class BatchFake:
     def _get(self, job_id: str) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.calls.append("get")
+            self.polled.append(f"batches/{job_id}")
             job = self.jobs.get(f"batches/{job_id}")
             if job is not None:
                 job.polls += 1
@@ -257,7 +268,8 @@ class BatchFake:
                 lines.append(json.dumps({"key": item.get("key"), **answer}))
             name = f"batch-{job.name.removeprefix('batches/')}-out"
             with self._lock:
-                self.files[name] = ("\n".join(lines) + "\n").encode()
+                if not job.results_gone:
+                    self.files[name] = ("\n".join(lines) + "\n").encode()
             output = {"responsesFile": f"files/{name}"}
         else:
             for item, answer in zip(job.requests, answers, strict=True):

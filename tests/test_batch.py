@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import pytest
 from fakes.gemini_server import FakeGemini
 from specgen_action.batch import RECORD_NAME, synthesis_by_batch
 from specgen_action.providers import gemini
+from specgen_action.providers.pricing import DEFAULT_MODEL
 from specgen_action.scheduler import Limits
 from tests.conftest import CLI, GitRepo, python_module
 
@@ -433,3 +435,140 @@ def test_an_answer_billed_but_unreadable_counts_its_worst_case(
     # The retry's tokens are in cost_usd; the cut-off answer counts at its worst case.
     assert totals["budget_spent_usd"] > totals["cost_usd"] + 0.1
     assert f"spent ${totals['budget_spent_usd']:.4f} of the $5 budget" in result.out
+
+
+# -- a hostile or stale job record ---------------------------------------------------------
+
+
+def recorded_job(name: str, path: str, key: str | None = None) -> dict[str, Any]:
+    """A record entry as a run writes it: one pack of one request for ``path``."""
+    key = key or hashlib.sha256(name.encode()).hexdigest()
+    item = {"key": key, "file": path, "chunk": "1", "where": f"{path} chunk 1/1", "bytes": "10"}
+    return {
+        "name": name,
+        "model": DEFAULT_MODEL,
+        "round": "chunks",
+        "source": "inline",
+        "submitted_at": "2026-12-01T00:00:00+00:00",
+        "files": [path],
+        "packs": {f"pack-{key[:16]}": [item]},
+    }
+
+
+ITEM = {"key": "0" * 64, "file": "a.py", "chunk": "1", "where": "a.py chunk 1/1", "bytes": "1"}
+
+
+def write_record(repo: GitRepo, data: Any) -> None:
+    path = repo.root / RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+
+
+def recorded_names(repo: GitRepo) -> list[str]:
+    return [job["name"] for job in json.loads((repo.root / RECORD).read_text())["jobs"]]
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        {"version": 1, "jobs": [{**recorded_job("batches/x", "a.py"), "packs": [ITEM]}]},
+        {"version": 1, "jobs": [{**recorded_job("batches/x", "a.py"), "packs": "pack-1"}]},
+        [recorded_job("batches/x", "a.py")],
+        {"version": 1, "jobs": "batches/x"},
+        '{"version": 1, "jobs": [',
+    ],
+    ids=["packs-list", "packs-string", "top-level-list", "jobs-string", "bad-json"],
+)
+def test_a_corrupted_job_record_is_a_warning_and_is_rewritten_clean(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, poison: Any
+) -> None:
+    """An ill-typed or unreadable record: one line on stderr and in the report, then as if none."""
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    write_record(repo, poison)
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 0, result.err
+    warned = [line for line in result.err.splitlines() if "dropped" in line or "set aside" in line]
+    assert len(warned) == 1 and warned[0].startswith("specgen: batch: "), result.err
+    assert report(repo)["notes"] == [warned[0].removeprefix("specgen: batch: ")]
+    assert files(repo)["a.py"]["status"] == "written"
+    assert len(fake.batch.created()) == 1
+    assert json.loads((repo.root / RECORD).read_text()) == {"version": 1, "jobs": []}
+
+
+def test_a_recorded_entry_that_is_not_valid_is_dropped_and_no_key_leaves_the_cache(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, tmp_path: Path
+) -> None:
+    """A recorded job whose cache key is a path is dropped with a note; its answer lands nowhere."""
+    fake.batch.job_seconds = 60.0
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    assert cli("generate", "--batch", "--timeout", "0.5").code == 3
+    (job,) = json.loads((repo.root / RECORD).read_text())["jobs"]
+    # The key a poisoned cache carries: ``<cache>/../<tmp>/x/PWNED.json`` is outside the repository.
+    hostile = ".." + str(tmp_path / "x" / "PWNED")
+    for items in job["packs"].values():
+        for item in items:
+            item["key"] = hostile
+    others = [
+        {**recorded_job("batches/../../files/x", "b.py")},
+        {**recorded_job("batches/y", "c.py"), "model": 42},
+        {**recorded_job("batches/z", "d.py"), "round": "everything"},
+    ]
+    write_record(repo, {"version": 1, "jobs": [job, *others]})
+    fake.batch.job_seconds = 0.0
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert not (tmp_path / "x").exists()
+    notes = report(repo)["notes"]
+    assert len(notes) == 4 and all("is dropped" in note for note in notes), notes
+    assert "key" in notes[0] and "name" in notes[1] and "model" in notes[2]
+    assert "round" in notes[3]
+    assert all(f"specgen: batch: {note}" in result.err for note in notes)
+    assert files(repo)["a.py"]["status"] == "written"  # its work went into a new job
+    assert len(fake.batch.created()) == 2
+    assert recorded_names(repo) == []
+
+
+def test_a_job_whose_results_are_gone_is_dropped_and_its_files_resubmitted(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A results file that answers 404 (expired): the reason says so, the work is sent again."""
+    monkeypatch.setattr(gemini, "INLINE_LIMIT_BYTES", 1)  # answers come back as a results file
+    fake.batch.job_seconds = 60.0
+    fake.batch.results_gone = lambda index: index == 0
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    assert cli("generate", "--batch", "--timeout", "0.5").code == 3
+    (first,) = fake.batch.created()
+    fake.batch.job_seconds = 0.0
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert f"the results of batch job {first.name} are gone (404)" in result.err
+    assert "does not know model" not in result.err
+    assert len(fake.batch.created()) == 2
+    assert files(repo)["a.py"]["status"] == "written"
+    assert recorded_names(repo) == []
+
+
+def test_results_found_gone_after_the_wait_are_reported_as_gone(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results found gone once the recorded job ended: dropped; the reason says they are gone."""
+    monkeypatch.setattr(gemini, "INLINE_LIMIT_BYTES", 1)
+    fake.batch.job_seconds = 60.0
+    fake.batch.results_gone = lambda index: True
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    assert cli("generate", "--batch", "--timeout", "0.5").code == 3
+    (first,) = fake.batch.created()
+    # Still running when the next run looks, done a second later: its round has no time left.
+    fake.batch.job_seconds = time.monotonic() - first.created + 1.0
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 3, result.err
+    reason = files(repo)["a.py"]["reason"]
+    assert f"the results of batch job {first.name} are gone (404)" in reason, reason
+    assert "the next --batch run submits it again" in reason
+    assert "does not know model" not in result.err
+    assert recorded_names(repo) == []
+    assert len(fake.batch.created()) == 1
