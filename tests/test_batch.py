@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -9,13 +10,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fakes.gemini_server import FakeGemini
-from specgen_action.batch import RECORD_NAME, synthesis_by_batch
+from specgen_action.batch import LOCK_NAME, RECORD_NAME, synthesis_by_batch
 from specgen_action.providers import gemini
 from specgen_action.providers.pricing import DEFAULT_MODEL
 from specgen_action.scheduler import Limits
@@ -572,3 +574,183 @@ def test_results_found_gone_after_the_wait_are_reported_as_gone(
     assert "does not know model" not in result.err
     assert recorded_names(repo) == []
     assert len(fake.batch.created()) == 1
+
+
+# -- many recorded jobs, the deadline and signals --------------------------------------------
+
+MANY = 2_000
+
+
+def many_recorded_jobs(repo: GitRepo) -> list[str]:
+    """A record of ``MANY`` jobs the server does not know (each answers 404 when asked)."""
+    names = [f"batches/stale-{index}" for index in range(MANY)]
+    write_record(
+        repo,
+        {"version": 1, "jobs": [recorded_job(name, f"gone{i}.py") for i, name in enumerate(names)]},
+    )
+    return names
+
+
+def test_the_deadline_covers_collecting_recorded_jobs(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    """2,000 recorded jobs at 10 ms a look: --timeout ends the run; unseen jobs stay recorded."""
+    fake.batch.latency = 0.01
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    names = many_recorded_jobs(repo)
+    result = cli("generate", "--batch", "--timeout", "2", "--report", "report.json")
+    assert result.code == 3, result.err
+    assert report(repo)["timed_out"] is True
+    assert files(repo)["a.py"]["status"] == "timeout"
+    looked = set(fake.batch.polled)
+    assert 0 < len(looked) < MANY
+    left = recorded_names(repo)
+    assert set(names) - looked <= set(left) <= set(names)
+    assert fake.batch.created() == []
+
+
+def test_a_signal_ends_collecting_recorded_jobs_with_a_report(
+    repo: GitRepo, fake: FakeGemini
+) -> None:
+    """SIGTERM while 2,000 recorded jobs are looked at: exit 130, a report, the rest recorded."""
+    fake.batch.latency = 0.01
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    names = many_recorded_jobs(repo)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specgen_action", "generate", "--batch", "--report", "r.json"],
+        cwd=repo.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(fake.batch.polled) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert fake.batch.polled, "no recorded job was looked at"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    text = err.decode()
+    assert proc.returncode == 130, text
+    data = json.loads((repo.root / "r.json").read_text())
+    assert data["interrupted"] is True
+    assert [record["status"] for record in data["files"]] == ["timeout"]
+    looked = set(fake.batch.polled)
+    assert len(looked) < MANY
+    assert set(names) - looked <= set(recorded_names(repo)) <= set(names)
+    assert "Traceback" not in text
+
+
+# -- two runs on one cache -----------------------------------------------------------------
+
+
+def files_per_job(fake: FakeGemini) -> list[str]:
+    """Every file each created job carries, once per job that carries it."""
+    carried = []
+    for job in fake.batch.created():
+        for item in job.requests:
+            text = item["request"]["contents"][0]["parts"][0]["text"]
+            carried += [
+                json.loads(line.removeprefix("File: "))
+                for line in text.splitlines()
+                if line.startswith("File: ")
+            ]
+    return carried
+
+
+def test_two_batch_runs_on_one_cache_send_one_job_per_file(repo: GitRepo, fake: FakeGemini) -> None:
+    """Two ``generate --batch`` processes started together: the second collects the first's job."""
+    fake.batch.job_seconds = 1.0
+    for name in ("a", "b", "c"):
+        repo.write(f"{name}.py", python_module(name))
+    repo.commit()
+    command = [sys.executable, "-m", "specgen_action", "generate", "--batch", "--report"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    procs = [
+        subprocess.Popen(
+            [*command, f"r{index}.json"],
+            cwd=repo.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for index in (1, 2)
+    ]
+    try:
+        errs = [proc.communicate(timeout=120)[1].decode() for proc in procs]
+    finally:
+        for proc in procs:
+            proc.kill()
+    assert [proc.returncode for proc in procs] == [0, 0], errs
+    assert sorted(files_per_job(fake)) == ["a.py", "b.py", "c.py"]
+    assert len(fake.batch.created()) == 1
+    assert any("recorded by an earlier run" in err for err in errs), errs
+    for index in (1, 2):
+        data = json.loads((repo.root / f"r{index}.json").read_text())
+        assert {r["status"] for r in data["files"]} <= {"written", "cached", "unchanged"}
+    assert recorded_names(repo) == []
+
+
+@pytest.fixture
+def held_lock(repo: GitRepo) -> Iterator[Path]:
+    """The cache's batch lock, held by another open file (as another run holds it)."""
+    path = repo.root / RECORD.parent / LOCK_NAME
+    path.parent.mkdir(parents=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield path
+
+
+def test_waiting_for_another_runs_lock_ends_at_the_deadline(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, held_lock: Path
+) -> None:
+    """While another run holds the lock nothing is submitted; --timeout still ends the run."""
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    result = cli("generate", "--batch", "--timeout", "1", "--report", "report.json")
+    assert result.code == 3, result.err
+    assert f"another run holds {held_lock}; waiting for it" in result.err
+    assert files(repo)["a.py"]["status"] == "timeout"
+    assert "another run held the batch lock" in files(repo)["a.py"]["reason"]
+    assert fake.batch.created() == []
+
+
+def test_a_signal_ends_the_wait_for_another_runs_lock(
+    repo: GitRepo, fake: FakeGemini, held_lock: Path
+) -> None:
+    """SIGTERM while waiting for the lock: exit 130 with a report, nothing submitted."""
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specgen_action", "generate", "--batch", "--report", "r.json"],
+        cwd=repo.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    try:
+        # Waiting once it has the lock file open (a blocked flock would look the same from here).
+        deadline = time.monotonic() + 60
+        while not _has_open(proc.pid, held_lock) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    text = err.decode()
+    assert proc.returncode == 130, text
+    data = json.loads((repo.root / "r.json").read_text())
+    assert data["interrupted"] is True and data["files"][0]["status"] == "timeout"
+    assert fake.batch.created() == []
+
+
+def _has_open(pid: int, path: Path) -> bool:
+    try:
+        links = [str(fd.readlink()) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return False
+    return str(path) in links
