@@ -19,7 +19,9 @@ A job moves PENDING -> RUNNING -> its end state on the server's clock:
 ``job_seconds`` after it was created it ends as ``outcomes`` says (succeeded,
 failed, expired, cancelled). Each request of a succeeded job is answered like a
 generateContent request (packs, ``part_faults`` and ``invent_symbol``
-included); ``request_faults`` scripts per-request failures.
+included); ``request_faults`` scripts per-request failures, ``results_gone``
+makes a job's results file answer 404 (expired), and ``latency`` slows every
+job and file request; ``polled`` lists the job names asked for.
 """
 
 from __future__ import annotations
