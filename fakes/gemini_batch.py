@@ -70,6 +70,8 @@ class BatchJobRecord:
     from_file: str | None
     outcome: JobOutcome
     results_gone: bool = False
+    ends_at_poll: int | None = None
+    """When set, the job is RUNNING until its ``polls`` reach this, whatever the clock says."""
     cancelled: bool = False
     polls: int = 0
     output: dict[str, Any] | None = field(default=None, repr=False)
@@ -230,6 +232,8 @@ class BatchFake:
     def _state(self, job: BatchJobRecord) -> str:
         if job.cancelled:
             return "BATCH_STATE_CANCELLED"
+        if job.ends_at_poll is not None:
+            return "BATCH_STATE_RUNNING" if job.polls < job.ends_at_poll else _STATES[job.outcome]
         age = time.monotonic() - job.created
         if age < self.job_seconds / 3:
             return "BATCH_STATE_PENDING"

@@ -94,6 +94,8 @@ _T = TypeVar("_T")
 
 _LOCK_POLL_S = 0.05
 """How often a run waiting for another run's lock tries again."""
+_FORGET_PATIENCE_S = 2.0
+"""How long a run waits for the lock only to drop a collected job from the record."""
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,9 @@ class _BatchRun:
     pack_tokens: int | None
     timed_out: bool = False
     _lock_fd: int | None = None
+    _unlockable: bool = False
+    """The lock file cannot be opened (said once): the run goes on without it."""
+    _waited: bool = False
     _gone: set[str] = field(default_factory=set)
     """Files whose recorded job's results were gone: sent again when this run has time."""
 
@@ -400,7 +405,7 @@ class _BatchRun:
 
     async def _forget(self, *names: str) -> None:
         """Drop jobs from the record (a stale entry only costs one state poll next time)."""
-        async with self._locked() as held:
+        async with self._locked(patience_s=_FORGET_PATIENCE_S) as held:
             if not held:
                 return
             jobs = _read_record(self.cache_dir)[0]
@@ -410,26 +415,27 @@ class _BatchRun:
                     _write_record(self.cache_dir, kept)
 
     @contextlib.asynccontextmanager
-    async def _locked(self) -> AsyncIterator[bool]:
-        """Hold the cache directory's batch lock (re-entrant); False when the run ended first.
+    async def _locked(self, patience_s: float | None = None) -> AsyncIterator[bool]:
+        """Hold the cache directory's batch lock (re-entrant); False when it was not had in time.
 
         The lock is tried without blocking and again every ``_LOCK_POLL_S``, so
-        waiting for it ends with the deadline or a signal.
+        waiting for it ends with the deadline or a signal, or after
+        ``patience_s`` (None: as long as the run lasts).
         """
-        if self._lock_fd is not None:
+        if self._lock_fd is not None or self._unlockable:
             yield True
             return
         descriptor = self._open_lock()
         if descriptor is None:
             yield True
             return
+        give_up = None if patience_s is None else time.monotonic() + patience_s
         try:
-            waiting = False
             while not _try_lock(descriptor):
-                if self.ended():
+                if self.ended() or (give_up is not None and time.monotonic() >= give_up):
                     break
-                if not waiting:
-                    waiting = True
+                if give_up is None and not self._waited:
+                    self._waited = True
                     self.options.say(
                         f"batch: another run holds {self.cache_dir / LOCK_NAME}; waiting for it"
                     )
@@ -453,6 +459,7 @@ class _BatchRun:
             flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
             return os.open(path, flags, 0o600)
         except OSError as exc:
+            self._unlockable = True
             self.options.say(
                 f"batch: cannot open the lock {path} ({exc.strerror}); another run on this "
                 "cache may submit the same work"
