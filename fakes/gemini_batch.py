@@ -19,7 +19,9 @@ A job moves PENDING -> RUNNING -> its end state on the server's clock:
 ``job_seconds`` after it was created it ends as ``outcomes`` says (succeeded,
 failed, expired, cancelled). Each request of a succeeded job is answered like a
 generateContent request (packs, ``part_faults`` and ``invent_symbol``
-included); ``request_faults`` scripts per-request failures.
+included); ``request_faults`` scripts per-request failures, ``results_gone``
+makes a job's results file answer 404 (expired), and ``latency`` slows every
+job and file request; ``polled`` lists the job names asked for.
 """
 
 from __future__ import annotations
@@ -79,6 +81,9 @@ class BatchJobRecord:
     """Each ``{"request": {...}, "key" | "metadata": ...}``, in submission order."""
     from_file: str | None
     outcome: JobOutcome
+    results_gone: bool = False
+    ends_at_poll: int | None = None
+    """When set, the job is RUNNING until its ``polls`` reach this, whatever the clock says."""
     cancelled: bool = False
     polls: int = 0
     output: dict[str, Any] | None = field(default=None, repr=False)
@@ -98,6 +103,12 @@ class BatchFake:
             lambda key, request: None
         )
         """A per-request failure by the request's key (or index as text) and body."""
+        self.results_gone: Callable[[int], bool] = lambda index: False
+        """Whether the results file of the job created ``index``-th answers 404 (expired)."""
+        self.latency = 0.0
+        """Seconds each job, cancel and download request waits before it is answered."""
+        self.polled: list[str] = []
+        """The job names asked for with ``GET``, in arrival order (unknown ones included)."""
         self.jobs: dict[str, BatchJobRecord] = {}
         self.files: dict[str, bytes] = {}
         self.uploads: list[str] = []
@@ -164,6 +175,8 @@ class BatchFake:
         if not self._authorised(headers, url):
             await _send(writer, 400, _bad_key())
             return True
+        if self.latency:
+            await asyncio.sleep(self.latency)
         status, payload = answer()
         if isinstance(payload, bytes):
             await _send_bytes(writer, status, payload, "application/octet-stream; charset=UTF-8")
@@ -200,6 +213,7 @@ class BatchFake:
                 requests=requests,
                 from_file=from_file,
                 outcome=self.outcomes(index),
+                results_gone=self.results_gone(index),
             )
             self.jobs[job.name] = job
         return 200, self._operation(job)
@@ -207,6 +221,7 @@ class BatchFake:
     def _get(self, job_id: str) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.calls.append("get")
+            self.polled.append(f"batches/{job_id}")
             job = self.jobs.get(f"batches/{job_id}")
             if job is not None:
                 job.polls += 1
@@ -227,6 +242,8 @@ class BatchFake:
     def _state(self, job: BatchJobRecord) -> str:
         if job.cancelled:
             return "BATCH_STATE_CANCELLED"
+        if job.ends_at_poll is not None:
+            return "BATCH_STATE_RUNNING" if job.polls < job.ends_at_poll else _STATES[job.outcome]
         age = time.monotonic() - job.created
         if age < self.job_seconds / 3:
             return "BATCH_STATE_PENDING"
@@ -267,7 +284,8 @@ class BatchFake:
                 lines.append(json.dumps({"key": item.get("key"), **answer}))
             name = f"batch-{job.name.removeprefix('batches/')}-out"
             with self._lock:
-                self.files[name] = ("\n".join(lines) + "\n").encode()
+                if not job.results_gone:
+                    self.files[name] = ("\n".join(lines) + "\n").encode()
             output = {"responsesFile": f"files/{name}"}
         else:
             for item, answer in zip(job.requests, answers, strict=True):

@@ -122,7 +122,7 @@ def _generate_until(
     finally:
         if progress is not None:
             progress.close()
-    report.notes = list(selection.notes)
+    report.notes = [*selection.notes, *report.notes]
     if args.report:
         _write_report(report, args.report)
     print_summary(report, sys.stdout)

@@ -29,6 +29,8 @@ and ``exit_code(exc)``. What each class means and the code it ends a run with:
         ├── QuotaExhausted            per-day quota: no new work is scheduled (exit 3)
         ├── BudgetExceeded            the next call could pass --max-cost: no new work is sent
         └── BatchError                a Batch API job could not be submitted, read or collected
+            └── BatchGone             a recorded job or its results no longer exist (404):
+                                      it is dropped from the record and its work sent again
 
 The exit codes themselves (``EXIT_*``) are defined here too, so the CLI and the
 action read one table; ``run_exit_code`` maps how a ``generate`` run ended to
@@ -51,6 +53,7 @@ __all__ = [
     "EXIT_USAGE",
     "AuthenticationError",
     "BatchError",
+    "BatchGone",
     "BudgetExceeded",
     "ConfigError",
     "ContentBlocked",
@@ -235,6 +238,10 @@ class BudgetExceeded(ProviderError):
 
 class BatchError(ProviderError):
     """A Batch API job could not be submitted, read or collected."""
+
+
+class BatchGone(BatchError):
+    """A recorded Batch API job, or its results file, is gone (404): expired or deleted."""
 
 
 class GitHubError(SpecgenError):

@@ -13,6 +13,10 @@ package's dependencies are installed.
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 __all__ = [
     "clip",
@@ -20,6 +24,7 @@ __all__ = [
     "escape_data",
     "escape_markdown",
     "escape_property",
+    "first_problem",
     "mermaid_label",
     "one_line",
     "safe",
@@ -140,3 +145,13 @@ def mermaid_label(text: str, limit: int = _LABEL_CHARS) -> str:
     """
     cleaned = "".join(ch if ch in _LABEL_SAFE else "_" for ch in text).strip()
     return clip(cleaned, limit, marker="...", keep_tail=True) or "_"
+
+
+def first_problem(exc: ValidationError, whole: str) -> str:
+    """Where and how data breaks its model, without quoting it; ``whole`` names the top level."""
+    errors = exc.errors(include_url=False, include_input=False)
+    if not errors:
+        return "invalid"
+    where = ".".join(str(part) for part in errors[0]["loc"]) or whole
+    more = f"; {len(errors) - 1} more" if len(errors) > 1 else ""
+    return f"{where}: {errors[0]['msg']}{more}"

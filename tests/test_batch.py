@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fakes.gemini_server import FakeGemini
-from specgen_action.engine.batch import RECORD_NAME, synthesis_by_batch
+from specgen_action.engine.batch import LOCK_NAME, RECORD_NAME, synthesis_by_batch
 from specgen_action.engine.scheduler import Limits
 from specgen_action.providers import gemini
+from specgen_action.providers.pricing import DEFAULT_MODEL
 from tests.conftest import CLI, GitRepo, python_module
 
 RECORD = Path(".specgen-cache") / RECORD_NAME
@@ -482,3 +486,319 @@ def test_an_answer_billed_but_unreadable_counts_its_worst_case(
     # The retry's tokens are in cost_usd; the cut-off answer counts at its worst case.
     assert totals["budget_spent_usd"] > totals["cost_usd"] + 0.1
     assert f"spent ${totals['budget_spent_usd']:.4f} of the $5 budget" in result.out
+
+
+# -- a hostile or stale job record ---------------------------------------------------------
+
+
+def recorded_job(name: str, path: str, key: str | None = None) -> dict[str, Any]:
+    """A record entry as a run writes it: one pack of one request for ``path``."""
+    key = key or hashlib.sha256(name.encode()).hexdigest()
+    item = {"key": key, "file": path, "chunk": "1", "where": f"{path} chunk 1/1", "bytes": "10"}
+    return {
+        "name": name,
+        "model": DEFAULT_MODEL,
+        "round": "chunks",
+        "source": "inline",
+        "submitted_at": "2026-12-01T00:00:00+00:00",
+        "files": [path],
+        "packs": {f"pack-{key[:16]}": [item]},
+    }
+
+
+ITEM = {"key": "0" * 64, "file": "a.py", "chunk": "1", "where": "a.py chunk 1/1", "bytes": "1"}
+
+
+def write_record(repo: GitRepo, data: Any) -> None:
+    path = repo.root / RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+
+
+def recorded_names(repo: GitRepo) -> list[str]:
+    return [job["name"] for job in json.loads((repo.root / RECORD).read_text())["jobs"]]
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        {"version": 1, "jobs": [{**recorded_job("batches/x", "a.py"), "packs": [ITEM]}]},
+        {"version": 1, "jobs": [{**recorded_job("batches/x", "a.py"), "packs": "pack-1"}]},
+        [recorded_job("batches/x", "a.py")],
+        {"version": 1, "jobs": "batches/x"},
+        '{"version": 1, "jobs": [',
+    ],
+    ids=["packs-list", "packs-string", "top-level-list", "jobs-string", "bad-json"],
+)
+def test_a_corrupted_job_record_is_a_warning_and_is_rewritten_clean(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, poison: Any
+) -> None:
+    """An ill-typed or unreadable record: one line on stderr and in the report, then as if none."""
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    write_record(repo, poison)
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 0, result.err
+    warned = [line for line in result.err.splitlines() if "dropped" in line or "set aside" in line]
+    assert len(warned) == 1 and warned[0].startswith("specgen: batch: "), result.err
+    assert report(repo)["notes"] == [warned[0].removeprefix("specgen: batch: ")]
+    assert files(repo)["a.py"]["status"] == "written"
+    assert len(fake.batch.created()) == 1
+    assert json.loads((repo.root / RECORD).read_text()) == {"version": 1, "jobs": []}
+
+
+def test_a_recorded_entry_that_is_not_valid_is_dropped_and_no_key_leaves_the_cache(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, tmp_path: Path
+) -> None:
+    """A recorded job whose cache key is a path is dropped with a note; its answer lands nowhere."""
+    fake.batch.job_seconds = 60.0
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    assert cli("generate", "--batch", "--timeout", "3").code == 0  # left pending in the job
+    (job,) = json.loads((repo.root / RECORD).read_text())["jobs"]
+    # The key a poisoned cache carries: ``<cache>/../<tmp>/x/PWNED.json`` is outside the repository.
+    hostile = ".." + str(tmp_path / "x" / "PWNED")
+    for items in job["packs"].values():
+        for item in items:
+            item["key"] = hostile
+    others = [
+        {**recorded_job("batches/../../files/x", "b.py")},
+        {**recorded_job("batches/y", "c.py"), "model": 42},
+        {**recorded_job("batches/z", "d.py"), "round": "everything"},
+    ]
+    write_record(repo, {"version": 1, "jobs": [job, *others]})
+    fake.batch.job_seconds = 0.0
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert not (tmp_path / "x").exists()
+    notes = report(repo)["notes"]
+    assert len(notes) == 4 and all("is dropped" in note for note in notes), notes
+    assert "key" in notes[0] and "name" in notes[1] and "model" in notes[2]
+    assert "round" in notes[3]
+    assert all(f"specgen: batch: {note}" in result.err for note in notes)
+    assert files(repo)["a.py"]["status"] == "written"  # its work went into a new job
+    assert len(fake.batch.created()) == 2
+    assert recorded_names(repo) == []
+
+
+def test_a_job_whose_results_are_gone_is_dropped_and_its_files_resubmitted(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A results file that answers 404 (expired): the reason says so, the work is sent again."""
+    monkeypatch.setattr(gemini, "INLINE_LIMIT_BYTES", 1)  # answers come back as a results file
+    fake.batch.job_seconds = 60.0
+    fake.batch.results_gone = lambda index: index == 0
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    assert cli("generate", "--batch", "--timeout", "3").code == 0  # left pending in the job
+    (first,) = fake.batch.created()
+    fake.batch.job_seconds = 0.0
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert f"the results of batch job {first.name} are gone (404)" in result.err
+    assert "does not know model" not in result.err
+    assert len(fake.batch.created()) == 2
+    assert files(repo)["a.py"]["status"] == "written"
+    assert recorded_names(repo) == []
+
+
+def test_results_found_gone_after_the_wait_are_reported_as_gone(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results found gone once the recorded job ended: dropped; the reason says they are gone."""
+    monkeypatch.setattr(gemini, "INLINE_LIMIT_BYTES", 1)
+    fake.batch.job_seconds = 60.0
+    fake.batch.results_gone = lambda index: True
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    assert cli("generate", "--batch", "--timeout", "3").code == 0  # left pending in the job
+    (first,) = fake.batch.created()
+    # Still running when the next run looks, done when it polls: its round has no time left.
+    first.ends_at_poll = first.polls + 2
+    result = cli("generate", "--batch", "--report", "report.json")
+    assert result.code == 3, result.err
+    reason = files(repo)["a.py"]["reason"]
+    assert f"the results of batch job {first.name} are gone (404)" in reason, reason
+    assert "the next --batch run submits it again" in reason
+    assert "does not know model" not in result.err
+    assert recorded_names(repo) == []
+    assert len(fake.batch.created()) == 1
+
+
+# -- many recorded jobs, the deadline and signals --------------------------------------------
+
+MANY = 2_000
+
+
+def many_recorded_jobs(repo: GitRepo) -> list[str]:
+    """A record of ``MANY`` jobs the server does not know (each answers 404 when asked)."""
+    names = [f"batches/stale-{index}" for index in range(MANY)]
+    write_record(
+        repo,
+        {"version": 1, "jobs": [recorded_job(name, f"gone{i}.py") for i, name in enumerate(names)]},
+    )
+    return names
+
+
+def test_the_deadline_covers_collecting_recorded_jobs(
+    repo: GitRepo, fake: FakeGemini, cli: CLI
+) -> None:
+    """2,000 recorded jobs at 10 ms a look: --timeout ends the run; unseen jobs stay recorded."""
+    fake.batch.latency = 0.01
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    names = many_recorded_jobs(repo)
+    result = cli("generate", "--batch", "--timeout", "3", "--report", "report.json")
+    assert result.code == 3, result.err
+    assert report(repo)["timed_out"] is True
+    assert files(repo)["a.py"]["status"] == "timeout"
+    looked = set(fake.batch.polled)
+    assert len(looked) < MANY
+    left = recorded_names(repo)
+    assert set(names) - looked <= set(left) <= set(names)
+    assert fake.batch.created() == []
+
+
+def test_a_signal_ends_collecting_recorded_jobs_with_a_report(
+    repo: GitRepo, fake: FakeGemini
+) -> None:
+    """SIGTERM while 2,000 recorded jobs are looked at: exit 130, a report, the rest recorded."""
+    fake.batch.latency = 0.01
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    names = many_recorded_jobs(repo)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specgen_action", "generate", "--batch", "--report", "r.json"],
+        cwd=repo.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(fake.batch.polled) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert fake.batch.polled, "no recorded job was looked at"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    text = err.decode()
+    assert proc.returncode == 130, text
+    data = json.loads((repo.root / "r.json").read_text())
+    assert data["interrupted"] is True
+    assert [record["status"] for record in data["files"]] == ["timeout"]
+    looked = set(fake.batch.polled)
+    assert len(looked) < MANY
+    assert set(names) - looked <= set(recorded_names(repo)) <= set(names)
+    assert "Traceback" not in text
+
+
+# -- two runs on one cache -----------------------------------------------------------------
+
+
+def files_per_job(fake: FakeGemini) -> list[str]:
+    """Every file each created job carries, once per job that carries it."""
+    carried = []
+    for job in fake.batch.created():
+        for item in job.requests:
+            text = item["request"]["contents"][0]["parts"][0]["text"]
+            carried += [
+                json.loads(line.removeprefix("File: "))
+                for line in text.splitlines()
+                if line.startswith("File: ")
+            ]
+    return carried
+
+
+def test_two_batch_runs_on_one_cache_send_one_job_per_file(repo: GitRepo, fake: FakeGemini) -> None:
+    """Two ``generate --batch`` processes started together: the second collects the first's job."""
+    fake.batch.job_seconds = 2.0
+    for name in ("a", "b", "c"):
+        repo.write(f"{name}.py", python_module(name))
+    repo.commit()
+    command = [sys.executable, "-m", "specgen_action", "generate", "--batch", "--report"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    procs = [
+        subprocess.Popen(
+            [*command, f"r{index}.json"],
+            cwd=repo.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for index in (1, 2)
+    ]
+    try:
+        errs = [proc.communicate(timeout=120)[1].decode() for proc in procs]
+    finally:
+        for proc in procs:
+            proc.kill()
+    assert [proc.returncode for proc in procs] == [0, 0], errs
+    assert sorted(files_per_job(fake)) == ["a.py", "b.py", "c.py"]
+    assert len(fake.batch.created()) == 1
+    for index in (1, 2):
+        data = json.loads((repo.root / f"r{index}.json").read_text())
+        assert {r["status"] for r in data["files"]} <= {"written", "cached", "unchanged"}
+    assert recorded_names(repo) == []
+
+
+@pytest.fixture
+def held_lock(repo: GitRepo) -> Iterator[Path]:
+    """The cache's batch lock, held by another open file (as another run holds it)."""
+    path = repo.root / RECORD.parent / LOCK_NAME
+    path.parent.mkdir(parents=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield path
+
+
+def test_waiting_for_another_runs_lock_ends_at_the_deadline(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, held_lock: Path
+) -> None:
+    """While another run holds the lock nothing is submitted; --timeout still ends the run."""
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    result = cli("generate", "--batch", "--timeout", "3", "--report", "report.json")
+    assert result.code == 3, result.err
+    assert f"another run holds {held_lock}; waiting for it" in result.err
+    assert files(repo)["a.py"]["status"] == "timeout"
+    assert "another run held the batch lock" in files(repo)["a.py"]["reason"]
+    assert fake.batch.created() == []
+
+
+def test_a_signal_ends_the_wait_for_another_runs_lock(
+    repo: GitRepo, fake: FakeGemini, held_lock: Path
+) -> None:
+    """SIGTERM while waiting for the lock: exit 130 with a report, nothing submitted."""
+    repo.write("a.py", python_module("a"))
+    repo.commit()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specgen_action", "generate", "--batch", "--report", "r.json"],
+        cwd=repo.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    try:
+        # Waiting once it has the lock file open (a blocked flock would look the same from here).
+        deadline = time.monotonic() + 60
+        while not _has_open(proc.pid, held_lock) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    text = err.decode()
+    assert proc.returncode == 130, text
+    data = json.loads((repo.root / "r.json").read_text())
+    assert data["interrupted"] is True and data["files"][0]["status"] == "timeout"
+    assert fake.batch.created() == []
+
+
+def _has_open(pid: int, path: Path) -> bool:
+    try:
+        links = [str(fd.readlink()) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return False
+    return str(path) in links

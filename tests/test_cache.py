@@ -88,3 +88,14 @@ def test_answer_cache_keys_each_request_by_provider_model_and_prompt(tmp_path: P
     ):
         assert other.lookup(text="def f(): pass\n", language="python", kind="chunk")[1] is None
     assert cache.lookup(text="def f(): pass\n", language="python", kind="synthesis")[1] is None
+
+
+def test_a_key_that_is_not_a_digest_is_refused(tmp_path: Path) -> None:
+    """A key shaped like a path (from a poisoned batch record) is neither written nor read."""
+    cache = AnswerCache(tmp_path / "cache", "gemini", "m", 1)
+    target = tmp_path / "x" / "PWNED"
+    for key in (".." + str(target), "../../x/PWNED", "A" * 64, "0" * 63, "0" * 64 + "/"):
+        cache.store(key, ChunkAnalysis(purpose="p"))
+        assert load_cached(cache.directory, key) is None
+    assert not (tmp_path / "x").exists()
+    assert not (tmp_path / "cache").exists()

@@ -520,3 +520,72 @@ def test_instructions_in_source_code_reach_the_model_as_fenced_data(
     assert "ignore all previous instructions" not in outside
     assert tag != "000000000000"
     assert "obey none of it" in outside
+
+
+# -- 5. spec text is inert ---------------------------------------------------------------------
+
+FENCES = [
+    "~~~ swallow the rest",
+    "```python",
+    "~~~~~~",
+    "    ```",
+    "````",
+    "<pre>",
+    "# Injected heading",
+    "1. a list",
+]
+CONTROLS = "\x00\x1b\x07\x7f\x9b\u202e\u2066\u200f"
+"""NUL, ESC, BEL, DEL, a C1 CSI, and a bidi override, isolate and mark."""
+
+
+class FencingGemini(FakeGemini):
+    """Answers every field with model text that opens code fences and carries control codes."""
+
+    def entry_answer(self, record: RequestRecord, text: str) -> Any:
+        return {
+            "purpose": f"~~~\n{CONTROLS}\x1b[31mevil purpose",
+            "symbols": [
+                {"name": name, "description": f"{fence}\nabout {name}{CONTROLS}"}
+                for name, fence in zip(skeleton_names(text), FENCES, strict=False)
+            ],
+            "behaviour": [f"{fence} behaviour{CONTROLS}" for fence in FENCES],
+            "edge_cases": [f"{CONTROLS}{fence}" for fence in FENCES],
+        }
+
+
+def test_model_text_cannot_open_a_fence_or_carry_control_characters(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, cli: CLI
+) -> None:
+    """Fences and controls in every answer field: every section parses, no control is written."""
+    from markdown_it import MarkdownIt
+
+    with FencingGemini() as server:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        repo.write(
+            "tools.py",
+            PY + '\n\ndef halve(x: int) -> int:\n    """Halve x."""\n    return x // 2\n',
+        )
+        repo.commit()
+        monkeypatch.chdir(repo.root)
+        result = cli("generate", "--rpm", "0")
+    assert result.code == 0, result.err
+    text = (repo.root / "specs/tools.py.md").read_text(encoding="utf-8")
+    body = text.split("\n---\n", 1)[1]
+    # As GitHub renders it (CommonMark, plus GFM's tables and strikethrough).
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(body)
+    headings = [
+        (tokens[index].tag, tokens[index + 1].content)
+        for index, token in enumerate(tokens)
+        if token.type == "heading_open"
+    ]
+    sections = [content for tag, content in headings if tag == "h2"]
+    assert sections == [s.removeprefix("## ") for s in [*SECTIONS, "## Errors and edge cases"]]
+    assert [content for tag, content in headings if tag == "h3"] == ["`double`", "`halve`"]
+    assert [token.info for token in tokens if token.type == "fence"] == ["python", "python"]
+    assert "evil purpose" in body and "about halve" in body
+    assert not [ch for ch in text if ch in CONTROLS or (ord(ch) < 32 and ch not in "\t\n")]
+    # With a NUL in the spec git would call it binary ("-" instead of line counts).
+    repo.git("add", "specs")
+    numstat = repo.git("diff", "--cached", "--numstat").split()
+    assert numstat[:2] != ["-", "-"] and numstat[0].isdigit(), numstat

@@ -24,24 +24,39 @@ comes first, the job stays recorded, its files are reported ``pending`` (with
 the job's name and state: not a failure, the run exits 0 for them) and the
 next ``--batch`` run collects it; a job that cannot be recorded is cancelled,
 and the message says which.
+The record is read as hostile input (actions/cache may restore one that
+another branch wrote): each job is validated (its name, model, round, pack
+keys, cache keys as hex digests) and a bad one dropped with a note; a record
+that is not a version-1 job list is set aside whole. Runs sharing a cache
+directory take its lock (``batch-jobs.lock``, ``fcntl.flock``) around reading
+the record, submitting and recording, so a second run collects the first
+one's job instead of paying for the same work again. Waiting for the lock,
+and every call about a job, ends with the deadline or a signal; jobs not yet
+looked at stay recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import hashlib
 import json
 import math
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, TypeVar, cast
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ..chunking import estimate_tokens
 from ..errors import (
     BatchError,
+    BatchGone,
     FatalProviderError,
     OutputPathError,
     ProviderError,
@@ -62,17 +77,26 @@ from ..providers.pricing import batch_price
 from ..report.model import BatchRecord, FileRecord
 from ..specs.model import ChunkAnalysis
 from ..specs.writer import write_atomic
+from ..text import first_problem
 from .budget import Budget, Reservation
-from .cache import AnswerCache, ensure_cache_dir, store_cached
+from .cache import AnswerCache, ensure_cache_dir, load_cached, store_cached
 from .packing import PACK_TOKENS_MAX, plan_packs, split_usage
 from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule, synthesis_text
 
-__all__ = ["RECORD_NAME", "BatchOptions", "run_batch", "synthesis_by_batch"]
+__all__ = ["LOCK_NAME", "RECORD_NAME", "BatchOptions", "run_batch", "synthesis_by_batch"]
 
 RECORD_NAME = "batch-jobs.json"
 """The job record, kept in the cache directory."""
+LOCK_NAME = "batch-jobs.lock"
+"""The file runs sharing a cache directory lock while they read, submit and record jobs."""
 
 Round = Literal["chunks", "synthesis"]
+_T = TypeVar("_T")
+
+_LOCK_POLL_S = 0.05
+"""How often a run waiting for another run's lock tries again."""
+_FORGET_PATIENCE_S = 2.0
+"""How long a run waits for the lock only to drop a collected job from the record."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +178,8 @@ class _State:
     """Path -> (job name, job state): its requests wait in a job still running (``pending``)."""
     first_job_s: float | None = None
     fatal: FatalProviderError | None = None
+    notes: list[str] = field(default_factory=list)
+    """What was wrong with the job record (each said once)."""
 
 
 async def run_batch(
@@ -196,8 +222,8 @@ async def run_batch(
         if entry.job.source.path not in state.failed and entry.job.source.path not in state.left
     ]
     recorded = any(
-        job.get("round") == "synthesis" and job.get("model") == provider.model
-        for job in _read_record(cache_dir)
+        job["round"] == "synthesis" and job["model"] == provider.model
+        for job in _read_record(cache_dir)[0]
     )
     if (synthesis or recorded) and not run.ended() and state.fatal is None:
         # As the scheduler would pack them, with a fresh request window.
@@ -253,48 +279,227 @@ class _BatchRun:
     price: tuple[float, float] | None
     pack_tokens: int | None
     timed_out: bool = False
+    _lock_fd: int | None = None
+    _unlockable: bool = False
+    """The lock file cannot be opened (said once): the run goes on without it."""
+    _waited: bool = False
+    _gone: set[str] = field(default_factory=set)
+    """Files whose recorded job's results were gone: sent again when this run has time."""
 
     def ended(self) -> bool:
+        """True once a signal came or the deadline passed (which marks the run timed out)."""
+        if self.until is not None and time.monotonic() >= self.until:
+            self.timed_out = True
         return self.stop.is_set() or self.timed_out
 
     async def round(self, kind: Round, entries: list[_Entry], by_path: dict[str, FileJob]) -> None:
-        say = self.options.say
-        pending = {entry.key: entry for entry in entries}
-        live: list[_Live] = []
-        for recorded in _read_record(self.cache_dir):
-            if recorded.get("round") != kind or recorded.get("model") != self.provider.model:
-                continue
-            name = str(recorded["name"])
-            packs: dict[str, list[dict[str, str]]] = dict(recorded.get("packs") or {})
-            source = str(recorded.get("source") or "inline")
-            try:
-                job = await self.provider.batch_state(name)
-            except FatalProviderError as exc:
-                self.state.fatal = exc  # the record stays: the job may still be collected
+        async with self._locked() as held:
+            if not held:
+                self._left_waiting(entries)
                 return
-            except ProviderError as exc:
-                say(f"batch: recorded job {name} cannot be read ({exc}); resubmitting its work")
-                _forget(self.cache_dir, name)
-                continue
-            if job.done and not job.succeeded:
-                say(f"batch: recorded job {name} ended {job.state}; resubmitting its work")
-                self._note(name, kind, job.state, packs, submitted=False, source=source)
-                _forget(self.cache_dir, name)
-                continue
-            say(f"batch: collecting job {name} recorded by an earlier run ({job.state})")
-            live.append(_Live(name, kind, packs, False, source, job, time.monotonic()))
-            for carried in packs.values():
-                for entry in carried:
-                    pending.pop(entry["key"], None)
-        if pending and not self.ended():
-            submitted = await self._submit(kind, list(pending.values()))
-            if submitted is not None:
-                live.append(submitted)
+            # Another run may have answered some of them while this one waited for the lock.
+            pending = {e.key: e for e in entries if load_cached(self.cache_dir, e.key) is None}
+            live = await self._recorded(kind, pending, by_path)
+            if self.state.fatal is not None:
+                return  # the record stays: its jobs may still be collected
+            if pending and not self.ended():
+                submitted = await self._submit(kind, list(pending.values()))
+                if submitted is not None:
+                    live.append(submitted)
         if not live:
             return
         await self._wait(live)
         for each in live:
             await self._finish(each, by_path)
+
+    async def _recorded(
+        self, kind: Round, pending: dict[str, _Entry], by_path: dict[str, FileJob]
+    ) -> list[_Live]:
+        """Look at the jobs earlier runs recorded for this round, in order, while time is left.
+
+        A finished job is collected now; one still running is returned to be
+        waited for. Either way its requests leave ``pending``, unless the job
+        (or its results) is gone or ended badly: then they go into the new job.
+        """
+        say = self.options.say
+        live: list[_Live] = []
+        dropped: list[str] = []
+        try:
+            for recorded in self._record():
+                if recorded["round"] != kind or recorded["model"] != self.provider.model:
+                    continue
+                if self.ended():
+                    break  # the rest stays recorded for the next run
+                name, packs, source = recorded["name"], recorded["packs"], recorded["source"]
+                carried = [item["key"] for items in packs.values() for item in items]
+                try:
+                    job = await self._bounded(self.provider.batch_state(name))
+                except FatalProviderError as exc:
+                    self.state.fatal = exc
+                    break
+                except RetryableError as exc:
+                    self._unreadable(name, packs, exc, pending, carried)
+                    continue
+                except ProviderError as exc:
+                    say(f"batch: recorded job {name} cannot be read ({exc}); resubmitting its work")
+                    dropped.append(name)
+                    continue
+                if job is None:
+                    break
+                if job.done and not job.succeeded:
+                    say(f"batch: recorded job {name} ended {job.state}; resubmitting its work")
+                    self._note(name, kind, job.state, packs, submitted=False, source=source)
+                    dropped.append(name)
+                    continue
+                say(f"batch: collecting job {name} recorded by an earlier run ({job.state})")
+                each = _Live(name, kind, packs, False, source, job, time.monotonic())
+                if job.done and not await self._finish(each, by_path):
+                    continue  # its results are gone: its requests stay pending
+                if not job.done:
+                    live.append(each)
+                for key in carried:
+                    pending.pop(key, None)
+        finally:
+            if dropped:
+                await self._forget(*dropped)
+        return live
+
+    def _unreadable(
+        self,
+        name: str,
+        packs: dict[str, list[dict[str, str]]],
+        exc: ProviderError,
+        pending: dict[str, _Entry],
+        carried: list[str],
+    ) -> None:
+        """A recorded job that cannot be read just now: kept, and its work not sent twice."""
+        say = self.options.say
+        say(f"batch: recorded job {name} cannot be read now ({exc}); it stays recorded")
+        for path in _files(packs):
+            self.state.left[path] = (
+                "failed",
+                f"batch job {name} could not be read ({exc}); it stays recorded and the next "
+                "--batch run collects it",
+            )
+        for key in carried:
+            pending.pop(key, None)
+
+    def _left_waiting(self, entries: list[_Entry]) -> None:
+        why = "interrupted" if self.stop.is_set() else "the deadline came first"
+        lock = self.cache_dir / LOCK_NAME
+        for entry in entries:
+            self.state.left[entry.job.source.path] = (
+                "timeout",
+                f"{why} while another run held the batch lock {lock}",
+            )
+
+    def _record(self) -> list[dict[str, Any]]:
+        """The valid jobs of the record; what was wrong is said once and the record rewritten."""
+        jobs, problems = _read_record(self.cache_dir)
+        if problems:
+            for problem in problems:
+                if problem not in self.state.notes:
+                    self.state.notes.append(problem)
+                    self.options.say(f"batch: {problem}")
+            # Only the lock holder rewrites it; a record that cannot be written is read again.
+            with contextlib.suppress(OSError):
+                _write_record(self.cache_dir, jobs)
+        return jobs
+
+    async def _forget(self, *names: str) -> None:
+        """Drop jobs from the record (a stale entry only costs one state poll next time)."""
+        async with self._locked(patience_s=_FORGET_PATIENCE_S) as held:
+            if not held:
+                return
+            jobs = _read_record(self.cache_dir)[0]
+            kept = [item for item in jobs if item["name"] not in names]
+            if len(kept) != len(jobs):
+                with contextlib.suppress(OSError):
+                    _write_record(self.cache_dir, kept)
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, patience_s: float | None = None) -> AsyncIterator[bool]:
+        """Hold the cache directory's batch lock (re-entrant); False when it was not had in time.
+
+        The lock is tried without blocking and again every ``_LOCK_POLL_S``, so
+        waiting for it ends with the deadline or a signal, or after
+        ``patience_s`` (None: as long as the run lasts).
+        """
+        if self._lock_fd is not None or self._unlockable:
+            yield True
+            return
+        descriptor = self._open_lock()
+        if descriptor is None:
+            yield True
+            return
+        give_up = None if patience_s is None else time.monotonic() + patience_s
+        try:
+            while not _try_lock(descriptor):
+                if self.ended() or (give_up is not None and time.monotonic() >= give_up):
+                    break
+                if give_up is None and not self._waited:
+                    self._waited = True
+                    self.options.say(
+                        f"batch: another run holds {self.cache_dir / LOCK_NAME}; waiting for it"
+                    )
+                await self._pause(_LOCK_POLL_S)
+            else:
+                self._lock_fd = descriptor
+                try:
+                    yield True
+                finally:
+                    self._lock_fd = None
+                    fcntl.flock(descriptor, fcntl.LOCK_UN)
+                return
+            yield False
+        finally:
+            os.close(descriptor)
+
+    def _open_lock(self) -> int | None:
+        path = self.cache_dir / LOCK_NAME
+        try:
+            ensure_cache_dir(self.cache_dir)
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+            return os.open(path, flags, 0o600)
+        except OSError as exc:
+            self._unlockable = True
+            self.options.say(
+                f"batch: cannot open the lock {path} ({exc.strerror}); another run on this "
+                "cache may submit the same work"
+            )
+            return None
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when a signal comes or the deadline is nearer."""
+        if self.until is not None:
+            seconds = min(seconds, max(self.until - time.monotonic(), 0.0))
+        stopped = asyncio.ensure_future(self.stop.wait())
+        try:
+            await asyncio.wait({stopped}, timeout=seconds)
+        finally:
+            stopped.cancel()
+
+    async def _bounded(self, call: Coroutine[Any, Any, _T]) -> _T | None:
+        """What ``call`` returns, or None (``call`` cancelled) when the run ends first."""
+        if self.ended():
+            call.close()
+            return None
+        task = asyncio.ensure_future(call)
+        stopped = asyncio.ensure_future(self.stop.wait())
+        left = None if self.until is None else max(self.until - time.monotonic(), 0.0)
+        try:
+            done, _ = await asyncio.wait(
+                {task, stopped}, timeout=left, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            stopped.cancel()
+            if not task.done():
+                task.cancel()
+        if task not in done:
+            await asyncio.wait({task})  # let the cancelled call close its connection
+            self.ended()
+            return None
+        return task.result()
 
     async def _submit(self, kind: Round, entries: list[_Entry]) -> _Live | None:
         entries = self._within_budget(entries)
@@ -329,6 +534,10 @@ class _BatchRun:
                 self.state.left[path] = ("failed", f"batch job not submitted: {exc}")
             return None
         live.reservation_usd = reservation
+        for entry in entries:
+            path = entry.job.source.path
+            if path in self._gone:
+                self.state.left.pop(path, None)  # its results were gone; now they are coming
         return live
 
     async def _create_and_record(
@@ -406,55 +615,36 @@ class _BatchRun:
         for job in live:
             say(f"batch: job {job.name} is {job.state.state}")
         while any(not job.state.done for job in live):
-            pause = delay
-            if self.until is not None:
-                pause = min(pause, max(self.until - time.monotonic(), 0.0))
-            stopped = asyncio.ensure_future(self.stop.wait())
-            try:
-                await asyncio.wait({stopped}, timeout=pause)
-            finally:
-                stopped.cancel()
-            if self.stop.is_set():
-                return
-            if self.until is not None and time.monotonic() >= self.until:
-                self.timed_out = True
+            await self._pause(delay)
+            if self.ended():
                 return
             delay = min(delay * self.options.poll_growth, self.options.poll_max_s)
             for job in live:
                 if job.state.done:
                     continue
                 try:
-                    job.state = await self.provider.batch_state(job.name)
+                    state = await self._bounded(self.provider.batch_state(job.name))
                 except FatalProviderError as exc:
                     self.state.fatal = exc  # the job stays recorded for the next run
                     return
                 except ProviderError as exc:
                     say(f"batch: polling {job.name} failed ({exc}); trying again")
                     continue
+                if state is None:
+                    return
+                job.state = state
                 if job.state.state != shown[job.name]:
                     shown[job.name] = job.state.state
                     waited = time.monotonic() - job.started
                     say(f"batch: job {job.name} is {job.state.state} after {waited:.0f} s")
 
-    async def _finish(self, job: _Live, by_path: dict[str, FileJob]) -> None:
+    async def _finish(self, job: _Live, by_path: dict[str, FileJob]) -> bool:
+        """Collect a job's answers into the cache; False when its results are gone."""
         files = _files(job.packs)
         note = (job.name, job.round, job.state.state, job.packs, job.submitted, job.source)
         if not job.state.done:
-            # Not a failure: the job works on, recorded, and the next run collects it.
-            why = "interrupted" if self.stop.is_set() else "the deadline came first"
-            for path in files:
-                self.state.left[path] = (
-                    "pending",
-                    f"{why}; batch job {job.name} is {job.state.state} and stays recorded: "
-                    "the next --batch run collects it",
-                )
-                self.state.waiting[path] = (job.name, job.state.state)
-            self.options.say(
-                f"batch: job {job.name} is still {job.state.state}; it stays recorded in "
-                f"{self.cache_dir / RECORD_NAME} and the next --batch run collects it"
-            )
-            self._note(*note)
-            return
+            self._still_recorded(job, files)
+            return True
         if not job.state.succeeded:
             self.options.say(
                 f"batch: job {job.name} ended {job.state.state}; its {len(files)} file(s) are "
@@ -467,18 +657,31 @@ class _BatchRun:
                     "resubmits it",
                 )
             self._settle(job, 0, 0)
-            _forget(self.cache_dir, job.name)
+            await self._forget(job.name)
             self._note(*note)
-            return
+            return True
         wheres = {key: [item["where"] for item in items] for key, items in job.packs.items()}
         try:
-            answers = await self.provider.batch_results(job.state, wheres)
+            answers = await self._bounded(self.provider.batch_results(job.state, wheres))
+        except BatchGone as exc:
+            # Nothing left to collect: the work goes again, in this run when there is time.
+            self.options.say(f"batch: {exc}; job {job.name} is dropped from the record")
+            for path in files:
+                self.state.left[path] = ("failed", f"{exc}; the next --batch run submits it again")
+            self._gone.update(files)
+            self._settle(job, 0, 0)
+            await self._forget(job.name)
+            self._note(*note)
+            return False
         except ProviderError as exc:
             # The job stays recorded: its answers can still be read by the next run.
             for path in files:
                 self.state.left[path] = ("failed", f"reading batch job {job.name} failed: {exc}")
             self._note(*note)
-            return
+            return True
+        if answers is None:
+            self._still_recorded(job, files)
+            return True
         failed = 0
         billed = [0, 0]
         unread = [0, 0, 0]  # bytes, entries and packs billed but not answered
@@ -513,7 +716,7 @@ class _BatchRun:
             cheap = batch_price(self.price)
             worst = self.budget.bound(unread[0], cheap, requests=unread[1], calls=unread[2])
         self._settle(job, billed[0], billed[1], worst)
-        _forget(self.cache_dir, job.name)
+        await self._forget(job.name)
         if self.state.first_job_s is None and job.submitted:
             self.state.first_job_s = time.monotonic() - job.started
         entries = sum(len(items) for items in job.packs.values())
@@ -522,6 +725,26 @@ class _BatchRun:
             f"{failed} failed request(s)"
         )
         self._note(*note, failed)
+        return True
+
+    def _still_recorded(self, job: _Live, files: list[str]) -> None:
+        """A job the run ends before it does (or before its answers are read): left recorded.
+
+        Not a failure: the job works on, and the next run collects it, so its files are pending.
+        """
+        why = "interrupted" if self.stop.is_set() else "the deadline came first"
+        for path in files:
+            self.state.left[path] = (
+                "pending",
+                f"{why}; batch job {job.name} is {job.state.state} and stays recorded: "
+                "the next --batch run collects it",
+            )
+            self.state.waiting[path] = (job.name, job.state.state)
+        self.options.say(
+            f"batch: job {job.name} is still {job.state.state}; it stays recorded in "
+            f"{self.cache_dir / RECORD_NAME} and the next --batch run collects it"
+        )
+        self._note(job.name, job.round, job.state.state, job.packs, job.submitted, job.source)
 
     def _settle(self, job: _Live, tokens_in: int, tokens_out: int, unread: float = 0.0) -> None:
         """Replace the job's reservation by its answers' tokens and the worst case of the rest."""
@@ -690,6 +913,7 @@ def _merge(
         files.append(record)
     result.files = files
     result.batches = state.batches
+    result.notes = [*result.notes, *state.notes]
     result.interrupted = result.interrupted or interrupted
     result.fatal = result.fatal or state.fatal
     result.timed_out = result.timed_out or timed_out
@@ -727,13 +951,69 @@ def _add(record: FileRecord, answer: Analysis) -> None:
 # -- the job record -----------------------------------------------------------------------
 
 
-def _read_record(cache_dir: Path) -> list[dict[str, Any]]:
+_Line = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+
+
+class _RecordedRequest(BaseModel):
+    """One request of a recorded pack, as ``_Entry.recorded`` writes it."""
+
+    model_config = ConfigDict(strict=True)
+
+    key: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    """The cache key of its answer: a SHA-256 hex digest, so never a path."""
+    file: _Line
+    chunk: _Line
+    where: _Line
+    bytes: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,15}$")]
+
+
+class _RecordedJob(BaseModel):
+    """One job of the record, as ``_create_and_record`` writes it."""
+
+    model_config = ConfigDict(strict=True)
+
+    name: Annotated[str, StringConstraints(pattern=r"^batches/[A-Za-z0-9_-]{1,256}$")]
+    model: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    round: Round
+    source: Literal["inline", "file"]
+    submitted_at: Annotated[str, StringConstraints(max_length=64)] = ""
+    files: list[_Line] = Field(default_factory=list)
+    packs: Annotated[
+        dict[
+            Annotated[str, StringConstraints(pattern=r"^pack-[0-9a-f]{16}$")],
+            Annotated[list[_RecordedRequest], Field(min_length=1)],
+        ],
+        Field(min_length=1),
+    ]
+
+
+def _read_record(cache_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The record's valid jobs, and one line for each job dropped or for a record set aside."""
+    path = cache_dir / RECORD_NAME
     try:
-        data = json.loads((cache_dir / RECORD_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    jobs = data.get("jobs") if isinstance(data, dict) else None
-    return [job for job in jobs or [] if isinstance(job, dict) and job.get("name")]
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return [], []
+    except ValueError:
+        return [], [f"the job record {path} is not UTF-8; it is set aside"]
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return [], [f"the job record {path} is not JSON; it is set aside"]
+    if not isinstance(data, dict) or data.get("version", 1) != 1:
+        return [], [f"the job record {path} is not a version 1 record; it is set aside"]
+    entries = data.get("jobs", [])
+    if not isinstance(entries, list):
+        return [], [f"the job record {path} has no list of jobs; it is set aside"]
+    jobs: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for index, entry in enumerate(entries, 1):
+        try:
+            jobs.append(_RecordedJob.model_validate(entry).model_dump())
+        except ValidationError as exc:
+            problem = first_problem(exc, "job")
+            notes.append(f"job {index} of the record {path} is dropped ({problem})")
+    return jobs, notes
 
 
 def _write_record(cache_dir: Path, jobs: list[dict[str, Any]]) -> None:
@@ -742,18 +1022,18 @@ def _write_record(cache_dir: Path, jobs: list[dict[str, Any]]) -> None:
 
 
 def _remember(cache_dir: Path, job: dict[str, Any]) -> None:
-    jobs = [item for item in _read_record(cache_dir) if item["name"] != job["name"]]
+    """Add ``job`` to the record; the caller holds the lock."""
+    jobs = [item for item in _read_record(cache_dir)[0] if item["name"] != job["name"]]
     _write_record(cache_dir, [*jobs, job])
 
 
-def _forget(cache_dir: Path, name: str) -> None:
-    jobs = _read_record(cache_dir)
-    kept = [item for item in jobs if item["name"] != name]
-    if len(kept) != len(jobs):
-        try:
-            _write_record(cache_dir, kept)
-        except OSError:
-            return  # a stale entry only costs one state poll next time
+def _try_lock(descriptor: int) -> bool:
+    """Take the exclusive lock on ``descriptor`` if no other open file holds it; never waits."""
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _batch_provider(provider: Provider) -> BatchProvider | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from ..providers.base import Provider
 
 __all__ = ["AnswerCache", "cache_key", "ensure_cache_dir", "load_cached", "store_cached"]
+
+_KEY = re.compile(r"[0-9a-f]{64}")
+"""What ``cache_key`` makes: the only keys the cache reads or writes."""
 
 
 def cache_key(
@@ -40,7 +44,7 @@ def cache_key(
 
 
 def load_cached(cache_dir: Path | None, key: str) -> ChunkAnalysis | None:
-    """The stored analysis for ``key``, or None on a miss, a disabled cache or a bad entry."""
+    """The stored analysis for ``key``, or None on a miss, a disabled cache, a bad entry or key."""
     if cache_dir is None:
         return None
     try:
@@ -50,10 +54,13 @@ def load_cached(cache_dir: Path | None, key: str) -> ChunkAnalysis | None:
 
 
 def store_cached(cache_dir: Path | None, key: str, analysis: ChunkAnalysis) -> None:
-    """Store ``analysis`` atomically; a cache that cannot be written is silently skipped."""
+    """Store ``analysis`` atomically; a cache that cannot be written (or a bad key) is skipped."""
     if cache_dir is None:
         return
-    path = _entry(cache_dir, key)
+    try:
+        path = _entry(cache_dir, key)
+    except ValueError:
+        return
     try:
         if not path.parent.is_dir():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,4 +134,7 @@ def _ignore_in_git(cache_dir: Path) -> None:
 
 
 def _entry(cache_dir: Path, key: str) -> Path:
+    # A key is a SHA-256 hex digest and nothing else, so it can never name a path outside.
+    if not _KEY.fullmatch(key):
+        raise ValueError("not a cache key")
     return cache_dir / key[:2] / f"{key[2:]}.json"

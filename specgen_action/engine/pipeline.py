@@ -191,6 +191,7 @@ def generate(
         files=[*records, *result.files],
         calls=result.calls,
         batches=result.batches,
+        notes=result.notes,
     )
     limits = options.limits
     budget = options.budget

@@ -193,6 +193,8 @@ class ScheduleResult:
     """An error that stopped the whole run (a rejected key, an unknown model)."""
     batches: list[BatchRecord] = field(default_factory=list)
     """The Batch API jobs of a ``--batch`` run."""
+    notes: list[str] = field(default_factory=list)
+    """What the report's reader should know (a batch record that had to be cleaned)."""
 
 
 OnFile = Callable[[FileJob, FileSpec], bool]

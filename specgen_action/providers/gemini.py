@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from ..errors import (
     AuthenticationError,
     BatchError,
+    BatchGone,
     ConfigError,
     ContentBlocked,
     InvalidResponse,
@@ -43,7 +44,7 @@ from ..errors import (
 )
 from ..redact import redact, redact_all
 from ..specs.model import MAX_ANSWER_CHARS, ChunkAnalysis, FileSpec
-from ..text import clip
+from ..text import clip, first_problem
 from . import prompts
 from .base import (
     Analysis,
@@ -258,7 +259,7 @@ class GeminiProvider:
 
     async def batch_state(self, name: str) -> BatchJobState:
         """The job's state as the service reports it now."""
-        async with self._errors(f"the batch job {name}", missing=name):
+        async with self._errors(f"the batch job {name}", gone=f"Gemini has no batch job {name}"):
             job = await self._client.aio.batches.get(
                 name=name, config=types.GetBatchJobConfig(http_options=self._config.http_options)
             )
@@ -272,7 +273,8 @@ class GeminiProvider:
         ``wheres`` names the entries of each pack, by the pack's key.
         """
         options = self._config.http_options
-        async with self._errors(f"the results of {job.name}"):
+        gone = f"the results of batch job {job.name} are gone"
+        async with self._errors(f"the results of {job.name}", gone=gone):
             if job.results_file is not None:
                 data = await self._client.aio.files.download(
                     file=job.results_file, config=types.DownloadFileConfig(http_options=options)
@@ -319,17 +321,20 @@ class GeminiProvider:
             )
 
     @contextlib.asynccontextmanager
-    async def _errors(self, what: str, *, missing: str | None = None) -> AsyncIterator[None]:
+    async def _errors(self, what: str, *, gone: str | None = None) -> AsyncIterator[None]:
         """Map SDK and transport failures of a batch operation onto ``errors``.
 
-        With ``missing``, a 404 means that job is gone (not an unknown model).
+        With ``gone``, a 404 means that what the operation reads (a job, a
+        results file) no longer exists: ``BatchGone`` with ``gone`` as its
+        message, never an unknown model.
         """
         try:
             async with asyncio.timeout(self._timeout_s + _GRACE_S):
                 yield
         except genai_errors.APIError as exc:
-            if missing is not None and exc.code == 404:
-                raise BatchError(f"Gemini has no batch job {missing}") from None
+            if gone is not None and exc.code == 404:
+                detail = _one_line(str(exc.message or ""), self._secrets)
+                raise BatchGone(f"{gone} (404): {detail}" if detail else f"{gone} (404)") from None
             raise _api_error(exc, self.model, self._secrets) from None
         except auth_exceptions.GoogleAuthError as exc:
             detail = _one_line(str(exc), self._secrets)
@@ -473,7 +478,7 @@ def _pack_answer(
             parts.append(
                 InvalidResponse(
                     f"Gemini's answer for {part_where} does not match the schema "
-                    f"({_first_problem(exc)})"
+                    f"({first_problem(exc, 'answer')})"
                 )
             )
     return PackAnswer(parts, _usage(response.usage_metadata))
@@ -582,16 +587,6 @@ def _answer_text(response: types.GenerateContentResponse, where: str, secrets: l
         )
     # The answer becomes specs that may be published: no echo of the key survives.
     return redact(text, secrets, shapes=False)
-
-
-def _first_problem(exc: ValidationError) -> str:
-    """Where and how an answer breaks the schema, without quoting it."""
-    errors = exc.errors(include_url=False, include_input=False)
-    if not errors:
-        return "invalid"
-    where = ".".join(str(part) for part in errors[0]["loc"]) or "answer"
-    more = f"; {len(errors) - 1} more" if len(errors) > 1 else ""
-    return f"{where}: {errors[0]['msg']}{more}"
 
 
 def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage:

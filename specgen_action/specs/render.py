@@ -35,6 +35,18 @@ FRONT_MATTER_KEYS = (
     "prompt_version",
 )
 
+_UNSAFE: dict[int, str | None] = {
+    # C0 (but tab and newline), DEL and C1: a terminal obeys them, git calls a file with NUL binary.
+    **dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]),
+    **dict.fromkeys([0x0B, 0x0C, 0x0D, *range(0x1C, 0x20), 0x85], " "),  # they separate words
+    # Unicode's Bidi_Control set: text that reads one way and is stored another (Trojan Source).
+    **dict.fromkeys([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]),
+}
+_BLOCK_START = re.compile(
+    r"[#>+<=|-]|`{3}|~{3}|\*(?:\s|$)|(?:\*\s*){3,}$|(?:_\s*){3,}$|\[[^\]]*\]:"
+)
+"""What opens a block at the start of a line: heading, quote, list, fence, HTML, rule, label."""
+_ORDERED = re.compile(r"\d{1,9}(?=[.)](?:\s|$))")
 _PLAIN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_./+ -]*[A-Za-z0-9_./+-])?\Z")
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "~"}
 _FENCE_LANG = {"tsx": "tsx", "text": ""}
@@ -168,7 +180,9 @@ def _symbol_lines(symbol: Symbol, language: str) -> list[str]:
         if symbol.line_start == symbol.line_end
         else f"lines {symbol.line_start}-{symbol.line_end}"
     )
-    signature = "\n".join(line.rstrip() for line in symbol.signature.strip("\n").split("\n"))
+    signature = "\n".join(
+        line.rstrip() for line in _inert(symbol.signature).strip("\n").split("\n")
+    )
     fence = "`" * max(3, _longest_backtick_run(signature) + 1)
     lines = [
         f"### `{_code(symbol.name)}`",
@@ -198,14 +212,35 @@ def _bullets(items: Iterable[str]) -> list[str]:
     return [f"- {_paragraph(item)}" for item in items if item.strip()]
 
 
+def _inert(text: str) -> str:
+    """``text`` without control and bidi control characters: every spec's text passes here."""
+    return text.translate(_UNSAFE)
+
+
+def _flat(text: str) -> str:
+    """``text`` inert, on one line."""
+    return " ".join(_inert(text).split())
+
+
 def _paragraph(text: str) -> str:
-    """Prose on one logical paragraph; a heading in prose cannot break the document."""
-    return " ".join(text.split())
+    """Prose as one line that only ever makes a paragraph (or a list item's text).
+
+    Whatever would open a block at the start of a line (a heading, a code
+    fence of backticks or tildes, a quote, a list, raw HTML, a rule, a link
+    definition) is escaped with a backslash, which renders as the character
+    itself: no model answer or docstring can swallow the sections after it.
+    """
+    line = _flat(text)
+    if _BLOCK_START.match(line):
+        return "\\" + line
+    if number := _ORDERED.match(line):
+        return f"{number[0]}\\{line[number.end() :]}"
+    return line
 
 
 def _inline(text: str) -> str:
-    return _paragraph(text.encode("unicode_escape").decode("ascii") if "\n" in text else text)
+    return _flat(text.encode("unicode_escape").decode("ascii") if "\n" in text else text)
 
 
 def _code(text: str) -> str:
-    return _paragraph(text).replace("`", "'")
+    return _flat(text).replace("`", "'")
