@@ -47,6 +47,7 @@ from .errors import (
     ProviderError,
     RetryableError,
 )
+from .files import read_regular
 from .packing import PACK_TOKENS_MAX, plan_packs, split_usage
 from .providers.base import (
     Analysis,
@@ -720,7 +721,8 @@ def _add(record: FileRecord, answer: Analysis) -> None:
 
 def _read_record(cache_dir: Path) -> list[dict[str, Any]]:
     try:
-        data = json.loads((cache_dir / RECORD_NAME).read_text(encoding="utf-8"))
+        # A record names jobs and keys, kilobytes each; 64 MiB is far past any real one.
+        data = json.loads(read_regular(cache_dir / RECORD_NAME, 64 << 20).decode("utf-8"))
     except (OSError, ValueError):
         return []
     jobs = data.get("jobs") if isinstance(data, dict) else None

@@ -18,12 +18,16 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from .files import read_regular
 from .spec import SCHEMA_VERSION, ChunkAnalysis
 
 if TYPE_CHECKING:
     from .providers.base import Provider
 
 __all__ = ["AnswerCache", "cache_key", "ensure_cache_dir", "load_cached", "store_cached"]
+
+_MAX_ENTRY = 4 << 20
+"""An answer is cut at the model's output limit, far below this; a larger entry is not one."""
 
 
 def cache_key(
@@ -44,7 +48,7 @@ def load_cached(cache_dir: Path | None, key: str) -> ChunkAnalysis | None:
     if cache_dir is None:
         return None
     try:
-        return ChunkAnalysis.model_validate_json(_entry(cache_dir, key).read_bytes())
+        return ChunkAnalysis.model_validate_json(read_regular(_entry(cache_dir, key), _MAX_ENTRY))
     except (OSError, ValidationError, ValueError):
         return None
 

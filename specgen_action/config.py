@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from .chunking import DEFAULT_CHUNK_TOKENS
 from .errors import ConfigError
+from .files import read_regular
 from .parsing import EXTENSIONS
 from .providers.pricing import DEFAULT_MODEL
 from .source import DEFAULT_MAX_BYTES
@@ -55,6 +56,9 @@ DEFAULT_INCLUDE = tuple(f"*{ext}" for ext in EXTENSIONS)
 """Source files of the languages with a grammar, plus common ones specced as plain text."""
 
 DEFAULT_EXCLUDE = ("node_modules/", "vendor/", "third_party/", "*.min.js")
+
+_PYPROJECT_MAX_BYTES = 4 << 20
+"""A pyproject.toml is kilobytes; a larger one (or ``/dev/zero``) is refused, not read."""
 
 Command = Literal["generate", "check"]
 _BOTH: tuple[Command, ...] = ("generate", "check")
@@ -444,10 +448,12 @@ def read_pyproject(root: Path) -> dict[str, Any]:
     """The ``[tool.specgen]`` table of ``root/pyproject.toml``, or empty when there is none."""
     path = root / "pyproject.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular(path, _PYPROJECT_MAX_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None

@@ -22,6 +22,7 @@ from .batch import BatchOptions, run_batch
 from .budget import Budget
 from .chunking import chunk_source
 from .errors import OutputPathError
+from .files import read_regular
 from .parsing import parse
 from .providers.base import Provider
 from .render import FrontMatter, read_front_matter, render_spec
@@ -368,7 +369,8 @@ def _front_matter(source: Source, provider: Provider) -> FrontMatter:
 def _write_if_changed(path: Path, text: str) -> bool:
     data = text.encode()
     try:
-        if path.read_bytes() == data:
+        # One byte more than the new text is enough to tell them apart.
+        if read_regular(path, len(data) + 1, head=True) == data:
             return False
     except OSError:
         pass

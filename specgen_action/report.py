@@ -16,12 +16,14 @@ from pydantic import BaseModel, Field
 
 from .drift import FIX_PATHS, fix_command_for
 from .errors import FileAccessError, UsageError
+from .files import read_regular
 from .providers.pricing import batch_price
 
 __all__ = [
     "BUDGET_REASON",
     "CHECK_PROVIDER",
     "DRIFT_STATUSES",
+    "MAX_REPORT_BYTES",
     "PRUNED_REASON",
     "BatchRecord",
     "CallOutcome",
@@ -63,6 +65,9 @@ PRUNED_REASON = "source deleted; spec removed (--prune)"
 
 BUDGET_REASON = "budget"
 """How the reason of a file left by ``--max-cost`` begins."""
+
+MAX_REPORT_BYTES = 512 << 20
+"""A report of 20,000 files is tens of MB; a larger file (or a device) is refused, not read."""
 
 _CHECK_MISSING_REASON = "no spec yet"
 """The reason ``drift.check_specs`` gives a missing spec (read back from old check reports)."""
@@ -374,7 +379,7 @@ def finish_report(
 def load_report(path: Path) -> RunReport:
     """Read a JSON report; ``FileAccessError`` when unreadable, ``UsageError`` when invalid."""
     try:
-        report = RunReport.model_validate_json(path.read_bytes())
+        report = RunReport.model_validate_json(read_regular(path, MAX_REPORT_BYTES))
     except OSError as exc:
         raise FileAccessError(f"cannot read report {path}: {exc.strerror}") from None
     except ValueError as exc:
