@@ -8,6 +8,7 @@ and is overwritten by the next store: the cache can never fail a run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -45,19 +46,18 @@ def cache_key(
 
 def load_cached(cache_dir: Path | None, key: str) -> ChunkAnalysis | None:
     """The stored analysis for ``key``, or None on a miss, a disabled cache or a bad entry."""
-    if cache_dir is None:
+    if cache_dir is None or (path := _entry(cache_dir, key)) is None:
         return None
     try:
-        return ChunkAnalysis.model_validate_json(read_regular(_entry(cache_dir, key), _MAX_ENTRY))
+        return ChunkAnalysis.model_validate_json(read_regular(path, _MAX_ENTRY))
     except (OSError, ValidationError, ValueError):
         return None
 
 
 def store_cached(cache_dir: Path | None, key: str, analysis: ChunkAnalysis) -> None:
     """Store ``analysis`` atomically; a cache that cannot be written is silently skipped."""
-    if cache_dir is None:
+    if cache_dir is None or (path := _entry(cache_dir, key)) is None:
         return
-    path = _entry(cache_dir, key)
     try:
         if not path.parent.is_dir():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,9 +126,27 @@ class AnswerCache:
 def _ignore_in_git(cache_dir: Path) -> None:
     # A cache inside the repository must never be selected or committed.
     marker = cache_dir / ".gitignore"
-    if not marker.exists():
-        marker.write_text("*\n", encoding="utf-8")
+    if os.path.lexists(marker):
+        return
+    # O_EXCL never follows a symlink: a link restored in the cache cannot redirect this write.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with (
+        contextlib.suppress(FileExistsError),
+        os.fdopen(os.open(marker, flags, 0o666), "w", encoding="utf-8") as handle,
+    ):
+        handle.write("*\n")
 
 
-def _entry(cache_dir: Path, key: str) -> Path:
-    return cache_dir / key[:2] / f"{key[2:]}.json"
+def _entry(cache_dir: Path, key: str) -> Path | None:
+    """Where ``key``'s answer lives, or None when that place is not a plain file of the cache.
+
+    A restored cache is untrusted: a symlinked entry or folder, or a key that
+    is not a plain name, must not lead a read or a write out of ``cache_dir``.
+    """
+    path = cache_dir / key[:2] / f"{key[2:]}.json"
+    # realpath, unlike Path.resolve, never raises (a symlink loop included).
+    if Path(os.path.realpath(path.parent)).parent != Path(os.path.realpath(cache_dir)):
+        return None
+    if path.parent.is_symlink() or path.is_symlink():
+        return None
+    return path

@@ -267,14 +267,21 @@ class _Setup(NamedTuple):
 
 
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> _Setup:
-    from .config import build_config, flag_values, read_pyproject, resolve_path
+    from .config import build_config, flag_values, read_pyproject, resolve_path, setting_origins
+    from .confine import check_cache_dir, check_out_dir_place
     from .selection import Filters, repo_root
     from .writer import check_out_dir, shown_path
 
     root = repo_root(Path.cwd())
-    config = build_config(flag_values(args), env, read_pyproject(root))
+    layers = (flag_values(args), env, read_pyproject(root))
+    config = build_config(*layers)
+    origins = setting_origins(*layers)
     out_dir = resolve_path(root, config.out)
     check_out_dir(out_dir, config.out)
+    check_out_dir_place(root, out_dir, config.out, origins["out"])
+    if args.command == "generate" and config.cache:  # only generate reads and writes the cache
+        cache_dir = resolve_path(root, config.cache_dir)
+        check_cache_dir(root, cache_dir, config.cache_dir, origins["cache_dir"], out_dir)
     # Outside the repository ("") nothing selected can be inside the output directory.
     out_rel = shown_path(out_dir, root) or ""
     filters = Filters(tuple(config.include), tuple(config.exclude), out_rel)

@@ -46,6 +46,7 @@ __all__ = [
     "flag_values",
     "read_pyproject",
     "resolve_path",
+    "setting_origins",
     "settings",
     "settings_table",
 ]
@@ -471,6 +472,33 @@ def build_config(
     ``flags`` holds only the options given on the command line (None values are ignored).
     """
     known = {name: setting for name, setting, _ in settings()}
+    values, origin = _layers(flags, env, pyproject)
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        try:
+            checked[name] = known[name].check(value)
+        except ValueError as exc:
+            got = clip(repr(value), 60, marker="...")
+            raise ConfigError(f"{origin[name]}: {exc} (got {got})") from None
+    return Config(**checked)
+
+
+def setting_origins(
+    flags: Mapping[str, Any], env: Mapping[str, str], pyproject: Mapping[str, Any]
+) -> dict[str, str]:
+    """Where each setting's value came from, as errors name it; a default says so.
+
+    The same layers as ``build_config`` (call it first: this assumes they are valid).
+    """
+    _, origin = _layers(flags, env, pyproject)
+    return {name: origin.get(name, f"{name} (the default)") for name, _, _ in settings()}
+
+
+def _layers(
+    flags: Mapping[str, Any], env: Mapping[str, str], pyproject: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The raw value of every setting given, later layers winning, and where each came from."""
+    known = {name: setting for name, setting, _ in settings()}
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
     for key, value in pyproject.items():
@@ -490,14 +518,7 @@ def build_config(
     for name, value in flags.items():
         if value is not None:
             values[name], origin[name] = value, known[name].flag or f"--{name}"
-    checked: dict[str, Any] = {}
-    for name, value in values.items():
-        try:
-            checked[name] = known[name].check(value)
-        except ValueError as exc:
-            got = clip(repr(value), 60, marker="...")
-            raise ConfigError(f"{origin[name]}: {exc} (got {got})") from None
-    return Config(**checked)
+    return values, origin
 
 
 # -- derived: the command line and the README --------------------------------------------

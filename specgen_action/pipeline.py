@@ -33,6 +33,7 @@ from .skeleton import build_skeleton
 from .source import Skipped, Source, read_source
 from .spec import FileSpec
 from .writer import (
+    foreign_spec,
     move_spec,
     orphaned_sources,
     remove_spec,
@@ -310,6 +311,9 @@ def _plan(
         return FileRecord(
             path=path, spec_path=spec_path, status="skipped", reason=source.reason
         ), None
+    foreign = foreign_spec(spec_file)
+    if foreign is not None:
+        return FileRecord(path=path, spec_path=spec_path, status="skipped", reason=foreign), None
     current = read_front_matter(spec_file)
     if current is not None and current.matches(_front_matter(source, provider)):
         return FileRecord(path=path, spec_path=spec_path, status="unchanged"), None
@@ -367,6 +371,9 @@ def _front_matter(source: Source, provider: Provider) -> FrontMatter:
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
+    foreign = foreign_spec(path)  # again: the file may have appeared since the run looked
+    if foreign is not None:
+        raise OutputPathError(foreign)
     data = text.encode()
     try:
         # One byte more than the new text is enough to tell them apart.
