@@ -234,6 +234,7 @@ def _check_report(checks: list[SpecCheck], shown_out: str, wall_s: float) -> Run
 def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .console import print_summary
     from .github.commands import in_github_actions
+    from .github.comment import DEFAULT_DEADLINE_S
     from .github.publish import publish
     from .report import load_report, merge_reports
 
@@ -251,6 +252,7 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
         summary=args.summary,
         comment=args.comment,
         stdout=sys.stdout,
+        deadline_s=args.github_timeout or DEFAULT_DEADLINE_S,
     )
     return EXIT_OK
 
@@ -467,7 +469,24 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--summary", action="store_true", help="write the step summary")
     rep.add_argument("--comment", action="store_true", help="create or update the PR comment")
     rep.add_argument("--json", metavar="OUT", help="write the merged report here")
+    rep.add_argument(
+        "--github-timeout",
+        type=_seconds,
+        metavar="S",
+        help="give the PR comment up (a warning) after S seconds, all its calls together "
+        "(default 60)",
+    )
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return value
 
 
 def _selection_args(sub: argparse.ArgumentParser) -> None:
