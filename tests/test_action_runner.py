@@ -455,8 +455,20 @@ def test_report_mode_without_reports_is_explained(job: Job, tmp_path: Path) -> N
             "Fix that key",
         ),
         ({"rpm": "fast"}, None, "SPECGEN_RPM: ", "`SPECGEN_*` settings"),
+        (
+            {"output-dir": "../outside"},
+            None,
+            "SPECGEN_OUT resolves outside the repository: ../outside",
+            "`SPECGEN_*` settings",
+        ),
+        (
+            {},
+            "[tool.specgen]\nout = '.github/workflows'\n",
+            "[tool.specgen] out in pyproject.toml resolves inside .github",
+            "Fix that key",
+        ),
     ],
-    ids=["shard", "mode", "pyproject", "input"],
+    ids=["shard", "mode", "pyproject", "input", "output_dir_outside", "out_in_workflows"],
 )
 def test_bad_input_is_explained_where_people_look(
     job: Job,

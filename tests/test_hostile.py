@@ -19,14 +19,16 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from fakes.gemini_server import FakeGemini
+from fakes.gemini_server import FakeGemini, Fault
 from fakes.github_api import FakeGitHub
 from tests.conftest import CLI, GitRepo, Result, python_module
 
@@ -342,6 +344,46 @@ def test_cache_entries_and_the_batch_record_linked_to_dev_zero_are_ignored(
     result = run(repo.root, "generate", "--batch", "--rpm", "0", "--report", "r.json", env=env)
     assert result.returncode == 0, result.stderr
     assert files_of(repo.root, "r.json")["a.py"]["status"] == "written"
+
+
+@pytest.mark.parametrize("stop", ["deadline", "SIGTERM"])
+def test_the_deadline_and_sigterm_end_a_run_whose_spec_path_is_a_fifo(
+    repo: GitRepo, fake: FakeGemini, stop: str
+) -> None:
+    """A FIFO at a spec path once held the read for ever, deaf to --timeout and SIGTERM;
+    now the run reads past it, calls the model for the other file, and ends by either
+    with its report (exit 3 at the deadline, 130 on SIGTERM)."""
+    repo.write("a.py", python_module("a"))
+    repo.write("b.py", python_module("b"))
+    repo.commit()
+    (repo.root / "specs").mkdir()
+    os.mkfifo(repo.root / "specs" / "a.py.md")
+    fake.faults = lambda index, body: Fault.hang()  # no call finishes before the end
+    # Well past the start-up, so that the deadline falls after the files are read.
+    timeout = "15" if stop == "deadline" else "120"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "specgen_action", "generate", "--report", "report.json",
+         "--rpm", "0", "--timeout", timeout],
+        cwd=repo.root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_limit_memory,
+    )  # fmt: skip
+    try:
+        if stop == "SIGTERM":
+            # The call for b.py arrives only once every file was read, the FIFO's spec too.
+            for _ in range(HANG * 10):
+                if fake.requests or process.poll() is not None:
+                    break
+                time.sleep(0.1)
+            process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=HANG)
+    finally:
+        process.kill()
+    assert "Traceback" not in err
+    assert process.returncode == (3 if stop == "deadline" else 130), err
+    files = files_of(repo.root)
+    assert files["b.py"]["status"] == "timeout"
+    assert files["a.py"]["status"] == "skipped"
+    assert fake.requests
 
 
 # -- 3. GitHub: a slow API, a deep event, a malformed URL ----------------------------------
