@@ -458,6 +458,8 @@ def read_pyproject(root: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is nested too deeply to read") from None
     table = data.get("tool", {}).get("specgen", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.specgen] must be a table")

@@ -282,20 +282,24 @@ def test_a_spec_path_that_blocks_or_never_ends_is_left_alone(
         assert (repo.root / "specs" / "b.py.md").is_file()
 
 
-@pytest.mark.parametrize("target", ["/dev/zero", "fifo", "huge"])
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo", "huge", "deep"])
 def test_a_pyproject_that_never_ends_is_one_line(repo: GitRepo, target: str) -> None:
-    """``pyproject.toml`` linked to /dev/zero, a FIFO or a 5 MB file: one line, exit 2, in
-    bounded memory (the process runs under a 2 GiB address-space limit)."""
+    """``pyproject.toml`` linked to /dev/zero, a FIFO, a 5 MB file or arrays nested 100,000
+    deep: one line, exit 2, in bounded memory (under a 2 GiB address-space limit)."""
     repo.write("a.py", PY)
     pyproject = repo.root / "pyproject.toml"
     if target == "fifo":
         os.mkfifo(pyproject)
     elif target == "huge":
         pyproject.write_text("# padding\n" * 500_000)
+    elif target == "deep":
+        pyproject.write_text("[tool.specgen]\nout = " + "[" * 100_000 + "]" * 100_000 + "\n")
     else:
         pyproject.symlink_to(target)
         repo.commit()
-    why = "larger than the size cap" if target == "huge" else "not a regular file"
+    why = {"huge": "larger than the size cap", "deep": "nested too deeply"}.get(
+        target, "not a regular file"
+    )
     for command in ("check", "generate"):
         result = run(repo.root, command)
         assert_one_line(result.returncode, result.stderr, "pyproject.toml", why)
