@@ -84,16 +84,15 @@ def check_cache_dir(root: Path, cache_dir: Path, value: str, origin: str, out_di
 
 
 def _overlap(root: Path, real: Path, real_root: Path, real_out: Path) -> str | None:
-    shown_out = (
-        real_out.relative_to(real_root).as_posix()
-        if real_out.is_relative_to(real_root)
-        else str(real_out)
-    )
+    """Why the cache at ``real`` would get in the way of the specs or the sources."""
     if real.is_relative_to(real_out) or real_out.is_relative_to(real):
+        shown_out = real_out.relative_to(real_root).as_posix()  # checked: inside the repository
         return (
             f"overlaps the spec directory {shown_out}; the cache needs a folder of its own "
             "(its .gitignore of * would hide the specs from git)"
         )
+    if not real.is_dir():  # nothing there yet, so nothing tracked (and no git call to pay)
+        return None
     rel = real.relative_to(real_root).as_posix()
     tracked = run_git(root, ["--literal-pathspecs", "ls-files", "-z", "--", rel]).stdout
     if tracked.strip(b"\0"):
