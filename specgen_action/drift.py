@@ -67,7 +67,8 @@ def check_specs(
             checks.append(SpecCheck(path, "current"))
     for path in orphans:
         try:
-            if spec_path_for(out_dir, path).exists():
+            spec_file = spec_path_for(out_dir, path)
+            if spec_file.exists() and not foreign_spec(spec_file):
                 checks.append(SpecCheck(path, "orphaned", "the source is gone; its spec remains"))
         except OutputPathError:
             continue

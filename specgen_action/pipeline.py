@@ -342,7 +342,7 @@ def _move_and_prune(
             spec_file = spec_path_for(out, path)
         except OutputPathError:
             continue
-        if not spec_file.exists():
+        if not spec_file.exists() or foreign_spec(spec_file):  # not a spec of ours: not an orphan
             continue
         reason = "source deleted"
         if options.prune:

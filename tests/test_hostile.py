@@ -226,7 +226,9 @@ def test_a_file_specgen_did_not_write_is_never_overwritten_moved_or_pruned(
     assert files_of(repo.root, "check.json")["a.py"]["status"] == "skipped"
     repo.git("rm", "-q", "gone.py")
     repo.commit()
-    assert cli("generate", "--since", base, "--prune").code == 0
+    assert cli("check", "--since", base).code == 0  # not an orphan: nothing to fix
+    assert cli("generate", "--since", base, "--prune", "--report", "pruned.json").code == 0
+    assert "gone.py" not in files_of(repo.root, "pruned.json")
     assert (repo.root / "notes/gone.py.md").read_text() == notes
 
 
