@@ -209,8 +209,10 @@ def _alive(pid: int) -> bool:
 def remove_stale_temps(out_dir: Path) -> int:
     """Delete the temporary files that killed writers left under ``out_dir``; how many went.
 
-    Only files named like ``write_atomic``'s temporaries count, and only when
-    the process named in them is gone: a concurrent writer's file is left alone.
+    Only regular files named like ``write_atomic``'s temporaries count, and
+    only when the process named in them is gone: a concurrent writer's file,
+    and a symlink or FIFO that merely bears such a name, are left alone.
+    Symlinked folders are not entered.
     """
     if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
         return 0
@@ -223,8 +225,10 @@ def remove_stale_temps(out_dir: Path) -> int:
             if match is None or _alive(int(match[1])):
                 continue
             with contextlib.suppress(OSError):
-                (Path(current) / name).unlink()
-                removed += 1
+                path = Path(current) / name
+                if stat.S_ISREG(path.lstat().st_mode):
+                    path.unlink()
+                    removed += 1
     return removed
 
 

@@ -138,6 +138,29 @@ def test_out_outside_the_repository_deletes_nothing_there(
     assert tree(victim) == [temp_like.name]
 
 
+def test_cleanup_removes_only_temporary_files_a_writer_left(
+    repo: GitRepo, cli: CLI, outside: Path
+) -> None:
+    """The clean-up of killed writers' temporaries takes regular files of that name in the
+    spec directory only: a committed symlink or a FIFO bearing such a name stays, and a
+    symlinked folder is not entered."""
+    repo.write("a.py", PY)
+    specs = repo.root / "specs"
+    specs.mkdir()
+    stale = ".a.py.md.999999999.0123456789ab.tmp"  # no process has that id
+    (specs / stale).write_text("left by a killed writer\n")
+    (specs / ".b.py.md.999999999.0123456789ab.tmp").symlink_to(outside / "keep.txt")
+    os.mkfifo(specs / ".c.py.md.999999999.0123456789ab.tmp")
+    (outside / stale).write_text("not ours\n")
+    (specs / "linked").symlink_to(outside, target_is_directory=True)
+    repo.commit()
+    assert cli("generate").code == 0
+    assert not (specs / stale).exists()
+    assert (specs / ".b.py.md.999999999.0123456789ab.tmp").is_symlink()
+    assert (specs / ".c.py.md.999999999.0123456789ab.tmp").exists()
+    assert tree(outside) == sorted(["keep.txt", stale])
+
+
 @pytest.mark.parametrize("name", ["specs", ".specgen-cache"])
 def test_a_committed_symlink_cannot_send_specs_or_cache_out(
     repo: GitRepo, cli: CLI, outside: Path, name: str
