@@ -10,6 +10,8 @@ The body is a compact form of the step summary, escaped the same way (it
 cannot mention anyone or carry raw HTML from outside) and kept under GitHub's
 65,536-character limit. The REST calls use plain ``httpx``; errors come back as
 one-line ``GitHubError``/``GitHubPermissionError`` and never carry the token.
+The whole exchange has a total time bound, not only a per-read timeout, so an
+API that trickles bytes cannot hold the step.
 """
 
 from __future__ import annotations
