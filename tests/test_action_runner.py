@@ -615,7 +615,12 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
         {
             "src/a.py": python_module("a"),
             "src/b.py": python_module("b"),
-            "specs/src/b.py.md": "an older spec of b\n",
+            # Pruning removes only what specgen wrote: a spec, front matter and all.
+            "specs/src/b.py.md": (
+                f"---\nsource: src/b.py\nsource_sha256: {'0' * 64}\n"
+                "generator: specgen-action 0\nprovider: static\nmodel: null\n"
+                "prompt_version: 1\n---\n# src/b.py\n\nAn older spec of b.\n"
+            ),
         }
     )
     after = origin.commit({"src/c.py": python_module("c"), "src/b.py": None})
