@@ -20,7 +20,10 @@ Knobs: ``token`` (the bearer token it accepts), ``user`` (see above),
 ``statuses: write``),
 ``state.link_origin`` (put another host in ``Link`` URLs),
 ``fail_with`` (statuses to answer, one per request, before behaving; their
-message echoes the request's ``Authorization`` header), and
+message echoes the request's ``Authorization`` header), ``state.trickle``
+(seconds between the bytes of every answer, status line included: a server
+that never lets a read time out; it stops when the client hangs up or the
+server stops), and
 :meth:`FakeGitHub.seed` for pre-existing comments. Every request is recorded.
 """
 
@@ -68,6 +71,9 @@ class _State:
     link_origin: str | None = None
     """Scheme and host for ``Link`` URLs; None means this server."""
     fail_with: list[int] = field(default_factory=list)
+    trickle: float | None = None
+    """Seconds between the bytes of an answer; None sends each answer at once."""
+    stopping: threading.Event = field(default_factory=threading.Event)
     next_id: int = 1000
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     """id -> {"id", "body", "repo", "issue", "user"}; dicts keep insertion (creation) order."""
@@ -137,6 +143,7 @@ class FakeGitHub:
         return self
 
     def stop(self) -> None:
+        self.state.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -184,13 +191,33 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
+        every = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Content-Length": str(len(data)),
+            **(headers or {}),
+        }
+        if self.shared.trickle is not None:
+            head = f"HTTP/1.1 {status} {self.responses[status][0]}\r\n"
+            head += "".join(f"{name}: {value}\r\n" for name, value in every.items())
+            self._trickle(head.encode() + b"\r\n" + data, self.shared.trickle)
+            return
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
+        for name, value in every.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+    def _trickle(self, answer: bytes, gap: float) -> None:
+        """Send ``answer`` one byte per ``gap`` seconds, each byte resetting a read timeout."""
+        for index in range(len(answer)):
+            if self.shared.stopping.wait(gap):
+                break
+            try:
+                self.wfile.write(answer[index : index + 1])
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                break
+        self.close_connection = True
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)

@@ -232,6 +232,7 @@ def _check_report(checks: list[SpecCheck], shown_out: str, wall_s: float) -> Run
 
 def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .github.commands import in_github_actions
+    from .github.comment import DEFAULT_DEADLINE_S
     from .github.publish import publish
     from .report.console import print_summary
     from .report.model import load_report, merge_reports
@@ -250,6 +251,7 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
         summary=args.summary,
         comment=args.comment,
         stdout=sys.stdout,
+        deadline_s=args.github_timeout or DEFAULT_DEADLINE_S,
     )
     return EXIT_OK
 
@@ -266,14 +268,21 @@ class _Setup(NamedTuple):
 
 
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> _Setup:
-    from .config import build_config, flag_values, read_pyproject, resolve_path
+    from .config import build_config, flag_values, read_pyproject, resolve_path, setting_origins
+    from .confine import check_cache_dir, check_out_dir_place
     from .select.selection import Filters, repo_root
     from .specs.writer import check_out_dir, shown_path
 
     root = repo_root(Path.cwd())
-    config = build_config(flag_values(args), env, read_pyproject(root))
+    layers = (flag_values(args), env, read_pyproject(root))
+    config = build_config(*layers)
+    origins = setting_origins(*layers)
     out_dir = resolve_path(root, config.out)
     check_out_dir(out_dir, config.out)
+    check_out_dir_place(root, out_dir, config.out, origins["out"])
+    if args.command == "generate" and config.cache:  # only generate reads and writes the cache
+        cache_dir = resolve_path(root, config.cache_dir)
+        check_cache_dir(root, cache_dir, config.cache_dir, origins["cache_dir"], out_dir)
     # Outside the repository ("") nothing selected can be inside the output directory.
     out_rel = shown_path(out_dir, root) or ""
     filters = Filters(tuple(config.include), tuple(config.exclude), out_rel)
@@ -459,7 +468,24 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--summary", action="store_true", help="write the step summary")
     rep.add_argument("--comment", action="store_true", help="create or update the PR comment")
     rep.add_argument("--json", metavar="OUT", help="write the merged report here")
+    rep.add_argument(
+        "--github-timeout",
+        type=_seconds,
+        metavar="S",
+        help="give the PR comment up (a warning) after S seconds, all its calls together "
+        "(default 60)",
+    )
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return value
 
 
 def _selection_args(sub: argparse.ArgumentParser) -> None:

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from .chunking import DEFAULT_CHUNK_TOKENS
 from .errors import ConfigError
+from .files import read_regular
 from .parsing import EXTENSIONS
 from .providers.pricing import DEFAULT_MODEL
 from .source import DEFAULT_MAX_BYTES
@@ -47,6 +48,7 @@ __all__ = [
     "flag_values",
     "read_pyproject",
     "resolve_path",
+    "setting_origins",
     "settings",
     "settings_table",
 ]
@@ -68,6 +70,9 @@ DEFAULT_EXCLUDE = (
 )
 """Never specced: dependencies, and the virtual environments a new file's selection
 (untracked files) could otherwise take when no ``.gitignore`` names them."""
+
+_PYPROJECT_MAX_BYTES = 4 << 20
+"""A pyproject.toml is kilobytes; a larger one (or ``/dev/zero``) is refused, not read."""
 
 Command = Literal["generate", "check"]
 _BOTH: tuple[Command, ...] = ("generate", "check")
@@ -484,13 +489,17 @@ def read_pyproject(root: Path) -> dict[str, Any]:
     """The ``[tool.specgen]`` table of ``root/pyproject.toml``, or empty when there is none."""
     path = root / "pyproject.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular(path, _PYPROJECT_MAX_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is nested too deeply to read") from None
     table = data.get("tool", {}).get("specgen", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.specgen] must be a table")
@@ -504,6 +513,33 @@ def build_config(
 
     ``flags`` holds only the options given on the command line (None values are ignored).
     """
+    known = {name: setting for name, setting, _ in settings()}
+    values, origin = _layers(flags, env, pyproject)
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        try:
+            checked[name] = known[name].check(value)
+        except ValueError as exc:
+            got = clip(repr(value), 60, marker="...")
+            raise ConfigError(f"{origin[name]}: {exc} (got {got})") from None
+    return Config(**checked)
+
+
+def setting_origins(
+    flags: Mapping[str, Any], env: Mapping[str, str], pyproject: Mapping[str, Any]
+) -> dict[str, str]:
+    """Where each setting's value came from, as errors name it; a default says so.
+
+    The same layers as ``build_config`` (call it first: this assumes they are valid).
+    """
+    _, origin = _layers(flags, env, pyproject)
+    return {name: origin.get(name, f"{name} (the default)") for name, _, _ in settings()}
+
+
+def _layers(
+    flags: Mapping[str, Any], env: Mapping[str, str], pyproject: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The raw value of every setting given, later layers winning, and where each came from."""
     known = {name: setting for name, setting, _ in settings()}
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
@@ -524,14 +560,7 @@ def build_config(
     for name, value in flags.items():
         if value is not None:
             values[name], origin[name] = value, known[name].flag or f"--{name}"
-    checked: dict[str, Any] = {}
-    for name, value in values.items():
-        try:
-            checked[name] = known[name].check(value)
-        except ValueError as exc:
-            got = clip(repr(value), 60, marker="...")
-            raise ConfigError(f"{origin[name]}: {exc} (got {got})") from None
-    return Config(**checked)
+    return values, origin
 
 
 # -- derived: the command line and the README --------------------------------------------

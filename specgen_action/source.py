@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .chunking import language_for
+from .files import RefusedFile, read_regular
 
 __all__ = ["DEFAULT_MAX_BYTES", "Skipped", "Source", "read_source"]
 
 DEFAULT_MAX_BYTES = 1024 * 1024
-_READ_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -94,20 +94,6 @@ def _resolved_target(root: Path, path: str) -> str | Skipped:
     return real
 
 
-def _read_capped(fd: int, max_bytes: int) -> bytes | None:
-    """Up to ``max_bytes`` bytes from ``fd``; ``None`` when there is more."""
-    parts: list[bytes] = []
-    total = 0
-    while True:
-        block = os.read(fd, min(_READ_BLOCK, max_bytes + 1 - total))
-        if not block:
-            return b"".join(parts)
-        parts.append(block)
-        total += len(block)
-        if total > max_bytes:
-            return None
-
-
 def read_source(root: Path, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source | Skipped:
     """Read ``root / path``; never raises for a bad file, returns ``Skipped`` instead."""
     rel = PurePosixPath(path)
@@ -116,25 +102,12 @@ def read_source(root: Path, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> So
     target = _real_target(Path(root), path)
     if isinstance(target, Skipped):
         return target
-    # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(target, flags)
+        data = read_regular(target, max_bytes)
+    except RefusedFile as exc:
+        return Skipped(path, exc.strerror or "not a regular file")
     except OSError as exc:
         return Skipped(path, f"unreadable: {exc.strerror or type(exc).__name__}")
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return Skipped(path, "not a regular file")
-        if info.st_size > max_bytes:
-            return Skipped(path, f"larger than the size cap ({info.st_size} > {max_bytes} bytes)")
-        data = _read_capped(fd, max_bytes)
-    except OSError as exc:
-        return Skipped(path, f"unreadable: {exc.strerror or type(exc).__name__}")
-    finally:
-        os.close(fd)
-    if data is None:  # grew after the size check
-        return Skipped(path, f"larger than the size cap (> {max_bytes} bytes)")
     if b"\0" in data:
         return Skipped(path, "binary file (contains NUL bytes)")
     try:

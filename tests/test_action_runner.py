@@ -446,8 +446,29 @@ def test_report_mode_without_reports_is_explained(job: Job, tmp_path: Path) -> N
         ({"rpm": "fast"}, None, "the rpm input: ", "`rpm` input"),
         ({"timeout": "soon"}, None, "the timeout input: Input should be a", "`timeout` input"),
         ({"commit-status": "a\nb"}, None, "the commit-status input must be one line", "README"),
+        (
+            {"output-dir": "../outside"},
+            None,
+            "the output-dir input resolves outside the repository: ../outside",
+            "`output-dir` input",
+        ),
+        (
+            {},
+            "[tool.specgen]\nout = '.github/workflows'\n",
+            "[tool.specgen] out in pyproject.toml resolves inside .github",
+            "Fix that key",
+        ),
     ],
-    ids=["shard", "mode", "pyproject", "input", "timeout", "commit-status"],
+    ids=[
+        "shard",
+        "mode",
+        "pyproject",
+        "input",
+        "timeout",
+        "commit-status",
+        "output_dir_outside",
+        "out_in_workflows",
+    ],
 )
 def test_bad_input_is_explained_where_people_look(
     job: Job,
@@ -623,7 +644,12 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
         {
             "src/a.py": python_module("a"),
             "src/b.py": python_module("b"),
-            "specs/src/b.py.md": "an older spec of b\n",
+            # Pruning removes only what specgen wrote: a spec, front matter and all.
+            "specs/src/b.py.md": (
+                f"---\nsource: src/b.py\nsource_sha256: {'0' * 64}\n"
+                "generator: specgen-action 0\nprovider: static\nmodel: null\n"
+                "prompt_version: 1\n---\n# src/b.py\n\nAn older spec of b.\n"
+            ),
         }
     )
     after = origin.commit({"src/c.py": python_module("c"), "src/b.py": None})

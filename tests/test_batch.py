@@ -748,6 +748,7 @@ def held_lock(repo: GitRepo) -> Iterator[Path]:
     """The cache's batch lock, held by another open file (as another run holds it)."""
     path = repo.root / RECORD.parent / LOCK_NAME
     path.parent.mkdir(parents=True)
+    (path.parent / ".gitignore").write_text("*\n")  # as the cache keeps itself out of git
     with path.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield path

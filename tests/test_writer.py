@@ -137,10 +137,10 @@ def test_write_atomic_blocked_paths(tmp_path: Path) -> None:
 def test_move_spec(tmp_path: Path) -> None:
     """Moving a spec creates its new parents and prunes the emptied old ones."""
     out = tmp_path / "specs"
-    write_atomic(spec_path_for(out, "old/pkg/a.py"), "spec\n")
-    write_atomic(spec_path_for(out, "old/keep.py"), "keep\n")
+    write_atomic(spec_path_for(out, "old/pkg/a.py"), spec_text("old/pkg/a.py"))
+    write_atomic(spec_path_for(out, "old/keep.py"), spec_text("old/keep.py"))
     assert move_spec(out, "old/pkg/a.py", "new dir/b.py") is True
-    assert (out / "new dir" / "b.py.md").read_text() == "spec\n"
+    assert (out / "new dir" / "b.py.md").read_text() == spec_text("old/pkg/a.py")
     # The emptied directory is gone, its non-empty parent stays.
     assert not (out / "old" / "pkg").exists()
     assert (out / "old" / "keep.py.md").exists()
@@ -154,8 +154,8 @@ def test_move_spec(tmp_path: Path) -> None:
 def test_remove_spec_prunes_empty_parents(tmp_path: Path) -> None:
     """Removing a spec prunes the parents it leaves empty, and only those."""
     out = tmp_path / "specs"
-    write_atomic(spec_path_for(out, "a/b/c/d.py"), "spec\n")
-    write_atomic(spec_path_for(out, "a/e.py"), "spec\n")
+    write_atomic(spec_path_for(out, "a/b/c/d.py"), spec_text("a/b/c/d.py"))
+    write_atomic(spec_path_for(out, "a/e.py"), spec_text("a/e.py"))
     assert remove_spec(out, "a/b/c/d.py") is True
     assert not (out / "a" / "b").exists()
     assert (out / "a" / "e.py.md").exists()

@@ -62,6 +62,7 @@ from ..errors import (
     ProviderError,
     RetryableError,
 )
+from ..files import read_regular
 from ..providers.base import (
     Analysis,
     BatchJobState,
@@ -991,7 +992,8 @@ def _read_record(cache_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """The record's valid jobs, and one line for each job dropped or for a record set aside."""
     path = cache_dir / RECORD_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        # A record names jobs and keys, kilobytes each; 64 MiB is far past any real one.
+        text = read_regular(path, 64 << 20).decode("utf-8")
     except OSError:
         return [], []
     except ValueError:

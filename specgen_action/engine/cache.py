@@ -8,6 +8,7 @@ and is overwritten by the next store: the cache can never fail a run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from ..files import read_regular
 from ..specs.model import SCHEMA_VERSION, ChunkAnalysis
 
 if TYPE_CHECKING:
@@ -28,6 +30,8 @@ __all__ = ["AnswerCache", "cache_key", "ensure_cache_dir", "load_cached", "store
 
 _KEY = re.compile(r"[0-9a-f]{64}")
 """What ``cache_key`` makes: the only keys the cache reads or writes."""
+_MAX_ENTRY = 4 << 20
+"""An answer is cut at the model's output limit, far below this; a larger entry is not one."""
 
 
 def cache_key(
@@ -45,21 +49,17 @@ def cache_key(
 
 def load_cached(cache_dir: Path | None, key: str) -> ChunkAnalysis | None:
     """The stored analysis for ``key``, or None on a miss, a disabled cache, a bad entry or key."""
-    if cache_dir is None:
+    if cache_dir is None or (path := _entry(cache_dir, key)) is None:
         return None
     try:
-        return ChunkAnalysis.model_validate_json(_entry(cache_dir, key).read_bytes())
+        return ChunkAnalysis.model_validate_json(read_regular(path, _MAX_ENTRY))
     except (OSError, ValidationError, ValueError):
         return None
 
 
 def store_cached(cache_dir: Path | None, key: str, analysis: ChunkAnalysis) -> None:
     """Store ``analysis`` atomically; a cache that cannot be written (or a bad key) is skipped."""
-    if cache_dir is None:
-        return
-    try:
-        path = _entry(cache_dir, key)
-    except ValueError:
+    if cache_dir is None or (path := _entry(cache_dir, key)) is None:
         return
     try:
         if not path.parent.is_dir():
@@ -129,12 +129,30 @@ class AnswerCache:
 def _ignore_in_git(cache_dir: Path) -> None:
     # A cache inside the repository must never be selected or committed.
     marker = cache_dir / ".gitignore"
-    if not marker.exists():
-        marker.write_text("*\n", encoding="utf-8")
+    if os.path.lexists(marker):
+        return
+    # O_EXCL never follows a symlink: a link restored in the cache cannot redirect this write.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with (
+        contextlib.suppress(FileExistsError),
+        os.fdopen(os.open(marker, flags, 0o666), "w", encoding="utf-8") as handle,
+    ):
+        handle.write("*\n")
 
 
-def _entry(cache_dir: Path, key: str) -> Path:
-    # A key is a SHA-256 hex digest and nothing else, so it can never name a path outside.
+def _entry(cache_dir: Path, key: str) -> Path | None:
+    """Where ``key``'s answer lives, or None when that place is not a plain file of the cache.
+
+    A key is a SHA-256 hex digest and nothing else, so it can never name a path
+    outside. A restored cache is untrusted too: a symlinked entry or folder must
+    not lead a read or a write out of ``cache_dir``.
+    """
     if not _KEY.fullmatch(key):
-        raise ValueError("not a cache key")
-    return cache_dir / key[:2] / f"{key[2:]}.json"
+        return None
+    path = cache_dir / key[:2] / f"{key[2:]}.json"
+    # realpath, unlike Path.resolve, never raises (a symlink loop included).
+    if Path(os.path.realpath(path.parent)).parent != Path(os.path.realpath(cache_dir)):
+        return None
+    if path.parent.is_symlink() or path.is_symlink():
+        return None
+    return path

@@ -22,6 +22,7 @@ from pathlib import Path
 from .. import __version__
 from ..chunking import chunk_source
 from ..errors import OutputPathError
+from ..files import read_regular
 from ..parsing import parse
 from ..providers.base import Provider
 from ..report.model import KEPT_REASON, PRUNED_REASON, FileRecord, RunReport, finish_report
@@ -31,6 +32,7 @@ from ..source import Skipped, Source, read_source
 from ..specs.model import FileSpec
 from ..specs.render import FrontMatter, read_front_matter, render_spec
 from ..specs.writer import (
+    foreign_spec,
     move_spec,
     orphaned_sources,
     remove_spec,
@@ -318,6 +320,9 @@ def _plan(
         return FileRecord(
             path=path, spec_path=spec_path, status="skipped", reason=source.reason
         ), None
+    foreign = foreign_spec(spec_file)
+    if foreign is not None:
+        return FileRecord(path=path, spec_path=spec_path, status="skipped", reason=foreign), None
     current = read_front_matter(spec_file)
     if current is not None and current.matches(_front_matter(source, provider)):
         return FileRecord(path=path, spec_path=spec_path, status="unchanged"), None
@@ -351,7 +356,7 @@ def _move_and_prune(
             spec_file = spec_path_for(out, path)
         except OutputPathError:
             continue
-        if not spec_file.exists():
+        if not spec_file.exists() or foreign_spec(spec_file):  # not a spec of ours: not an orphan
             continue
         reason = "source deleted"
         if options.prune:
@@ -380,9 +385,13 @@ def _front_matter(source: Source, provider: Provider) -> FrontMatter:
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
+    foreign = foreign_spec(path)  # again: the file may have appeared since the run looked
+    if foreign is not None:
+        raise OutputPathError(foreign)
     data = text.encode()
     try:
-        if path.read_bytes() == data:
+        # One byte more than the new text is enough to tell them apart.
+        if read_regular(path, len(data) + 1, head=True) == data:
             return False
     except OSError:
         pass

@@ -17,13 +17,16 @@ The body is a compact form of the step summary, escaped the same way (it
 cannot mention anyone or carry raw HTML from outside) and kept under GitHub's
 65,536-character limit. The REST calls use plain ``httpx``; errors come back as
 one-line ``GitHubError``/``GitHubPermissionError`` and never carry the token.
+The whole exchange has a total time bound, not only a per-read timeout, so an
+API that trickles bytes cannot hold the step.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, Literal
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -37,6 +40,7 @@ from .summary import SAFE_URL, commit_line, fit_sections, outcome
 __all__ = [
     "ACTIONS_BOT",
     "DEFAULT_API_URL",
+    "DEFAULT_DEADLINE_S",
     "MARKER",
     "MAX_COMMENT_CHARS",
     "api_request",
@@ -54,6 +58,9 @@ MAX_COMMENT_CHARS = 65_536
 
 DEFAULT_API_URL = "https://api.github.com"
 
+DEFAULT_DEADLINE_S = 60.0
+"""Seconds the whole comment (every call it takes) may last before it is given up."""
+
 ACTIONS_BOT = "github-actions[bot]"
 """The account the job's ``GITHUB_TOKEN`` writes as."""
 
@@ -61,6 +68,7 @@ _BUDGET = 60_000
 _SLOW_ROWS = 10
 _PROBLEM_ROWS = 30
 _MAX_PAGES = 100
+_T = TypeVar("_T")
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
@@ -162,17 +170,24 @@ def render_comment(
 
 
 def github_client(token: str, api_url: str | None = None, timeout: float = 30.0) -> httpx.Client:
-    """An ``httpx.Client`` for the GitHub REST API (``api_url`` is ``GITHUB_API_URL``)."""
-    return httpx.Client(
-        base_url=(api_url or DEFAULT_API_URL).rstrip("/"),
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "specgen-action",
-        },
-        timeout=timeout,
-    )
+    """An ``httpx.Client`` for the GitHub REST API (``api_url`` is ``GITHUB_API_URL``).
+
+    ``timeout`` bounds each connect and each read; ``upsert_comment`` bounds
+    the whole exchange. A malformed ``api_url`` raises ``GitHubError``.
+    """
+    try:
+        return httpx.Client(
+            base_url=(api_url or DEFAULT_API_URL).rstrip("/"),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "specgen-action",
+            },
+            timeout=timeout,
+        )
+    except httpx.InvalidURL as exc:
+        raise GitHubError(f"GITHUB_API_URL is not a valid URL ({exc})") from None
 
 
 def _message(client: httpx.Client, response: httpx.Response) -> str:
@@ -198,7 +213,7 @@ def api_request(
     """
     try:
         response = client.request(method, url, json=json)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise GitHubError(
             f"{what}: could not reach the GitHub API ({type(exc).__name__})"
         ) from None
@@ -279,17 +294,23 @@ def _find_marked(
 
 
 def upsert_comment(
-    client: httpx.Client, repo: str, pr_number: int, body: str, marker: str = MARKER
+    client: httpx.Client,
+    repo: str,
+    pr_number: int,
+    body: str,
+    marker: str = MARKER,
+    *,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> Literal["created", "updated"]:
     """Edit this tool's comment on PR ``pr_number`` in ``repo`` (``owner/name``), or create it.
 
     Only a comment with ``marker`` (see :func:`comment_marker`) written by the
     token's own account is edited; when there is none, or the edit is refused,
-    a new one is created.
+    a new one is created. Every call together takes at most ``deadline_s`` seconds.
 
     Raises ``GitHubPermissionError`` when the token may not read or write
-    comments (fork PRs), ``GitHubError`` for other failures, ``UsageError`` for
-    a malformed ``repo`` or a body over the size limit.
+    comments (fork PRs), ``GitHubError`` for other failures and past the
+    deadline, ``UsageError`` for a malformed ``repo`` or a body over the size limit.
     """
     if not _REPO.fullmatch(repo) or ".." in repo:
         raise UsageError(f"not a repository name: {repo!r}")
@@ -297,6 +318,38 @@ def upsert_comment(
         raise UsageError(
             f"comment body is {len(body)} characters; GitHub takes {MAX_COMMENT_CHARS}"
         )
+    return _within(deadline_s, lambda: _upsert(client, repo, pr_number, body, marker))
+
+
+def _within(seconds: float, work: Callable[[], _T]) -> _T:
+    """``work()``, given up after ``seconds`` in all: httpx bounds each read, not the total.
+
+    A server that sends a byte just before every read timeout would hold a
+    call for ever; on a daemon thread it is left behind instead, and ends with
+    the process.
+    """
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as exc:  # handed to the caller, never printed by the thread
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=run, name="specgen-github", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        raise GitHubError(f"the GitHub API did not finish answering within {seconds:g} s")
+    done, value = outcome[0]
+    if not done:
+        raise value
+    return cast(_T, value)
+
+
+def _upsert(
+    client: httpx.Client, repo: str, pr_number: int, body: str, marker: str
+) -> Literal["created", "updated"]:
     existing = _find_marked(client, repo, pr_number, _own_account(client), marker)
     if existing is not None:
         try:

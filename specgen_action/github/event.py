@@ -22,9 +22,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import FileAccessError
+from ..files import read_regular
 from ..select.selection import RevisionRange
 
 __all__ = [
+    "MAX_EVENT_BYTES",
     "PULL_REQUEST_EVENTS",
     "event_range",
     "fork_of",
@@ -43,6 +45,9 @@ PULL_REQUEST_EVENTS = frozenset(
 )
 """Events diffed from the merge base of two commits that must both be reachable."""
 
+MAX_EVENT_BYTES = 64 << 20
+"""GitHub caps a webhook payload at 25 MB; a larger event file is refused, not read."""
+
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _BRANCH = re.compile(r"[A-Za-z0-9._/][A-Za-z0-9._/+-]*")
 
@@ -59,7 +64,7 @@ def _all_files(why: str) -> RevisionRange:
 def load_event(path: Path) -> dict[str, object]:
     """Read the event payload JSON at ``path`` (the runner's ``GITHUB_EVENT_PATH``)."""
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular(path, MAX_EVENT_BYTES)
     except FileNotFoundError:
         raise FileAccessError(f"GitHub event file not found: {path}") from None
     except OSError as exc:
@@ -68,6 +73,8 @@ def load_event(path: Path) -> dict[str, object]:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise FileAccessError(f"GitHub event file {path} is not UTF-8") from None
+    except RecursionError:
+        raise FileAccessError(f"GitHub event file {path} is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise FileAccessError(
             f"GitHub event file {path} is not valid JSON: {exc.msg} at line {exc.lineno}"

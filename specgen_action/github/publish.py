@@ -18,7 +18,13 @@ from ..errors import FileAccessError, GitHubError, GitHubPermissionError
 from ..report.model import RunReport
 from . import commands
 from .commands import in_github_actions, mask_secrets, warning
-from .comment import comment_marker, github_client, render_comment, upsert_comment
+from .comment import (
+    DEFAULT_DEADLINE_S,
+    comment_marker,
+    github_client,
+    render_comment,
+    upsert_comment,
+)
 from .event import fork_of, load_event, pull_request_number
 from .outputs import action_outputs, write_outputs
 from .summary import render_summary, write_summary
@@ -50,6 +56,7 @@ def publish(
     comment: bool,
     stdout: TextIO,
     http: httpx.Client | None = None,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> None:
     """Publish ``report``; ``env`` is the process environment, ``stdout`` the job log.
 
@@ -58,7 +65,8 @@ def publish(
     ``comment``) a sticky comment to the pull request of the event. A token
     that may not comment (fork PRs) or any other GitHub API failure gives one
     warning and no error: the comment is a courtesy, the summary has it all.
-    ``http`` replaces the client built from ``GITHUB_TOKEN``/``GITHUB_API_URL``.
+    ``http`` replaces the client built from ``GITHUB_TOKEN``/``GITHUB_API_URL``;
+    the comment takes at most ``deadline_s`` seconds, all its calls together.
     """
     if not in_github_actions(env):
         if summary:
@@ -88,7 +96,7 @@ def publish(
     if output_path:
         write_outputs(Path(output_path), action_outputs(report, report_path))
     if comment:
-        _comment(report, env, stdout, http)
+        _comment(report, env, stdout, http, deadline_s)
 
 
 FORK_NOTE = (
@@ -113,7 +121,11 @@ def _fork_note(report: RunReport, env: Mapping[str, str]) -> str | None:
 
 
 def _comment(
-    report: RunReport, env: Mapping[str, str], stdout: TextIO, http: httpx.Client | None
+    report: RunReport,
+    env: Mapping[str, str],
+    stdout: TextIO,
+    http: httpx.Client | None,
+    deadline_s: float,
 ) -> None:
     event_path = env.get("GITHUB_EVENT_PATH")
     if not event_path:
@@ -147,9 +159,13 @@ def _comment(
         return
     marker = comment_marker(env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
     body = render_comment(report, run_url(env), marker=marker)
-    client = http or github_client(token or "", env.get("GITHUB_API_URL"))
     try:
-        result = upsert_comment(client, repo, pr_number, body, marker)
+        client = http or github_client(token or "", env.get("GITHUB_API_URL"))
+    except GitHubError as exc:
+        _say(stdout, warning(f"PR comment skipped: {exc}.", title=_COMMENT_TITLE))
+        return
+    try:
+        result = upsert_comment(client, repo, pr_number, body, marker, deadline_s=deadline_s)
     except GitHubPermissionError as exc:
         _say(
             stdout,

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..errors import FileAccessError, UsageError
+from ..files import read_regular
 from ..providers.pricing import batch_price
 from ..specs.drift import FIX_PATHS, fix_command_for
 
@@ -23,6 +24,7 @@ __all__ = [
     "CHECK_PROVIDER",
     "DRIFT_STATUSES",
     "KEPT_REASON",
+    "MAX_REPORT_BYTES",
     "PRUNED_REASON",
     "BatchRecord",
     "CallOutcome",
@@ -80,6 +82,8 @@ BUDGET_REASON = "budget"
 
 KEPT_REASON = "written by Gemini; kept, as no API key is set here (a run with a key refreshes it)"
 """The reason of a ``kept`` spec."""
+MAX_REPORT_BYTES = 512 << 20
+"""A report of 20,000 files is tens of MB; a larger file (or a device) is refused, not read."""
 
 _CHECK_MISSING_REASON = "no spec yet"
 """The reason ``drift.check_specs`` gives a missing spec (read back from old check reports)."""
@@ -483,7 +487,7 @@ def finish_report(
 def load_report(path: Path) -> RunReport:
     """Read a JSON report; ``FileAccessError`` when unreadable, ``UsageError`` when invalid."""
     try:
-        report = RunReport.model_validate_json(path.read_bytes())
+        report = RunReport.model_validate_json(read_regular(path, MAX_REPORT_BYTES))
     except OSError as exc:
         raise FileAccessError(f"cannot read report {path}: {exc.strerror}") from None
     except ValueError as exc:

@@ -7,6 +7,7 @@ runs it starts fast.
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Literal
 from ..errors import OutputPathError
 from ..source import Skipped, read_source
 from .render import read_front_matter
-from .writer import spec_path_for
+from .writer import foreign_spec, spec_path_for
 
 __all__ = [
     "FIX_PATHS",
@@ -71,15 +72,19 @@ def check_specs(
         if isinstance(source, Skipped):
             # generate skips it too, so it can never have a spec
             checks.append(SpecCheck(path, "skipped", source.reason))
-        elif not spec_file.exists():
+        elif not os.path.lexists(spec_file):
             checks.append(SpecCheck(path, "missing", "no spec yet"))
+        elif (foreign := foreign_spec(spec_file)) is not None:
+            # generate leaves it alone too, so it is not drift a run could fix
+            checks.append(SpecCheck(path, "skipped", foreign))
         elif (meta := read_front_matter(spec_file)) is None or meta.source_sha256 != source.sha256:
             checks.append(SpecCheck(path, "stale", "the source changed since its spec was written"))
         else:
             checks.append(SpecCheck(path, "current"))
     for path in orphans:
         try:
-            if spec_path_for(out_dir, path).exists():
+            spec_file = spec_path_for(out_dir, path)
+            if spec_file.exists() and not foreign_spec(spec_file):
                 checks.append(SpecCheck(path, "orphaned", "the source is gone; its spec remains"))
         except OutputPathError:
             continue

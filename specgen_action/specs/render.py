@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..files import read_regular
+
 if TYPE_CHECKING:  # `specgen check` parses front matter only and never builds the models
     from .model import FileSpec, Symbol
 
@@ -130,8 +132,7 @@ def parse_front_matter(text: str) -> FrontMatter | None:
 def read_front_matter(spec_file: Path) -> FrontMatter | None:
     """The front matter of a spec file, reading only its head; None when absent or unreadable."""
     try:
-        with spec_file.open("rb") as handle:
-            head = handle.read(4096)
+        head = read_regular(spec_file, 4096, head=True)
     except OSError:
         return None
     return parse_front_matter(head.decode("utf-8", "replace"))

@@ -26,6 +26,7 @@ from .render import read_front_matter
 __all__ = [
     "SPEC_SUFFIX",
     "check_out_dir",
+    "foreign_spec",
     "move_spec",
     "orphaned_sources",
     "remove_spec",
@@ -109,6 +110,31 @@ def spec_path_for(out_dir: Path, source: str) -> Path:
     return spec
 
 
+def foreign_spec(spec: Path) -> str | None:
+    """Why the file at the spec path ``spec`` is not a spec specgen wrote; None if it is one.
+
+    Nothing stands there, or a regular file with spec front matter: None. A
+    symlink, a FIFO, a device, or a file of someone else's (``notes.py.md``
+    when the spec directory overlaps the sources) is never overwritten,
+    moved or removed.
+    """
+    try:
+        mode = spec.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{spec.name} cannot be examined: {exc.strerror or type(exc).__name__}"
+    if stat.S_ISLNK(mode):
+        return f"{spec.name} is a symlink, not a spec specgen wrote; it is left alone"
+    if not stat.S_ISREG(mode):
+        return f"{spec.name} is not a regular file, not a spec specgen wrote; it is left alone"
+    if read_front_matter(spec) is None:
+        return (
+            f"{spec.name} has no spec front matter, so specgen did not write it; it is left alone"
+        )
+    return None
+
+
 def _has_symlink_below(directory: Path, parts: tuple[str, ...]) -> bool:
     # Cheaper than resolving every path from / : only links below `directory` matter.
     current = directory
@@ -183,8 +209,10 @@ def _alive(pid: int) -> bool:
 def remove_stale_temps(out_dir: Path) -> int:
     """Delete the temporary files that killed writers left under ``out_dir``; how many went.
 
-    Only files named like ``write_atomic``'s temporaries count, and only when
-    the process named in them is gone: a concurrent writer's file is left alone.
+    Only regular files named like ``write_atomic``'s temporaries count, and
+    only when the process named in them is gone: a concurrent writer's file,
+    and a symlink or FIFO that merely bears such a name, are left alone.
+    Symlinked folders are not entered.
     """
     if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
         return 0
@@ -197,8 +225,10 @@ def remove_stale_temps(out_dir: Path) -> int:
             if match is None or _alive(int(match[1])):
                 continue
             with contextlib.suppress(OSError):
-                (Path(current) / name).unlink()
-                removed += 1
+                path = Path(current) / name
+                if stat.S_ISREG(path.lstat().st_mode):
+                    path.unlink()
+                    removed += 1
     return removed
 
 
@@ -218,7 +248,7 @@ def move_spec(out_dir: Path, old: str, new: str) -> bool:
     """Move the spec of ``old`` to be the spec of ``new``; ``True`` if one was moved."""
     src = spec_path_for(out_dir, old)
     dst = spec_path_for(out_dir, new)
-    if not (src.is_file() or src.is_symlink()) or src == dst:
+    if not src.is_file() or src == dst or foreign_spec(src) or foreign_spec(dst):
         return False
     _make_parents(dst)
     if dst.is_dir() and not dst.is_symlink():
@@ -231,7 +261,7 @@ def move_spec(out_dir: Path, old: str, new: str) -> bool:
 def remove_spec(out_dir: Path, source: str) -> bool:
     """Delete the spec of ``source`` and the directories it leaves empty; ``True`` if removed."""
     spec = spec_path_for(out_dir, source)
-    if not (spec.is_file() or spec.is_symlink()):
+    if not spec.is_file() or foreign_spec(spec):
         return False
     try:
         spec.unlink()
