@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from .budget import Budget, Reservation
+from .budget import Budget, Reservation, answer_floor, call_floor
 from .cache import AnswerCache, ensure_cache_dir, store_cached
 from .chunking import estimate_tokens
 from .errors import (
@@ -60,6 +60,7 @@ from .providers.base import (
     Usage,
 )
 from .providers.pricing import batch_price
+from .providers.prompts import described_symbols
 from .report import BatchRecord, FileRecord
 from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule, synthesis_text
 from .spec import ChunkAnalysis
@@ -112,6 +113,8 @@ class _Entry:
     where: str
     data_bytes: int
     tokens: int
+    floor: int = 0
+    """Output tokens its answer needs at least (``budget.answer_floor``)."""
 
     def recorded(self) -> dict[str, str]:
         """What the job record keeps of it: enough to read its answer in a later run."""
@@ -135,6 +138,8 @@ class _Live:
     state: BatchJobState
     started: float
     reservation_usd: float = 0.0
+    caps: dict[str, int] = field(default_factory=dict)
+    """The output cap of each pack whose cap a budget fitted (others: the model's)."""
 
 
 @dataclass
@@ -298,18 +303,10 @@ class _BatchRun:
             return None
         packs = _packs(entries, self.pack_tokens)
         label = f"specgen-{kind}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
-        reservation = 0.0
-        if self.budget is not None and self.price is not None:
-            reservation = self.budget.bound(
-                sum(entry.data_bytes for entry in entries),
-                batch_price(self.price),
-                requests=len(entries),
-                calls=len(packs),
-            )
-            self.budget.reserve(reservation, batch_price(self.price))
+        reservation, caps = self._fit(packs)
         # Once the create request is out, the job may exist: see it through to the record,
         # even when a signal arrives meanwhile, so no job is ever left running unknown.
-        task = asyncio.ensure_future(self._create_and_record(kind, packs, label))
+        task = asyncio.ensure_future(self._create_and_record(kind, packs, label, caps))
         try:
             live = await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -325,13 +322,14 @@ class _BatchRun:
                 self.state.left[path] = ("failed", f"batch job not submitted: {exc}")
             return None
         live.reservation_usd = reservation
+        live.caps = caps or {}
         return live
 
     async def _create_and_record(
-        self, kind: Round, packs: dict[str, list[_Entry]], label: str
+        self, kind: Round, packs: dict[str, list[_Entry]], label: str, caps: dict[str, int] | None
     ) -> _Live:
         requests = {key: [entry.request for entry in items] for key, items in packs.items()}
-        submission = await self.provider.submit_batch(requests, label)
+        submission = await self.provider.submit_batch(requests, label, caps)
         job = submission.job
         recorded = {key: [entry.recorded() for entry in items] for key, items in packs.items()}
         files = _files(recorded)
@@ -372,21 +370,22 @@ class _BatchRun:
         return _Live(job.name, kind, recorded, True, submission.source, job, time.monotonic())
 
     def _within_budget(self, entries: list[_Entry]) -> list[_Entry]:
-        """Whole files, in order, each while its worst case still fits; the rest is left."""
+        """Whole files, in order, while their smallest worst case fits; the rest is left."""
         budget, price = self.budget, self.price
         if budget is None or price is None:
             return entries
         cheap = batch_price(price)
-        free = budget.limit_usd - budget.spent_usd - budget.reserved_usd
+        free = budget.free_usd
         chosen: list[_Entry] = []
         by_file: dict[str, list[_Entry]] = {}
         for entry in entries:
             by_file.setdefault(entry.job.source.path, []).append(entry)
         worst = 0.0
         for path, items in by_file.items():
-            # As if each entry went alone: packing can only lower the bound.
+            # As if each entry went alone at its floor: packing can only lower the bound.
             data = sum(item.data_bytes for item in items)
-            cost = budget.bound(data, cheap, requests=len(items), calls=len(items))
+            floors = sum(call_floor([item.floor]) for item in items)
+            cost = budget.bound(data, cheap, requests=len(items), output_tokens=floors)
             if worst + cost > free + 1e-12:
                 budget.refused += 1
                 self.state.left[path] = ("failed", budget.reason(cost))
@@ -394,6 +393,28 @@ class _BatchRun:
             worst += cost
             chosen.extend(items)
         return chosen
+
+    def _fit(self, packs: dict[str, list[_Entry]]) -> tuple[float, dict[str, int] | None]:
+        """Reserve the job's worst case; each request's output cap is its floor plus a share
+        of what the budget has left beyond the floors (the model's cap at most)."""
+        budget, price = self.budget, self.price
+        if budget is None or price is None:
+            return 0.0, None
+        cheap = batch_price(price)
+        floors = {key: call_floor([entry.floor for entry in items]) for key, items in packs.items()}
+        entries = [entry for items in packs.values() for entry in items]
+        data = sum(entry.data_bytes for entry in entries)
+        left = budget.free_usd - budget.bound(data, cheap, len(entries), output_tokens=0)
+        spare = int(left * 1_000_000 / cheap[1]) if cheap[1] > 0 else budget.max_output_tokens
+        extra = max(0, spare - sum(floors.values()))
+        total = sum(floors.values())
+        caps = {
+            key: min(budget.max_output_tokens, floor + extra * floor // total)
+            for key, floor in floors.items()
+        }
+        usd = budget.bound(data, cheap, len(entries), output_tokens=sum(caps.values()))
+        budget.reserve(usd, cheap)
+        return usd, caps
 
     async def _wait(self, live: list[_Live]) -> None:
         say = self.options.say
@@ -475,14 +496,14 @@ class _BatchRun:
             return
         failed = 0
         billed = [0, 0]
-        unread = [0, 0, 0]  # bytes, entries and packs billed but not answered
+        unread = [0, 0, 0]  # bytes, entries and output caps billed but not answered
         for key, answer in answers.items():
             items = job.packs[key]
             if not isinstance(answer, PackAnswer):
                 failed += len(items)
                 unread[0] += sum(int(item.get("bytes", "0")) for item in items)
                 unread[1] += len(items)
-                unread[2] += 1
+                unread[2] += job.caps.get(key, self.budget.max_output_tokens if self.budget else 0)
                 path = items[0]["file"]
                 # A pack refused whole goes again as calls (split alone if need be); a request
                 # refused alone for good (blocked) fails its file alone.
@@ -505,7 +526,7 @@ class _BatchRun:
         worst = 0.0
         if unread[2] and self.budget is not None and self.price is not None:
             cheap = batch_price(self.price)
-            worst = self.budget.bound(unread[0], cheap, requests=unread[1], calls=unread[2])
+            worst = self.budget.bound(unread[0], cheap, unread[1], output_tokens=unread[2])
         self._settle(job, billed[0], billed[1], worst)
         _forget(self.cache_dir, job.name)
         if self.state.first_job_s is None and job.submitted:
@@ -592,6 +613,7 @@ def _chunk_entries(jobs: Sequence[FileJob], cache: AnswerCache) -> list[_Entry]:
                     where=f"{path} chunk {chunk.index + 1}/{len(job.chunks)}",
                     data_bytes=len(chunk.text.encode("utf-8", "surrogatepass")) + skeleton_bytes,
                     tokens=estimate_tokens(chunk.text),
+                    floor=answer_floor(described_symbols(request)),
                 )
             )
     return entries
@@ -617,6 +639,7 @@ def _synthesis_entries(jobs: Sequence[FileJob], cache: AnswerCache) -> list[_Ent
                         where=f"{path} synthesis",
                         data_bytes=len(text.encode("utf-8", "surrogatepass")),
                         tokens=estimate_tokens(text),
+                        floor=answer_floor(0),
                     )
                 )
     return entries

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 import stamina
 
-from .budget import Budget, Reservation
+from .budget import Budget, Reservation, answer_floor
 from .cache import AnswerCache
 from .chunking import Chunk, estimate_tokens
 from .config import Config
@@ -54,6 +54,7 @@ from .errors import (
 from .gate import Gate
 from .packing import pack_count, plan_packs, split_usage
 from .providers.base import ChunkRequest, PackAnswer, Provider, Request, SynthesisRequest
+from .providers.prompts import described_symbols
 from .report import BatchRecord, CallOutcome, CallRecord, FileRecord, FileStatus
 from .source import Source
 from .spec import ChunkAnalysis, FileSpec, assemble
@@ -353,6 +354,8 @@ class _Unit:
     future: asyncio.Future[ChunkAnalysis]
     data_bytes: int = 0
     """UTF-8 bytes of the data its prompt carries (the budget's input bound)."""
+    floor: int = 0
+    """Output tokens its answer needs at least (``budget.answer_floor``)."""
     sent: int = 0
     """Calls that carried it so far."""
 
@@ -399,6 +402,8 @@ class _Run:
         )
         self._origin = self._gate.now()
         self._cache = AnswerCache.of(self.provider, self.cache_dir)
+        self._settled = asyncio.Event()
+        """Set (and replaced) each time a call comes back, so its reservation is settled."""
 
     @property
     def fatal(self) -> FatalProviderError | None:
@@ -440,8 +445,9 @@ class _Run:
         data_bytes = len(text.encode("utf-8", "surrogatepass")) + len(
             job.skeleton.model_dump_json().encode()
         )
+        floor = answer_floor(described_symbols(request))
         self._ready.append(
-            _Unit(job, request, label, key, estimate_tokens(text), future, data_bytes)
+            _Unit(job, request, label, key, estimate_tokens(text), future, data_bytes, floor)
         )
         return future
 
@@ -535,39 +541,72 @@ class _Run:
         cooled = self.now()
         async with self._slots:
             slotted = self.now()
-            taken = await self._gate.take_start()
-            pack.units = [unit for unit in pack.units if not unit.future.done()]
-            if not pack.units:
+            while True:
+                taken = await self._gate.take_start()
+                pack.units = [unit for unit in pack.units if not unit.future.done()]
+                if not pack.units:
+                    self._gate.give_back(taken)
+                    return None
+                await self._gate.take_tokens(sum(unit.tokens for unit in pack.units))
+                await self._gate.cooled()
+                self._check_stopped()
+                try:
+                    fitted = self._fit(pack)
+                except BudgetExceeded:
+                    self._gate.give_back(taken)  # never sent
+                    raise
+                if fitted is not None:
+                    break
+                # Not even one entry's floor fits now, but calls in flight will settle
+                # below their worst case: wait for one, then fit again.
                 self._gate.give_back(taken)
-                return None
-            await self._gate.take_tokens(sum(unit.tokens for unit in pack.units))
-            await self._gate.cooled()
-            self._check_stopped()
-            try:
-                reservation = self._reserve(pack)
-            except BudgetExceeded:
-                self._gate.give_back(taken)  # never sent
-                raise
+                await self._settled.wait()
             self._unqueue(pack)
-            return await self._send_now(pack, queued, cooled, slotted, reservation)
+            return await self._send_now(pack, queued, cooled, slotted, *fitted)
 
     def _unqueue(self, pack: _Pack) -> None:
         if pack.queued:
             pack.queued = False
             self._queued -= 1
 
-    def _reserve(self, pack: _Pack) -> Reservation | None:
-        """The budget gate: admit this call's worst case, or stop all new work."""
+    def _fit(self, pack: _Pack) -> tuple[Reservation | None, int | None] | None:
+        """The budget gate: this call's reservation and output cap; None to wait for a settle.
+
+        The pack keeps, in order, the entries whose floors fit together; the others
+        go on as a pack of their own. When no entry fits and no call is in flight
+        to settle, the entries are refused (``BudgetExceeded``).
+        """
         budget, price = self.budget, self.price
         if budget is None or price is None:
-            return None
-        data = sum(unit.data_bytes for unit in pack.units)
-        worst = budget.bound(data, price, requests=len(pack.units))
-        reservation = budget.reserve(worst, price)
-        if reservation is None:
-            self.stopped = self.stopped or BudgetExceeded(budget.reason(worst))
-            self._check_stopped()
-        return reservation
+            return None, None
+        share = max(1, min(self.limits.concurrency, self._queued))
+        kept: list[_Unit] = []
+        cap = None
+        for unit in pack.units:
+            trial = [*kept, unit]
+            fitted = budget.fit(
+                sum(u.data_bytes for u in trial),
+                len(trial),
+                budget.floor([u.floor for u in trial]),
+                price,
+                share,
+            )
+            if fitted is not None:
+                kept, cap = trial, fitted
+        if cap is None:
+            if self._in_flight:
+                return None
+            first = pack.units[0]
+            worst = budget.bound(first.data_bytes, price, output_tokens=budget.floor([first.floor]))
+            budget.refused += len(pack.units)
+            raise BudgetExceeded(budget.reason(worst))
+        if len(kept) < len(pack.units):
+            self._spawn([unit for unit in pack.units if unit not in kept])
+            pack.units = kept
+        worst = budget.bound(
+            sum(unit.data_bytes for unit in kept), price, len(kept), output_tokens=cap
+        )
+        return budget.reserve(worst, price), cap
 
     async def _send_now(
         self,
@@ -576,6 +615,7 @@ class _Run:
         cooled: float,
         slotted: float,
         reservation: Reservation | None,
+        cap: int | None,
     ) -> PackAnswer:
         units = pack.units
         start = self.now()
@@ -600,7 +640,9 @@ class _Run:
         billed = (0, 0)
         unread = 0.0
         try:
-            answer = await self.provider.analyse_pack([unit.request for unit in units])
+            answer = await self.provider.analyse_pack(
+                [unit.request for unit in units], max_output_tokens=cap
+            )
             billed = (answer.usage.tokens_in, answer.usage.tokens_out)
             invalid = [part for part in answer.parts if isinstance(part, InvalidResponse)]
             if len(units) == 1 and invalid:
@@ -623,7 +665,11 @@ class _Run:
         finally:  # cancellation by the deadline or Ctrl-C included
             if reservation is not None and self.budget is not None:
                 self.budget.settle(reservation, *billed, unread)
+                if outcome in ("ok", "partial"):
+                    self.budget.observe(len(units), billed[1])
             del self._in_flight[id(record)]
+            self._settled.set()
+            self._settled = asyncio.Event()
             record.end_s = round(self.now(), 3)
             record.outcome = outcome
             self.progress.call_finished(outcome)

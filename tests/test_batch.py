@@ -315,10 +315,12 @@ def test_budget_stops_calls_before_they_could_overspend(
 
 
 def test_budget_that_fits_nothing_sends_nothing(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
+    """A budget below one file's smallest worst case (its input and its answer's floor,
+    about $0.009 at the default price) sends nothing, by call or by batch."""
     repo.write("a.py", python_module("a"))
     repo.commit()
     for extra in ((), ("--batch",)):
-        result = cli("generate", "--max-cost", "0.01", "--report", "report.json", *extra)
+        result = cli("generate", "--max-cost", "0.002", "--report", "report.json", *extra)
         assert result.code == 3, result.err
         assert files(repo)["a.py"]["status"] == "failed"
         assert files(repo)["a.py"]["reason"].startswith("budget")

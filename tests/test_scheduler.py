@@ -52,7 +52,9 @@ class ScriptedProvider:
         self.in_flight = 0
         self.max_in_flight = 0
 
-    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+    async def analyse_pack(
+        self, requests: Sequence[Request], *, max_output_tokens: int | None = None
+    ) -> PackAnswer:
         """One call for the pack: an InvalidResponse spoils its entry, any other error the call."""
         keys = [_key(request) for request in requests]
         self.packs.append(keys)

@@ -106,8 +106,13 @@ class Provider(Protocol):
     ) -> Analysis:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
 
-    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+    async def analyse_pack(
+        self, requests: Sequence[Request], *, max_output_tokens: int | None = None
+    ) -> PackAnswer:
         """Answer several requests with one call, each part on its own.
+
+        ``max_output_tokens`` caps the answer (None: the model's own cap), so a
+        budget can fit what the call may cost.
 
         Raises ``ProviderError`` when the call as a whole failed (nothing usable
         came back); a part that alone is missing or invalid comes back as an
@@ -157,9 +162,15 @@ class BatchProvider(Provider, Protocol):
     """A provider that can also answer packs as one asynchronous batch job."""
 
     async def submit_batch(
-        self, packs: Mapping[str, Sequence[Request]], label: str
+        self,
+        packs: Mapping[str, Sequence[Request]],
+        label: str,
+        caps: Mapping[str, int] | None = None,
     ) -> BatchSubmission:
-        """Submit one job with one request per pack (built as ``analyse_pack`` builds a call)."""
+        """Submit one job with one request per pack (built as ``analyse_pack`` builds a call).
+
+        ``caps`` gives a pack's output cap by its key (a budget's fit); others get the model's.
+        """
 
     async def batch_state(self, name: str) -> BatchJobState:
         """The job's current state."""

@@ -198,31 +198,46 @@ class GeminiProvider:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
         return await self._one(SynthesisRequest(path, skeleton, analyses))
 
-    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
-        """Answer every request of the pack with one call; each part is validated alone."""
+    async def analyse_pack(
+        self, requests: Sequence[Request], *, max_output_tokens: int | None = None
+    ) -> PackAnswer:
+        """Answer every request of the pack with one call; each part is validated alone.
+
+        ``max_output_tokens`` (a budget's fit) replaces ``MAX_OUTPUT_TOKENS`` for this call.
+        """
         wheres = [_where(request) for request in requests]
-        prompt, config = self._pack_request(requests)
+        prompt, config = self._pack_request(requests, max_output_tokens)
         response = await self._generate(prompt, _pack_where(wheres), config)
         return _pack_answer(response, wheres, self._secrets)
 
-    def _pack_request(self, requests: Sequence[Request]) -> tuple[str, types.GenerateContentConfig]:
+    def _pack_request(
+        self, requests: Sequence[Request], max_output_tokens: int | None = None
+    ) -> tuple[str, types.GenerateContentConfig]:
         """The prompt and settings of one pack: what a call sends, and a batch request too."""
-        config = self._config.model_copy(
-            update={"response_json_schema": _pack_schema(len(requests))}
-        )
+        update: dict[str, Any] = {"response_json_schema": _pack_schema(len(requests))}
+        if max_output_tokens is not None:
+            update["max_output_tokens"] = min(max_output_tokens, MAX_OUTPUT_TOKENS)
+        config = self._config.model_copy(update=update)
         return prompts.pack_prompt(requests), config
 
     # -- the Batch API -------------------------------------------------------------------
 
     async def submit_batch(
-        self, packs: Mapping[str, Sequence[Request]], label: str
+        self,
+        packs: Mapping[str, Sequence[Request]],
+        label: str,
+        caps: Mapping[str, int] | None = None,
     ) -> BatchSubmission:
         """One Batch API job, one request per pack, inline under 20 MB, else an uploaded file.
 
-        Each request is built by ``_pack_request``, as a call would be; its key
-        (the pack's key) comes back with its answer.
+        Each request is built by ``_pack_request``, as a call would be, with its
+        output cap from ``caps`` when there is one; its key (the pack's key)
+        comes back with its answer.
         """
-        built = {key: self._pack_request(requests) for key, requests in packs.items()}
+        caps = caps or {}
+        built = {
+            key: self._pack_request(requests, caps.get(key)) for key, requests in packs.items()
+        }
         lines = [
             json.dumps({"key": key, "request": _wire_request(prompt, config)}, ensure_ascii=False)
             for key, (prompt, config) in built.items()
