@@ -62,7 +62,16 @@ from .providers.base import (
 from .providers.pricing import batch_price
 from .providers.prompts import described_symbols
 from .report import BatchRecord, FileRecord
-from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule, synthesis_text
+from .scheduler import (
+    FileJob,
+    Limits,
+    OnFile,
+    Priced,
+    Progress,
+    ScheduleResult,
+    schedule,
+    synthesis_text,
+)
 from .spec import ChunkAnalysis
 from .writer import write_atomic
 
@@ -171,10 +180,12 @@ async def run_batch(
     stop: asyncio.Event | None = None,
     budget: Budget | None = None,
     price: tuple[float, float] | None = None,
+    fallbacks: Sequence[Priced] = (),
 ) -> ScheduleResult:
     """Analyse ``jobs`` through batch jobs, then write every spec through ``schedule``.
 
     ``deadline_s`` is what is left of the job-wide ``timeout_s`` (which reasons name).
+    Jobs go to the configured model; ``fallbacks`` serve the calls made afterwards.
     """
     batch_provider = _batch_provider(provider)
     if batch_provider is None:
@@ -238,6 +249,7 @@ async def run_batch(
             stop=stop,
             budget=budget,
             price=price,
+            fallbacks=fallbacks,
         )
     return _merge(jobs, result, state, cache, stop.is_set(), run.timed_out)
 

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from .spec import SCHEMA_VERSION, ChunkAnalysis
 
 if TYPE_CHECKING:
-    from .providers.base import Provider
+    from .providers.base import Producer
 
 __all__ = ["AnswerCache", "cache_key", "ensure_cache_dir", "load_cached", "store_cached"]
 
@@ -94,7 +94,7 @@ class AnswerCache:
     prompt_version: int
 
     @classmethod
-    def of(cls, provider: Provider, directory: Path | None) -> AnswerCache:
+    def of(cls, provider: Producer, directory: Path | None) -> AnswerCache:
         """The cache of ``provider``'s answers in ``directory`` (None: no cache)."""
         return cls(directory, provider.name, provider.model, provider.prompt_version)
 

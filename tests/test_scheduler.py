@@ -115,7 +115,7 @@ def run(
 ) -> tuple[ScheduleResult, dict[str, FileSpec]]:
     written: dict[str, FileSpec] = {}
 
-    def on_file(job: FileJob, spec: FileSpec) -> bool:
+    def on_file(job: FileJob, spec: FileSpec, model: str | None) -> bool:
         written[job.source.path] = spec
         return True
 
@@ -243,7 +243,7 @@ def test_stop_event_interrupts() -> None:
         provider = ScriptedProvider(lambda _k, _a: 30.0)
         asyncio.get_running_loop().call_later(0.2, stop.set)
         return await schedule(
-            [make_job("a")], provider, FAST, on_file=lambda _j, _s: True, stop=stop
+            [make_job("a")], provider, FAST, on_file=lambda _j, _s, _m: True, stop=stop
         )
 
     result = run_virtual(main())

@@ -25,7 +25,7 @@ from ..errors import GitHubError, GitHubPermissionError, UsageError
 from ..redact import redact
 from ..report import RunReport, fix_command, is_offline
 from ..text import code_span, escape_markdown
-from .summary import fit_sections, outcome
+from .summary import fit_sections, models_text, outcome, plan_text
 
 __all__ = [
     "ACTIONS_BOT",
@@ -94,7 +94,11 @@ def render_comment(
         figures += f" · <span>$</span>{spent:.4f} of a <span>$</span>{t.budget_usd:g} budget"
     if t.batch_files:
         figures += f" · Batch API: {t.batch_files} file(s)"
+    if models_text(report):
+        figures += f" · models: {models_text(report)}"
     sections = [MARKER, head, figures]
+    if report.plan is not None:
+        sections.append(plan_text(report))
     fix = fix_command(report)
     if fix:
         sections.append(f"Fix from the repository root, then commit: {code_span(fix, limit=1000)}")

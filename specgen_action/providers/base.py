@@ -16,7 +16,9 @@ __all__ = [
     "BatchProvider",
     "BatchSubmission",
     "ChunkRequest",
+    "Identity",
     "PackAnswer",
+    "Producer",
     "Provider",
     "Request",
     "SynthesisRequest",
@@ -76,6 +78,31 @@ class PackAnswer:
 
     parts: Sequence[ChunkAnalysis | InvalidResponse]
     usage: Usage = Usage()
+
+
+class Producer(Protocol):
+    """Who answers, as specs and cache keys record it."""
+
+    @property
+    def name(self) -> str:
+        """``static`` or ``gemini``."""
+
+    @property
+    def model(self) -> str | None:
+        """The model name, or None for a provider without one."""
+
+    @property
+    def prompt_version(self) -> int:
+        """The version of the prompts its answers come from."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A ``Producer`` with no client behind it: what a dry run needs to read specs and cache."""
+
+    name: str
+    model: str | None
+    prompt_version: int
 
 
 class Provider(Protocol):

@@ -188,6 +188,13 @@ class GeminiProvider:
             http_options=_http_options(request_timeout_s),
         )
 
+    def with_model(self, model: str) -> GeminiProvider:
+        """The same client and settings for another model (a fallback); closing either closes
+        the client of both."""
+        twin = copy.copy(self)
+        twin.model = model
+        return twin
+
     async def analyse(self, request: ChunkRequest) -> Analysis:
         """Analyse one chunk (a pack of one)."""
         return await self._one(request)
@@ -652,7 +659,21 @@ def _api_error(exc: genai_errors.APIError, model: str, secrets: list[str]) -> Pr
         return ServerError(f"Gemini server error ({label}): {message}")
     if code == 404:
         return ModelUnavailable(f"Gemini does not know model {model!r} ({label}): {message}")
+    if code == 400 and _names_model(message, model):
+        return ModelUnavailable(f"Gemini does not serve model {model!r} ({label}): {message}")
     return ProviderError(f"Gemini rejected the request ({label}): {message}")
+
+
+_MODEL_REFUSED = re.compile(
+    r"not (?:supported|found|available)|unsupported|does not exist|invalid model"
+)
+
+
+def _names_model(message: str, model: str) -> bool:
+    """Whether a 400's message says that ``model`` itself is refused (retired, unknown)."""
+    name = model.lower().removeprefix("models/")
+    text = message.lower()
+    return bool(name) and name in text and _MODEL_REFUSED.search(text) is not None
 
 
 def _error_body(details: Any) -> dict[str, Any]:
