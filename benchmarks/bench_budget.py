@@ -1,4 +1,4 @@
-"""Spending a budget: how much of ``--max-cost`` a run turns into specs, and never more.
+"""Spending a budget, and planning it: ``--max-cost`` turned into specs; ``--dry-run``'s estimate.
 
 Real HTTP on 127.0.0.1 (the fake Gemini server, which bills each answer in its
 usage metadata and stops an answer at the request's ``maxOutputTokens``), the
@@ -8,6 +8,8 @@ real google-genai SDK and the ``specgen`` CLI, in process.
 2. Runs with ``--max-cost`` at C and at C/2, from scratch: what the report
    counts as spent, what the fake billed, the share of the budget spent, and
    the files written and left. "Never over" is checked on both sides.
+3. ``--dry-run`` on a mix of one-chunk and many-chunk files, then the real
+   run: the plan's calls and input tokens against the run's.
 
 Run from the repository root: ``.venv/bin/python -m benchmarks.bench_budget``.
 """
@@ -31,6 +33,7 @@ import stamina.instrumentation
 
 from benchmarks._common import (
     drop_shutdown_noise,
+    fourteen_chunk_module,
     isolate_environment,
     machine,
     make_repo,
@@ -61,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         make_repo(root, files, repo_env(Path(temp) / "home"))
         with FakeGemini(latency=args.latency) as fake, _inside(root, fake):
             print(_budget_section(root, fake, args))
+        mixed = Path(temp) / "mixed"
+        files = {f"pkg/m{i:03d}.py": small_module(i) for i in range(args.files)}
+        files |= {f"pkg/big{i:02d}.py": fourteen_chunk_module()[0] for i in range(args.files // 5)}
+        make_repo(mixed, files, repo_env(Path(temp) / "home"))
+        with FakeGemini(latency=args.latency) as fake, _inside(mixed, fake):
+            print("\n" + _dry_run_section(mixed, args))
     return 0
 
 
@@ -94,6 +103,38 @@ def run(root: Path, *flags: str) -> tuple[int, dict[str, Any]]:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = specgen(["generate", "--rpm", "0", "--report", str(report), *flags])
     return code, json.loads(report.read_text())
+
+
+def _dry_run_section(root: Path, args: argparse.Namespace) -> str:
+    flags = ("--chunk-tokens", "100")
+    code, dry = run(root, "--dry-run", *flags)
+    if code != 0 or (root / "specs").exists() or (root / ".specgen-cache").exists():
+        raise SystemExit(f"the dry run failed ({code}) or wrote something")
+    code, real = run(root, *flags)
+    if code != 0:
+        raise SystemExit(f"the run after the dry run failed ({code})")
+    plan, totals = dry["plan"], real["totals"]
+    rows = [
+        ["calls", plan["api_calls"], totals["api_calls"], _ratio(plan, totals, "api_calls")],
+        ["input tokens", plan["tokens_in"], totals["tokens_in"], _ratio(plan, totals, "tokens_in")],
+        [
+            "output tokens",
+            plan["tokens_out"],
+            totals["tokens_out"],
+            _ratio(plan, totals, "tokens_out"),
+        ],
+        ["cost (USD)", plan["cost_usd"], totals["cost_usd"], _ratio(plan, totals, "cost_usd")],
+    ]
+    head = (
+        f"{args.files} one-chunk files and {args.files // 5} files of several chunks "
+        f"({plan['chunks']} chunks in all), --rpm 0: the dry run's plan against the run "
+        "that followed.\n\n"
+    )
+    return head + table(["figure", "plan", "run", "plan / run"], rows)
+
+
+def _ratio(plan: dict[str, Any], totals: dict[str, Any], key: str) -> str:
+    return f"{plan[key] / totals[key]:.2f}" if totals[key] else "n/a"
 
 
 def _budget_section(root: Path, fake: FakeGemini, args: argparse.Namespace) -> str:

@@ -10,7 +10,9 @@ call carrying their last chunk comes back, so they are packed per such call.
 Input tokens are estimated from the very prompts the calls would send
 (``providers.prompts``), at about four characters a token, as the service
 bills them (the system instruction included); a merge's prompt, whose chunk
-analyses do not exist yet, counts each analysis at half its answer floor.
+analyses do not exist yet, counts each at ``ANALYSIS_TOKENS``. Output tokens
+count each answer at half its floor (``budget.answer_floor``), the size the
+floor takes an answer to be.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ from .providers.prompts import described_symbols, pack_prompt, system_instructio
 from .report import Plan
 from .scheduler import FileJob, Limits
 
-__all__ = ["estimate"]
+__all__ = ["ANALYSIS_TOKENS", "estimate"]
+
+ANALYSIS_TOKENS = 64
+"""What one chunk's analysis adds to a merge's prompt: its purpose, behaviour and edge cases
+(a sentence or two and a few statements; its symbol notes stay out of the merge)."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ def _merge_groups(
         # All chunks cached: the merge may be too, but only its analyses would say; count it.
         number = last.get(job.source.path, -1)
         skeleton = estimate_tokens(job.skeleton.model_dump_json())
-        analyses = len(job.chunks) * answer_floor(0) // 2
+        analyses = len(job.chunks) * ANALYSIS_TOKENS
         groups.setdefault(number, []).append(
             _Entry(job, None, skeleton + analyses, answer_floor(0))
         )
