@@ -822,7 +822,9 @@ class FakeGemini:
             return False
         await asyncio.sleep(self._latency(record))
         if kind == "answer":
-            await _send(writer, 200, _response(record, self._as_packed(record, fault), "STOP"))
+            # Sent whole, past any output cap: a misbehaving server's answer.
+            text = self._as_packed(record, fault)
+            await _send(writer, 200, _response(record, text, "STOP", capped=False))
         elif kind == "garbage":
             await _send(
                 writer, 200, _response(record, "Sure! Here is the analysis: {purpose:", "STOP")
@@ -950,8 +952,10 @@ def _max_output(body: dict[str, Any]) -> int | None:
     return cap if isinstance(cap, int) and cap > 0 else None
 
 
-def _response(record: RequestRecord, text: str | None, finish: str) -> dict[str, Any]:
-    cap = _max_output(record.body)
+def _response(
+    record: RequestRecord, text: str | None, finish: str, *, capped: bool = True
+) -> dict[str, Any]:
+    cap = _max_output(record.body) if capped else None
     if text is not None and cap is not None and len(text) // 4 + 1 > cap:
         # As the service does: the answer stops at the request's output cap.
         text, finish = text[: cap * 4], "MAX_TOKENS"
