@@ -17,7 +17,6 @@ floor takes an answer to be.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,7 +27,7 @@ from .packing import plan_packs
 from .providers.base import ChunkRequest, Request
 from .providers.pricing import batch_price
 from .providers.prompts import described_symbols, pack_prompt, system_instruction
-from .report import Plan
+from .report import Plan, quota_time
 from .scheduler import FileJob, Limits
 
 __all__ = ["ANALYSIS_TOKENS", "estimate"]
@@ -79,7 +78,7 @@ def estimate(
         tokens_out=tokens_out,
         rpm=limits.rpm,
         tpm=limits.tpm,
-        time_s=_time_needed(len(calls), tokens_in, limits),
+        time_s=quota_time(len(calls), tokens_in, limits.rpm, limits.tpm, limits.period_s),
     )
     if price is not None:
         plan.cost_usd = round(cost_of(tokens_in, tokens_out, price), 6)
@@ -142,14 +141,3 @@ def _prompt_tokens(call: Sequence[_Entry]) -> int:
         + estimate_tokens(prompt)
         + sum(entry.tokens for entry in merges)
     )
-
-
-def _time_needed(calls: int, tokens_in: int, limits: Limits) -> float:
-    """Seconds the calls need under the request and token limits alone (no latency)."""
-    by_requests = 0.0
-    if limits.rpm and calls:
-        by_requests = (math.ceil(calls / limits.rpm) - 1) * limits.period_s
-    by_tokens = 0.0
-    if limits.tpm:
-        by_tokens = max(0, tokens_in - limits.tpm) / limits.tpm * limits.period_s
-    return round(max(by_requests, by_tokens), 1)

@@ -37,6 +37,7 @@ __all__ = [
     "is_offline",
     "load_report",
     "merge_reports",
+    "quota_time",
     "recommend",
     "summarise",
 ]
@@ -520,6 +521,9 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         batches=[job for report in items for job in report.batches],
         notes=list(dict.fromkeys(note for report in items for note in report.notes)),
     )
+    plans = [report.plan for report in items if report.plan is not None]
+    if len(plans) == len(items):
+        merged.plan = _merge_plans(plans)
     costs = [report.totals.cost_usd for report in items]
     budgets = [report.totals.budget_usd for report in items]
     finish_report(merged)
@@ -530,6 +534,28 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         spent = [report.totals.budget_spent_usd or 0.0 for report in items]
         merged.totals.budget_spent_usd = round(math.fsum(spent), 6)
     return merged
+
+
+def _merge_plans(plans: Sequence[Plan]) -> Plan:
+    """The plans of shards as one: counts and costs add up."""
+    merged = plans[0].model_copy()
+    for name in ("files", "unchanged", "chunks", "api_calls", "tokens_in", "tokens_out"):
+        setattr(merged, name, sum(getattr(plan, name) for plan in plans))
+    for name in ("cost_usd", "batch_cost_usd"):
+        values = [getattr(plan, name) for plan in plans]
+        total = math.fsum(v for v in values if v is not None)
+        setattr(merged, name, round(total, 6) if None not in values else None)
+    # Shards share the project's quota: their calls queue under one rpm and tpm.
+    merged.time_s = quota_time(merged.api_calls, merged.tokens_in, merged.rpm, merged.tpm)
+    return merged
+
+
+def quota_time(calls: int, tokens_in: int, rpm: int, tpm: int, period_s: float = 60.0) -> float:
+    """Seconds ``calls`` carrying ``tokens_in`` need under ``rpm`` and ``tpm`` (0: no limit)
+    alone, answer latency aside: full request windows, and the token bucket refilling."""
+    by_requests = (math.ceil(calls / rpm) - 1) * period_s if rpm and calls else 0.0
+    by_tokens = max(0, tokens_in - tpm) / tpm * period_s if tpm else 0.0
+    return round(max(by_requests, by_tokens), 1)
 
 
 def _parse_time(value: str) -> datetime:

@@ -566,21 +566,18 @@ class _Run:
         (``_FALLS_BACK``) that the next model of the chain may not share."""
         if not isinstance(exc, _FALLS_BACK):
             return False
-        if pack.model == self.current:
-            self._switch(exc)
-        return pack.model < self.current
+        return pack.model < self.current or self._switch(exc)
 
-    def _switch(self, exc: ProviderError) -> None:
-        """Move new calls to the next model of the chain, if there is one; say so once."""
+    def _switch(self, exc: ProviderError) -> bool:
+        """Move new calls to the next model of the chain and say so once; False at its end."""
         if self.current + 1 >= len(self.chain):
-            return
+            return False
         old = self.provider.model
         self.current += 1
         self.switches.append(
             f"model {old}: {_why_fallback(exc)}; the work left went to {self.provider.model}"
         )
-        if self.stopped is exc:
-            self.stopped = None
+        return True
 
     def _retry_alone(self, unit: _Unit, error: ProviderError) -> None:
         if unit.future.done():
@@ -765,12 +762,10 @@ class _Run:
     def _on_error(self, exc: ProviderError, sent_at: float, pack: _Pack) -> None:
         if isinstance(exc, RateLimited):
             self._gate.rate_limited(sent_at, exc.retry_after)
-        elif isinstance(exc, QuotaExhausted | ModelUnavailable) and pack.model < self.current:
-            pass  # that model is behind us already
-        elif isinstance(exc, QuotaExhausted | ModelUnavailable) and self.current + 1 < len(
-            self.chain
+        elif isinstance(exc, QuotaExhausted | ModelUnavailable) and (
+            pack.model < self.current or self._switch(exc)
         ):
-            self._switch(exc)
+            return  # the work left goes on with a later model (``_fell_back``)
         elif isinstance(exc, FatalProviderError | QuotaExhausted):
             self.stopped = self.stopped or exc
 

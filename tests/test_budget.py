@@ -15,9 +15,11 @@ import pytest
 
 from fakes.gemini_server import FakeGemini, Fault, first
 from specgen_action.budget import cost_of
+from specgen_action.github.comment import render_comment
 from specgen_action.providers.gemini import MAX_OUTPUT_TOKENS
 from specgen_action.providers.pricing import DEFAULT_MODEL, price_for
 from specgen_action.render import read_front_matter
+from specgen_action.report import RunReport
 from tests.conftest import CLI, GitRepo, python_module
 
 PRIMARY = DEFAULT_MODEL
@@ -166,6 +168,8 @@ def test_a_daily_quota_moves_the_work_left_to_the_fallback(
     assert data["notes"] == [said[0].removeprefix("specgen: ")]
     summary = cli("report", "report.json", "--summary").out
     assert "### Models" in summary and f"`{FALLBACK}` | 3 |" in summary
+    comment = render_comment(RunReport.model_validate(data))
+    assert f"models: `{PRIMARY}` wrote 1, `{FALLBACK}` wrote 3" in comment
 
     fake.daily_limits = {}
     fake.clear()
@@ -299,3 +303,18 @@ def test_a_dry_run_with_no_key_plans_a_gemini_run(repo: GitRepo, cli: CLI) -> No
     summary = cli("report", "report.json", "--summary").out
     assert "### Plan (dry run: nothing sent or written)" in summary
     assert "3 file(s) to do" in summary
+
+
+def test_the_plans_of_shards_merge_into_one(repo: GitRepo, cli: CLI) -> None:
+    """`specgen report` merges the dry runs of shards: files, calls and tokens add up, and
+    the time is what all the calls need under the one quota they share."""
+    write_files(repo, 6)
+    for shard in ("1/2", "2/2"):
+        name = f"plan-{shard[0]}.json"
+        assert cli("generate", "--dry-run", "--shard", shard, "--report", name).code == 0
+    shards = [report(repo, "plan-1.json")["plan"], report(repo, "plan-2.json")["plan"]]
+    assert cli("report", "plan-1.json", "plan-2.json", "--json", "merged.json").code == 0
+    merged = report(repo, "merged.json")["plan"]
+    for key in ("files", "api_calls", "tokens_in"):
+        assert merged[key] == shards[0][key] + shards[1][key]
+    assert merged["files"] == 6

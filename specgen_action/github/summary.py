@@ -346,9 +346,10 @@ def render_summary(
     note = _overflow_note(overflow)
     if note:
         sections.append(note)
-    if report.plan is not None:
+    if report.plan is not None:  # a dry run: its totals would only read zero
         sections += ["### Plan (dry run: nothing sent or written)", plan_text(report)]
-    sections += ["### Totals", _totals_table(report)]
+    else:
+        sections += ["### Totals", _totals_table(report)]
     if len(report.totals.models) > 1:
         sections += ["### Models", _models_table(report)]
     if report.batches:
