@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from fakes.gemini_server import FakeGemini, Fault, first
-from specgen_action.budget import cost_of
+from specgen_action.budget import answer_floor, call_floor, cost_of
 from specgen_action.github.comment import render_comment
 from specgen_action.providers.gemini import MAX_OUTPUT_TOKENS
 from specgen_action.providers.pricing import DEFAULT_MODEL, price_for
@@ -83,6 +83,22 @@ def test_a_budget_the_size_of_the_work_is_mostly_spent_and_never_passed(
     caps = [r.body["generationConfig"]["maxOutputTokens"] for r in fake.log]
     assert max(caps) < MAX_OUTPUT_TOKENS  # fitted to the budget, not the model's whole cap
     assert all(record.outcome == "ok" for record in fake.log)  # no answer was cut at its cap
+
+
+def test_a_batch_job_reserves_fitted_caps(
+    repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a tight budget a batch job's requests carry output caps fitted to it (each at
+    least its floor), and the job's spend stays within the budget."""
+    monkeypatch.setenv("SPECGEN_BATCH_POLL", "0.05")
+    write_files(repo, 4)
+    result = cli("generate", "--batch", "--max-cost", "0.05", "--rpm", "0", "--report", "r.json")
+    assert result.code == 0, result.err
+    (job,) = fake.batch.created()
+    caps = [item["request"]["generationConfig"]["maxOutputTokens"] for item in job.requests]
+    assert caps and all(call_floor([answer_floor(2)]) <= cap < MAX_OUTPUT_TOKENS for cap in caps)
+    totals = report(repo, "r.json")["totals"]
+    assert totals["written"] == 4 and totals["budget_spent_usd"] <= 0.05
 
 
 def test_a_generous_budget_leaves_the_models_cap(repo: GitRepo, fake: FakeGemini, cli: CLI) -> None:
