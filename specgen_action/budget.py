@@ -92,7 +92,8 @@ class Budget:
     spent_usd: float = 0.0
     reserved_usd: float = 0.0
     refused: int = field(default=0)
-    """Entries refused: the budget could not pay even their smallest worst case."""
+    """Entries (files, for a batch job) refused: the budget could not pay even their smallest
+    worst case."""
     per_entry_out: int = 0
     """The most output tokens (thinking included) a call of this run billed per entry."""
 

@@ -9,9 +9,14 @@ unparseable), is sent again alone, so it never fails its neighbours.
 
 Per call, in order: the shared 429 cool-down, the concurrency cap, the
 requests-per-minute window, the tokens-per-minute limiter (weighted by the
-pack's estimated tokens), then the call itself. The cool-down and both limits
-are one ``gate.Gate``, on the event loop's clock like every time here; answers
-already paid for come from ``cache.AnswerCache``. What happened is kept as
+pack's estimated tokens), the budget (``--max-cost``: the call's output cap
+fitted to what is left, the pack shrunk to what fits), then the call itself.
+Calls go to the first model of the chain (the configured one, then its
+``fallback_models``) that is still serving: a daily quota used up, a model
+not found, or one overloaded past a pack's retries moves the work left on.
+The cool-down and both limits are one ``gate.Gate``, on the event loop's
+clock like every time here; answers already paid for come from
+``cache.AnswerCache``. What happened is kept as
 plain data and becomes the report's models once: a file's record when the file
 is done, the call records when the run is. ``stamina``
 retries what is worth retrying; a 429 that carries ``RetryInfo`` is waited
