@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from specgen_action.budget import Budget
 from specgen_action.chunking import Chunk
 from specgen_action.errors import (
     AuthenticationError,
@@ -411,3 +412,28 @@ def test_the_state_says_what_the_run_waits_on_and_for_how_long(
     assert held[0].wait_left_s == pytest.approx(expected)
     assert all(s.files_total == 2 and s.calls_left >= 1 for s in held)
     assert [s.files_done for s in ticks.states] == sorted(s.files_done for s in ticks.states)
+
+
+def test_a_tight_budget_shrinks_packs_and_waits_for_settles_instead_of_refusing() -> None:
+    """When only one file's worst case fits at a time, the pack shrinks to it and the other
+    files wait for its reservation to settle, then go: every file is written, never over."""
+    budget = Budget(0.01, 32_768)
+    provider = ScriptedProvider(latency=1.0)
+    jobs = [make_job(name) for name in "abcd"]
+    result, written = run(jobs, provider, budget=budget, price=(1.0, 1.0))
+    assert sorted(written) == ["a", "b", "c", "d"]
+    assert provider.packs[0] == ["a#0"]  # the first pack of four shrank to what fits
+    assert 0 < budget.spent_usd <= budget.limit_usd and budget.reserved_usd == 0
+    assert {record.status for record in result.files} == {"written"}
+
+
+def test_a_budget_refuses_a_file_only_when_nothing_in_flight_could_free_room() -> None:
+    """A file whose smallest worst case does not fit, with no call in flight, fails with a
+    reason naming the budget; nothing is sent."""
+    budget = Budget(0.001, 32_768)
+    provider = ScriptedProvider()
+    result, written = run([make_job("a"), make_job("b")], provider, budget=budget, price=(1, 1))
+    assert written == {} and provider.packs == []
+    for record in result.files:
+        assert record.status == "failed"
+        assert record.reason is not None and record.reason.startswith("budget:")
