@@ -31,6 +31,10 @@ class RequestRecord:
     outcome: str = "pending"
     """ok, bad_key, rate_limited (the rpm quota), bad_request, or the fault kind."""
     end_s: float | None = None
+    tokens_in: int = 0
+    """The usage metadata it was answered with (0 when answered with an error): what the
+    service bills."""
+    tokens_out: int = 0
 
 
 def _prompt_text(payload: dict[str, Any]) -> str:
@@ -44,9 +48,13 @@ def _prompt_text(payload: dict[str, Any]) -> str:
     return "\n".join(texts)
 
 
-def _usage(prompt: str, text: str) -> dict[str, int]:
-    prompt_tokens = len(prompt) // 4 + 1
+def _usage(record: RequestRecord, text: str) -> dict[str, int]:
+    """Usage metadata as the service bills it, at about four characters a token: the
+    system instruction counts as input too. Kept on ``record``."""
+    system = _prompt_text({"contents": [record.body.get("systemInstruction")]})
+    prompt_tokens = (len(record.prompt) + len(system)) // 4 + 1
     output_tokens = len(text) // 4 + 1 if text else 0
+    record.tokens_in, record.tokens_out = prompt_tokens, output_tokens
     return {
         "promptTokenCount": prompt_tokens,
         "candidatesTokenCount": output_tokens,
@@ -54,13 +62,25 @@ def _usage(prompt: str, text: str) -> dict[str, int]:
     }
 
 
-def _response(record: RequestRecord, text: str | None, finish: str) -> dict[str, Any]:
+def _max_output(body: dict[str, Any]) -> int | None:
+    config = body.get("generationConfig")
+    cap = config.get("maxOutputTokens") if isinstance(config, dict) else None
+    return cap if isinstance(cap, int) and cap > 0 else None
+
+
+def _response(
+    record: RequestRecord, text: str | None, finish: str, *, capped: bool = True
+) -> dict[str, Any]:
+    cap = _max_output(record.body) if capped else None
+    if text is not None and cap is not None and len(text) // 4 + 1 > cap:
+        # As the service does: the answer stops at the request's output cap.
+        text, finish = text[: cap * 4], "MAX_TOKENS"
     candidate: dict[str, Any] = {"finishReason": finish, "index": 0}
     if text is not None:
         candidate["content"] = {"parts": [{"text": text}], "role": "model"}
     return {
         "candidates": [candidate],
-        "usageMetadata": _usage(record.prompt, text or ""),
+        "usageMetadata": _usage(record, text or ""),
         "modelVersion": record.model,
         "responseId": f"fake-{record.index}",
     }

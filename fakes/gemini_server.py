@@ -348,6 +348,9 @@ class FakeGemini:
         invent_symbol: str | None = None,
         latency_per_entry: float = 0.0,
         part_faults: PartScript | None = None,
+        daily_limits: dict[str, int] | None = None,
+        missing_models: Iterable[str] = (),
+        overloaded_models: Iterable[str] = (),
     ) -> None:
         self.api_key = api_key
         """The only key accepted; any other gets 400 API_KEY_INVALID."""
@@ -370,6 +373,14 @@ class FakeGemini:
         """Seconds added to ``latency`` for each entry (or file) an answer covers: writing a
         longer answer takes longer."""
         self.part_faults = part_faults
+        self.daily_limits = dict(daily_limits or {})
+        """Requests a model answers per day; past that, every request to it gets the 429 of
+        an exhausted per-day quota (until ``clear()``)."""
+        self.missing_models = set(missing_models)
+        """Models answered 404 NOT_FOUND, as a retired or misspelt model is."""
+        self.overloaded_models = set(overloaded_models)
+        """Models answered 503 UNAVAILABLE "overloaded" on every request."""
+        self._daily: dict[str, int] = {}
         self.url = ""
         """Base URL for GOOGLE_GEMINI_BASE_URL; set by ``start()``."""
         self._lock = threading.Lock()
@@ -499,6 +510,11 @@ class FakeGemini:
         with self._lock:
             return self._dropped
 
+    def billed(self) -> tuple[int, int]:
+        """(input, output) tokens of every generateContent answer so far, as billed."""
+        log = self.log
+        return sum(r.tokens_in for r in log), sum(r.tokens_out for r in log)
+
     def outcomes(self) -> list[str]:
         """The outcome of every request so far, in arrival order."""
         return [record.outcome for record in self.log]
@@ -517,6 +533,7 @@ class FakeGemini:
         with self._lock:
             self._log.clear()
             self._admitted.clear()
+            self._daily.clear()
             self._tokens = None
             self._max_in_flight = self._in_flight
             self._rejected_429 = 0
@@ -633,6 +650,11 @@ class FakeGemini:
             record.outcome = "bad_request"
             await _send(writer, 400, _error(400, "INVALID_ARGUMENT", "contents is not specified"))
             return True
+        refusal = self._model_refusal(record.model)
+        if refusal is not None:
+            record.outcome = refusal[0]
+            await _send(writer, refusal[1], refusal[2])
+            return True
         delay = self._admit()
         if delay is not None:
             record.outcome = "rate_limited"
@@ -652,6 +674,30 @@ class FakeGemini:
             return True
         record.outcome = fault.kind
         return await self._fault(fault, record, reader, writer)
+
+    def _model_refusal(self, model: str) -> tuple[str, int, dict[str, Any]] | None:
+        """(outcome, status, body) when ``model`` itself is refused: missing, out for the
+        day, or overloaded; None to go on."""
+        if model in self.missing_models:
+            message = (
+                f"models/{model} is not found for API version v1beta, or is not supported for "
+                "generateContent. Call ListModels to see the list of available models and their "
+                "supported methods."
+            )
+            return "not_found", 404, _error(404, "NOT_FOUND", message)
+        limit = self.daily_limits.get(model)
+        if limit is not None:
+            with self._lock:
+                used = self._daily.get(model, 0)
+                self._daily[model] = used + 1
+            if used >= limit:
+                self._count_429()
+                quota = "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
+                return "daily_quota", 429, _quota_error(quota, model, 30.0)
+        if model in self.overloaded_models:
+            message = "The model is overloaded. Please try again later."
+            return "overloaded", 503, _error(503, "UNAVAILABLE", message)
+        return None
 
     def _admit(self) -> float | None:
         """Count the request against the rpm quota; the wait until a slot frees if over."""
@@ -764,7 +810,9 @@ class FakeGemini:
             return False
         await asyncio.sleep(self._latency(record))
         if kind == "answer":
-            await _send(writer, 200, _response(record, self._as_packed(record, fault), "STOP"))
+            # Sent whole, past any output cap: a misbehaving server's answer.
+            text = self._as_packed(record, fault)
+            await _send(writer, 200, _response(record, text, "STOP", capped=False))
         elif kind == "garbage":
             await _send(
                 writer, 200, _response(record, "Sure! Here is the analysis: {purpose:", "STOP")
@@ -780,7 +828,7 @@ class FakeGemini:
                 200,
                 {
                     "promptFeedback": {"blockReason": "SAFETY"},
-                    "usageMetadata": _usage(record.prompt, ""),
+                    "usageMetadata": _usage(record, ""),
                     "modelVersion": record.model,
                 },
             )

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from .config import Config
     from .engine.batch import BatchOptions
     from .engine.budget import Budget
-    from .engine.pipeline import Stop
+    from .engine.pipeline import GenerateOptions, Stop
+    from .engine.scheduler import Priced
     from .providers.base import Provider
     from .report.model import RunReport
     from .select.selection import Filters, Selection
@@ -80,9 +81,9 @@ def _generate(args: argparse.Namespace, env: dict[str, str], started: float) -> 
 def _generate_until(
     args: argparse.Namespace, env: dict[str, str], started: float, stop: Stop
 ) -> int:
-    from .config import resolve_path
-    from .engine.pipeline import GenerateOptions, generate
-    from .engine.scheduler import Limits
+    from dataclasses import replace
+
+    from .engine.pipeline import generate
     from .providers.pricing import price_for
     from .report.console import ConsoleProgress, print_summary
     from .select.selection import parse_shard
@@ -92,23 +93,19 @@ def _generate_until(
     shard = parse_shard(args.shard) if args.shard else None
     selection = _select(args, root, filters, env, shard, out_dir)
     _say_notes(selection)
+    if config.dry_run:
+        return _dry_run(args, root, config, selection, out_dir)
     provider = _provider(config, env)
     price = price_for(provider.model, config.prices) if provider.model else None
-    budget, batch = _budget_and_batch(config, provider, price, env)
-    options = GenerateOptions(
-        out_dir=out_dir,
-        limits=Limits.from_config(config),
-        deadline_s=config.timeout,
-        cache_dir=resolve_path(root, config.cache_dir) if config.cache else None,
-        max_bytes=config.max_bytes,
-        chunk_tokens=config.chunk_tokens,
-        prune=args.prune,
-        find_orphans=_selects_everything(args),
-        shard=args.shard,
+    fallbacks = _fallbacks(config, provider)
+    budget, batch = _budget_and_batch(config, [(provider, price), *fallbacks], env)
+    options = replace(
+        _options(args, root, config, out_dir),
         price=price,
         budget=budget,
         batch=batch,
         keep_model_specs=config.provider == "auto" and not provider.makes_calls,
+        fallbacks=tuple(fallbacks),
     )
     # Offline runs take a blink; progress is for runs that wait on a model.
     progress = None
@@ -122,6 +119,7 @@ def _generate_until(
     finally:
         if progress is not None:
             progress.close()
+    _say_lines(report.notes)  # a cleaned batch record, a move to a fallback model: said once
     report.notes = [*selection.notes, *report.notes]
     if args.report:
         _write_report(report, args.report)
@@ -152,6 +150,65 @@ def _generate_until(
             file=sys.stderr,
         )
     return code
+
+
+def _options(
+    args: argparse.Namespace, root: Path, config: Config, out_dir: Path
+) -> GenerateOptions:
+    """The run's options that a dry run shares with a real run."""
+    from .config import resolve_path
+    from .engine.pipeline import GenerateOptions
+    from .engine.scheduler import Limits
+
+    return GenerateOptions(
+        out_dir=out_dir,
+        limits=Limits.from_config(config),
+        deadline_s=config.timeout,
+        cache_dir=resolve_path(root, config.cache_dir) if config.cache else None,
+        max_bytes=config.max_bytes,
+        chunk_tokens=config.chunk_tokens,
+        prune=args.prune,
+        find_orphans=_selects_everything(args),
+        shard=args.shard,
+    )
+
+
+def _dry_run(
+    args: argparse.Namespace,
+    root: Path,
+    config: Config,
+    selection: Selection,
+    out_dir: Path,
+) -> int:
+    """``generate --dry-run``: the plan of the run, with no provider, call or write.
+
+    With ``provider`` auto and no key, the plan is a Gemini run's: what the run
+    would cost once a key is set is the answer worth having; only an explicit
+    ``--provider static`` plans an offline run (no calls).
+    """
+    from .engine.pipeline import dry_run
+    from .providers.base import Identity
+    from .providers.pricing import price_for
+    from .providers.prompts import PROMPT_VERSION
+    from .providers.static import StaticProvider
+    from .report.console import print_summary
+
+    if config.provider == "static":
+        offline = StaticProvider()
+        chain: list[tuple[Identity, tuple[float, float] | None]] = [
+            (Identity(offline.name, offline.model, offline.prompt_version), None)
+        ]
+    else:
+        chain = [
+            (Identity("gemini", name, PROMPT_VERSION), price_for(name, config.prices))
+            for name in (config.model, *config.fallback_models)
+        ]
+    report = dry_run(root, selection, chain, _options(args, root, config, out_dir))
+    report.notes = list(selection.notes)
+    if args.report:
+        _write_report(report, args.report)
+    print_summary(report, sys.stdout)
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -336,10 +393,14 @@ def _select(
 
 
 def _say_notes(selection: Selection) -> None:
+    _say_lines(selection.notes)
+
+
+def _say_lines(lines: Sequence[str]) -> None:
     from .text import safe
 
-    for note in selection.notes:
-        print(f"specgen: {safe(note)}", file=sys.stderr)
+    for line in lines:
+        print(f"specgen: {safe(line)}", file=sys.stderr)
 
 
 def _modes(args: argparse.Namespace) -> tuple[object, ...]:
@@ -376,23 +437,46 @@ def _provider(config: Config, env: Mapping[str, str]) -> Provider:
     return make_gemini_provider(model=config.model, request_timeout_s=config.request_timeout)
 
 
+def _fallbacks(config: Config, provider: Provider) -> list[Priced]:
+    """A provider for each of ``fallback_models``, sharing the configured one's client."""
+    if not config.fallback_models or not provider.makes_calls:
+        return []
+    from .providers.gemini import GeminiProvider
+    from .providers.pricing import price_for
+
+    if not isinstance(provider, GeminiProvider):
+        return []
+    return [
+        (provider.with_model(name), price_for(name, config.prices))
+        for name in config.fallback_models
+    ]
+
+
 def _budget_and_batch(
     config: Config,
-    provider: Provider,
-    price: tuple[float, float] | None,
+    chain: Sequence[Priced],
     env: Mapping[str, str],
 ) -> tuple[Budget | None, BatchOptions | None]:
-    """The run's ``--max-cost`` budget and ``--batch`` options, checked against the provider."""
+    """The run's ``--max-cost`` budget and ``--batch`` options, checked against the models."""
     from .engine.batch import BatchOptions
     from .engine.budget import Budget
 
+    provider = chain[0][0]
     budget = None
     if config.max_cost is not None and provider.makes_calls:
-        if price is None:
-            raise UsageError(
-                f"--max-cost needs the price of model {provider.model}: add it to "
-                "[tool.specgen] prices as [input, output] USD per million tokens"
-            )
+        for each, price in chain:
+            if price is None:
+                raise UsageError(
+                    f"--max-cost needs the price of model {each.model}: add it to "
+                    "[tool.specgen] prices as [input, output] USD per million tokens"
+                )
+            if not any(price):
+                _say_lines(
+                    [
+                        f"warning: model {each.model} is priced at 0, so --max-cost "
+                        "bounds nothing it spends"
+                    ]
+                )
         from .providers.gemini import MAX_OUTPUT_TOKENS
 
         budget = Budget(config.max_cost, MAX_OUTPUT_TOKENS)

@@ -210,6 +210,27 @@ def _patterns(value: Any) -> tuple[str, ...]:
     return tuple(_text(item) for item in value)
 
 
+def _models(value: Any) -> tuple[str, ...]:
+    """Model names in order, none twice; one string holds several, split by commas or spaces."""
+    if isinstance(value, str):
+        names = tuple(value.replace(",", " ").split())
+    elif isinstance(value, list | tuple):
+        names = tuple(_filled_text(item).strip() for item in value)
+    else:
+        raise ValueError("Input should be a list of model names")
+    seen: set[str] = set()
+    for name in names:
+        if _model_key(name) in seen:
+            raise ValueError(f"Value error, model {name} is listed twice")
+        seen.add(_model_key(name))
+    return names
+
+
+def _model_key(name: str) -> str:
+    # As providers.pricing.price_for compares names: no models/ prefix, any case.
+    return name.strip().lower().removeprefix("models/")
+
+
 def _prices(value: Any) -> dict[str, tuple[float, float]]:
     if not isinstance(value, Mapping):
         raise ValueError("Input should be a valid dictionary")
@@ -298,6 +319,19 @@ class Config:
         DEFAULT_MODEL,
         Setting(
             _filled_text, "Gemini model name", flag="--model", metavar="NAME", action_input="model"
+        ),
+    )
+    fallback_models: tuple[str, ...] = _setting(
+        (),
+        Setting(
+            _models,
+            "models the work left moves to, in order, when the model's daily quota runs out, "
+            "it is not found, or it stays overloaded (repeatable)",
+            flag="--fallback-model",
+            metavar="NAME",
+            action_input="fallback-models",
+            shown_default="none",
+            env_note="(comma or space separated)",
         ),
     )
     timeout: float = _setting(
@@ -452,6 +486,16 @@ class Config:
             action_input="batch",
         ),
     )
+    dry_run: bool = _setting(
+        False,
+        Setting(
+            _boolean,
+            "plan only: select, read, chunk and pack as a run would, print the calls, tokens, "
+            "cost and time it would take; send and write nothing",
+            flag="--dry-run",
+            action_input="dry-run",
+        ),
+    )
     batch_poll: float = _setting(
         5.0,
         Setting(
@@ -522,7 +566,11 @@ def build_config(
         except ValueError as exc:
             got = clip(repr(value), 60, marker="...")
             raise ConfigError(f"{origin[name]}: {exc} (got {got})") from None
-    return Config(**checked)
+    config = Config(**checked)
+    if _model_key(config.model) in map(_model_key, config.fallback_models):
+        where = origin.get("fallback_models", "fallback_models")
+        raise ConfigError(f"{where}: the model {config.model} cannot be its own fallback")
+    return config
 
 
 def setting_origins(

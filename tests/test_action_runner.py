@@ -631,6 +631,34 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     assert changed == ["specs/src/a.py.md", "specs/src/b.py.md"]
 
 
+def test_a_dry_run_plans_in_the_summary_and_sends_nothing(
+    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
+) -> None:
+    """`dry-run: "true"` (with `fallback-models`) reaches the tool through its variable: the
+    plan is in the log and the step summary, nothing is sent and no spec is written."""
+    head = _base_project(origin)
+    event = {"inputs": {}, "ref": "refs/heads/main", "repository": repository()}
+    inputs = {
+        "gemini-api-key": fake.api_key,
+        "dry-run": "true",
+        "fallback-models": "gemini-3.5-flash",
+        "comment": "false",
+    }
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, head, "refs/remotes/origin/main")
+
+    run = job.run(
+        workspace, "workflow_dispatch", event, inputs=inputs,
+        env={"GOOGLE_GEMINI_BASE_URL": fake.url},
+    )  # fmt: skip
+
+    assert not run.failed, run.log
+    assert fake.requests == 0 and _specs(workspace) == []
+    assert "dry run, nothing sent or written" in run.log
+    assert "### Plan (dry run: nothing sent or written)" in run.summary
+    assert "2 file(s) to do" in run.summary
+
+
 # -- commit ----------------------------------------------------------------------------------
 
 

@@ -51,6 +51,8 @@ INPUTS = {
     "tpm",
     "concurrency",
     "max-cost",
+    "fallback-models",
+    "dry-run",
     "batch",
     "mode",
     "comment",

@@ -93,7 +93,8 @@ async def test_success_parses_the_analysis_and_records_usage(
     entry = pack_entries(record.prompt)["e1"]
     assert result.analysis == ChunkAnalysis.model_validate(analysis_for(entry))
     assert [note.name for note in result.analysis.symbols] == ["load", "Config"]
-    expected_in = len(record.prompt) // 4 + 1
+    # The fake bills as the service does: the system instruction is input too.
+    expected_in = (len(record.prompt) + len(prompts.system_instruction())) // 4 + 1
     expected_out = len(json.dumps({"e1": analysis_for(entry)})) // 4 + 1
     assert (result.usage.tokens_in, result.usage.tokens_out) == (expected_in, expected_out)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from specgen_action.chunking import Chunk
+from specgen_action.engine.budget import Budget
 from specgen_action.engine.gate import Cooldown
 from specgen_action.engine.scheduler import (
     FileJob,
@@ -59,7 +60,9 @@ class ScriptedProvider:
         self.in_flight = 0
         self.max_in_flight = 0
 
-    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+    async def analyse_pack(
+        self, requests: Sequence[Request], *, max_output_tokens: int | None = None
+    ) -> PackAnswer:
         """One call for the pack: an InvalidResponse spoils its entry, any other error the call."""
         keys = [_key(request) for request in requests]
         self.packs.append(keys)
@@ -120,7 +123,7 @@ def run(
 ) -> tuple[ScheduleResult, dict[str, FileSpec]]:
     written: dict[str, FileSpec] = {}
 
-    def on_file(job: FileJob, spec: FileSpec) -> bool:
+    def on_file(job: FileJob, spec: FileSpec, model: str | None) -> bool:
         written[job.source.path] = spec
         return True
 
@@ -264,7 +267,7 @@ def test_stop_event_interrupts() -> None:
         provider = ScriptedProvider(lambda _k, _a: 30.0)
         asyncio.get_running_loop().call_later(0.2, stop.set)
         return await schedule(
-            [make_job("a")], provider, FAST, on_file=lambda _j, _s: True, stop=stop
+            [make_job("a")], provider, FAST, on_file=lambda _j, _s, _m: True, stop=stop
         )
 
     result = run_virtual(main())
@@ -443,3 +446,28 @@ def test_the_state_says_what_the_run_waits_on_and_for_how_long(
     assert held[0].wait_left_s == pytest.approx(expected)
     assert all(s.files_total == 2 and s.calls_left >= 1 for s in held)
     assert [s.files_done for s in ticks.states] == sorted(s.files_done for s in ticks.states)
+
+
+def test_a_tight_budget_shrinks_packs_and_waits_for_settles_instead_of_refusing() -> None:
+    """When only one file's worst case fits at a time, the pack shrinks to it and the other
+    files wait for its reservation to settle, then go: every file is written, never over."""
+    budget = Budget(0.01, 32_768)
+    provider = ScriptedProvider(latency=1.0)
+    jobs = [make_job(name) for name in "abcd"]
+    result, written = run(jobs, provider, budget=budget, price=(1.0, 1.0))
+    assert sorted(written) == ["a", "b", "c", "d"]
+    assert provider.packs[0] == ["a#0"]  # the first pack of four shrank to what fits
+    assert 0 < budget.spent_usd <= budget.limit_usd and budget.reserved_usd == 0
+    assert {record.status for record in result.files} == {"written"}
+
+
+def test_a_budget_refuses_a_file_only_when_nothing_in_flight_could_free_room() -> None:
+    """A file whose smallest worst case does not fit, with no call in flight, fails with a
+    reason naming the budget; nothing is sent."""
+    budget = Budget(0.001, 32_768)
+    provider = ScriptedProvider()
+    result, written = run([make_job("a"), make_job("b")], provider, budget=budget, price=(1, 1))
+    assert written == {} and provider.packs == []
+    for record in result.files:
+        assert record.status == "failed"
+        assert record.reason is not None and record.reason.startswith("budget:")

@@ -75,14 +75,24 @@ from ..providers.base import (
     Usage,
 )
 from ..providers.pricing import batch_price
+from ..providers.prompts import described_symbols
 from ..report.model import BatchRecord, FileRecord
 from ..specs.model import ChunkAnalysis
 from ..specs.writer import write_atomic
 from ..text import first_problem
-from .budget import Budget, Reservation
+from .budget import Budget, Reservation, answer_floor, call_floor
 from .cache import AnswerCache, ensure_cache_dir, load_cached, store_cached
 from .packing import PACK_TOKENS_MAX, plan_packs, split_usage
-from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule, synthesis_text
+from .scheduler import (
+    FileJob,
+    Limits,
+    OnFile,
+    Priced,
+    Progress,
+    ScheduleResult,
+    schedule,
+    synthesis_text,
+)
 
 __all__ = ["LOCK_NAME", "RECORD_NAME", "BatchOptions", "run_batch", "synthesis_by_batch"]
 
@@ -139,6 +149,8 @@ class _Entry:
     where: str
     data_bytes: int
     tokens: int
+    floor: int = 0
+    """Output tokens its answer needs at least (``budget.answer_floor``)."""
 
     def recorded(self) -> dict[str, str]:
         """What the job record keeps of it: enough to read its answer in a later run."""
@@ -162,6 +174,8 @@ class _Live:
     state: BatchJobState
     started: float
     reservation_usd: float = 0.0
+    caps: dict[str, int] = field(default_factory=dict)
+    """The output cap of each pack whose cap a budget fitted (others: the model's)."""
 
 
 @dataclass
@@ -197,10 +211,12 @@ async def run_batch(
     stop: asyncio.Event | None = None,
     budget: Budget | None = None,
     price: tuple[float, float] | None = None,
+    fallbacks: Sequence[Priced] = (),
 ) -> ScheduleResult:
     """Analyse ``jobs`` through batch jobs, then write every spec through ``schedule``.
 
     ``deadline_s`` is what is left of the job-wide ``timeout_s`` (which reasons name).
+    Jobs go to the configured model; ``fallbacks`` serve the calls made afterwards.
     """
     batch_provider = _batch_provider(provider)
     if batch_provider is None:
@@ -264,6 +280,7 @@ async def run_batch(
             stop=stop,
             budget=budget,
             price=price,
+            fallbacks=fallbacks,
         )
     return _merge(jobs, result, state, cache, stop.is_set(), run.timed_out)
 
@@ -395,13 +412,15 @@ class _BatchRun:
             )
 
     def _record(self) -> list[dict[str, Any]]:
-        """The valid jobs of the record; what was wrong is said once and the record rewritten."""
+        """The valid jobs of the record; what was wrong is noted once and the record rewritten.
+
+        The notes reach the report, and the CLI says them once the run ends.
+        """
         jobs, problems = _read_record(self.cache_dir)
         if problems:
             for problem in problems:
                 if problem not in self.state.notes:
                     self.state.notes.append(problem)
-                    self.options.say(f"batch: {problem}")
             # Only the lock holder rewrites it; a record that cannot be written is read again.
             with contextlib.suppress(OSError):
                 _write_record(self.cache_dir, jobs)
@@ -508,18 +527,10 @@ class _BatchRun:
             return None
         packs = _packs(entries, self.pack_tokens)
         label = f"specgen-{kind}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
-        reservation = 0.0
-        if self.budget is not None and self.price is not None:
-            reservation = self.budget.bound(
-                sum(entry.data_bytes for entry in entries),
-                batch_price(self.price),
-                requests=len(entries),
-                calls=len(packs),
-            )
-            self.budget.reserve(reservation, batch_price(self.price))
+        reservation, caps = self._fit(packs)
         # Once the create request is out, the job may exist: see it through to the record,
         # even when a signal arrives meanwhile, so no job is ever left running unknown.
-        task = asyncio.ensure_future(self._create_and_record(kind, packs, label))
+        task = asyncio.ensure_future(self._create_and_record(kind, packs, label, caps))
         try:
             live = await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -535,6 +546,7 @@ class _BatchRun:
                 self.state.left[path] = ("failed", f"batch job not submitted: {exc}")
             return None
         live.reservation_usd = reservation
+        live.caps = caps or {}
         for entry in entries:
             path = entry.job.source.path
             if path in self._gone:
@@ -542,10 +554,10 @@ class _BatchRun:
         return live
 
     async def _create_and_record(
-        self, kind: Round, packs: dict[str, list[_Entry]], label: str
+        self, kind: Round, packs: dict[str, list[_Entry]], label: str, caps: dict[str, int] | None
     ) -> _Live:
         requests = {key: [entry.request for entry in items] for key, items in packs.items()}
-        submission = await self.provider.submit_batch(requests, label)
+        submission = await self.provider.submit_batch(requests, label, caps)
         job = submission.job
         recorded = {key: [entry.recorded() for entry in items] for key, items in packs.items()}
         files = _files(recorded)
@@ -586,21 +598,22 @@ class _BatchRun:
         return _Live(job.name, kind, recorded, True, submission.source, job, time.monotonic())
 
     def _within_budget(self, entries: list[_Entry]) -> list[_Entry]:
-        """Whole files, in order, each while its worst case still fits; the rest is left."""
+        """Whole files, in order, while their smallest worst case fits; the rest is left."""
         budget, price = self.budget, self.price
         if budget is None or price is None:
             return entries
         cheap = batch_price(price)
-        free = budget.limit_usd - budget.spent_usd - budget.reserved_usd
+        free = budget.free_usd
         chosen: list[_Entry] = []
         by_file: dict[str, list[_Entry]] = {}
         for entry in entries:
             by_file.setdefault(entry.job.source.path, []).append(entry)
         worst = 0.0
         for path, items in by_file.items():
-            # As if each entry went alone: packing can only lower the bound.
+            # As if each entry went alone at its floor: packing can only lower the bound.
             data = sum(item.data_bytes for item in items)
-            cost = budget.bound(data, cheap, requests=len(items), calls=len(items))
+            floors = sum(call_floor([item.floor]) for item in items)
+            cost = budget.bound(data, cheap, requests=len(items), output_tokens=floors)
             if worst + cost > free + 1e-12:
                 budget.refused += 1
                 self.state.left[path] = ("failed", budget.reason(cost))
@@ -608,6 +621,28 @@ class _BatchRun:
             worst += cost
             chosen.extend(items)
         return chosen
+
+    def _fit(self, packs: dict[str, list[_Entry]]) -> tuple[float, dict[str, int] | None]:
+        """Reserve the job's worst case; each request's output cap is its floor plus a share
+        of what the budget has left beyond the floors (the model's cap at most)."""
+        budget, price = self.budget, self.price
+        if budget is None or price is None:
+            return 0.0, None
+        cheap = batch_price(price)
+        floors = {key: call_floor([entry.floor for entry in items]) for key, items in packs.items()}
+        entries = [entry for items in packs.values() for entry in items]
+        data = sum(entry.data_bytes for entry in entries)
+        left = budget.free_usd - budget.bound(data, cheap, len(entries), output_tokens=0)
+        spare = int(left * 1_000_000 / cheap[1]) if cheap[1] > 0 else budget.max_output_tokens
+        extra = max(0, spare - sum(floors.values()))
+        total = sum(floors.values())
+        caps = {
+            key: min(budget.max_output_tokens, floor + extra * floor // total)
+            for key, floor in floors.items()
+        }
+        usd = budget.bound(data, cheap, len(entries), output_tokens=sum(caps.values()))
+        budget.reserve(usd, cheap)
+        return usd, caps
 
     async def _wait(self, live: list[_Live]) -> None:
         say = self.options.say
@@ -685,14 +720,14 @@ class _BatchRun:
             return True
         failed = 0
         billed = [0, 0]
-        unread = [0, 0, 0]  # bytes, entries and packs billed but not answered
+        unread = [0, 0, 0]  # bytes, entries and output caps billed but not answered
         for key, answer in answers.items():
             items = job.packs[key]
             if not isinstance(answer, PackAnswer):
                 failed += len(items)
                 unread[0] += sum(int(item.get("bytes", "0")) for item in items)
                 unread[1] += len(items)
-                unread[2] += 1
+                unread[2] += job.caps.get(key, self.budget.max_output_tokens if self.budget else 0)
                 path = items[0]["file"]
                 # A pack refused whole goes again as calls (split alone if need be); a request
                 # refused alone for good (blocked) fails its file alone.
@@ -715,7 +750,7 @@ class _BatchRun:
         worst = 0.0
         if unread[2] and self.budget is not None and self.price is not None:
             cheap = batch_price(self.price)
-            worst = self.budget.bound(unread[0], cheap, requests=unread[1], calls=unread[2])
+            worst = self.budget.bound(unread[0], cheap, unread[1], output_tokens=unread[2])
         self._settle(job, billed[0], billed[1], worst)
         await self._forget(job.name)
         if self.state.first_job_s is None and job.submitted:
@@ -822,6 +857,7 @@ def _chunk_entries(jobs: Sequence[FileJob], cache: AnswerCache) -> list[_Entry]:
                     where=f"{path} chunk {chunk.index + 1}/{len(job.chunks)}",
                     data_bytes=len(chunk.text.encode("utf-8", "surrogatepass")) + skeleton_bytes,
                     tokens=estimate_tokens(chunk.text),
+                    floor=answer_floor(described_symbols(request)),
                 )
             )
     return entries
@@ -847,6 +883,7 @@ def _synthesis_entries(jobs: Sequence[FileJob], cache: AnswerCache) -> list[_Ent
                         where=f"{path} synthesis",
                         data_bytes=len(text.encode("utf-8", "surrogatepass")),
                         tokens=estimate_tokens(text),
+                        floor=answer_floor(0),
                     )
                 )
     return entries

@@ -24,7 +24,7 @@ from ..files import read_regular
 from ..specs.model import SCHEMA_VERSION, ChunkAnalysis
 
 if TYPE_CHECKING:
-    from ..providers.base import Provider
+    from ..providers.base import Producer
 
 __all__ = ["AnswerCache", "cache_key", "ensure_cache_dir", "load_cached", "store_cached"]
 
@@ -101,7 +101,7 @@ class AnswerCache:
     prompt_version: int
 
     @classmethod
-    def of(cls, provider: Provider, directory: Path | None) -> AnswerCache:
+    def of(cls, provider: Producer, directory: Path | None) -> AnswerCache:
         """The cache of ``provider``'s answers in ``directory`` (None: no cache)."""
         return cls(directory, provider.name, provider.model, provider.prompt_version)
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from ..chunking import chunk_source
 from ..errors import OutputPathError
 from ..files import read_regular
 from ..parsing import parse
-from ..providers.base import Provider
+from ..providers.base import Producer, Provider
 from ..report.model import KEPT_REASON, PRUNED_REASON, FileRecord, RunReport, finish_report
 from ..select.selection import Selection
 from ..skeleton import build_skeleton
@@ -44,9 +44,9 @@ from ..specs.writer import (
 )
 from .batch import BatchOptions, run_batch
 from .budget import Budget
-from .scheduler import FileJob, Limits, OnFile, Progress, ScheduleResult, schedule
+from .scheduler import FileJob, Limits, OnFile, Priced, Progress, ScheduleResult, schedule
 
-__all__ = ["GenerateOptions", "Stop", "generate", "stop_on_signals"]
+__all__ = ["GenerateOptions", "Stop", "dry_run", "generate", "stop_on_signals"]
 
 GENERATOR = f"specgen-action {__version__}"
 
@@ -76,6 +76,18 @@ class GenerateOptions:
     keep_model_specs: bool = False
     """The provider was chosen for want of a key (``auto``): a spec a model wrote is kept
     (status ``kept``) rather than rewritten offline."""
+
+    fallbacks: tuple[Priced, ...] = ()
+    """``fallback_models``: where the work left goes, in order, when the model is out."""
+
+    def models(self, provider: Producer) -> list[str | None]:
+        """Every model of the chain, ``provider``'s first: a spec any of them wrote is current."""
+        return [provider.model, *(fallback.model for fallback, _ in self.fallbacks)]
+
+    def prices(self, provider: Provider) -> dict[str, tuple[float, float]]:
+        """The known price of every model of the chain, by name."""
+        chain = [(provider, self.price), *self.fallbacks]
+        return {each.model: price for each, price in chain if each.model and price is not None}
 
 
 class Stop:
@@ -155,6 +167,7 @@ def generate(
     if progress is not None:
         progress.planning(len(selection.paths))
     halted = None
+    models = options.models(provider)
     for index, path in enumerate(selection.paths):
         if stop.is_set() or time.monotonic() >= deadline_at:
             halted = _halted(stop, options)
@@ -162,15 +175,15 @@ def generate(
             records += [*_unsent(jobs, halted), *unread]
             jobs = []
             break
-        record, job = _plan(root, path, provider, options, shown_out)
+        record, job = _plan(root, path, provider, options, shown_out, models)
         if record is not None:
             records.append(record)
         if job is not None:
             jobs.append(job)
 
-    def write(job: FileJob, spec: FileSpec) -> bool:
-        text = render_spec(spec, _front_matter(job.source, provider))
-        return _write_if_changed(job.spec_file, text)
+    def write(job: FileJob, spec: FileSpec, model: str | None) -> bool:
+        meta = replace(_front_matter(job.source, provider), model=model or provider.model)
+        return _write_if_changed(job.spec_file, render_spec(spec, meta))
 
     result = ScheduleResult([], [])
     if halted is not None:
@@ -193,7 +206,7 @@ def generate(
         files=[*records, *result.files],
         calls=result.calls,
         batches=result.batches,
-        notes=result.notes,
+        notes=[*result.notes, *result.fallbacks],
     )
     limits = options.limits
     budget = options.budget
@@ -205,7 +218,72 @@ def generate(
         limits.pack_tokens,
         budget_usd=budget.limit_usd if budget is not None else None,
         budget_spent_usd=budget.spent_usd if budget is not None else None,
+        prices=options.prices(provider),
     )
+
+
+def dry_run(
+    root: Path,
+    selection: Selection,
+    chain: Sequence[tuple[Producer, tuple[float, float] | None]],
+    options: GenerateOptions,
+) -> RunReport:
+    """What ``generate`` would do with ``selection``, sending and writing nothing.
+
+    Files are read and chunked as ``generate`` reads them (``_plan``); the
+    files to do are ``planned``, and the report's ``plan`` estimates their
+    calls, tokens, cost and time (``plan.estimate``). ``chain`` is the model
+    chain, who would answer first; no provider, client or key is needed.
+    """
+    from .cache import AnswerCache
+    from .plan import estimate
+
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    clock = time.monotonic()
+    provider, price = chain[0]
+    models = [each.model for each, _ in chain]
+    shown_out = shown_out_dir(options.out_dir, root)
+    records: list[FileRecord] = []
+    jobs: list[FileJob] = []
+    for path in selection.paths:
+        record, job = _plan(root, path, provider, options, shown_out, models)
+        records += [record] if record is not None else []
+        jobs += [job] if job is not None else []
+    unchanged = sum(record.status == "unchanged" for record in records)
+    calling = provider.name != "static"
+    caches = [AnswerCache.of(each, options.cache_dir) for each, _ in chain]
+    plan = estimate(
+        jobs if calling else [],
+        caches,
+        options.limits,
+        price,
+        model=provider.model,
+        unchanged=unchanged,
+    )
+    plan.files = len(jobs)
+    planned = [
+        FileRecord(
+            path=job.source.path,
+            spec_path=job.spec_path,
+            status="planned",
+            reason="dry run",
+            chunks=len(job.chunks),
+            model=provider.model,
+        )
+        for job in jobs
+    ]
+    report = RunReport(
+        tool_version=__version__,
+        provider=provider.name,
+        model=provider.model,
+        started_at=started_at,
+        wall_s=round(time.monotonic() - clock, 3),
+        shard=options.shard,
+        out_dir=shown_out,
+        files=[*records, *planned],
+        plan=plan,
+    )
+    return finish_report(report, price)
 
 
 async def _schedule(
@@ -252,6 +330,7 @@ async def _schedule(
                 stop=event,
                 budget=options.budget,
                 price=options.price,
+                fallbacks=options.fallbacks,
             )
         return await schedule(
             jobs,
@@ -265,6 +344,7 @@ async def _schedule(
             timeout_s=options.deadline_s,
             budget=options.budget,
             price=options.price,
+            fallbacks=options.fallbacks,
         )
     finally:
         for signum, previous in handled.items():
@@ -307,8 +387,17 @@ def _unread(paths: Iterable[str], reason: str, shown_out: str) -> list[FileRecor
 
 
 def _plan(
-    root: Path, path: str, provider: Provider, options: GenerateOptions, shown_out: str
+    root: Path,
+    path: str,
+    provider: Producer,
+    options: GenerateOptions,
+    shown_out: str,
+    models: Sequence[str | None],
 ) -> tuple[FileRecord | None, FileJob | None]:
+    """Read and chunk ``path``; a record instead when it is skipped or its spec is current.
+
+    A spec written by any of ``models`` (the model chain) counts as current.
+    """
     out = options.out_dir
     try:
         spec_file = spec_path_for(out, path)
@@ -324,8 +413,15 @@ def _plan(
     if foreign is not None:
         return FileRecord(path=path, spec_path=spec_path, status="skipped", reason=foreign), None
     current = read_front_matter(spec_file)
-    if current is not None and current.matches(_front_matter(source, provider)):
-        return FileRecord(path=path, spec_path=spec_path, status="unchanged"), None
+    expected = _front_matter(source, provider)
+    # A spec a fallback model wrote stays current until its source changes.
+    if (
+        current is not None
+        and current.model in models
+        and current.matches(replace(expected, model=current.model))
+    ):
+        record = FileRecord(path=path, spec_path=spec_path, status="unchanged", model=current.model)
+        return record, None
     if options.keep_model_specs and current is not None and current.provider in _MODEL_PROVIDERS:
         # Never downgrade: a run with a key refreshes it; `check` calls it stale meanwhile.
         if (current.source, current.source_sha256) == (source.path, source.sha256):
@@ -373,7 +469,7 @@ def _move_and_prune(
     return records
 
 
-def _front_matter(source: Source, provider: Provider) -> FrontMatter:
+def _front_matter(source: Source, provider: Producer) -> FrontMatter:
     return FrontMatter(
         source=source.path,
         source_sha256=source.sha256,

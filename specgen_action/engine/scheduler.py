@@ -9,9 +9,14 @@ unparseable), is sent again alone, so it never fails its neighbours.
 
 Per call, in order: the shared 429 cool-down, the concurrency cap, the
 requests-per-minute window, the tokens-per-minute limiter (weighted by the
-pack's estimated tokens), then the call itself. The cool-down and both limits
-are one ``gate.Gate``, on the event loop's clock like every time here; answers
-already paid for come from ``cache.AnswerCache``. What happened is kept as
+pack's estimated tokens), the budget (``--max-cost``: the call's output cap
+fitted to what is left, the pack shrunk to what fits), then the call itself.
+Calls go to the first model of the chain (the configured one, then its
+``fallback_models``) that is still serving: a daily quota used up, a model
+not found, or one overloaded past a pack's retries moves the work left on.
+The cool-down and both limits are one ``gate.Gate``, on the event loop's
+clock like every time here; answers already paid for come from
+``cache.AnswerCache``. What happened is kept as
 plain data and becomes the report's models once: a file's record when the file
 is done, the call records when the run is. ``stamina``
 retries what is worth retrying; a 429 that carries ``RetryInfo`` is waited
@@ -41,6 +46,7 @@ from ..errors import (
     ContentBlocked,
     FatalProviderError,
     InvalidResponse,
+    ModelUnavailable,
     OutputPathError,
     ProviderError,
     QuotaExhausted,
@@ -50,10 +56,11 @@ from ..errors import (
     ServerError,
 )
 from ..providers.base import ChunkRequest, PackAnswer, Provider, Request, SynthesisRequest
+from ..providers.prompts import described_symbols
 from ..report.model import BatchRecord, CallOutcome, CallRecord, FileRecord, FileStatus
 from ..source import Source
 from ..specs.model import ChunkAnalysis, FileSpec, assemble
-from .budget import Budget, Reservation
+from .budget import Budget, Reservation, answer_floor
 from .cache import AnswerCache
 from .gate import Gate
 from .packing import pack_count, plan_packs, split_usage
@@ -195,10 +202,20 @@ class ScheduleResult:
     """The Batch API jobs of a ``--batch`` run."""
     notes: list[str] = field(default_factory=list)
     """What the report's reader should know (a batch record that had to be cleaned)."""
+    fallbacks: list[str] = field(default_factory=list)
+    """One line per move of the work left to the next model (``fallback_models``)."""
 
 
-OnFile = Callable[[FileJob, FileSpec], bool]
-"""Writes a finished spec; returns False when the file on disk already had these bytes."""
+OnFile = Callable[[FileJob, FileSpec, str | None], bool]
+"""Writes a finished spec with the model that wrote it; returns False when the file on disk
+already had these bytes."""
+
+Priced = tuple[Provider, tuple[float, float] | None]
+"""A provider of the model chain and the price its calls are billed at (None: unknown)."""
+
+_FALLS_BACK = (QuotaExhausted, ModelUnavailable, ServerError)
+"""What moves the work left to the next model: a daily quota used up, a model not found or
+not served, or a model still overloaded after every retry of a pack."""
 
 
 async def schedule(
@@ -214,6 +231,7 @@ async def schedule(
     timeout_s: float | None = None,
     budget: Budget | None = None,
     price: tuple[float, float] | None = None,
+    fallbacks: Sequence[Priced] = (),
 ) -> ScheduleResult:
     """Analyse every job, calling ``on_file`` with each finished spec as soon as it is ready.
 
@@ -221,10 +239,17 @@ async def schedule(
     does, but marks it interrupted. ``timeout_s`` is the job-wide timeout the
     reasons name, when ``deadline_s`` is only what is left of it. With a
     ``budget`` (and the ``price`` calls are billed at), a call is sent only
-    when its worst case fits the budget.
+    when its worst case fits the budget. ``fallbacks`` are the models the work
+    left moves to, in order, when the current one is out for the day, not
+    found, or overloaded past a pack's retries (``_FALLS_BACK``).
     """
     run = _Run(
-        provider, limits, cache_dir, progress or Silent(), len(jobs), budget=budget, price=price
+        [(provider, price), *fallbacks],
+        limits,
+        cache_dir,
+        progress or Silent(),
+        len(jobs),
+        budget=budget,
     )
     run.progress.started(len(jobs))
     tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]
@@ -264,7 +289,9 @@ async def schedule(
             files.append(record)
             run.progress.file_finished(record)
     calls = run.ledger.call_records()
-    return ScheduleResult(files, calls, timed_out, interrupted, run.fatal)
+    result = ScheduleResult(files, calls, timed_out, interrupted, run.fatal)
+    result.fallbacks = run.switches
+    return result
 
 
 async def _tick(run: _Run) -> None:
@@ -286,6 +313,7 @@ class _Call:
     outcome: CallOutcome
     queue_s: float
     limit_s: float
+    model: str | None = None
 
 
 @dataclass
@@ -300,6 +328,8 @@ class _Ledger:
     fresh: Counter[str] = field(default_factory=Counter)
     """Answers per file that came from the provider, not the cache."""
     files_done: int = 0
+    models: dict[str, str | None] = field(default_factory=dict)
+    """The model of each file's latest answer: the one that wrote its spec."""
     _per_file: dict[str, list[_Call]] = field(default_factory=dict)
     _usage: dict[str, list[int]] = field(default_factory=dict)
 
@@ -334,6 +364,7 @@ class _Ledger:
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             dropped_symbols=dropped,
+            model=self.models.get(path),
         )
 
     def call_records(self) -> list[CallRecord]:
@@ -349,12 +380,14 @@ class _Unit:
     request: Request
     label: str
     """The chunk id, or ``synthesis``."""
-    key: str
-    """Its cache key: the answer is stored per request, whatever pack carried it."""
+    text: str
+    """What its answer depends on besides the language (its cache key's text)."""
     tokens: int
     future: asyncio.Future[ChunkAnalysis]
     data_bytes: int = 0
     """UTF-8 bytes of the data its prompt carries (the budget's input bound)."""
+    floor: int = 0
+    """Output tokens its answer needs at least (``budget.answer_floor``)."""
     sent: int = 0
     """Calls that carried it so far."""
 
@@ -365,17 +398,22 @@ class _Pack:
     """Shrinks before each attempt to the units still wanted (a failed file drops its own)."""
     queued: bool = False
     """Waiting to be sent (counted in ``_Run._queued``)."""
+    model: int = 0
+    """The place in the model chain of the model its last attempt went to."""
 
 
 @dataclass
 class _Run:
-    provider: Provider
+    chain: list[Priced]
+    """The model chain: the configured model first, then its fallbacks."""
     limits: Limits
     cache_dir: Path | None
     progress: Progress
     files_total: int
     budget: Budget | None = None
-    price: tuple[float, float] | None = None
+    current: int = 0
+    """The place in ``chain`` of the model new calls go to."""
+    switches: list[str] = field(default_factory=list)
     ledger: _Ledger = field(default_factory=_Ledger)
     call_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     stopped: ProviderError | None = None
@@ -400,7 +438,19 @@ class _Run:
             wait_max=limits.wait_max,
         )
         self._origin = self._gate.now()
-        self._cache = AnswerCache.of(self.provider, self.cache_dir)
+        self._caches = [AnswerCache.of(provider, self.cache_dir) for provider, _ in self.chain]
+        self._settled = asyncio.Event()
+        """Set (and replaced) each time a call comes back, so its reservation is settled."""
+
+    @property
+    def provider(self) -> Provider:
+        """The model new calls go to."""
+        return self.chain[self.current][0]
+
+    @property
+    def price(self) -> tuple[float, float] | None:
+        """What the calls to ``provider`` are billed at."""
+        return self.chain[self.current][1]
 
     @property
     def fatal(self) -> FatalProviderError | None:
@@ -426,15 +476,17 @@ class _Run:
             # An offline analysis is cheaper to redo than to read from the cache.
             self.ledger.fresh[path] += 1
             return asyncio.ensure_future(_offline(provider, request))
-        key, cached = self._cache.lookup(
-            text=text,
-            language=job.source.language,
-            kind="chunk" if isinstance(request, ChunkRequest) else "synthesis",
-        )
         future: asyncio.Future[ChunkAnalysis] = asyncio.get_running_loop().create_future()
-        if cached is not None:
-            future.set_result(cached)
-            return future
+        # An answer of any model of the chain will do, the current one's first.
+        order = [self.current, *(i for i in range(len(self.chain)) if i != self.current)]
+        for index in order:
+            _, cached = self._caches[index].lookup(
+                text=text, language=job.source.language, kind=_kind(request)
+            )
+            if cached is not None:
+                self.ledger.models[path] = self.chain[index][0].model
+                future.set_result(cached)
+                return future
         if not self._ready:
             # Everything that becomes ready in this turn of the loop is packed together.
             asyncio.get_running_loop().call_soon(self._flush)
@@ -442,8 +494,9 @@ class _Run:
         data_bytes = len(text.encode("utf-8", "surrogatepass")) + len(
             job.skeleton.model_dump_json().encode()
         )
+        floor = answer_floor(described_symbols(request))
         self._ready.append(
-            _Unit(job, request, label, key, estimate_tokens(text), future, data_bytes)
+            _Unit(job, request, label, text, estimate_tokens(text), future, data_bytes, floor)
         )
         return future
 
@@ -475,6 +528,11 @@ class _Run:
         try:
             answer = await self._call(pack)
         except ProviderError as exc:
+            if self._fell_back(pack, exc):
+                for unit in pack.units:
+                    unit.sent = 0  # the next model gets every attempt
+                self._spawn(pack.units)
+                return
             # A pack that failed as a whole may be one entry's fault (blocked, cut off, a 400):
             # each entry goes again alone, unless the whole run is stopping anyway.
             stopping = FatalProviderError | QuotaExhausted | BudgetExceeded
@@ -490,6 +548,8 @@ class _Run:
             self._unqueue(pack)
         if answer is None:
             return
+        cache = self._caches[pack.model]
+        model = self.chain[pack.model][0].model
         shares = split_usage(answer.usage.tokens_in, [unit.tokens for unit in pack.units])
         outs = split_usage(answer.usage.tokens_out, [1] * len(pack.units))
         for unit, part, tokens_in, tokens_out in zip(
@@ -499,10 +559,32 @@ class _Run:
             if isinstance(part, InvalidResponse):
                 self._retry_alone(unit, part)
                 continue
-            self._cache.store(unit.key, part)
+            language = unit.job.source.language
+            cache.store(
+                cache.key(text=unit.text, language=language, kind=_kind(unit.request)), part
+            )
             if not unit.future.done():
                 self.ledger.fresh[unit.job.source.path] += 1
+                self.ledger.models[unit.job.source.path] = model
                 unit.future.set_result(part)
+
+    def _fell_back(self, pack: _Pack, exc: ProviderError) -> bool:
+        """Whether ``pack`` goes again, to a later model: its model failed it in a way
+        (``_FALLS_BACK``) that the next model of the chain may not share."""
+        if not isinstance(exc, _FALLS_BACK):
+            return False
+        return pack.model < self.current or self._switch(exc)
+
+    def _switch(self, exc: ProviderError) -> bool:
+        """Move new calls to the next model of the chain and say so once; False at its end."""
+        if self.current + 1 >= len(self.chain):
+            return False
+        old = self.provider.model
+        self.current += 1
+        self.switches.append(
+            f"model {old}: {_why_fallback(exc)}; the work left went to {self.provider.model}"
+        )
+        return True
 
     def _retry_alone(self, unit: _Unit, error: ProviderError) -> None:
         if unit.future.done():
@@ -537,39 +619,72 @@ class _Run:
         cooled = self.now()
         async with self._slots:
             slotted = self.now()
-            taken = await self._gate.take_start()
-            pack.units = [unit for unit in pack.units if not unit.future.done()]
-            if not pack.units:
+            while True:
+                taken = await self._gate.take_start()
+                pack.units = [unit for unit in pack.units if not unit.future.done()]
+                if not pack.units:
+                    self._gate.give_back(taken)
+                    return None
+                await self._gate.take_tokens(sum(unit.tokens for unit in pack.units))
+                await self._gate.cooled()
+                self._check_stopped()
+                try:
+                    fitted = self._fit(pack)
+                except BudgetExceeded:
+                    self._gate.give_back(taken)  # never sent
+                    raise
+                if fitted is not None:
+                    break
+                # Not even one entry's floor fits now, but calls in flight will settle
+                # below their worst case: wait for one, then fit again.
                 self._gate.give_back(taken)
-                return None
-            await self._gate.take_tokens(sum(unit.tokens for unit in pack.units))
-            await self._gate.cooled()
-            self._check_stopped()
-            try:
-                reservation = self._reserve(pack)
-            except BudgetExceeded:
-                self._gate.give_back(taken)  # never sent
-                raise
+                await self._settled.wait()
             self._unqueue(pack)
-            return await self._send_now(pack, queued, cooled, slotted, reservation)
+            return await self._send_now(pack, queued, cooled, slotted, *fitted)
 
     def _unqueue(self, pack: _Pack) -> None:
         if pack.queued:
             pack.queued = False
             self._queued -= 1
 
-    def _reserve(self, pack: _Pack) -> Reservation | None:
-        """The budget gate: admit this call's worst case, or stop all new work."""
+    def _fit(self, pack: _Pack) -> tuple[Reservation | None, int | None] | None:
+        """The budget gate: this call's reservation and output cap; None to wait for a settle.
+
+        The pack keeps, in order, the entries whose floors fit together; the others
+        go on as a pack of their own. When no entry fits and no call is in flight
+        to settle, the entries are refused (``BudgetExceeded``).
+        """
         budget, price = self.budget, self.price
         if budget is None or price is None:
-            return None
-        data = sum(unit.data_bytes for unit in pack.units)
-        worst = budget.bound(data, price, requests=len(pack.units))
-        reservation = budget.reserve(worst, price)
-        if reservation is None:
-            self.stopped = self.stopped or BudgetExceeded(budget.reason(worst))
-            self._check_stopped()
-        return reservation
+            return None, None
+        share = max(1, min(self.limits.concurrency, self._queued))
+        kept: list[_Unit] = []
+        cap = None
+        for unit in pack.units:
+            trial = [*kept, unit]
+            fitted = budget.fit(
+                sum(u.data_bytes for u in trial),
+                len(trial),
+                budget.floor([u.floor for u in trial]),
+                price,
+                share,
+            )
+            if fitted is not None:
+                kept, cap = trial, fitted
+        if cap is None:
+            if self._in_flight:
+                return None
+            first = pack.units[0]
+            worst = budget.bound(first.data_bytes, price, output_tokens=budget.floor([first.floor]))
+            budget.refused += len(pack.units)
+            raise BudgetExceeded(budget.reason(worst))
+        if len(kept) < len(pack.units):
+            self._spawn([unit for unit in pack.units if unit not in kept])
+            pack.units = kept
+        worst = budget.bound(
+            sum(unit.data_bytes for unit in kept), price, len(kept), output_tokens=cap
+        )
+        return budget.reserve(worst, price), cap
 
     async def _send_now(
         self,
@@ -578,9 +693,12 @@ class _Run:
         cooled: float,
         slotted: float,
         reservation: Reservation | None,
+        cap: int | None,
     ) -> PackAnswer:
         units = pack.units
         start = self.now()
+        pack.model = self.current
+        provider = self.provider
         for unit in units:
             unit.sent += 1
         paths = list(dict.fromkeys(unit.job.source.path for unit in units))
@@ -594,6 +712,7 @@ class _Run:
             outcome="cancelled",
             queue_s=round(start - queued, 3),
             limit_s=round((cooled - queued) + (start - slotted), 3),
+            model=provider.model,
         )
         self.ledger.add_call(record)
         self._in_flight[id(record)] = start
@@ -602,7 +721,9 @@ class _Run:
         billed = (0, 0)
         unread = 0.0
         try:
-            answer = await self.provider.analyse_pack([unit.request for unit in units])
+            answer = await provider.analyse_pack(
+                [unit.request for unit in units], max_output_tokens=cap
+            )
             billed = (answer.usage.tokens_in, answer.usage.tokens_out)
             invalid = [part for part in answer.parts if isinstance(part, InvalidResponse)]
             if len(units) == 1 and invalid:
@@ -617,7 +738,7 @@ class _Run:
             outcome = _outcome_of(exc)
             if reservation is not None and isinstance(exc, _BILLED_UNREAD) and not any(billed):
                 unread = reservation.usd
-            self._on_error(exc, start + self._origin)
+            self._on_error(exc, start + self._origin, pack)
             raise
         except asyncio.CancelledError:
             outcome = "cancelled"
@@ -625,7 +746,11 @@ class _Run:
         finally:  # cancellation by the deadline or Ctrl-C included
             if reservation is not None and self.budget is not None:
                 self.budget.settle(reservation, *billed, unread)
+                if outcome in ("ok", "partial"):
+                    self.budget.observe(len(units), billed[1])
             del self._in_flight[id(record)]
+            self._settled.set()
+            self._settled = asyncio.Event()
             record.end_s = round(self.now(), 3)
             record.outcome = outcome
             self.progress.call_finished(outcome)
@@ -641,9 +766,13 @@ class _Run:
             return max(self._gate.cooldown.until - self._gate.now(), self.limits.wait_initial)
         return isinstance(exc, RetryableError)
 
-    def _on_error(self, exc: ProviderError, sent_at: float) -> None:
+    def _on_error(self, exc: ProviderError, sent_at: float, pack: _Pack) -> None:
         if isinstance(exc, RateLimited):
             self._gate.rate_limited(sent_at, exc.retry_after)
+        elif isinstance(exc, QuotaExhausted | ModelUnavailable) and (
+            pack.model < self.current or self._switch(exc)
+        ):
+            return  # the work left goes on with a later model (``_fell_back``)
         elif isinstance(exc, FatalProviderError | QuotaExhausted):
             self.stopped = self.stopped or exc
 
@@ -763,7 +892,7 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
             answers.append(answer)
             synthesis = await answer
         spec, dropped = assemble(job.skeleton, analyses, synthesis)
-        changed = on_file(job, spec)
+        changed = on_file(job, spec, run.ledger.models.get(path))
     except ProviderError as exc:
         record = run.ledger.file_record(job, run.now(), "failed", _reason(exc))
     except OSError as exc:
@@ -791,6 +920,18 @@ async def _file(run: _Run, job: FileJob, on_file: OnFile) -> FileRecord:
 def synthesis_text(skeleton: FileSpec, analyses: Sequence[ChunkAnalysis]) -> str:
     """What a synthesis answer depends on (its cache key's text): the skeleton and chunk answers."""
     return skeleton.model_dump_json() + "".join(a.model_dump_json() for a in analyses)
+
+
+def _kind(request: Request) -> str:
+    return "chunk" if isinstance(request, ChunkRequest) else "synthesis"
+
+
+def _why_fallback(exc: ProviderError) -> str:
+    if isinstance(exc, QuotaExhausted):
+        return "daily quota exhausted"
+    if isinstance(exc, ModelUnavailable):
+        return "not found or not served"
+    return "still overloaded after every retry"
 
 
 def _reason(exc: ProviderError) -> str:

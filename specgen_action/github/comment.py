@@ -35,7 +35,7 @@ from ..errors import GitHubError, GitHubPermissionError, UsageError
 from ..redact import redact
 from ..report.model import RunReport, fix_command, is_offline, sources_text, specs_written
 from ..text import code_span, escape_markdown
-from .summary import SAFE_URL, commit_line, fit_sections, outcome
+from .summary import SAFE_URL, commit_line, fit_sections, models_text, outcome, plan_text
 
 __all__ = [
     "ACTIONS_BOT",
@@ -127,10 +127,14 @@ def render_comment(
         figures += f" · <span>$</span>{spent:.4f} of a <span>$</span>{t.budget_usd:g} budget"
     if t.batch_files:
         figures += f" · Batch API: {t.batch_files} file(s)"
+    if models_text(report):
+        figures += f" · models: {models_text(report)}"
     sections = [marker, head, figures]
     committed = commit_line(report)
     if committed:
         sections.append(committed)
+    if report.plan is not None:
+        sections.append(plan_text(report))
     fix = fix_command(report)
     if fix:
         sections.append(f"Fix from the repository root, then commit: {code_span(fix, limit=1000)}")

@@ -58,6 +58,8 @@ def outcome(report: RunReport) -> str:
     A check report speaks of missing, stale and orphaned specs instead.
     """
     t = report.totals
+    if report.plan is not None:
+        return f"📋 dry run: {report.plan.files} file(s) to do, {report.plan.unchanged} current"
     if report.is_check:
         counts = (("missing", t.missing), ("stale", t.stale), ("orphaned", t.orphaned))
         drift = [f"{count} {name}" for name, count in counts if count]
@@ -420,7 +422,12 @@ def render_summary(
     note = _overflow_note(overflow)
     if note:
         sections.append(note)
-    sections += ["### Totals", _totals_table(report)]
+    if report.plan is not None:  # a dry run: its totals would only read zero
+        sections += ["### Plan (dry run: nothing sent or written)", plan_text(report)]
+    else:
+        sections += ["### Totals", _totals_table(report)]
+    if len(report.totals.models) > 1:
+        sections += ["### Models", _models_table(report)]
     if report.batches:
         sections += ["### Batch jobs", _batch_table(report)]
     if report.recommendations:
@@ -441,6 +448,39 @@ def render_summary(
         "_The summary was cut to stay under GitHub's 1 MiB limit; the JSON report has everything._"
     )
     return fit_sections(sections, max_bytes, truncation)
+
+
+def plan_text(report: RunReport) -> str:
+    """A dry run's plan as Markdown bullets (``console.plan_lines``, escaped)."""
+    from ..report.console import plan_lines
+
+    return "\n".join(
+        f"- {escape_markdown(line, 300).replace('$', '<span>$</span>')}"
+        for line in plan_lines(report)
+    )
+
+
+def models_text(report: RunReport) -> str:
+    """Which model wrote how many files, in one line (empty for a run of one model)."""
+    if len(report.totals.models) < 2:
+        return ""
+    return ", ".join(
+        f"{code_span(name)} wrote {share.files}" for name, share in report.totals.models.items()
+    )
+
+
+def _models_table(report: RunReport) -> str:
+    rows = [
+        (
+            code_span(name, table=True),
+            str(share.files),
+            str(share.api_calls),
+            f"{share.tokens_in:,}+{share.tokens_out:,}",
+            f"<span>$</span>{share.cost_usd:.4f}" if share.cost_usd is not None else "n/a",
+        )
+        for name, share in report.totals.models.items()
+    ]
+    return _table(("Model", "Files written", "API calls", "Tokens", "Cost (USD)"), rows)
 
 
 def render_failure(title: str, cause: str, fixes: Sequence[str]) -> str:

@@ -16,7 +16,9 @@ __all__ = [
     "BatchProvider",
     "BatchSubmission",
     "ChunkRequest",
+    "Identity",
     "PackAnswer",
+    "Producer",
     "Provider",
     "Request",
     "SynthesisRequest",
@@ -78,6 +80,31 @@ class PackAnswer:
     usage: Usage = Usage()
 
 
+class Producer(Protocol):
+    """Who answers, as specs and cache keys record it."""
+
+    @property
+    def name(self) -> str:
+        """``static`` or ``gemini``."""
+
+    @property
+    def model(self) -> str | None:
+        """The model name, or None for a provider without one."""
+
+    @property
+    def prompt_version(self) -> int:
+        """The version of the prompts its answers come from."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A ``Producer`` with no client behind it: what a dry run needs to read specs and cache."""
+
+    name: str
+    model: str | None
+    prompt_version: int
+
+
 class Provider(Protocol):
     """Turns chunks into analyses. Raises ``errors.ProviderError`` subclasses only."""
 
@@ -106,8 +133,13 @@ class Provider(Protocol):
     ) -> Analysis:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
 
-    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+    async def analyse_pack(
+        self, requests: Sequence[Request], *, max_output_tokens: int | None = None
+    ) -> PackAnswer:
         """Answer several requests with one call, each part on its own.
+
+        ``max_output_tokens`` caps the answer (None: the model's own cap), so a
+        budget can fit what the call may cost.
 
         Raises ``ProviderError`` when the call as a whole failed (nothing usable
         came back); a part that alone is missing or invalid comes back as an
@@ -157,9 +189,15 @@ class BatchProvider(Provider, Protocol):
     """A provider that can also answer packs as one asynchronous batch job."""
 
     async def submit_batch(
-        self, packs: Mapping[str, Sequence[Request]], label: str
+        self,
+        packs: Mapping[str, Sequence[Request]],
+        label: str,
+        caps: Mapping[str, int] | None = None,
     ) -> BatchSubmission:
-        """Submit one job with one request per pack (built as ``analyse_pack`` builds a call)."""
+        """Submit one job with one request per pack (built as ``analyse_pack`` builds a call).
+
+        ``caps`` gives a pack's output cap by its key (a budget's fit); others get the model's.
+        """
 
     async def batch_state(self, name: str) -> BatchJobState:
         """The job's current state."""

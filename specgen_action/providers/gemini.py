@@ -189,6 +189,13 @@ class GeminiProvider:
             http_options=_http_options(request_timeout_s),
         )
 
+    def with_model(self, model: str) -> GeminiProvider:
+        """The same client and settings for another model (a fallback); closing either closes
+        the client of both."""
+        twin = copy.copy(self)
+        twin.model = model
+        return twin
+
     async def analyse(self, request: ChunkRequest) -> Analysis:
         """Analyse one chunk (a pack of one)."""
         return await self._one(request)
@@ -199,31 +206,46 @@ class GeminiProvider:
         """Merge the analyses of a multi-chunk file into one file-level analysis."""
         return await self._one(SynthesisRequest(path, skeleton, analyses))
 
-    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
-        """Answer every request of the pack with one call; each part is validated alone."""
+    async def analyse_pack(
+        self, requests: Sequence[Request], *, max_output_tokens: int | None = None
+    ) -> PackAnswer:
+        """Answer every request of the pack with one call; each part is validated alone.
+
+        ``max_output_tokens`` (a budget's fit) replaces ``MAX_OUTPUT_TOKENS`` for this call.
+        """
         wheres = [_where(request) for request in requests]
-        prompt, config = self._pack_request(requests)
+        prompt, config = self._pack_request(requests, max_output_tokens)
         response = await self._generate(prompt, _pack_where(wheres), config)
         return _pack_answer(response, wheres, self._secrets)
 
-    def _pack_request(self, requests: Sequence[Request]) -> tuple[str, types.GenerateContentConfig]:
+    def _pack_request(
+        self, requests: Sequence[Request], max_output_tokens: int | None = None
+    ) -> tuple[str, types.GenerateContentConfig]:
         """The prompt and settings of one pack: what a call sends, and a batch request too."""
-        config = self._config.model_copy(
-            update={"response_json_schema": _pack_schema(len(requests))}
-        )
+        update: dict[str, Any] = {"response_json_schema": _pack_schema(len(requests))}
+        if max_output_tokens is not None:
+            update["max_output_tokens"] = min(max_output_tokens, MAX_OUTPUT_TOKENS)
+        config = self._config.model_copy(update=update)
         return prompts.pack_prompt(requests), config
 
     # -- the Batch API -------------------------------------------------------------------
 
     async def submit_batch(
-        self, packs: Mapping[str, Sequence[Request]], label: str
+        self,
+        packs: Mapping[str, Sequence[Request]],
+        label: str,
+        caps: Mapping[str, int] | None = None,
     ) -> BatchSubmission:
         """One Batch API job, one request per pack, inline under 20 MB, else an uploaded file.
 
-        Each request is built by ``_pack_request``, as a call would be; its key
-        (the pack's key) comes back with its answer.
+        Each request is built by ``_pack_request``, as a call would be, with its
+        output cap from ``caps`` when there is one; its key (the pack's key)
+        comes back with its answer.
         """
-        built = {key: self._pack_request(requests) for key, requests in packs.items()}
+        caps = caps or {}
+        built = {
+            key: self._pack_request(requests, caps.get(key)) for key, requests in packs.items()
+        }
         lines = [
             json.dumps({"key": key, "request": _wire_request(prompt, config)}, ensure_ascii=False)
             for key, (prompt, config) in built.items()
@@ -632,7 +654,21 @@ def _api_error(exc: genai_errors.APIError, model: str, secrets: list[str]) -> Pr
         return ServerError(f"Gemini server error ({label}): {message}")
     if code == 404:
         return ModelUnavailable(f"Gemini does not know model {model!r} ({label}): {message}")
+    if code == 400 and _names_model(message, model):
+        return ModelUnavailable(f"Gemini does not serve model {model!r} ({label}): {message}")
     return ProviderError(f"Gemini rejected the request ({label}): {message}")
+
+
+_MODEL_REFUSED = re.compile(
+    r"not (?:supported|found|available)|unsupported|does not exist|invalid model"
+)
+
+
+def _names_model(message: str, model: str) -> bool:
+    """Whether a 400's message says that ``model`` itself is refused (retired, unknown)."""
+    name = model.lower().removeprefix("models/")
+    text = message.lower()
+    return bool(name) and name in text and _MODEL_REFUSED.search(text) is not None
 
 
 def _error_body(details: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ __all__ = [
     "PROMPT_VERSION",
     "SYMBOLS_BEGIN",
     "SYMBOLS_END",
+    "described_symbols",
     "entry_id",
     "entry_line",
     "fence",
@@ -165,11 +166,7 @@ def _data(request: Request) -> str:
 def _entry(request: Request, ident: str, begin: str, end: str, data: str) -> list[str]:
     if isinstance(request, ChunkRequest):
         chunk = request.chunk
-        symbols = [
-            symbol
-            for symbol in request.skeleton.symbols
-            if symbol.line_start <= chunk.line_end and symbol.line_end >= chunk.line_start
-        ]
+        symbols = _chunk_symbols(request)
         return [
             "Task: analyse one chunk of a source file.",
             f"File: {json.dumps(request.path)}",
@@ -193,6 +190,20 @@ def _entry(request: Request, ident: str, begin: str, end: str, data: str) -> lis
         begin,
         data,
         end,
+    ]
+
+
+def described_symbols(request: Request) -> int:
+    """How many symbols the answer to ``request`` describes (a merge describes none)."""
+    return len(_chunk_symbols(request)) if isinstance(request, ChunkRequest) else 0
+
+
+def _chunk_symbols(request: ChunkRequest) -> list[Symbol]:
+    chunk = request.chunk
+    return [
+        symbol
+        for symbol in request.skeleton.symbols
+        if symbol.line_start <= chunk.line_end and symbol.line_end >= chunk.line_start
     ]
 
 

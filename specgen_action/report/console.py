@@ -160,6 +160,9 @@ def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None
 
     if report.is_check:
         _print_check_summary(report, stream, limit)
+    elif report.plan is not None:
+        _print_plan(report, stream)
+        return
     else:
         _print_run_summary(report, stream, limit)
     fix = fix_command(report)
@@ -188,6 +191,33 @@ def _print_check_summary(report: RunReport, stream: TextIO, limit: int) -> None:
         file=stream,
     )
     _print_records(report, ("missing", "stale", "orphaned"), stream, limit)
+
+
+def plan_lines(report: RunReport) -> list[str]:
+    """A dry run's plan in a few plain lines (the summary and comment quote them)."""
+    plan = report.plan
+    if plan is None:
+        return []
+    model = f" to {plan.model}" if plan.model else ""
+    lines = [
+        f"{plan.files} file(s) to do, {plan.unchanged} already current; "
+        f"{plan.chunks} chunk(s) in {plan.api_calls} call(s){model}",
+        f"about {plan.tokens_in:,} input and {plan.tokens_out:,} output tokens",
+    ]
+    if plan.cost_usd is not None and plan.batch_cost_usd is not None:
+        lines.append(
+            f"about ${plan.cost_usd:.4f} as calls, ${plan.batch_cost_usd:.4f} as a batch job "
+            "(--batch)"
+        )
+    limits = f"{plan.rpm or 'unlimited'} rpm, {plan.tpm or 'unlimited'} tpm"
+    lines.append(f"at least {_duration(plan.time_s, up=True)} under {limits}")
+    return lines
+
+
+def _print_plan(report: RunReport, stream: TextIO) -> None:
+    print("specgen: dry run, nothing sent or written:", file=stream)
+    for line in plan_lines(report):
+        print(f"  {safe(line)}", file=stream)
 
 
 def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
@@ -222,6 +252,10 @@ def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
         calls += f"; spent ${t.budget_spent_usd or 0:.4f} of the ${t.budget_usd:g} budget"
     for job in report.batches:
         calls += f"; batch {safe(job.name)} {job.state.removeprefix('JOB_STATE_').lower()}"
+    if len(t.models) > 1:
+        calls += "; " + ", ".join(
+            f"{safe(name)} wrote {share.files}" for name, share in t.models.items()
+        )
     print(
         f"specgen: {t.files} file(s) ({counts or 'nothing to do'}) in {report.wall_s:.1f} s "
         f"with {report.provider}{calls}; specs in {safe(report.out_dir)}/",

@@ -7,7 +7,7 @@ comment) reads this model; nothing reports from anywhere else.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -32,6 +32,8 @@ __all__ = [
     "CommitRecord",
     "FileRecord",
     "FileStatus",
+    "ModelTotals",
+    "Plan",
     "RunReport",
     "Totals",
     "finish_report",
@@ -41,6 +43,7 @@ __all__ = [
     "load_report",
     "merge_reports",
     "pending_line",
+    "quota_time",
     "recommend",
     "sources_text",
     "specs_written",
@@ -60,8 +63,10 @@ FileStatus = Literal[
     "stale",
     "pending",
     "kept",
+    "planned",
 ]
-"""``missing`` and ``stale`` appear only in check reports (provider ``check``).
+"""``missing`` and ``stale`` appear only in check reports (provider ``check``), ``planned``
+only in a dry run's (``generate --dry-run``): a file a run would send to the model.
 
 ``pending``: the file's requests wait in a batch job that was still running when
 the run ended; the next ``--batch`` run collects it. ``kept``: a run without an
@@ -126,6 +131,8 @@ class FileRecord(BaseModel):
     """The part of ``tokens_in`` billed at the Batch API price."""
     batch_tokens_out: int = 0
     """The part of ``tokens_out`` billed at the Batch API price."""
+    model: str | None = None
+    """The model that wrote the spec (its latest answer's), or that the current spec names."""
 
 
 class CallRecord(BaseModel):
@@ -145,6 +152,8 @@ class CallRecord(BaseModel):
     """Time spent waiting for the rate limits and the concurrency cap before sending."""
     limit_s: float = 0.0
     """The part of ``queue_s`` spent on the rate limits and 429 cool-downs (the rest: the cap)."""
+    model: str | None = None
+    """The model the call went to."""
 
     @property
     def carried(self) -> list[str]:
@@ -192,6 +201,45 @@ class CommitRecord(BaseModel):
     """Why nothing was pushed, as the remote or the event gave it."""
 
 
+class ModelTotals(BaseModel):
+    """One model's share of a run: the specs it wrote and what its calls cost."""
+
+    files: int = 0
+    """Files written this run (``written`` or ``cached``) whose spec this model wrote."""
+    api_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = None
+
+
+class Plan(BaseModel):
+    """What a dry run (``generate --dry-run``) found a run would do; named as in ``Totals``.
+
+    Calls and tokens are estimated the way a run packs and counts them; the
+    cost counts each answer at half its floor (``budget.answer_floor``) plus
+    thinking, and ``time_s`` is what the calls need under ``rpm`` and ``tpm``
+    alone (answer latency aside).
+    """
+
+    model: str | None = None
+    files: int = 0
+    """Files a run would send to the model."""
+    unchanged: int = 0
+    """Files whose spec is already current."""
+    chunks: int = 0
+    """Chunks of the files to do whose answer is not cached."""
+    api_calls: int = 0
+    """Calls as the run would pack them, merges of multi-chunk files included."""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = None
+    batch_cost_usd: float | None = None
+    """The same work as a Batch API job (``--batch``): half price."""
+    rpm: int = 0
+    tpm: int = 0
+    time_s: float = 0.0
+
+
 class Totals(BaseModel):
     """Aggregates over ``files`` and ``calls``."""
 
@@ -211,6 +259,8 @@ class Totals(BaseModel):
     """Files whose requests wait in a batch job still running at the end of the run."""
     kept: int = 0
     """Specs Gemini wrote that a run without a key kept instead of rewriting them offline."""
+    planned: int = 0
+    """Dry runs only: files a run would send to the model."""
     api_calls: int = 0
     files_per_call: float = 0.0
     """Files a call carried, on average over every call (retries included)."""
@@ -230,6 +280,8 @@ class Totals(BaseModel):
     queue_s_sum: float = 0.0
     limit_s_sum: float = 0.0
     dropped_symbols: int = 0
+    models: dict[str, ModelTotals] = Field(default_factory=dict)
+    """Per model (the configured one and its fallbacks): files, calls, tokens and cost."""
 
 
 class RunReport(BaseModel):
@@ -257,6 +309,8 @@ class RunReport(BaseModel):
     """What a reader should know about the run: history fetched, a fallback to every file."""
     commit: CommitRecord | None = None
     """The action's commit of the written specs, when it was asked to commit."""
+    plan: Plan | None = None
+    """A dry run's estimate of what a run would do (None for a real run)."""
 
     @property
     def speedup(self) -> float:
@@ -358,8 +412,13 @@ def summarise(
     files: Sequence[FileRecord],
     calls: Sequence[CallRecord],
     price: tuple[float, float] | None = None,
+    prices: Mapping[str, tuple[float, float]] | None = None,
 ) -> Totals:
-    """Aggregate per-file and per-call records; ``price`` is USD per million (in, out) tokens."""
+    """Aggregate per-file and per-call records; ``price`` is USD per million (in, out) tokens.
+
+    ``prices`` are those of the models of the chain, by name; a file written by
+    a model without one is counted at ``price``.
+    """
     totals = Totals(files=len(files))
     for record in files:
         setattr(totals, record.status, getattr(totals, record.status) + 1)
@@ -375,19 +434,47 @@ def summarise(
     totals.call_s_sum = round(sum(call.end_s - call.start_s for call in calls), 3)
     totals.queue_s_sum = round(sum(call.queue_s for call in calls), 3)
     totals.limit_s_sum = round(sum(call.limit_s for call in calls), 3)
+    prices = prices or {}
     if price is not None:
-        # Batch API tokens are billed at a discount (providers.pricing.BATCH_DISCOUNT).
-        batch_in = sum(record.batch_tokens_in for record in files)
-        batch_out = sum(record.batch_tokens_out for record in files)
-        batch = batch_price(price)
-        cost = (
-            (totals.tokens_in - batch_in) * price[0]
-            + (totals.tokens_out - batch_out) * price[1]
-            + batch_in * batch[0]
-            + batch_out * batch[1]
-        ) / 1_000_000
-        totals.cost_usd = round(cost, 6)
+        costs = [_file_cost(record, prices.get(record.model or "", price)) for record in files]
+        totals.cost_usd = round(math.fsum(costs), 6)
+    totals.models = _per_model(files, calls, prices if price is not None else {})
     return totals
+
+
+def _file_cost(record: FileRecord, price: tuple[float, float]) -> float:
+    # Batch API tokens are billed at a discount (providers.pricing.BATCH_DISCOUNT).
+    batch = batch_price(price)
+    return (
+        (record.tokens_in - record.batch_tokens_in) * price[0]
+        + (record.tokens_out - record.batch_tokens_out) * price[1]
+        + record.batch_tokens_in * batch[0]
+        + record.batch_tokens_out * batch[1]
+    ) / 1_000_000
+
+
+def _per_model(
+    files: Sequence[FileRecord],
+    calls: Sequence[CallRecord],
+    prices: Mapping[str, tuple[float, float]],
+) -> dict[str, ModelTotals]:
+    models: dict[str, ModelTotals] = {}
+    for call in calls:
+        if call.model:
+            models.setdefault(call.model, ModelTotals()).api_calls += 1
+    for record in files:
+        if not record.model or not (record.api_calls or record.status in ("written", "cached")):
+            continue
+        share = models.setdefault(record.model, ModelTotals())
+        share.files += record.status in ("written", "cached")
+        share.tokens_in += record.tokens_in
+        share.tokens_out += record.tokens_out
+    for name, share in models.items():
+        price = prices.get(name)
+        if price is not None:
+            written = [record for record in files if record.model == name]
+            share.cost_usd = round(math.fsum(_file_cost(r, price) for r in written), 6)
+    return models
 
 
 def recommend(
@@ -472,11 +559,15 @@ def finish_report(
     *,
     budget_usd: float | None = None,
     budget_spent_usd: float | None = None,
+    prices: Mapping[str, tuple[float, float]] | None = None,
 ) -> RunReport:
-    """Fill in totals and recommendations from the records; returns the same object."""
+    """Fill in totals and recommendations from the records; returns the same object.
+
+    ``prices`` are the fallback models' (``price`` is the configured model's).
+    """
     report.files.sort(key=lambda record: record.path)
     report.calls.sort(key=lambda call: (call.start_s, call.file, call.chunk, call.attempt))
-    report.totals = summarise(report.files, report.calls, price)
+    report.totals = summarise(report.files, report.calls, price, prices)
     report.totals.budget_usd = budget_usd
     if budget_spent_usd is not None:
         report.totals.budget_spent_usd = round(budget_spent_usd, 6)
@@ -543,6 +634,9 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         batches=[job for report in items for job in report.batches],
         notes=list(dict.fromkeys(note for report in items for note in report.notes)),
     )
+    plans = [report.plan for report in items if report.plan is not None]
+    if len(plans) == len(items):
+        merged.plan = _merge_plans(plans)
     costs = [report.totals.cost_usd for report in items]
     budgets = [report.totals.budget_usd for report in items]
     finish_report(merged)
@@ -553,6 +647,28 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         spent = [report.totals.budget_spent_usd or 0.0 for report in items]
         merged.totals.budget_spent_usd = round(math.fsum(spent), 6)
     return merged
+
+
+def _merge_plans(plans: Sequence[Plan]) -> Plan:
+    """The plans of shards as one: counts and costs add up."""
+    merged = plans[0].model_copy()
+    for name in ("files", "unchanged", "chunks", "api_calls", "tokens_in", "tokens_out"):
+        setattr(merged, name, sum(getattr(plan, name) for plan in plans))
+    for name in ("cost_usd", "batch_cost_usd"):
+        values = [getattr(plan, name) for plan in plans]
+        total = math.fsum(v for v in values if v is not None)
+        setattr(merged, name, round(total, 6) if None not in values else None)
+    # Shards share the project's quota: their calls queue under one rpm and tpm.
+    merged.time_s = quota_time(merged.api_calls, merged.tokens_in, merged.rpm, merged.tpm)
+    return merged
+
+
+def quota_time(calls: int, tokens_in: int, rpm: int, tpm: int, period_s: float = 60.0) -> float:
+    """Seconds ``calls`` carrying ``tokens_in`` need under ``rpm`` and ``tpm`` (0: no limit)
+    alone, answer latency aside: full request windows, and the token bucket refilling."""
+    by_requests = (math.ceil(calls / rpm) - 1) * period_s if rpm and calls else 0.0
+    by_tokens = max(0, tokens_in - tpm) / tpm * period_s if tpm else 0.0
+    return round(max(by_requests, by_tokens), 1)
 
 
 def _parse_time(value: str) -> datetime:

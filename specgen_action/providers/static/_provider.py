@@ -66,7 +66,9 @@ class StaticProvider:
         """The skeleton's purpose; everything else is already in the skeleton."""
         return Analysis(ChunkAnalysis(purpose=clip(skeleton.purpose, MAX_TEXT)))
 
-    async def analyse_pack(self, requests: Sequence[Request]) -> PackAnswer:
+    async def analyse_pack(
+        self, requests: Sequence[Request], *, max_output_tokens: int | None = None
+    ) -> PackAnswer:
         """Each request answered on its own (the scheduler packs only for providers that call)."""
         parts = [
             (
