@@ -445,7 +445,12 @@ def test_report_mode_without_reports_is_explained(job: Job, tmp_path: Path) -> N
         ),
         ({"rpm": "fast"}, None, "the rpm input: ", "`rpm` input"),
         ({"timeout": "soon"}, None, "the timeout input: Input should be a", "`timeout` input"),
-        ({"commit-status": "a\nb"}, None, "the commit-status input must be one line", "README"),
+        (
+            {"commit-status": "a\nb"},
+            None,
+            "the commit-status input must be one line",
+            "docs/action.md",
+        ),
         (
             {"output-dir": "../outside"},
             None,
