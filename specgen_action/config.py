@@ -56,8 +56,8 @@ DEFAULT_INCLUDE = tuple(f"*{ext}" for ext in EXTENSIONS)
 
 DEFAULT_EXCLUDE = ("node_modules/", "vendor/", "third_party/", "*.min.js")
 
-Command = Literal["generate", "check"]
-_BOTH: tuple[Command, ...] = ("generate", "check")
+Command = Literal["generate", "check", "diff"]
+_BOTH: tuple[Command, ...] = ("generate", "check", "diff")
 _PROVIDERS = ("auto", "gemini", "static")
 
 # -- what a value may be -------------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""One file's public API at the base against its new version: the changed symbols.
+
+Symbols are matched by name; overloads of one name are matched by their
+exact signature first (a new Java overload beside the old one adds, it does
+not change), then in order. A removed or added class takes its members with
+it: they are not listed one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from ..spec import Symbol
+from .model import ApiChange
+from .params import normalise_type
+from .rules import compare_symbols, same_parameters, signature_of
+
+__all__ = ["compare_file"]
+
+
+def _grouped(symbols: Iterable[Symbol]) -> dict[str, list[Symbol]]:
+    groups: dict[str, list[Symbol]] = {}
+    for symbol in symbols:
+        groups.setdefault(symbol.name, []).append(symbol)
+    return groups
+
+
+def _same_text(language: str, old: Symbol, new: Symbol) -> bool:
+    return old.kind == new.kind and normalise_type(language, old.signature) == normalise_type(
+        language, new.signature
+    )
+
+
+def _pair(
+    language: str, olds: list[Symbol], news: list[Symbol]
+) -> tuple[list[tuple[Symbol, Symbol]], list[Symbol], list[Symbol]]:
+    """Overloads matched old to new; and the old ones gone, the new ones added."""
+    if len(olds) == 1 and len(news) == 1:
+        return [(olds[0], news[0])], [], []
+    left_old, left_new = list(olds), list(news)
+    pairs: list[tuple[Symbol, Symbol]] = []
+    for match in (_same_text, _same_java_parameters):
+        for old in list(left_old):
+            found = next((new for new in left_new if match(language, old, new)), None)
+            if found is not None:
+                pairs.append((old, found))
+                left_old.remove(old)
+                left_new.remove(found)
+    if language == "java":
+        return pairs, left_old, left_new  # an overload is its parameter types
+    count = min(len(left_old), len(left_new))
+    pairs += zip(left_old[:count], left_new[:count], strict=True)
+    return pairs, left_old[count:], left_new[count:]
+
+
+def _same_java_parameters(language: str, old: Symbol, new: Symbol) -> bool:
+    if language != "java":
+        return False
+    before = signature_of(language, old.kind, old.name, old.signature)
+    after = signature_of(language, new.kind, new.name, new.signature)
+    return before is not None and after is not None and same_parameters(language, before, after)
+
+
+def compare_file(
+    language: str,
+    path: str,
+    old: Sequence[Symbol],
+    new: Sequence[Symbol],
+    demoted: Callable[[str], str | None],
+) -> list[ApiChange]:
+    """The public symbols of ``path`` added, removed or changed from ``old`` to ``new``.
+
+    ``demoted(name)`` says why a symbol that left the public API is still declared.
+    """
+    before, after = _grouped(old), _grouped(new)
+    changes: list[ApiChange] = []
+    for name, olds in before.items():
+        pairs, gone, added = _pair(language, olds, after.get(name, []))
+        overloaded = len(olds) > 1 or len(after.get(name, [])) > 1
+        for symbol in gone:
+            changes.append(_removed(path, symbol, demoted, overloaded and name in after))
+        changes += [_added(path, symbol) for symbol in added]
+        for was, now in pairs:
+            reasons = compare_symbols(
+                language, (was.kind, now.kind), (was.signature, now.signature), name
+            )
+            if reasons:
+                changes.append(
+                    ApiChange(
+                        path=path,
+                        symbol=name,
+                        change="changed",
+                        breaking=any(reason.breaking for reason in reasons),
+                        reasons=tuple(reason.text for reason in reasons),
+                        old=was.signature,
+                        new=now.signature,
+                        line=now.line_start,
+                    )
+                )
+    for name, news in after.items():
+        if name not in before:
+            changes += [_added(path, symbol) for symbol in news]
+    return _without_members(changes)
+
+
+def _removed(
+    path: str, symbol: Symbol, demoted: Callable[[str], str | None], overload: bool
+) -> ApiChange:
+    reason = "overload removed" if overload else (demoted(symbol.name) or "removed")
+    return ApiChange(
+        path=path,
+        symbol=symbol.name,
+        change="removed",
+        breaking=True,
+        reasons=(reason,),
+        old=symbol.signature,
+        line=symbol.line_start,
+    )
+
+
+def _added(path: str, symbol: Symbol) -> ApiChange:
+    return ApiChange(
+        path=path,
+        symbol=symbol.name,
+        change="added",
+        breaking=False,
+        new=symbol.signature,
+        line=symbol.line_start,
+    )
+
+
+def _without_members(changes: list[ApiChange]) -> list[ApiChange]:
+    """Drop the members of a class or module listed as added or removed as a whole."""
+    whole = {(change.change, change.symbol) for change in changes if change.change != "changed"}
+    kept = []
+    for change in changes:
+        owner = change.symbol
+        inside = False
+        while "." in owner or "::" in owner:
+            owner = owner.rsplit(".", 1)[0] if "." in owner else owner.rsplit("::", 1)[0]
+            if (change.change, owner) in whole:
+                inside = True
+                break
+        if not inside:
+            kept.append(change)
+    return kept

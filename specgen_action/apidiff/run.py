@@ -1,0 +1,111 @@
+"""``specgen diff``'s engine: every selected file's public API at the base and now, compared.
+
+Plain data in, plain data out: the file pairs come from ``selection``, the
+two sides' texts from ``revision``; each side is parsed by the skeleton, kept
+to what is public (``public``) and compared symbol by symbol (``compare``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from ..parsing import LANGUAGES, language_for, parse
+from ..skeleton import build_skeleton
+from ..source import Skipped, Source
+from ..spec import Symbol
+from .compare import compare_file
+from .model import ApiDiff, SkippedFile, sort_changes
+from .public import demotion, has_api, python_exposed, python_private
+
+__all__ = ["FilePair", "Files", "diff_api"]
+
+FilePair = tuple[str | None, str | None]
+"""A file's name at the base and now: ``(old, None)`` deleted, ``(None, new)`` added."""
+
+
+class Files(Protocol):
+    """One side's files: a commit (``RevisionFiles``) or the work tree (``WorkTreeFiles``)."""
+
+    def load(self, paths: Sequence[str]) -> None: ...
+
+    def get(self, path: str) -> str | Skipped | None: ...
+
+
+def _split(pairs: Sequence[FilePair]) -> list[FilePair]:
+    """Pairs with one language on both sides: a rename across languages is a delete and an add."""
+    out: list[FilePair] = []
+    for old, new in pairs:
+        if old is not None and new is not None and language_for(old) != language_for(new):
+            out += [(old, None), (None, new)]
+        else:
+            out.append((old, new))
+    return out
+
+
+def diff_api(base: str, pairs: Sequence[FilePair], old: Files, new: Files) -> ApiDiff:
+    """The public API changes of ``pairs`` from ``old`` (the base, commit ``base``) to ``new``."""
+    pairs = [pair for pair in _split(pairs) if language_for(pair[1] or pair[0] or "") in LANGUAGES]
+    old.load([path for path, _ in pairs if path is not None])
+    new.load([path for _, path in pairs if path is not None])
+    result = ApiDiff(base=base)
+    for before, after in pairs:
+        shown = after or before or ""
+        language = language_for(shown)
+        old_text, new_text = _text(old, before), _text(new, after)
+        if old_text == new_text and isinstance(old_text, str):
+            result.files += 1
+            continue
+        old_api = _api(old, before, old_text, language, "at the base")
+        new_api = _api(new, after, new_text, language, "in the new version")
+        skipped = next((api for api in (old_api, new_api) if isinstance(api, str)), None)
+        if skipped is not None:
+            result.skipped.append(SkippedFile(shown, skipped))
+            continue
+        assert not isinstance(old_api, str) and not isinstance(new_api, str)
+        result.files += 1
+        result.changes += compare_file(
+            language, shown, old_api, new_api, _demoted(language, new_text if after else None)
+        )
+    result.changes = sort_changes(result.changes)
+    return result
+
+
+def _demoted(language: str, text: str | Skipped | None) -> Callable[[str], str | None]:
+    """Why a symbol left the public API: its file is gone, or how ``text`` still declares it."""
+
+    def why(name: str) -> str | None:
+        if text is None:
+            return "file deleted"
+        return demotion(language, text, name) if isinstance(text, str) else None
+
+    return why
+
+
+def _text(files: Files, path: str | None) -> str | Skipped | None:
+    return files.get(path) if path is not None else None
+
+
+def _api(
+    files: Files, path: str | None, text: str | Skipped | None, language: str, where: str
+) -> list[Symbol] | str:
+    """The public symbols of one side of a file, or why it was skipped."""
+    if path is None or text is None or not has_api(language, path):
+        return []
+    if isinstance(text, Skipped):
+        return f"{text.reason} {where}"
+    tree = parse(text, language)
+    skeleton = build_skeleton(Source(path, text, "", language), tree)
+    if skeleton.edge_cases:  # the only edge case the skeleton states: syntax errors
+        return f"does not parse {where} (syntax errors)"
+    symbols = skeleton.symbols
+    if language == "python" and python_private(path):
+        exposed = python_exposed(path, lambda name: _readable(files, name))
+        if "*" not in exposed:
+            symbols = [s for s in symbols if s.name.split(".", 1)[0] in exposed]
+    return symbols
+
+
+def _readable(files: Files, path: str) -> str | None:
+    text = files.get(path)
+    return text if isinstance(text, str) else None
