@@ -273,6 +273,11 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .report import load_report, merge_reports
 
     report = merge_reports(load_report(Path(name)) for name in args.files)
+    api = None
+    if args.api_diff:
+        from .apidiff.model import load_api_diff
+
+        api = load_api_diff(args.api_diff)
     report_path = args.files[0]
     if args.json:
         _write_report(report, args.json)
@@ -286,6 +291,8 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
         summary=args.summary,
         comment=args.comment,
         stdout=sys.stdout,
+        api=api,
+        specs_commit=args.specs_commit,
     )
     return EXIT_OK
 
@@ -509,6 +516,12 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--summary", action="store_true", help="write the step summary")
     rep.add_argument("--comment", action="store_true", help="create or update the PR comment")
     rep.add_argument("--json", metavar="OUT", help="write the merged report here")
+    rep.add_argument(
+        "--api-diff", metavar="FILE", help="open with these API changes (specgen diff --json)"
+    )
+    rep.add_argument(
+        "--specs-commit", metavar="SHA", help="link the specs at this commit (default: the head)"
+    )
     return parser
 
 

@@ -15,7 +15,7 @@ one-line ``GitHubError``/``GitHubPermissionError`` and never carry the token.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -57,12 +57,17 @@ _SAFE_URL = re.compile(r"https?://[A-Za-z0-9._~:/?&=%+-]+")
 
 
 def render_comment(
-    report: RunReport, run_url: str | None = None, *, max_chars: int = _BUDGET
+    report: RunReport,
+    run_url: str | None = None,
+    *,
+    max_chars: int = _BUDGET,
+    changes: Sequence[str] = (),
 ) -> str:
     """A compact Markdown comment for ``report``, starting with :data:`MARKER`.
 
     ``run_url`` links the full job summary; it is left out unless it is a
-    plain http(s) URL.
+    plain http(s) URL. ``changes`` ("What changed", already escaped) come
+    right after the title, before the run's figures.
     """
     t = report.totals
     head = f"### specgen-action: {outcome(report)}"
@@ -94,7 +99,7 @@ def render_comment(
         figures += f" · <span>$</span>{spent:.4f} of a <span>$</span>{t.budget_usd:g} budget"
     if t.batch_files:
         figures += f" · Batch API: {t.batch_files} file(s)"
-    sections = [MARKER, head, figures]
+    sections = [MARKER, head, *changes, figures]
     fix = fix_command(report)
     if fix:
         sections.append(f"Fix from the repository root, then commit: {code_span(fix, limit=1000)}")

@@ -336,9 +336,13 @@ def render_summary(
     overflow: Mapping[str, int] | None = None,
     *,
     max_bytes: int = _BUDGET,
+    changes: Sequence[str] = (),
 ) -> str:
-    """The step summary for ``report``; ``overflow`` is what :func:`annotations` left out."""
-    sections = [f"## specgen-action: {outcome(report)}", _byline(report)]
+    """The step summary for ``report``; ``overflow`` is what :func:`annotations` left out.
+
+    ``changes`` ("What changed", already escaped) open it, after the title.
+    """
+    sections = [f"## specgen-action: {outcome(report)}", _byline(report), *changes]
     if report.notes:
         sections.append("\n".join(f"> {escape_markdown(n, 500)}  " for n in report.notes))
     note = _overflow_note(overflow)
