@@ -189,6 +189,36 @@ RULES = {
         "g",
         "added",
     ),
+    "py method now inherited from a private base": Rule(
+        "m.py",
+        "class Int:\n    def convert(self, value):\n        pass\n",
+        "class _Base:\n    def convert(self, value):\n        pass\n\n"
+        "class Int(_Base):\n    pass\n",
+        "Int.convert",
+        None,
+    ),
+    "py class moved to another module, imported back": Rule(
+        "m.py",
+        "class Accept:\n    def best(self):\n        pass\n",
+        "from .accept import Accept as Accept\n",
+        "Accept",
+        None,
+    ),
+    "py instance attribute removed": Rule(
+        "m.py",
+        "class Pool:\n    def __init__(self):\n        self.strict = True\n        self.size = 1\n",
+        "class Pool:\n    def __init__(self):\n        self.size = 1\n",
+        "Pool.strict",
+        "removed",
+        True,
+    ),
+    "py module dunder": Rule(
+        "m.py",
+        '__version__ = "1"\n\ndef f():\n    pass\n',
+        "def f():\n    pass\n",
+        "__version__",
+        None,
+    ),
     "py module in a test folder": Rule(
         "tests/m.py",
         "def f(a):\n    pass\n",
@@ -717,3 +747,19 @@ def test_diff_imports_no_model_sdk(repo: GitRepo) -> None:
         [sys.executable, "-c", code], cwd=repo.root, capture_output=True, text=True, check=True
     )
     assert result.stdout.splitlines()[-1] == "0 ", result.stdout + result.stderr
+
+
+def test_a_module_that_becomes_a_package_keeps_its_api(repo: GitRepo, cli: CLI) -> None:
+    """``pkg/data.py`` replaced by ``pkg/data/__init__.py`` (the same module) is compared with
+    it: what the package still offers is not removed; what it dropped is; the private module
+    it re-exports from adds its name."""
+    repo.write("pkg/data.py", "def load(path):\n    pass\n\ndef dump(obj):\n    pass\n")
+    repo.commit("base")
+    (repo.root / "pkg/data.py").unlink()
+    repo.write("pkg/data/__init__.py", "from ._load import load as load\n")
+    repo.write("pkg/data/_load.py", "def load(path):\n    pass\n")
+    _, data = run_diff(repo, cli, "--base", "HEAD")
+    assert [(c["path"], c["symbol"], c["change"]) for c in data["changes"]] == [
+        ("pkg/data/__init__.py", "dump", "removed"),
+        ("pkg/data/_load.py", "load", "added"),
+    ]

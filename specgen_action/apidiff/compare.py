@@ -8,6 +8,7 @@ it: they are not listed one by one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 from ..spec import Symbol
@@ -26,8 +27,10 @@ def _grouped(symbols: Iterable[Symbol]) -> dict[str, list[Symbol]]:
 
 
 def _same_text(language: str, old: Symbol, new: Symbol) -> bool:
-    return old.kind == new.kind and normalise_type(language, old.signature) == normalise_type(
-        language, new.signature
+    del language
+    return old.kind == new.kind and (
+        old.signature == new.signature
+        or normalise_type("", old.signature) == normalise_type("", new.signature)
     )
 
 
@@ -70,7 +73,9 @@ def compare_file(
 ) -> list[ApiChange]:
     """The public symbols of ``path`` added, removed or changed from ``old`` to ``new``.
 
-    ``demoted(name)`` says why a symbol that left the public API is still declared.
+    ``demoted(name)`` says why a symbol that left the public API is still declared ("" when
+    it did not leave: it is imported from elsewhere now). A member a base class of the same
+    file still defines is inherited, not removed.
     """
     before, after = _grouped(old), _grouped(new)
     changes: list[ApiChange] = []
@@ -78,7 +83,12 @@ def compare_file(
         pairs, gone, added = _pair(language, olds, after.get(name, []))
         overloaded = len(olds) > 1 or len(after.get(name, [])) > 1
         for symbol in gone:
-            changes.append(_removed(path, symbol, demoted, overloaded and name in after))
+            head = symbol.name.split(".", 1)[0]
+            if not _inherited(symbol.name, after) and "" not in (
+                demoted(symbol.name),
+                demoted(head),
+            ):
+                changes.append(_removed(path, symbol, demoted, overloaded and name in after))
         changes += [_added(path, symbol) for symbol in added]
         for was, now in pairs:
             reasons = compare_symbols(
@@ -101,6 +111,34 @@ def compare_file(
         if name not in before:
             changes += [_added(path, symbol) for symbol in news]
     return _without_members(changes)
+
+
+_PY_BASES = re.compile(r"\bclass\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*)\)", re.DOTALL)
+_EXTENDS = re.compile(r"\bextends\s+([\w.]+)")
+_MAX_ANCESTORS = 4
+
+
+def _bases(signature: str) -> list[str]:
+    """The base classes a class signature names (their last dotted part)."""
+    found = _PY_BASES.search(signature)
+    if found is not None:
+        names = [part.strip() for part in found.group(1).split(",") if "=" not in part]
+    else:
+        names = _EXTENDS.findall(signature)
+    return [name.split("[", 1)[0].split("<", 1)[0].rsplit(".", 1)[-1] for name in names if name]
+
+
+def _inherited(name: str, after: dict[str, list[Symbol]], depth: int = 0) -> bool:
+    """Whether the member ``name`` (``Class.member``) is still there, inherited from a base
+    class the same file defines."""
+    owner, dot, member = name.rpartition(".")
+    if not dot or depth > _MAX_ANCESTORS:
+        return False
+    for cls in after.get(owner, []):
+        for base in _bases(cls.signature):
+            if f"{base}.{member}" in after or _inherited(f"{base}.{member}", after, depth + 1):
+                return True
+    return False
 
 
 def _removed(

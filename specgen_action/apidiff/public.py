@@ -12,7 +12,9 @@
   (``__all__``, ``pub``, ``export``, capitals, ``public``/``protected``).
 
 ``demotion`` says why a symbol that disappeared is still declared: made
-private, ``pub(crate)``, unexported, package-private, no longer exported.
+private, ``pub(crate)``, unexported, package-private, no longer exported;
+or (an empty reason) that it is not gone at all: a Python name now imported
+from elsewhere is still importable from its old module.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ..parsing import parse, source_bytes
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["demotion", "has_api", "python_exposed", "python_private"]
+__all__ = ["demotion", "has_api", "python_exposed", "python_instance_attributes", "python_private"]
 
 _TEST_DIRS = frozenset({"tests", "test", "__tests__", "testing"})
 _JS_TEST = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
@@ -36,9 +38,8 @@ _ALL_NAMES = "*"
 
 def has_api(language: str, path: str) -> bool:
     """False for files that cannot be part of a public API (tests, Go ``internal/``)."""
-    parts = PurePosixPath(path).parts
-    name = parts[-1] if parts else ""
-    folders = set(parts[:-1])
+    *dirs, name = path.split("/")
+    folders = set(dirs)
     if language == "go":
         return not name.endswith("_test.go") and "internal" not in folders
     if language == "python":
@@ -59,8 +60,8 @@ def has_api(language: str, path: str) -> bool:
 
 def _python_module(path: str) -> str:
     """``a/b/_c.py`` -> ``a.b._c``; a package's ``__init__`` is the package itself."""
-    pure = PurePosixPath(path)
-    parts = [*pure.parent.parts, pure.name.split(".", 1)[0]]
+    *parts, name = path.split("/")
+    parts.append(name.split(".", 1)[0])
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(part for part in parts if part not in ("", "."))
@@ -72,34 +73,71 @@ def python_private(path: str) -> bool:
     return any(part.startswith("_") and not part.startswith("__") for part in module.split("."))
 
 
-def python_exposed(path: str, read: Callable[[str], str | None]) -> set[str]:
+_MAX_HOPS = 8
+"""Private packages a re-export may pass through on its way to a public one."""
+
+
+def python_exposed(path: str, read: Callable[[str], str | None], hops: int = 0) -> set[str]:
     """The names of the private module ``path`` that a public package re-exports.
 
-    ``read`` gives a file's text at the side being compared (None when absent).
-    The set holds ``*`` when a star import re-exports every public name.
+    A re-export may pass through private packages (``_transports/__init__.py``
+    imports from ``.default``, ``__init__.py`` from ``._transports``). ``read``
+    gives a file's text at the side being compared (None when absent). The set
+    holds ``*`` when a star import re-exports every public name.
     """
     module = _python_module(path)
     exposed: set[str] = set()
     parent = PurePosixPath(path).parent
-    folders = [parent, *parent.parents]
-    for folder in folders:
+    for folder in [parent, *parent.parents]:
         for init in ("__init__.py", "__init__.pyi"):
             candidate = (folder / init).as_posix().removeprefix("./")
-            if candidate == path or python_private(candidate):
+            text = read(candidate) if candidate != path else None
+            if text is None:
                 continue
-            text = read(candidate)
-            if text is not None:
-                exposed |= _reexports(candidate, text, module)
+            imported, listed = _reexports(candidate, text, module)
+            if not imported:
+                continue
+            if not python_private(candidate):
+                exposed |= _public_names(imported, listed)
+            elif hops < _MAX_HOPS:
+                upstream = python_exposed(candidate, read, hops + 1)
+                exposed |= _through(imported, upstream)
     return exposed
 
 
-def _reexports(importer: str, text: str, module: str) -> set[str]:
+def _public_names(imported: set[tuple[str, str]], listed: set[str] | None) -> set[str]:
+    """The original names a public package's imports make public (its ``__all__`` wins)."""
+    names: set[str] = set()
+    for original, alias in imported:
+        if original == _ALL_NAMES:
+            names |= listed if listed is not None else {_ALL_NAMES}
+        elif alias in listed if listed is not None else not alias.startswith("_"):
+            names.add(original)
+    return names
+
+
+def _through(imported: set[tuple[str, str]], upstream: set[str]) -> set[str]:
+    """The original names a private package imports that are public further up."""
+    names: set[str] = set()
+    for original, alias in imported:
+        if original == _ALL_NAMES:
+            names |= upstream
+        elif alias in upstream or _ALL_NAMES in upstream:
+            names.add(original)
+    return names
+
+
+def _reexports(
+    importer: str, text: str, module: str
+) -> tuple[set[tuple[str, str]], set[str] | None]:
+    """``(original, alias)`` of each name ``importer`` imports from ``module`` (``("*", "*")``
+    for a star import), and the importer's literal ``__all__`` (None without one)."""
     tree = parse(text, "python")
     if tree is None:
-        return set()
+        return set(), None
     data = source_bytes(text)
     package = _python_module(importer)
-    found: set[str] = set()
+    found: set[tuple[str, str]] = set()
     listed: set[str] | None = None
     for node in tree.root_node.named_children:
         if node.type == "expression_statement" and node.named_child_count:
@@ -111,18 +149,12 @@ def _reexports(importer: str, text: str, module: str) -> set[str]:
         if not (target == module or module.endswith("." + target)):
             continue
         if any(child.type == "wildcard_import" for child in node.named_children):
-            found.add(_ALL_NAMES)
+            found.add((_ALL_NAMES, _ALL_NAMES))
         for child in node.children_by_field_name("name"):
             name = child.child_by_field_name("name") if child.type == "aliased_import" else child
             alias = child.child_by_field_name("alias") if child.type == "aliased_import" else child
-            found.add(f"{_bytes_text(data, name)}={_bytes_text(data, alias)}")
-    names = set()
-    for item in found:
-        original, _, exported = item.partition("=")
-        public = exported in listed if listed is not None else not exported.startswith("_")
-        if item == _ALL_NAMES or public:
-            names.add(original)
-    return names
+            found.add((_bytes_text(data, name), _bytes_text(data, alias)))
+    return found, listed
 
 
 def _all_names(node: Node, data: bytes, listed: set[str] | None) -> set[str] | None:
@@ -163,12 +195,88 @@ def _resolve(package: str, name: str) -> str:
 
 
 def demotion(language: str, text: str, name: str) -> str | None:
-    """Why ``name`` is gone from the public API although ``text`` still declares it; None if not."""
+    """Why ``name`` is gone from the public API although ``text`` still declares it; None if not.
+
+    "" means it is not gone: ``text`` imports it, so callers still find it there.
+    """
     last = name.rsplit(".", 1)[-1].rstrip("!")
     if not last.isidentifier():
         return None
+    if language == "python" and "." not in name and _python_imported(text, name):
+        return ""  # defined elsewhere now, still importable from here
+    owner = name.rpartition(".")[0]
+    if language == "python" and "." not in owner and _python_inherited(text, owner, last, 0):
+        return ""  # a base class (private ones too) still defines it
     finder = _DEMOTIONS.get("javascript" if language in ("typescript", "tsx") else language)
     return finder(text, last) if finder is not None else None
+
+
+_PY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
+
+
+def _python_imported(text: str, name: str) -> bool:
+    """Whether an import statement of ``text`` binds ``name``."""
+    for found in _PY_IMPORT.finditer(text):
+        for item in found.group(1).strip("()").split(","):
+            words = item.split("#", 1)[0].split()
+            bound = words[-1] if len(words) == 3 and words[1] == "as" else words[0] if words else ""
+            if bound.split(".", 1)[0] == name:
+                return True
+    return False
+
+
+_MAX_BASES = 4
+
+
+_SELF_ATTRIBUTE = re.compile(r"^[ \t]+self\.([A-Za-z]\w*)[ \t]*(?::[^=\n]+)?=(?!=)", re.M)
+
+
+def python_instance_attributes(text: str, cls: str) -> dict[str, int]:
+    """The public attributes the methods of top-level class ``cls`` set on ``self``
+    (``self.timeout = ...``), each with the offset of its first assignment in ``text``."""
+    block = _python_class_block(text, cls)
+    if block is None:
+        return {}
+    body, start = block[1], text.find(block[1])
+    found: dict[str, int] = {}
+    for match in _SELF_ATTRIBUTE.finditer(body):
+        found.setdefault(match.group(1), start + match.start(1))
+    return found
+
+
+def _python_class_block(text: str, name: str) -> tuple[list[str], str] | None:
+    """A top-level class's base names and body text; None when ``text`` defines no such class."""
+    found = re.search(
+        rf"^class[ \t]+{re.escape(name)}\b[ \t]*(?:\[[^\]]*\])?(\([^)]*\))?", text, re.M
+    )
+    if found is None:
+        return None
+    rest = text[found.end() :]
+    end = re.search(r"^\S", rest.split("\n", 1)[1] if "\n" in rest else "", re.M)
+    body = rest.split("\n", 1)[1] if "\n" in rest else ""
+    body = body[: end.start()] if end else body
+    bases = [
+        part.strip().rsplit(".", 1)[-1].split("[", 1)[0]
+        for part in (found.group(1) or "").strip("()").split(",")
+        if part.strip() and "=" not in part
+    ]
+    return bases, body
+
+
+def _python_inherited(text: str, owner: str, member: str, depth: int) -> bool:
+    """Whether class ``owner`` of ``text`` still has ``member`` through a base class."""
+    block = _python_class_block(text, owner)
+    if block is None or depth > _MAX_BASES:
+        return False
+    for base in block[0]:
+        found = _python_class_block(text, base)
+        if found is None:
+            continue
+        word = re.escape(member)
+        defined = rf"^[ \t]+(?:async[ \t]+)?(?:def[ \t]+{word}\b|{word}[ \t]*[:=])"
+        if re.search(defined, found[1], re.M) or _python_inherited(text, base, member, depth + 1):
+            return True
+    return False
 
 
 def _python_demotion(text: str, name: str) -> str | None:

@@ -67,7 +67,7 @@ def compare_symbols(
     """
     if kind[0] != kind[1] and not {kind[0], kind[1]} <= CALLABLE_KINDS:
         return [Reason(f"changed from {kind[0]} to {kind[1]}", True)]
-    if normalise_type(language, text[0]) == normalise_type(language, text[1]):
+    if text[0] == text[1] or _spaced(text[0]) == _spaced(text[1]):
         return []
     old = signature_of(language, kind[0], name, text[0])
     new = signature_of(language, kind[1], name, text[1])
@@ -86,6 +86,11 @@ def compare_symbols(
     if not reasons:
         reasons.append(Reason("declaration changed", False))
     return sorted(reasons, key=lambda reason: not reason.breaking)
+
+
+def _spaced(text: str) -> str:
+    """``text`` with its whitespace normalised (layout is not a change)."""
+    return normalise_type("", text)
 
 
 def _head(language: str, text: str) -> str:

@@ -10,13 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from ..parsing import LANGUAGES, language_for, parse
-from ..skeleton import build_skeleton
+from ..parsing import LANGUAGES, language_for
+from ..skeleton import public_symbols
 from ..source import Skipped, Source
 from ..spec import Symbol
 from .compare import compare_file
 from .model import ApiDiff, SkippedFile, sort_changes
-from .public import demotion, has_api, python_exposed, python_private
+from .public import (
+    demotion,
+    has_api,
+    python_exposed,
+    python_instance_attributes,
+    python_private,
+)
 
 __all__ = ["FilePair", "Files", "diff_api"]
 
@@ -43,9 +49,34 @@ def _split(pairs: Sequence[FilePair]) -> list[FilePair]:
     return out
 
 
+_PY_MODULE_FILES = ("{}.py", "{}.pyi", "{}/__init__.py", "{}/__init__.pyi")
+
+
+def _same_module(pairs: list[FilePair], new: Files) -> list[FilePair]:
+    """A deleted Python file whose module lives on (``x.py`` now ``x/__init__.py``, a stub
+    folded into its module) is compared with the module's new file."""
+    added = {after: index for index, (before, after) in enumerate(pairs) if before is None}
+    out = list(pairs)
+    for index, (before, after) in enumerate(pairs):
+        if after is not None or before is None or language_for(before) != "python":
+            continue
+        stem = before.rsplit(".", 1)[0].removesuffix("/__init__")
+        for pattern in _PY_MODULE_FILES:
+            candidate = pattern.format(stem)
+            if candidate == before:
+                continue
+            if candidate in added or isinstance(new.get(candidate), str):
+                out[index] = (before, candidate)
+                if candidate in added:
+                    out[added.pop(candidate)] = (None, None)
+                break
+    return [pair for pair in out if pair != (None, None)]
+
+
 def diff_api(base: str, pairs: Sequence[FilePair], old: Files, new: Files) -> ApiDiff:
     """The public API changes of ``pairs`` from ``old`` (the base, commit ``base``) to ``new``."""
     pairs = [pair for pair in _split(pairs) if language_for(pair[1] or pair[0] or "") in LANGUAGES]
+    pairs = _same_module(pairs, new)
     old.load([path for path, _ in pairs if path is not None])
     new.load([path for _, path in pairs if path is not None])
     result = ApiDiff(base=base)
@@ -94,16 +125,43 @@ def _api(
         return []
     if isinstance(text, Skipped):
         return f"{text.reason} {where}"
-    tree = parse(text, language)
-    skeleton = build_skeleton(Source(path, text, "", language), tree)
-    if skeleton.edge_cases:  # the only edge case the skeleton states: syntax errors
+    found, broken = public_symbols(Source(path, text, "", language))
+    if broken:
         return f"does not parse {where} (syntax errors)"
-    symbols = skeleton.symbols
+    # A module's own dunders (``__version__``, ``__author__``) are metadata, not API.
+    symbols = [s for s in found if not (language == "python" and _dunder(s.name))]
+    if language == "python":
+        symbols += _instance_attributes(text, symbols)
     if language == "python" and python_private(path):
         exposed = python_exposed(path, lambda name: _readable(files, name))
         if "*" not in exposed:
             symbols = [s for s in symbols if s.name.split(".", 1)[0] in exposed]
     return symbols
+
+
+def _instance_attributes(text: str, symbols: list[Symbol]) -> list[Symbol]:
+    """Attributes set on ``self`` by the methods of the file's public top-level classes: API
+    as much as class attributes (griffe counts them too)."""
+    known = {symbol.name for symbol in symbols}
+    found: list[Symbol] = []
+    for cls in (s for s in symbols if s.kind == "class" and "." not in s.name):
+        for name, offset in python_instance_attributes(text, cls.name).items():
+            if f"{cls.name}.{name}" not in known:
+                line = text.count("\n", 0, offset) + 1
+                found.append(
+                    Symbol(
+                        name=f"{cls.name}.{name}",
+                        kind="attribute",
+                        signature=f"self.{name}",
+                        line_start=line,
+                        line_end=line,
+                    )
+                )
+    return found
+
+
+def _dunder(name: str) -> bool:
+    return "." not in name and name.startswith("__") and name.endswith("__")
 
 
 def _readable(files: Files, path: str) -> str | None:
