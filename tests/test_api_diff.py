@@ -763,3 +763,16 @@ def test_a_module_that_becomes_a_package_keeps_its_api(repo: GitRepo, cli: CLI) 
         ("pkg/data/__init__.py", "dump", "removed"),
         ("pkg/data/_load.py", "load", "added"),
     ]
+
+
+def test_dropping_a_re_export_alone_removes_the_name(repo: GitRepo, cli: CLI) -> None:
+    """Only ``__init__.py`` changes: the private module it no longer re-exports from is
+    compared too, and ``get`` (still defined there) has left the public API."""
+    repo.write("pkg/__init__.py", "from ._api import get, post\n")
+    repo.write("pkg/_api.py", "def get(url):\n    pass\n\ndef post(url):\n    pass\n")
+    repo.commit("base")
+    repo.write("pkg/__init__.py", "from ._api import post\n")
+    _, data = run_diff(repo, cli, "--base", "HEAD")
+    assert [(c["path"], c["symbol"], c["change"], c["reasons"]) for c in data["changes"]] == [
+        ("pkg/_api.py", "get", "removed", ["no longer re-exported by a public package"])
+    ]

@@ -29,7 +29,14 @@ from ..parsing import parse, source_bytes
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["demotion", "has_api", "python_exposed", "python_instance_attributes", "python_private"]
+__all__ = [
+    "demotion",
+    "has_api",
+    "python_exposed",
+    "python_instance_attributes",
+    "python_private",
+    "python_reexported_files",
+]
 
 _TEST_DIRS = frozenset({"tests", "test", "__tests__", "testing"})
 _JS_TEST = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
@@ -155,6 +162,38 @@ def _reexports(
             alias = child.child_by_field_name("alias") if child.type == "aliased_import" else child
             found.add((_bytes_text(data, name), _bytes_text(data, alias)))
     return found, listed
+
+
+def python_reexported_files(path: str, text: str) -> set[str]:
+    """The private modules' files the public package ``path`` (an ``__init__.py``) imports
+    names from, relatively: a change to its imports changes their public API."""
+    if python_private(path) or not path.endswith(("__init__.py", "__init__.pyi")):
+        return set()
+    tree = parse(text, "python")
+    if tree is None:
+        return set()
+    data = source_bytes(text)
+    package = _python_module(path)
+    folder = path.rpartition("/")[0]
+    files: set[str] = set()
+    for node in tree.root_node.named_children:
+        source = (
+            node.child_by_field_name("module_name")
+            if node.type == "import_from_statement"
+            else None
+        )
+        name = _bytes_text(data, source)
+        if not name.startswith(".") or not python_private(
+            _resolve(package, name).replace(".", "/")
+        ):
+            continue
+        target = _resolve(package, name)
+        rest = target.removeprefix(package + ".") if package else target
+        if rest == target and package:
+            continue  # above this package: not a file we can name from here
+        stem = "/".join(filter(None, [folder, rest.replace(".", "/")]))
+        files.update(pattern.format(stem) for pattern in ("{}.py", "{}.pyi", "{}/__init__.py"))
+    return files
 
 
 def _all_names(node: Node, data: bytes, listed: set[str] | None) -> set[str] | None:

@@ -22,6 +22,7 @@ from .public import (
     python_exposed,
     python_instance_attributes,
     python_private,
+    python_reexported_files,
 )
 
 __all__ = ["FilePair", "Files", "diff_api"]
@@ -73,10 +74,28 @@ def _same_module(pairs: list[FilePair], new: Files) -> list[FilePair]:
     return [pair for pair in out if pair != (None, None)]
 
 
+def _behind_packages(pairs: list[FilePair], old: Files, new: Files) -> list[FilePair]:
+    """Unchanged private modules whose public names a changed ``__init__.py`` imports: what
+    it re-exports from them may have changed."""
+    named = {path for pair in pairs for path in pair if path is not None}
+    found: set[str] = set()
+    for before, after in pairs:
+        for files, path in ((old, before), (new, after)):
+            text = files.get(path) if path is not None else None
+            if path is not None and isinstance(text, str) and language_for(path) == "python":
+                found |= python_reexported_files(path, text)
+    return [
+        (path, path)
+        for path in sorted(found - named)
+        if isinstance(old.get(path), str) and isinstance(new.get(path), str)
+    ]
+
+
 def diff_api(base: str, pairs: Sequence[FilePair], old: Files, new: Files) -> ApiDiff:
     """The public API changes of ``pairs`` from ``old`` (the base, commit ``base``) to ``new``."""
     pairs = [pair for pair in _split(pairs) if language_for(pair[1] or pair[0] or "") in LANGUAGES]
     pairs = _same_module(pairs, new)
+    pairs += _behind_packages(pairs, old, new)
     old.load([path for path, _ in pairs if path is not None])
     new.load([path for _, path in pairs if path is not None])
     result = ApiDiff(base=base)
@@ -84,7 +103,8 @@ def diff_api(base: str, pairs: Sequence[FilePair], old: Files, new: Files) -> Ap
         shown = after or before or ""
         language = language_for(shown)
         old_text, new_text = _text(old, before), _text(new, after)
-        if old_text == new_text and isinstance(old_text, str):
+        private = language == "python" and python_private(shown)
+        if old_text == new_text and isinstance(old_text, str) and not private:
             result.files += 1
             continue
         old_api = _api(old, before, old_text, language, "at the base")
@@ -96,19 +116,29 @@ def diff_api(base: str, pairs: Sequence[FilePair], old: Files, new: Files) -> Ap
         assert not isinstance(old_api, str) and not isinstance(new_api, str)
         result.files += 1
         result.changes += compare_file(
-            language, shown, old_api, new_api, _demoted(language, new_text if after else None)
+            language,
+            shown,
+            old_api,
+            new_api,
+            _demoted(language, new_text if after else None, private),
         )
     result.changes = sort_changes(result.changes)
     return result
 
 
-def _demoted(language: str, text: str | Skipped | None) -> Callable[[str], str | None]:
-    """Why a symbol left the public API: its file is gone, or how ``text`` still declares it."""
+def _demoted(
+    language: str, text: str | Skipped | None, private: bool
+) -> Callable[[str], str | None]:
+    """Why a symbol left the public API: its file is gone, or how ``text`` still declares it
+    (in a private Python module: no public package re-exports it any more)."""
 
     def why(name: str) -> str | None:
         if text is None:
             return "file deleted"
-        return demotion(language, text, name) if isinstance(text, str) else None
+        found = demotion(language, text, name) if isinstance(text, str) else None
+        if private and found is not None and found.startswith("made private (left out"):
+            return "no longer re-exported by a public package"
+        return found
 
     return why
 
