@@ -57,13 +57,17 @@ def _same_module(pairs: list[FilePair], new: Files) -> list[FilePair]:
     """A deleted Python file whose module lives on (``x.py`` now ``x/__init__.py``, a stub
     folded into its module) is compared with the module's new file."""
     added = {after: index for index, (before, after) in enumerate(pairs) if before is None}
+    gone = [
+        (index, before)
+        for index, (before, after) in enumerate(pairs)
+        if after is None and before is not None and language_for(before) == "python"
+    ]
+    stems = {index: before.rsplit(".", 1)[0].removesuffix("/__init__") for index, before in gone}
+    new.load([pattern.format(stem) for stem in stems.values() for pattern in _PY_MODULE_FILES])
     out = list(pairs)
-    for index, (before, after) in enumerate(pairs):
-        if after is not None or before is None or language_for(before) != "python":
-            continue
-        stem = before.rsplit(".", 1)[0].removesuffix("/__init__")
+    for index, before in gone:
         for pattern in _PY_MODULE_FILES:
-            candidate = pattern.format(stem)
+            candidate = pattern.format(stems[index])
             if candidate == before:
                 continue
             if candidate in added or isinstance(new.get(candidate), str):
@@ -81,8 +85,10 @@ def _behind_packages(pairs: list[FilePair], old: Files, new: Files) -> list[File
     found: set[str] = set()
     for before, after in pairs:
         for files, path in ((old, before), (new, after)):
-            text = files.get(path) if path is not None else None
-            if path is not None and isinstance(text, str) and language_for(path) == "python":
+            if path is None or path.rpartition("/")[2] not in ("__init__.py", "__init__.pyi"):
+                continue
+            text = files.get(path)
+            if isinstance(text, str):
                 found |= python_reexported_files(path, text)
     return [
         (path, path)
@@ -95,9 +101,9 @@ def diff_api(base: str, pairs: Sequence[FilePair], old: Files, new: Files) -> Ap
     """The public API changes of ``pairs`` from ``old`` (the base, commit ``base``) to ``new``."""
     pairs = [pair for pair in _split(pairs) if language_for(pair[1] or pair[0] or "") in LANGUAGES]
     pairs = _same_module(pairs, new)
-    pairs += _behind_packages(pairs, old, new)
     old.load([path for path, _ in pairs if path is not None])
     new.load([path for _, path in pairs if path is not None])
+    pairs += _behind_packages(pairs, old, new)
     result = ApiDiff(base=base)
     for before, after in pairs:
         shown = after or before or ""
