@@ -669,6 +669,9 @@ def test_commit_goes_to_the_pull_request_head_branch(
     assert origin.ref(f"{tip}^") == head
     changed = _git(origin.bare, "diff", "--name-only", head, tip).splitlines()
     assert changed == ["specs/src/c.py.md"]
+    # "What changed" links the new spec at the commit the action pushed.
+    link = f"[`specs/src/c.py.md`](https://github.com/{REPO}/blob/{tip}/specs/src/c.py.md)"
+    assert f"- written: {link}" in run.summary
 
 
 def test_commit_from_a_fork_warns_and_leaves_the_specs(
