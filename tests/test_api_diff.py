@@ -340,6 +340,14 @@ RULES = {
         True,
         "made pub(super)",
     ),
+    "rust struct field removed": Rule(
+        "src/lib.rs",
+        "pub struct Point {\n    pub x: i32,\n    pub y: i32,\n}\n",
+        "pub struct Point {\n    pub x: i32,\n}\n",
+        "Point.y",
+        "removed",
+        True,
+    ),
     "rust private function": Rule(
         "src/lib.rs",
         "fn run(a: u8) {}\n",
@@ -418,6 +426,14 @@ RULES = {
         "removed",
         True,
     ),
+    "ts interface member removed": Rule(
+        "src/a.ts",
+        "export interface Store {\n  get(key: string): string;\n  size: number;\n}\n",
+        "export interface Store {\n  size: number;\n}\n",
+        "Store.get",
+        "removed",
+        True,
+    ),
     "ts not exported": Rule(
         "src/a.ts",
         "function h(a: string) {}\nexport const g = 1;\n",
@@ -486,6 +502,14 @@ RULES = {
         "changed",
         True,
         "parameter `body` removed",
+    ),
+    "java interface method removed": Rule(
+        "src/Store.java",
+        "public interface Store {\n    String get(String key);\n    int size();\n}\n",
+        "public interface Store {\n    int size();\n}\n",
+        "Store.get",
+        "removed",
+        True,
     ),
     "java package-private class": Rule(
         "src/Api.java",
