@@ -59,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _generate(args, env, started)
         if args.command == "check":
             return _check(args, env)
+        if args.command == "diff":
+            return _diff(args, env)
         return _report(args, env)
     except KeyboardInterrupt:
         print("specgen: interrupted", file=sys.stderr)
@@ -255,6 +257,39 @@ def _check(args: argparse.Namespace, env: dict[str, str]) -> int:
     return EXIT_CHANGED
 
 
+def _diff(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from .apidiff.command import event_diff, print_table, ref_diff
+    from .text import safe
+
+    if bool(args.base) == bool(args.github_event):
+        raise UsageError("give one of --base REF and --github-event")
+    root, config, filters, _ = _setup(args, env)
+    if args.github_event:
+        diff, note = event_diff(root, env, args.paths, filters, config.max_bytes)
+        if note:
+            print(f"specgen: {safe(note)}", file=sys.stderr)
+    else:
+        diff = ref_diff(root, args.base, args.paths, filters, config.max_bytes)
+    if args.json:
+        import json
+
+        from .specs.writer import write_atomic
+
+        try:
+            write_atomic(Path(args.json), json.dumps(diff.to_json(), indent=2) + "\n")
+        except OSError as exc:
+            raise FileAccessError(f"cannot write {args.json}: {exc.strerror}") from None
+    print_table(diff, sys.stdout)
+    breaking = len(diff.breaking)
+    print(
+        f"specgen: {len(diff.changes)} public API change(s), {breaking} breaking, "
+        f"in {diff.files} file(s) compared with {diff.base[:12] or 'nothing'}"
+        + (f"; {len(diff.skipped)} skipped" if diff.skipped else ""),
+        file=sys.stderr,
+    )
+    return EXIT_CHANGED if args.fail_on_breaking and breaking else EXIT_OK
+
+
 def _check_report(checks: list[SpecCheck], shown_out: str, wall_s: float) -> RunReport:
     """``check`` as a RunReport (provider ``check``), so CI publishes it like a run.
 
@@ -295,6 +330,11 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
     from .report.model import load_report, merge_reports
 
     report = merge_reports(load_report(Path(name)) for name in args.files)
+    api = None
+    if args.api_diff:
+        from .apidiff.model import load_api_diff
+
+        api = load_api_diff(args.api_diff)
     report_path = args.files[0]
     if args.json:
         _write_report(report, args.json)
@@ -309,6 +349,8 @@ def _report(args: argparse.Namespace, env: dict[str, str]) -> int:
         comment=args.comment,
         stdout=sys.stdout,
         deadline_s=args.github_timeout or DEFAULT_DEADLINE_S,
+        api=api,
+        specs_commit=args.specs_commit,
     )
     return EXIT_OK
 
@@ -547,6 +589,20 @@ def _parser() -> argparse.ArgumentParser:
     add_setting_options(chk, "check")
     chk.add_argument("--report", metavar="FILE", help="write the result as a JSON RunReport")
 
+    dif = commands.add_parser(
+        "diff", help="offline: the public API changes since a commit, breaking ones first"
+    )
+    dif.add_argument("paths", nargs="*", metavar="PATHS", help="only these files or directories")
+    dif.add_argument("--base", metavar="REF", help="compare the work tree with this commit")
+    dif.add_argument(
+        "--github-event", action="store_true", help="compare the pull request's base and head"
+    )
+    dif.add_argument("--json", metavar="FILE", help="write the changes here as JSON")
+    dif.add_argument(
+        "--fail-on-breaking", action="store_true", help="exit 1 when a change breaks callers"
+    )
+    add_setting_options(dif, "diff")
+
     rep = commands.add_parser("report", help="merge reports; publish them to GitHub")
     rep.add_argument("files", nargs="+", metavar="FILE")
     rep.add_argument("--summary", action="store_true", help="write the step summary")
@@ -558,6 +614,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="give the PR comment up (a warning) after S seconds, all its calls together "
         "(default 60)",
+    )
+    rep.add_argument(
+        "--api-diff", metavar="FILE", help="open with these API changes (specgen diff --json)"
+    )
+    rep.add_argument(
+        "--specs-commit", metavar="SHA", help="link the specs at this commit (default: the head)"
     )
     return parser
 

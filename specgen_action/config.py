@@ -74,8 +74,8 @@ DEFAULT_EXCLUDE = (
 _PYPROJECT_MAX_BYTES = 4 << 20
 """A pyproject.toml is kilobytes; a larger one (or ``/dev/zero``) is refused, not read."""
 
-Command = Literal["generate", "check"]
-_BOTH: tuple[Command, ...] = ("generate", "check")
+Command = Literal["generate", "check", "diff"]
+_BOTH: tuple[Command, ...] = ("generate", "check", "diff")
 _PROVIDERS = ("auto", "gemini", "static")
 
 # -- what a value may be -------------------------------------------------------------------

@@ -113,8 +113,9 @@ EXIT_CODES = (
     ExitCode(
         EXIT_CHANGED,
         "changes found",
-        "changes found: `check` saw missing, stale or orphaned specs, or "
-        "`generate --fail-on-change` wrote one",
+        "changes found: `check` saw missing, stale or orphaned specs, "
+        "`generate --fail-on-change` wrote one, or `diff --fail-on-breaking` found a change "
+        "that breaks callers",
     ),
     ExitCode(
         EXIT_USAGE,

@@ -745,6 +745,9 @@ def test_commit_goes_to_the_pull_request_head_branch(
     (comment,) = api.comments(REPO, 4)
     link = f"[`{tip[:7]}`](https://github.com/{REPO}/commit/{tip})"
     assert f"Committed 1 spec file(s) to `feature` as {link}" in comment["body"]
+    # "What changed" links the new spec at the commit the action pushed.
+    link = f"[`specs/src/c.py.md`](https://github.com/{REPO}/blob/{tip}/specs/src/c.py.md)"
+    assert f"- written: {link}" in run.summary
 
 
 def test_specs_answered_from_the_cache_are_counted_as_written_and_match_the_commit(
@@ -1079,3 +1082,77 @@ def test_warm_install_reuses_the_cached_environment(job: Job, tmp_path: Path) ->
     assert run.step("Save the specgen environment").outcome == "skipped"
     key = run.step("Key the specgen environment").outputs["key"]
     assert key.startswith("specgen-venv-v1-Linux-py3.") and job.cache.restored[0] == (key, key)
+
+
+def _pull_request_removing_a_parameter(origin: Origin, tmp_path: Path) -> tuple[Path, str, str]:
+    """A pull request (number 9) that removes ``proxies`` from ``Client.get`` and adds a file;
+    the workspace is its merge ref at depth 1."""
+    client = "class Client:\n    def get(self, url, proxies=None):\n        return url\n"
+    base = origin.commit({"src/client.py": client, "src/util.py": python_module("util")}, "base")
+    origin.push("main")
+    _git(origin.dev, "checkout", "-q", "-b", "feature")
+    head = origin.commit(
+        {
+            "src/client.py": client.replace(", proxies=None", ""),
+            "src/extra.py": python_module("extra"),
+        }
+    )
+    origin.push("feature", f"{head}:refs/pull/9/head")
+    _git(origin.dev, "checkout", "-q", "--detach", base)
+    _git(origin.dev, "merge", "-q", "--no-ff", "-m", "Merge feature into main", head)
+    merge = _git(origin.dev, "rev-parse", "HEAD")
+    origin.push(f"{merge}:refs/pull/9/merge")
+    workspace = tmp_path / "ws"
+    checkout(origin, workspace, merge, "refs/remotes/pull/9/merge")
+    return workspace, base, head
+
+
+def test_a_pull_request_that_removes_a_parameter_shows_it_in_the_comment_and_summary(
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+) -> None:
+    """The comment and the step summary open with "What changed": the specs written, linked at
+    the pull request's head, then the breaking removal of ``proxies`` (symbol, file, reason,
+    old → new); the outputs count it; the job still passes (fail-on-breaking is off)."""
+    workspace, base, head = _pull_request_removing_a_parameter(origin, tmp_path)
+    run = job.run(
+        workspace,
+        "pull_request",
+        pull_request_event(9, base, head),
+        github={"api_url": api.url, "ref": "refs/pull/9/merge"},
+    )
+    assert not run.failed, run.log
+    assert (run.outputs["api-changes"], run.outputs["api-breaking"]) == ("3", "1")
+    (comment,) = api.comments(REPO, 9)
+    body = comment["body"]
+    for text in (run.summary, body):
+        opening = text.split("What changed", 1)
+        assert len(opening) == 2 and "Wall time" not in opening[0] and "files ·" not in opening[0]
+        assert "`Client.get`" in text and "`src/client.py:2`" in text
+        assert "parameter \\`proxies\\` removed" in text
+        assert "`def get(self, url, proxies=None)` → `def get(self, url)`" in text
+        assert f"(https://github.com/{REPO}/blob/{head}/specs/src/extra.py.md)" in text
+        # Breaking first: the removal's row comes before the added module's.
+        assert text.index("`Client.get`") < text.index("`src/extra.py:")
+    assert "Public API changes:** 3 (1 breaking)" in body
+    assert run.messages("error") == []
+
+
+def test_fail_on_breaking_fails_the_job_on_the_breaking_symbols_line(
+    job: Job, origin: Origin, tmp_path: Path
+) -> None:
+    """With ``fail-on-breaking: true`` the job fails, with a titled error annotation on the
+    line of ``Client.get`` in ``src/client.py``."""
+    workspace, base, head = _pull_request_removing_a_parameter(origin, tmp_path)
+    run = job.run(
+        workspace,
+        "pull_request",
+        pull_request_event(9, base, head),
+        inputs={"fail-on-breaking": "true", "comment": "false"},
+        github={"ref": "refs/pull/9/merge"},
+    )
+    assert run.failed
+    (annotation,) = [a for a in run.annotations if a.level == "error"]
+    assert annotation.message == "Client.get: parameter `proxies` removed"
+    assert annotation.properties["file"] == "src/client.py"
+    assert annotation.properties["line"] == "2"
+    assert annotation.properties["title"] == "Breaking API change (changed)"

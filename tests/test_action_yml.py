@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from specgen_action.github.outputs import DRIFT_OUTPUT_NAMES, OUTPUT_NAMES
+from specgen_action.github.outputs import API_OUTPUT_NAMES, DRIFT_OUTPUT_NAMES, OUTPUT_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"
@@ -38,6 +38,7 @@ NPM_CACHE = os.environ.get("NPM_CONFIG_CACHE") or str(Path.home() / ".npm")
 BASH = shutil.which("bash")
 
 INPUTS = {
+    "fail-on-breaking",
     "gemini-api-key",
     "github-token",
     "paths",
@@ -93,7 +94,7 @@ def test_inputs_and_outputs() -> None:
     assert action["inputs"]["output-dir"]["default"] == ""
     assert action["inputs"]["prune"]["default"] == "true"
     assert action["inputs"]["commit"]["default"] == "false"
-    assert tuple(action["outputs"]) == OUTPUT_NAMES + DRIFT_OUTPUT_NAMES
+    assert tuple(action["outputs"]) == OUTPUT_NAMES + DRIFT_OUTPUT_NAMES + API_OUTPUT_NAMES
     for name, output in action["outputs"].items():
         assert output["value"] == f"${{{{ steps.report.outputs.{name} }}}}"
 

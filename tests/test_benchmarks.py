@@ -24,6 +24,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("bench_packing", ["--quick"]),
         ("bench_batch", ["--quick"]),
         ("bench_budget", ["--quick"]),
+        ("bench_api_diff", ["--quick"]),
     ],
 )
 def test_benchmark_runs_and_prints_a_table(script: str, flags: list[str]) -> None:

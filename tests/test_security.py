@@ -400,7 +400,7 @@ def test_no_name_answer_or_error_can_emit_a_workflow_command(
     outputs = (actions / "output.txt").read_text()
     assert re.findall(r"^([\w-]+)<<ghadelimiter_", outputs, flags=re.M) == [
         "files", "written", "failed", "api-calls", "cache-hits", "duration-seconds",
-        "report-path", "missing", "stale", "orphaned",
+        "report-path", "missing", "stale", "orphaned", "api-changes", "api-breaking",
     ]  # fmt: skip
 
 

@@ -8,22 +8,26 @@ Steps, in the order action.yml runs them:
 - ``run``: run ``specgen generate`` or ``specgen check`` (or, in report mode,
   merge the reports the ``paths`` globs name) and record the exit code. A
   usage or configuration error leaves an ``::error`` carrying its cause and a
-  step summary saying how to fix it.
+  step summary saying how to fix it. Then ``specgen diff --github-event``
+  writes the event's public API changes (a failure there only warns).
 - ``commit``: commit the specs the run changed to the pushed or pull-request
   branch (``commit`` input) and record it in the report; a push the remote
   refuses fails the step, a fork's pull request warns, a merge queue or any
   temporary ref gives a notice; with ``commit-status``, set a commit status
-  on the pushed commit.
-- ``publish``: ``specgen report`` on the run's report (step summary,
+  on the pushed commit. The commit's SHA is the ``sha`` output, where the
+  comment links the specs.
+- ``publish``: ``specgen report`` on the run's report and the API changes (step summary,
   annotations, outputs, PR comment); the outputs are set even with no report.
-- ``finish``: fail the job with the recorded exit code, saying why.
+- ``finish``: fail the job with the recorded exit code, saying why; with
+  ``fail-on-breaking``, fail on a breaking API change too, with an error
+  annotation on each breaking symbol's line.
 
 Inputs reach it as environment variables, never as ``${{ }}`` in a script.
 Settings (``output-dir``, ``model``, ``rpm``...) are ``SPECGEN_*`` variables
 read by :mod:`specgen_action.config` like any other run, where an empty value
 means "not set". The action's own inputs are ``INPUT_MODE``, ``INPUT_PATHS``,
 ``INPUT_SHARD``, ``INPUT_PRUNE``, ``INPUT_COMMENT``, ``INPUT_COMMIT`` and
-``INPUT_COMMIT_STATUS``; none of its variables uses the configuration's
+``INPUT_COMMIT_STATUS``, ``INPUT_FAIL_ON_BREAKING``; none of its variables uses the configuration's
 ``SPECGEN_`` prefix. An error about a ``SPECGEN_*`` variable the action set
 names the input instead (``the timeout input``), as users wrote it.
 """
@@ -55,7 +59,7 @@ from ..redact import redact
 from ..report.model import CommitRecord
 from .commands import error, notice, warning
 from .commit import CommitTarget, auth_env, changed_specs, commit_specs
-from .outputs import DRIFT_OUTPUT_NAMES, OUTPUT_NAMES, write_outputs
+from .outputs import API_OUTPUT_NAMES, DRIFT_OUTPUT_NAMES, OUTPUT_NAMES, write_outputs
 from .summary import render_failure, write_summary
 
 __all__ = [
@@ -80,6 +84,7 @@ _ERROR_LINE = re.compile(r"^specgen(?: [a-z]+)?: error: (.+?)(?: \(see specgen [
 _REPORT_NAME = "specgen-report.json"
 # The reference pages of the major version the workflow runs (`uses: ...@v1`).
 _DOCS_URL = "https://github.com/specgen-dev/specgen-action/blob/v1/docs"
+_API_NAME = "specgen-api-changes.json"
 _KEPT_LINES = 200
 
 
@@ -96,6 +101,7 @@ class ActionInputs:
     commit: bool = False
     commit_status: str | None = None
     """The context of the commit status set on a pushed commit; None: no status."""
+    fail_on_breaking: bool = False
 
 
 def split_list(text: str) -> list[str]:
@@ -137,6 +143,7 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
         comment=_flag(env, "INPUT_COMMENT", "comment", True),
         commit=_flag(env, "INPUT_COMMIT", "commit", False),
         commit_status=status,
+        fail_on_breaking=_flag(env, "INPUT_FAIL_ON_BREAKING", "fail-on-breaking", False),
     )
 
 
@@ -241,11 +248,11 @@ def name_inputs(cause: str) -> str:
     return _SETTING_VARIABLE.sub(name, cause)
 
 
-def _report_path(env: Mapping[str, str]) -> Path:
+def _report_path(env: Mapping[str, str], name: str = _REPORT_NAME) -> Path:
     temp = env.get("RUNNER_TEMP")
     if not temp:
         raise UsageError("RUNNER_TEMP is not set; run this inside GitHub Actions")
-    return Path(temp) / _REPORT_NAME
+    return Path(temp) / name
 
 
 def _say(stdout: TextIO, line: str) -> None:
@@ -310,12 +317,27 @@ def step_run(env: Mapping[str, str], stdout: TextIO) -> int:
             if code == 2:
                 cause = error_cause(stderr_lines) or "specgen exited with 2; see the log above"
                 _usage_error(cause, inputs, env, stdout)
+            else:
+                _diff_api(inputs, env, stdout)
     except SpecgenError as exc:
         code = exit_code(exc)
         _usage_error(str(exc), inputs, env, stdout)
     save = inputs.mode == "generate" and _cache_is_worth_saving(env)
     _outputs(env, {"exit-code": str(code), "save-cache": "true" if save else "false"})
     return 0
+
+
+def _diff_api(inputs: ActionInputs, env: Mapping[str, str], stdout: TextIO) -> None:
+    """``specgen diff --github-event`` into the API changes file; a failure only warns."""
+    target = _report_path(env, _API_NAME)
+    target.unlink(missing_ok=True)
+    if not env.get("GITHUB_EVENT_PATH"):
+        return
+    args = ["diff", "--github-event", "--json", str(target)]
+    code, stderr_lines = _run_cli([*args, "--", *inputs.paths] if inputs.paths else args, stdout)
+    if code != 0:
+        cause = error_cause(stderr_lines) or f"specgen diff exited with {code}"
+        _say(stdout, warning(f"Public API changes not compared: {cause}", title="specgen diff"))
 
 
 def _merge_reports(inputs: ActionInputs, target: Path, cwd: Path, stdout: TextIO) -> None:
@@ -355,11 +377,18 @@ def step_publish(env: Mapping[str, str], stdout: TextIO) -> int:
     report = _report_path(env)
     if not report.is_file():
         _say(stdout, "specgen-action: no report to publish (the error above says why)")
-        empty = dict.fromkeys((*OUTPUT_NAMES, *DRIFT_OUTPUT_NAMES), "0")
+        empty = dict.fromkeys((*OUTPUT_NAMES, *DRIFT_OUTPUT_NAMES, *API_OUTPUT_NAMES), "0")
         empty["report-path"] = ""
         _outputs(env, empty)
         return 0
-    args = ["report", "--summary", *(["--comment"] if comment else []), "--", str(report)]
+    args = ["report", "--summary", *(["--comment"] if comment else [])]
+    api = _report_path(env, _API_NAME)
+    if api.is_file():
+        args += ["--api-diff", str(api)]
+    pushed = env.get("COMMIT_SHA", "").strip()
+    if pushed:
+        args += ["--specs-commit", pushed]
+    args += ["--", str(report)]
     code, _ = _run_cli(args, stdout)
     return code
 
@@ -573,6 +602,7 @@ def _commit(
     _record_commit(env, record)
     if inputs.commit_status:
         _commit_status(env, stdout, inputs.commit_status, pushed.sha, len(paths))
+    _outputs(env, {"sha": pushed.sha})
     return 0
 
 
@@ -612,6 +642,8 @@ def step_finish(env: Mapping[str, str], stdout: TextIO) -> int:
     """The ``finish`` step: exit with the run's code, with one line saying what it means."""
     raw = env.get("EXIT_CODE", "").strip()
     code = int(raw) if raw.isdigit() else 1
+    if code == 0 and read_inputs(env).fail_on_breaking:
+        return _fail_on_breaking(env, stdout)
     if code == 0:
         return 0
     meaning = exit_meaning(code)
@@ -621,6 +653,32 @@ def step_finish(env: Mapping[str, str], stdout: TextIO) -> int:
     else:
         _say(stdout, error(f"specgen exited with {code}: {meaning}", title="specgen-action"))
     return code
+
+
+def _fail_on_breaking(env: Mapping[str, str], stdout: TextIO) -> int:
+    """1 with an ``::error`` on each breaking symbol's line (ten at most), or 0 if none breaks."""
+    from ..apidiff.model import load_api_diff
+    from .commands import ANNOTATION_LIMIT
+
+    path = _report_path(env, _API_NAME)
+    if not path.is_file():
+        _say(stdout, "specgen-action: no API changes were compared; fail-on-breaking has no effect")
+        return 0
+    breaking = load_api_diff(str(path)).breaking
+    if not breaking:
+        return 0
+    for change in breaking[:ANNOTATION_LIMIT]:
+        message = f"{change.symbol}: {'; '.join(change.reasons)}"
+        title = f"Breaking API change ({change.change})"
+        _say(stdout, error(message, file=change.path, line=change.line or None, title=title))
+    more = len(breaking) - ANNOTATION_LIMIT
+    tail = f" ({more} more in the job summary)" if more > 0 else ""
+    _say(
+        stdout,
+        f"specgen-action: failing the job: {len(breaking)} breaking public API change(s){tail} "
+        "and fail-on-breaking is true",
+    )
+    return 1
 
 
 _STEPS = {"run": step_run, "commit": step_commit, "publish": step_publish, "finish": step_finish}

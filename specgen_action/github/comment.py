@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
@@ -89,11 +89,13 @@ def render_comment(
     *,
     marker: str = MARKER,
     max_chars: int = _BUDGET,
+    changes: Sequence[str] = (),
 ) -> str:
     """A compact Markdown comment for ``report``, starting with ``marker``.
 
     ``run_url`` links the full job summary; it is left out unless it is a
-    plain http(s) URL.
+    plain http(s) URL. ``changes`` ("What changed", already escaped) come
+    right after the title, before the run's figures.
     """
     t = report.totals
     head = f"### specgen-action: {outcome(report)}"
@@ -129,7 +131,7 @@ def render_comment(
         figures += f" · Batch API: {t.batch_files} file(s)"
     if models_text(report):
         figures += f" · models: {models_text(report)}"
-    sections = [marker, head, figures]
+    sections = [marker, head, *changes, figures]
     committed = commit_line(report)
     if committed:
         sections.append(committed)

@@ -11,10 +11,18 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..apidiff.model import ApiDiff
 from ..errors import FileAccessError, UsageError
 from ..report.model import RunReport, specs_written
 
-__all__ = ["DRIFT_OUTPUT_NAMES", "OUTPUT_NAMES", "action_outputs", "write_outputs"]
+__all__ = [
+    "API_OUTPUT_NAMES",
+    "DRIFT_OUTPUT_NAMES",
+    "OUTPUT_NAMES",
+    "action_outputs",
+    "api_outputs",
+    "write_outputs",
+]
 
 OUTPUT_NAMES = (
     "files",
@@ -29,6 +37,9 @@ OUTPUT_NAMES = (
 
 DRIFT_OUTPUT_NAMES = ("missing", "stale", "orphaned")
 """Drift counts, written after ``OUTPUT_NAMES`` and declared after them in ``action.yml``."""
+
+API_OUTPUT_NAMES = ("api-changes", "api-breaking")
+"""Public API changes and the breaking ones among them (``specgen diff``), declared last."""
 
 
 def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
@@ -64,6 +75,14 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
         "stale": str(totals.stale),
         "orphaned": str(totals.orphaned),
     }
+
+
+def api_outputs(api: ApiDiff | None) -> dict[str, str]:
+    """``api-changes`` (public API changes) and ``api-breaking`` (those that break callers);
+    0 when no diff was made (not a pull request, or it failed)."""
+    if api is None:
+        return dict.fromkeys(API_OUTPUT_NAMES, "0")
+    return {"api-changes": str(len(api.changes)), "api-breaking": str(len(api.breaking))}
 
 
 def _delimiter(name: str, value: str) -> str:

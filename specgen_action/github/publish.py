@@ -8,15 +8,17 @@ failing comment never loses them. Tokens and keys are masked, never printed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 import httpx
 
-from ..errors import FileAccessError, GitHubError, GitHubPermissionError
+from ..apidiff.model import ApiDiff
+from ..errors import FileAccessError, GitError, GitHubError, GitHubPermissionError
 from ..report.model import RunReport
 from . import commands
+from .changes import spec_links, what_changed
 from .commands import in_github_actions, mask_secrets, warning
 from .comment import (
     DEFAULT_DEADLINE_S,
@@ -26,7 +28,7 @@ from .comment import (
     upsert_comment,
 )
 from .event import fork_of, load_event, pull_request_number
-from .outputs import action_outputs, write_outputs
+from .outputs import action_outputs, api_outputs, write_outputs
 from .summary import render_summary, write_summary
 
 __all__ = ["FORK_NOTE", "publish", "run_url"]
@@ -57,6 +59,8 @@ def publish(
     stdout: TextIO,
     http: httpx.Client | None = None,
     deadline_s: float = DEFAULT_DEADLINE_S,
+    api: ApiDiff | None = None,
+    specs_commit: str | None = None,
 ) -> None:
     """Publish ``report``; ``env`` is the process environment, ``stdout`` the job log.
 
@@ -67,10 +71,18 @@ def publish(
     warning and no error: the comment is a courtesy, the summary has it all.
     ``http`` replaces the client built from ``GITHUB_TOKEN``/``GITHUB_API_URL``;
     the comment takes at most ``deadline_s`` seconds, all its calls together.
+
+    ``api`` (``specgen diff``'s changes) and the specs written open both the
+    summary and the comment under "What changed"; the specs link to their file
+    at ``specs_commit`` (the commit the action pushed), else at the event's head.
     """
+    pushed = report.commit.sha if report.commit and report.commit.state == "pushed" else None
+    links = spec_links(env, specs_commit or pushed or _head_sha(env))
+    existed = _specs_at_base(report, api)
+    changes = what_changed(report, api, existed=existed, links=links, rows=500)
     if not in_github_actions(env):
         if summary:
-            stdout.write(render_summary(report))
+            stdout.write(render_summary(report, changes=changes))
         return
     for line in mask_secrets(env):
         _say(stdout, line)
@@ -83,7 +95,7 @@ def publish(
     if summary:
         summary_path = env.get("GITHUB_STEP_SUMMARY")
         if summary_path:
-            write_summary(Path(summary_path), render_summary(report, overflow))
+            write_summary(Path(summary_path), render_summary(report, overflow, changes=changes))
         else:
             _say(
                 stdout,
@@ -94,9 +106,43 @@ def publish(
             )
     output_path = env.get("GITHUB_OUTPUT")
     if output_path:
-        write_outputs(Path(output_path), action_outputs(report, report_path))
+        write_outputs(
+            Path(output_path), {**action_outputs(report, report_path), **api_outputs(api)}
+        )
     if comment:
-        _comment(report, env, stdout, http, deadline_s)
+        brief = what_changed(
+            report, api, existed=existed, links=links, rows=40, heading="#### What changed"
+        )
+        _comment(report, env, stdout, http, deadline_s, brief)
+
+
+def _head_sha(env: Mapping[str, str]) -> str | None:
+    """The commit the run looked at: the pull request's head, else ``GITHUB_SHA``."""
+    try:
+        payload = load_event(Path(env["GITHUB_EVENT_PATH"]))
+    except (KeyError, FileAccessError):
+        payload = {}
+    pull_request = payload.get("pull_request")
+    head = pull_request.get("head") if isinstance(pull_request, Mapping) else None
+    sha = head.get("sha") if isinstance(head, Mapping) else None
+    return sha if isinstance(sha, str) else env.get("GITHUB_SHA")
+
+
+def _specs_at_base(report: RunReport, api: ApiDiff | None) -> set[str] | None:
+    """Which of the specs written existed at the diff's base (so were updated); None unknown."""
+    specs = [r.spec_path for r in report.files if r.status == "written" and r.spec_path]
+    if api is None or not api.base or not specs:
+        return None
+    from ..apidiff.revision import RevisionFiles
+    from ..select.selection import repo_root
+
+    try:
+        # A cap of 0 bytes: git lists which specs exist, no blob is read.
+        files = RevisionFiles(repo_root(Path.cwd()), api.base, max_bytes=0)
+        files.load(specs)
+    except GitError:
+        return None
+    return {spec for spec in specs if files.get(spec) is not None}
 
 
 FORK_NOTE = (
@@ -126,6 +172,7 @@ def _comment(
     stdout: TextIO,
     http: httpx.Client | None,
     deadline_s: float,
+    changes: Sequence[str],
 ) -> None:
     event_path = env.get("GITHUB_EVENT_PATH")
     if not event_path:
@@ -158,7 +205,7 @@ def _comment(
         )
         return
     marker = comment_marker(env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
-    body = render_comment(report, run_url(env), marker=marker)
+    body = render_comment(report, run_url(env), marker=marker, changes=changes)
     try:
         client = http or github_client(token or "", env.get("GITHUB_API_URL"))
     except GitHubError as exc:

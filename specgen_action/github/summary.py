@@ -410,9 +410,13 @@ def render_summary(
     overflow: Mapping[str, int] | None = None,
     *,
     max_bytes: int = _BUDGET,
+    changes: Sequence[str] = (),
 ) -> str:
-    """The step summary for ``report``; ``overflow`` is what :func:`annotations` left out."""
-    sections = [f"## specgen-action: {outcome(report)}", _byline(report)]
+    """The step summary for ``report``; ``overflow`` is what :func:`annotations` left out.
+
+    ``changes`` ("What changed", already escaped) open it, after the title.
+    """
+    sections = [f"## specgen-action: {outcome(report)}", _byline(report), *changes]
     committed = commit_line(report)
     if committed:
         sections.append(committed)

@@ -55,9 +55,12 @@ __all__ = [
     "Filters",
     "RevisionRange",
     "Selection",
+    "changed_files",
     "in_shard",
     "parse_shard",
+    "pull_request_base",
     "repo_root",
+    "resolve_commit",
     "run_git",
     "select_all",
     "select_event_range",
@@ -512,6 +515,33 @@ def select_range(
     return _diff(root, base_sha, head_sha, filters)
 
 
+def resolve_commit(root: Path, ref: str) -> str:
+    """The full SHA of the commit ``ref`` names; a ``GitError`` naming ``ref`` when unknown."""
+    return _resolve(root, ref)
+
+
+def changed_files(
+    root: Path, base: str, head: str | None, filters: Filters
+) -> list[tuple[str | None, str | None]]:
+    """``(old, new)`` names of the files that differ from ``base`` to ``head`` (None: the work
+    tree, untracked files included): ``(path, None)`` deleted, ``(None, path)`` added, a rename
+    ``(old, new)``; a pair is kept when either name passes the filters."""
+    match = _matcher(filters)
+    out = _run(root, [*_DIFF, base, *([head] if head else []), "--"]).stdout
+    changed, deleted, renamed = _parse_name_status(out)
+    pairs: list[tuple[str | None, str | None]] = [(path, path) for path in changed]
+    pairs += [(path, None) for path in deleted]
+    pairs += renamed
+    if head is None:
+        pairs += [(None, path) for path in _ls_files(root, ["--others", "--exclude-standard"])]
+    kept = {
+        (old, new)
+        for old, new in pairs
+        if (old is not None and match(old)) or (new is not None and match(new))
+    }
+    return sorted(kept, key=lambda pair: (pair[1] or pair[0] or "", pair[0] or ""))
+
+
 def select_since(root: Path, ref: str, filters: Filters) -> Selection:
     """Files changed on ``HEAD`` since it left ``ref`` (``REF...HEAD``)."""
     return select_range(root, ref, "HEAD", merge_base=True, filters=filters)
@@ -574,6 +604,10 @@ def _pull_request_base(root: Path, base: str, head: str) -> tuple[str, str | Non
         "the pull request's merge base is missing from this clone and fetching more "
         f"history failed; {_SHALLOW_HINT}"
     )
+
+
+pull_request_base = _pull_request_base
+"""The merge base of a pull request's base and head, fetching history into a shallow clone."""
 
 
 def _present_or_fetched(root: Path, ref: str) -> tuple[str | None, bool]:

@@ -42,6 +42,6 @@ of docstrings and comments). Imports only flow in that order, downwards.
 from __future__ import annotations
 
 from ._docs import _summary as doc_summary
-from ._skeleton import build_skeleton
+from ._skeleton import build_skeleton, public_symbols
 
-__all__ = ["build_skeleton", "doc_summary"]
+__all__ = ["build_skeleton", "doc_summary", "public_symbols"]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..parsing import LANGUAGES, parse, query, source_bytes
-from ..specs.model import FileSpec
+from ..specs.model import FileSpec, Symbol
 from ._common import _File
 from ._go import _GO_QUERY, _go
 from ._java import _JAVA_QUERY, _java, _java_imports, _java_raised
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from ..source import Source
 
-__all__ = ["build_skeleton"]
+__all__ = ["build_skeleton", "public_symbols"]
 
 _SYNTAX_ERROR = "The file has syntax errors; the parse, and so this spec, may be incomplete."
 
@@ -59,6 +59,22 @@ def build_skeleton(source: Source, tree: Tree | None = None) -> FileSpec:
         raises=raises,
         edge_cases=[_SYNTAX_ERROR] if root.has_error and _has_syntax_error(file, root) else [],
     )
+
+
+def public_symbols(source: Source, tree: Tree | None = None) -> tuple[list[Symbol], bool]:
+    """Only the public symbols of ``source``, and whether its parse has syntax errors.
+
+    What ``specgen diff`` compares, at a fraction of ``build_skeleton``'s cost:
+    no purpose, imports or raised errors. Never raises for broken code.
+    """
+    if tree is None and source.language in LANGUAGES:
+        tree = parse(source.text, source.language)
+    if tree is None:
+        return [], False
+    file = _File(source_bytes(source.text), source.language)
+    root = tree.root_node
+    _EXTRACTORS[_family(source.language)](file, root)
+    return file.symbols, root.has_error and _has_syntax_error(file, root)
 
 
 def _has_syntax_error(file: _File, root: Node) -> bool:
