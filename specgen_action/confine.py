@@ -9,8 +9,10 @@ keeps clear of the specs and of tracked files, since its ``.gitignore`` of
 ``*`` hides from git everything beside it.
 
 Only a cache directory named by the caller (a flag or ``SPECGEN_*``, as the
-action names one under the runner's temporary directory) may lie outside the
-repository, as long as it does not contain it: the checkout cannot set those.
+action names one under the runner's temporary directory), and a spec directory
+given as ``--out`` on the command line, may lie outside the repository, as long
+as they do not contain it: the checkout cannot set those. The action's
+``output-dir`` stays inside, since its specs are committed and uploaded.
 A failure is a ``UsageError`` naming the setting and where its value came from.
 """
 
@@ -58,10 +60,12 @@ def _refusal(real: Path, real_root: Path, *, may_leave: bool) -> str | None:
 def check_out_dir_place(root: Path, out_dir: Path, value: str, origin: str) -> None:
     """Raise ``UsageError`` unless the spec directory ``out_dir`` may be written to.
 
-    ``value`` is the setting as given, ``origin`` where it came from.
+    ``value`` is the setting as given, ``origin`` where it came from (``--out``
+    on the command line may name a directory outside the repository).
     """
     real_root = root.resolve()
-    why = _refusal(_real(out_dir, origin, value), real_root, may_leave=False)
+    may_leave = origin.startswith("--")
+    why = _refusal(_real(out_dir, origin, value), real_root, may_leave=may_leave)
     if why is not None:
         raise UsageError(f"{origin} {why}: {value}")
 

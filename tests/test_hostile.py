@@ -98,9 +98,10 @@ def outside(tmp_path: Path) -> Path:
 def test_an_out_setting_that_leaves_the_repository_is_refused(
     repo: GitRepo, cli: CLI, outside: Path, value: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``out`` from pyproject, a flag or SPECGEN_OUT (the action's output-dir) must name a
-    folder of the repository outside .git and .github: else one line naming the setting
-    and where it came from, exit 2, and nothing written anywhere."""
+    """``out`` from pyproject or SPECGEN_OUT (the action's output-dir) must name a folder of
+    the repository outside .git and .github, and ``--out`` may only leave the repository
+    (the caller's own choice): else one line naming the setting and where it came from,
+    exit 2, and nothing written anywhere."""
     value = value.format(outside=outside)
     repo.write("a.py", PY)
     repo.write(".github/workflows/ci.yml", "on: push\n")
@@ -111,8 +112,9 @@ def test_an_out_setting_that_leaves_the_repository_is_refused(
         result = cli(command)
         assert_one_line(result.code, result.err, "[tool.specgen] out in pyproject.toml", value)
     (repo.root / "pyproject.toml").unlink()
-    result = cli("generate", "--out", value)
-    assert_one_line(result.code, result.err, "--out", value)
+    if value not in ("../outside", str(outside)):  # --out may leave; never into .git/.github
+        result = cli("generate", "--out", value)
+        assert_one_line(result.code, result.err, "--out", value)
     monkeypatch.setenv("SPECGEN_OUT", value)
     result = cli("generate")
     assert_one_line(result.code, result.err, "SPECGEN_OUT", value)
@@ -120,6 +122,20 @@ def test_an_out_setting_that_leaves_the_repository_is_refused(
     assert tree(repo.root / ".git") == before
     assert tree(repo.root / ".github") == ["workflows", "workflows/ci.yml"]
     assert not list(repo.root.rglob("*.py.md"))
+
+
+def test_out_given_on_the_command_line_may_leave_the_repository(
+    repo: GitRepo, cli: CLI, tmp_path: Path
+) -> None:
+    """``--out`` typed by the caller (not the checkout) may name a folder outside the
+    repository: the specs are written there and nothing inside the repository changes."""
+    elsewhere = tmp_path / "elsewhere-specs"
+    repo.write("a.py", PY)
+    repo.commit()
+    result = cli("generate", "--out", str(elsewhere))
+    assert result.code == 0, result.err
+    assert (elsewhere / "a.py.md").is_file()
+    assert repo.git("status", "--porcelain") == ""
 
 
 def test_out_outside_the_repository_deletes_nothing_there(
