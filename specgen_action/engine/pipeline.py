@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..chunking import chunk_source
@@ -192,17 +193,15 @@ def generate(
     if jobs:
         remaining = max(deadline_at - time.monotonic(), 0.0)
         result = asyncio.run(_schedule(jobs, provider, options, write, progress, stop, remaining))
-    report = RunReport(
-        tool_version=__version__,
-        provider=provider.name,
-        model=provider.model,
-        started_at=started_at,
-        wall_s=round(time.monotonic() - clock, 3),
+    report = _run_report(
+        provider,
+        options,
+        started_at,
+        clock,
+        shown_out,
         timed_out=result.timed_out,
         interrupted=result.interrupted,
         fatal=str(result.fatal) if result.fatal is not None else None,
-        shard=options.shard,
-        out_dir=shown_out,
         files=[*records, *result.files],
         calls=result.calls,
         batches=result.batches,
@@ -272,7 +271,22 @@ def dry_run(
         )
         for job in jobs
     ]
-    report = RunReport(
+    report = _run_report(
+        provider, options, started_at, clock, shown_out, files=[*records, *planned], plan=plan
+    )
+    return finish_report(report, price)
+
+
+def _run_report(
+    provider: Producer,
+    options: GenerateOptions,
+    started_at: str,
+    clock: float,
+    shown_out: str,
+    **fields: Any,
+) -> RunReport:
+    """The report of a run (or a dry run) that started at ``clock``, with ``fields`` beside."""
+    return RunReport(
         tool_version=__version__,
         provider=provider.name,
         model=provider.model,
@@ -280,10 +294,8 @@ def dry_run(
         wall_s=round(time.monotonic() - clock, 3),
         shard=options.shard,
         out_dir=shown_out,
-        files=[*records, *planned],
-        plan=plan,
+        **fields,
     )
-    return finish_report(report, price)
 
 
 async def _schedule(
