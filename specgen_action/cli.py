@@ -36,11 +36,12 @@ if TYPE_CHECKING:
     from .config import Config
     from .engine.batch import BatchOptions
     from .engine.budget import Budget
-    from .engine.pipeline import GenerateOptions, Stop
+    from .engine.pipeline import GenerateOptions
     from .engine.scheduler import Priced
     from .providers.base import Provider
     from .report.model import RunReport
     from .select.selection import Filters, Selection
+    from .signals import Stop
     from .specs.drift import SpecCheck
 
 __all__ = ["EXIT_CHANGED", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
@@ -73,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _generate(args: argparse.Namespace, env: dict[str, str], started: float) -> int:
-    from .engine.pipeline import stop_on_signals
+    from .signals import stop_on_signals
 
     # From here on SIGINT and SIGTERM end the run the way the deadline does, with a report.
     with stop_on_signals() as stop:

@@ -36,6 +36,7 @@ from specgen_action.providers.base import (
     SynthesisRequest,
     Usage,
 )
+from specgen_action.signals import Stop
 from specgen_action.source import Source
 from specgen_action.specs.model import ChunkAnalysis, FileSpec, Symbol
 from tests.virtual_time import run_virtual
@@ -263,7 +264,7 @@ def test_stop_event_interrupts() -> None:
     """Setting the stop event interrupts the run and reports the rest interrupted."""
 
     async def main() -> ScheduleResult:
-        stop = asyncio.Event()
+        stop = Stop()
         provider = ScriptedProvider(lambda _k, _a: 30.0)
         asyncio.get_running_loop().call_later(0.2, stop.set)
         return await schedule(

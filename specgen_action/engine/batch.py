@@ -77,6 +77,7 @@ from ..providers.base import (
 from ..providers.pricing import batch_price
 from ..providers.prompts import described_symbols
 from ..report.model import BatchRecord, FileRecord
+from ..signals import Stop
 from ..specs.model import ChunkAnalysis
 from ..specs.writer import write_atomic
 from ..text import first_problem
@@ -208,7 +209,7 @@ async def run_batch(
     options: BatchOptions,
     timeout_s: float | None = None,
     progress: Progress | None = None,
-    stop: asyncio.Event | None = None,
+    stop: Stop | None = None,
     budget: Budget | None = None,
     price: tuple[float, float] | None = None,
     fallbacks: Sequence[Priced] = (),
@@ -221,7 +222,7 @@ async def run_batch(
     batch_provider = _batch_provider(provider)
     if batch_provider is None:
         raise BatchError(f"the {provider.name} provider has no batch mode")
-    stop = stop or asyncio.Event()
+    stop = stop or Stop()
     started = time.monotonic()
     until = None if deadline_s is None else started + deadline_s
     state = _State()
@@ -291,7 +292,7 @@ class _BatchRun:
     cache_dir: Path
     options: BatchOptions
     state: _State
-    stop: asyncio.Event
+    stop: Stop
     until: float | None
     budget: Budget | None
     price: tuple[float, float] | None

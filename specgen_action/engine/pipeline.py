@@ -11,10 +11,8 @@ rewrites a spec a model wrote: it is reported ``kept``.
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +26,7 @@ from ..parsing import parse
 from ..providers.base import Producer, Provider
 from ..report.model import KEPT_REASON, PRUNED_REASON, FileRecord, RunReport, finish_report
 from ..select.selection import Selection
+from ..signals import Stop, loop_signals, stop_on_signals
 from ..skeleton import build_skeleton
 from ..source import Skipped, Source, read_source
 from ..specs.model import FileSpec
@@ -47,7 +46,7 @@ from .batch import BatchOptions, run_batch
 from .budget import Budget
 from .scheduler import FileJob, Limits, OnFile, Priced, Progress, ScheduleResult, schedule
 
-__all__ = ["GenerateOptions", "Stop", "dry_run", "generate", "stop_on_signals"]
+__all__ = ["GenerateOptions", "dry_run", "generate"]
 
 GENERATOR = f"specgen-action {__version__}"
 
@@ -89,49 +88,6 @@ class GenerateOptions:
         """The known price of every model of the chain, by name."""
         chain = [(provider, self.price), *self.fallbacks]
         return {each.model: price for each, price in chain if each.model and price is not None}
-
-
-class Stop:
-    """Set when the run must end now (SIGINT, SIGTERM); it then ends like the deadline does."""
-
-    def __init__(self) -> None:
-        self._set = False
-        self._wake: Callable[[], None] | None = None
-
-    def set(self) -> None:
-        """Ask the run to stop; safe to call from a signal handler."""
-        self._set = True
-        if self._wake is not None:
-            self._wake()
-
-    def is_set(self) -> bool:
-        """Whether ``set`` was called."""
-        return self._set
-
-    def wake_with(self, wake: Callable[[], None] | None) -> None:
-        """Call ``wake`` on ``set`` (to wake an event loop), or nothing for None."""
-        self._wake = wake
-
-
-@contextmanager
-def stop_on_signals() -> Iterator[Stop]:
-    """While inside, SIGINT and SIGTERM set the yielded ``Stop`` instead of ending the process.
-
-    Outside the main thread (where handlers cannot be installed) signals keep
-    their usual effect.
-    """
-    stop = Stop()
-    previous = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[signum] = signal.signal(signum, lambda _signum, _frame: stop.set())
-        except ValueError:
-            break  # not the main thread
-    try:
-        yield stop
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def generate(
@@ -309,62 +265,40 @@ async def _schedule(
 ) -> ScheduleResult:
     # Ctrl-C and a CI cancel end the run the way the deadline does: finished specs
     # are on disk already, the rest is reported, and the report is still written.
-    event = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def wake() -> None:
-        loop.call_soon_threadsafe(event.set)
-
-    stop.wake_with(wake)
-    if stop.is_set():
-        event.set()
-    # The loop's own handlers also wake it when a signal lands on another thread.
-    handled = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        previous = signal.getsignal(signum)
+    async with loop_signals(stop):
         try:
-            loop.add_signal_handler(signum, stop.set)
-        except (ValueError, RuntimeError, NotImplementedError):
-            continue  # not the main thread, or a platform without signal handlers
-        handled[signum] = previous
-    try:
-        if options.batch is not None and options.cache_dir is not None:
-            return await run_batch(
+            if options.batch is not None and options.cache_dir is not None:
+                return await run_batch(
+                    jobs,
+                    provider,
+                    options.limits,
+                    on_file=write,
+                    cache_dir=options.cache_dir,
+                    deadline_s=remaining_s,
+                    timeout_s=options.deadline_s,
+                    options=options.batch,
+                    progress=progress,
+                    stop=stop,
+                    budget=options.budget,
+                    price=options.price,
+                    fallbacks=options.fallbacks,
+                )
+            return await schedule(
                 jobs,
                 provider,
                 options.limits,
                 on_file=write,
                 cache_dir=options.cache_dir,
                 deadline_s=remaining_s,
-                timeout_s=options.deadline_s,
-                options=options.batch,
                 progress=progress,
-                stop=event,
+                stop=stop,
+                timeout_s=options.deadline_s,
                 budget=options.budget,
                 price=options.price,
                 fallbacks=options.fallbacks,
             )
-        return await schedule(
-            jobs,
-            provider,
-            options.limits,
-            on_file=write,
-            cache_dir=options.cache_dir,
-            deadline_s=remaining_s,
-            progress=progress,
-            stop=event,
-            timeout_s=options.deadline_s,
-            budget=options.budget,
-            price=options.price,
-            fallbacks=options.fallbacks,
-        )
-    finally:
-        for signum, previous in handled.items():
-            loop.remove_signal_handler(signum)
-            if previous is not None:  # None: a handler not set from Python, left as it is
-                signal.signal(signum, previous)  # back to stop_on_signals' handler
-        stop.wake_with(None)
-        await provider.aclose()
+        finally:
+            await provider.aclose()
 
 
 def _halted(stop: Stop, options: GenerateOptions) -> str:

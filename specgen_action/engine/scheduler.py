@@ -58,6 +58,7 @@ from ..errors import (
 from ..providers.base import ChunkRequest, PackAnswer, Provider, Request, SynthesisRequest
 from ..providers.prompts import described_symbols
 from ..report.model import BatchRecord, CallOutcome, CallRecord, FileRecord, FileStatus
+from ..signals import Stop
 from ..source import Source
 from ..specs.model import ChunkAnalysis, FileSpec, assemble
 from .budget import Budget, Reservation, answer_floor
@@ -227,7 +228,7 @@ async def schedule(
     cache_dir: Path | None = None,
     deadline_s: float | None = None,
     progress: Progress | None = None,
-    stop: asyncio.Event | None = None,
+    stop: Stop | None = None,
     timeout_s: float | None = None,
     budget: Budget | None = None,
     price: tuple[float, float] | None = None,
