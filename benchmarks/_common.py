@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from specgen_action.chunking import chunk_source
-from specgen_action.engine.batch import BatchOptions
-from specgen_action.engine.pipeline import GenerateOptions, generate
-from specgen_action.engine.scheduler import Limits
+from specgen_action.engine.context import BatchOptions, Limits, RunContext
+from specgen_action.engine.pipeline import generate
 from specgen_action.providers.pricing import DEFAULT_MODEL, price_for
 from specgen_action.report.model import RunReport
 from specgen_action.select.selection import Filters, select_all
@@ -137,10 +136,10 @@ def generate_specs(
         root,
         selection,
         provider,
-        GenerateOptions(
+        RunContext(
             out_dir=root / "specs",
             limits=limits,
-            deadline_s=deadline_s,
+            timeout_s=deadline_s,
             cache_dir=cache_dir,
             max_bytes=1 << 20,
             chunk_tokens=chunk_tokens,

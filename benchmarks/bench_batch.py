@@ -42,8 +42,7 @@ from benchmarks._common import (
     table,
 )
 from fakes.gemini_server import FakeGemini
-from specgen_action.engine.batch import BatchOptions
-from specgen_action.engine.scheduler import Limits
+from specgen_action.engine.context import BatchOptions, Limits
 from specgen_action.providers.pricing import DEFAULT_MODEL
 from specgen_action.report.model import RunReport
 

@@ -54,7 +54,7 @@ from benchmarks._common import (
     table,
 )
 from fakes.gemini_server import FakeGemini, PartScript, parts_at_rate
-from specgen_action.engine.scheduler import Limits
+from specgen_action.engine.context import Limits
 from specgen_action.providers.pricing import DEFAULT_MODEL
 from specgen_action.specs.model import ChunkAnalysis
 

@@ -51,7 +51,7 @@ from benchmarks._common import (
 )
 from fakes.gemini_server import FakeGemini
 from specgen_action.chunking import chunk_source
-from specgen_action.engine.scheduler import Limits
+from specgen_action.engine.context import Limits
 from specgen_action.errors import ProviderError, RateLimited
 from specgen_action.parsing import parse
 from specgen_action.providers.base import ChunkRequest

@@ -37,8 +37,8 @@ from pathlib import Path
 from benchmarks._common import machine, table
 from specgen_action.chunking import DEFAULT_CHUNK_TOKENS
 from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
-from specgen_action.engine.pipeline import GenerateOptions, generate
-from specgen_action.engine.scheduler import Limits
+from specgen_action.engine.context import Limits, RunContext
+from specgen_action.engine.pipeline import generate
 from specgen_action.parsing import language_for, parse
 from specgen_action.providers.static import StaticProvider
 from specgen_action.report.model import RunReport
@@ -159,10 +159,10 @@ def _run_pipeline(root: Path) -> tuple[float, RunReport]:
         root,
         selection,
         StaticProvider(),
-        GenerateOptions(
+        RunContext(
             out_dir=root / "specs",
             limits=Limits(),
-            deadline_s=3600,
+            timeout_s=3600,
             cache_dir=None,
             max_bytes=DEFAULT_MAX_BYTES,
             chunk_tokens=DEFAULT_CHUNK_TOKENS,

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from . import __version__
 from .errors import (
@@ -34,10 +34,8 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .config import Config
-    from .engine.batch import BatchOptions
     from .engine.budget import Budget
-    from .engine.pipeline import GenerateOptions
-    from .engine.scheduler import Priced
+    from .engine.context import BatchOptions, Priced, RunContext
     from .providers.base import Provider
     from .report.model import RunReport
     from .select.selection import Filters, Selection
@@ -84,8 +82,6 @@ def _generate(args: argparse.Namespace, env: dict[str, str], started: float) -> 
 def _generate_until(
     args: argparse.Namespace, env: dict[str, str], started: float, stop: Stop
 ) -> int:
-    from dataclasses import replace
-
     from .engine.pipeline import generate
     from .providers.pricing import price_for
     from .report.console import ConsoleProgress, print_summary
@@ -97,28 +93,32 @@ def _generate_until(
     selection = _select(args, root, filters, env, shard, out_dir)
     _say_notes(selection)
     if config.dry_run:
-        return _dry_run(args, root, config, selection, out_dir)
+        return _dry_run(args, root, config, selection, out_dir, started)
     provider = _provider(config, env)
     price = price_for(provider.model, config.prices) if provider.model else None
     fallbacks = _fallbacks(config, provider)
     budget, batch = _budget_and_batch(config, [(provider, price), *fallbacks], env)
-    options = replace(
-        _options(args, root, config, out_dir),
-        price=price,
-        budget=budget,
-        batch=batch,
-        keep_model_specs=config.provider == "auto" and not provider.makes_calls,
-        fallbacks=tuple(fallbacks),
-    )
     # Offline runs take a blink; progress is for runs that wait on a model.
     progress = None
     if provider.makes_calls:
         live = sys.stderr.isatty() and "GITHUB_ACTIONS" not in env
         progress = ConsoleProgress(sys.stderr, live=live)
+    context = _context(
+        args,
+        root,
+        config,
+        out_dir,
+        started,
+        price=price,
+        fallbacks=tuple(fallbacks),
+        budget=budget,
+        batch=batch,
+        keep_model_specs=config.provider == "auto" and not provider.makes_calls,
+        progress=progress,
+        stop=stop,
+    )
     try:
-        report = generate(
-            root, selection, provider, options, progress=progress, stop=stop, started=started
-        )
+        report = generate(root, selection, provider, context)
     finally:
         if progress is not None:
             progress.close()
@@ -155,24 +155,30 @@ def _generate_until(
     return code
 
 
-def _options(
-    args: argparse.Namespace, root: Path, config: Config, out_dir: Path
-) -> GenerateOptions:
-    """The run's options that a dry run shares with a real run."""
+def _context(
+    args: argparse.Namespace,
+    root: Path,
+    config: Config,
+    out_dir: Path,
+    started: float,
+    **run: Any,
+) -> RunContext:
+    """The run's one context, from ``config``: ``run`` holds what the provider decided."""
     from .config import resolve_path
-    from .engine.pipeline import GenerateOptions
-    from .engine.scheduler import Limits
+    from .engine.context import Limits, RunContext
 
-    return GenerateOptions(
+    return RunContext(
         out_dir=out_dir,
         limits=Limits.from_config(config),
-        deadline_s=config.timeout,
         cache_dir=resolve_path(root, config.cache_dir) if config.cache else None,
         max_bytes=config.max_bytes,
         chunk_tokens=config.chunk_tokens,
+        timeout_s=config.timeout,
+        started=started,
         prune=args.prune,
         find_orphans=_selects_everything(args),
         shard=args.shard,
+        **run,
     )
 
 
@@ -182,6 +188,7 @@ def _dry_run(
     config: Config,
     selection: Selection,
     out_dir: Path,
+    started: float,
 ) -> int:
     """``generate --dry-run``: the plan of the run, with no provider, call or write.
 
@@ -206,7 +213,7 @@ def _dry_run(
             (Identity("gemini", name, PROMPT_VERSION), price_for(name, config.prices))
             for name in (config.model, *config.fallback_models)
         ]
-    report = dry_run(root, selection, chain, _options(args, root, config, out_dir))
+    report = dry_run(root, selection, chain, _context(args, root, config, out_dir, started))
     report.notes = list(selection.notes)
     if args.report:
         _write_report(report, args.report)
@@ -501,8 +508,8 @@ def _budget_and_batch(
     env: Mapping[str, str],
 ) -> tuple[Budget | None, BatchOptions | None]:
     """The run's ``--max-cost`` budget and ``--batch`` options, checked against the models."""
-    from .engine.batch import BatchOptions
     from .engine.budget import Budget
+    from .engine.context import BatchOptions
 
     provider = chain[0][0]
     budget = None

@@ -18,7 +18,7 @@ import pytest
 
 from fakes.gemini_server import FakeGemini
 from specgen_action.engine.batch import LOCK_NAME, RECORD_NAME, synthesis_by_batch
-from specgen_action.engine.scheduler import Limits
+from specgen_action.engine.context import Limits
 from specgen_action.providers import gemini
 from specgen_action.providers.pricing import DEFAULT_MODEL
 from tests.conftest import CLI, GitRepo, python_module

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from fakes.gemini_server import FakeGemini, Fault, first
-from specgen_action.engine.pipeline import GenerateOptions, generate
-from specgen_action.engine.scheduler import Limits
+from specgen_action.engine.context import Limits, RunContext
+from specgen_action.engine.pipeline import generate
 from specgen_action.providers.gemini import make_gemini_provider
 from specgen_action.report.model import RunReport
 from specgen_action.select.selection import Filters, select_all
@@ -228,15 +228,15 @@ def generate_files(repo: GitRepo, count: int, limits: Limits) -> RunReport:
     repo.commit()
     selection = select_all(repo.root, Filters(("*.py",), (), "specs"))
     provider = make_gemini_provider(model=MODEL, request_timeout_s=10)
-    options = GenerateOptions(
+    context = RunContext(
         out_dir=repo.root / "specs",
         limits=limits,
-        deadline_s=60,
+        timeout_s=60,
         cache_dir=None,
         max_bytes=1 << 20,
         chunk_tokens=4000,
     )
-    return generate(repo.root, selection, provider, options)
+    return generate(repo.root, selection, provider, context)
 
 
 def test_rpm_limit_is_respected_with_at_most_one_rejection(repo: GitRepo, fake: FakeGemini) -> None:

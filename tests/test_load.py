@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from fakes.gemini_server import FakeGemini
+from specgen_action.engine.context import Limits, RunContext
 from specgen_action.engine.packing import PACK_ENTRIES_MAX
-from specgen_action.engine.pipeline import GenerateOptions, generate
-from specgen_action.engine.scheduler import Limits
+from specgen_action.engine.pipeline import generate
 from specgen_action.providers.base import Provider
 from specgen_action.providers.gemini import make_gemini_provider
 from specgen_action.providers.static import StaticProvider
@@ -123,15 +123,15 @@ def open_fds() -> int:
 
 def run_in_process(root: Path, provider: Provider) -> None:
     selection = select_all(root, Filters(("*.py", "*.ts"), (), "specs"))
-    options = GenerateOptions(
+    context = RunContext(
         out_dir=root / "specs",
         limits=Limits(rpm=0, tpm=0, concurrency=32, wait_initial=0.01, wait_max=0.05),
-        deadline_s=120,
+        timeout_s=120,
         cache_dir=root / ".specgen-cache",
         max_bytes=1 << 20,
         chunk_tokens=4000,
     )
-    report = generate(root, selection, provider, options)
+    report = generate(root, selection, provider, context)
     assert report.totals.failed == report.totals.timeout == 0
     assert report.totals.files == len(selection.paths)
 

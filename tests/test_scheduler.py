@@ -5,20 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from specgen_action.chunking import Chunk
 from specgen_action.engine.budget import Budget
+from specgen_action.engine.context import Limits, RunContext
 from specgen_action.engine.gate import Cooldown
-from specgen_action.engine.scheduler import (
-    FileJob,
-    Limits,
-    RunState,
-    ScheduleResult,
-    Silent,
-    schedule,
-)
+from specgen_action.engine.progress import RunState, Silent
+from specgen_action.engine.scheduler import FileJob, ScheduleResult, schedule
 from specgen_action.errors import (
     AuthenticationError,
     ContentBlocked,
@@ -120,8 +116,9 @@ def run(
     jobs: list[FileJob],
     provider: ScriptedProvider,
     limits: Limits = FAST,
-    **kwargs: object,
+    **settings: Any,
 ) -> tuple[ScheduleResult, dict[str, FileSpec]]:
+    """Schedule ``jobs`` under a run context of ``limits`` and ``settings`` on a virtual clock."""
     written: dict[str, FileSpec] = {}
 
     def on_file(job: FileJob, spec: FileSpec, model: str | None) -> bool:
@@ -129,7 +126,8 @@ def run(
         return True
 
     # On a virtual clock: waits take no time and every schedule below is exact.
-    result = run_virtual(schedule(jobs, provider, limits, on_file=on_file, **kwargs))  # type: ignore[arg-type]
+    context = RunContext(out_dir=Path("specs"), limits=limits, **settings)
+    result = run_virtual(schedule(jobs, provider, context, on_file))
     return result, written
 
 
@@ -239,7 +237,7 @@ def test_failed_chunk_stops_its_siblings() -> None:
         return ContentBlocked("blocked") if key.endswith("#0") else 5.0
 
     provider = ScriptedProvider(script)
-    result, _ = run([make_job("a", chunks=3)], provider, deadline_s=3.0)
+    result, _ = run([make_job("a", chunks=3)], provider, timeout_s=3.0)
     assert not result.timed_out
     assert result.files[0].status == "failed"
 
@@ -252,7 +250,7 @@ def test_deadline_keeps_finished_files_and_reports_the_rest() -> None:
 
     provider = ScriptedProvider(script)
     jobs = [make_job("fast1"), make_job("slow"), make_job("fast2")]
-    result, written = run(jobs, provider, deadline_s=0.5)
+    result, written = run(jobs, provider, timeout_s=0.5)
     assert result.timed_out
     assert sorted(written) == ["fast1", "fast2"]
     status = {r.path: r.status for r in result.files}
@@ -267,9 +265,8 @@ def test_stop_event_interrupts() -> None:
         stop = Stop()
         provider = ScriptedProvider(lambda _k, _a: 30.0)
         asyncio.get_running_loop().call_later(0.2, stop.set)
-        return await schedule(
-            [make_job("a")], provider, FAST, on_file=lambda _j, _s, _m: True, stop=stop
-        )
+        context = RunContext(out_dir=Path("specs"), limits=FAST, stop=stop)
+        return await schedule([make_job("a")], provider, context, lambda _j, _s, _m: True)
 
     result = run_virtual(main())
     assert result.interrupted
@@ -394,7 +391,7 @@ def test_concurrent_429s_without_retry_info_cost_one_doubling_per_wave() -> None
     # Doubled once per 429, eight 429s would make the pause 0.05 * 2**7 = 6.4 s, past the
     # deadline; doubled once per burst it is 0.05 s.
     limits = Limits(rpm=0, tpm=0, concurrency=8, attempts=3, wait_initial=0.05, wait_max=30)
-    result, written = run([make_job(f"f{i}") for i in range(8)], provider, limits, deadline_s=3.0)
+    result, written = run([make_job(f"f{i}") for i in range(8)], provider, limits, timeout_s=3.0)
     assert not result.timed_out
     assert len(written) == 8
     assert [c.outcome for c in result.calls].count("rate_limited") == 8
@@ -409,7 +406,7 @@ def test_a_bug_in_a_packed_call_surfaces_instead_of_hanging() -> None:
         raise RuntimeError("bug")
 
     with pytest.raises(RuntimeError, match="bug"):
-        run([make_job("a"), make_job("b")], ScriptedProvider(script), deadline_s=30.0)
+        run([make_job("a"), make_job("b")], ScriptedProvider(script), timeout_s=30.0)
 
 
 class Ticks(Silent):

@@ -45,8 +45,8 @@ import json
 import math
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, cast
@@ -83,19 +83,11 @@ from ..specs.writer import write_atomic
 from ..text import first_problem
 from .budget import Budget, Reservation, answer_floor, call_floor
 from .cache import AnswerCache, ensure_cache_dir, load_cached, store_cached
+from .context import BatchOptions, Limits, RunContext
 from .packing import PACK_TOKENS_MAX, plan_packs, split_usage
-from .scheduler import (
-    FileJob,
-    Limits,
-    OnFile,
-    Priced,
-    Progress,
-    ScheduleResult,
-    schedule,
-    synthesis_text,
-)
+from .scheduler import FileJob, OnFile, ScheduleResult, schedule, synthesis_text
 
-__all__ = ["LOCK_NAME", "RECORD_NAME", "BatchOptions", "run_batch", "synthesis_by_batch"]
+__all__ = ["LOCK_NAME", "RECORD_NAME", "run_batch", "synthesis_by_batch"]
 
 RECORD_NAME = "batch-jobs.json"
 """The job record, kept in the cache directory."""
@@ -109,18 +101,6 @@ _LOCK_POLL_S = 0.05
 """How often a run waiting for another run's lock tries again."""
 _FORGET_PATIENCE_S = 2.0
 """How long a run waits for the lock only to drop a collected job from the record."""
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    """How a batch run polls and reports."""
-
-    poll_s: float = 5.0
-    """The first wait between polls; it grows ``poll_growth`` times up to ``poll_max_s``."""
-    poll_max_s: float = 60.0
-    poll_growth: float = 1.5
-    say: Callable[[str], None] = lambda line: None
-    """Receives one line per job event (submitted, state changes, collected, recorded)."""
 
 
 def synthesis_by_batch(calls: int, limits: Limits, first_job_s: float | None) -> bool:
@@ -199,37 +179,23 @@ class _State:
 
 
 async def run_batch(
-    jobs: Sequence[FileJob],
-    provider: Provider,
-    limits: Limits,
-    *,
-    on_file: OnFile,
-    cache_dir: Path,
-    deadline_s: float | None,
-    options: BatchOptions,
-    timeout_s: float | None = None,
-    progress: Progress | None = None,
-    stop: Stop | None = None,
-    budget: Budget | None = None,
-    price: tuple[float, float] | None = None,
-    fallbacks: Sequence[Priced] = (),
+    jobs: Sequence[FileJob], provider: Provider, context: RunContext, on_file: OnFile
 ) -> ScheduleResult:
     """Analyse ``jobs`` through batch jobs, then write every spec through ``schedule``.
 
-    ``deadline_s`` is what is left of the job-wide ``timeout_s`` (which reasons name).
-    Jobs go to the configured model; ``fallbacks`` serve the calls made afterwards.
+    ``context`` is the run's (its ``batch`` options and ``cache_dir`` are
+    required). Jobs go to the configured model; the fallbacks serve the calls
+    made afterwards.
     """
     batch_provider = _batch_provider(provider)
     if batch_provider is None:
         raise BatchError(f"the {provider.name} provider has no batch mode")
-    stop = stop or Stop()
-    started = time.monotonic()
-    until = None if deadline_s is None else started + deadline_s
+    if context.batch is None or context.cache_dir is None:
+        raise BatchError("a batch run needs batch options and a cache directory")
+    limits, cache_dir, stop = context.limits, context.cache_dir, context.stop
     state = _State()
     by_path = {job.source.path: job for job in jobs}
-    run = _BatchRun(
-        batch_provider, cache_dir, options, state, stop, until, budget, price, limits.pack_tokens
-    )
+    run = _BatchRun(batch_provider, context, cache_dir, context.batch, state)
     # The keys the scheduler looks up afterwards: what a job answers is found there.
     cache = AnswerCache.of(provider, cache_dir)
 
@@ -251,7 +217,7 @@ async def run_batch(
         if recorded or synthesis_by_batch(calls, limits, state.first_job_s):
             await run.round("synthesis", synthesis, by_path)
         else:
-            options.say(
+            run.options.say(
                 f"batch: {len(synthesis)} synthesis request(s) go as {calls} call(s) "
                 f"(they fit {limits.rpm or 'unlimited'} requests per {limits.period_s:g} s "
                 "sooner than a second job)"
@@ -262,41 +228,24 @@ async def run_batch(
         for job in jobs
         if job.source.path not in state.failed and job.source.path not in state.left
     ]
-    remaining = None if until is None else max(until - time.monotonic(), 0.001)
+    terms = context
     if run.timed_out:
         # Past the deadline only what needs no call is done: specs whose answers are all cached.
         rest = [job for job in rest if _ready(job, cache)]
-        remaining = None
+        terms = replace(context, timeout_s=None)
     result = ScheduleResult([], [])
     if rest and state.fatal is None and not stop.is_set():
-        result = await schedule(
-            rest,
-            provider,
-            limits,
-            on_file=on_file,
-            cache_dir=cache_dir,
-            deadline_s=remaining,
-            timeout_s=timeout_s,
-            progress=progress,
-            stop=stop,
-            budget=budget,
-            price=price,
-            fallbacks=fallbacks,
-        )
+        result = await schedule(rest, provider, terms, on_file)
     return _merge(jobs, result, state, cache, stop.is_set(), run.timed_out)
 
 
 @dataclass
 class _BatchRun:
     provider: BatchProvider
+    context: RunContext
     cache_dir: Path
     options: BatchOptions
     state: _State
-    stop: Stop
-    until: float | None
-    budget: Budget | None
-    price: tuple[float, float] | None
-    pack_tokens: int | None
     timed_out: bool = False
     _lock_fd: int | None = None
     _unlockable: bool = False
@@ -304,6 +253,26 @@ class _BatchRun:
     _waited: bool = False
     _gone: set[str] = field(default_factory=set)
     """Files whose recorded job's results were gone: sent again when this run has time."""
+
+    @property
+    def stop(self) -> Stop:
+        """Set by a signal."""
+        return self.context.stop
+
+    @property
+    def until(self) -> float | None:
+        """The ``time.monotonic()`` the run must end by."""
+        return self.context.deadline_at
+
+    @property
+    def budget(self) -> Budget | None:
+        """``--max-cost``, when given."""
+        return self.context.budget
+
+    @property
+    def price(self) -> tuple[float, float] | None:
+        """What the configured model's calls are billed at."""
+        return self.context.price
 
     def ended(self) -> bool:
         """True once a signal came or the deadline passed (which marks the run timed out)."""
@@ -526,7 +495,7 @@ class _BatchRun:
         entries = self._within_budget(entries)
         if not entries:
             return None
-        packs = _packs(entries, self.pack_tokens)
+        packs = _packs(entries, self.context.limits.pack_tokens)
         label = f"specgen-{kind}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
         reservation, caps = self._fit(packs)
         # Once the create request is out, the job may exist: see it through to the record,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from ..parsing import parse
 from ..providers.base import Producer, Provider
 from ..report.model import KEPT_REASON, PRUNED_REASON, FileRecord, RunReport, finish_report
 from ..select.selection import Selection
-from ..signals import Stop, loop_signals, stop_on_signals
+from ..signals import loop_signals
 from ..skeleton import build_skeleton
 from ..source import Skipped, Source, read_source
 from ..specs.model import FileSpec
@@ -42,11 +42,11 @@ from ..specs.writer import (
     spec_path_for,
     write_atomic,
 )
-from .batch import BatchOptions, run_batch
-from .budget import Budget
-from .scheduler import FileJob, Limits, OnFile, Priced, Progress, ScheduleResult, schedule
+from .batch import run_batch
+from .context import RunContext
+from .scheduler import FileJob, OnFile, ScheduleResult, schedule
 
-__all__ = ["GenerateOptions", "dry_run", "generate"]
+__all__ = ["dry_run", "generate"]
 
 GENERATOR = f"specgen-action {__version__}"
 
@@ -54,106 +54,36 @@ _MODEL_PROVIDERS = frozenset({"gemini"})
 """Providers whose specs carry a model's prose, which an offline rewrite would lose."""
 
 
-@dataclass(frozen=True)
-class GenerateOptions:
-    """The run-specific choices of one ``generate`` (the rest is in ``Config``)."""
-
-    out_dir: Path
-    limits: Limits
-    deadline_s: float
-    cache_dir: Path | None
-    max_bytes: int
-    chunk_tokens: int
-    prune: bool = False
-    find_orphans: bool = False
-    """Also report specs whose source is gone (``--all``), not only deletions in the diff."""
-    shard: str | None = None
-    price: tuple[float, float] | None = None
-    budget: Budget | None = None
-    """``--max-cost``: the spend no call or batch job may take the run past."""
-    batch: BatchOptions | None = None
-    """``--batch``: send the analyses as Batch API jobs (needs ``cache_dir``)."""
-    keep_model_specs: bool = False
-    """The provider was chosen for want of a key (``auto``): a spec a model wrote is kept
-    (status ``kept``) rather than rewritten offline."""
-
-    fallbacks: tuple[Priced, ...] = ()
-    """``fallback_models``: where the work left goes, in order, when the model is out."""
-
-    def models(self, provider: Producer) -> list[str | None]:
-        """Every model of the chain, ``provider``'s first: a spec any of them wrote is current."""
-        return [provider.model, *(fallback.model for fallback, _ in self.fallbacks)]
-
-    def prices(self, provider: Provider) -> dict[str, tuple[float, float]]:
-        """The known price of every model of the chain, by name."""
-        chain = [(provider, self.price), *self.fallbacks]
-        return {each.model: price for each, price in chain if each.model and price is not None}
-
-
 def generate(
-    root: Path,
-    selection: Selection,
-    provider: Provider,
-    options: GenerateOptions,
-    *,
-    progress: Progress | None = None,
-    stop: Stop | None = None,
-    started: float | None = None,
+    root: Path, selection: Selection, provider: Provider, context: RunContext
 ) -> RunReport:
     """Bring the specs of ``selection`` up to date; the report says what happened.
 
-    ``started`` is the ``time.monotonic()`` at which the command started: the
-    deadline (``options.deadline_s``) counts from there, so reading, parsing
-    and planning spend from the same budget as the calls. ``stop`` ends the
-    run early (a signal); without it SIGINT and SIGTERM are handled here. An
-    error that stopped the whole run is in ``RunReport.fatal``.
+    ``context`` holds the run's settings. Its deadline counts from the
+    command's start, so reading, parsing and planning spend from the same
+    budget as the calls; its ``Stop`` (set by a signal) ends the run the same
+    way. An error that stopped the whole run is in ``RunReport.fatal``.
     """
-    if stop is None:
-        with stop_on_signals() as own:
-            return generate(
-                root, selection, provider, options, progress=progress, stop=own, started=started
-            )
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    clock = time.monotonic() if started is None else started
-    deadline_at = clock + options.deadline_s
-    out = options.out_dir
-    shown_out = shown_out_dir(out, root)
-    remove_stale_temps(out)
-    records = _move_and_prune(root, selection, options, shown_out)
-    jobs: list[FileJob] = []
-    if progress is not None:
-        progress.planning(len(selection.paths))
-    halted = None
-    models = options.models(provider)
-    for index, path in enumerate(selection.paths):
-        if stop.is_set() or time.monotonic() >= deadline_at:
-            halted = _halted(stop, options)
-            unread = _unread(selection.paths[index:], halted, shown_out)
-            records += [*_unsent(jobs, halted), *unread]
-            jobs = []
-            break
-        record, job = _plan(root, path, provider, options, shown_out, models)
-        if record is not None:
-            records.append(record)
-        if job is not None:
-            jobs.append(job)
+    shown_out = shown_out_dir(context.out_dir, root)
+    remove_stale_temps(context.out_dir)
+    records = _move_and_prune(root, selection, context, shown_out)
+    records, jobs, halted = _plan_all(root, selection, provider, context, shown_out, records)
 
     def write(job: FileJob, spec: FileSpec, model: str | None) -> bool:
         meta = replace(_front_matter(job.source, provider), model=model or provider.model)
         return _write_if_changed(job.spec_file, render_spec(spec, meta))
 
     result = ScheduleResult([], [])
-    if halted is not None:
-        result.interrupted = stop.is_set()
+    if halted:
+        result.interrupted = context.stop.is_set()
         result.timed_out = not result.interrupted
     if jobs:
-        remaining = max(deadline_at - time.monotonic(), 0.0)
-        result = asyncio.run(_schedule(jobs, provider, options, write, progress, stop, remaining))
+        result = asyncio.run(_schedule(jobs, provider, context, write))
     report = _run_report(
         provider,
-        options,
+        context,
         started_at,
-        clock,
         shown_out,
         timed_out=result.timed_out,
         interrupted=result.interrupted,
@@ -163,25 +93,51 @@ def generate(
         batches=result.batches,
         notes=[*result.notes, *result.fallbacks],
     )
-    limits = options.limits
-    budget = options.budget
+    limits, budget = context.limits, context.budget
     return finish_report(
         report,
-        options.price,
+        context.price,
         limits.rpm or None,
         limits.concurrency,
         limits.pack_tokens,
         budget_usd=budget.limit_usd if budget is not None else None,
         budget_spent_usd=budget.spent_usd if budget is not None else None,
-        prices=options.prices(provider),
+        prices=context.prices(provider),
     )
+
+
+def _plan_all(
+    root: Path,
+    selection: Selection,
+    provider: Provider,
+    context: RunContext,
+    shown_out: str,
+    records: list[FileRecord],
+) -> tuple[list[FileRecord], list[FileJob], bool]:
+    """Read and plan every selected file until done, the deadline or a signal (``halted``).
+
+    Files planned or not read when the run is halted are reported ``timeout``.
+    """
+    jobs: list[FileJob] = []
+    if context.progress is not None:
+        context.progress.planning(len(selection.paths))
+    models = context.models(provider)
+    for index, path in enumerate(selection.paths):
+        if context.stop.is_set() or context.remaining_s() == 0.0:
+            reason = _halted(context)
+            unread = _unread(selection.paths[index:], reason, shown_out)
+            return [*records, *_unsent(jobs, reason), *unread], [], True
+        record, job = _plan(root, path, provider, context, shown_out, models)
+        records += [record] if record is not None else []
+        jobs += [job] if job is not None else []
+    return records, jobs, False
 
 
 def dry_run(
     root: Path,
     selection: Selection,
     chain: Sequence[tuple[Producer, tuple[float, float] | None]],
-    options: GenerateOptions,
+    context: RunContext,
 ) -> RunReport:
     """What ``generate`` would do with ``selection``, sending and writing nothing.
 
@@ -194,23 +150,22 @@ def dry_run(
     from .plan import estimate
 
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    clock = time.monotonic()
     provider, price = chain[0]
     models = [each.model for each, _ in chain]
-    shown_out = shown_out_dir(options.out_dir, root)
+    shown_out = shown_out_dir(context.out_dir, root)
     records: list[FileRecord] = []
     jobs: list[FileJob] = []
     for path in selection.paths:
-        record, job = _plan(root, path, provider, options, shown_out, models)
+        record, job = _plan(root, path, provider, context, shown_out, models)
         records += [record] if record is not None else []
         jobs += [job] if job is not None else []
     unchanged = sum(record.status == "unchanged" for record in records)
     calling = provider.name != "static"
-    caches = [AnswerCache.of(each, options.cache_dir) for each, _ in chain]
+    caches = [AnswerCache.of(each, context.cache_dir) for each, _ in chain]
     plan = estimate(
         jobs if calling else [],
         caches,
-        options.limits,
+        context.limits,
         price,
         model=provider.model,
         unchanged=unchanged,
@@ -228,81 +183,45 @@ def dry_run(
         for job in jobs
     ]
     report = _run_report(
-        provider, options, started_at, clock, shown_out, files=[*records, *planned], plan=plan
+        provider, context, started_at, shown_out, files=[*records, *planned], plan=plan
     )
     return finish_report(report, price)
 
 
 def _run_report(
-    provider: Producer,
-    options: GenerateOptions,
-    started_at: str,
-    clock: float,
-    shown_out: str,
-    **fields: Any,
+    provider: Producer, context: RunContext, started_at: str, shown_out: str, **fields: Any
 ) -> RunReport:
-    """The report of a run (or a dry run) that started at ``clock``, with ``fields`` beside."""
+    """The report of a run (or a dry run) of ``context``, with ``fields`` beside."""
     return RunReport(
         tool_version=__version__,
         provider=provider.name,
         model=provider.model,
         started_at=started_at,
-        wall_s=round(time.monotonic() - clock, 3),
-        shard=options.shard,
+        wall_s=round(time.monotonic() - context.started, 3),
+        shard=context.shard,
         out_dir=shown_out,
         **fields,
     )
 
 
 async def _schedule(
-    jobs: list[FileJob],
-    provider: Provider,
-    options: GenerateOptions,
-    write: OnFile,
-    progress: Progress | None,
-    stop: Stop,
-    remaining_s: float,
+    jobs: list[FileJob], provider: Provider, context: RunContext, write: OnFile
 ) -> ScheduleResult:
     # Ctrl-C and a CI cancel end the run the way the deadline does: finished specs
     # are on disk already, the rest is reported, and the report is still written.
-    async with loop_signals(stop):
+    async with loop_signals(context.stop):
         try:
-            if options.batch is not None and options.cache_dir is not None:
-                return await run_batch(
-                    jobs,
-                    provider,
-                    options.limits,
-                    on_file=write,
-                    cache_dir=options.cache_dir,
-                    deadline_s=remaining_s,
-                    timeout_s=options.deadline_s,
-                    options=options.batch,
-                    progress=progress,
-                    stop=stop,
-                    budget=options.budget,
-                    price=options.price,
-                    fallbacks=options.fallbacks,
-                )
-            return await schedule(
-                jobs,
-                provider,
-                options.limits,
-                on_file=write,
-                cache_dir=options.cache_dir,
-                deadline_s=remaining_s,
-                progress=progress,
-                stop=stop,
-                timeout_s=options.deadline_s,
-                budget=options.budget,
-                price=options.price,
-                fallbacks=options.fallbacks,
-            )
+            if context.batch is not None and context.cache_dir is not None:
+                return await run_batch(jobs, provider, context, write)
+            return await schedule(jobs, provider, context, write)
         finally:
             await provider.aclose()
 
 
-def _halted(stop: Stop, options: GenerateOptions) -> str:
-    return "interrupted" if stop.is_set() else f"deadline of {options.deadline_s:g} s reached"
+def _halted(context: RunContext) -> str:
+    if context.stop.is_set():
+        return "interrupted"
+    return f"deadline of {context.timeout_s or 0:g} s reached"
 
 
 def _unsent(jobs: list[FileJob], reason: str) -> list[FileRecord]:
@@ -336,7 +255,7 @@ def _plan(
     root: Path,
     path: str,
     provider: Producer,
-    options: GenerateOptions,
+    context: RunContext,
     shown_out: str,
     models: Sequence[str | None],
 ) -> tuple[FileRecord | None, FileJob | None]:
@@ -344,13 +263,13 @@ def _plan(
 
     A spec written by any of ``models`` (the model chain) counts as current.
     """
-    out = options.out_dir
+    out = context.out_dir
     try:
         spec_file = spec_path_for(out, path)
     except OutputPathError as exc:
         return FileRecord(path=path, status="skipped", reason=str(exc)), None
     spec_path = shown_spec_path(shown_out, path)
-    source = read_source(root, path, options.max_bytes)
+    source = read_source(root, path, context.max_bytes)
     if isinstance(source, Skipped):
         return FileRecord(
             path=path, spec_path=spec_path, status="skipped", reason=source.reason
@@ -368,21 +287,21 @@ def _plan(
     ):
         record = FileRecord(path=path, spec_path=spec_path, status="unchanged", model=current.model)
         return record, None
-    if options.keep_model_specs and current is not None and current.provider in _MODEL_PROVIDERS:
+    if context.keep_model_specs and current is not None and current.provider in _MODEL_PROVIDERS:
         # Never downgrade: a run with a key refreshes it; `check` calls it stale meanwhile.
         if (current.source, current.source_sha256) == (source.path, source.sha256):
             return FileRecord(path=path, spec_path=spec_path, status="unchanged"), None
         return FileRecord(path=path, spec_path=spec_path, status="kept", reason=KEPT_REASON), None
     tree = parse(source.text, source.language)
-    chunks = chunk_source(source.text, source.language, options.chunk_tokens, tree=tree)
+    chunks = chunk_source(source.text, source.language, context.chunk_tokens, tree=tree)
     skeleton = build_skeleton(source, tree)
     return None, FileJob(source, spec_path, spec_file, chunks, skeleton)
 
 
 def _move_and_prune(
-    root: Path, selection: Selection, options: GenerateOptions, shown_out: str
+    root: Path, selection: Selection, context: RunContext, shown_out: str
 ) -> list[FileRecord]:
-    out = options.out_dir
+    out = context.out_dir
     for old, new in selection.renamed:
         # A failed move only means the new spec is generated from scratch.
         try:
@@ -390,7 +309,7 @@ def _move_and_prune(
         except (OSError, OutputPathError):
             continue
     gone: Iterable[str] = selection.deleted
-    if options.find_orphans:
+    if context.find_orphans:
         gone = sorted({*selection.deleted, *orphaned_sources(root, out)})
     records = []
     for path in gone:
@@ -401,7 +320,7 @@ def _move_and_prune(
         if not spec_file.exists() or foreign_spec(spec_file):  # not a spec of ours: not an orphan
             continue
         reason = "source deleted"
-        if options.prune:
+        if context.prune:
             remove_spec(out, path)
             reason = PRUNED_REASON
         records.append(

@@ -27,8 +27,9 @@ from ..providers.prompts import described_symbols, pack_prompt, system_instructi
 from ..report.model import Plan, quota_time
 from .budget import THINKING_TOKENS, answer_floor, cost_of
 from .cache import AnswerCache
+from .context import Limits
 from .packing import plan_packs
-from .scheduler import FileJob, Limits
+from .scheduler import FileJob
 
 __all__ = ["ANALYSIS_TOKENS", "estimate"]
 

@@ -34,12 +34,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import stamina
 
 from ..chunking import Chunk, estimate_tokens
-from ..config import Config
 from ..errors import (
     AuthenticationError,
     BudgetExceeded,
@@ -58,57 +57,18 @@ from ..errors import (
 from ..providers.base import ChunkRequest, PackAnswer, Provider, Request, SynthesisRequest
 from ..providers.prompts import described_symbols
 from ..report.model import BatchRecord, CallOutcome, CallRecord, FileRecord, FileStatus
-from ..signals import Stop
 from ..source import Source
 from ..specs.model import ChunkAnalysis, FileSpec, assemble
 from .budget import Budget, Reservation, answer_floor
 from .cache import AnswerCache
+from .context import Limits, Priced, RunContext
 from .gate import Gate
 from .packing import pack_count, plan_packs, split_usage
+from .progress import TICK_S, Progress, RunState, Silent
 
-__all__ = [
-    "FileJob",
-    "Limits",
-    "OnFile",
-    "Progress",
-    "RunState",
-    "ScheduleResult",
-    "Silent",
-    "schedule",
-    "synthesis_text",
-]
+__all__ = ["FileJob", "OnFile", "ScheduleResult", "schedule", "synthesis_text"]
 
-TICK_S = 1.0
-"""How often ``Progress.tick`` receives the run's state."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How hard the job may push the provider; the defaults are ``Config``'s."""
-
-    rpm: int = Config.rpm
-    """Requests per ``period_s``; 0 = no limiter."""
-    tpm: int = Config.tpm
-    """Estimated input tokens per ``period_s``; 0 = no limiter."""
-    concurrency: int = Config.concurrency
-    attempts: int = Config.max_attempts
-    """Calls that may carry one request, the first included."""
-    period_s: float = 60.0
-    wait_initial: float = 1.0
-    wait_max: float = 60.0
-    pack_tokens: int | None = None
-    """Source tokens one call may carry; None: chosen from the limits; 0: one request a call."""
-
-    @classmethod
-    def from_config(cls, config: Config) -> Limits:
-        """The limits ``config`` sets (the timing constants keep their defaults)."""
-        return cls(
-            rpm=config.rpm,
-            tpm=config.tpm,
-            concurrency=config.concurrency,
-            attempts=config.max_attempts,
-            pack_tokens=None if config.pack_tokens == "auto" else config.pack_tokens,
-        )
+_SILENT = Silent()
 
 
 @dataclass(frozen=True)
@@ -121,72 +81,6 @@ class FileJob:
     spec_file: Path
     chunks: Sequence[Chunk]
     skeleton: FileSpec
-
-
-@dataclass(frozen=True)
-class RunState:
-    """What a running job is doing, for a live display; times in seconds."""
-
-    elapsed_s: float
-    files_total: int
-    files_done: int
-    calls_done: int
-    """Calls that came back (or failed), retries included."""
-    calls_in_flight: int
-    calls_left: int
-    """Calls still to make or waiting for their answer, an estimate (merges to come included)."""
-    rate_limited: int
-    waiting_on: str | None = None
-    """``request window``, ``token limiter`` or ``429 cool-down`` while calls wait on it."""
-    wait_left_s: float | None = None
-    """For the token limiter, at most this long (aiolimiter does not say when it admits)."""
-    eta_s: float | None = None
-    """Seconds until the last call should be answered, from the calls left, the quota and
-    the latency so far; None before the first answer."""
-
-
-class Progress(Protocol):
-    """Receives progress events (``console.ConsoleProgress`` draws them)."""
-
-    def planning(self, total: int) -> None:
-        """Reading and planning ``total`` selected files begins."""
-
-    def started(self, total: int) -> None:
-        """Scheduling begins for ``total`` files."""
-
-    def call_started(self) -> None:
-        """A call was sent."""
-
-    def call_finished(self, outcome: CallOutcome) -> None:
-        """A call came back (or failed)."""
-
-    def file_finished(self, record: FileRecord) -> None:
-        """A file reached its final status."""
-
-    def tick(self, state: RunState) -> None:
-        """Every ``TICK_S`` while calls are being made: the run's state."""
-
-
-class Silent:
-    """A ``Progress`` that ignores every event; subclass it to hear only some."""
-
-    def planning(self, total: int) -> None:
-        return None
-
-    def started(self, total: int) -> None:
-        return None
-
-    def call_started(self) -> None:
-        return None
-
-    def call_finished(self, outcome: CallOutcome) -> None:
-        return None
-
-    def file_finished(self, record: FileRecord) -> None:
-        return None
-
-    def tick(self, state: RunState) -> None:
-        return None
 
 
 @dataclass
@@ -211,58 +105,32 @@ OnFile = Callable[[FileJob, FileSpec, str | None], bool]
 """Writes a finished spec with the model that wrote it; returns False when the file on disk
 already had these bytes."""
 
-Priced = tuple[Provider, tuple[float, float] | None]
-"""A provider of the model chain and the price its calls are billed at (None: unknown)."""
-
 _FALLS_BACK = (QuotaExhausted, ModelUnavailable, ServerError)
 """What moves the work left to the next model: a daily quota used up, a model not found or
 not served, or a model still overloaded after every retry of a pack."""
 
 
 async def schedule(
-    jobs: Sequence[FileJob],
-    provider: Provider,
-    limits: Limits,
-    *,
-    on_file: OnFile,
-    cache_dir: Path | None = None,
-    deadline_s: float | None = None,
-    progress: Progress | None = None,
-    stop: Stop | None = None,
-    timeout_s: float | None = None,
-    budget: Budget | None = None,
-    price: tuple[float, float] | None = None,
-    fallbacks: Sequence[Priced] = (),
+    jobs: Sequence[FileJob], provider: Provider, context: RunContext, on_file: OnFile
 ) -> ScheduleResult:
     """Analyse every job, calling ``on_file`` with each finished spec as soon as it is ready.
 
-    ``stop``, when set (by a signal handler), ends the run like the deadline
-    does, but marks it interrupted. ``timeout_s`` is the job-wide timeout the
-    reasons name, when ``deadline_s`` is only what is left of it. With a
-    ``budget`` (and the ``price`` calls are billed at), a call is sent only
-    when its worst case fits the budget. ``fallbacks`` are the models the work
-    left moves to, in order, when the current one is out for the day, not
-    found, or overloaded past a pack's retries (``_FALLS_BACK``).
+    ``context`` says how: its limits, cache, budget and price, the deadline
+    (``context.deadline_at``) and the ``Stop`` a signal sets, which ends the
+    run like the deadline does but marks it interrupted. The fallbacks are the
+    models the work left moves to, in order, when the current one is out for
+    the day, not found, or overloaded past a pack's retries (``_FALLS_BACK``).
     """
-    run = _Run(
-        [(provider, price), *fallbacks],
-        limits,
-        cache_dir,
-        progress or Silent(),
-        len(jobs),
-        budget=budget,
-    )
+    run = _Run(context, context.chain(provider), len(jobs))
     run.progress.started(len(jobs))
     tasks = [asyncio.create_task(_file(run, job, on_file)) for job in jobs]
     everything = asyncio.gather(*tasks)
-    stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
+    stopper = asyncio.ensure_future(context.stop.wait())
     ticker = asyncio.create_task(_tick(run)) if provider.makes_calls else None
     timed_out = interrupted = False
     try:
-        async with asyncio.timeout(deadline_s):
-            waiters: set[asyncio.Future[Any]] = {everything}
-            if stopper is not None:
-                waiters.add(stopper)
+        async with asyncio.timeout(context.remaining_s()):
+            waiters: set[asyncio.Future[Any]] = {everything, stopper}
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         if everything.done():
             everything.result()  # a bug in a file task surfaces here, not as a silent timeout
@@ -279,8 +147,7 @@ async def schedule(
         if everything.done() and not everything.cancelled():
             everything.exception()  # read here so asyncio does not log it; tasks are read below
 
-    named = timeout_s if timeout_s is not None else deadline_s
-    reason = "interrupted" if interrupted else f"deadline of {named or 0:g} s reached"
+    reason = "interrupted" if interrupted else f"deadline of {context.timeout_s or 0:g} s reached"
     files: list[FileRecord] = []
     for job, task in zip(jobs, tasks, strict=True):
         if task.done() and not task.cancelled() and task.exception() is None:
@@ -405,13 +272,10 @@ class _Pack:
 
 @dataclass
 class _Run:
+    context: RunContext
     chain: list[Priced]
     """The model chain: the configured model first, then its fallbacks."""
-    limits: Limits
-    cache_dir: Path | None
-    progress: Progress
     files_total: int
-    budget: Budget | None = None
     current: int = 0
     """The place in ``chain`` of the model new calls go to."""
     switches: list[str] = field(default_factory=list)
@@ -439,9 +303,25 @@ class _Run:
             wait_max=limits.wait_max,
         )
         self._origin = self._gate.now()
-        self._caches = [AnswerCache.of(provider, self.cache_dir) for provider, _ in self.chain]
+        cache_dir = self.context.cache_dir
+        self._caches = [AnswerCache.of(provider, cache_dir) for provider, _ in self.chain]
         self._settled = asyncio.Event()
         """Set (and replaced) each time a call comes back, so its reservation is settled."""
+
+    @property
+    def limits(self) -> Limits:
+        """How hard the run may push the provider."""
+        return self.context.limits
+
+    @property
+    def budget(self) -> Budget | None:
+        """``--max-cost``, when given."""
+        return self.context.budget
+
+    @property
+    def progress(self) -> Progress:
+        """Where the run's events go."""
+        return self.context.progress or _SILENT
 
     @property
     def provider(self) -> Provider:

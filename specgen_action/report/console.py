@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from ..text import safe
 
 if TYPE_CHECKING:  # the check path prints through here and must stay light
-    from ..engine.scheduler import RunState
+    from ..engine.progress import RunState
     from .model import CallOutcome, FileRecord, RunReport
 
 __all__ = ["ConsoleProgress", "print_summary"]
