@@ -10,8 +10,8 @@ top to the plain helpers at the bottom. A module falls in the layer of the
 longest prefix of its dotted name there (``specgen_action.engine`` holds every
 engine module not named on its own), so a new submodule joins its stage and a
 stage that does not exist yet costs nothing. The order is the one the imports
-already follow: no module imports one of a higher layer, apart from
-``report.console`` naming the scheduler's ``RunState`` for type checking only.
+follow: no module imports one of a higher layer (at import time or lazily;
+imports for type checking only are left out), and a test holds them to it.
 
 **Climbs.** A value handed in at an entry point (``ENTRIES``: the provider given
 to ``pipeline.generate``, the jobs given to ``batch.run_batch``, the report given
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._climb import Layer, Layers, Package, trace
+from tests._climb import Layer, Layers, Module, Package, trace
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "specgen_action"
@@ -166,6 +166,49 @@ def test_every_module_with_code_falls_in_a_layer(package: Package) -> None:
         if (module.functions or module.classes) and LAYERS.of(name) is None
     ]
     assert lost == [], f"modules in no layer (add a prefix to LAYERS): {', '.join(lost)}"
+
+
+def _runtime_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Every import of a module that runs (lazy ones included), not those for type checking."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            pending += node.orelse
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+        pending += ast.iter_child_nodes(node)
+    return found
+
+
+def test_no_module_imports_one_of_a_higher_layer(package: Package) -> None:
+    """The layers follow the imports: no module imports, at import time or lazily, a module
+    of a layer above its own (imports for type checking aside)."""
+    upward = []
+    for name, module in package.modules.items():
+        here = name.split(".") if module.package else name.split(".")[:-1]
+        for node in _runtime_imports(module.tree):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                base = node.module or ""
+                if node.level:
+                    base = ".".join([*here[: len(here) - node.level + 1], *filter(None, [base])])
+                targets = [f"{base}.{alias.name}" for alias in node.names]
+            for target in targets:
+                found = package.lookup(target)
+                imported = found.name if isinstance(found, Module) else None
+                if found is not None and not isinstance(found, Module):
+                    imported = found.module.name
+                mine, theirs = LAYERS.of(name), LAYERS.of(imported or "")
+                if mine is not None and theirs is not None and theirs < mine:
+                    upward.append(
+                        f"{module.path.relative_to(ROOT)}:{node.lineno} {name} "
+                        f"[{LAYERS.name(mine)}] imports {imported} [{LAYERS.name(theirs)}]"
+                    )
+    assert not upward, "imports against the layers:\n" + "\n".join(upward)
 
 
 @pytest.mark.parametrize(("entry", "parameter"), ENTRIES)
