@@ -28,8 +28,17 @@ the value is every name that carries it:
 
 Bindings are flow-insensitive (once a name carries the value it keeps it), and
 the body is read twice, so a binding late in a loop reaches a call early in it.
-Nested functions and lambdas are read as part of the function that defines
-them (a closure sees its names).
+Lambdas are read as part of the function that defines them; a nested function
+is read when it is called.
+
+**Function values.** A nested function that reads a name carrying the value (a
+closure over it), and ``obj.method`` not called where ``obj`` carries it (a
+bound method), carry the value too. Handed to a package function, they go with
+the parameter they were passed as, and calling that parameter there enters
+them (``on_file(...)`` in the scheduler runs the pipeline's ``write``); handed
+to anything else (``loop.call_soon(self._flush)``), they are entered at once.
+A callback the path did not hand down itself (a parameter of the entry, say)
+is not followed: which function it is would take every caller of the entry.
 
 **The calls.** A call passes the value when an argument carries it (by
 position, keyword, ``*`` or ``**``), or when it is ``obj.method(...)`` with
@@ -43,9 +52,10 @@ constructed object (``x = X(...)``) or annotated, an attribute of ``self``
 annotated in the class or assigned a constructed object; methods are looked up
 through the package's base classes. Constructing a package class enters its
 ``__init__`` (or, for a dataclass without one, its ``__post_init__``). The
-path continues in the callee with the parameters the value was passed as;
-calls to anything outside the package, through a name whose class is unknown,
-and through callbacks are not followed. A function is entered once per set of
+class of a name also comes from the return annotation of the function or
+property it was assigned from. The path continues in the callee with the
+parameters the value was passed as; calls to anything outside the package, or
+on an object whose class is unknown, are not followed. A function is entered once per set of
 parameters carrying the value (depth first), so recursion ends.
 
 **The measure.** Every call edge the path took (caller -> callee, each pair
