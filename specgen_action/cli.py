@@ -370,7 +370,8 @@ class _Setup(NamedTuple):
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> _Setup:
     from .config import build_config, flag_values, read_pyproject, resolve_path, setting_origins
     from .confine import check_cache_dir, check_out_dir_place
-    from .select.selection import Filters, repo_root
+    from .git import repo_root
+    from .select.selection import Filters
     from .specs.writer import check_out_dir, shown_path
 
     root = repo_root(Path.cwd())

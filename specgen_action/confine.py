@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import UsageError
-from .select.selection import run_git
+from .git import run_git
 
 __all__ = ["check_cache_dir", "check_out_dir_place"]
 
