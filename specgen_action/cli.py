@@ -46,8 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EXIT_CHANGED", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
 
-_KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``sys.exit(main())`` in the console script)."""
@@ -457,10 +455,11 @@ def _selects_everything(args: argparse.Namespace) -> bool:
 
 
 def _provider(config: Config, env: Mapping[str, str]) -> Provider:
+    from .config import KEY_VARIABLES
     from .providers.static import StaticProvider
 
     vertex = env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true")
-    has_key = vertex or any(env.get(name) for name in _KEY_VARS)
+    has_key = vertex or any(env.get(name) for name in KEY_VARIABLES)
     choice = config.provider
     if choice == "auto":
         choice = "gemini" if has_key else "static"
@@ -468,7 +467,7 @@ def _provider(config: Config, env: Mapping[str, str]) -> Provider:
         return StaticProvider()
     if not has_key:
         raise UsageError(
-            "the gemini provider needs GEMINI_API_KEY or GOOGLE_API_KEY in the environment "
+            f"the gemini provider needs {' or '.join(KEY_VARIABLES)} in the environment "
             "(or --provider static)"
         )
     import stamina.instrumentation

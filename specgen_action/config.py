@@ -39,7 +39,9 @@ from .text import clip
 __all__ = [
     "DEFAULT_EXCLUDE",
     "DEFAULT_INCLUDE",
+    "DEFAULT_OUT",
     "ENV_PREFIX",
+    "KEY_VARIABLES",
     "Command",
     "Config",
     "Setting",
@@ -55,6 +57,12 @@ __all__ = [
 ]
 
 ENV_PREFIX = "SPECGEN_"
+
+DEFAULT_OUT = "specs"
+"""The spec root, relative to the repository root, when no setting names another."""
+
+KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+"""The environment variables either of which holds the Gemini API key."""
 
 DEFAULT_INCLUDE = tuple(f"*{ext}" for ext in EXTENSIONS)
 """Source files of the languages with a grammar, plus common ones specced as plain text."""
@@ -123,7 +131,7 @@ class Config:
     """Validated settings for one run. Field names are the keys users write."""
 
     out: str = _setting(
-        "specs",
+        DEFAULT_OUT,
         check.filled_text,
         "spec root, relative to the repository root",
         flag="--out",
@@ -134,7 +142,7 @@ class Config:
     provider: Literal["auto", "gemini", "static"] = _setting(
         "auto",
         check.choice(*_PROVIDERS),
-        "auto = gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else static "
+        f"auto = gemini when {' or '.join(KEY_VARIABLES)} is set, else static "
         "(which keeps the specs Gemini wrote)",
         flag="--provider",
         choices=_PROVIDERS,

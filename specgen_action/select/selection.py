@@ -48,6 +48,7 @@ from pathlib import Path
 import pathspec
 
 from .. import git
+from ..config import DEFAULT_OUT
 from ..errors import UsageError
 
 __all__ = [
@@ -76,7 +77,7 @@ class Filters:
     """Gitignore-syntax patterns; empty means every file."""
     exclude: tuple[str, ...] = ()
     """Gitignore-syntax patterns; a match is never selected."""
-    out_dir: str = "specs"
+    out_dir: str = DEFAULT_OUT
     """The spec directory, relative to the repository root (POSIX); never selected."""
 
 
