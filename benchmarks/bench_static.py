@@ -331,7 +331,8 @@ import specgen_action.report.console
 mark("import specgen_action.report.console")
 from pathlib import Path
 from specgen_action.config import build_config, read_pyproject
-from specgen_action.select.selection import Filters, repo_root, select_all
+from specgen_action.git import repo_root
+from specgen_action.select.selection import Filters, select_all
 root = repo_root(Path.cwd())
 mark("git rev-parse (repo_root)")
 config = build_config({}, {}, read_pyproject(root))

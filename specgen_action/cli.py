@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EXIT_CHANGED", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
 
-_KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``sys.exit(main())`` in the console script)."""
@@ -377,7 +375,8 @@ class _Setup(NamedTuple):
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> _Setup:
     from .config import build_config, flag_values, read_pyproject, resolve_path, setting_origins
     from .confine import check_cache_dir, check_out_dir_place
-    from .select.selection import Filters, repo_root
+    from .git import repo_root
+    from .select.selection import Filters
     from .specs.writer import check_out_dir, shown_path
 
     root = repo_root(Path.cwd())
@@ -463,10 +462,11 @@ def _selects_everything(args: argparse.Namespace) -> bool:
 
 
 def _provider(config: Config, env: Mapping[str, str]) -> Provider:
+    from .config import KEY_VARIABLES
     from .providers.static import StaticProvider
 
     vertex = env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true")
-    has_key = vertex or any(env.get(name) for name in _KEY_VARS)
+    has_key = vertex or any(env.get(name) for name in KEY_VARIABLES)
     choice = config.provider
     if choice == "auto":
         choice = "gemini" if has_key else "static"
@@ -474,7 +474,7 @@ def _provider(config: Config, env: Mapping[str, str]) -> Provider:
         return StaticProvider()
     if not has_key:
         raise UsageError(
-            "the gemini provider needs GEMINI_API_KEY or GOOGLE_API_KEY in the environment "
+            f"the gemini provider needs {' or '.join(KEY_VARIABLES)} in the environment "
             "(or --provider static)"
         )
     import stamina.instrumentation

@@ -12,33 +12,36 @@ names the key and where it came from, in one line. An empty ``SPECGEN_*``
 variable means "not set" (the GitHub Action passes every input, empty or not).
 
 Stdlib only, on purpose: ``specgen check`` reads its settings here and must
-start fast, so validation is a few small functions rather than a model library.
+start fast, so validation is a few small functions (``setting_checks``) rather
+than a model library.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
-import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from . import setting_checks as check
 from .chunking import DEFAULT_CHUNK_TOKENS
 from .errors import ConfigError
 from .files import read_regular
 from .parsing import EXTENSIONS
 from .providers.pricing import DEFAULT_MODEL
+from .setting_checks import Check
 from .source import DEFAULT_MAX_BYTES
 from .text import clip
 
 __all__ = [
     "DEFAULT_EXCLUDE",
     "DEFAULT_INCLUDE",
+    "DEFAULT_OUT",
     "ENV_PREFIX",
+    "KEY_VARIABLES",
     "Command",
     "Config",
     "Setting",
@@ -54,6 +57,12 @@ __all__ = [
 ]
 
 ENV_PREFIX = "SPECGEN_"
+
+DEFAULT_OUT = "specs"
+"""The spec root, relative to the repository root, when no setting names another."""
+
+KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+"""The environment variables either of which holds the Gemini API key."""
 
 DEFAULT_INCLUDE = tuple(f"*{ext}" for ext in EXTENSIONS)
 """Source files of the languages with a grammar, plus common ones specced as plain text."""
@@ -77,180 +86,6 @@ _PYPROJECT_MAX_BYTES = 4 << 20
 Command = Literal["generate", "check", "diff"]
 _BOTH: tuple[Command, ...] = ("generate", "check", "diff")
 _PROVIDERS = ("auto", "gemini", "static")
-
-# -- what a value may be -------------------------------------------------------------------
-# Each check takes the raw value (a TOML value, an environment string or a parsed
-# flag) and returns it converted, or raises ValueError with the message the user sees,
-# worded as the pydantic model these checks replaced worded it.
-
-Check = Callable[[Any], Any]
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("Input should be a valid string")
-    return value
-
-
-def _filled_text(value: Any) -> str:
-    if not _text(value).strip():
-        raise ValueError("Value error, must not be empty")
-    return str(value)
-
-
-def _choice(*options: str) -> Check:
-    def check(value: Any) -> str:
-        if value not in options:
-            *first, last = (repr(option) for option in options)
-            raise ValueError(f"Input should be {', '.join(first)} or {last}")
-        return str(value)
-
-    return check
-
-
-def _bounded(value: int | float, gt: float | None, ge: float | None, le: float | None) -> None:
-    # `not value > gt` rather than `value <= gt`, so that NaN fails every bound.
-    if gt is not None and not value > gt:
-        raise ValueError(f"Input should be greater than {gt:g}")
-    if ge is not None and not value >= ge:
-        raise ValueError(f"Input should be greater than or equal to {ge:g}")
-    if le is not None and not value <= le:
-        raise ValueError(f"Input should be less than or equal to {le:g}")
-
-
-def _integer(*, ge: int | None = None, le: int | None = None) -> Check:
-    def check(value: Any) -> int:
-        number: int | float = value
-        if isinstance(value, str):
-            try:
-                number = float(value.strip())
-            except ValueError:
-                raise ValueError(
-                    "Input should be a valid integer, unable to parse string as an integer"
-                ) from None
-        if not isinstance(number, int | float):
-            raise ValueError("Input should be a valid integer")
-        if isinstance(number, float) and not number.is_integer():
-            raise ValueError("Input should be a valid integer, got a number with a fractional part")
-        _bounded(int(number), None, ge, le)
-        return int(number)
-
-    return check
-
-
-def _number(*, gt: float | None = None) -> Check:
-    def check(value: Any) -> float:
-        if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise ValueError(
-                    "Input should be a valid number, unable to parse string as a number"
-                ) from None
-        if not isinstance(value, int | float):
-            raise ValueError("Input should be a valid number")
-        _bounded(value, gt, None, None)
-        return float(value)
-
-    return check
-
-
-_DURATION = re.compile(
-    r"(?:(?P<h>[0-9]+(?:\.[0-9]+)?)h)?(?:(?P<m>[0-9]+(?:\.[0-9]+)?)m)?"
-    r"(?:(?P<s>[0-9]+(?:\.[0-9]+)?)s)?|(?P<bare>[0-9]+(?:\.[0-9]+)?)",
-    flags=re.ASCII,
-)
-_DURATION_FORMS = "seconds (90) or hours, minutes and seconds (90s, 15m, 1h30m)"
-
-
-def _duration(value: Any) -> float:
-    """A duration in seconds: a number, or a string such as ``90``, ``90s``, ``15m``, ``1h30m``."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        text = value.strip().lower().replace(" ", "") if isinstance(value, str) else ""
-        found = _DURATION.fullmatch(text) if text else None
-        if found is None or not any(found.groupdict().values()):
-            raise ValueError(f"Input should be a duration: {_DURATION_FORMS}")
-        parts = {unit: float(amount or 0) for unit, amount in found.groupdict().items()}
-        seconds = parts["h"] * 3600 + parts["m"] * 60 + parts["s"] + parts["bare"]
-    if not seconds > 0 or math.isinf(seconds):
-        raise ValueError(f"Input should be a duration greater than 0: {_DURATION_FORMS}")
-    return seconds
-
-
-def _optional(check: Check) -> Check:
-    def optional(value: Any) -> Any:
-        return None if value is None else check(value)
-
-    return optional
-
-
-_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
-_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
-
-
-def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ValueError("Input should be a valid boolean, unable to interpret input")
-
-
-def _patterns(value: Any) -> tuple[str, ...]:
-    """A list of globs; one string holds several, separated by commas or newlines."""
-    if isinstance(value, str):
-        parts = value.replace(",", "\n").splitlines()
-        return tuple(part.strip() for part in parts if part.strip())
-    if not isinstance(value, list | tuple):
-        raise ValueError("Input should be a valid tuple")
-    return tuple(_text(item) for item in value)
-
-
-def _models(value: Any) -> tuple[str, ...]:
-    """Model names in order, none twice; one string holds several, split by commas or spaces."""
-    if isinstance(value, str):
-        names = tuple(value.replace(",", " ").split())
-    elif isinstance(value, list | tuple):
-        names = tuple(_filled_text(item).strip() for item in value)
-    else:
-        raise ValueError("Input should be a list of model names")
-    seen: set[str] = set()
-    for name in names:
-        if _model_key(name) in seen:
-            raise ValueError(f"Value error, model {name} is listed twice")
-        seen.add(_model_key(name))
-    return names
-
-
-def _model_key(name: str) -> str:
-    # As providers.pricing.price_for compares names: no models/ prefix, any case.
-    return name.strip().lower().removeprefix("models/")
-
-
-def _prices(value: Any) -> dict[str, tuple[float, float]]:
-    if not isinstance(value, Mapping):
-        raise ValueError("Input should be a valid dictionary")
-    number = _number()
-    prices: dict[str, tuple[float, float]] = {}
-    for model, pair in value.items():
-        if not isinstance(pair, list | tuple) or len(pair) != 2:
-            raise ValueError(f"{model}: Input should be a pair of numbers [input, output]")
-        prices[_text(model)] = (number(pair[0]), number(pair[1]))
-    return prices
-
-
-def _auto_or_tokens(value: Any) -> int | Literal["auto"]:
-    text = str(value).strip().lower()
-    if text == "auto":
-        return "auto"
-    if isinstance(value, bool) or not text.isdigit():
-        raise ValueError("Value error, must be auto or a whole number of tokens, 0 or more")
-    return int(text)
-
 
 # -- the settings ------------------------------------------------------------------------
 
@@ -286,8 +121,9 @@ class Setting:
     """Said after the variable's name in the README."""
 
 
-def _setting(default: Any, setting: Setting) -> Any:
-    return dataclasses.field(default=default, metadata={"setting": setting})
+def _setting(default: Any, check: Check, help: str, **options: Any) -> Any:
+    """A ``Config`` field: its default, and how users write it (``Setting``'s fields)."""
+    return dataclasses.field(default=default, metadata={"setting": Setting(check, help, **options)})
 
 
 @dataclass(frozen=True)
@@ -295,170 +131,151 @@ class Config:
     """Validated settings for one run. Field names are the keys users write."""
 
     out: str = _setting(
-        "specs",
-        Setting(
-            _filled_text,
-            "spec root, relative to the repository root",
-            flag="--out",
-            metavar="DIR",
-            commands=_BOTH,
-            action_input="output-dir",
-        ),
+        DEFAULT_OUT,
+        check.filled_text,
+        "spec root, relative to the repository root",
+        flag="--out",
+        metavar="DIR",
+        commands=_BOTH,
+        action_input="output-dir",
     )
     provider: Literal["auto", "gemini", "static"] = _setting(
         "auto",
-        Setting(
-            _choice(*_PROVIDERS),
-            "auto = gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else static "
-            "(which keeps the specs Gemini wrote)",
-            flag="--provider",
-            choices=_PROVIDERS,
-        ),
+        check.choice(*_PROVIDERS),
+        f"auto = gemini when {' or '.join(KEY_VARIABLES)} is set, else static "
+        "(which keeps the specs Gemini wrote)",
+        flag="--provider",
+        choices=_PROVIDERS,
     )
     model: str = _setting(
         DEFAULT_MODEL,
-        Setting(
-            _filled_text, "Gemini model name", flag="--model", metavar="NAME", action_input="model"
-        ),
+        check.filled_text,
+        "Gemini model name",
+        flag="--model",
+        metavar="NAME",
+        action_input="model",
     )
     fallback_models: tuple[str, ...] = _setting(
         (),
-        Setting(
-            _models,
-            "models the work left moves to, in order, when the model's daily quota runs out, "
-            "it is not found, or it stays overloaded (repeatable)",
-            flag="--fallback-model",
-            metavar="NAME",
-            action_input="fallback-models",
-            shown_default="none",
-            env_note="(comma or space separated)",
-        ),
+        check.models,
+        "models the work left moves to, in order, when the model's daily quota runs out, "
+        "it is not found, or it stays overloaded (repeatable)",
+        flag="--fallback-model",
+        metavar="NAME",
+        action_input="fallback-models",
+        shown_default="none",
+        env_note="(comma or space separated)",
     )
     timeout: float = _setting(
         600.0,
-        Setting(
-            _duration,
-            "job-wide deadline: seconds, or a duration such as 90s, 15m, 1h30m",
-            flag="--timeout",
-            metavar="DURATION",
-            flag_type=str,
-            action_input="timeout",
-        ),
+        check.duration,
+        "job-wide deadline: seconds, or a duration such as 90s, 15m, 1h30m",
+        flag="--timeout",
+        metavar="DURATION",
+        flag_type=str,
+        action_input="timeout",
     )
     request_timeout: float = _setting(
         300.0,
-        Setting(
-            _duration,
-            "per call: seconds, or a duration such as 90s, 5m",
-            flag="--request-timeout",
-            metavar="DURATION",
-            flag_type=str,
-            action_input="request-timeout",
-        ),
+        check.duration,
+        "per call: seconds, or a duration such as 90s, 5m",
+        flag="--request-timeout",
+        metavar="DURATION",
+        flag_type=str,
+        action_input="request-timeout",
     )
     rpm: int = _setting(
         10,
-        Setting(
-            _integer(ge=0),
-            "requests per minute (0: no limit); 10 suits the free tier of Flash models",
-            flag="--rpm",
-            metavar="N",
-            action_input="rpm",
-        ),
+        check.integer(ge=0),
+        "requests per minute (0: no limit); 10 suits the free tier of Flash models",
+        flag="--rpm",
+        metavar="N",
+        action_input="rpm",
     )
     tpm: int = _setting(
         250_000,
-        Setting(
-            _integer(ge=0),
-            "estimated input tokens per minute (0: no limit)",
-            flag="--tpm",
-            metavar="N",
-            action_input="tpm",
-        ),
+        check.integer(ge=0),
+        "estimated input tokens per minute (0: no limit)",
+        flag="--tpm",
+        metavar="N",
+        action_input="tpm",
     )
     concurrency: int = _setting(
         8,
-        Setting(
-            _integer(ge=1, le=512),
-            "calls in flight at most",
-            flag="--concurrency",
-            metavar="N",
-            action_input="concurrency",
-        ),
+        check.integer(ge=1, le=512),
+        "calls in flight at most",
+        flag="--concurrency",
+        metavar="N",
+        action_input="concurrency",
     )
     max_attempts: int = _setting(
-        6, Setting(_integer(ge=1, le=50), "attempts per call, the first included")
+        6, check.integer(ge=1, le=50), "attempts per call, the first included"
     )
     cache: bool = _setting(
         True,
-        Setting(
-            _boolean,
-            "reuse model answers kept in the cache directory",
-            flag="--no-cache",
-            flag_help="do not read or write the cache",
-            group="cache",
-            action_input="cache",
-        ),
+        check.boolean,
+        "reuse model answers kept in the cache directory",
+        flag="--no-cache",
+        flag_help="do not read or write the cache",
+        group="cache",
+        action_input="cache",
     )
     cache_dir: str = _setting(
         ".specgen-cache",
-        Setting(
-            _filled_text,
-            "the cache directory, relative to the repository root",
-            flag="--cache-dir",
-            metavar="DIR",
-            group="cache",
-        ),
+        check.filled_text,
+        "the cache directory, relative to the repository root",
+        flag="--cache-dir",
+        metavar="DIR",
+        group="cache",
     )
     include: tuple[str, ...] = _setting(
         DEFAULT_INCLUDE,
-        Setting(
-            _patterns,
-            "files to select (gitignore syntax; repeatable)",
-            flag="--include",
-            commands=_BOTH,
-            action_input="include",
-            metavar="GLOB",
-            shown_default="source files of common languages",
-            env_note="(comma or newline separated)",
-        ),
+        check.patterns,
+        "files to select (gitignore syntax; repeatable)",
+        flag="--include",
+        commands=_BOTH,
+        action_input="include",
+        metavar="GLOB",
+        shown_default="source files of common languages",
+        env_note="(comma or newline separated)",
     )
     exclude: tuple[str, ...] = _setting(
         DEFAULT_EXCLUDE,
-        Setting(
-            _patterns,
-            "files never to select (gitignore syntax; repeatable)",
-            flag="--exclude",
-            commands=_BOTH,
-            action_input="exclude",
-            metavar="GLOB",
-        ),
+        check.patterns,
+        "files never to select (gitignore syntax; repeatable)",
+        flag="--exclude",
+        commands=_BOTH,
+        action_input="exclude",
+        metavar="GLOB",
     )
     max_bytes: int = _setting(
         DEFAULT_MAX_BYTES,
-        Setting(
-            _integer(ge=1), "skip larger files", flag="--max-bytes", metavar="N", commands=_BOTH
-        ),
+        check.integer(ge=1),
+        "skip larger files",
+        flag="--max-bytes",
+        metavar="N",
+        commands=_BOTH,
     )
     chunk_tokens: int = _setting(
         DEFAULT_CHUNK_TOKENS,
-        Setting(_integer(ge=100), "token budget per chunk", flag="--chunk-tokens", metavar="N"),
+        check.integer(ge=100),
+        "token budget per chunk",
+        flag="--chunk-tokens",
+        metavar="N",
     )
     pack_tokens: int | Literal["auto"] = _setting(
         "auto",
-        Setting(
-            _auto_or_tokens,
-            "source tokens one call may carry, small files and chunks sharing calls "
-            "(auto: chosen from rpm and concurrency; 0: one call per chunk)",
-            flag="--pack-tokens",
-            metavar="N|auto",
-        ),
+        check.auto_or_tokens,
+        "source tokens one call may carry, small files and chunks sharing calls "
+        "(auto: chosen from rpm and concurrency; 0: one call per chunk)",
+        flag="--pack-tokens",
+        metavar="N|auto",
     )
     prices: dict[str, tuple[float, float]] = dataclasses.field(
         default_factory=dict,
         metadata={
             "setting": Setting(
-                _prices,
+                check.prices,
                 "USD per million [input, output] tokens by model, over the built-in table",
                 env=False,
                 shown_default="built-in table",
@@ -467,41 +284,33 @@ class Config:
     )
     max_cost: float | None = _setting(
         None,
-        Setting(
-            _optional(_number(gt=0)),
-            "never send what could take the run's estimated spend past USD",
-            flag="--max-cost",
-            metavar="USD",
-            flag_type=float,
-            action_input="max-cost",
-            shown_default="none (no budget)",
-        ),
+        check.optional(check.number(gt=0)),
+        "never send what could take the run's estimated spend past USD",
+        flag="--max-cost",
+        metavar="USD",
+        flag_type=float,
+        action_input="max-cost",
+        shown_default="none (no budget)",
     )
     batch: bool = _setting(
         False,
-        Setting(
-            _boolean,
-            "send the analyses as a Gemini Batch API job (half price; collects earlier jobs)",
-            flag="--batch",
-            action_input="batch",
-        ),
+        check.boolean,
+        "send the analyses as a Gemini Batch API job (half price; collects earlier jobs)",
+        flag="--batch",
+        action_input="batch",
     )
     dry_run: bool = _setting(
         False,
-        Setting(
-            _boolean,
-            "plan only: select, read, chunk and pack as a run would, print the calls, tokens, "
-            "cost and time it would take; send and write nothing",
-            flag="--dry-run",
-            action_input="dry-run",
-        ),
+        check.boolean,
+        "plan only: select, read, chunk and pack as a run would, print the calls, tokens, "
+        "cost and time it would take; send and write nothing",
+        flag="--dry-run",
+        action_input="dry-run",
     )
     batch_poll: float = _setting(
         5.0,
-        Setting(
-            _number(gt=0),
-            "seconds before the first poll of a batch job; then 1.5x, up to 60",
-        ),
+        check.number(gt=0),
+        "seconds before the first poll of a batch job; then 1.5x, up to 60",
     )
 
 
@@ -567,7 +376,7 @@ def build_config(
             got = clip(repr(value), 60, marker="...")
             raise ConfigError(f"{origin[name]}: {exc} (got {got})") from None
     config = Config(**checked)
-    if _model_key(config.model) in map(_model_key, config.fallback_models):
+    if check.model_key(config.model) in map(check.model_key, config.fallback_models):
         where = origin.get("fallback_models", "fallback_models")
         raise ConfigError(f"{where}: the model {config.model} cannot be its own fallback")
     return config

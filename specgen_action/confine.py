@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import UsageError
-from .select.selection import run_git
+from .git import list_files
 
 __all__ = ["check_cache_dir", "check_out_dir_place"]
 
@@ -98,8 +98,7 @@ def _overlap(root: Path, real: Path, real_root: Path, real_out: Path) -> str | N
     if not real.is_dir():  # nothing there yet, so nothing tracked (and no git call to pay)
         return None
     rel = real.relative_to(real_root).as_posix()
-    tracked = run_git(root, ["--literal-pathspecs", "ls-files", "-z", "--", rel]).stdout
-    if tracked.strip(b"\0"):
+    if list_files(root, ["--", rel]):
         return (
             "holds files tracked by git; the cache needs a folder of its own "
             "(its .gitignore of * would hide new files there from git)"

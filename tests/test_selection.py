@@ -9,13 +9,13 @@ import pytest
 
 from specgen_action.config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
 from specgen_action.errors import GitError, UsageError
+from specgen_action.git import repo_root
 from specgen_action.github.event import event_range
 from specgen_action.select.selection import (
     Filters,
     Selection,
     in_shard,
     parse_shard,
-    repo_root,
     select_all,
     select_event_range,
     select_paths,

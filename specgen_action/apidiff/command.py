@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from .. import git
 from ..errors import GitError, UsageError
 from ..select import selection as sel
 from ..text import clip, safe
@@ -53,7 +54,7 @@ def ref_diff(
     root: Path, ref: str, paths: Sequence[str], filters: sel.Filters, max_bytes: int
 ) -> ApiDiff:
     """The API changes from commit ``ref`` to the work tree, for ``paths`` (all when empty)."""
-    base = sel.resolve_commit(root, ref)
+    base = git.resolve_commit(root, ref)
     if paths:  # named files skip include, as everywhere else
         filters = sel.Filters((), filters.exclude, filters.out_dir)
     pairs = _narrowed(sel.changed_files(root, base, None, filters), _under(paths, root))
@@ -83,12 +84,12 @@ def event_diff(
     if rng.pull_request:
         base = rng.base
         if rng.merge_base:
-            base, note = sel.pull_request_base(root, rng.base, rng.head)
-        head = sel.resolve_commit(root, rng.head)
+            base, note = git.pull_request_base(root, rng.base, rng.head)
+        head = git.resolve_commit(root, rng.head)
     else:
         try:
-            head = sel.resolve_commit(root, rng.head)
-            base = sel.resolve_commit(root, rng.base)
+            head = git.resolve_commit(root, rng.head)
+            base = git.resolve_commit(root, rng.base)
         except GitError as exc:
             return ApiDiff(base=""), f"nothing to compare: {exc}"
     pairs = _narrowed(sel.changed_files(root, base, head, filters), _under(paths, root))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..select.selection import run_git
+from ..git import run_git
 from ..source import Skipped, read_source
 
 __all__ = ["RevisionFiles", "WorkTreeFiles", "decode_text"]

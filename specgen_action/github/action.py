@@ -509,7 +509,7 @@ def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
     A fork's pull request gets a warning; a merge queue, tag or temporary ref a notice.
     """
     from ..config import build_config, read_pyproject, resolve_path
-    from ..select.selection import repo_root
+    from ..git import repo_root
     from ..specs.writer import shown_path
     from .event import load_event
 

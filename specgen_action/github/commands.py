@@ -9,6 +9,7 @@ new command.
 
 from collections.abc import Mapping
 
+from ..config import KEY_VARIABLES
 from ..report.model import DRIFT_STATUSES, FileRecord, RunReport, fix_command
 from ..text import escape_data, escape_property
 
@@ -41,7 +42,7 @@ def format_command(command: str, properties: Mapping[str, str], message: str) ->
     return line + "::" + escape_data(message)
 
 
-SECRET_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GITHUB_TOKEN")
+SECRET_VARIABLES = (*KEY_VARIABLES, "GITHUB_TOKEN")
 """Environment variables whose values are masked before anything else is printed."""
 
 

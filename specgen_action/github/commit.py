@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PushRejected
+from ..git import run_git
 from ..redact import redact
-from ..select.selection import run_git
 from ..text import clip, one_line
 
 __all__ = [

@@ -134,7 +134,7 @@ def _specs_at_base(report: RunReport, api: ApiDiff | None) -> set[str] | None:
     if api is None or not api.base or not specs:
         return None
     from ..apidiff.revision import RevisionFiles
-    from ..select.selection import repo_root
+    from ..git import repo_root
 
     try:
         # A cap of 0 bytes: git lists which specs exist, no blob is read.

@@ -28,6 +28,7 @@ from google.genai import errors as genai_errors
 from google.genai import types
 from pydantic import ValidationError
 
+from ..config import KEY_VARIABLES
 from ..errors import (
     AuthenticationError,
     BatchError,
@@ -424,16 +425,14 @@ def make_gemini_provider(
 ) -> GeminiProvider:
     """Build the provider; the SDK reads the key, base URL and Vertex settings from the environment.
 
-    ``api_key`` overrides GEMINI_API_KEY / GOOGLE_API_KEY; ``vertex`` (or
+    ``api_key`` overrides the key in the environment (``config.KEY_VARIABLES``); ``vertex`` (or
     GOOGLE_GENAI_USE_VERTEXAI=true) selects Vertex AI with ``project`` and
     ``location`` (or GOOGLE_CLOUD_PROJECT / GOOGLE_CLOUD_LOCATION). The base
     URL comes from GOOGLE_GEMINI_BASE_URL (GOOGLE_VERTEX_BASE_URL for Vertex).
     Raises ``AuthenticationError`` when no usable credentials are configured.
     """
     secrets = [
-        value
-        for value in (api_key, os.environ.get("GEMINI_API_KEY"), os.environ.get("GOOGLE_API_KEY"))
-        if value
+        value for value in (api_key, *(os.environ.get(name) for name in KEY_VARIABLES)) if value
     ]
     kwargs: dict[str, Any] = {"http_options": _http_options(request_timeout_s)}
     if api_key:
@@ -453,7 +452,7 @@ def make_gemini_provider(
         message = _one_line(str(exc), secrets)
         if "No API key" in message:
             raise AuthenticationError(
-                "no Gemini API key: set GEMINI_API_KEY or GOOGLE_API_KEY"
+                f"no Gemini API key: set {' or '.join(KEY_VARIABLES)}"
             ) from None
         if "API key must be set" in message:
             raise AuthenticationError(f"no Vertex AI credentials: {message}") from None

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ..config import DEFAULT_OUT
 from ..errors import FileAccessError, UsageError
 from ..files import read_regular
 from ..providers.pricing import batch_price
@@ -299,7 +300,7 @@ class RunReport(BaseModel):
     fatal: str | None = None
     """The error that stopped the whole run (a rejected key, an unknown model): exit 2."""
     shard: str | None = None
-    out_dir: str = "specs"
+    out_dir: str = DEFAULT_OUT
     totals: Totals = Field(default_factory=Totals)
     files: list[FileRecord] = Field(default_factory=list)
     calls: list[CallRecord] = Field(default_factory=list)

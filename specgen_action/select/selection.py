@@ -1,9 +1,8 @@
 """Which files to process: explicit paths, the index, a revision range or a GitHub event.
 
-Git is driven through ``subprocess`` with NUL-separated output everywhere, so
-any file name git can store (spaces, quotes, newlines, non-UTF-8 bytes) comes
-through intact. Paths are repository-relative POSIX strings decoded with
-``os.fsdecode`` so they round-trip to the file system.
+Git is asked through ``specgen_action.git``, NUL-safe, so any file name git
+can store comes through intact. Paths are repository-relative POSIX strings
+that round-trip to the file system.
 
 Rules shared by every mode:
 
@@ -42,14 +41,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
 
-from ..errors import GitError, UsageError
+from .. import git
+from ..config import DEFAULT_OUT
+from ..errors import UsageError
 
 __all__ = [
     "Filters",
@@ -58,10 +58,6 @@ __all__ = [
     "changed_files",
     "in_shard",
     "parse_shard",
-    "pull_request_base",
-    "repo_root",
-    "resolve_commit",
-    "run_git",
     "select_all",
     "select_event_range",
     "select_paths",
@@ -72,12 +68,6 @@ __all__ = [
     "shard_of",
 ]
 
-_FETCH_DEPTHS = (64, 1024)
-"""Depths tried, in order, before ``--unshallow`` when a merge base is missing."""
-_FETCH_TIMEOUT_S = 600.0
-_GIT_TIMEOUT_S = 300.0
-_SHALLOW_HINT = "set `fetch-depth: 0` on actions/checkout so the full history is available"
-
 
 @dataclass(frozen=True)
 class Filters:
@@ -87,7 +77,7 @@ class Filters:
     """Gitignore-syntax patterns; empty means every file."""
     exclude: tuple[str, ...] = ()
     """Gitignore-syntax patterns; a match is never selected."""
-    out_dir: str = "specs"
+    out_dir: str = DEFAULT_OUT
     """The spec directory, relative to the repository root (POSIX); never selected."""
 
 
@@ -119,107 +109,6 @@ class RevisionRange:
     """Both commits must be reachable (a pull request or merge group): history is
     fetched until their merge base is found, and an error says when it cannot be.
     Otherwise (a push) a commit that cannot be found means every file."""
-
-
-# --- git plumbing -------------------------------------------------------------
-
-
-def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # English messages so error lines are predictable; never prompt for credentials.
-    env["LC_ALL"] = "C"
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    # Global pathspec modes conflict with the --literal-pathspecs used below.
-    for name in (
-        "GIT_LITERAL_PATHSPECS",
-        "GIT_GLOB_PATHSPECS",
-        "GIT_NOGLOB_PATHSPECS",
-        "GIT_ICASE_PATHSPECS",
-    ):
-        env.pop(name, None)
-    return env
-
-
-def _first_line(stderr: bytes) -> str:
-    for raw in stderr.decode("utf-8", "replace").splitlines():
-        line = raw.strip()
-        if line and not line.startswith("hint:"):
-            for prefix in ("fatal: ", "error: "):
-                line = line.removeprefix(prefix)
-            return "".join(ch if ch.isprintable() else "?" for ch in line)
-    return "no error message"
-
-
-def _run(
-    root: Path,
-    args: Sequence[str],
-    *,
-    stdin: bytes | None = None,
-    ok: Iterable[int] = (0,),
-    timeout: float = _GIT_TIMEOUT_S,
-    env: Mapping[str, str] | None = None,
-) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git ARGS`` in ``root``; a failure becomes a one-line ``GitError``.
-
-    ``env`` adds variables to the environment (a temporary index, say).
-    """
-    cmd = ["git", "-c", "core.quotepath=off", "-c", "color.ui=false", *args]
-    try:
-        proc = subprocess.run(
-            cmd,
-            cwd=root,
-            input=stdin if stdin is not None else b"",
-            capture_output=True,
-            env={**_git_env(), **(env or {})},
-            timeout=timeout,
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        if not Path(root).is_dir():
-            raise GitError(f"{root} is not a directory") from exc
-        raise GitError("git is not installed or not on PATH") from exc
-    except NotADirectoryError as exc:
-        raise GitError(f"{root} is not a directory") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise GitError(f"git {args[0]} did not finish within {timeout:.0f} s") from exc
-    if proc.returncode not in tuple(ok):
-        raise GitError(f"git {args[0]} failed: {_first_line(proc.stderr)}")
-    return proc
-
-
-run_git = _run
-"""Run ``git`` the way selection does (NUL-safe, no prompts, one-line ``GitError``)."""
-
-
-def _split_z(out: bytes) -> list[str]:
-    return [os.fsdecode(item) for item in out.split(b"\0") if item]
-
-
-def _git_ok(root: Path, args: Sequence[str], timeout: float = _GIT_TIMEOUT_S) -> bool:
-    try:
-        return _run(root, args, ok=(0,), timeout=timeout).returncode == 0
-    except GitError:
-        return False
-
-
-def repo_root(start: Path) -> Path:
-    """The top of the work tree containing ``start`` (a directory or a file in one)."""
-    start = Path(start)
-    if not start.exists():
-        raise GitError(f"{start} does not exist")
-    where = start if start.is_dir() else start.parent
-    proc = _run(where, ["rev-parse", "--show-toplevel"], ok=(0, 128))
-    if proc.returncode != 0:
-        message = _first_line(proc.stderr)
-        if "not a git repository" in message:
-            raise GitError(f"{start} is not inside a git repository")
-        if "must be run in a work tree" in message:
-            raise GitError(f"{start} is not inside a git work tree")
-        raise GitError(f"git rev-parse failed: {message}")
-    top = os.fsdecode(proc.stdout.removesuffix(b"\n"))
-    if not top:
-        raise GitError(f"{start} is not inside a git work tree")
-    return Path(os.path.realpath(top))
 
 
 # --- filters --------------------------------------------------------------------
@@ -268,22 +157,6 @@ def _selection(
 
 
 # --- selection modes ---------------------------------------------------------------
-
-
-def _ls_files(root: Path, args: Sequence[str]) -> list[str]:
-    # Literal pathspecs: a directory named `[a]` or `*` means itself, not a glob.
-    out = _run(root, ["--literal-pathspecs", "ls-files", "-z", *args]).stdout
-    return [p for p in _split_z(out) if not p.endswith("/")]
-
-
-def _ignored(root: Path, paths: Sequence[str]) -> set[str]:
-    """Which of ``paths`` git ignores (tracked files never are)."""
-    if not paths:
-        return set()
-    # A leading "./" stops a name such as ":(top)x" from being read as pathspec magic.
-    stdin = b"".join(os.fsencode("./" + p) + b"\0" for p in paths)
-    out = _run(root, ["check-ignore", "-z", "--stdin"], stdin=stdin, ok=(0, 1)).stdout
-    return {p.removeprefix("./") for p in _split_z(out)}
 
 
 def _relative_to_root(root: Path, arg: str) -> str:
@@ -356,10 +229,10 @@ def select_paths(
         else:
             files.append(rel)
     if dirs:
-        listed = _ls_files(root, ["--cached", "--others", "--exclude-standard", "--", *dirs])
+        listed = git.list_files(root, ["--cached", "--others", "--exclude-standard", "--", *dirs])
         chosen.update(p for p in listed if match_dir(p) and _is_file(root, p))
     candidates = [p for p in files if match_file(p)]
-    ignored = _ignored(root, candidates)
+    ignored = git.find_ignored(root, candidates)
     chosen.update(p for p in candidates if p not in ignored)
     return _selection(chosen, gone)
 
@@ -392,56 +265,26 @@ def select_pre_commit(
 def select_all(root: Path, filters: Filters) -> Selection:
     """Every tracked or untracked, not ignored file that passes the filters and exists."""
     match = _matcher(filters)
-    listed = _ls_files(root, ["--cached", "--others", "--exclude-standard"])
+    listed = git.list_files(root, ["--cached", "--others", "--exclude-standard"])
     return _selection(p for p in listed if match(p) and _is_file(root, p))
 
 
-def _parse_name_status(out: bytes) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-    changed: list[str] = []
-    deleted: list[str] = []
-    renamed: list[tuple[str, str]] = []
-    items = _split_z(out)
-    i = 0
-    while i < len(items):
-        status = items[i][:1]
-        if status in ("R", "C"):
-            if i + 2 >= len(items):
-                break
-            old, new = items[i + 1], items[i + 2]
-            if status == "R":
-                renamed.append((old, new))
-            else:
-                changed.append(new)
-            i += 3
-            continue
-        if i + 1 >= len(items):
-            break
-        path = items[i + 1]
-        if status == "D":
-            deleted.append(path)
-        else:  # A, M, T, U, X: content to (re)read
-            changed.append(path)
-        i += 2
-    return changed, deleted, renamed
-
-
-def _from_diff(root: Path, out: bytes, filters: Filters) -> Selection:
+def _from_diff(root: Path, names: git.DiffNames, filters: Filters) -> Selection:
     match = _matcher(filters)
-    changed, deleted, renamed = _parse_name_status(out)
     paths: set[str] = set()
     gone: set[str] = set()
     moves: set[tuple[str, str]] = set()
-    for path in changed:
+    for path in names.changed:
         if match(path) and _is_file(root, path):
             paths.add(path)
-    for path in deleted:
+    for path in names.deleted:
         if not match(path):
             continue
         if _is_file(root, path):  # re-created in the work tree: its spec is not orphaned
             paths.add(path)
         else:
             gone.add(path)
-    for old, new in renamed:
+    for old, new in names.renamed:
         old_in, new_in = match(old), match(new) and _is_file(root, new)
         if new_in:
             paths.add(new)
@@ -454,70 +297,20 @@ def _from_diff(root: Path, out: bytes, filters: Filters) -> Selection:
     return _selection(paths, gone, moves)
 
 
-_DIFF = ["diff", "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", "--no-relative"]
-
-
 def select_staged(root: Path, filters: Filters) -> Selection:
     """Files added, modified or renamed in the index; deletions go to ``deleted``."""
-    out = _run(root, [*_DIFF, "--cached", "--"]).stdout
-    return _from_diff(root, out, filters)
-
-
-def _commit(root: Path, ref: str) -> str | None:
-    """The commit ``ref`` names, or ``None`` when it is unknown here."""
-    if not ref or ref.startswith("-") or "\0" in ref:
-        return None
-    proc = _run(
-        root,
-        ["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"],
-        ok=(0, 1, 128),
-    )
-    sha = proc.stdout.decode("ascii", "replace").strip()
-    return sha if proc.returncode == 0 and sha else None
-
-
-def _resolve(root: Path, ref: str) -> str:
-    sha = _commit(root, ref)
-    if sha is None:
-        raise GitError(f"unknown git revision {ref!r}{_shallow_note(root)}")
-    return sha
-
-
-def _shallow_note(root: Path) -> str:
-    # In CI the usual cause of a missing ref or merge base is actions/checkout's depth of 1.
-    return f" (this clone is shallow: {_SHALLOW_HINT})" if _is_shallow(root) else ""
-
-
-def _merge_base(root: Path, a: str, b: str) -> str | None:
-    proc = _run(root, ["merge-base", a, b], ok=(0, 1, 128))
-    sha = proc.stdout.decode("ascii", "replace").strip()
-    return sha if proc.returncode == 0 and sha else None
+    return _from_diff(root, git.diff_names(root, cached=True), filters)
 
 
 def _diff(root: Path, base: str, head: str, filters: Filters) -> Selection:
-    out = _run(root, [*_DIFF, base, head, "--"]).stdout
-    return _from_diff(root, out, filters)
+    return _from_diff(root, git.diff_names(root, base, head), filters)
 
 
 def select_range(
     root: Path, base: str, head: str, *, merge_base: bool, filters: Filters
 ) -> Selection:
     """Files changed from ``base`` to ``head``; from their merge base when ``merge_base``."""
-    head_sha = _resolve(root, head)
-    base_sha = _resolve(root, base)
-    if merge_base:
-        found = _merge_base(root, base_sha, head_sha)
-        if found is None:
-            raise GitError(
-                f"{base} and {head} have no common ancestor in this clone{_shallow_note(root)}"
-            )
-        base_sha = found
-    return _diff(root, base_sha, head_sha, filters)
-
-
-def resolve_commit(root: Path, ref: str) -> str:
-    """The full SHA of the commit ``ref`` names; a ``GitError`` naming ``ref`` when unknown."""
-    return _resolve(root, ref)
+    return _diff(root, *git.resolve_range(root, base, head, merge_base=merge_base), filters)
 
 
 def changed_files(
@@ -527,13 +320,12 @@ def changed_files(
     tree, untracked files included): ``(path, None)`` deleted, ``(None, path)`` added, a rename
     ``(old, new)``; a pair is kept when either name passes the filters."""
     match = _matcher(filters)
-    out = _run(root, [*_DIFF, base, *([head] if head else []), "--"]).stdout
-    changed, deleted, renamed = _parse_name_status(out)
-    pairs: list[tuple[str | None, str | None]] = [(path, path) for path in changed]
-    pairs += [(path, None) for path in deleted]
-    pairs += renamed
+    names = git.diff_names(root, base, *([head] if head else []))
+    pairs: list[tuple[str | None, str | None]] = [(path, path) for path in names.changed]
+    pairs += [(path, None) for path in names.deleted]
+    pairs += names.renamed
     if head is None:
-        pairs += [(None, path) for path in _ls_files(root, ["--others", "--exclude-standard"])]
+        pairs += [(None, path) for path in git.list_files(root, ["--others", "--exclude-standard"])]
     kept = {
         (old, new)
         for old, new in pairs
@@ -550,78 +342,6 @@ def select_since(root: Path, ref: str, filters: Filters) -> Selection:
 # --- GitHub events ----------------------------------------------------------------
 
 
-def _is_shallow(root: Path) -> bool:
-    out = _run(root, ["rev-parse", "--is-shallow-repository"]).stdout
-    return out.strip() == b"true"
-
-
-def _fetch(root: Path, args: Sequence[str]) -> bool:
-    return _git_ok(
-        root,
-        ["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", *args],
-        timeout=_FETCH_TIMEOUT_S,
-    )
-
-
-def _pull_request_base(root: Path, base: str, head: str) -> tuple[str, str | None]:
-    """The merge base of a pull request, fetching history a bounded number of times.
-
-    Returns the merge base and, when history had to be fetched, a note saying so.
-    """
-    if _commit(root, base) and _commit(root, head):
-        found = _merge_base(root, base, head)
-        if found is not None:
-            return found, None
-        if not _is_shallow(root):
-            raise GitError(f"the pull request's base {base} and head {head} share no history")
-    # Each step names the commits first; a server refusing unadvertised commits
-    # gets the plain deepen/unshallow of the configured branches instead.
-    if _is_shallow(root):
-        steps = [
-            ([f"--depth={depth}", "origin", base, head], [f"--deepen={depth}", "origin"])
-            for depth in _FETCH_DEPTHS
-        ]
-        steps.append((["--unshallow", "origin", base, head], ["--unshallow", "origin"]))
-    else:
-        steps = [(["origin", base, head], ["origin"])]
-    for by_commit, fallback in steps:
-        if _fetch(root, by_commit):
-            fetched = by_commit
-        elif _fetch(root, fallback):
-            fetched = fallback
-        else:
-            break  # fetching does not work here (no origin, no network): more depth won't help
-        if _commit(root, base) and _commit(root, head):
-            found = _merge_base(root, base, head)
-            if found is not None:
-                how = " ".join(arg for arg in fetched if arg.startswith("--"))
-                return found, (
-                    f"the pull request's base {base[:12]} or head {head[:12]} was not in this "
-                    f"clone; fetched {f'({how}) ' if how else ''}from origin to find their "
-                    "merge base"
-                )
-    raise GitError(
-        "the pull request's merge base is missing from this clone and fetching more "
-        f"history failed; {_SHALLOW_HINT}"
-    )
-
-
-pull_request_base = _pull_request_base
-"""The merge base of a pull request's base and head, fetching history into a shallow clone."""
-
-
-def _present_or_fetched(root: Path, ref: str) -> tuple[str | None, bool]:
-    """The commit ``ref`` names, fetching a missing SHA once; and whether it was fetched."""
-    sha = _commit(root, ref)
-    if sha is None and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", ref):
-        # One cheap try: a single commit is enough for a two-dot diff.
-        depth = ["--depth=1"] if _is_shallow(root) else []
-        if _fetch(root, [*depth, "origin", ref]):
-            sha = _commit(root, ref)
-            return sha, sha is not None
-    return sha, False
-
-
 def select_event_range(root: Path, rng: RevisionRange, filters: Filters) -> Selection:
     """Select files for a GitHub Actions event's range (see the module docstring for the rules).
 
@@ -633,10 +353,10 @@ def select_event_range(root: Path, rng: RevisionRange, filters: Filters) -> Sele
         note = None
         start = rng.base
         if rng.merge_base:
-            start, note = _pull_request_base(root, rng.base, rng.head)
+            start, note = git.pull_request_base(root, rng.base, rng.head)
         return _with_notes(_diff(root, start, rng.head, filters), note)
-    head, head_fetched = _present_or_fetched(root, rng.head)
-    base, base_fetched = _present_or_fetched(root, rng.base)
+    head, head_fetched = git.find_or_fetch_commit(root, rng.head)
+    base, base_fetched = git.find_or_fetch_commit(root, rng.base)
     if head is None:
         why = f"the pushed commit {rng.head[:12]} is not in this clone"
         return _with_notes(select_all(root, filters), f"{why}; every matching file was selected")
@@ -649,7 +369,7 @@ def select_event_range(root: Path, rng: RevisionRange, filters: Filters) -> Sele
                 "not be fetched (a force push, or no access to origin)"
             )
         return _with_notes(select_all(root, filters), f"{why}; every matching file was selected")
-    found = _merge_base(root, base, head) if rng.merge_base else base
+    found = git.find_merge_base(root, base, head) if rng.merge_base else base
     if found is None:
         why = f"{rng.base} and the pushed commit share no history in this clone"
         return _with_notes(select_all(root, filters), f"{why}; every matching file was selected")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ..config import DEFAULT_OUT
 from ..errors import OutputPathError
 from ..source import Skipped, read_source
 from .render import read_front_matter
@@ -104,7 +105,7 @@ def fix_command_for(
     if not items:
         return None
     words = ["specgen", "generate"]
-    if out_dir != "specs":
+    if out_dir != DEFAULT_OUT:
         words += ["--out", out_dir]
     if any(state == "orphaned" for _, state in items):
         words.append("--prune")
