@@ -62,7 +62,7 @@ LAYERS = Layers(
         Layer("scheduler", (f"{_P}.engine.scheduler",)),
         Layer("engine parts", (f"{_P}.engine",)),
         Layer("report", (f"{_P}.report",)),
-        Layer("settings", (f"{_P}.config",)),
+        Layer("settings", (f"{_P}.config", f"{_P}.setting_checks")),
         Layer("providers", (f"{_P}.providers",)),
         Layer("api diff", (f"{_P}.apidiff",)),
         Layer("select", (f"{_P}.select",)),
