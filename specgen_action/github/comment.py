@@ -33,7 +33,9 @@ import httpx
 
 from ..errors import GitHubError, GitHubPermissionError, UsageError
 from ..redact import redact
-from ..report.model import RunReport, fix_command, is_offline, sources_text, specs_written
+from ..report.lines import fix_command
+from ..report.model import RunReport
+from ..report.totals import is_offline, sources_text, specs_written
 from ..text import code_span, escape_markdown
 from .summary import SAFE_URL, commit_line, fit_sections, models_text, outcome, plan_text
 

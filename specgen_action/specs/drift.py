@@ -12,9 +12,9 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from ..errors import OutputPathError
+from ..report.status import DRIFT_STATUSES, SpecState
 from ..source import Skipped, read_source
 from .render import read_front_matter
 from .writer import foreign_spec, spec_path_for
@@ -23,7 +23,6 @@ __all__ = [
     "FIX_PATHS",
     "PRE_COMMIT_FIX",
     "SpecCheck",
-    "SpecState",
     "check_specs",
     "fix_command_for",
 ]
@@ -40,8 +39,6 @@ they orphan: everything ``specgen-check`` can report, with no ``specgen`` on
 PATH.
 """
 
-SpecState = Literal["current", "missing", "stale", "orphaned", "skipped"]
-
 
 @dataclass(frozen=True)
 class SpecCheck:
@@ -54,7 +51,7 @@ class SpecCheck:
     @property
     def drifted(self) -> bool:
         """True when ``specgen generate`` (or ``--prune``) would change the spec."""
-        return self.state in ("missing", "stale", "orphaned")
+        return self.state in DRIFT_STATUSES
 
 
 def check_specs(
