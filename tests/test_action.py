@@ -35,7 +35,7 @@ from specgen_action.github.action import (
     step_publish,
     step_run,
 )
-from specgen_action.github.comment import github_client
+from specgen_action.github.api import github_client
 from specgen_action.github.status import set_commit_status
 from specgen_action.report.model import FileRecord
 from tests.conftest import python_module

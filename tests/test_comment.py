@@ -10,14 +10,14 @@ import pytest
 
 from fakes.github_api import FakeGitHub
 from specgen_action.errors import GitHubError, GitHubPermissionError, UsageError
-from specgen_action.github.comment import (
+from specgen_action.github.api import (
     MARKER,
     MAX_COMMENT_CHARS,
     comment_marker,
     github_client,
-    render_comment,
     upsert_comment,
 )
+from specgen_action.github.comment import render_comment
 from specgen_action.report.model import FileRecord, merge_reports
 from tests.factories import make_call, make_report
 from tests.workflow import REPO, TOKEN

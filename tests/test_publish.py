@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from fakes.github_api import FakeGitHub
-from specgen_action.github.comment import MARKER
+from specgen_action.github.api import MARKER
 from specgen_action.github.publish import publish, run_url
 from specgen_action.report.model import FileRecord, RunReport, merge_reports
 from tests.factories import STARTED_AT, make_call, make_report

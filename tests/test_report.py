@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
+from specgen_action.report.lines import kept_line, pending_line
 from specgen_action.report.model import (
     CallOutcome,
     CallRecord,
     FileRecord,
     RunReport,
+    Totals,
     finish_report,
-    kept_line,
     load_report,
-    pending_line,
 )
+from specgen_action.report.status import CHECK_STATUS, FileStatus, SpecState, Status
+from specgen_action.report.totals import totals_rows
 from tests.factories import make_call, make_report
 
 
@@ -110,3 +113,46 @@ def test_advice_on_a_run_without_calls_quotes_no_call_figures() -> None:
     (advice,) = finish_report(report).recommendations
     assert advice.startswith("1 file(s) were cut off by the deadline after 30 s;")
     assert "per call" not in advice
+
+
+def test_the_status_enum_and_the_literal_hold_the_same_words() -> None:
+    """`Status` and `FileStatus` spell the same words, so the enum the renderers loop over
+    covers every status a report can hold, and every status counts in `Totals`."""
+    assert {status.value for status in Status} == set(get_args(FileStatus))
+    assert all(status.value in Totals.model_fields for status in Status)
+
+
+def test_every_check_state_has_a_report_status() -> None:
+    """Each of `specgen check`'s states maps to a report status, `current` to `unchanged`."""
+    assert set(CHECK_STATUS) == set(get_args(SpecState))
+    assert CHECK_STATUS["current"] == "unchanged"
+    assert all(Status(status) for status in CHECK_STATUS.values())
+
+
+def test_totals_rows_follow_the_kind_of_report() -> None:
+    """A check report's rows are its drift counts; a run without calls has no call rows; a
+    run with calls has calls, tokens, cost and speed-up, the written count saying its sources."""
+    check = make_report(
+        [FileRecord(path="a.py", status="missing"), FileRecord(path="b.py", status="unchanged")],
+        provider="check",
+    )
+    assert [row.label for row in totals_rows(check)] == [
+        "Files checked",
+        "Up to date",
+        "Missing",
+        "Stale",
+        "Orphaned",
+        "Skipped",
+        "Wall time (s)",
+    ]
+    offline = make_report([FileRecord(path="a.py", status="written")], provider="static")
+    assert "api_calls" not in {row.key for row in totals_rows(offline)}
+    files = [
+        FileRecord(path="a.py", status="written", tokens_in=1000),
+        FileRecord(path="b.py", status="cached"),
+    ]
+    run = make_report(files, [make_call("a.py")], price=(1.0, 2.0))
+    rows = {row.key: row for row in totals_rows(run)}
+    assert rows["written"].value == 2 and rows["written"].detail == "1 by a call, 1 from the cache"
+    assert rows["tokens_in"].text == "1,000" and rows["speedup"].text.endswith("x")
+    assert "pending" not in rows and "cached" not in rows

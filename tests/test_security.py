@@ -23,7 +23,7 @@ import pytest
 
 from fakes.gemini_server import FakeGemini, Fault, RequestRecord, skeleton_names
 from fakes.github_api import FakeGitHub
-from specgen_action.github.comment import MARKER
+from specgen_action.github.api import MARKER
 from specgen_action.providers import prompts
 from specgen_action.specs.render import parse_front_matter
 from specgen_action.text import escape_data, escape_property

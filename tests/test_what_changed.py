@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from specgen_action.apidiff.model import ApiChange, ApiDiff, SkippedFile
+from specgen_action.github.api import MAX_COMMENT_CHARS
 from specgen_action.github.changes import spec_links, what_changed
-from specgen_action.github.comment import MAX_COMMENT_CHARS, render_comment
+from specgen_action.github.comment import render_comment
 from specgen_action.github.summary import render_summary
 from specgen_action.report.model import PRUNED_REASON, FileRecord, RunReport, finish_report
 

@@ -10,7 +10,9 @@ new command.
 from collections.abc import Mapping
 
 from ..config import KEY_VARIABLES
-from ..report.model import DRIFT_STATUSES, FileRecord, RunReport, fix_command
+from ..report.lines import fix_command
+from ..report.model import FileRecord, RunReport
+from ..report.status import DRIFT_STATUSES
 from ..text import escape_data, escape_property
 
 __all__ = [

@@ -1,86 +1,41 @@
-"""The sticky pull-request comment: one per PR, workflow and job, found by a hidden marker.
+"""The sticky pull-request comment's body: a compact form of the step summary, in Markdown.
 
-The marker names the workflow and the job (``GITHUB_WORKFLOW``, ``GITHUB_JOB``),
-so two workflows on one pull request keep two comments, each edited in place,
-and the jobs of a matrix (one job id) share one. A comment of an earlier
-version carries the bare :data:`MARKER`: the first workflow and job to publish
-after the upgrade takes it over (rewriting its marker) rather than leaving it
-stale beside a new one; any other workflow then creates its own.
-
-Only a comment the token's own account wrote is ever edited: a person quoting
-the marker keeps their comment, and a new one is created instead (also when
-an edit is refused). The account is ``GET /user``'s login for a personal
-token; the job's ``GITHUB_TOKEN`` may not read ``/user`` (403), and writes as
-``github-actions[bot]``.
-
-The body is a compact form of the step summary, escaped the same way (it
-cannot mention anyone or carry raw HTML from outside) and kept under GitHub's
-65,536-character limit. The REST calls use plain ``httpx``; errors come back as
-one-line ``GitHubError``/``GitHubPermissionError`` and never carry the token.
-The whole exchange has a total time bound, not only a per-read timeout, so an
-API that trickles bytes cannot hold the step.
+Escaped the same way as the summary (it cannot mention anyone or carry raw
+HTML from outside) and kept under GitHub's 65,536-character limit. It starts
+with the hidden marker by which ``api.upsert_comment`` finds it again; this
+module renders only and makes no call.
 """
 
 from __future__ import annotations
 
-import re
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, TypeVar, cast
-from urllib.parse import quote, urlsplit
+from collections.abc import Sequence
 
-import httpx
-
-from ..errors import GitHubError, GitHubPermissionError, UsageError
-from ..redact import redact
-from ..report.model import RunReport, fix_command, is_offline, sources_text, specs_written
+from ..report.lines import fix_command
+from ..report.model import RunReport
+from ..report.status import Status
+from ..report.totals import totals_rows
 from ..text import code_span, escape_markdown
-from .summary import SAFE_URL, commit_line, fit_sections, models_text, outcome, plan_text
 
-__all__ = [
-    "ACTIONS_BOT",
-    "DEFAULT_API_URL",
-    "DEFAULT_DEADLINE_S",
-    "MARKER",
-    "MAX_COMMENT_CHARS",
-    "api_request",
-    "comment_marker",
-    "github_client",
-    "render_comment",
-    "upsert_comment",
-]
+# DEFAULT_DEADLINE_S and github_client are still imported from here by the CLI's report
+# command and the action's commit status; to go once those import them from .api.
+from .api import DEFAULT_DEADLINE_S as DEFAULT_DEADLINE_S
+from .api import MARKER, MAX_COMMENT_CHARS
+from .api import github_client as github_client
+from .summary import (
+    SAFE_URL,
+    commit_line,
+    dollars,
+    fit_sections,
+    models_text,
+    outcome,
+    plan_text,
+)
 
-MARKER = "<!-- specgen-action:performance -->"
-"""The hidden first line of a comment that names no workflow or job (earlier versions)."""
-
-MAX_COMMENT_CHARS = 65_536
-"""GitHub rejects a comment body longer than this."""
-
-DEFAULT_API_URL = "https://api.github.com"
-
-DEFAULT_DEADLINE_S = 60.0
-"""Seconds the whole comment (every call it takes) may last before it is given up."""
-
-ACTIONS_BOT = "github-actions[bot]"
-"""The account the job's ``GITHUB_TOKEN`` writes as."""
+__all__ = ["render_comment"]
 
 _BUDGET = 60_000
 _SLOW_ROWS = 10
 _PROBLEM_ROWS = 30
-_MAX_PAGES = 100
-_T = TypeVar("_T")
-_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-
-
-def comment_marker(workflow: str | None, job: str | None) -> str:
-    """The hidden first line of the comment of ``workflow``'s ``job`` (:data:`MARKER` for none).
-
-    Both are percent-encoded: no name can close the HTML comment or stand for another.
-    """
-    if not workflow and not job:
-        return MARKER
-    names = f"workflow={quote(workflow or '', safe='')} job={quote(job or '', safe='')}"
-    return MARKER.removesuffix(" -->") + f" {names} -->"
 
 
 def render_comment(
@@ -97,41 +52,10 @@ def render_comment(
     plain http(s) URL. ``changes`` ("What changed", already escaped) come
     right after the title, before the run's figures.
     """
-    t = report.totals
     head = f"### specgen-action: {outcome(report)}"
     if report.shard:
         head += f" (shard {code_span(report.shard)})"
-    if report.is_check:
-        figures = (
-            f"{t.files - t.orphaned} files checked · {t.unchanged} up to date · "
-            f"{t.missing} missing · {t.stale} stale · {t.orphaned} orphaned · "
-            f"{t.skipped} skipped · {report.wall_s:.1f} s"
-        )
-    else:
-        sources = sources_text(report)
-        figures = (
-            f"{t.files} files · {specs_written(t)} written"
-            + (f" ({sources})" if sources else "")
-            + f" · {t.unchanged} unchanged · {t.failed} failed · {t.timeout} timed out · "
-            f"{t.skipped} skipped · "
-        )
-        if not t.api_calls:  # no model call: no call or speed-up figures
-            figures += f"{report.wall_s:.1f} s wall"
-        else:
-            figures += (
-                f"{t.api_calls} API calls ({t.retries} retries, {t.rate_limited} rate-limited) · "
-                f"{report.wall_s:.1f} s wall, {report.speedup:.1f}x speed-up"
-            )
-    if t.cost_usd is not None and not is_offline(report):
-        figures += f" · ≈ <span>$</span>{t.cost_usd:.4f}"
-    if t.budget_usd is not None:
-        spent = t.budget_spent_usd or 0.0
-        figures += f" · <span>$</span>{spent:.4f} of a <span>$</span>{t.budget_usd:g} budget"
-    if t.batch_files:
-        figures += f" · Batch API: {t.batch_files} file(s)"
-    if models_text(report):
-        figures += f" · models: {models_text(report)}"
-    sections = [marker, head, *changes, figures]
+    sections = [marker, head, *changes, _figures(report)]
     committed = commit_line(report)
     if committed:
         sections.append(committed)
@@ -140,32 +64,7 @@ def render_comment(
     fix = fix_command(report)
     if fix:
         sections.append(f"Fix from the repository root, then commit: {code_span(fix, limit=1000)}")
-    slow = sorted((r for r in report.files if r.api_calls), key=lambda r: (-r.duration_s, r.path))[
-        :_SLOW_ROWS
-    ]
-    if slow:
-        rows = "\n".join(
-            f"| {code_span(r.path, table=True, limit=120)} | {r.status} | {r.api_calls} "
-            f"| {r.duration_s:.1f} |"
-            for r in slow
-        )
-        sections.append(
-            "<details><summary>Slowest files</summary>\n\n"
-            "| File | Status | API calls | Time (s) |\n|---|---|---|---|\n"
-            f"{rows}\n\n</details>"
-        )
-    problems = [r for r in report.files if r.status in ("failed", "timeout")]
-    if problems:
-        items = "\n".join(
-            f"- {code_span(r.path, limit=120)}: {escape_markdown(r.reason or r.status, 200)}"
-            for r in problems[:_PROBLEM_ROWS]
-        )
-        if len(problems) > _PROBLEM_ROWS:
-            items += f"\n- _{len(problems) - _PROBLEM_ROWS} more in the job summary._"
-        sections.append(
-            f"<details><summary>Failed or timed-out files ({len(problems)})</summary>\n\n"
-            f"{items}\n\n</details>"
-        )
+    sections += _file_sections(report)
     if report.recommendations:
         advice = "\n".join(f"- {escape_markdown(r, 300)}" for r in report.recommendations)
         sections.append("**Recommendations**\n\n" + advice)
@@ -175,206 +74,65 @@ def render_comment(
     return fit_sections(sections, min(max_chars, MAX_COMMENT_CHARS), note)
 
 
-def github_client(token: str, api_url: str | None = None, timeout: float = 30.0) -> httpx.Client:
-    """An ``httpx.Client`` for the GitHub REST API (``api_url`` is ``GITHUB_API_URL``).
+def _figures(report: RunReport) -> str:
+    """The totals in one line: ``2 files · 1 written · ... · 4.0 s wall, 2.5x speed-up``."""
+    rows = totals_rows(report)
+    figures = {row.key: row for row in rows}
+    parts = [
+        f"{row.text} {row.label.lower()}" + (f" ({row.detail})" if row.detail else "")
+        for row in rows
+        if row.counts_files
+    ]
+    wall = figures["wall_s"].text
+    if report.is_check:
+        parts.append(f"{wall} s")
+    elif "speedup" in figures:
+        t = report.totals
+        parts += [
+            f"{t.api_calls} API calls ({t.retries} retries, {t.rate_limited} rate-limited)",
+            f"{wall} s wall, {figures['speedup'].text} speed-up",
+        ]
+    else:  # no model call: no call or speed-up figures
+        parts.append(f"{wall} s wall")
+    cost = figures.get("cost_usd")
+    if cost is not None and cost.value is not None:
+        parts.append(f"≈ {dollars(cost.text)}")
+    if "budget_usd" in figures:
+        spent, budget = figures["budget_spent_usd"].text, figures["budget_usd"].text
+        parts.append(f"{dollars(spent)} of a {dollars(budget)} budget")
+    batch = figures.get("batch_files")
+    if batch is not None and batch.value:
+        parts.append(f"Batch API: {batch.text} file(s)")
+    if models_text(report):
+        parts.append(f"models: {models_text(report)}")
+    return " · ".join(parts)
 
-    ``timeout`` bounds each connect and each read; ``upsert_comment`` bounds
-    the whole exchange. A malformed ``api_url`` raises ``GitHubError``.
-    """
-    try:
-        return httpx.Client(
-            base_url=(api_url or DEFAULT_API_URL).rstrip("/"),
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": "specgen-action",
-            },
-            timeout=timeout,
+
+def _file_sections(report: RunReport) -> list[str]:
+    """The slowest files and the failed or timed-out ones, each folded away."""
+    sections: list[str] = []
+    slow = sorted((r for r in report.files if r.api_calls), key=lambda r: (-r.duration_s, r.path))
+    if slow:
+        rows = "\n".join(
+            f"| {code_span(r.path, table=True, limit=120)} | {r.status} | {r.api_calls} "
+            f"| {r.duration_s:.1f} |"
+            for r in slow[:_SLOW_ROWS]
         )
-    except httpx.InvalidURL as exc:
-        raise GitHubError(f"GITHUB_API_URL is not a valid URL ({exc})") from None
-
-
-def _message(client: httpx.Client, response: httpx.Response) -> str:
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    text = data.get("message") if isinstance(data, dict) else None
-    if not isinstance(text, str) or not text:
-        text = response.reason_phrase or "no message"
-    # The token goes with every request; an echo of it must not reach the log.
-    token = client.headers.get("Authorization", "").removeprefix("Bearer ")
-    line = " ".join(redact(text[:4_000], [token]).split())
-    return line[:200]
-
-
-def api_request(
-    client: httpx.Client, method: str, url: str, what: str, json: Mapping[str, Any] | None = None
-) -> httpx.Response:
-    """One GitHub REST call; ``what`` begins the one-line error (the token never in it).
-
-    ``GitHubPermissionError`` for 401/403/404 (not a rate limit), ``GitHubError`` otherwise.
-    """
-    try:
-        response = client.request(method, url, json=json)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise GitHubError(
-            f"{what}: could not reach the GitHub API ({type(exc).__name__})"
-        ) from None
-    if response.is_success:
-        return response
-    detail = f"{what}: GitHub answered {response.status_code} ({_message(client, response)})"
-    limited = response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in detail.lower()
-    if response.status_code in (401, 403, 404) and not limited:
-        raise GitHubPermissionError(detail)
-    raise GitHubError(detail)
-
-
-def _same_origin(client: httpx.Client, url: str) -> bool:
-    base, other = urlsplit(str(client.base_url)), urlsplit(url)
-    return (base.scheme, base.netloc) == (other.scheme, other.netloc)
-
-
-def _own_account(client: httpx.Client) -> tuple[str, str | None]:
-    """(login, type) of the token's account; the job token's bot when ``/user`` is refused."""
-    try:
-        data = api_request(client, "GET", "/user", "reading the token's account").json()
-    except (GitHubPermissionError, ValueError):
-        # An installation token (GITHUB_TOKEN) gets 403 here; a bad token shows
-        # again, with its reason, when the comments are listed.
-        return ACTIONS_BOT, "Bot"
-    login = data.get("login") if isinstance(data, dict) else None
-    if not isinstance(login, str) or not login:
-        return ACTIONS_BOT, "Bot"
-    return login, None
-
-
-def _written_by(item: dict[str, Any], account: tuple[str, str | None]) -> bool:
-    user = item.get("user")
-    if not isinstance(user, dict) or user.get("login") != account[0]:
-        return False
-    return account[1] is None or user.get("type") == account[1]
-
-
-def _find_marked(
-    client: httpx.Client,
-    repo: str,
-    pr_number: int,
-    account: tuple[str, str | None],
-    marker: str,
-) -> int | None:
-    """The id of ``account``'s latest comment carrying ``marker`` (else, for a workflow's
-    marker, the bare :data:`MARKER` of an earlier version), following ``rel="next"``."""
-    url: str | None = f"/repos/{repo}/issues/{pr_number}/comments?per_page=100"
-    found: int | None = None
-    legacy: int | None = None
-    for _ in range(_MAX_PAGES):
-        if url is None:
-            break
-        response = api_request(client, "GET", url, f"listing comments on #{pr_number}")
-        try:
-            page = response.json()
-        except ValueError:
-            raise GitHubError(f"listing comments on #{pr_number}: the answer is not JSON") from None
-        if not isinstance(page, list):
-            raise GitHubError(f"listing comments on #{pr_number}: unexpected answer")
-        for item in page:
-            if not (
-                isinstance(item, dict)
-                and isinstance(item.get("body"), str)
-                and isinstance(item.get("id"), int)
-                and _written_by(item, account)
-            ):
-                continue
-            # Pages run oldest first, so the last match is the latest.
-            if marker in item["body"]:
-                found = item["id"]
-            elif marker != MARKER and MARKER in item["body"]:
-                legacy = item["id"]
-        following = response.links.get("next", {}).get("url")
-        # The token goes with every request: never follow a link off the API host.
-        url = following if following and _same_origin(client, following) else None
-    return found if found is not None else legacy
-
-
-def upsert_comment(
-    client: httpx.Client,
-    repo: str,
-    pr_number: int,
-    body: str,
-    marker: str = MARKER,
-    *,
-    deadline_s: float = DEFAULT_DEADLINE_S,
-) -> Literal["created", "updated"]:
-    """Edit this tool's comment on PR ``pr_number`` in ``repo`` (``owner/name``), or create it.
-
-    Only a comment with ``marker`` (see :func:`comment_marker`) written by the
-    token's own account is edited; when there is none, or the edit is refused,
-    a new one is created. Every call together takes at most ``deadline_s`` seconds.
-
-    Raises ``GitHubPermissionError`` when the token may not read or write
-    comments (fork PRs), ``GitHubError`` for other failures and past the
-    deadline, ``UsageError`` for a malformed ``repo`` or a body over the size limit.
-    """
-    if not _REPO.fullmatch(repo) or ".." in repo:
-        raise UsageError(f"not a repository name: {repo!r}")
-    if len(body) > MAX_COMMENT_CHARS:
-        raise UsageError(
-            f"comment body is {len(body)} characters; GitHub takes {MAX_COMMENT_CHARS}"
+        sections.append(
+            "<details><summary>Slowest files</summary>\n\n"
+            "| File | Status | API calls | Time (s) |\n|---|---|---|---|\n"
+            f"{rows}\n\n</details>"
         )
-    return _within(deadline_s, lambda: _upsert(client, repo, pr_number, body, marker))
-
-
-def _within(seconds: float, work: Callable[[], _T]) -> _T:
-    """``work()``, given up after ``seconds`` in all: httpx bounds each read, not the total.
-
-    A server that sends a byte just before every read timeout would hold a
-    call for ever; on a daemon thread it is left behind instead, and ends with
-    the process.
-    """
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, work()))
-        except BaseException as exc:  # handed to the caller, never printed by the thread
-            outcome.append((False, exc))
-
-    thread = threading.Thread(target=run, name="specgen-github", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if not outcome:
-        raise GitHubError(f"the GitHub API did not finish answering within {seconds:g} s")
-    done, value = outcome[0]
-    if not done:
-        raise value
-    return cast(_T, value)
-
-
-def _upsert(
-    client: httpx.Client, repo: str, pr_number: int, body: str, marker: str
-) -> Literal["created", "updated"]:
-    existing = _find_marked(client, repo, pr_number, _own_account(client), marker)
-    if existing is not None:
-        try:
-            api_request(
-                client,
-                "PATCH",
-                f"/repos/{repo}/issues/comments/{existing}",
-                f"updating comment {existing}",
-                {"body": body},
-            )
-        except GitHubPermissionError:
-            pass  # refused (or deleted meanwhile): the report still gets its comment
-        else:
-            return "updated"
-    api_request(
-        client,
-        "POST",
-        f"/repos/{repo}/issues/{pr_number}/comments",
-        f"commenting on #{pr_number}",
-        {"body": body},
-    )
-    return "created"
+    title = Status.FAILED.heading
+    problems = [r for r in report.files if Status(r.status).heading == title]
+    if problems:
+        items = "\n".join(
+            f"- {code_span(r.path, limit=120)}: {escape_markdown(r.reason or r.status, 200)}"
+            for r in problems[:_PROBLEM_ROWS]
+        )
+        if len(problems) > _PROBLEM_ROWS:
+            items += f"\n- _{len(problems) - _PROBLEM_ROWS} more in the job summary._"
+        sections.append(
+            f"<details><summary>{title} ({len(problems)})</summary>\n\n{items}\n\n</details>"
+        )
+    return sections

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..apidiff.model import ApiDiff
 from ..errors import FileAccessError, UsageError
-from ..report.model import RunReport, specs_written
+from ..report.model import RunReport
+from ..report.status import DRIFT_STATUSES, Status
+from ..report.totals import specs_written, status_count
 
 __all__ = [
     "API_OUTPUT_NAMES",
@@ -35,7 +37,7 @@ OUTPUT_NAMES = (
 )
 """The run's figures, the first outputs ``action.yml`` declares, in its order."""
 
-DRIFT_OUTPUT_NAMES = ("missing", "stale", "orphaned")
+DRIFT_OUTPUT_NAMES = tuple(status.value for status in DRIFT_STATUSES)
 """Drift counts, written after ``OUTPUT_NAMES`` and declared after them in ``action.yml``."""
 
 API_OUTPUT_NAMES = ("api-changes", "api-breaking")
@@ -63,17 +65,19 @@ def action_outputs(report: RunReport, report_path: str) -> dict[str, str]:
     and ``orphaned``, the same counts the console and the step summary show.
     """
     totals = report.totals
+
+    def count(*statuses: Status) -> str:
+        return str(sum(status_count(totals, status) for status in statuses))
+
     return {
         "files": str(totals.files),
         "written": str(specs_written(totals)),
-        "failed": str(totals.failed + totals.timeout),
+        "failed": count(Status.FAILED, Status.TIMEOUT),
         "api-calls": str(totals.api_calls),
-        "cache-hits": str(totals.cached + totals.unchanged),
+        "cache-hits": count(Status.CACHED, Status.UNCHANGED),
         "duration-seconds": f"{report.wall_s:.3f}",
         "report-path": report_path,
-        "missing": str(totals.missing),
-        "stale": str(totals.stale),
-        "orphaned": str(totals.orphaned),
+        **{status.value: count(status) for status in DRIFT_STATUSES},
     }
 
 

@@ -18,15 +18,10 @@ from ..apidiff.model import ApiDiff
 from ..errors import FileAccessError, GitError, GitHubError, GitHubPermissionError
 from ..report.model import RunReport
 from . import commands
+from .api import DEFAULT_DEADLINE_S, comment_marker, github_client, upsert_comment
 from .changes import spec_links, what_changed
 from .commands import in_github_actions, mask_secrets, warning
-from .comment import (
-    DEFAULT_DEADLINE_S,
-    comment_marker,
-    github_client,
-    render_comment,
-    upsert_comment,
-)
+from .comment import render_comment
 from .event import fork_of, load_event, pull_request_number
 from .outputs import action_outputs, api_outputs, write_outputs
 from .summary import render_summary, write_summary
@@ -84,26 +79,9 @@ def publish(
         if summary:
             stdout.write(render_summary(report, changes=changes))
         return
-    for line in mask_secrets(env):
-        _say(stdout, line)
-    note = _fork_note(report, env)
-    if note and note not in report.notes:
-        report.notes.append(note)
-    lines, overflow = commands.annotations(report)
-    for line in lines:
-        _say(stdout, line)
+    overflow = _annotate(report, env, stdout)
     if summary:
-        summary_path = env.get("GITHUB_STEP_SUMMARY")
-        if summary_path:
-            write_summary(Path(summary_path), render_summary(report, overflow, changes=changes))
-        else:
-            _say(
-                stdout,
-                warning(
-                    "GITHUB_STEP_SUMMARY is not set; no job summary written.",
-                    title="specgen: no job summary",
-                ),
-            )
+        _summary(report, env, stdout, render_summary(report, overflow, changes=changes))
     output_path = env.get("GITHUB_OUTPUT")
     if output_path:
         write_outputs(
@@ -114,6 +92,33 @@ def publish(
             report, api, existed=existed, links=links, rows=40, heading="#### What changed"
         )
         _comment(report, env, stdout, http, deadline_s, brief)
+
+
+def _annotate(report: RunReport, env: Mapping[str, str], stdout: TextIO) -> dict[str, int]:
+    """Mask the secrets, note a fork's static run, print the annotations; what they left out."""
+    for line in mask_secrets(env):
+        _say(stdout, line)
+    note = _fork_note(report, env)
+    if note and note not in report.notes:
+        report.notes.append(note)
+    lines, overflow = commands.annotations(report)
+    for line in lines:
+        _say(stdout, line)
+    return overflow
+
+
+def _summary(report: RunReport, env: Mapping[str, str], stdout: TextIO, text: str) -> None:
+    summary_path = env.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        write_summary(Path(summary_path), text)
+        return
+    _say(
+        stdout,
+        warning(
+            "GITHUB_STEP_SUMMARY is not set; no job summary written.",
+            title="specgen: no job summary",
+        ),
+    )
 
 
 def _head_sha(env: Mapping[str, str]) -> str | None:
@@ -174,65 +179,60 @@ def _comment(
     deadline_s: float,
     changes: Sequence[str],
 ) -> None:
-    event_path = env.get("GITHUB_EVENT_PATH")
-    if not event_path:
-        _say(stdout, "specgen: no GitHub event payload; the PR comment is skipped.")
+    """Render the comment and hand it to the client, built here once unless ``http`` is given."""
+    target = _pull_request(env, stdout, has_client=http is not None)
+    if target is None:
         return
-    try:
-        pr_number = pull_request_number(load_event(Path(event_path)))
-    except FileAccessError as exc:
-        _say(stdout, warning(f"PR comment skipped: {exc}", title=_COMMENT_TITLE))
-        return
-    if pr_number is None:
-        _say(stdout, "specgen: not a pull request event; the PR comment is skipped.")
-        return
-    repo, token = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_TOKEN")
-    if not repo:
-        _say(
-            stdout,
-            warning(
-                "GITHUB_REPOSITORY is not set; the PR comment is skipped.", title=_COMMENT_TITLE
-            ),
-        )
-        return
-    if http is None and not token:
-        _say(
-            stdout,
-            warning(
-                "No GitHub token (github-token input); the PR comment is skipped.",
-                title=_COMMENT_TITLE,
-            ),
-        )
-        return
+    repo, pr_number = target
     marker = comment_marker(env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
     body = render_comment(report, run_url(env), marker=marker, changes=changes)
     try:
-        client = http or github_client(token or "", env.get("GITHUB_API_URL"))
+        client = http or github_client(env.get("GITHUB_TOKEN") or "", env.get("GITHUB_API_URL"))
     except GitHubError as exc:
         _say(stdout, warning(f"PR comment skipped: {exc}.", title=_COMMENT_TITLE))
         return
     try:
         result = upsert_comment(client, repo, pr_number, body, marker, deadline_s=deadline_s)
-    except GitHubPermissionError as exc:
-        _say(
-            stdout,
-            warning(
-                f"Could not comment on PR #{pr_number}: {exc}. Pull requests from forks get a "
-                "read-only token; the job summary has the full report.",
-                title=_COMMENT_TITLE,
-            ),
-        )
-        return
     except GitHubError as exc:
+        why = "The job summary has the report."
+        if isinstance(exc, GitHubPermissionError):
+            why = (
+                "Pull requests from forks get a read-only token; the job summary has the full "
+                "report."
+            )
         _say(
             stdout,
-            warning(
-                f"Could not comment on PR #{pr_number}: {exc}. The job summary has the report.",
-                title=_COMMENT_TITLE,
-            ),
+            warning(f"Could not comment on PR #{pr_number}: {exc}. {why}", title=_COMMENT_TITLE),
         )
         return
     finally:
         if http is None:
             client.close()
     _say(stdout, f"specgen: PR #{pr_number} comment {result}.")
+
+
+def _pull_request(
+    env: Mapping[str, str], stdout: TextIO, *, has_client: bool
+) -> tuple[str, int] | None:
+    """The repository and number of the event's pull request, or None (saying why not)."""
+    event_path = env.get("GITHUB_EVENT_PATH")
+    if not event_path:
+        _say(stdout, "specgen: no GitHub event payload; the PR comment is skipped.")
+        return None
+    try:
+        pr_number = pull_request_number(load_event(Path(event_path)))
+    except FileAccessError as exc:
+        _say(stdout, warning(f"PR comment skipped: {exc}", title=_COMMENT_TITLE))
+        return None
+    if pr_number is None:
+        _say(stdout, "specgen: not a pull request event; the PR comment is skipped.")
+        return None
+    repo = env.get("GITHUB_REPOSITORY")
+    if not repo:
+        why = "GITHUB_REPOSITORY is not set; the PR comment is skipped."
+    elif not has_client and not env.get("GITHUB_TOKEN"):
+        why = "No GitHub token (github-token input); the PR comment is skipped."
+    else:
+        return repo, pr_number
+    _say(stdout, warning(why, title=_COMMENT_TITLE))
+    return None

@@ -14,7 +14,7 @@ from typing import Literal
 import httpx
 
 from ..errors import UsageError
-from .comment import api_request
+from .api import api_request
 from .summary import SAFE_URL
 
 __all__ = ["MAX_DESCRIPTION", "set_commit_status"]

@@ -13,23 +13,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import FileAccessError
-from ..report.model import (
-    CallRecord,
-    FileRecord,
-    RunReport,
-    fix_command,
-    is_offline,
-    kept_line,
-    pending_line,
-    sources_text,
-    specs_written,
-)
+from ..report.lines import fix_command, kept_line, pending_line
+from ..report.model import CallRecord, FileRecord, RunReport
+from ..report.status import DRIFT_STATUSES, Status
+from ..report.totals import is_offline, specs_written, status_count, totals_rows
 from ..text import code_span, escape_markdown, mermaid_label, one_line
 
 __all__ = [
     "MAX_SUMMARY_BYTES",
     "SAFE_URL",
     "commit_line",
+    "dollars",
     "fit_sections",
     "outcome",
     "render_failure",
@@ -61,8 +55,8 @@ def outcome(report: RunReport) -> str:
     if report.plan is not None:
         return f"📋 dry run: {report.plan.files} file(s) to do, {report.plan.unchanged} current"
     if report.is_check:
-        counts = (("missing", t.missing), ("stale", t.stale), ("orphaned", t.orphaned))
-        drift = [f"{count} {name}" for name, count in counts if count]
+        counts = ((status, status_count(t, status)) for status in DRIFT_STATUSES)
+        drift = [f"{count} {status}" for status, count in counts if count]
         if drift:
             return f"❌ specs out of date: {', '.join(drift)}"
         return f"✅ {t.unchanged} spec(s) up to date"
@@ -79,16 +73,6 @@ def outcome(report: RunReport) -> str:
     if report.timed_out:
         return "⏱️ stopped at the deadline"
     return f"✅ {specs_written(t)} written, {t.unchanged} already current"
-
-
-def _written(report: RunReport) -> str:
-    """The written count with where its answers came from beside it: ``6 (2 from the cache)``."""
-    detail = sources_text(report)
-    return (
-        f"{specs_written(report.totals)} ({detail})"
-        if detail
-        else str(specs_written(report.totals))
-    )
 
 
 def commit_line(report: RunReport) -> str | None:
@@ -132,72 +116,16 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def _totals_table(report: RunReport) -> str:
-    t = report.totals
-    if report.is_check:
-        checked = [
-            ("Files checked", t.files - t.orphaned),
-            ("Up to date", t.unchanged),
-            ("Missing", t.missing),
-            ("Stale", t.stale),
-            ("Orphaned", t.orphaned),
-            ("Skipped", t.skipped),
-            ("Wall time (s)", f"{report.wall_s:.1f}"),
-        ]
-        return _table(("Metric", "Value"), ((name, str(value)) for name, value in checked))
-    if is_offline(report):
-        # No model calls: API, cost and speed-up rows would only ever read zero.
-        offline = [
-            ("Files", t.files),
-            ("Written", _written(report)),
-            ("Unchanged", t.unchanged),
-            ("Failed", t.failed),
-            ("Skipped", t.skipped),
-            ("Timed out", t.timeout),
-            ("Orphaned", t.orphaned),
-            ("Wall time (s)", f"{report.wall_s:.1f}"),
-        ]
-        return _table(("Metric", "Value"), ((name, str(value)) for name, value in offline))
-    cost = f"${t.cost_usd:.4f}" if t.cost_usd is not None else "n/a"
-    calls = [
-        ("API calls", t.api_calls),
-        ("Files per call", f"{t.files_per_call:.1f}"),
-        ("Retries", t.retries),
-        ("Rate-limited (429) answers", t.rate_limited),
-        ("Waiting on the rate limits (s)", f"{t.limit_s_sum:.1f}"),
-        ("Waiting for a free slot (s)", f"{t.queue_s_sum - t.limit_s_sum:.1f}"),
-    ]
-    rows = [
-        ("Files", t.files),
-        ("Written", _written(report)),
-        ("Unchanged", t.unchanged),
-        ("Failed", t.failed),
-        ("Skipped", t.skipped),
-        ("Timed out", t.timeout),
-        ("Orphaned", t.orphaned),
-        *(calls if t.api_calls else []),
-        ("Tokens in", f"{t.tokens_in:,}"),
-        ("Tokens out", f"{t.tokens_out:,}"),
-        ("Estimated cost (USD)", cost.replace("$", "<span>$</span>")),
-        *(
-            [
-                ("Budget (USD, --max-cost)", f"<span>$</span>{t.budget_usd:g}"),
-                ("Spent against the budget (USD)", f"<span>$</span>{t.budget_spent_usd or 0:.4f}"),
-            ]
-            if t.budget_usd is not None
-            else []
-        ),
-        *([("Files from the Batch API", t.batch_files)] if t.batch_files or report.batches else []),
-        ("Wall time (s)", f"{report.wall_s:.1f}"),
-        *(
-            [
-                ("Summed call time (s)", f"{t.call_s_sum:.1f}"),
-                ("Speed-up (call time / wall time)", f"{report.speedup:.1f}x"),
-            ]
-            if t.api_calls
-            else []
-        ),
-    ]
-    return _table(("Metric", "Value"), ((name, str(value)) for name, value in rows))
+    rows = (
+        (row.label, f"{row.text} ({row.detail})" if row.detail else row.text)
+        for row in totals_rows(report)
+    )
+    return _table(("Metric", "Value"), ((label, dollars(text)) for label, text in rows))
+
+
+def dollars(text: str) -> str:
+    """``text`` with its ``$`` escaped: GitHub reads what stands between two as a formula."""
+    return text.replace("$", "<span>$</span>")
 
 
 def _batch_table(report: RunReport) -> str:
@@ -340,19 +268,16 @@ def _details(title: str, records: Sequence[FileRecord], limit: int) -> str:
 
 
 def _problem_sections(report: RunReport, limit: int) -> list[str]:
-    sections: list[str] = []
-    groups: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("Failed or timed-out files", ("failed", "timeout")),
-        ("Missing specs", ("missing",)),
-        ("Stale specs (the source changed since)", ("stale",)),
-        ("Skipped files", ("skipped",)),
-        ("Orphaned specs (source is gone)", ("orphaned",)),
-    )
-    for title, statuses in groups:
-        records = [r for r in report.files if r.status in statuses]
-        if records:
-            sections.append(_details(title, records, limit))
-    return sections
+    """One list per heading, in the order of ``Status`` (failed and timed out share one)."""
+    groups: dict[str, list[FileRecord]] = {}
+    for status in Status:
+        if status.heading:
+            groups.setdefault(status.heading, [])
+    for record in report.files:
+        heading = Status(record.status).heading
+        if heading:
+            groups[heading].append(record)
+    return [_details(title, records, limit) for title, records in groups.items() if records]
 
 
 def _overflow_note(overflow: Mapping[str, int] | None) -> str | None:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from ..text import safe
+from .status import DRIFT_STATUSES, Status
+from .totals import TotalsRow, totals_rows
 
 if TYPE_CHECKING:  # the check path prints through here and must stay light
     from ..engine.progress import RunState
@@ -156,7 +158,7 @@ def _duration(seconds: float, *, up: bool = False) -> str:
 
 def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None:
     """The closing lines: counts, time, where the specs went, what went wrong and its fix."""
-    from .model import fix_command  # the check path prints through here and must stay light
+    from .lines import fix_command  # the check path prints through here and must stay light
 
     if report.is_check:
         _print_check_summary(report, stream, limit)
@@ -170,27 +172,25 @@ def print_summary(report: RunReport, stream: TextIO, *, limit: int = 20) -> None
         print(f"  fix: {safe(fix)}", file=stream)
 
 
-def _counts(pairs: tuple[tuple[str, int], ...]) -> str:
-    return ", ".join(f"{value} {name}" for name, value in pairs if value)
+def _counts(rows: list[TotalsRow]) -> str:
+    """The non-zero counts by status, in their order: ``2 written [1 from the cache], 1 failed``."""
+    words = []
+    for row in rows:
+        if row.key != "files" and row.counts_files and row.value:
+            detail = f" [{row.detail}]" if row.detail else ""
+            words.append(f"{row.text} {row.label.lower()}{detail}")
+    return ", ".join(words)
 
 
 def _print_check_summary(report: RunReport, stream: TextIO, limit: int) -> None:
     t = report.totals
-    counts = _counts(
-        (
-            ("missing", t.missing),
-            ("stale", t.stale),
-            ("orphaned", t.orphaned),
-            ("up to date", t.unchanged),
-            ("skipped", t.skipped),
-        )
-    )
+    counts = _counts(totals_rows(report))
     print(
         f"specgen: checked {t.files - t.orphaned} file(s) ({counts or 'nothing to check'}) "
         f"in {report.wall_s:.1f} s; specs in {safe(report.out_dir)}/",
         file=stream,
     )
-    _print_records(report, ("missing", "stale", "orphaned"), stream, limit)
+    _print_records(report, DRIFT_STATUSES, stream, limit)
 
 
 def plan_lines(report: RunReport) -> list[str]:
@@ -221,25 +221,31 @@ def _print_plan(report: RunReport, stream: TextIO) -> None:
 
 
 def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
-    from .model import kept_line, pending_line, sources_text, specs_written
+    from .lines import kept_line, pending_line
 
-    t = report.totals
-    sources = sources_text(report)  # where the answers came from, beside the count on disk
-    written = f"written [{sources}]" if sources else "written"
-    counts = _counts(
-        (
-            (written, specs_written(t)),
-            ("unchanged", t.unchanged),
-            ("failed", t.failed),
-            ("timeout", t.timeout),
-            ("pending", t.pending),
-            ("kept", t.kept),
-            ("skipped", t.skipped),
-            ("orphaned", t.orphaned),
-        )
+    rows = totals_rows(report)
+    print(
+        f"specgen: {report.totals.files} file(s) ({_counts(rows) or 'nothing to do'}) in "
+        f"{report.wall_s:.1f} s with {report.provider}{_calls_text(report, rows)}; "
+        f"specs in {safe(report.out_dir)}/",
+        file=stream,
     )
+    # Said once for the run: neither is a failure, so no line per file.
+    for line in (pending_line(report), kept_line(report)):
+        if line:
+            print(f"specgen: {safe(line)}", file=stream)
+    # Every status with a heading lists its files (a run has no missing or stale ones).
+    _print_records(report, tuple(status for status in Status if status.heading), stream, limit)
+    for advice in report.recommendations:
+        print(f"  hint: {safe(advice)}", file=stream)
+
+
+def _calls_text(report: RunReport, rows: list[TotalsRow]) -> str:
+    """The calls, tokens, cost, budget, batch jobs and models of a run, after its counts."""
+    t = report.totals
+    figures = {row.key: row for row in rows}
     calls = ""
-    if t.api_calls:
+    if "api_calls" in figures:
         calls = (
             f"; {t.api_calls} API call(s) ({t.files_per_call:.1f} files per call), "
             f"{t.retries} retried, {t.rate_limited} rate-limited"
@@ -247,8 +253,8 @@ def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
         if t.tokens_in or t.tokens_out:
             calls += f", {t.tokens_in}+{t.tokens_out} tokens"
         if t.cost_usd is not None:
-            calls += f", ~${t.cost_usd:.4f}"
-    if t.budget_usd is not None:
+            calls += f", ~{figures['cost_usd'].text}"
+    if "budget_usd" in figures:
         calls += f"; spent ${t.budget_spent_usd or 0:.4f} of the ${t.budget_usd:g} budget"
     for job in report.batches:
         calls += f"; batch {safe(job.name)} {job.state.removeprefix('JOB_STATE_').lower()}"
@@ -256,22 +262,11 @@ def _print_run_summary(report: RunReport, stream: TextIO, limit: int) -> None:
         calls += "; " + ", ".join(
             f"{safe(name)} wrote {share.files}" for name, share in t.models.items()
         )
-    print(
-        f"specgen: {t.files} file(s) ({counts or 'nothing to do'}) in {report.wall_s:.1f} s "
-        f"with {report.provider}{calls}; specs in {safe(report.out_dir)}/",
-        file=stream,
-    )
-    # Said once for the run: neither is a failure, so no line per file.
-    for line in (pending_line(report), kept_line(report)):
-        if line:
-            print(f"specgen: {safe(line)}", file=stream)
-    _print_records(report, ("failed", "timeout", "skipped", "orphaned"), stream, limit)
-    for advice in report.recommendations:
-        print(f"  hint: {safe(advice)}", file=stream)
+    return calls
 
 
 def _print_records(
-    report: RunReport, statuses: tuple[str, ...], stream: TextIO, limit: int
+    report: RunReport, statuses: tuple[Status, ...], stream: TextIO, limit: int
 ) -> None:
     trouble = [r for r in report.files if r.status in statuses]
     for record in trouble[:limit]:

@@ -7,7 +7,7 @@ comment) reads this model; nothing reports from anywhere else.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -18,12 +18,11 @@ from ..config import DEFAULT_OUT
 from ..errors import FileAccessError, UsageError
 from ..files import read_regular
 from ..providers.pricing import batch_price
-from ..specs.drift import FIX_PATHS, fix_command_for
+from .advice import recommend
+from .status import FileStatus
 
 __all__ = [
-    "BUDGET_REASON",
     "CHECK_PROVIDER",
-    "DRIFT_STATUSES",
     "KEPT_REASON",
     "MAX_REPORT_BYTES",
     "PRUNED_REASON",
@@ -38,53 +37,17 @@ __all__ = [
     "RunReport",
     "Totals",
     "finish_report",
-    "fix_command",
-    "is_offline",
-    "kept_line",
     "load_report",
     "merge_reports",
-    "pending_line",
     "quota_time",
-    "recommend",
-    "sources_text",
-    "specs_written",
     "summarise",
-    "written_sources",
 ]
-
-FileStatus = Literal[
-    "written",
-    "unchanged",
-    "cached",
-    "failed",
-    "skipped",
-    "timeout",
-    "orphaned",
-    "missing",
-    "stale",
-    "pending",
-    "kept",
-    "planned",
-]
-"""``missing`` and ``stale`` appear only in check reports (provider ``check``), ``planned``
-only in a dry run's (``generate --dry-run``): a file a run would send to the model.
-
-``pending``: the file's requests wait in a batch job that was still running when
-the run ended; the next ``--batch`` run collects it. ``kept``: a run without an
-API key left a spec Gemini wrote as it was rather than rewrite it offline.
-"""
 
 CHECK_PROVIDER = "check"
 """The ``provider`` of a report written by ``specgen check --report``."""
 
-DRIFT_STATUSES: tuple[FileStatus, ...] = ("missing", "stale", "orphaned")
-"""What ``specgen check`` finds wrong with a spec; never ``failed``."""
-
 PRUNED_REASON = "source deleted; spec removed (--prune)"
 """The reason of an orphaned spec that ``--prune`` removed (so nothing is left to fix)."""
-
-BUDGET_REASON = "budget"
-"""How the reason of a file left by ``--max-cost`` begins."""
 
 KEPT_REASON = "written by Gemini; kept, as no API key is set here (a run with a key refreshes it)"
 """The reason of a ``kept`` spec."""
@@ -324,91 +287,6 @@ class RunReport(BaseModel):
         return self.provider == CHECK_PROVIDER
 
 
-def is_offline(report: RunReport) -> bool:
-    """True when API calls, cost and speed-up mean nothing: a check or a static run, or a
-    run that made no call and spent no token (every answer came from the cache)."""
-    t = report.totals
-    spent = t.api_calls or t.tokens_in or t.tokens_out or t.budget_usd is not None
-    return report.is_check or report.provider == "static" or not spent
-
-
-def specs_written(totals: Totals) -> int:
-    """Specs written to disk, whatever answered them: ``written`` plus ``cached``.
-
-    A ``cached`` file's spec was written from answers kept in the cache (no
-    call); it is on disk and in a commit like any other written spec.
-    """
-    return totals.written + totals.cached
-
-
-def written_sources(report: RunReport) -> dict[str, int]:
-    """The written specs by what answered them: ``call``, ``cache``, ``batch`` (non-zero only).
-
-    Empty for a check or a static run, whose specs all come from the parser.
-    """
-    if report.is_check or report.provider == "static":
-        return {}
-    counts = {"call": 0, "cache": 0, "batch": 0}
-    for record in report.files:
-        if record.status == "cached":
-            counts["cache"] += 1
-        elif record.status == "written":
-            counts["batch" if record.batch_job else "call"] += 1
-    return {source: count for source, count in counts.items() if count}
-
-
-_SOURCE_WORDS = {"call": "by a call", "cache": "from the cache", "batch": "from a batch job"}
-
-
-def sources_text(report: RunReport) -> str:
-    """What answered the written specs, as ``4 by a call, 2 from the cache``; empty offline."""
-    sources = written_sources(report)
-    return ", ".join(f"{count} {_SOURCE_WORDS[name]}" for name, count in sources.items())
-
-
-def fix_command(report: RunReport, limit: int = FIX_PATHS) -> str | None:
-    """A ``specgen generate`` command line that fixes the drift in ``report``, or None.
-
-    Drift is a missing or stale spec, or an orphaned spec that is still on disk.
-    The command names the files (``--all`` past ``limit`` of them), adds
-    ``--prune`` for orphans and ``--out`` for a spec root other than the default;
-    it is meant to be run from the repository root.
-    """
-    drifted = [
-        (record.path, record.status)
-        for record in report.files
-        if record.status in DRIFT_STATUSES and record.reason != PRUNED_REASON
-    ]
-    return fix_command_for(drifted, report.out_dir, limit)
-
-
-def pending_line(report: RunReport, quote: Callable[[str], str] = str) -> str | None:
-    """``⏳ N file(s) wait in batch job NAME (STATE); the next run collects them``, or None.
-
-    Said once for the run, instead of one warning per file: a backfill whose job
-    outlives the run is not a failure. The job's name and state come from the
-    server: ``quote`` escapes them for where the line goes (Markdown, say).
-    """
-    jobs: dict[str, str] = {}
-    for record in report.files:
-        if record.status == "pending":
-            state = (record.batch_state or "unknown").removeprefix("JOB_STATE_")
-            jobs.setdefault(record.batch_job or "unknown", state)
-    if not jobs:
-        return None
-    named = ", ".join(f"{quote(name)} ({quote(state)})" for name, state in jobs.items())
-    where = "batch job" if len(jobs) == 1 else "batch jobs"
-    return f"⏳ {report.totals.pending} file(s) wait in {where} {named}; the next run collects them"
-
-
-def kept_line(report: RunReport) -> str | None:
-    """The run's one line about Gemini-written specs it kept (no key to refresh them), or None."""
-    kept = report.totals.kept
-    if not kept:
-        return None
-    return f"kept {kept} Gemini-written spec(s): no API key here; a run with a key refreshes them"
-
-
 def summarise(
     files: Sequence[FileRecord],
     calls: Sequence[CallRecord],
@@ -476,79 +354,6 @@ def _per_model(
             written = [record for record in files if record.model == name]
             share.cost_usd = round(math.fsum(_file_cost(r, price) for r in written), 6)
     return models
-
-
-def recommend(
-    report: RunReport,
-    rpm: int | None = None,
-    concurrency: int | None = None,
-    pack_tokens: int | None = None,
-) -> list[str]:
-    """Advice computed from the measured figures of ``report``; empty when nothing stands out.
-
-    ``pack_tokens`` is the run's setting: None automatic, 0 one call per chunk.
-    """
-    t = report.totals
-    advice: list[str] = []
-    busy = t.call_s_sum + t.queue_s_sum
-    capped = t.queue_s_sum - t.limit_s_sum
-    per_call = f" at {t.files_per_call:.1f} files per call" if t.api_calls else ""
-    if t.api_calls and busy > 0 and t.limit_s_sum / busy > 0.5:
-        share = round(100 * t.limit_s_sum / busy)
-        now = f" (now {rpm})" if rpm else ""
-        packing = ""
-        if pack_tokens == 0:
-            packing = ", or let files share calls (--pack-tokens auto)"
-        elif pack_tokens:
-            packing = f", or let calls carry more (--pack-tokens, now {pack_tokens})"
-        advice.append(
-            f"{share}% of call time was spent waiting on the rate limits{per_call}; "
-            f"raise --rpm{now} if your quota tier allows{packing}."
-        )
-    elif t.api_calls and busy > 0 and capped / busy > 0.5:
-        share = round(100 * capped / busy)
-        now = f" (now {concurrency})" if concurrency else ""
-        advice.append(
-            f"{share}% of call time was spent waiting for a free slot{per_call}; "
-            f"raise --concurrency{now} if your quota allows more calls at once."
-        )
-    if t.rate_limited:
-        advice.append(
-            f"The server rejected {t.rate_limited} call(s) with 429; set --rpm/--tpm to "
-            "your tier's limits so the limiter paces calls instead."
-        )
-    if t.timeout and report.timed_out:
-        advice.append(
-            f"{t.timeout} file(s) were cut off by the deadline after {report.wall_s:.0f} s"
-            f"{per_call}; raise --timeout or split the job with --shard K/N."
-        )
-    left = sum(
-        record.reason is not None and record.reason.startswith(BUDGET_REASON)
-        for record in report.files
-    )
-    if left and t.budget_usd is not None:
-        spent = f"${t.budget_spent_usd or 0:.4f}"
-        advice.append(
-            f"{left} file(s) were left by the budget of ${t.budget_usd:g} ({spent} spent); "
-            "raise --max-cost or run again: finished specs and cached answers are kept."
-        )
-    invalid = sum(call.outcome == "invalid" for call in report.calls)
-    if invalid:
-        advice.append(
-            f"{invalid} response(s) failed validation or were cut at MAX_TOKENS; "
-            "lower --chunk-tokens so each answer is shorter."
-        )
-    partial = sum(call.outcome == "partial" for call in report.calls)
-    if partial:
-        advice.append(
-            f"{partial} packed response(s) had a file's answer missing or invalid; those files "
-            "were asked again alone. Lower --pack-tokens if this recurs."
-        )
-    if t.api_calls >= 4 and report.wall_s > 0 and report.speedup < 1.5 and t.queue_s_sum < 1:
-        advice.append(
-            f"Calls overlapped only {report.speedup:.1f}x; raise --concurrency to run more at once."
-        )
-    return advice
 
 
 def finish_report(

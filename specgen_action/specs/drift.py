@@ -12,10 +12,10 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from ..config import DEFAULT_OUT
 from ..errors import OutputPathError
+from ..report.status import DRIFT_STATUSES, SpecState
 from ..source import Skipped, read_source
 from .render import read_front_matter
 from .writer import foreign_spec, spec_path_for
@@ -24,7 +24,6 @@ __all__ = [
     "FIX_PATHS",
     "PRE_COMMIT_FIX",
     "SpecCheck",
-    "SpecState",
     "check_specs",
     "fix_command_for",
 ]
@@ -41,8 +40,6 @@ they orphan: everything ``specgen-check`` can report, with no ``specgen`` on
 PATH.
 """
 
-SpecState = Literal["current", "missing", "stale", "orphaned", "skipped"]
-
 
 @dataclass(frozen=True)
 class SpecCheck:
@@ -55,7 +52,7 @@ class SpecCheck:
     @property
     def drifted(self) -> bool:
         """True when ``specgen generate`` (or ``--prune``) would change the spec."""
-        return self.state in ("missing", "stale", "orphaned")
+        return self.state in DRIFT_STATUSES
 
 
 def check_specs(
