@@ -31,7 +31,7 @@ from specgen_action.github.action import (
 from specgen_action.github.advice import fixes_for, name_inputs, push_advice
 from specgen_action.github.comment import github_client
 from specgen_action.github.inputs import ActionInputs, cli_args, read_inputs, split_list
-from specgen_action.github.process import Failure, failure_in
+from specgen_action.github.process import Failure, ended_before_work, failure_in
 from specgen_action.github.status import set_commit_status
 from specgen_action.report.model import FileRecord
 from tests.conftest import python_module
@@ -143,6 +143,21 @@ def test_the_cause_is_read_from_the_file_specgen_was_asked_to_write(tmp_path: Pa
     assert failure_in(written, 2) == fallback
     written.write_text('{"error": null}', encoding="utf-8")
     assert failure_in(written, 2) == fallback
+
+
+def test_only_a_report_of_an_error_before_any_work_goes_unpublished(tmp_path: Path) -> None:
+    """A report carrying only an error is not published; a fatal run's, or shards merged with
+    such a one, are."""
+    path = tmp_path / "report.json"
+    error = {"code": 2, "outcome": "usage or configuration error", "message": "x"}
+    for data, unpublished in [
+        ({"error": error, "fatal": None, "files": []}, True),
+        ({"error": error, "fatal": "bad key", "files": []}, False),
+        ({"error": error, "fatal": None, "files": [{"path": "a.py"}]}, False),
+        ({"error": None, "files": []}, False),
+    ]:
+        path.write_text(json.dumps(data), encoding="utf-8")
+        assert ended_before_work(path) is unpublished, data
 
 
 def _failing_specgen(monkeypatch: pytest.MonkeyPatch, error: dict[str, object] | None) -> None:

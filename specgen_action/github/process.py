@@ -72,10 +72,13 @@ def failure_in(path: Path, code: int) -> Failure:
 def ended_before_work(path: Path) -> bool:
     """True when the report at ``path`` only carries an error raised before any work.
 
-    A run stopped by a fatal error (``fatal``) has a report worth publishing.
+    A run stopped by a fatal error (``fatal``), or shards merged with one that
+    failed so, have files and a report worth publishing.
     """
     data = _read(path)
-    return _error(data) is not None and not (isinstance(data, Mapping) and data.get("fatal"))
+    if not isinstance(data, Mapping) or _error(data) is None:
+        return False
+    return not (data.get("fatal") or data.get("files"))
 
 
 def _read(path: Path) -> object:
