@@ -78,6 +78,7 @@ __all__ = [
     "exit_code",
     "exit_code_table",
     "exit_meaning",
+    "exit_outcome",
     "run_exit_code",
 ]
 
@@ -142,6 +143,11 @@ EXIT_CODES = (
 def exit_meaning(code: int) -> str:
     """What exit code ``code`` means (``"failed"`` for a code specgen never returns)."""
     return next((row.meaning for row in EXIT_CODES if row.code == code), "failed")
+
+
+def exit_outcome(code: int) -> str:
+    """The outcome exit code ``code`` stands for (``"failed"`` for a code specgen never returns)."""
+    return next((row.outcome for row in EXIT_CODES if row.code == code), "failed")
 
 
 def exit_code_table() -> str:
@@ -262,15 +268,18 @@ def exit_code(exc: SpecgenError) -> int:
     return EXIT_USAGE
 
 
-def run_exit_code(*, fatal: bool, interrupted: bool, unfinished: int, changed: bool) -> int:
+def run_exit_code(
+    *, fatal: SpecgenError | None, interrupted: bool, unfinished: int, changed: bool
+) -> int:
     """The exit code of a ``generate`` run that ended this way.
 
-    ``unfinished`` counts failed and timed-out files only: pending and kept
-    files are not failures. ``changed`` is True when ``--fail-on-change`` was
-    given and a spec was written, moved or removed.
+    ``fatal`` is the error that stopped the whole run, whose code ``exit_code``
+    gives. ``unfinished`` counts failed and timed-out files only: pending and
+    kept files are not failures. ``changed`` is True when ``--fail-on-change``
+    was given and a spec was written, moved or removed.
     """
-    if fatal:
-        return EXIT_USAGE
+    if fatal is not None:
+        return exit_code(fatal)
     if interrupted:
         return EXIT_INTERRUPTED
     if unfinished:

@@ -19,23 +19,19 @@ import pytest
 from fakes.gemini_server import FakeGemini
 from fakes.github_api import FakeGitHub
 from specgen_action.errors import GitHubPermissionError, UsageError
+from specgen_action.github import action
 from specgen_action.github.action import (
-    ActionInputs,
     NoCommit,
-    cli_args,
     commit_target,
-    error_cause,
     expand_reports,
-    fixes_for,
-    name_inputs,
-    push_advice,
-    read_inputs,
-    split_list,
     step_finish,
     step_publish,
     step_run,
 )
+from specgen_action.github.advice import fixes_for, name_inputs, push_advice
 from specgen_action.github.api import github_client
+from specgen_action.github.inputs import ActionInputs, cli_args, read_inputs, split_list
+from specgen_action.github.process import Failure, ended_before_work, failure_in
 from specgen_action.github.status import set_commit_status
 from specgen_action.report.model import FileRecord
 from tests.conftest import python_module
@@ -134,17 +130,89 @@ def test_expand_reports(tmp_path: Path) -> None:
     assert absolute == [tmp_path / "other.json"]
 
 
-def test_error_cause() -> None:
-    """The cause of a failed run is taken from the CLI's one error line."""
-    assert error_cause(["x", "specgen: error: invalid shard '5/2': K must be between 1 and N"]) == (
-        "invalid shard '5/2': K must be between 1 and N"
+def test_the_cause_is_read_from_the_file_specgen_was_asked_to_write(tmp_path: Path) -> None:
+    """The cause of a failed run is the report's (or API diff's) `error`; with no readable
+    error there, the exit code's outcome and a pointer to the log."""
+    written = tmp_path / "report.json"
+    error = {"code": 2, "outcome": "usage or configuration error", "message": "bad shard"}
+    written.write_text(json.dumps({"version": 1, "error": error}), encoding="utf-8")
+    assert failure_in(written, 2) == Failure("usage or configuration error", "bad shard")
+    fallback = Failure("usage or configuration error", "specgen exited with 2; see the log above")
+    assert failure_in(tmp_path / "missing.json", 2) == fallback
+    written.write_text("{not json", encoding="utf-8")
+    assert failure_in(written, 2) == fallback
+    written.write_text('{"error": null}', encoding="utf-8")
+    assert failure_in(written, 2) == fallback
+
+
+def test_only_a_report_of_an_error_before_any_work_goes_unpublished(tmp_path: Path) -> None:
+    """A report carrying only an error is not published; a fatal run's, or shards merged with
+    such a one, are."""
+    path = tmp_path / "report.json"
+    error = {"code": 2, "outcome": "usage or configuration error", "message": "x"}
+    for data, unpublished in [
+        ({"error": error, "fatal": None, "files": []}, True),
+        ({"error": error, "fatal": "bad key", "files": []}, False),
+        ({"error": error, "fatal": None, "files": [{"path": "a.py"}]}, False),
+        ({"error": None, "files": []}, False),
+    ]:
+        path.write_text(json.dumps(data), encoding="utf-8")
+        assert ended_before_work(path) is unpublished, data
+
+
+def _failing_specgen(monkeypatch: pytest.MonkeyPatch, error: dict[str, object] | None) -> None:
+    """``specgen`` as a process that exits 2 saying nothing on stderr, and leaves its report
+    carrying ``error`` (no report when None)."""
+
+    def run(args: list[str], stdout: io.StringIO) -> int:
+        if error is not None:
+            target = Path(args[args.index("--report") + 1])
+            target.write_text(json.dumps({"version": 1, "error": error}), encoding="utf-8")
+        return 2
+
+    monkeypatch.setattr(action, "run_specgen", run)
+
+
+def test_run_takes_the_error_and_its_title_from_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run step's ::error and summary say what the report's `error` says, though stderr
+    said nothing; the report, carrying only that error, is not published."""
+    error = {"code": 2, "outcome": "usage or configuration error", "message": "the rpm input: x"}
+    _failing_specgen(monkeypatch, error)
+    env = {
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "INPUT_PATHS": "a.py",
+    }
+    log = io.StringIO()
+    assert step_run(env, log) == 0
+    assert log.getvalue().startswith(
+        "::error title=specgen-action%3A usage or configuration error::the rpm input: x"
     )
-    argparse_line = (
-        "specgen generate: error: argument --rpm: invalid int value: 'x' "
-        "(see specgen generate --help)"
+    assert _outputs(tmp_path / "out")["exit-code"] == "2"
+    summary = (tmp_path / "summary").read_text(encoding="utf-8")
+    assert "**What went wrong:** the rpm input: x" in summary and "`rpm` input" in summary
+    published = io.StringIO()
+    assert step_publish(env, published) == 0
+    assert "no report to publish" in published.getvalue()
+    assert _outputs(tmp_path / "out")["report-path"] == ""
+
+
+def test_run_without_a_report_points_to_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A specgen that exits 2 and leaves no report (it crashed) gets an ::error pointing to the
+    log."""
+    _failing_specgen(monkeypatch, None)
+    env = {"RUNNER_TEMP": str(tmp_path), "INPUT_PATHS": "a.py"}
+    log = io.StringIO()
+    step_run(env, log)
+    assert log.getvalue() == (
+        "::error title=specgen-action%3A usage or configuration error::"
+        "specgen exited with 2; see the log above\n"
     )
-    assert error_cause([argparse_line]) == "argument --rpm: invalid int value: 'x'"
-    assert error_cause(["specgen: 3 files"]) is None
 
 
 def test_fixes_name_the_remedy() -> None:

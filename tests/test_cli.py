@@ -561,3 +561,49 @@ def test_new_files_not_yet_committed_are_selected(repo: GitRepo) -> None:
     assert again.returncode == 0, again.stderr
     assert statuses(report(repo)) == {"a.py": "unchanged", "new.py": "written"}
     assert _run_process(repo.root, "check", "--all").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["generate", "--shard", "5/2"], "invalid shard '5/2'"),
+        (["generate", "--max-cost", "1", "--batch", "--provider", "static"], "--batch"),
+        (["check", "--staged", "--all"], "choose one of PATHS"),
+    ],
+    ids=["shard", "batch", "selection"],
+)
+def test_a_usage_error_still_writes_the_report_carrying_it(
+    repo: GitRepo, args: list[str], needle: str
+) -> None:
+    """A command ended by a usage error before any work still writes --report, and its `error`
+    holds the code, the outcome and the line stderr said."""
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    result = _run_process(repo.root, *args, "--report", "report.json")
+    assert result.returncode == 2
+    data = report(repo)
+    assert data["files"] == [] and data["fatal"] is None
+    assert data["provider"] == ("check" if args[0] == "check" else "none")
+    error = data["error"]
+    assert error["code"] == 2 and error["outcome"] == "usage or configuration error"
+    assert needle in error["message"]
+    assert result.stderr == f"specgen: error: {error['message']}\n"
+
+
+def test_a_finished_run_reports_no_error(repo: GitRepo, cli: CLI) -> None:
+    """A report of a run that ended well has `error: null`."""
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    assert cli("generate", "--report", "report.json").code == 0
+    assert report(repo)["error"] is None
+
+
+def test_a_failed_diff_writes_its_json_carrying_the_error(repo: GitRepo) -> None:
+    """`specgen diff --json` ended by an error writes its JSON with no changes and the error."""
+    repo.write("a.py", PY.format(name="a"))
+    repo.commit()
+    result = _run_process(repo.root, "diff", "--base", "no-such-ref", "--json", "api.json")
+    assert result.returncode == 2
+    data = report(repo, "api.json")
+    assert data["changes"] == [] and data["error"]["code"] == 2
+    assert f"specgen: error: {data['error']['message']}\n" in result.stderr

@@ -180,7 +180,8 @@ def test_daily_quota_stops_the_run(repo: GitRepo, fake: FakeGemini, cli: CLI) ->
 def test_bad_key_is_one_line_and_never_printed(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rejected key is one line and exit 2, and the key appears nowhere."""
+    """A rejected key is one line and exit 2, the report's `error` says so, and the key appears
+    nowhere."""
     wrong = "AIzaSyTHIS-IS-NOT-THE-KEY-000000000000"
     monkeypatch.setenv("GEMINI_API_KEY", wrong)
     for name in "ab":
@@ -193,8 +194,15 @@ def test_bad_key_is_one_line_and_never_printed(
     assert "API key" in errors[0]
     assert fake.requests == 1
     # The report carries why the whole run stopped, in the same words.
-    fatal = load_report(repo)["fatal"]
+    data = load_report(repo)
+    fatal = data["fatal"]
     assert "API key" in fatal and fatal in errors[0]
+    # And the error it ended with, through the one exit-code table.
+    assert data["error"] == {
+        "code": 2,
+        "outcome": "usage or configuration error",
+        "message": errors[0].removeprefix("specgen: error: "),
+    }
     leaked = [result.out, result.err, (repo.root / "report.json").read_text()]
     assert not any(wrong in text for text in leaked)
 

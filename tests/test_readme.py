@@ -225,7 +225,8 @@ def test_every_docs_page_is_linked_from_the_readme_and_the_docs_index() -> None:
 
 def test_the_action_s_fixes_link_pages_that_exist() -> None:
     """The fix hints of a bad key or input link docs pages of this repository that exist."""
-    from specgen_action.github.action import ActionInputs, fixes_for
+    from specgen_action.github.advice import fixes_for
+    from specgen_action.github.inputs import ActionInputs
 
     fixes = "\n".join(
         fixes_for("unknown key [tool.specgen] rmp in pyproject.toml; bad input", ActionInputs())

@@ -66,6 +66,9 @@ class ApiDiff:
     skipped: list[SkippedFile] = field(default_factory=list)
     files: int = 0
     """Files compared (skipped ones not included)."""
+    error: Mapping[str, object] | None = None
+    """The error ``specgen diff`` ended with (``code``, ``outcome``, ``message``), as the
+    report's ``error``; None when it compared."""
 
     @property
     def breaking(self) -> list[ApiChange]:
@@ -80,6 +83,7 @@ class ApiDiff:
             "changes": [_change_json(change) for change in self.changes],
             "skipped": [asdict(item) for item in self.skipped],
             "files": self.files,
+            "error": None if self.error is None else dict(self.error),
         }
 
 
@@ -138,7 +142,7 @@ def api_diff_from_json(data: Any) -> ApiDiff:
     changes, skipped = data.get("changes"), data.get("skipped", [])
     if not isinstance(changes, list) or not isinstance(skipped, list):
         raise ValueError("changes or skipped is not a list")
-    files = data.get("files", 0)
+    files, error = data.get("files", 0), data.get("error")
     return ApiDiff(
         base=_text(data, "base"),
         changes=[_change_from(item) for item in changes],
@@ -148,6 +152,7 @@ def api_diff_from_json(data: Any) -> ApiDiff:
             if isinstance(item, Mapping)
         ],
         files=files if isinstance(files, int) else 0,
+        error=error if isinstance(error, Mapping) else None,
     )
 
 

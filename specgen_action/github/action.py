@@ -7,8 +7,9 @@ Steps, in the order action.yml runs them:
 
 - ``run``: run ``specgen generate`` or ``specgen check`` (or, in report mode,
   merge the reports the ``paths`` globs name) and record the exit code. A
-  usage or configuration error leaves an ``::error`` carrying its cause and a
-  step summary saying how to fix it. Then ``specgen diff --github-event``
+  usage or configuration error leaves an ``::error`` carrying its cause (read
+  from the report ``specgen`` wrote, see :mod:`.process`) and a step summary
+  saying how to fix it (:mod:`.advice`). Then ``specgen diff --github-event``
   writes the event's public API changes (a failure there only warns).
 - ``commit``: commit the specs the run changed to the pushed or pull-request
   branch (``commit`` input) and record it in the report; a push the remote
@@ -22,7 +23,8 @@ Steps, in the order action.yml runs them:
   ``fail-on-breaking``, fail on a breaking API change too, with an error
   annotation on each breaking symbol's line.
 
-Inputs reach it as environment variables, never as ``${{ }}`` in a script.
+Inputs reach it as environment variables (read in :mod:`.inputs`), never as
+``${{ }}`` in a script.
 Settings (``output-dir``, ``model``, ``rpm``...) are ``SPECGEN_*`` variables
 read by :mod:`specgen_action.config` like any other run, where an empty value
 means "not set". The action's own inputs are ``INPUT_MODE``, ``INPUT_PATHS``,
@@ -37,16 +39,17 @@ from __future__ import annotations
 import glob
 import os
 import re
-import subprocess
 import sys
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
 from ..errors import (
-    EXIT_INTERRUPTED,
+    EXIT_CHANGED,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
     FileAccessError,
     GitError,
     PushRejected,
@@ -57,107 +60,17 @@ from ..errors import (
 )
 from ..redact import redact
 from ..report.model import CommitRecord
+from .advice import explain_failure, push_advice
 from .commands import error, notice, warning
 from .commit import CommitTarget, auth_env, changed_specs, commit_specs
+from .inputs import ActionInputs, cli_args, flag, read_inputs
 from .outputs import API_OUTPUT_NAMES, DRIFT_OUTPUT_NAMES, OUTPUT_NAMES, write_outputs
-from .summary import render_failure, write_summary
+from .process import ended_before_work, failure_in, failure_of, run_specgen
 
-__all__ = [
-    "ActionInputs",
-    "NoCommit",
-    "cli_args",
-    "commit_target",
-    "commit_url",
-    "error_cause",
-    "expand_reports",
-    "fixes_for",
-    "main",
-    "name_inputs",
-    "push_advice",
-    "read_inputs",
-    "split_list",
-]
+__all__ = ["NoCommit", "commit_target", "commit_url", "expand_reports", "main"]
 
-Mode = Literal["generate", "check", "report"]
-
-_ERROR_LINE = re.compile(r"^specgen(?: [a-z]+)?: error: (.+?)(?: \(see specgen [a-z ]*--help\))?$")
 _REPORT_NAME = "specgen-report.json"
-# The reference pages of the major version the workflow runs (`uses: ...@v1`).
-_DOCS_URL = "https://github.com/specgen-dev/specgen-action/blob/v1/docs"
 _API_NAME = "specgen-api-changes.json"
-_KEPT_LINES = 200
-
-
-@dataclass(frozen=True)
-class ActionInputs:
-    """The action's own inputs (the settings go through ``SPECGEN_*`` instead)."""
-
-    mode: Mode = "generate"
-    paths: tuple[str, ...] = ()
-    """Files or directories; in report mode, glob patterns of JSON reports."""
-    shard: str | None = None
-    prune: bool = True
-    comment: bool = True
-    commit: bool = False
-    commit_status: str | None = None
-    """The context of the commit status set on a pushed commit; None: no status."""
-    fail_on_breaking: bool = False
-
-
-def split_list(text: str) -> list[str]:
-    """Items of a list input: one per line when it has several lines, else space-separated.
-
-    Blank lines and surrounding whitespace are dropped; nothing is glob-expanded.
-    """
-    if "\n" in text.strip():
-        return [line.strip() for line in text.splitlines() if line.strip()]
-    return text.split()
-
-
-def _flag(env: Mapping[str, str], var: str, name: str, default: bool) -> bool:
-    # Only true/false (any case), as action.yml's own `inputs.X == 'true'` conditions read them.
-    value = env.get(var, "").strip().lower()
-    if not value:
-        return default
-    if value in ("true", "false"):
-        return value == "true"
-    raise UsageError(f"the {name} input must be true or false (got {env[var].strip()!r})")
-
-
-def read_inputs(env: Mapping[str, str]) -> ActionInputs:
-    """The action's inputs from ``INPUT_*``; an empty input takes its default."""
-    mode = env.get("INPUT_MODE", "").strip().lower() or "generate"
-    if mode not in ("generate", "check", "report"):
-        raise UsageError(f"the mode input must be generate, check or report (got {mode!r})")
-    shard = env.get("INPUT_SHARD", "").strip() or None
-    if shard is not None and mode != "generate":
-        raise UsageError(f"the shard input only applies to generate mode, not {mode}")
-    status = env.get("INPUT_COMMIT_STATUS", "").strip() or None
-    if status is not None and (len(status) > 255 or not status.isprintable()):
-        raise UsageError("the commit-status input must be one line of at most 255 characters")
-    return ActionInputs(
-        mode=mode,  # type: ignore[arg-type]  # checked just above
-        paths=tuple(split_list(env.get("INPUT_PATHS", ""))),
-        shard=shard,
-        prune=_flag(env, "INPUT_PRUNE", "prune", True),
-        comment=_flag(env, "INPUT_COMMENT", "comment", True),
-        commit=_flag(env, "INPUT_COMMIT", "commit", False),
-        commit_status=status,
-        fail_on_breaking=_flag(env, "INPUT_FAIL_ON_BREAKING", "fail-on-breaking", False),
-    )
-
-
-def cli_args(inputs: ActionInputs, report: Path) -> list[str]:
-    """The ``specgen`` arguments for a generate or check run writing ``report``."""
-    args = [inputs.mode, "--report", str(report)]
-    if inputs.mode == "generate":
-        if inputs.shard:
-            args += ["--shard", inputs.shard]
-        if inputs.prune:
-            args.append("--prune")
-    if inputs.paths:
-        return [*args, "--", *inputs.paths]
-    return [*args, "--github-event"]
 
 
 def expand_reports(patterns: Sequence[str], cwd: Path) -> tuple[list[Path], list[str]]:
@@ -175,79 +88,6 @@ def expand_reports(patterns: Sequence[str], cwd: Path) -> tuple[list[Path], list
     return list(found), unmatched
 
 
-def error_cause(stderr_lines: Sequence[str]) -> str | None:
-    """The cause in ``specgen``'s last ``specgen: error: ...`` line, if it printed one."""
-    for line in reversed(stderr_lines):
-        found = _ERROR_LINE.match(line.strip())
-        if found:
-            return found.group(1)
-    return None
-
-
-def fixes_for(cause: str, inputs: ActionInputs) -> list[str]:
-    """How to fix a usage or configuration error, as Markdown list items."""
-    fixes = []
-    lower = cause.lower()
-    if "shard" in lower:
-        fixes.append(
-            "Set the `shard` input to `K/N` with 1 ≤ K ≤ N, as in "
-            "`shard: ${{ matrix.shard }}/4` with `matrix.shard: [1, 2, 3, 4]`."
-        )
-    if "[tool.specgen]" in cause or "pyproject.toml" in cause:
-        fixes.append(
-            "Fix that key in the `[tool.specgen]` table of `pyproject.toml`; "
-            f"[docs/configuration.md]({_DOCS_URL}/configuration.md) lists every key and its type."
-        )
-    named = _INPUT_IN_CAUSE.search(cause)
-    if named:
-        fixes.append(
-            f"Give the `{named.group(1)}` input a value it takes: docs/action.md lists each "
-            "input, and docs/configuration.md the setting behind it."
-        )
-    if "SPECGEN_" in cause:
-        fixes.append(
-            "A `SPECGEN_*` variable of the job's environment sets that setting: fix or remove it."
-        )
-    if "merge base" in lower or "shallow" in lower or "fetch-depth" in lower:
-        fixes.append(
-            "Give actions/checkout `fetch-depth: 0` so the pull request's base is in the clone "
-            "(or allow the job to fetch from origin)."
-        )
-    if "api key" in lower or "api_key" in lower:
-        fixes.append("Check the `gemini-api-key` secret, or leave it empty to write specs offline.")
-    if "input" in lower:
-        fixes.append(f"[docs/action.md]({_DOCS_URL}/action.md) lists each input and its values.")
-    if inputs.mode == "report":
-        fixes.append(
-            "In report mode, `paths` names the shard reports to merge, for example "
-            "`reports/*/*.json` after actions/download-artifact."
-        )
-    fixes.append(
-        "Reproduce it locally with the same settings: `specgen "
-        + (inputs.mode if inputs.mode != "report" else "report FILE...")
-        + "` in a clone of the repository."
-    )
-    return fixes
-
-
-_INPUT_IN_CAUSE = re.compile(r"\bthe ([a-z][a-z-]*) input\b")
-_SETTING_VARIABLE = re.compile(r"\bSPECGEN_[A-Z0-9_]+\b")
-
-
-def name_inputs(cause: str) -> str:
-    """``cause`` with each ``SPECGEN_*`` variable the action sets named as its input
-    (``SPECGEN_TIMEOUT: ...`` -> ``the timeout input: ...``): what the user wrote."""
-    from ..config import action_inputs
-
-    inputs = action_inputs()
-
-    def name(found: re.Match[str]) -> str:
-        variable = found.group(0)
-        return f"the {inputs[variable]} input" if variable in inputs else variable
-
-    return _SETTING_VARIABLE.sub(name, cause)
-
-
 def _report_path(env: Mapping[str, str], name: str = _REPORT_NAME) -> Path:
     temp = env.get("RUNNER_TEMP")
     if not temp:
@@ -258,40 +98,6 @@ def _report_path(env: Mapping[str, str], name: str = _REPORT_NAME) -> Path:
 def _say(stdout: TextIO, line: str) -> None:
     stdout.write(line + "\n")
     stdout.flush()
-
-
-def _usage_error(cause: str, inputs: ActionInputs, env: Mapping[str, str], stdout: TextIO) -> None:
-    """An ``::error`` with the cause, and a step summary with the fix."""
-    cause = name_inputs(cause)
-    _say(stdout, error(cause, title="specgen-action: usage or configuration error"))
-    summary = env.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        text = render_failure("usage or configuration error", cause, fixes_for(cause, inputs))
-        write_summary(Path(summary), text)
-
-
-def _run_cli(args: Sequence[str], stdout: TextIO) -> tuple[int, list[str]]:
-    """Run the installed ``specgen``; its stderr goes to the log and its end is kept for the cause.
-
-    A ``specgen`` ended by a signal (the job was cancelled) counts as interrupted (130).
-    """
-    stdout.flush()
-    command = [sys.executable, "-m", "specgen_action", *args]
-    kept: deque[str] = deque(maxlen=_KEPT_LINES)
-    with subprocess.Popen(command, stderr=subprocess.PIPE) as proc:
-        assert proc.stderr is not None
-        try:
-            for raw in proc.stderr:
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                sys.stderr.write(line + "\n")
-                sys.stderr.flush()
-                kept.append(line)
-        except KeyboardInterrupt:
-            # The runner signals the whole group on cancel: specgen is finishing up too.
-            proc.wait()
-            return EXIT_INTERRUPTED, list(kept)
-    code = proc.returncode
-    return (EXIT_INTERRUPTED if code < 0 else code), list(kept)
 
 
 def _cache_is_worth_saving(env: Mapping[str, str]) -> bool:
@@ -313,30 +119,33 @@ def step_run(env: Mapping[str, str], stdout: TextIO) -> int:
         if inputs.mode == "report":
             _merge_reports(inputs, report, Path.cwd(), stdout)
         else:
-            code, stderr_lines = _run_cli(cli_args(inputs, report), stdout)
-            if code == 2:
-                cause = error_cause(stderr_lines) or "specgen exited with 2; see the log above"
-                _usage_error(cause, inputs, env, stdout)
+            code = run_specgen(cli_args(inputs, report), stdout)
+            if code == EXIT_USAGE:
+                explain_failure(failure_in(report, code), inputs, env, stdout)
             else:
                 _diff_api(inputs, env, stdout)
     except SpecgenError as exc:
         code = exit_code(exc)
-        _usage_error(str(exc), inputs, env, stdout)
+        explain_failure(failure_of(exc), inputs, env, stdout)
     save = inputs.mode == "generate" and _cache_is_worth_saving(env)
     _outputs(env, {"exit-code": str(code), "save-cache": "true" if save else "false"})
     return 0
 
 
 def _diff_api(inputs: ActionInputs, env: Mapping[str, str], stdout: TextIO) -> None:
-    """``specgen diff --github-event`` into the API changes file; a failure only warns."""
+    """``specgen diff --github-event`` into the API changes file; a failure only warns.
+
+    A failed diff's file carries only its error: read, it goes, so nothing publishes it.
+    """
     target = _report_path(env, _API_NAME)
     target.unlink(missing_ok=True)
     if not env.get("GITHUB_EVENT_PATH"):
         return
     args = ["diff", "--github-event", "--json", str(target)]
-    code, stderr_lines = _run_cli([*args, "--", *inputs.paths] if inputs.paths else args, stdout)
-    if code != 0:
-        cause = error_cause(stderr_lines) or f"specgen diff exited with {code}"
+    code = run_specgen([*args, "--", *inputs.paths] if inputs.paths else args, stdout)
+    if code != EXIT_OK:
+        cause = failure_in(target, code).message
+        target.unlink(missing_ok=True)
         _say(stdout, warning(f"Public API changes not compared: {cause}", title="specgen diff"))
 
 
@@ -371,11 +180,12 @@ def _outputs(env: Mapping[str, str], values: Mapping[str, str]) -> None:
 def step_publish(env: Mapping[str, str], stdout: TextIO) -> int:
     """The ``publish`` step: ``specgen report`` on the run's report, or empty outputs."""
     try:
-        comment = _flag(env, "INPUT_COMMENT", "comment", True)
+        comment = flag(env, "INPUT_COMMENT", "comment", True)
     except UsageError:
         comment = False  # the run step has already reported the bad input
     report = _report_path(env)
-    if not report.is_file():
+    # A report that only carries the run step's error (already annotated) is not a run's.
+    if not report.is_file() or ended_before_work(report):
         _say(stdout, "specgen-action: no report to publish (the error above says why)")
         empty = dict.fromkeys((*OUTPUT_NAMES, *DRIFT_OUTPUT_NAMES, *API_OUTPUT_NAMES), "0")
         empty["report-path"] = ""
@@ -389,8 +199,7 @@ def step_publish(env: Mapping[str, str], stdout: TextIO) -> int:
     if pushed:
         args += ["--specs-commit", pushed]
     args += ["--", str(report)]
-    code, _ = _run_cli(args, stdout)
-    return code
+    return run_specgen(args, stdout)
 
 
 @dataclass(frozen=True)
@@ -470,27 +279,6 @@ def commit_url(env: Mapping[str, str], sha: str) -> str | None:
     return f"{server}/{repo}/commit/{sha}"
 
 
-def push_advice(remote: str) -> str:
-    """What to do about a push the remote refused, from what it said."""
-    lower = remote.lower()
-    if "gh006" in lower or "protected branch" in lower or "gh013" in lower:
-        return (
-            "The branch is protected: push with a token its rules let through (a GitHub App "
-            "or a personal token in `github-token`), or gate the branch with `mode: check` "
-            "and commit the specs in the pull request instead."
-        )
-    if "permission" in lower or "denied" in lower or "403" in lower:
-        return (
-            "The token may not push: give the job `permissions: contents: write` "
-            "(a fork's pull request only ever gets a read-only token)."
-        )
-    if "authentication failed" in lower or "401" in lower or "could not read" in lower:
-        return "The remote did not accept the token: check the `github-token` input."
-    if "moved again" in lower:
-        return "The branch keeps moving: run the job again."
-    return "Do what the remote's message asks (a hook or a rule refused the commit), then rerun."
-
-
 def _record_commit(env: Mapping[str, str], record: CommitRecord) -> None:
     """Put what the commit step did into the run's report, which the publish step shows."""
     from ..report.model import load_report
@@ -515,7 +303,7 @@ def step_commit(env: Mapping[str, str], stdout: TextIO) -> int:
 
     inputs = read_inputs(env)
     code = env.get("EXIT_CODE", "")
-    if inputs.mode != "generate" or code not in ("0", "3"):
+    if inputs.mode != "generate" or code not in (str(EXIT_OK), str(EXIT_FAILED)):
         why = "not in generate mode" if inputs.mode != "generate" else f"specgen exited {code}"
         _say(stdout, f"specgen-action: nothing committed ({why})")
         return 0
@@ -612,11 +400,11 @@ def _commit_status(
     """Set ``context`` on the pushed commit, so a required check of that name is not left
     waiting (a push made with the job's token starts no workflow). A failure warns."""
     from ..errors import GitHubError, GitHubPermissionError
-    from .comment import github_client
+    from .api import github_client
     from .publish import run_url
     from .status import set_commit_status
 
-    ok = env.get("EXIT_CODE", "") == "0"
+    ok = env.get("EXIT_CODE", "") == str(EXIT_OK)
     state: Literal["success", "failure"] = "success" if ok else "failure"
     description = (
         f"{files} spec file(s) committed; every selected spec is current"
@@ -641,15 +429,15 @@ def _commit_status(
 def step_finish(env: Mapping[str, str], stdout: TextIO) -> int:
     """The ``finish`` step: exit with the run's code, with one line saying what it means."""
     raw = env.get("EXIT_CODE", "").strip()
-    code = int(raw) if raw.isdigit() else 1
-    if code == 0 and read_inputs(env).fail_on_breaking:
+    code = int(raw) if raw.isdigit() else EXIT_CHANGED  # a code lost on the way fails the job
+    if code == EXIT_OK and read_inputs(env).fail_on_breaking:
         return _fail_on_breaking(env, stdout)
-    if code == 0:
-        return 0
+    if code == EXIT_OK:
+        return EXIT_OK
     meaning = exit_meaning(code)
-    if code == 2:
+    if code == EXIT_USAGE:
         # The run step already put the cause in an ::error and the summary.
-        _say(stdout, f"specgen-action: failing the job: specgen exited with 2, {meaning}")
+        _say(stdout, f"specgen-action: failing the job: specgen exited with {code}, {meaning}")
     else:
         _say(stdout, error(f"specgen exited with {code}: {meaning}", title="specgen-action"))
     return code
@@ -663,10 +451,10 @@ def _fail_on_breaking(env: Mapping[str, str], stdout: TextIO) -> int:
     path = _report_path(env, _API_NAME)
     if not path.is_file():
         _say(stdout, "specgen-action: no API changes were compared; fail-on-breaking has no effect")
-        return 0
+        return EXIT_OK
     breaking = load_api_diff(str(path)).breaking
     if not breaking:
-        return 0
+        return EXIT_OK
     for change in breaking[:ANNOTATION_LIMIT]:
         message = f"{change.symbol}: {'; '.join(change.reasons)}"
         title = f"Breaking API change ({change.change})"
@@ -678,7 +466,7 @@ def _fail_on_breaking(env: Mapping[str, str], stdout: TextIO) -> int:
         f"specgen-action: failing the job: {len(breaking)} breaking public API change(s){tail} "
         "and fail-on-breaking is true",
     )
-    return 1
+    return EXIT_CHANGED
 
 
 _STEPS = {"run": step_run, "commit": step_commit, "publish": step_publish, "finish": step_finish}
@@ -689,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1 or args[0] not in _STEPS:
         print(f"usage: python -m specgen_action.github.action {'|'.join(_STEPS)}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         return _STEPS[args[0]](os.environ, sys.stdout)
     except SpecgenError as exc:

@@ -15,12 +15,7 @@ from ..report.model import RunReport
 from ..report.status import Status
 from ..report.totals import totals_rows
 from ..text import code_span, escape_markdown
-
-# DEFAULT_DEADLINE_S and github_client are still imported from here by the CLI's report
-# command and the action's commit status; to go once those import them from .api.
-from .api import DEFAULT_DEADLINE_S as DEFAULT_DEADLINE_S
 from .api import MARKER, MAX_COMMENT_CHARS
-from .api import github_client as github_client
 from .summary import (
     SAFE_URL,
     commit_line,

@@ -34,6 +34,7 @@ __all__ = [
     "FileStatus",
     "ModelTotals",
     "Plan",
+    "RunError",
     "RunReport",
     "Totals",
     "finish_report",
@@ -248,6 +249,15 @@ class Totals(BaseModel):
     """Per model (the configured one and its fallbacks): files, calls, tokens and cost."""
 
 
+class RunError(BaseModel):
+    """The error that ended the command: its exit code, that code's outcome, the CLI's line."""
+
+    code: int
+    outcome: str
+    message: str
+    """What ``specgen: error:`` said on stderr, escaped."""
+
+
 class RunReport(BaseModel):
     """The whole run, as written by ``--report`` and read by ``specgen report``."""
 
@@ -275,6 +285,8 @@ class RunReport(BaseModel):
     """The action's commit of the written specs, when it was asked to commit."""
     plan: Plan | None = None
     """A dry run's estimate of what a run would do (None for a real run)."""
+    error: RunError | None = None
+    """The error the command ended with (a fatal run's, or one before any work); else None."""
 
     @property
     def speedup(self) -> float:
@@ -434,6 +446,7 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
         timed_out=any(report.timed_out for report in items),
         interrupted=any(report.interrupted for report in items),
         fatal=next((report.fatal for report in items if report.fatal), None),
+        error=next((report.error for report in items if report.error), None),
         out_dir=first.out_dir,
         files=files,
         calls=calls,
