@@ -520,7 +520,7 @@ def _budget_and_batch(
                         "bounds nothing it spends"
                     ]
                 )
-        from .providers.gemini import MAX_OUTPUT_TOKENS
+        from .providers.gemini_request import MAX_OUTPUT_TOKENS
 
         budget = Budget(config.max_cost, MAX_OUTPUT_TOKENS)
     if not config.batch:
