@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -132,15 +134,36 @@ def use_gemini(server: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
+_Server = TypeVar("_Server", bound=FakeGemini)
+
+
+class ServeGemini(Protocol):
+    """Starts ``server`` for the rest of the test with the SDK pointed at it; returns it."""
+
+    def __call__(self, server: _Server) -> _Server: ...
+
+
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
+def serve_gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[ServeGemini]:
+    """Serve any fake Gemini (a subclass, its own key or faults) until the test ends, the SDK
+    and every specgen run pointed at it on loopback."""
+    with contextlib.ExitStack() as servers:
+
+        def serve(server: _Server) -> _Server:
+            servers.enter_context(server)
+            use_gemini(server, monkeypatch)
+            return server
+
+        yield serve
+
+
+@pytest.fixture
+def fake(serve_gemini: ServeGemini) -> FakeGemini:
     """A fake Gemini server the SDK is pointed at; no proxy can take traffic off loopback.
 
     Tests tune it by attribute (``fake.latency = 0.1``, ``fake.faults = ...``).
     """
-    with FakeGemini() as server:
-        use_gemini(server, monkeypatch)
-        yield server
+    return serve_gemini(FakeGemini())
 
 
 @pytest.fixture

@@ -211,22 +211,37 @@ def _assert_no_cache_warning(run: ActionRun) -> None:
     assert not [m for m in run.messages("warning") if "Path Validation Error" in m]
 
 
-def _base_project(origin: Origin) -> str:
+@pytest.fixture
+def base(origin: Origin) -> str:
+    """The base project, src/a.py and src/b.py, committed and pushed to origin's main."""
     base = origin.commit({"src/a.py": python_module("a"), "src/b.py": python_module("b")}, "base")
     origin.push("main")
     return base
+
+
+@pytest.fixture
+def workspace(origin: Origin, base: str, tmp_path: Path) -> Path:
+    """``base`` checked out in ``tmp_path / "ws"`` as actions/checkout does on main."""
+    return checkout(origin, tmp_path / "ws", base, "refs/remotes/origin/main")
+
+
+@pytest.fixture
+def pushed(origin: Origin, base: str) -> tuple[str, str]:
+    """A push to main that adds src/c.py on top of ``base``: (before, after)."""
+    after = origin.commit({"src/c.py": python_module("c")})
+    origin.push("main")
+    return base, after
 
 
 # -- scenarios -------------------------------------------------------------------------------
 
 
 def test_pull_request_on_a_depth_1_clone(
-    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub, base: str
 ) -> None:
     """On GitHub's depth-1 merge-ref checkout the action fetches the base, says so, and writes specs
     only for the pull request's files.
     """
-    base = _base_project(origin)
     changes = {"src/a.py": python_module("a", 3), "src/c.py": python_module("c")}
     head, merge = origin.pull_request(7, base, changes)
     workspace = checkout(origin, tmp_path / "ws", merge, "refs/remotes/pull/7/merge")
@@ -256,14 +271,15 @@ def test_pull_request_on_a_depth_1_clone(
     assert run.step("Install specgen").outputs["installed"] == "false"
 
 
-def test_push_selects_the_pushed_commits(job: Job, origin: Origin, tmp_path: Path) -> None:
+def test_push_selects_the_pushed_commits(
+    job: Job, origin: Origin, tmp_path: Path, base: str
+) -> None:
     """A push event selects only the files changed between `before` and `after`."""
-    before = _base_project(origin)
     after = origin.commit({"src/b.py": python_module("b", 4)})
     origin.push("main")
     workspace = checkout(origin, tmp_path / "ws", after, "refs/remotes/origin/main")
 
-    run = job.run(workspace, "push", push_event(before, after), github={"sha": after})
+    run = job.run(workspace, "push", push_event(base, after), github={"sha": after})
 
     assert not run.failed, run.log
     assert _specs(workspace) == ["src/b.py.md"]
@@ -272,13 +288,13 @@ def test_push_selects_the_pushed_commits(job: Job, origin: Origin, tmp_path: Pat
     _assert_no_cache_warning(run)
 
 
+@pytest.mark.usefixtures("base")
 def test_push_of_a_new_branch_falls_back_to_every_file(
     job: Job, origin: Origin, tmp_path: Path
 ) -> None:
     """A push whose `before` is all zeros (a new branch) selects every file and says why in the log
     and summary.
     """
-    _base_project(origin)
     _git(origin.dev, "checkout", "-q", "-b", "topic")
     after = origin.commit({"src/c.py": python_module("c")})
     origin.push("topic")
@@ -300,10 +316,9 @@ def test_push_of_a_new_branch_falls_back_to_every_file(
 
 
 def test_force_push_whose_before_is_gone_falls_back_to_every_file(
-    job: Job, origin: Origin, tmp_path: Path
+    job: Job, origin: Origin, tmp_path: Path, base: str
 ) -> None:
     """A force push whose `before` commit no longer exists selects every file and says why."""
-    base = _base_project(origin)
     lost = origin.commit({"src/b.py": python_module("b", 5)}, "to be rewritten")
     origin.push("main")
     _git(origin.dev, "reset", "-q", "--hard", base)
@@ -322,14 +337,12 @@ def test_force_push_whose_before_is_gone_falls_back_to_every_file(
     assert "every matching file was selected" in run.summary
 
 
-def test_workflow_dispatch_covers_every_file(job: Job, origin: Origin, tmp_path: Path) -> None:
+def test_workflow_dispatch_covers_every_file(job: Job, base: str, workspace: Path) -> None:
     """A manual workflow_dispatch run writes the spec of every file."""
-    head = _base_project(origin)
-    workspace = checkout(origin, tmp_path / "ws", head, "refs/remotes/origin/main")
     event = {"inputs": {}, "ref": "refs/heads/main", "repository": repository(),
              "sender": {"login": "octocat"}, "workflow": ".github/workflows/specs.yml"}  # fmt: skip
 
-    run = job.run(workspace, "workflow_dispatch", event, github={"sha": head})
+    run = job.run(workspace, "workflow_dispatch", event, github={"sha": base})
 
     assert not run.failed, run.log
     assert _specs(workspace) == ["src/a.py.md", "src/b.py.md"]
@@ -337,10 +350,8 @@ def test_workflow_dispatch_covers_every_file(job: Job, origin: Origin, tmp_path:
     assert "Not a pull request" not in " ".join(run.messages("error"))
 
 
-def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: Path) -> None:
+def test_check_mode_fails_on_missing_specs(job: Job, workspace: Path) -> None:
     """Check mode fails the job and names each missing spec when no spec was ever written."""
-    head = _base_project(origin)
-    workspace = checkout(origin, tmp_path / "ws", head, "refs/remotes/origin/main")
     event = dispatch_event()
 
     run = job.run(workspace, "workflow_dispatch", event, inputs={"mode": "check"})
@@ -359,10 +370,8 @@ def test_check_mode_fails_on_missing_specs(job: Job, origin: Origin, tmp_path: P
     _assert_no_cache_warning(run)
 
 
-def test_check_mode_passes_after_generate(job: Job, origin: Origin, tmp_path: Path) -> None:
+def test_check_mode_passes_after_generate(job: Job, workspace: Path) -> None:
     """Check mode passes once a generate run has written every spec."""
-    head = _base_project(origin)
-    workspace = checkout(origin, tmp_path / "ws", head, "refs/remotes/origin/main")
     event = dispatch_event()
     assert not job.run(workspace, "workflow_dispatch", event).failed
 
@@ -510,11 +519,12 @@ def test_bad_input_is_explained_where_people_look(
     assert run.step("Fail on specgen's exit code").outcome == "failure"
 
 
-def test_missing_merge_base_is_explained(job: Job, origin: Origin, tmp_path: Path) -> None:
+def test_missing_merge_base_is_explained(
+    job: Job, origin: Origin, tmp_path: Path, base: str
+) -> None:
     """A pull request whose head cannot be fetched fails with a message asking for the base to be
     reachable.
     """
-    base = _base_project(origin)
     head = origin.commit({"src/c.py": python_module("c")})
     workspace = checkout(origin, tmp_path / "ws", base, "refs/remotes/pull/3/merge")
     # head was never pushed: no fetch can find it.
@@ -527,10 +537,9 @@ def test_missing_merge_base_is_explained(job: Job, origin: Origin, tmp_path: Pat
 
 
 def test_comment_api_failure_is_a_warning(
-    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub, base: str
 ) -> None:
     """A GitHub API that keeps failing while commenting costs a warning, not the step."""
-    base = _base_project(origin)
     workspace = checkout(origin, tmp_path / "ws", base, "refs/remotes/pull/9/merge")
     api.fail_next(502, 502, 502, 502, 502, 502)
 
@@ -546,16 +555,15 @@ def test_comment_api_failure_is_a_warning(
 
 
 def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
-    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
+    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini, base: str
 ) -> None:
     """A Gemini run saves its answer cache through actions/cache and the next workflow run answers
     from it without calls.
     """
-    head = _base_project(origin)
     event = dispatch_event()
     inputs = {"gemini-api-key": fake.api_key, "rpm": "0", "comment": "false"}
     server = {"GOOGLE_GEMINI_BASE_URL": fake.url}
-    first_ws = checkout(origin, tmp_path / "first", head, "refs/remotes/origin/main")
+    first_ws = checkout(origin, tmp_path / "first", base, "refs/remotes/origin/main")
 
     first = job.run(first_ws, "workflow_dispatch", event, inputs=inputs, env=server)
 
@@ -567,7 +575,7 @@ def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
     calls = fake.requests
 
     # The next run (another run id, a fresh clone) restores the cache by its prefix.
-    second_ws = checkout(origin, tmp_path / "second", head, "refs/remotes/origin/main")
+    second_ws = checkout(origin, tmp_path / "second", base, "refs/remotes/origin/main")
     second = job.run(
         second_ws, "workflow_dispatch", event, inputs=inputs, env=server, github={"run_id": "4243"}
     )
@@ -580,13 +588,12 @@ def test_gemini_run_saves_the_chunk_cache_and_the_next_run_uses_it(
 
 
 def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
-    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
+    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini, base: str
 ) -> None:
     """The scheduled backfill of examples/workflows/specgen-backfill.yml: a first run whose
     batch job is still running at the deadline succeeds, says its files are pending in that
     job (no warning per file) and keeps the job in the saved cache; the next run collects it
     and commits the specs."""
-    head = _base_project(origin)
     event = {"schedule": "17 3 * * *", "repository": repository()}
     inputs = {
         "gemini-api-key": fake.api_key,
@@ -598,9 +605,9 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     }
     server = {"GOOGLE_GEMINI_BASE_URL": fake.url, "SPECGEN_BATCH_POLL": "0.05"}
     fake.batch.job_seconds = 60.0
-    first_ws = checkout(origin, tmp_path / "first", head, "refs/remotes/origin/main")
+    first_ws = checkout(origin, tmp_path / "first", base, "refs/remotes/origin/main")
 
-    first = job.run(first_ws, "schedule", event, inputs=inputs, env=server, github={"sha": head})
+    first = job.run(first_ws, "schedule", event, inputs=inputs, env=server, github={"sha": base})
 
     assert not first.failed, first.log
     assert first.step("Run specgen").outputs["exit-code"] == "0"
@@ -612,18 +619,18 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     assert "); the next run collects them" in first.summary
     assert first.outputs["failed"] == "0" and first.outputs["written"] == "0"
     assert not first.messages("warning") and not first.messages("error")
-    assert origin.ref("main") == head  # nothing written yet, nothing committed
+    assert origin.ref("main") == base  # nothing written yet, nothing committed
 
     # The job ends; the next scheduled run restores the cache, collects it and commits.
     fake.batch.job_seconds = 0.0
-    second_ws = checkout(origin, tmp_path / "second", head, "refs/remotes/origin/main")
+    second_ws = checkout(origin, tmp_path / "second", base, "refs/remotes/origin/main")
     second = job.run(
         second_ws,
         "schedule",
         event,
         inputs=inputs,
         env=server,
-        github={"run_id": "4244", "sha": head},
+        github={"run_id": "4244", "sha": base},
     )
 
     assert not second.failed, second.log
@@ -631,26 +638,23 @@ def test_a_batch_job_the_deadline_left_is_collected_by_the_next_workflow_run(
     assert second.outputs["written"] == "2" and second.outputs["api-calls"] == "0"
     assert f"collected job {submitted.name}" in second.log
     tip = origin.ref("main")
-    assert origin.ref(f"{tip}^") == head
-    changed = _git(origin.bare, "diff", "--name-only", head, tip).splitlines()
+    assert origin.ref(f"{tip}^") == base
+    changed = _git(origin.bare, "diff", "--name-only", base, tip).splitlines()
     assert changed == ["specs/src/a.py.md", "specs/src/b.py.md"]
 
 
 def test_a_dry_run_plans_in_the_summary_and_sends_nothing(
-    job: Job, origin: Origin, tmp_path: Path, fake: FakeGemini
+    job: Job, fake: FakeGemini, workspace: Path
 ) -> None:
     """`dry-run: "true"` (with `fallback-models`) reaches the tool through its variable: the
     plan is in the log and the step summary, nothing is sent and no spec is written."""
-    head = _base_project(origin)
-    event = {"inputs": {}, "ref": "refs/heads/main", "repository": repository()}
+    event = dispatch_event()
     inputs = {
         "gemini-api-key": fake.api_key,
         "dry-run": "true",
         "fallback-models": "gemini-3.5-flash",
         "comment": "false",
     }
-    workspace = tmp_path / "ws"
-    checkout(origin, workspace, head, "refs/remotes/origin/main")
 
     run = job.run(
         workspace, "workflow_dispatch", event, inputs=inputs,
@@ -721,10 +725,9 @@ def test_commit_pushes_the_specs_to_the_pushed_branch(
 
 
 def test_commit_goes_to_the_pull_request_head_branch(
-    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub, base: str
 ) -> None:
     """The specs go onto the head branch's own tip, and the comment names that commit."""
-    base = _base_project(origin)
     head, merge = origin.pull_request(4, base, {"src/c.py": python_module("c")})
     workspace = checkout(origin, tmp_path / "ws", merge, "refs/remotes/pull/4/merge")
 
@@ -758,7 +761,7 @@ def test_specs_answered_from_the_cache_are_counted_as_written_and_match_the_comm
     many as the pushed commit carries, with "from the cache" beside them; no call rows."""
     head = origin.commit({f"src/m{i}.py": python_module(f"m{i}") for i in range(3)})
     origin.push("main")
-    event = {"inputs": {}, "ref": "refs/heads/main", "repository": repository()}
+    event = dispatch_event()
     inputs = {"gemini-api-key": fake.api_key, "rpm": "0", "comment": "false"}
     server = {"GOOGLE_GEMINI_BASE_URL": fake.url}
     first_ws = tmp_path / "first"
@@ -791,11 +794,10 @@ def test_specs_answered_from_the_cache_are_counted_as_written_and_match_the_comm
 
 
 def test_two_workflows_keep_two_comments_each_edited_in_place(
-    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub, base: str
 ) -> None:
     """The comment's marker names the workflow and the job: a second workflow on the same
     pull request gets its own comment, and each rerun edits its own."""
-    base = _base_project(origin)
     workspace = tmp_path / "ws"
     checkout(origin, workspace, base, "refs/remotes/pull/8/merge")
     event = pull_request_event(8, base, base)
@@ -821,12 +823,11 @@ def test_two_workflows_keep_two_comments_each_edited_in_place(
 
 
 def test_commit_from_a_fork_warns_and_leaves_the_specs(
-    job: Job, origin: Origin, tmp_path: Path
+    job: Job, origin: Origin, tmp_path: Path, base: str
 ) -> None:
     """A fork's pull request cannot be pushed to: the action warns and leaves the specs in the
     workspace.
     """
-    base = _base_project(origin)
     head = origin.commit({"src/c.py": python_module("c")})
     origin.push(f"{head}:refs/pull/5/head")
     workspace = checkout(origin, tmp_path / "ws", head, "refs/remotes/pull/5/merge")
@@ -855,16 +856,6 @@ def _refuse_pushes(origin: Origin, message: str) -> None:
     hook.chmod(0o755)
 
 
-def _pushed_run(
-    job: Job, origin: Origin, workspace: Path, inputs: Mapping[str, str], api_url: str
-) -> tuple[ActionRun, str]:
-    """A push of src/c.py to main, checked out and run with ``commit: true``; (run, after)."""
-    before = _base_project(origin)
-    after = origin.commit({"src/c.py": python_module("c")})
-    origin.push("main")
-    return _run_on(job, origin, workspace, before, after, inputs, api_url), after
-
-
 def _run_on(
     job: Job,
     origin: Origin,
@@ -886,13 +877,11 @@ def _run_on(
 
 
 def test_a_protected_branch_fails_the_commit_step_with_the_remotes_words(
-    job: Job, origin: Origin, tmp_path: Path
+    job: Job, origin: Origin, tmp_path: Path, pushed: tuple[str, str]
 ) -> None:
     """A push refused by branch protection fails the step: an error titled as a push failure
     quotes GH006 and says what to do; the summary says the push failed, never "✅"."""
-    before = _base_project(origin)
-    after = origin.commit({"src/c.py": python_module("c")})
-    origin.push("main")
+    before, after = pushed
     _refuse_pushes(origin, "GH006: Protected branch update failed for refs/heads/main.")
 
     run = _run_on(job, origin, tmp_path / "ws", before, after)
@@ -917,13 +906,11 @@ def test_a_protected_branch_fails_the_commit_step_with_the_remotes_words(
 
 
 def test_a_read_only_token_fails_the_commit_step_naming_the_permission(
-    job: Job, origin: Origin, tmp_path: Path
+    job: Job, origin: Origin, tmp_path: Path, pushed: tuple[str, str]
 ) -> None:
     """A push refused for want of permission fails the step and names `contents: write`,
     with the remote's message and the token scrubbed."""
-    before = _base_project(origin)
-    after = origin.commit({"src/c.py": python_module("c")})
-    origin.push("main")
+    before, after = pushed
     _refuse_pushes(
         origin, f"Permission to octo/widgets.git denied to github-actions[bot] ({TOKEN})."
     )
@@ -939,13 +926,11 @@ def test_a_read_only_token_fails_the_commit_step_naming_the_permission(
 
 
 def test_a_branch_that_moved_during_the_run_gets_the_specs_on_its_new_tip(
-    job: Job, origin: Origin, tmp_path: Path
+    job: Job, origin: Origin, tmp_path: Path, pushed: tuple[str, str]
 ) -> None:
     """Someone pushes between checkout and commit: the specs (and only they) are committed
     onto the new tip and pushed; the summary names the commit with a link."""
-    before = _base_project(origin)
-    after = origin.commit({"src/c.py": python_module("c")})
-    origin.push("main")
+    before, after = pushed
     workspace = tmp_path / "ws"
     checkout(origin, workspace, after, "refs/remotes/origin/main")
     # A second clone pushes first.
@@ -975,12 +960,10 @@ def test_a_branch_that_moved_during_the_run_gets_the_specs_on_its_new_tip(
 
 
 def test_a_branch_that_moved_and_then_refuses_fails_the_step(
-    job: Job, origin: Origin, tmp_path: Path
+    job: Job, origin: Origin, tmp_path: Path, pushed: tuple[str, str]
 ) -> None:
     """The branch moved, and the push onto its new tip is refused too: the step fails."""
-    before = _base_project(origin)
-    after = origin.commit({"src/c.py": python_module("c")})
-    origin.push("main")
+    before, after = pushed
     workspace = tmp_path / "ws"
     checkout(origin, workspace, after, "refs/remotes/origin/main")
     origin.commit({"NOTES.txt": "meanwhile\n"}, "meanwhile")
@@ -1000,11 +983,10 @@ def test_a_branch_that_moved_and_then_refuses_fails_the_step(
 
 
 def test_a_merge_queue_run_never_commits_and_says_so(
-    job: Job, origin: Origin, tmp_path: Path
+    job: Job, origin: Origin, tmp_path: Path, base: str
 ) -> None:
     """A merge_group run on gh-readonly-queue/... writes specs but commits nothing: a notice
     says why, no branch moves and the step succeeds."""
-    base = _base_project(origin)
     _git(origin.dev, "checkout", "-q", "-b", "feature")
     head = origin.commit({"src/c.py": python_module("c")})
     _git(origin.dev, "checkout", "-q", "--detach", base)
@@ -1036,12 +1018,13 @@ def test_a_merge_queue_run_never_commits_and_says_so(
 
 
 def test_commit_status_is_set_on_the_pushed_commit(
-    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub, pushed: tuple[str, str]
 ) -> None:
     """commit-status: a success status of that context on the pushed commit, linking the run,
     so a required check of that name is not left waiting."""
     inputs = {"commit-status": "specs / check"}
-    run, after = _pushed_run(job, origin, tmp_path / "ws", inputs, api.url)
+    before, after = pushed
+    run = _run_on(job, origin, tmp_path / "ws", before, after, inputs, api.url)
 
     assert not run.failed, run.log
     tip = origin.ref("main")
@@ -1054,11 +1037,13 @@ def test_commit_status_is_set_on_the_pushed_commit(
 
 
 def test_commit_status_without_the_permission_is_a_warning(
-    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub
+    job: Job, origin: Origin, tmp_path: Path, api: FakeGitHub, pushed: tuple[str, str]
 ) -> None:
     """A 403 on the status is a warning naming `statuses: write`; the pushed commit stays."""
     api.state.refuse_statuses = True
-    run, after = _pushed_run(job, origin, tmp_path / "ws", {"commit-status": "specs"}, api.url)
+    before, after = pushed
+    inputs = {"commit-status": "specs"}
+    run = _run_on(job, origin, tmp_path / "ws", before, after, inputs, api.url)
 
     assert not run.failed, run.log
     (warning,) = [a for a in run.annotations if a.level == "warning"]

@@ -334,6 +334,19 @@ def _npm_error_code(stderr: str) -> str | None:
     return found[1] if found else None
 
 
+def _judge_npm(stderr: str, doing: str) -> None:
+    """Skip when npm says the registry is unreachable; fail, quoting npm, on any other npm error.
+
+    ``doing`` says what npx was asked to do ("fetch ..."), for the message.
+    """
+    code = _npm_error_code(stderr)
+    if code in _NPM_UNREACHABLE:
+        pytest.skip(f"the npm registry is unreachable ({code}): cannot {doing}")
+    if code is not None or re.search(r"^npm (?:error|ERR!)", stderr, flags=re.MULTILINE):
+        why = f"npm error {code}" if code else "an npm error without a code"
+        pytest.fail(f"npx could not {doing} ({why}, not a registry outage):\n{stderr}")
+
+
 @pytest.fixture(scope="module")
 def action_validator() -> list[str]:
     """The action-validator command, run from the npm cache; fetched into it once if missing.
@@ -357,16 +370,62 @@ def action_validator() -> list[str]:
             timeout=300,
             env=env,
         )
-        code = _npm_error_code(fetched.stderr)
-        if code in _NPM_UNREACHABLE:
-            pytest.skip(
-                f"the npm registry is unreachable ({code}): cannot fetch {ACTION_VALIDATOR}"
-            )
-        assert code is None, f"npx could not fetch {ACTION_VALIDATOR}:\n{fetched.stderr}"
+        _judge_npm(fetched.stderr, f"fetch {ACTION_VALIDATOR}")
     else:
-        code = _npm_error_code(probe.stderr)
-        assert code is None, f"npx could not run {ACTION_VALIDATOR}:\n{probe.stderr}"
+        _judge_npm(probe.stderr, f"run {ACTION_VALIDATOR}")
     return command
+
+
+# What npm 10 printed when its cache belonged to root: an error the validator tests
+# do not know, recorded so that the decision is tested without a network.
+_NPM_EACCES = """\
+npm error code EACCES
+npm error syscall mkdir
+npm error path /home/runner/.npm/_cacache/content-v2
+npm error errno -13
+npm error
+npm error Your cache folder contains root-owned files, due to a bug in
+npm error previous versions of npm which has since been addressed.
+npm error
+npm error To permanently fix this problem, please run:
+npm error   sudo chown -R 1001:127 "/home/runner/.npm"
+npm error A complete log of this run can be found in: /home/runner/.npm/_logs/debug-0.log
+"""
+_NPM_CRASH = """\
+npm error Cannot read properties of null (reading 'matches')
+npm error A complete log of this run can be found in: /home/runner/.npm/_logs/debug-0.log
+"""
+_NPM_OFFLINE = """\
+npm error code ENOTFOUND
+npm error syscall getaddrinfo
+npm error errno ENOTFOUND
+npm error network request to https://registry.npmjs.org/@action-validator%2fcli failed
+"""
+
+
+@pytest.mark.parametrize(
+    ("stderr", "why"),
+    [(_NPM_EACCES, "npm error EACCES"), (_NPM_CRASH, "an npm error without a code")],
+    ids=["EACCES", "no-code"],
+)
+def test_an_npm_error_it_does_not_know_fails_the_validator_tests_saying_why(
+    stderr: str, why: str
+) -> None:
+    """An npm error other than an unreachable registry fails (never skips) the action-validator
+    tests, naming the error and quoting npm's words."""
+    with pytest.raises(pytest.fail.Exception) as failed:
+        _judge_npm(stderr, f"fetch {ACTION_VALIDATOR}")
+    message = str(failed.value)
+    assert f"npx could not fetch {ACTION_VALIDATOR} ({why}, not a registry outage)" in message
+    assert stderr in message
+
+
+def test_only_an_unreachable_registry_or_no_error_lets_the_validator_tests_go_on() -> None:
+    """An unreachable registry skips, saying so; stderr without an npm error passes."""
+    with pytest.raises(pytest.skip.Exception, match=r"registry is unreachable \(ENOTFOUND\)"):
+        _judge_npm(_NPM_OFFLINE, f"fetch {ACTION_VALIDATOR}")
+    _judge_npm("npm warn exec The following package was not found and will be installed\n", "run")
+    _judge_npm("", "run")
 
 
 @pytest.mark.parametrize(

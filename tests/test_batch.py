@@ -19,7 +19,7 @@ import pytest
 from fakes.gemini_server import FakeGemini
 from specgen_action.engine.batch import LOCK_NAME, RECORD_NAME, synthesis_by_batch
 from specgen_action.engine.context import Limits
-from specgen_action.providers import gemini
+from specgen_action.providers import gemini_batch
 from specgen_action.providers.pricing import DEFAULT_MODEL
 from tests.conftest import CLI, GitRepo, python_module
 
@@ -128,7 +128,7 @@ def test_inline_and_file_requests_are_the_same_request(
     repo.commit()
     assert cli("generate", "--batch", "--no-cache", "--rpm", "0").code == 2  # needs the cache
     assert cli("generate", "--batch", "--cache-dir", "c1", "--rpm", "0").code == 0
-    monkeypatch.setattr(gemini, "INLINE_LIMIT_BYTES", 1)  # as if the job were over 20 MB
+    monkeypatch.setattr(gemini_batch, "INLINE_LIMIT_BYTES", 1)  # as if the job were over 20 MB
     assert cli("generate", "--batch", "--cache-dir", "c2", "--out", "s2", "--rpm", "0").code == 0
     inline, uploaded = fake.batch.created()
     assert inline.from_file is None and uploaded.from_file in fake.batch.uploads
@@ -586,7 +586,8 @@ def test_a_job_whose_results_are_gone_is_dropped_and_its_files_resubmitted(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A results file that answers 404 (expired): the reason says so, the work is sent again."""
-    monkeypatch.setattr(gemini, "INLINE_LIMIT_BYTES", 1)  # answers come back as a results file
+    # Answers come back as a results file.
+    monkeypatch.setattr(gemini_batch, "INLINE_LIMIT_BYTES", 1)
     fake.batch.job_seconds = 60.0
     fake.batch.results_gone = lambda index: index == 0
     repo.write("a.py", python_module("a"))
@@ -607,7 +608,7 @@ def test_results_found_gone_after_the_wait_are_reported_as_gone(
     repo: GitRepo, fake: FakeGemini, cli: CLI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Results found gone once the recorded job ended: dropped; the reason says they are gone."""
-    monkeypatch.setattr(gemini, "INLINE_LIMIT_BYTES", 1)
+    monkeypatch.setattr(gemini_batch, "INLINE_LIMIT_BYTES", 1)
     fake.batch.job_seconds = 60.0
     fake.batch.results_gone = lambda index: True
     repo.write("a.py", python_module("a"))

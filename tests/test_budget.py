@@ -16,7 +16,7 @@ import pytest
 from fakes.gemini_server import FakeGemini, Fault, first
 from specgen_action.engine.budget import answer_floor, call_floor, cost_of
 from specgen_action.github.comment import render_comment
-from specgen_action.providers.gemini import MAX_OUTPUT_TOKENS
+from specgen_action.providers.gemini_request import MAX_OUTPUT_TOKENS
 from specgen_action.providers.pricing import DEFAULT_MODEL, price_for
 from specgen_action.report.model import RunReport
 from specgen_action.specs.render import read_front_matter

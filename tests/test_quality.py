@@ -153,8 +153,16 @@ def _module_level_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]
     return found
 
 
-def _import_graph(root: Path, packages: list[str]) -> dict[str, set[str]]:
-    """Module -> the modules of ``packages`` it imports at module level (relative ones resolved)."""
+def _every_import(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement of the module, wherever it is."""
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+
+
+def _import_graph(root: Path, packages: list[str], *, lazy: bool = False) -> dict[str, set[str]]:
+    """Module -> the modules of ``packages`` it imports at module level (relative ones resolved).
+
+    With ``lazy``, imports inside functions and under TYPE_CHECKING count too.
+    """
     modules: dict[str, Path] = {}
     for package in packages:
         modules |= _module_names(root, package)
@@ -163,7 +171,9 @@ def _import_graph(root: Path, packages: list[str]) -> dict[str, set[str]]:
         # A relative import counts from the module's package (a package's own name for __init__).
         here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
         targets = set()
-        for node in _module_level_imports(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports = _every_import(tree) if lazy else _module_level_imports(tree)
+        for node in imports:
             if isinstance(node, ast.Import):
                 targets |= {alias.name for alias in node.names}
                 continue
@@ -185,15 +195,34 @@ def _cycle(graph: dict[str, set[str]]) -> list[str]:
     return []
 
 
-def test_no_import_cycle_in_the_package_or_the_fakes() -> None:
-    """No module of specgen_action or fakes imports itself back through other modules at import
-    time (imports inside functions and under TYPE_CHECKING do not count).
+TREE = ["specgen_action", "fakes", "tests", "benchmarks"]
+"""Every package of the repository: the tool, its fakes, its tests and its benchmarks."""
+
+
+def test_no_import_cycle_in_the_tree() -> None:
+    """No module of the package, the fakes, the tests or the benchmarks imports itself back
+    through other modules at import time (imports inside functions and under TYPE_CHECKING do
+    not count).
     """
-    graph = _import_graph(ROOT, ["specgen_action", "fakes"])
+    graph = _import_graph(ROOT, TREE)
     assert "fakes.gemini_batch" in graph["fakes.gemini_server"]
     assert "specgen_action.errors" in graph["specgen_action.cli"]
+    assert "tests.workflow" in graph["tests.conftest"]
+    assert "fakes.gemini_server" in graph["benchmarks.bench_scheduler"]
     cycle = _cycle(graph)
     assert cycle == [], "import cycle: " + " -> ".join(cycle)
+
+
+def test_no_fake_imports_another_back_even_lazily() -> None:
+    """The fakes form no import circle even counting imports inside functions and under
+    TYPE_CHECKING, and import neither the tests nor the benchmarks."""
+    graph = _import_graph(ROOT, TREE, lazy=True)
+    fakes = {name: graph[name] for name in graph if name.split(".")[0] == "fakes"}
+    assert "fakes.gemini_batch" in fakes["fakes.gemini_server"]
+    cycle = _cycle({name: targets & fakes.keys() for name, targets in fakes.items()})
+    assert cycle == [], "import cycle: " + " -> ".join(cycle)
+    imported = set().union(*fakes.values())
+    assert {name for name in imported if name.startswith(("tests.", "benchmarks."))} == set()
 
 
 def test_the_cycle_check_sees_relative_imports_and_ignores_lazy_ones(tmp_path: Path) -> None:
@@ -217,3 +246,21 @@ def test_the_cycle_check_sees_relative_imports_and_ignores_lazy_ones(tmp_path: P
     assert graph["pkg.lazy"] == set() and graph["pkg.d"] == set()
     cycle = _cycle(graph)
     assert cycle[0] == cycle[-1] and sorted(cycle[1:]) == ["pkg.a", "pkg.c", "pkg.sub.b"]
+
+
+def test_the_lazy_cycle_check_counts_imports_in_functions_and_for_type_checking(
+    tmp_path: Path,
+) -> None:
+    """With ``lazy``, an import inside a function or under TYPE_CHECKING closes a ring too."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    files = {
+        "__init__.py": "",
+        "lazy.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import d\n",
+        "d.py": "def f() -> None:\n    from . import lazy\n",
+    }
+    for name, text in files.items():
+        (package / name).write_text(text, encoding="utf-8")
+    graph = _import_graph(tmp_path, ["pkg"], lazy=True)
+    assert graph["pkg.lazy"] == {"pkg.d"} and graph["pkg.d"] == {"pkg.lazy"}
+    assert sorted(_cycle(graph)[1:]) == ["pkg.d", "pkg.lazy"]

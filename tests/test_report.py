@@ -13,7 +13,6 @@ from specgen_action.report.model import (
     FileRecord,
     RunReport,
     Totals,
-    finish_report,
     load_report,
 )
 from specgen_action.report.status import CHECK_STATUS, FileStatus, SpecState, Status
@@ -85,9 +84,7 @@ def test_a_report_written_before_pending_and_kept_still_reads(tmp_path: Path) ->
         ),
         FileRecord(path="b.py", status="kept"),
     ]
-    report = finish_report(
-        RunReport(tool_version="1", provider="static", started_at=STARTED, files=files)
-    )
+    report = make_report(files, provider="static", started_at=STARTED)
     path.write_text(report.model_dump_json(), encoding="utf-8")
     again = load_report(path)
     assert (again.totals.pending, again.totals.kept, again.totals.batch_files) == (1, 1, 0)
@@ -102,15 +99,8 @@ def test_a_report_written_before_pending_and_kept_still_reads(tmp_path: Path) ->
 def test_advice_on_a_run_without_calls_quotes_no_call_figures() -> None:
     """A run cut off by the deadline before any call (a batch job still running, say) is told
     to raise the deadline without an "at 0.0 files per call" that means nothing."""
-    report = RunReport(
-        tool_version="0.1.0",
-        provider="gemini",
-        started_at="2025-01-01T00:00:00+00:00",
-        wall_s=30.0,
-        timed_out=True,
-        files=[FileRecord(path="a.py", status="timeout", reason="deadline")],
-    )
-    (advice,) = finish_report(report).recommendations
+    files = [FileRecord(path="a.py", status="timeout", reason="deadline")]
+    (advice,) = make_report(files, wall_s=30.0, timed_out=True).recommendations
     assert advice.startswith("1 file(s) were cut off by the deadline after 30 s;")
     assert "per call" not in advice
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -27,7 +27,7 @@ from specgen_action.github.api import MARKER
 from specgen_action.providers import prompts
 from specgen_action.specs.render import parse_front_matter
 from specgen_action.text import escape_data, escape_property
-from tests.conftest import CLI, GitRepo, Result, use_gemini
+from tests.conftest import CLI, GitRepo, Result, ServeGemini
 from tests.workflow import REPO, TOKEN, pull_request_event, runner_env
 
 KEY = "AIzaSyD-not-a-real-key-but-shaped-like-1"
@@ -112,42 +112,43 @@ def hostile_faults() -> Callable[[int, dict[str, Any]], Fault | None]:
 
 
 @pytest.fixture
-def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileGemini]:
+def gemini(serve_gemini: ServeGemini) -> HostileGemini:
     """The hostile fake Gemini, answering the key ``KEY``, with the SDK pointed at it."""
-    with HostileGemini(api_key=KEY, faults=hostile_faults()) as server:
-        use_gemini(server, monkeypatch)
-        yield server
+    return serve_gemini(HostileGemini(api_key=KEY, faults=hostile_faults()))
 
 
-def pull_request(
-    repo: GitRepo,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    api: FakeGitHub,
-    files: dict[str, str],
-) -> Path:
-    """A pull request whose head adds ``files``, and the runner's environment; the runner dir."""
-    repo.write("README.md", "# widgets\n")
-    base = repo.commit("base")
-    for name, text in files.items():
-        repo.write(name, text)
-    head = repo.commit("pr")
-    runner = tmp_path / "runner"
-    event = pull_request_event(PR, base, head)
-    for name, value in runner_env(runner, "pull_request", event, api.url).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "2")
-    monkeypatch.chdir(repo.root)
-    return runner
+PullRequest = Callable[[dict[str, str]], Path]
 
 
 @pytest.fixture
-def actions(
+def pull_request(
     repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: FakeGitHub
-) -> Path:
+) -> PullRequest:
+    """Opens a pull request whose head adds ``files``, in the runner's environment, run from
+    the repository's root; returns the runner dir."""
+
+    def open_with(files: dict[str, str]) -> Path:
+        repo.write("README.md", "# widgets\n")
+        base = repo.commit("base")
+        for name, text in files.items():
+            repo.write(name, text)
+        head = repo.commit("pr")
+        runner = tmp_path / "runner"
+        event = pull_request_event(PR, base, head)
+        for name, value in runner_env(runner, "pull_request", event, api.url).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "2")
+        monkeypatch.chdir(repo.root)
+        return runner
+
+    return open_with
+
+
+@pytest.fixture
+def actions(pull_request: PullRequest) -> Path:
     """A pull request whose head adds the hostile files, and the runner's environment."""
     files = {name: INJECTION + PY if name == "src/inject.py" else PY for name in NAMES}
-    return pull_request(repo, tmp_path, monkeypatch, api, files)
+    return pull_request(files)
 
 
 @pytest.fixture
@@ -264,10 +265,11 @@ ECHO_FIELDS = ["message", "status", "quota_id", "error_info", "html_body", "reas
 
 def test_the_key_is_redacted_whatever_field_and_form_a_server_echoes_it_in(
     repo: GitRepo,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     api: FakeGitHub,
     specgen: CLI,
+    pull_request: PullRequest,
+    serve_gemini: ServeGemini,
 ) -> None:
     """The key echoed in any field of a server error, in any encoding, is redacted from every
     output.
@@ -278,19 +280,18 @@ def test_the_key_is_redacted_whatever_field_and_form_a_server_echoes_it_in(
         for field in ECHO_FIELDS
         for form, echo in echoes.items()
     }
-    runner = pull_request(repo, tmp_path, monkeypatch, api, dict.fromkeys(faults, PY))
+    runner = pull_request(dict.fromkeys(faults, PY))
     monkeypatch.setenv("SPECGEN_MAX_ATTEMPTS", "1")
 
     def script(index: int, body: dict[str, Any]) -> Fault | None:
         return faults.get(files_of(prompt_of(body))[0])
 
-    with FakeGemini(api_key=ODD_KEY, faults=script) as server:
-        use_gemini(server, monkeypatch)
-        # One file a call: each file's fault echoes the key in one field, its own.
-        generated = specgen(
-            "generate", "--github-event", "--report", "r.json", "--rpm", "0", "--pack-tokens", "0"
-        )
-        published = specgen("report", "r.json", "--summary", "--comment")
+    serve_gemini(FakeGemini(api_key=ODD_KEY, faults=script))
+    # One file a call: each file's fault echoes the key in one field, its own.
+    generated = specgen(
+        "generate", "--github-event", "--report", "r.json", "--rpm", "0", "--pack-tokens", "0"
+    )
+    published = specgen("report", "r.json", "--summary", "--comment")
     assert generated.code == 3, generated
     assert published.code == 0, published
     report = json.loads((repo.root / "r.json").read_text())
@@ -554,21 +555,19 @@ class FencingGemini(FakeGemini):
 
 
 def test_model_text_cannot_open_a_fence_or_carry_control_characters(
-    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, cli: CLI
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, cli: CLI, serve_gemini: ServeGemini
 ) -> None:
     """Fences and controls in every answer field: every section parses, no control is written."""
     from markdown_it import MarkdownIt
 
-    with FencingGemini() as server:
-        for name, value in server.env().items():
-            monkeypatch.setenv(name, value)
-        repo.write(
-            "tools.py",
-            PY + '\n\ndef halve(x: int) -> int:\n    """Halve x."""\n    return x // 2\n',
-        )
-        repo.commit()
-        monkeypatch.chdir(repo.root)
-        result = cli("generate", "--rpm", "0")
+    serve_gemini(FencingGemini())
+    repo.write(
+        "tools.py",
+        PY + '\n\ndef halve(x: int) -> int:\n    """Halve x."""\n    return x // 2\n',
+    )
+    repo.commit()
+    monkeypatch.chdir(repo.root)
+    result = cli("generate", "--rpm", "0")
     assert result.code == 0, result.err
     text = (repo.root / "specs/tools.py.md").read_text(encoding="utf-8")
     body = text.split("\n---\n", 1)[1]

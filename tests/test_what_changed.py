@@ -7,15 +7,14 @@ from specgen_action.github.api import MAX_COMMENT_CHARS
 from specgen_action.github.changes import spec_links, what_changed
 from specgen_action.github.comment import render_comment
 from specgen_action.github.summary import render_summary
-from specgen_action.report.model import PRUNED_REASON, FileRecord, RunReport, finish_report
+from specgen_action.report.model import PRUNED_REASON, FileRecord, RunReport
+from tests.factories import make_report
 
 SHA = "a" * 40
 
 
 def _report(*files: FileRecord) -> RunReport:
-    report = RunReport(tool_version="1.0", provider="static", started_at="2026-01-01T00:00:00")
-    report.files = list(files)
-    return finish_report(report)
+    return make_report(files, provider="static")
 
 
 def _change(index: int, breaking: bool = False) -> ApiChange:

@@ -105,7 +105,7 @@ def _budget(config: Config, chain: list[Priced]) -> Budget | None:
                     "bounds nothing it spends"
                 ]
             )
-    from ..providers.gemini import MAX_OUTPUT_TOKENS
+    from ..providers.gemini_request import MAX_OUTPUT_TOKENS
 
     return Budget(config.max_cost, MAX_OUTPUT_TOKENS)
 

@@ -74,66 +74,84 @@ def _java_type(file: _File, node: Node, name: str, depth: int) -> None:
     )
     if body is None:
         return
+    interface = kind in ("interface", "annotation")
+    for member in _java_members(body):
+        _java_member(file, member, name, depth, interface)
+
+
+def _java_members(body: Node) -> list[Node]:
+    """The members of a type's body, an enum's declarations after its constants included."""
     members = list(body.named_children)
     for member in body.named_children:
         if member.type == "enum_body_declarations":
             members.extend(member.named_children)
-    interface = kind in ("interface", "annotation")
-    for member in members:
-        member_kind = member.type
-        modifiers = _java_modifiers(file, member)
-        public = bool({"public", "protected"} & modifiers) or (
-            interface and "private" not in modifiers
+    return members
+
+
+_JAVA_CALLABLES = frozenset(
+    {
+        "method_declaration",
+        "constructor_declaration",
+        "compact_constructor_declaration",
+        "annotation_type_element_declaration",
+    }
+)
+
+
+def _java_member(file: _File, member: Node, name: str, depth: int, interface: bool) -> None:
+    """Add one member of type ``name`` when it is API: public, protected, or in an interface."""
+    member_kind = member.type
+    modifiers = _java_modifiers(file, member)
+    public = bool({"public", "protected"} & modifiers) or (interface and "private" not in modifiers)
+    doc = _doc_comment(file, member) if public or member_kind == "enum_constant" else ""
+    deprecated = _java_deprecated(modifiers)
+    if member_kind in _JAVA_CALLABLES:
+        if public:
+            _java_callable(file, member, name, modifiers, doc)
+    elif member_kind in ("field_declaration", "constant_declaration"):
+        if not public:
+            return
+        constant = interface or {"static", "final"} <= modifiers
+        for declarator in member.children_by_field_name("declarator"):
+            member_name = file.text(declarator.child_by_field_name("name"))
+            file.add(
+                f"{name}.{member_name}",
+                "constant" if constant else "field",
+                _value_signature(file, member, declarator.child_by_field_name("value")),
+                member,
+                doc,
+                deprecated,
+            )
+    elif member_kind == "enum_constant":
+        member_name = file.text(member.child_by_field_name("name"))
+        member_body = member.child_by_field_name("body")
+        file.add(
+            f"{name}.{member_name}",
+            "constant",
+            _signature(file, member, _body_cut(member, member_body)),
+            member,
+            doc,
+            deprecated,
         )
-        doc = _doc_comment(file, member) if public or member_kind == "enum_constant" else ""
-        if member_kind in (
-            "method_declaration",
-            "constructor_declaration",
-            "compact_constructor_declaration",
-            "annotation_type_element_declaration",
-        ):
-            if not public:
-                continue
-            member_name = file.text(member.child_by_field_name("name")) or name.rsplit(".")[-1]
-            if member_name == "main" and {"public", "static"} <= modifiers:
-                file.behaviour.append("Runs as a program (`public static void main`).")
-            member_body = member.child_by_field_name("body")
-            file.add(
-                f"{name}.{member_name}",
-                "constructor" if "constructor" in member_kind else "method",
-                _signature(file, member, _body_cut(member, member_body)),
-                member,
-                doc,
-                _java_deprecated(modifiers),
-            )
-        elif member_kind in ("field_declaration", "constant_declaration"):
-            if not public:
-                continue
-            constant = interface or {"static", "final"} <= modifiers
-            for declarator in member.children_by_field_name("declarator"):
-                member_name = file.text(declarator.child_by_field_name("name"))
-                file.add(
-                    f"{name}.{member_name}",
-                    "constant" if constant else "field",
-                    _value_signature(file, member, declarator.child_by_field_name("value")),
-                    member,
-                    doc,
-                    _java_deprecated(modifiers),
-                )
-        elif member_kind == "enum_constant":
-            member_name = file.text(member.child_by_field_name("name"))
-            member_body = member.child_by_field_name("body")
-            file.add(
-                f"{name}.{member_name}",
-                "constant",
-                _signature(file, member, _body_cut(member, member_body)),
-                member,
-                doc,
-                _java_deprecated(modifiers),
-            )
-        elif member_kind in _JAVA_TYPES and public and depth < _MAX_NESTING:
-            member_name = file.text(member.child_by_field_name("name"))
-            _java_type(file, member, f"{name}.{member_name}", depth + 1)
+    elif member_kind in _JAVA_TYPES and public and depth < _MAX_NESTING:
+        member_name = file.text(member.child_by_field_name("name"))
+        _java_type(file, member, f"{name}.{member_name}", depth + 1)
+
+
+def _java_callable(file: _File, member: Node, name: str, modifiers: set[str], doc: str) -> None:
+    """Add a method, constructor or annotation element; a ``main`` makes the file a program."""
+    member_name = file.text(member.child_by_field_name("name")) or name.rsplit(".")[-1]
+    if member_name == "main" and {"public", "static"} <= modifiers:
+        file.behaviour.append("Runs as a program (`public static void main`).")
+    member_body = member.child_by_field_name("body")
+    file.add(
+        f"{name}.{member_name}",
+        "constructor" if "constructor" in member.type else "method",
+        _signature(file, member, _body_cut(member, member_body)),
+        member,
+        doc,
+        _java_deprecated(modifiers),
+    )
 
 
 def _java_imports(file: _File, node: Node) -> list[str]:
