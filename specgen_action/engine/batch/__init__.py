@@ -35,13 +35,14 @@ and every call about a job, ends with the deadline or a signal; jobs not yet
 looked at stay recorded.
 
 Read top down: ``run`` (the two rounds, then the scheduler), ``rounds`` (one
-round: recorded jobs, a new one, the wait), ``entries`` (what a job carries,
-cut into packs), ``submission`` (within the budget, recorded at once),
-``polling`` (the wait), ``collection`` (answers into the cache), ``outcome``
-(merged with the calls' result); under them ``state`` (the run's state and
+round: the recorded jobs, a new one, the wait), ``submission`` (within the
+budget, recorded at once), ``polling`` (the wait), ``collection`` (answers
+into the cache), ``outcome`` (merged with the calls' result), ``entries``
+(what a job carries, cut into packs), ``state`` (the run's terms and
 findings), ``lock`` and ``record`` (the cache directory's lock and job
 record) and ``clock`` (the deadline and the signal). Imports only flow in
-that order, downwards.
+that order, downwards, so the jobs handed to ``run_batch`` never travel back
+up.
 """
 
 from __future__ import annotations
