@@ -180,12 +180,7 @@ def test_run_takes_the_error_and_its_title_from_the_report(
     said nothing; the report, carrying only that error, is not published."""
     error = {"code": 2, "outcome": "usage or configuration error", "message": "the rpm input: x"}
     _failing_specgen(monkeypatch, error)
-    env = {
-        "RUNNER_TEMP": str(tmp_path),
-        "GITHUB_OUTPUT": str(tmp_path / "out"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-        "INPUT_PATHS": "a.py",
-    }
+    env = _step_env(tmp_path, {"INPUT_PATHS": "a.py"})
     log = io.StringIO()
     assert step_run(env, log) == 0
     assert log.getvalue().startswith(
@@ -302,6 +297,16 @@ def test_commit_status_request(monkeypatch: pytest.MonkeyPatch) -> None:
             set_commit_status(client, "o/r", "HEAD", "success", "specs", "ok")
 
 
+def _step_env(tmp_path: Path, inputs: dict[str, str]) -> dict[str, str]:
+    """A step's environment: ``inputs``, with its temp dir, outputs and summary in ``tmp_path``."""
+    return {
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        **inputs,
+    }
+
+
 def _outputs(path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -315,12 +320,7 @@ def test_run_records_a_bad_input_without_raising(tmp_path: Path) -> None:
     """A bad input is recorded with its error, summary and outputs, and the step itself does not
     raise.
     """
-    env = {
-        "RUNNER_TEMP": str(tmp_path),
-        "GITHUB_OUTPUT": str(tmp_path / "out"),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-        "INPUT_MODE": "Generate!",
-    }
+    env = _step_env(tmp_path, {"INPUT_MODE": "Generate!"})
     log = io.StringIO()
     assert step_run(env, log) == 0
     assert log.getvalue().startswith(
