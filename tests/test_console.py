@@ -19,8 +19,8 @@ from collections.abc import Callable
 import pytest
 
 from fakes.gemini_server import FakeGemini
+from specgen_action.engine.eta import _finish_estimate
 from specgen_action.engine.progress import RunState
-from specgen_action.engine.scheduler import _finish_estimate
 from specgen_action.report.console import ConsoleProgress, print_summary
 from specgen_action.report.model import FileRecord
 from specgen_action.text import safe

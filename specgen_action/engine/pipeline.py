@@ -93,6 +93,11 @@ def generate(
         batches=result.batches,
         notes=[*result.notes, *result.fallbacks],
     )
+    return _finished(report, provider, context)
+
+
+def _finished(report: RunReport, provider: Provider, context: RunContext) -> RunReport:
+    """``report`` with its totals and recommendations, from the terms ``context`` ran on."""
     limits, budget = context.limits, context.budget
     return finish_report(
         report,
