@@ -289,9 +289,11 @@ def test_cli_exits_3_with_a_reason_for_each_file_that_failed(
     kinds = [Fault.server_error(503), Fault.garbage(), Fault.reset(), Fault.hang(), Fault.blocked()]
     # Every fifth request fails, cycling through the kinds: each appears, whatever the order.
     fake.faults = lambda index, body: kinds[index // 5 % 5] if index % 5 == 0 else None
+    # A hang ends at the request timeout: well above a loaded runner's slowest answer, so
+    # only the injected faults fail (at 0.3 s, half the calls once timed out on load).
     result = cli(
         "generate", "--report", "report.json", "--rpm", "0", "--concurrency", "16",
-        "--request-timeout", "0.3", "--chunk-tokens", "200", "--pack-tokens", "0",
+        "--request-timeout", "2", "--chunk-tokens", "200", "--pack-tokens", "0",
     )  # fmt: skip
     assert result.code == 3, result.err
     report = load(repo)
