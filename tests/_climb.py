@@ -14,7 +14,8 @@ the value is every name that carries it:
 - an expression carries it when it is such a name; a tuple, list, set or dict
   display, a comprehension or a ``*``-unpacking with it inside; ``value[i]``;
   ``a or value`` and ``x if c else value``; an object of a package class
-  constructed with it (``run = _Run(..., value)``); the result of
+  constructed with it (``run = _Run(..., value)``, or ``cls(..., value)`` in a
+  classmethod of the class); the result of
   ``list``/``tuple``/``sorted``/``replace``/... of it, or of ``value.get``,
   ``value.pop``, ``value.values``...; the result of a package function that
   returns it (one of its ``return`` statements returns an expression that
@@ -36,7 +37,9 @@ closure over it), and ``obj.method`` not called where ``obj`` carries it (a
 bound method), carry the value too. Handed to a package function, they go with
 the parameter they were passed as, and calling that parameter there enters
 them (``on_file(...)`` in the scheduler runs the pipeline's ``write``); handed
-to anything else (``loop.call_soon(self._flush)``), they are entered at once.
+to anything else (``loop.call_soon(self._flush)``), they are entered at once,
+and so is a package function handed to anything else with the value among the
+arguments after it (``loop.call_soon(flush, run)`` calls ``flush(run)``).
 A callback the path did not hand down itself (a parameter of the entry, say)
 is not followed: which function it is would take every caller of the entry.
 
@@ -643,11 +646,28 @@ class _Scope:
             self.enter(node, post, frozenset(_params(post.node)[:1]))
 
     def callbacks(self, node: ast.Call) -> None:
-        """A function value handed to a call outside the package runs there: follow it now."""
+        """A function value handed to a call outside the package runs there: follow it now.
+
+        So does a package function handed over with the value among the arguments after
+        it (``loop.call_soon(flush, run)``): it is called with them, in order.
+        """
         for arg in [*node.args, *(k.value for k in node.keywords)]:
             carried = self.callable_of(arg)
             if carried is not None:
                 self.enter(arg, carried[0], carried[1])
+        for index, arg in enumerate(node.args):
+            function = self.callee(arg) if _dotted(arg) else None
+            if not isinstance(function, Function):
+                continue
+            after = node.args[index + 1 :]
+            params = _params(function.node)
+            passed = {
+                name
+                for name, value in zip(params, after, strict=False)
+                if not isinstance(value, ast.Starred) and self.carries(value)
+            }
+            if passed:
+                self.enter(arg, function, frozenset(passed))
 
     def attribute(self, node: ast.Attribute) -> None:
         """A property read on an object holding the value runs the property."""
@@ -767,9 +787,17 @@ class _Scope:
             if func.id in self.nested:
                 outer = self.function
                 return Function(outer.module, self.nested[func.id], None, outer.qualname)
+            function = self.function
+            params = _params(function.node)
+            if (
+                function.cls
+                and _decorated(function.node, "classmethod")
+                and params[:1] == [func.id]
+            ):
+                return function.cls  # ``cls(...)`` in a classmethod builds its class
             if func.id in self.locals:
                 return None
-            return self.package.lookup_in(self.function.module, self.function.node, func.id)
+            return self.package.lookup_in(function.module, function.node, func.id)
         if not isinstance(func, ast.Attribute):
             return None
         owner = self.callee(func.value) if _dotted(func.value) else None

@@ -324,3 +324,36 @@ def test_the_measure_follows_the_value_into_objects_and_closures(tmp_path: Path)
         ("toy.low.run", "toy.top.entry.back"),
         ("toy.top.entry.back", "toy.top.finish"),
     }
+
+
+def test_the_measure_follows_a_classmethod_builder_and_a_function_handed_to_the_loop(
+    tmp_path: Path,
+) -> None:
+    """An object a classmethod builds with ``cls(...)`` around the value carries it, and a
+    package function handed to a call outside the package with the value after it
+    (``loop.call_soon(flush, run)``) is followed as called with it."""
+    package = _toy(
+        tmp_path,
+        {
+            "top": (
+                "import asyncio\nfrom .low import Run, use\n\n"
+                "def entry(value):\n"
+                "    run = Run.start(value)\n"
+                "    asyncio.get_running_loop().call_soon(flush, run, 1)\n\n"
+                "def flush(run: Run, other):\n    use(run.value)\n"
+            ),
+            "middle": "",
+            "low": (
+                "from dataclasses import dataclass\n\n"
+                "@dataclass\nclass Run:\n    value: object\n\n"
+                "    @classmethod\n    def start(cls, value):\n        return cls(value)\n\n"
+                "def use(thing):\n    pass\n"
+            ),
+        },
+    )
+    edges = {(caller, callee) for caller, callee, _, _ in _edges(package, "toy.top.entry", "value")}
+    assert edges == {
+        ("toy.top.entry", "toy.low.Run.start"),
+        ("toy.top.entry", "toy.top.flush"),
+        ("toy.top.flush", "toy.low.use"),
+    }
