@@ -20,9 +20,9 @@ import pytest
 
 from fakes.gemini_server import FakeGemini
 from specgen_action.engine.eta import _finish_estimate
-from specgen_action.engine.progress import RunState
 from specgen_action.report.console import ConsoleProgress, print_summary
 from specgen_action.report.model import FileRecord
+from specgen_action.report.progress import RunState
 from specgen_action.text import safe
 from tests.conftest import GitRepo, python_module
 from tests.factories import make_report

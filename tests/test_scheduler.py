@@ -13,7 +13,6 @@ from specgen_action.chunking import Chunk
 from specgen_action.engine.budget import Budget
 from specgen_action.engine.context import Limits, RunContext
 from specgen_action.engine.gate import Cooldown
-from specgen_action.engine.progress import RunState, Silent
 from specgen_action.engine.scheduler import FileJob, ScheduleResult, schedule
 from specgen_action.errors import (
     AuthenticationError,
@@ -32,6 +31,7 @@ from specgen_action.providers.base import (
     SynthesisRequest,
     Usage,
 )
+from specgen_action.report.progress import RunState, Silent
 from specgen_action.signals import Stop
 from specgen_action.source import Source
 from specgen_action.specs.model import ChunkAnalysis, FileSpec, Symbol

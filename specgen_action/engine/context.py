@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..config import Config
 from ..providers.base import Producer, Provider
+from ..report.progress import Progress
 from ..signals import Stop
 from .budget import Budget
-from .progress import Progress
 
 __all__ = ["BatchOptions", "Limits", "Priced", "RunContext"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import heapq
 
+from ..report.progress import RunState
 from .packing import pack_count
-from .progress import RunState
 from .run import Run
 
 __all__ = ["run_state"]

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from ..errors import FatalProviderError, ProviderError
 from ..providers.base import Provider
+from ..report.progress import Progress, Silent
 from .budget import Budget
 from .chain import ModelChain
 from .context import Limits, RunContext
 from .gate import Gate
 from .ledger import Ledger
-from .progress import Progress, Silent
 from .units import Unit
 
 __all__ = ["Run"]

@@ -23,12 +23,12 @@ from ..chunking import Chunk
 from ..errors import OutputPathError, ProviderError, QuotaExhausted
 from ..providers.base import ChunkRequest, Provider, SynthesisRequest
 from ..report.model import BatchRecord, CallRecord, FileRecord, FileStatus
+from ..report.progress import TICK_S
 from ..source import Source
 from ..specs.model import ChunkAnalysis, FileSpec, assemble
 from .context import RunContext
 from .dispatch import analysis
 from .eta import run_state
-from .progress import TICK_S
 from .run import Run
 
 __all__ = ["FileJob", "OnFile", "ScheduleResult", "schedule", "synthesis_text"]

@@ -19,8 +19,8 @@ from .status import DRIFT_STATUSES, Status
 from .totals import TotalsRow, totals_rows
 
 if TYPE_CHECKING:  # the check path prints through here and must stay light
-    from ..engine.progress import RunState
     from .model import CallOutcome, FileRecord, RunReport
+    from .progress import RunState
 
 __all__ = ["ConsoleProgress", "print_summary"]
 

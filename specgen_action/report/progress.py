@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..report.model import CallOutcome, FileRecord
+from .model import CallOutcome, FileRecord
 
 __all__ = ["TICK_S", "Progress", "RunState", "Silent"]
 
