@@ -74,14 +74,7 @@ def integer(*, ge: int | None = None, le: int | None = None) -> Check:
     """A check that accepts a whole number (or a string of one) within the bounds."""
 
     def check(value: Any) -> int:
-        amount: int | float = value
-        if isinstance(value, str):
-            try:
-                amount = float(value.strip())
-            except ValueError:
-                raise ValueError(
-                    "Input should be a valid integer, unable to parse string as an integer"
-                ) from None
+        amount = _parsed(value, "integer", "an integer")
         if not isinstance(amount, int | float):
             raise ValueError("Input should be a valid integer")
         if isinstance(amount, float) and not amount.is_integer():
@@ -92,17 +85,23 @@ def integer(*, ge: int | None = None, le: int | None = None) -> Check:
     return check
 
 
+def _parsed(value: Any, kind: str, one: str) -> Any:
+    """``value``, or the number a string of one spells (pydantic's words when it is not)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"Input should be a valid {kind}, unable to parse string as {one}"
+        ) from None
+
+
 def number(*, gt: float | None = None) -> Check:
     """A check that accepts a number (or a string of one) above ``gt``."""
 
     def check(value: Any) -> float:
-        if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise ValueError(
-                    "Input should be a valid number, unable to parse string as a number"
-                ) from None
+        value = _parsed(value, "number", "a number")
         if not isinstance(value, int | float):
             raise ValueError("Input should be a valid number")
         _bounded(value, gt, None, None)
