@@ -8,12 +8,15 @@ from typing import get_args
 
 from specgen_action.report.lines import kept_line, pending_line
 from specgen_action.report.model import (
+    NO_PROVIDER,
     CallOutcome,
     CallRecord,
     FileRecord,
+    RunError,
     RunReport,
     Totals,
     load_report,
+    merge_reports,
 )
 from specgen_action.report.status import CHECK_STATUS, FileStatus, SpecState, Status
 from specgen_action.report.totals import totals_rows
@@ -146,3 +149,15 @@ def test_totals_rows_follow_the_kind_of_report() -> None:
     assert rows["written"].value == 2 and rows["written"].detail == "1 by a call, 1 from the cache"
     assert rows["tokens_in"].text == "1,000" and rows["speedup"].text.endswith("x")
     assert "pending" not in rows and "cached" not in rows
+
+
+def test_a_shard_stopped_before_any_work_leaves_the_merge_to_the_shards_that_ran() -> None:
+    """Merged first, a shard's error-only report keeps its error but not its provider: the
+    merged report names the model the other shards ran."""
+    error = RunError(code=2, outcome="usage or configuration error", message="bad shard")
+    stopped = make_report(provider=NO_PROVIDER, error=error)
+    ran = make_report([FileRecord(path="a.py", status="written")], shard="2/2")
+    merged = merge_reports([stopped, ran])
+    assert (merged.provider, merged.model) == (ran.provider, ran.model)
+    assert merged.error == error
+    assert [record.path for record in merged.files] == ["a.py"]

@@ -183,11 +183,11 @@ def _error_report(command: str, code: int, message: str, started: float) -> RunR
     from datetime import UTC, datetime
 
     from .. import __version__
-    from ..report.model import CHECK_PROVIDER, RunReport
+    from ..report.model import CHECK_PROVIDER, NO_PROVIDER, RunReport
 
     return RunReport(
         tool_version=__version__,
-        provider=CHECK_PROVIDER if command == "check" else "none",
+        provider=CHECK_PROVIDER if command == "check" else NO_PROVIDER,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         wall_s=round(time.monotonic() - started, 3),
         error=run_error(code, message),

@@ -25,6 +25,7 @@ __all__ = [
     "CHECK_PROVIDER",
     "KEPT_REASON",
     "MAX_REPORT_BYTES",
+    "NO_PROVIDER",
     "PRUNED_REASON",
     "BatchRecord",
     "CallOutcome",
@@ -46,6 +47,9 @@ __all__ = [
 
 CHECK_PROVIDER = "check"
 """The ``provider`` of a report written by ``specgen check --report``."""
+
+NO_PROVIDER = "none"
+"""The ``provider`` of a report that only carries an error raised before any work."""
 
 PRUNED_REASON = "source deleted; spec removed (--prune)"
 """The reason of an orphaned spec that ``--prune`` removed (so nothing is left to fix)."""
@@ -436,7 +440,8 @@ def merge_reports(reports: Iterable[RunReport]) -> RunReport:
             for call in report.calls
         )
         end = max(end, offset + report.wall_s)
-    first = items[0]
+    # A shard stopped before any work knows no provider: the others say what ran.
+    first = next((report for report in items if report.provider != NO_PROVIDER), items[0])
     merged = RunReport(
         tool_version=first.tool_version,
         provider=first.provider,
