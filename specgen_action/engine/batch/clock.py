@@ -26,6 +26,14 @@ class RunClock:
     timed_out: bool = False
     """Set once ``ended`` saw the deadline passed."""
 
+    def left(self) -> float | None:
+        """Seconds until ``until`` (never below 0), or None without a deadline."""
+        return None if self.until is None else max(self.until - time.monotonic(), 0.0)
+
+    def why(self) -> str:
+        """Why work is left when the run ended: ``interrupted`` or the deadline."""
+        return "interrupted" if self.stop.is_set() else "the deadline came first"
+
     def ended(self) -> bool:
         """True once a signal came or the deadline passed (which marks the run timed out)."""
         if self.until is not None and time.monotonic() >= self.until:
@@ -34,8 +42,9 @@ class RunClock:
 
     async def pause(self, seconds: float) -> None:
         """Wait ``seconds``, or less when a signal comes or the deadline is nearer."""
-        if self.until is not None:
-            seconds = min(seconds, max(self.until - time.monotonic(), 0.0))
+        left = self.left()
+        if left is not None:
+            seconds = min(seconds, left)
         stopped = asyncio.ensure_future(self.stop.wait())
         try:
             await asyncio.wait({stopped}, timeout=seconds)
@@ -49,10 +58,9 @@ class RunClock:
             return None
         task = asyncio.ensure_future(call)
         stopped = asyncio.ensure_future(self.stop.wait())
-        left = None if self.until is None else max(self.until - time.monotonic(), 0.0)
         try:
             done, _ = await asyncio.wait(
-                {task, stopped}, timeout=left, return_when=asyncio.FIRST_COMPLETED
+                {task, stopped}, timeout=self.left(), return_when=asyncio.FIRST_COMPLETED
             )
         finally:
             stopped.cancel()

@@ -15,7 +15,6 @@ from ...errors import BatchGone, ProviderError, RetryableError
 from ...providers.base import Analysis, PackAnswer, Usage
 from ...providers.pricing import batch_price
 from ...specs.model import ChunkAnalysis
-from ..budget import Reservation
 from ..cache import store_cached
 from ..packing import split_usage
 from ..scheduler import FileJob
@@ -43,7 +42,7 @@ async def finish(run: BatchRun, job: LiveJob, by_path: Mapping[str, FileJob]) ->
         for path in files:
             run.found.left[path] = ("failed", f"{exc}; the next --batch run submits it again")
         run.gone.update(files)
-        _settle(run, job, 0, 0)
+        run.settle(job.reservation_usd, 0, 0, 0.0)
         await run.forget(job.name)
         run.found.note_job(job)
         return False
@@ -70,7 +69,7 @@ async def _ended_badly(run: BatchRun, job: LiveJob, files: list[str]) -> None:
             "failed",
             f"batch job {job.name} ended {job.state.state}; the next --batch run resubmits it",
         )
-    _settle(run, job, 0, 0)
+    run.settle(job.reservation_usd, 0, 0, 0.0)
     await run.forget(job.name)
     run.found.note_job(job)
 
@@ -105,7 +104,8 @@ async def _collect(
     if unread[2] and run.budget is not None and run.price is not None:
         cheap = batch_price(run.price)
         worst = run.budget.bound(unread[0], cheap, unread[1], output_tokens=unread[2])
-    _settle(run, job, billed[0], billed[1], worst)
+    # A job an earlier run submitted was reserved for there; it is only paid for now.
+    run.settle(job.reservation_usd, billed[0], billed[1], worst)
     await run.forget(job.name)
     if run.found.first_job_s is None and job.submitted:
         run.found.first_job_s = time.monotonic() - job.started
@@ -135,7 +135,7 @@ def _still_recorded(run: BatchRun, job: LiveJob, files: list[str]) -> None:
 
     Not a failure: the job works on, and the next run collects it, so its files are pending.
     """
-    why = "interrupted" if run.clock.stop.is_set() else "the deadline came first"
+    why = run.clock.why()
     for path in files:
         run.found.left[path] = (
             "pending",
@@ -148,14 +148,3 @@ def _still_recorded(run: BatchRun, job: LiveJob, files: list[str]) -> None:
         f"{run.cache_dir / RECORD_NAME} and the next --batch run collects it"
     )
     run.found.note_job(job)
-
-
-def _settle(
-    run: BatchRun, job: LiveJob, tokens_in: int, tokens_out: int, unread: float = 0.0
-) -> None:
-    """Replace the job's reservation by its answers' tokens and the worst case of the rest."""
-    if run.budget is None or run.price is None:
-        return
-    # A job an earlier run submitted was reserved for there; it is only paid for now.
-    reservation = Reservation(job.reservation_usd, batch_price(run.price))
-    run.budget.settle(reservation, tokens_in, tokens_out, unread)

@@ -124,7 +124,7 @@ def _unreadable(
 
 def _left_waiting(run: BatchRun, entries: list[Entry]) -> None:
     """The run ended while another run held the lock: ``entries``' files are timed out."""
-    why = "interrupted" if run.clock.stop.is_set() else "the deadline came first"
+    why = run.clock.why()
     lock = run.cache_dir / LOCK_NAME
     for entry in entries:
         run.found.left[entry.job.source.path] = (

@@ -61,11 +61,7 @@ async def run_batch(
     await _synthesis_round(run, jobs, cache, by_path)
 
     found, stop = run.found, context.stop
-    rest = [
-        job
-        for job in jobs
-        if job.source.path not in found.failed and job.source.path not in found.left
-    ]
+    rest = [job for job in jobs if found.open(job.source.path)]
     terms = context
     if run.clock.timed_out:
         # Past the deadline only what needs no call is done: specs whose answers are all cached.
@@ -83,9 +79,7 @@ async def _synthesis_round(
     """The syntheses of the files whose chunks are answered: as a second job, or left to calls."""
     found, limits = run.found, run.context.limits
     synthesis = [
-        entry
-        for entry in synthesis_entries(jobs, cache)
-        if entry.job.source.path not in found.failed and entry.job.source.path not in found.left
+        entry for entry in synthesis_entries(jobs, cache) if found.open(entry.job.source.path)
     ]
     recorded = any(
         job["round"] == "synthesis" and job["model"] == run.provider.model

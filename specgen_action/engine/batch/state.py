@@ -14,8 +14,9 @@ from typing import Any
 
 from ...errors import FatalProviderError
 from ...providers.base import Analysis, BatchJobState, BatchProvider
+from ...providers.pricing import batch_price
 from ...report.model import BatchRecord
-from ..budget import Budget
+from ..budget import Budget, Reservation
 from ..context import BatchOptions, RunContext
 from .clock import RunClock
 from .lock import RecordLock
@@ -61,6 +62,10 @@ class Findings:
     fatal: FatalProviderError | None = None
     notes: list[str] = field(default_factory=list)
     """What was wrong with the job record (each said once)."""
+
+    def open(self, path: str) -> bool:
+        """Whether ``path`` may still be done this run: its work neither failed nor was left."""
+        return path not in self.failed and path not in self.left
 
     def note(
         self,
@@ -126,6 +131,15 @@ class BatchRun:
     def price(self) -> tuple[float, float] | None:
         """What the configured model's calls are billed at."""
         return self.context.price
+
+    def settle(self, reserved_usd: float, tokens_in: int, tokens_out: int, unread: float) -> None:
+        """Replace a job's reservation of ``reserved_usd`` by what it was billed, at the batch
+        price, and ``unread``, the worst case of answers never read."""
+        budget, price = self.context.budget, self.context.price
+        if budget is not None and price is not None:
+            budget.settle(
+                Reservation(reserved_usd, batch_price(price)), tokens_in, tokens_out, unread
+            )
 
     def say(self, line: str) -> None:
         """Tell the user one job event."""

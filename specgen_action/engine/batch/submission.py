@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from ...errors import BatchError, FatalProviderError, OutputPathError, ProviderError
 from ...providers.pricing import batch_price
-from ..budget import Budget, Reservation, call_floor
+from ..budget import Budget, call_floor
 from .entries import Entry, pack
 from .record import RECORD_NAME, Round, files_of, remember
 from .state import BatchRun, LiveJob
@@ -42,8 +42,7 @@ async def submit(run: BatchRun, kind: Round, entries: list[Entry]) -> LiveJob | 
         await task
         raise
     except ProviderError as exc:
-        if budget is not None and price is not None:
-            budget.settle(Reservation(reservation, batch_price(price)), 0, 0)
+        run.settle(reservation, 0, 0, 0.0)
         if isinstance(exc, FatalProviderError):
             run.found.fatal = exc
         for entry in entries:
