@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from . import setting_checks as check
 from .chunking import DEFAULT_CHUNK_TOKENS
+from .defaults import DEFAULT_OUT, KEY_VARIABLES
 from .errors import ConfigError
 from .files import read_regular
 from .parsing import EXTENSIONS
@@ -39,9 +40,7 @@ from .text import clip
 __all__ = [
     "DEFAULT_EXCLUDE",
     "DEFAULT_INCLUDE",
-    "DEFAULT_OUT",
     "ENV_PREFIX",
-    "KEY_VARIABLES",
     "Command",
     "Config",
     "Setting",
@@ -58,11 +57,6 @@ __all__ = [
 
 ENV_PREFIX = "SPECGEN_"
 
-DEFAULT_OUT = "specs"
-"""The spec root, relative to the repository root, when no setting names another."""
-
-KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-"""The environment variables either of which holds the Gemini API key."""
 
 DEFAULT_INCLUDE = tuple(f"*{ext}" for ext in EXTENSIONS)
 """Source files of the languages with a grammar, plus common ones specced as plain text."""

@@ -73,7 +73,7 @@ LAYERS = Layers(
             "base",
             (
                 *(f"{_P}.{name}" for name in ("errors", "text", "files", "confine", "redact")),
-                *(f"{_P}.{name}" for name in ("signals", "git")),
+                *(f"{_P}.{name}" for name in ("signals", "git", "defaults")),
             ),
         ),
     ]
@@ -191,6 +191,7 @@ def test_no_module_imports_one_of_a_higher_layer(package: Package) -> None:
         here = name.split(".") if module.package else name.split(".")[:-1]
         for node in _runtime_imports(module.tree):
             if isinstance(node, ast.Import):
+                base = ""
                 targets = [alias.name for alias in node.names]
             else:
                 base = node.module or ""
@@ -198,7 +199,8 @@ def test_no_module_imports_one_of_a_higher_layer(package: Package) -> None:
                     base = ".".join([*here[: len(here) - node.level + 1], *filter(None, [base])])
                 targets = [f"{base}.{alias.name}" for alias in node.names]
             for target in targets:
-                found = package.lookup(target)
+                # A constant is no function or class: its module is what is imported.
+                found = package.lookup(target) or package.lookup(base)
                 imported = found.name if isinstance(found, Module) else None
                 if found is not None and not isinstance(found, Module):
                     imported = found.module.name

@@ -18,8 +18,9 @@ from specgen_action.report.model import (
     load_report,
     merge_reports,
 )
-from specgen_action.report.status import CHECK_STATUS, FileStatus, SpecState, Status
+from specgen_action.report.status import CHECK_STATUS, FileStatus, Status
 from specgen_action.report.totals import totals_rows
+from specgen_action.specs.drift import SpecState
 from tests.factories import make_call, make_report
 
 

@@ -37,7 +37,7 @@ class Models:
 
 def models_for(config: Config, env: Mapping[str, str]) -> Models:
     """The run's model chain; ``UsageError`` when the settings ask for what cannot be."""
-    from ..config import KEY_VARIABLES
+    from ..defaults import KEY_VARIABLES
     from ..providers.pricing import price_for
 
     vertex = env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true")
@@ -49,7 +49,7 @@ def models_for(config: Config, env: Mapping[str, str]) -> Models:
 
 
 def _provider(config: Config, has_key: bool) -> Provider:
-    from ..config import KEY_VARIABLES
+    from ..defaults import KEY_VARIABLES
     from ..providers.static import StaticProvider
 
     choice = config.provider

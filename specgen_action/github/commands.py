@@ -9,7 +9,7 @@ new command.
 
 from collections.abc import Mapping
 
-from ..config import KEY_VARIABLES
+from ..defaults import KEY_VARIABLES
 from ..report.lines import fix_command
 from ..report.model import FileRecord, RunReport
 from ..report.status import DRIFT_STATUSES

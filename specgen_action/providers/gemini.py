@@ -22,7 +22,7 @@ from typing import Any
 from google import genai
 from google.auth import exceptions as auth_exceptions
 
-from ..config import KEY_VARIABLES
+from ..defaults import KEY_VARIABLES
 from ..errors import AuthenticationError, ConfigError, InvalidResponse, ProviderError
 from ..specs.model import ChunkAnalysis, FileSpec
 from . import gemini_batch, prompts

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..config import DEFAULT_OUT
+from ..defaults import DEFAULT_OUT
 from ..errors import FileAccessError, UsageError
 from ..files import read_regular
 from ..providers.pricing import batch_price

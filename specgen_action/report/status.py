@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from ..specs.drift import DRIFT_STATES, SpecState
+
 __all__ = [
     "CHECK_STATUS",
     "DRIFT_STATUSES",
     "FileStatus",
-    "SpecState",
     "Status",
 ]
 
@@ -127,11 +128,8 @@ the run ended; the next ``--batch`` run collects it. ``kept``: a run without an
 API key left a spec Gemini wrote as it was rather than rewrite it offline.
 """
 
-DRIFT_STATUSES: tuple[Status, ...] = (Status.MISSING, Status.STALE, Status.ORPHANED)
+DRIFT_STATUSES: tuple[Status, ...] = tuple(Status(state) for state in DRIFT_STATES)
 """What ``specgen check`` finds wrong with a spec; never ``failed``."""
-
-SpecState = Literal["current", "missing", "stale", "orphaned", "skipped"]
-"""How ``specgen check`` finds a source's spec (``specs.drift.SpecCheck.state``)."""
 
 CHECK_STATUS: dict[SpecState, FileStatus] = {
     "current": "unchanged",

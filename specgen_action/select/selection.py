@@ -48,7 +48,7 @@ from pathlib import Path
 import pathspec
 
 from .. import git
-from ..config import DEFAULT_OUT
+from ..defaults import DEFAULT_OUT
 from ..errors import UsageError
 
 __all__ = [

@@ -12,18 +12,20 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from ..config import DEFAULT_OUT
+from ..defaults import DEFAULT_OUT
 from ..errors import OutputPathError
-from ..report.status import DRIFT_STATUSES, SpecState
 from ..source import Skipped, read_source
 from .render import read_front_matter
 from .writer import foreign_spec, spec_path_for
 
 __all__ = [
+    "DRIFT_STATES",
     "FIX_PATHS",
     "PRE_COMMIT_FIX",
     "SpecCheck",
+    "SpecState",
     "check_specs",
     "fix_command_for",
 ]
@@ -41,6 +43,13 @@ PATH.
 """
 
 
+SpecState = Literal["current", "missing", "stale", "orphaned", "skipped"]
+"""How ``specgen check`` finds a source's spec."""
+
+DRIFT_STATES: tuple[SpecState, ...] = ("missing", "stale", "orphaned")
+"""What ``specgen check`` finds wrong with a spec: the states that fail it."""
+
+
 @dataclass(frozen=True)
 class SpecCheck:
     """One source (or orphaned spec) and how its spec stands."""
@@ -52,7 +61,7 @@ class SpecCheck:
     @property
     def drifted(self) -> bool:
         """True when ``specgen generate`` (or ``--prune``) would change the spec."""
-        return self.state in DRIFT_STATUSES
+        return self.state in DRIFT_STATES
 
 
 def check_specs(
