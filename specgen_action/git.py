@@ -27,18 +27,15 @@ from .errors import GitError
 __all__ = [
     "DiffNames",
     "diff_names",
-    "find_commit",
     "find_ignored",
     "find_merge_base",
     "find_or_fetch_commit",
-    "is_shallow",
     "list_files",
     "pull_request_base",
     "repo_root",
     "resolve_commit",
     "resolve_range",
     "run_git",
-    "zsplit",
 ]
 
 _FETCH_DEPTHS = (64, 1024)
@@ -115,7 +112,7 @@ def run_git(
     return proc
 
 
-def zsplit(out: bytes) -> list[str]:
+def _zsplit(out: bytes) -> list[str]:
     """NUL-separated git output as paths (``os.fsdecode``), empty items dropped."""
     return [os.fsdecode(item) for item in out.split(b"\0") if item]
 
@@ -147,7 +144,7 @@ def list_files(root: Path, args: Sequence[str]) -> list[str]:
     """The files ``git ls-files ARGS`` names (pathspecs taken literally); directories dropped."""
     # Literal pathspecs: a directory named `[a]` or `*` means itself, not a glob.
     out = run_git(root, ["--literal-pathspecs", "ls-files", "-z", *args]).stdout
-    return [p for p in zsplit(out) if not p.endswith("/")]
+    return [p for p in _zsplit(out) if not p.endswith("/")]
 
 
 def find_ignored(root: Path, paths: Sequence[str]) -> set[str]:
@@ -157,7 +154,7 @@ def find_ignored(root: Path, paths: Sequence[str]) -> set[str]:
     # A leading "./" stops a name such as ":(top)x" from being read as pathspec magic.
     stdin = b"".join(os.fsencode("./" + p) + b"\0" for p in paths)
     out = run_git(root, ["check-ignore", "-z", "--stdin"], stdin=stdin, ok=(0, 1)).stdout
-    return {p.removeprefix("./") for p in zsplit(out)}
+    return {p.removeprefix("./") for p in _zsplit(out)}
 
 
 @dataclass(frozen=True)
@@ -175,7 +172,7 @@ def _parse_name_status(out: bytes) -> DiffNames:
     changed: list[str] = []
     deleted: list[str] = []
     renamed: list[tuple[str, str]] = []
-    items = zsplit(out)
+    items = _zsplit(out)
     i = 0
     while i < len(items):
         status = items[i][:1]
@@ -210,7 +207,7 @@ def diff_names(root: Path, *revisions: str, cached: bool = False) -> DiffNames:
 # --- commits --------------------------------------------------------------------------------
 
 
-def find_commit(root: Path, ref: str) -> str | None:
+def _find_commit(root: Path, ref: str) -> str | None:
     """The commit ``ref`` names, or ``None`` when it is unknown here."""
     if not ref or ref.startswith("-") or "\0" in ref:
         return None
@@ -225,13 +222,13 @@ def find_commit(root: Path, ref: str) -> str | None:
 
 def resolve_commit(root: Path, ref: str) -> str:
     """The full SHA of the commit ``ref`` names; a ``GitError`` naming ``ref`` when unknown."""
-    sha = find_commit(root, ref)
+    sha = _find_commit(root, ref)
     if sha is None:
         raise GitError(f"unknown git revision {ref!r}{_shallow_note(root)}")
     return sha
 
 
-def is_shallow(root: Path) -> bool:
+def _is_shallow(root: Path) -> bool:
     """Whether the clone at ``root`` lacks part of its history (``--depth``)."""
     out = run_git(root, ["rev-parse", "--is-shallow-repository"]).stdout
     return out.strip() == b"true"
@@ -239,7 +236,7 @@ def is_shallow(root: Path) -> bool:
 
 def _shallow_note(root: Path) -> str:
     # In CI the usual cause of a missing ref or merge base is actions/checkout's depth of 1.
-    return f" (this clone is shallow: {_SHALLOW_HINT})" if is_shallow(root) else ""
+    return f" (this clone is shallow: {_SHALLOW_HINT})" if _is_shallow(root) else ""
 
 
 def find_merge_base(root: Path, a: str, b: str) -> str | None:
@@ -282,7 +279,7 @@ def _fetch(root: Path, args: Sequence[str]) -> bool:
 def _fetch_steps(root: Path, base: str, head: str) -> list[tuple[list[str], list[str]]]:
     """Fetch arguments to try in turn: by commit first, then the plain deepen/unshallow of the
     configured branches for a server refusing unadvertised commits."""
-    if not is_shallow(root):
+    if not _is_shallow(root):
         return [(["origin", base, head], ["origin"])]
     steps = [
         ([f"--depth={depth}", "origin", base, head], [f"--deepen={depth}", "origin"])
@@ -293,7 +290,7 @@ def _fetch_steps(root: Path, base: str, head: str) -> list[tuple[list[str], list
 
 
 def _present_merge_base(root: Path, base: str, head: str) -> str | None:
-    if find_commit(root, base) and find_commit(root, head):
+    if _find_commit(root, base) and _find_commit(root, head):
         return find_merge_base(root, base, head)
     return None
 
@@ -301,11 +298,11 @@ def _present_merge_base(root: Path, base: str, head: str) -> str | None:
 def pull_request_base(root: Path, base: str, head: str) -> tuple[str, str | None]:
     """The merge base of a pull request's base and head, fetching history a bounded number of
     times into a shallow clone; and, when history had to be fetched, a note saying so."""
-    if find_commit(root, base) and find_commit(root, head):
+    if _find_commit(root, base) and _find_commit(root, head):
         found = find_merge_base(root, base, head)
         if found is not None:
             return found, None
-        if not is_shallow(root):
+        if not _is_shallow(root):
             raise GitError(f"the pull request's base {base} and head {head} share no history")
     for by_commit, fallback in _fetch_steps(root, base, head):
         if _fetch(root, by_commit):
@@ -331,11 +328,11 @@ def pull_request_base(root: Path, base: str, head: str) -> tuple[str, str | None
 def find_or_fetch_commit(root: Path, ref: str) -> tuple[str | None, bool]:
     """The commit ``ref`` names, fetching a missing SHA from origin once; and whether it was
     fetched. None when it cannot be found (a force push, or no access to origin)."""
-    sha = find_commit(root, ref)
+    sha = _find_commit(root, ref)
     if sha is None and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", ref):
         # One cheap try: a single commit is enough for a two-dot diff.
-        depth = ["--depth=1"] if is_shallow(root) else []
+        depth = ["--depth=1"] if _is_shallow(root) else []
         if _fetch(root, [*depth, "origin", ref]):
-            sha = find_commit(root, ref)
+            sha = _find_commit(root, ref)
             return sha, sha is not None
     return sha, False

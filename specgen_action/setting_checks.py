@@ -27,14 +27,13 @@ __all__ = [
     "optional",
     "patterns",
     "prices",
-    "text",
 ]
 
 Check = Callable[[Any], Any]
 """Converts a raw value, or raises ``ValueError`` with the message the user sees."""
 
 
-def text(value: Any) -> str:
+def _text(value: Any) -> str:
     """A string, as it is."""
     if not isinstance(value, str):
         raise ValueError("Input should be a valid string")
@@ -43,7 +42,7 @@ def text(value: Any) -> str:
 
 def filled_text(value: Any) -> str:
     """A string with something besides blanks in it."""
-    if not text(value).strip():
+    if not _text(value).strip():
         raise ValueError("Value error, must not be empty")
     return str(value)
 
@@ -165,7 +164,7 @@ def patterns(value: Any) -> tuple[str, ...]:
         return tuple(part.strip() for part in parts if part.strip())
     if not isinstance(value, list | tuple):
         raise ValueError("Input should be a valid tuple")
-    return tuple(text(item) for item in value)
+    return tuple(_text(item) for item in value)
 
 
 def models(value: Any) -> tuple[str, ...]:
@@ -199,7 +198,7 @@ def prices(value: Any) -> dict[str, tuple[float, float]]:
     for model, pair in value.items():
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise ValueError(f"{model}: Input should be a pair of numbers [input, output]")
-        table[text(model)] = (price(pair[0]), price(pair[1]))
+        table[_text(model)] = (price(pair[0]), price(pair[1]))
     return table
 
 

@@ -36,7 +36,7 @@ from .base import (
     SynthesisRequest,
 )
 from .gemini_answer import pack_answer
-from .gemini_errors import call_errors, one_line
+from .gemini_errors import call_errors, redacted_line
 from .gemini_request import Session, call_config, http_options, pack_request, pack_where, where
 
 __all__ = ["GeminiProvider", "make_gemini_provider"]
@@ -178,10 +178,10 @@ def make_gemini_provider(
     try:
         client = genai.Client(**kwargs)
     except auth_exceptions.GoogleAuthError as exc:
-        message = one_line(str(exc), secrets)
+        message = redacted_line(str(exc), secrets)
         raise AuthenticationError(f"no usable Google credentials: {message}") from None
     except ValueError as exc:
-        raise _client_error(one_line(str(exc), secrets)) from None
+        raise _client_error(redacted_line(str(exc), secrets)) from None
     return GeminiProvider(client, model=model, request_timeout_s=request_timeout_s, secrets=secrets)
 
 

@@ -20,10 +20,10 @@ from ..specs.model import MAX_ANSWER_CHARS, ChunkAnalysis
 from ..text import first_problem
 from . import prompts
 from .base import PackAnswer, Usage
-from .gemini_errors import one_line
+from .gemini_errors import redacted_line
 from .gemini_request import pack_where
 
-__all__ = ["enum_name", "pack_answer", "usage"]
+__all__ = ["enum_name", "pack_answer"]
 
 _BLOCKED_FINISH = frozenset(
     {
@@ -72,10 +72,10 @@ def pack_answer(
                     f"({first_problem(exc, 'answer')})"
                 )
             )
-    return PackAnswer(parts, usage(response.usage_metadata))
+    return PackAnswer(parts, _usage(response.usage_metadata))
 
 
-def usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage:
+def _usage(metadata: types.GenerateContentResponseUsageMetadata | None) -> Usage:
     """The tokens a response was billed for."""
     if metadata is None:
         return Usage()
@@ -95,11 +95,11 @@ def _answer_text(
     """The answer's text, redacted, or the error that says why there is none to use."""
     feedback = response.prompt_feedback
     if feedback is not None and feedback.block_reason is not None:
-        reason = one_line(enum_name(feedback.block_reason), secrets, 60)
+        reason = redacted_line(enum_name(feedback.block_reason), secrets, 60)
         raise ContentBlocked(f"Gemini blocked the prompt for {where} ({reason})")
     if not response.candidates:
         raise InvalidResponse(f"Gemini returned no answer for {where}")
-    finish = one_line(enum_name(response.candidates[0].finish_reason), secrets, 60)
+    finish = redacted_line(enum_name(response.candidates[0].finish_reason), secrets, 60)
     if finish in _BLOCKED_FINISH:
         raise ContentBlocked(f"Gemini withheld the answer for {where} ({finish})")
     if finish in _TRUNCATED_FINISH:

@@ -38,7 +38,7 @@ from ..redact import redact, redact_all
 from ..text import clip
 from .gemini_request import Session
 
-__all__ = ["api_error", "batch_errors", "call_errors", "one_line", "request_error"]
+__all__ = ["batch_errors", "call_errors", "redacted_line", "request_error"]
 
 _GRACE_S = 1.0
 """Beyond the SDK's own timeout, a hard bound in case the transport does not enforce it."""
@@ -96,19 +96,19 @@ async def call_errors(session: Session, where: str) -> AsyncIterator[None]:
         async with asyncio.timeout(session.timeout_s + _GRACE_S):
             yield
     except genai_errors.APIError as exc:
-        raise api_error(exc, session.model, secrets) from None
+        raise _api_error(exc, session.model, secrets) from None
     except auth_exceptions.TransportError as exc:
-        detail = one_line(str(exc), secrets)
+        detail = redacted_line(str(exc), secrets)
         raise RequestTimeout(f"fetching Google credentials failed: {detail}") from None
     except auth_exceptions.GoogleAuthError as exc:
-        detail = one_line(str(exc), secrets)
+        detail = redacted_line(str(exc), secrets)
         raise AuthenticationError(f"no usable Google credentials: {detail}") from None
     except _TIMEOUT_ERRORS:
         raise RequestTimeout(
             f"Gemini did not answer {where} within {session.timeout_s:g} s"
         ) from None
     except _TRANSPORT_ERRORS as exc:
-        detail = one_line(_transport_detail(exc), secrets)
+        detail = redacted_line(_transport_detail(exc), secrets)
         raise RequestTimeout(f"connection to Gemini failed for {where}: {detail}") from None
     except (json.JSONDecodeError, ValidationError):
         raise InvalidResponse(f"Gemini's response for {where} is not valid JSON") from None
@@ -130,41 +130,41 @@ async def batch_errors(
             yield
     except genai_errors.APIError as exc:
         if gone is not None and exc.code == 404:
-            detail = one_line(str(exc.message or ""), secrets)
+            detail = redacted_line(str(exc.message or ""), secrets)
             raise BatchGone(f"{gone} (404): {detail}" if detail else f"{gone} (404)") from None
-        raise api_error(exc, session.model, secrets) from None
+        raise _api_error(exc, session.model, secrets) from None
     except auth_exceptions.GoogleAuthError as exc:
-        detail = one_line(str(exc), secrets)
+        detail = redacted_line(str(exc), secrets)
         raise AuthenticationError(f"no usable Google credentials: {detail}") from None
     except _TIMEOUT_ERRORS:
         raise RequestTimeout(f"Gemini did not answer about {what} in time") from None
     except _TRANSPORT_ERRORS as exc:
-        detail = one_line(_transport_detail(exc), secrets)
+        detail = redacted_line(_transport_detail(exc), secrets)
         raise RequestTimeout(f"connection to Gemini failed for {what}: {detail}") from None
     except (json.JSONDecodeError, ValidationError, ValueError, KeyError) as exc:
-        detail = one_line(str(exc), secrets)
+        detail = redacted_line(str(exc), secrets)
         raise BatchError(f"Gemini's answer about {what} is not usable: {detail}") from None
 
 
 def request_error(error: dict[str, Any], where: str, secrets: Sequence[str]) -> ProviderError:
     """One failed request of a batch job (a ``google.rpc.Status``) as an error of its own."""
     code = int(error.get("code") or 0)
-    message = one_line(str(error.get("message") or "no message"), secrets)
+    message = redacted_line(str(error.get("message") or "no message"), secrets)
     text = f"the batch job failed the request for {where} (code {code}): {message}"
     if code in _RETRYABLE_RPC or code == 429 or 500 <= code < 600:
         return ServerError(text)
     return ProviderError(text)
 
 
-def api_error(exc: genai_errors.APIError, model: str, secrets: Sequence[str]) -> ProviderError:
+def _api_error(exc: genai_errors.APIError, model: str, secrets: Sequence[str]) -> ProviderError:
     """The SDK's error for an HTTP status as ours: by status, ``google.rpc`` details, message."""
     code = int(exc.code or 0)
     # Every string the server sent is redacted here, before any of it becomes a message.
-    status = one_line(str(exc.status or ""), secrets, 60)
+    status = redacted_line(str(exc.status or ""), secrets, 60)
     error = _error_body(redact_all(exc.details, secrets))
     details = [item for item in error.get("details") or [] if isinstance(item, dict)]
     reasons = {str(item.get("reason")) for item in details if _is(item, "ErrorInfo")}
-    message = one_line(str(exc.message or error.get("message") or ""), secrets)
+    message = redacted_line(str(exc.message or error.get("message") or ""), secrets)
     label = f"{code} {status}".strip()
     if code == 429:
         return _too_many(details, model, secrets)
@@ -187,7 +187,7 @@ def api_error(exc: genai_errors.APIError, model: str, secrets: Sequence[str]) ->
 def _too_many(details: list[dict[str, Any]], model: str, secrets: Sequence[str]) -> ProviderError:
     """A 429: the day's quota spent (no use retrying today), or a rate limit to wait out."""
     quota_ids = [
-        one_line(str(violation.get("quotaId", "")), secrets, 100)
+        redacted_line(str(violation.get("quotaId", "")), secrets, 100)
         for item in details
         if _is(item, "QuotaFailure")
         for violation in item.get("violations") or []
@@ -279,7 +279,7 @@ def _endpoint(exc: BaseException) -> str | None:
     return f"{url.host}:{url.port or default}" if getattr(url, "host", None) else None
 
 
-def one_line(text: str, secrets: Sequence[str], limit: int = _MAX_MESSAGE) -> str:
+def redacted_line(text: str, secrets: Sequence[str], limit: int = _MAX_MESSAGE) -> str:
     """Server text as one redacted line of at most ``limit`` characters."""
     # Redacted before it is cut, so a cut cannot leave half a key behind unmasked.
     return clip(" ".join(redact(text[:_MAX_SCAN], secrets).split()), limit)
