@@ -52,13 +52,14 @@ class Stop:
 
 
 @contextmanager
-def stop_on_signals() -> Iterator[Stop]:
-    """While inside, SIGINT and SIGTERM set the yielded ``Stop`` instead of ending the process.
+def stop_on_signals(stop: Stop | None = None) -> Iterator[Stop]:
+    """While inside, SIGINT and SIGTERM set the yielded ``Stop`` (``stop``, or a new one)
+    instead of ending the process.
 
     Outside the main thread (where handlers cannot be installed) signals keep
     their usual effect.
     """
-    stop = Stop()
+    stop = stop or Stop()
     previous = {}
     for signum in _SIGNALS:
         try:

@@ -26,7 +26,7 @@ from ..parsing import parse
 from ..providers.base import Producer, Provider
 from ..report.model import KEPT_REASON, PRUNED_REASON, FileRecord, RunReport, finish_report
 from ..select.selection import Selection
-from ..signals import loop_signals
+from ..signals import loop_signals, stop_on_signals
 from ..skeleton import build_skeleton
 from ..source import Skipped, Source, read_source
 from ..specs.model import FileSpec
@@ -62,8 +62,16 @@ def generate(
     ``context`` holds the run's settings. Its deadline counts from the
     command's start, so reading, parsing and planning spend from the same
     budget as the calls; its ``Stop`` (set by a signal) ends the run the same
-    way. An error that stopped the whole run is in ``RunReport.fatal``.
+    way: while it runs, SIGINT and SIGTERM set it. An error that stopped the
+    whole run is in ``RunReport.fatal``.
     """
+    with stop_on_signals(context.stop):
+        return _generate(root, selection, provider, context)
+
+
+def _generate(
+    root: Path, selection: Selection, provider: Provider, context: RunContext
+) -> RunReport:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     shown_out = shown_out_dir(context.out_dir, root)
     remove_stale_temps(context.out_dir)

@@ -62,10 +62,10 @@ def failure_in(path: Path, code: int) -> Failure:
     crashed), the code's outcome and a pointer to the log instead.
     """
     error = _error(_read(path))
-    if error is not None:
-        outcome, message = error.get("outcome"), error.get("message")
-        if isinstance(outcome, str) and isinstance(message, str) and message:
-            return Failure(outcome, message)
+    message = error.get("message") if error is not None else None
+    if isinstance(message, str) and message:
+        # The outcome is the code's own words: the file's are not trusted as a heading.
+        return Failure(exit_outcome(code), message)
     return Failure(exit_outcome(code), f"specgen exited with {code}; see the log above")
 
 
