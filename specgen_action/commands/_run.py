@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import FileAccessError, SpecgenError, UsageError, exit_outcome
 
@@ -160,7 +160,12 @@ def run_error(code: int, message: str) -> RunError:
     """The report's record of the error that ended the command with ``code``."""
     from ..report.model import RunError
 
-    return RunError(code=code, outcome=exit_outcome(code), message=message)
+    return RunError(**_error_fields(code, message))
+
+
+def _error_fields(code: int, message: str) -> dict[str, Any]:
+    """The ``error`` a report or an API diff carries: the code, its outcome, the line."""
+    return {"code": code, "outcome": exit_outcome(code), "message": message}
 
 
 def record_error(args: argparse.Namespace, code: int, message: str, started: float) -> None:
@@ -209,5 +214,4 @@ def write_diff(path: str, data: Mapping[str, object]) -> None:
 def _write_diff_error(path: str, code: int, message: str) -> None:
     from ..apidiff.model import ApiDiff
 
-    error = {"code": code, "outcome": exit_outcome(code), "message": message}
-    write_diff(path, ApiDiff(base="", error=error).to_json())
+    write_diff(path, ApiDiff(base="", error=_error_fields(code, message)).to_json())

@@ -6,21 +6,19 @@ import argparse
 import sys
 
 from ..errors import EXIT_CHANGED, EXIT_OK, UsageError
-from ._run import setup, write_diff
+from ._run import say_lines, setup, write_diff
 
 
 def run(args: argparse.Namespace, env: dict[str, str], started: float) -> int:
     """Run ``diff``; 1 with ``--fail-on-breaking`` when a change breaks callers."""
     from ..apidiff.command import event_diff, print_table, ref_diff
-    from ..text import safe
 
     if bool(args.base) == bool(args.github_event):
         raise UsageError("give one of --base REF and --github-event")
     root, config, filters, _ = setup(args, env)
     if args.github_event:
         diff, note = event_diff(root, env, args.paths, filters, config.max_bytes)
-        if note:
-            print(f"specgen: {safe(note)}", file=sys.stderr)
+        say_lines([note] if note else [])
     else:
         diff = ref_diff(root, args.base, args.paths, filters, config.max_bytes)
     if args.json:

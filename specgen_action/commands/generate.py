@@ -17,6 +17,7 @@ from ._run import (
     say_error,
     say_lines,
     select,
+    selects_everything,
     setup,
     write_report,
 )
@@ -146,7 +147,6 @@ def _settings(
     """The run's settings from ``config``, which a dry run shares with a real run."""
     from ..config import resolve_path
     from ..engine.context import Limits, RunContext
-    from ._run import selects_everything
 
     return RunContext(
         out_dir=out_dir,

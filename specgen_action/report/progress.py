@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .model import CallOutcome, FileRecord
+if TYPE_CHECKING:
+    from .model import CallOutcome, FileRecord
 
 __all__ = ["TICK_S", "Progress", "RunState", "Silent"]
 
